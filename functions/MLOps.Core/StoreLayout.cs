@@ -1,0 +1,31 @@
+namespace MLOps.Core;
+
+/// <summary>Every blob path the system uses, in one place (DESIGN.md, "Storage layout").</summary>
+public static class StoreLayout
+{
+    public const string Events = "events/";
+    public const string Quarantine = "quarantine/";
+    public const string Catalog = "catalog/";
+    public const string Features = "features/";
+    public const string Models = "models/";
+    public const string Drift = "drift/";
+    public const string Orchestrations = "orchestrations/";
+    public const string Keys = "keys/";
+    public const string Experiments = "experiments/";
+
+    /// <summary>Events partition of one UTC day: <c>events/dt=2024-05-01/</c>.</summary>
+    public static string EventPartition(DateOnly day) => $"{Events}dt={day:yyyy-MM-dd}/";
+
+    public static string EventBatch(DateOnly day, string batchId) => $"{EventPartition(day)}{batchId}.ndjson";
+
+    public static string QuarantineBatch(string batchId) => $"{Quarantine}{batchId}.ndjson";
+
+    /// <summary>Parses the day of an events blob path, or null when the path is not an events partition.</summary>
+    public static DateOnly? PartitionDay(string path)
+    {
+        const string marker = "dt=";
+        var start = path.IndexOf(marker, StringComparison.Ordinal);
+        if (!path.StartsWith(Events, StringComparison.Ordinal) || start < 0 || path.Length < start + marker.Length + 10) return null;
+        return DateOnly.TryParseExact(path.AsSpan(start + marker.Length, 10), "yyyy-MM-dd", out var day) ? day : null;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Text.Json;
+using MLOps.Storage;
+using Spectre.Console;
+
+namespace MLOps.Local.Cli;
+
+/// <summary>
+/// What a verb's action gets: the opened store and the output conventions.
+/// With --json, stdout carries exactly one JSON document; everything human goes to stderr.
+/// </summary>
+public sealed class CliContext
+{
+    private readonly Lazy<IBlobStore> _store;
+
+    public CliContext(ParseResult parse)
+    {
+        Parse = parse;
+        Json = parse.GetValue(GlobalOptions.Json);
+        StoreSpec = BlobStoreFactory.Resolve(parse.GetValue(GlobalOptions.Store));
+        _store = new Lazy<IBlobStore>(() => BlobStoreFactory.Open(StoreSpec));
+        Human = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Json ? Console.Error : Console.Out),
+            Interactive = InteractionSupport.Detect,
+        });
+        Log = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    }
+
+    public ParseResult Parse { get; }
+    public bool Json { get; }
+    public string StoreSpec { get; }
+    public IBlobStore Store => _store.Value;
+
+    /// <summary>Tables and summaries: stdout normally, stderr under --json.</summary>
+    public IAnsiConsole Human { get; }
+
+    /// <summary>Progress and log lines: always stderr.</summary>
+    public IAnsiConsole Log { get; }
+
+    /// <summary>Progress bars only on a real terminal; plain lines otherwise (CI logs, pipes).</summary>
+    public bool IsTerminal => !Console.IsErrorRedirected && Log.Profile.Capabilities.Interactive;
+
+    /// <summary>Writes the verb's result: the JSON document under --json, else <paramref name="human"/>.</summary>
+    public void Result<T>(T value, Action<IAnsiConsole> human)
+    {
+        if (Json) Console.Out.WriteLine(JsonSerializer.Serialize(value, StoreJson.Indented));
+        else human(Human);
+    }
+}

@@ -1,0 +1,12 @@
+namespace MLOps.Local.Cli;
+
+/// <summary>The CLI contract's exit codes (DESIGN.md, "Interfaces").</summary>
+public static class ExitCodes
+{
+    public const int Done = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+}
+
+/// <summary>Bad usage or bad input: the CLI prints the message as one line and exits 2.</summary>
+public sealed class CliUsageException(string message) : Exception(message);

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using MLOps.Storage;
+
+namespace MLOps.Local.Cli;
+
+/// <summary>Runs a verb body with the CLI's error contract: usage errors exit 2, failures exit 1, each as one clear line.</summary>
+public static class VerbAction
+{
+    public static void SetVerbAction(this Command command, Func<CliContext, CancellationToken, Task<int>> body) =>
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            CliContext? context = null;
+            try
+            {
+                context = new CliContext(parse);
+                return await body(context, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CliUsageException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+            catch (BlobConditionFailedException e)
+            {
+                Console.Error.WriteLine($"conflict: {e.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("cancelled");
+                return ExitCodes.Failed;
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"failed: {e.GetType().Name}: {e.Message}");
+                if (Environment.GetEnvironmentVariable("MLOPS_DEBUG") is "1") Console.Error.WriteLine(e);
+                return ExitCodes.Failed;
+            }
+        });
+}

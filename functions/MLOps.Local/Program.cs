@@ -1,0 +1,3 @@
+using MLOps.Local.Cli;
+
+return await MLOpsCli.RunAsync(args);
