@@ -10,6 +10,8 @@ public static class MLOpsCli
         var root = new RootCommand("mlops — personalization MLOps for a streaming catalogue: data, pipeline, models, drift, serving.");
         root.Options.Add(GlobalOptions.Store);
         root.Options.Add(GlobalOptions.Json);
+        root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Builder;
+using MLOps.Core;
+
+namespace MLOps.Local.Hosting;
+
+/// <summary>
+/// The local host: the same HTTP API as the Azure host, on localhost, composed from each library's
+/// AddXxx / MapXxx extensions. Tests call <see cref="Build"/> with a TestServer hook.
+/// </summary>
+public static class LocalHost
+{
+    public static WebApplication Build(string storeSpec, string? urls = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        if (urls is not null) builder.WebHost.UseUrls(urls);
+        builder.AddMLOpsCore(storeSpec);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
+        return app;
+    }
+}
