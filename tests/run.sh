@@ -59,11 +59,20 @@ for proj in $(grep -oE 'tests[/\\][A-Za-z.]+[/\\][A-Za-z.]+\.csproj' "$SOLUTION"
   # Show what ran (both engines' case names, skips with their notice, failures).
   grep -E '^\s+(Passed|Failed|Skipped) ' "$log" | sed 's/^\s*/   /' | head -400
   grep -E 'Error Message|Assert\.|Stack Trace' -A4 "$log" | head -80
-  summary=$(grep -E '(Passed|Failed)!' "$log" | tail -1)
+  # VSTest prints either "Passed!  - Failed: 0, Passed: N, Skipped: N" or a "Total tests:" block.
+  count() { grep -E "^\s*$1: *[0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' | head -1; }
+  inline=$(grep -E '(Passed|Failed)!' "$log" | tail -1)
+  if [ -n "$inline" ]; then
+    p=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$inline"); f=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$inline"); s=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$inline")
+  else
+    p=$(count Passed); f=$(count Failed); s=$(count Skipped)
+  fi
+  summary="passed ${p:-0}, failed ${f:-0}, skipped ${s:-0}"
   echo "   $summary"
-  p=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary"); f=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$summary"); s=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")
+  # A project that ran no test at all is a failure: a check that cannot fail is a defect.
+  if [ $(( ${p:-0} + ${f:-0} + ${s:-0} )) -eq 0 ]; then echo "   no test ran in $name"; rc=1; fi
   total_passed=$((total_passed + ${p:-0})); total_failed=$((total_failed + ${f:-0})); total_skipped=$((total_skipped + ${s:-0}))
-  if [ $rc -ne 0 ]; then failures+=("$name"); [ -z "$summary" ] && tail -30 "$log"; fi
+  if [ $rc -ne 0 ]; then failures+=("$name"); tail -30 "$log"; fi
 done
 
 echo
