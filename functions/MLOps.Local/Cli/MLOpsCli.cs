@@ -12,7 +12,21 @@ public static class MLOpsCli
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        // One line per verb group below (each group lives in its own file).
         return root;
+    }
+
+    /// <summary>
+    /// The subcommand <paramref name="name"/> of <paramref name="parent"/>, created on first use, so that several
+    /// files can each add their verbs to one shared group (e.g. <c>benchmark</c>, <c>import</c>).
+    /// </summary>
+    public static Command Group(this Command parent, string name, string description)
+    {
+        var existing = parent.Subcommands.FirstOrDefault(c => c.Name == name);
+        if (existing is not null) return existing;
+        var group = new Command(name, description);
+        parent.Subcommands.Add(group);
+        return group;
     }
 
     public static async Task<int> RunAsync(string[] args)
