@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Registry;
 
 namespace MLOps.Local.Hosting;
 
@@ -14,11 +15,13 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddRegistry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapRegistryApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         return app;
     }
