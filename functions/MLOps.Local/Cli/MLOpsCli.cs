@@ -13,6 +13,7 @@ public static class MLOpsCli
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         // One line per verb group below (each group lives in its own file).
+        root.Subcommands.Add(DriftCommand.Create());
         return root;
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Drift;
+using MLOps.Drift.Web;
 
 namespace MLOps.Local.Hosting;
 
@@ -14,11 +16,13 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddDrift();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         return app;
     }
