@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
 using MLOps.Drift;
 using MLOps.Drift.Web;
+using MLOps.Observability;
 
 namespace MLOps.Local.Hosting;
 
@@ -17,6 +18,7 @@ public static class LocalHost
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
         builder.AddDrift();
+        builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
