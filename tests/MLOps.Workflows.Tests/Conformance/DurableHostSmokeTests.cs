@@ -1,6 +1,8 @@
+using System.Text.Json;
 using DurableTask.Emulator;
 using Microsoft.DurableTask;
 using MLOps.Durable;
+using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows.Tests.Conformance;
 
@@ -13,18 +15,22 @@ public sealed class DurableHostSmokeTests
         await using var host = new DurableTaskCoreHost(service, service);
         var activityRuns = 0;
         var bodyRuns = 0;
-        host.AddActivity("Echo", (_, input) => { Interlocked.Increment(ref activityRuns); return Task.FromResult<string?>("echo:" + input); });
+        host.AddActivity("Echo", (_, input) =>
+        {
+            Interlocked.Increment(ref activityRuns);
+            return Task.FromResult(WorkflowJson.ToElement("echo:" + input?.GetString()));
+        });
         host.AddOrchestrator("Hello", async (ctx, input) =>
         {
             bodyRuns++;
-            var a = await ctx.CallActivityAsync<string>("Echo", input);
-            var b = await ctx.CallActivityAsync<string>("Echo", a);
+            var a = await ctx.CallActivityAsync<JsonElement?>("Echo", input);
+            var b = await ctx.CallActivityAsync<JsonElement?>("Echo", a);
             return b;
         });
-        var id = await host.StartInstanceAsync("Hello", "x");
-        var state = await host.WaitForCompletionAsync(id, TimeSpan.FromSeconds(20));
-        Assert.Equal("Completed", state.RuntimeStatus);
-        Assert.Equal("\"echo:echo:x\"", state.Output);
+        var start = await host.StartAsync("Hello", "x", cancellationToken: TestContext.Current.CancellationToken);
+        var state = await host.WaitForCompletionAsync(start.InstanceId, TestContext.Current.CancellationToken);
+        Assert.Equal(RuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal("echo:echo:x", state.Output?.GetString());
         Assert.Equal(2, activityRuns);
         Assert.Equal(3, bodyRuns);
     }
