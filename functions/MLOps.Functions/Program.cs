@@ -1,6 +1,9 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
+using MLOps.Durable;
 
+// The Azure host: the same services as the local host, run by Durable Functions. Each function is a thin trigger.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.AddDurableWorkflows();
 builder.Build().Run();
