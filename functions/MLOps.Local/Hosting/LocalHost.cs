@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Observability;
 
 namespace MLOps.Local.Hosting;
 
@@ -14,6 +15,7 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
