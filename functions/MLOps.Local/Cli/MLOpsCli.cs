@@ -17,6 +17,7 @@ public static class MLOpsCli
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
         FeatureBenchmark.Add(root);
+        root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
         return root;
     }

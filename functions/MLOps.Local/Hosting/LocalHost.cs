@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
 using MLOps.Registry;
+using MLOps.Drift;
+using MLOps.Drift.Web;
 using MLOps.Observability;
 
 namespace MLOps.Local.Hosting;
@@ -17,6 +19,7 @@ public static class LocalHost
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
         builder.AddRegistry();
+        builder.AddDrift();
         builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
 
@@ -24,6 +27,7 @@ public static class LocalHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapRegistryApi();
+        app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         return app;
     }
