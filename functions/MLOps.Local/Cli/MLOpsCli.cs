@@ -13,7 +13,9 @@ public static class MLOpsCli
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(PipelineCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         // One line per verb group below (each group lives in its own file).
+        BenchmarkRecsysCommand.Add(root);
         return root;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
 using MLOps.Workflows;
+using MLOps.Observability;
 
 namespace MLOps.Local.Hosting;
 
@@ -16,6 +17,7 @@ public static class LocalHost
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
         builder.AddWorkflows();
+        builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
