@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Workflows;
+using MLOps.Drift;
+using MLOps.Drift.Web;
 using MLOps.Observability;
 
 namespace MLOps.Local.Hosting;
@@ -15,13 +18,17 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddWorkflows();
+        builder.AddDrift();
         builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
+        app.MapOrchestrationApi();
         return app;
     }
 }
