@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
 using MLOps.Registry;
+using MLOps.Workflows;
 using MLOps.Drift;
 using MLOps.Drift.Web;
 using MLOps.Observability;
@@ -19,6 +20,7 @@ public static class LocalHost
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
         builder.AddRegistry();
+        builder.AddWorkflows();
         builder.AddDrift();
         builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
@@ -29,6 +31,7 @@ public static class LocalHost
         app.MapRegistryApi();
         app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
+        app.MapOrchestrationApi();
         return app;
     }
 }
