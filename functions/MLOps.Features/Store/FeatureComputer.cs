@@ -9,13 +9,12 @@ internal sealed record FeatureTables(
     List<UserFeatures> Users, List<ItemFeatures> Items, List<UserGenreFeatures> UserGenres, List<UserHistoryRow> History)
 {
     public IReadOnlyList<FeatureStatistics> Statistics { get; init; } = [];
+    public string Timing { get; init; } = "";
 }
 
 /// <summary>Turns the aggregate state into feature rows as of a cutoff (docs/features.md has every definition).</summary>
 internal static class FeatureComputer
 {
-    public static string Timing = "";
-
     public static FeatureTables Compute(FeatureState state, IReadOnlyList<CatalogItem> catalog, DateTimeOffset cutoff, FeatureStoreOptions options)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -167,8 +166,11 @@ internal static class FeatureComputer
         var rowsSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         var stats = Describe(users, items, userGenres);
         var history = historyTask.GetAwaiter().GetResult();
-        Timing = $"rows {rowsSeconds:F2} s, rows+statistics+history {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F2} s";
-        return new FeatureTables(users, items, userGenres, history) { Statistics = stats };
+        return new FeatureTables(users, items, userGenres, history)
+        {
+            Statistics = stats,
+            Timing = $"rows {rowsSeconds:F2} s, rows+statistics+history {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F2} s",
+        };
     }
 
     public static string ActivityLevel(long events28d) => events28d switch

@@ -153,7 +153,7 @@ public sealed class FeatureStore
         }
         var tables = FeatureComputer.Compute(view, catalog, cutoff, _options);
         var computeSeconds = clock.Elapsed.TotalSeconds - readSeconds;
-        progress?.Report("  compute: " + FeatureComputer.Timing);
+        progress?.Report("  compute: " + tables.Timing);
 
         // Write the views and the state, then the manifest (the commit point), then move "latest".
         var files = new Dictionary<string, string>();
