@@ -13,6 +13,10 @@ public static class MLOpsCli
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        BenchmarkIngestCommand.Add(root);
         // One line per verb group below (each group lives in its own file).
         BenchmarkRecsysCommand.Add(root);
         return root;
