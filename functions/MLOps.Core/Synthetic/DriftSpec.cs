@@ -28,7 +28,10 @@ public sealed record DriftSpec(IReadOnlyList<DriftEntry> Entries)
                     if (eq <= 0) throw new FormatException($"--drift {kind}: '{kv}' must look like key=value.");
                     args[kv[..eq].Trim()] = kv[(eq + 1)..].Trim();
                 }
-            var entry = new DriftEntry { Kind = kind, FromDay = Int(args, kind, "from", null, 0) };
+            foreach (var key in args.Keys)
+                if (!Allowed(kind).Contains(key, StringComparer.OrdinalIgnoreCase))
+                    throw new FormatException($"--drift {kind}: unknown key '{key}' (allowed: {string.Join(", ", Allowed(kind))}).");
+            var entry = new DriftEntry { Kind = kind };
             entry = kind switch
             {
                 "genre-surge" => entry with { Genre = args.TryGetValue("genre", out var g) && g.Length > 0 ? g : throw new FormatException("--drift genre-surge needs genre=NAME."), Factor = Number(args, kind, "factor", 3) },
@@ -37,10 +40,8 @@ public sealed record DriftSpec(IReadOnlyList<DriftEntry> Entries)
                 "account-burst" => entry with { User = args.GetValueOrDefault("user"), Events = Int(args, kind, "events", 500, 1), Countries = Int(args, kind, "countries", 12, 2) },
                 _ => entry,
             };
+            entry = entry with { FromDay = Int(args, kind, "from", null, 0) };
             if (entry.Factor is <= 0) throw new FormatException($"--drift {kind}: factor must be positive.");
-            foreach (var key in args.Keys)
-                if (!Allowed(kind).Contains(key, StringComparer.OrdinalIgnoreCase))
-                    throw new FormatException($"--drift {kind}: unknown key '{key}' (allowed: {string.Join(", ", Allowed(kind))}).");
             entries.Add(entry);
         }
         if (entries.Count == 0) throw new FormatException("--drift is empty.");

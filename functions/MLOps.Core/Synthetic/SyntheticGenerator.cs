@@ -31,7 +31,11 @@ public sealed record GeneratorOptions
         if (Days < 1) throw new ArgumentException("--days must be at least 1.");
         if (Drift is { } d)
             foreach (var e in d.Entries)
+            {
                 if (e.FromDay >= Days) throw new ArgumentException($"--drift {e.Kind}: from={e.FromDay} is past the last day ({Days - 1}).");
+                if (e.Genre is { } g && !SyntheticGenerator.Genres.Any(x => string.Equals(x.Name, g, StringComparison.OrdinalIgnoreCase)))
+                    throw new ArgumentException($"--drift genre-surge: genre '{g}' is not one of {string.Join(", ", SyntheticGenerator.Genres.Select(x => x.Name))}.");
+            }
     }
 }
 

@@ -44,6 +44,7 @@ public static class DemoCommand
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var demo = new DemoContext(context, context.Parse.GetValue(data), context.Parse.GetValue(noServe));
+            if (demo.DataDir is { } d && !Directory.Exists(d)) throw new CliUsageException($"--data {d}: no such folder.");
             var timings = new List<object>();
             foreach (var step in Steps())
             {

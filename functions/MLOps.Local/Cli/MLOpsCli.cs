@@ -40,8 +40,8 @@ public static class MLOpsCli
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
-            Console.Error.WriteLine("Run 'mlops --help' for usage.");
+            // One line, as every bad-usage error: what is wrong, and where to look.
+            Console.Error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => e.Message).Distinct())} (see 'mlops --help')");
             return ExitCodes.BadInput;
         }
         return await parse.InvokeAsync().ConfigureAwait(false);
