@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Serving;
 
 namespace MLOps.Local.Hosting;
 
@@ -14,12 +15,14 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddServing();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
+        app.MapServingApi();
         return app;
     }
 }
