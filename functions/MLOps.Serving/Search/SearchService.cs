@@ -28,6 +28,8 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
 
     public bool SemanticConfigured => embeddings is not null;
     public bool SemanticReady => _semantic is not null;
+    /// <summary>Why the catalogue could not be embedded (last attempt), for /ready and diagnostics.</summary>
+    public string? SemanticError { get; private set; }
 
     public LexicalIndex LexicalFor(ServingData data)
     {
@@ -59,6 +61,7 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    SemanticError = $"{ex.GetType().Name}: {ex.Message}";
                     LogSemanticFailed(ex, attempt);
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(300, 5 * attempt)), stoppingToken).ConfigureAwait(false);
                 }

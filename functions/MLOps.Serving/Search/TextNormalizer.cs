@@ -11,10 +11,11 @@ public static class TextNormalizer
         var tokens = new List<string>();
         if (string.IsNullOrEmpty(text)) return tokens;
         var buffer = new StringBuilder();
-        foreach (var ch in text.Normalize(NormalizationForm.FormD))
+        foreach (var raw in text)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(ch) == UnicodeCategory.NonSpacingMark) continue;
-            if (char.IsLetterOrDigit(ch)) buffer.Append(char.ToLowerInvariant(ch));
+            if (CharUnicodeInfo.GetUnicodeCategory(raw) == UnicodeCategory.NonSpacingMark) continue;
+            var ch = Fold(char.ToLowerInvariant(raw));
+            if (char.IsLetterOrDigit(ch)) buffer.Append(ch);
             else Flush();
             if (tokens.Count >= max) return tokens;
         }
@@ -27,6 +28,17 @@ public static class TextNormalizer
             if (buffer.Length <= 40) tokens.Add(buffer.ToString());
             buffer.Clear();
         }
+    }
+
+    // Accent folding by table: the app runs with InvariantGlobalization, where string.Normalize cannot decompose.
+    private const string Accented = "àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżž";
+    private const string Folded = "aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnooooooooorrrsssstttuuuuuuuuuuwyyyzzz";
+
+    private static char Fold(char ch)
+    {
+        if (ch < 'à') return ch;
+        var i = Accented.IndexOf(ch);
+        return i >= 0 ? Folded[i] : ch;
     }
 
     public static string Join(string? text) => string.Join(' ', Tokens(text));
