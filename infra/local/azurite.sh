@@ -31,9 +31,13 @@ azurite_start() {
     --queueHost 127.0.0.1 --queuePort "$AZURITE_QUEUE_PORT" \
     --tableHost 127.0.0.1 --tablePort "$AZURITE_TABLE_PORT" >"$AZURITE_DIR/azurite.log" 2>&1 &
   AZURITE_PID=$!
-  for _ in $(seq 1 100); do
+  # On a busy machine Azurite can take up to two minutes to listen: wait up to AZURITE_START_TIMEOUT (180 s),
+  # giving up early if the process died.
+  local deadline=$((SECONDS + ${AZURITE_START_TIMEOUT:-180}))
+  while [ $SECONDS -lt $deadline ]; do
     (echo >"/dev/tcp/127.0.0.1/$AZURITE_BLOB_PORT") >/dev/null 2>&1 && break
-    sleep 0.1
+    kill -0 "$AZURITE_PID" 2>/dev/null || break
+    sleep 0.2
   done
   (echo >"/dev/tcp/127.0.0.1/$AZURITE_BLOB_PORT") >/dev/null 2>&1 || { cat "$AZURITE_DIR/azurite.log"; return 1; }
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="

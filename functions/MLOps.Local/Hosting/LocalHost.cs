@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Observability;
 using MLOps.Serving;
 
 namespace MLOps.Local.Hosting;
@@ -15,6 +16,7 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddMLOpsTelemetry();
         builder.AddServing();
         configure?.Invoke(builder);
 

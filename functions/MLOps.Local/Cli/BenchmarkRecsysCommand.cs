@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using MLOps.Recommenders;
+using MLOps.Recommenders.Benchmark;
+using Spectre.Console;
+
+namespace MLOps.Local.Cli;
+
+/// <summary><c>benchmark recsys</c>: trains, tunes and evaluates the recommenders on MovieLens (docs/evaluation.md).</summary>
+public static class BenchmarkRecsysCommand
+{
+    public static void Add(Command root)
+    {
+        var dataset = new Option<string>("--dataset") { Description = "movielens-100k | movielens (ml-latest, ml-latest-small)", Required = true };
+        var path = new Option<string>("--path") { Description = "Folder holding the MovieLens files.", Required = true };
+        var protocol = new Option<string>("--protocol") { Description = "recommenders (per-user stratified 75/25) | chronological | leave-last-out", DefaultValueFactory = _ => "recommenders" };
+        var models = new Option<string?>("--models") { Description = $"Comma-separated kinds (default: {string.Join(",", RecsysBenchmark.DefaultModels)})." };
+        var k = new Option<int>("--k") { Description = "Cut-off of the ranking metrics.", DefaultValueFactory = _ => 10 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the split, tuning and models.", DefaultValueFactory = _ => 42 };
+        var noTune = new Option<bool>("--no-tune") { Description = "Skip hyper-parameter tuning (use each model's defaults)." };
+        var command = new Command("recsys", "Train and evaluate every recommender on MovieLens and compare with published figures.")
+            { dataset, path, protocol, models, k, seed, noTune };
+        command.SetVerbAction((context, cancellationToken) =>
+        {
+            var parse = context.Parse;
+            var name = parse.GetValue(dataset)!;
+            if (name is not ("movielens-100k" or "movielens")) throw new CliUsageException($"--dataset must be movielens-100k or movielens, not '{name}'.");
+            var folder = parse.GetValue(path)!;
+            if (!Directory.Exists(folder)) throw new CliUsageException($"--path '{folder}' is not a folder.");
+            var kinds = (parse.GetValue(models) ?? string.Join(",", RecsysBenchmark.DefaultModels)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var kind in kinds)
+                if (!ModelTrainer.Kinds.Contains(kind)) throw new CliUsageException($"--models: unknown model '{kind}' (known: {string.Join(", ", ModelTrainer.Kinds)}).");
+            var cutoff = parse.GetValue(k);
+            if (cutoff < 1) throw new CliUsageException("--k must be at least 1.");
+            var proto = parse.GetValue(protocol)!;
+            if (proto is not ("recommenders" or "recommenders-item" or "chronological" or "leave-last-out"))
+                throw new CliUsageException($"--protocol must be recommenders, chronological or leave-last-out, not '{proto}'.");
+
+            context.Log.WriteLine($"loading {name} from {folder}");
+            var data = MovieLens.Load(name, folder);
+            var report = RecsysBenchmark.Run(name, data, proto, kinds, cutoff, parse.GetValue(seed), tune: !parse.GetValue(noTune),
+                line => context.Log.WriteLine(line, Style.Plain), cancellationToken);
+
+            var at = cutoff.ToString(CultureInfo.InvariantCulture);
+            var json = new Dictionary<string, object>
+            {
+                ["dataset"] = report.Dataset,
+                ["protocol"] = report.Protocol,
+                ["k"] = report.K,
+                ["seed"] = report.Seed,
+                ["users"] = report.Users,
+                ["items"] = report.Items,
+                ["trainInteractions"] = report.TrainInteractions,
+                ["testInteractions"] = report.TestInteractions,
+                ["totalSeconds"] = Math.Round(report.TotalSeconds, 2),
+                ["results"] = report.Results.Select(r => new Dictionary<string, object>
+                {
+                    ["model"] = r.Model,
+                    [$"ndcg@{at}"] = Round(r.Metrics[$"ndcg@{at}"]),
+                    [$"precision@{at}"] = Round(r.Metrics[$"precision@{at}"]),
+                    [$"recall@{at}"] = Round(r.Metrics[$"recall@{at}"]),
+                    ["map"] = Round(r.Metrics["map"]),
+                    [$"map@{at}"] = Round(r.Metrics[$"map@{at}"]),
+                    ["coverage"] = Round(r.Metrics["coverage"]),
+                    ["train_seconds"] = Math.Round(r.TrainSeconds, 3),
+                    [$"hit_rate@{at}"] = Round(r.Metrics[$"hit_rate@{at}"]),
+                    [$"mrr@{at}"] = Round(r.Metrics[$"mrr@{at}"]),
+                    ["novelty"] = Round(r.Metrics["novelty"]),
+                    ["diversity"] = Round(r.Metrics["diversity"]),
+                    ["popularity_bias"] = Round(r.Metrics["popularity_bias"]),
+                    ["evaluate_seconds"] = Math.Round(r.EvaluateSeconds, 3),
+                    ["tune_seconds"] = Math.Round(r.TuneSeconds, 3),
+                    ["parameters"] = r.Parameters,
+                }).ToList(),
+            };
+            context.Result(json, console =>
+            {
+                var table = new Table().Title($"{report.Dataset} · {report.Protocol} · k={report.K} · seed {report.Seed}");
+                foreach (var column in new[] { "model", $"nDCG@{at}", $"P@{at}", $"R@{at}", "MAP", $"MAP@{at}", "coverage", "novelty", "diversity", "train s" })
+                    table.AddColumn(column);
+                foreach (var r in report.Results)
+                    table.AddRow(r.Model, F(r.Metrics[$"ndcg@{at}"]), F(r.Metrics[$"precision@{at}"]), F(r.Metrics[$"recall@{at}"]), F(r.Metrics["map"]),
+                        F(r.Metrics[$"map@{at}"]), F(r.Metrics["coverage"]), F(r.Metrics["novelty"]), F(r.Metrics["diversity"]), r.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture));
+                if (report.Dataset == "movielens-100k" && report.Protocol == "recommenders" && report.K == 10)
+                    foreach (var (model, ndcg, precision) in PublishedResults.MovieLens100k)
+                        table.AddRow($"[grey]{model} (published)[/]", F(ndcg), F(precision), "", "", "", "", "", "", "");
+                console.Write(table);
+                console.WriteLine($"total {report.TotalSeconds:0.0} s");
+            });
+            return Task.FromResult(ExitCodes.Done);
+        });
+        root.Group("benchmark", "Benchmarks that print measured figures.").Subcommands.Add(command);
+    }
+
+    private static double Round(double v) => Math.Round(v, 6);
+    private static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
+}

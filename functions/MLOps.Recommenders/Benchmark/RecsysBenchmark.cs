@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using MLOps.Recommenders.Evaluation;
+using MLOps.Recommenders.Tuning;
+
+namespace MLOps.Recommenders.Benchmark;
+
+public sealed record BenchmarkRow(string Model, IReadOnlyDictionary<string, double> Parameters, IReadOnlyDictionary<string, double> Metrics,
+    double TrainSeconds, double EvaluateSeconds, double TuneSeconds, int Trials);
+
+public sealed record BenchmarkReport(string Dataset, string Protocol, int K, int Seed, int Users, int Items, int TrainInteractions, int TestInteractions,
+    IReadOnlyList<BenchmarkRow> Results, double TotalSeconds);
+
+/// <summary>Published Microsoft Recommenders figures on ML-100k (their benchmark notebook, same protocol), shown beside ours.</summary>
+public static class PublishedResults
+{
+    public static IReadOnlyList<(string Model, double Ndcg, double Precision)> MovieLens100k { get; } =
+    [
+        ("BiVAE", 0.475, 0.412), ("BPR", 0.442, 0.388), ("LightGCN", 0.420, 0.380), ("SAR", 0.382, 0.331),
+    ];
+}
+
+/// <summary>
+/// Train → (tune) → evaluate each requested model on one split of a dataset. The "recommenders" protocol is the Recommenders
+/// benchmark's per-user stratified 75/25 split; "chronological" is a global time cutoff at the 80th percentile of timestamps.
+/// </summary>
+public static class RecsysBenchmark
+{
+    public static IReadOnlyList<string> DefaultModels { get; } = ["popularity", "content", "sar", "ials", "ease", "blend"];
+
+    /// <summary>Small search spaces tuned on a validation split carved from train (kept small: the benchmark has a time budget).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double[]>> TuningSpaces { get; } = new Dictionary<string, IReadOnlyDictionary<string, double[]>>
+    {
+        ["ease"] = new Dictionary<string, double[]> { ["lambda"] = [200, 300, 400, 500, 700] },
+        ["sar"] = new Dictionary<string, double[]> { ["similarity"] = [1, 2] },
+    };
+
+    public static Split MakeSplit(TrainingData data, string protocol, int seed) => protocol switch
+    {
+        "recommenders" => Splits.Stratified(data, 0.75, seed, StratifyBy.User),
+        "recommenders-item" => Splits.Stratified(data, 0.75, seed, StratifyBy.Item),
+        "chronological" => Splits.Chronological(data, 0.8),
+        "leave-last-out" => Splits.LeaveLastOut(data, 1),
+        _ => throw new ArgumentException($"--protocol must be recommenders, chronological or leave-last-out, not '{protocol}'.", nameof(protocol)),
+    };
+
+    public static BenchmarkReport Run(string dataset, TrainingData data, string protocol, IReadOnlyList<string> models, int k, int seed, bool tune,
+        Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(models);
+        foreach (var m in models) ModelTrainer.Defaults(m);
+        var total = Stopwatch.StartNew();
+        var split = MakeSplit(data, protocol, seed);
+        log?.Invoke($"{dataset}: {data.UserCount} users, {data.ItemCount} items; {split.Protocol}: {split.Train.InteractionCount} train, {split.TestInteractionCount} test interactions");
+        Split? validation = null;
+        var rows = new List<BenchmarkRow>();
+        var tuned = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
+        for (var n = 0; n < models.Count; n++)
+        {
+            var kind = models[n];
+            IReadOnlyDictionary<string, double>? parameters = null;
+            var tuneSeconds = 0.0;
+            var trials = 0;
+            if (tune && TuningSpaces.TryGetValue(kind, out var space))
+            {
+                var watch = Stopwatch.StartNew();
+                validation ??= Tuner.ValidationSplit(split.Train, seed);
+                var result = Tuner.Tune(kind, Tuner.Grid(space), validation, k, seed,
+                    t => log?.Invoke($"  tune {kind} {Format(t.Parameters)}: validation ndcg@{k} {t.Score:0.0000} ({t.Seconds:0.0} s)"), cancellationToken);
+                parameters = result.Best;
+                tuned[kind] = result.Best;
+                tuneSeconds = watch.Elapsed.TotalSeconds;
+                trials = result.Trials.Count;
+            }
+            if (kind == "blend")
+            {
+                var blend = new Dictionary<string, double>(ModelTrainer.BlendDefaults, StringComparer.Ordinal);
+                foreach (var (part, best) in tuned)
+                    if (blend.ContainsKey(part)) foreach (var (key, value) in best) blend[$"{part}.{key}"] = value;
+                parameters = blend;
+            }
+            var trainWatch = Stopwatch.StartNew();
+            var model = ModelTrainer.Train(kind, parameters, split.Train, seed, cancellationToken);
+            var trainSeconds = trainWatch.Elapsed.TotalSeconds;
+            var evaluation = Evaluator.Evaluate(model, split, k, cancellationToken);
+            rows.Add(new BenchmarkRow(kind, model.Parameters, evaluation.Metrics, trainSeconds, evaluation.Seconds, tuneSeconds, trials));
+            log?.Invoke($"[{n + 1}/{models.Count}] {kind}: ndcg@{k} {evaluation[$"ndcg@{k}"]:0.0000}  precision@{k} {evaluation[$"precision@{k}"]:0.0000}  " +
+                        $"train {trainSeconds:0.00} s, evaluate {evaluation.Seconds:0.00} s{(trials > 0 ? $", tuning {trials} trials {tuneSeconds:0.0} s" : "")}");
+        }
+        return new BenchmarkReport(dataset, protocol, k, seed, data.UserCount, data.ItemCount, split.Train.InteractionCount, split.TestInteractionCount,
+            rows, total.Elapsed.TotalSeconds);
+    }
+
+    public static string Format(IReadOnlyDictionary<string, double> parameters) =>
+        string.Join(",", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value:0.###}"));
+}

@@ -1,0 +1,119 @@
+using MLOps.Core.Data;
+
+namespace MLOps.Recommenders;
+
+/// <summary>One user–item interaction in dense index space. Rating is 1 for implicit events; Timestamp is Unix seconds.</summary>
+public readonly record struct Interaction(int User, int Item, float Rating, long Timestamp);
+
+/// <summary>
+/// What every model trains on: users and items in dense index spaces, their de-duplicated interactions (one per user and item:
+/// the latest timestamp, the highest rating), per-user histories sorted by time (most recent last), and the catalogue entry of each
+/// item when known (content features, cold start). Immutable; splits share the user and item index spaces.
+/// </summary>
+public sealed class TrainingData
+{
+    private readonly Interaction[] _interactions;
+    private readonly int[] _userOffsets;
+    private readonly int[] _userItems;
+    private readonly int[] _itemCounts;
+
+    public TrainingData(ItemIndex items, IReadOnlyList<string> userIds, IEnumerable<Interaction> interactions, IReadOnlyList<CatalogItem?>? catalog = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(userIds);
+        if (catalog is not null && catalog.Count != items.Count)
+            throw new ArgumentException($"The catalogue has {catalog.Count} entries for {items.Count} items; it must be aligned with the item index.", nameof(catalog));
+        Items = items;
+        UserIds = userIds;
+        Catalog = catalog;
+        _interactions = Deduplicate(interactions, userIds.Count, items.Count);
+        _userOffsets = new int[userIds.Count + 1];
+        foreach (var x in _interactions) _userOffsets[x.User + 1]++;
+        for (var u = 0; u < userIds.Count; u++) _userOffsets[u + 1] += _userOffsets[u];
+        _userItems = new int[_interactions.Length];
+        for (var n = 0; n < _interactions.Length; n++) _userItems[n] = _interactions[n].Item;
+        _itemCounts = new int[items.Count];
+        foreach (var x in _interactions) _itemCounts[x.Item]++;
+        if (_interactions.Length > 0)
+        {
+            MinTimestamp = _interactions.Min(x => x.Timestamp);
+            MaxTimestamp = _interactions.Max(x => x.Timestamp);
+        }
+    }
+
+    public ItemIndex Items { get; }
+    public IReadOnlyList<string> UserIds { get; }
+    public int UserCount => UserIds.Count;
+    public int ItemCount => Items.Count;
+
+    /// <summary>Catalogue entry per item index (null where unknown), or null when no catalogue was given.</summary>
+    public IReadOnlyList<CatalogItem?>? Catalog { get; }
+
+    /// <summary>All interactions, grouped by user, each user's sorted by time then item.</summary>
+    public ReadOnlySpan<Interaction> Interactions => _interactions;
+    public int InteractionCount => _interactions.Length;
+    public long MinTimestamp { get; }
+    public long MaxTimestamp { get; }
+
+    /// <summary>The items of one user, oldest first.</summary>
+    public ReadOnlySpan<int> History(int user) => _userItems.AsSpan(_userOffsets[user], _userOffsets[user + 1] - _userOffsets[user]);
+
+    /// <summary>The interactions of one user, oldest first.</summary>
+    public ReadOnlySpan<Interaction> UserInteractions(int user) => _interactions.AsSpan(_userOffsets[user], _userOffsets[user + 1] - _userOffsets[user]);
+
+    /// <summary>Number of users who interacted with each item.</summary>
+    public ReadOnlySpan<int> ItemCounts => _itemCounts;
+
+    /// <summary>Same users, items and catalogue with other interactions (splits, filters).</summary>
+    public TrainingData With(IEnumerable<Interaction> interactions) => new(Items, UserIds, interactions, Catalog);
+
+    /// <summary>
+    /// Builds training data from accepted events and the catalogue. Items are the catalogue's titles plus any title seen in events
+    /// (ordinal id order), users are those with events (ordinal order). Events with a rating below <paramref name="minRating"/> are skipped;
+    /// impressions, searches and exposures are not interactions.
+    /// </summary>
+    public static TrainingData FromEvents(IEnumerable<ViewingEvent> events, IEnumerable<CatalogItem>? catalog = null, double? minRating = null, DateTimeOffset? before = null)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var rows = new List<(string User, string Item, float Rating, long Time)>();
+        foreach (var e in events)
+        {
+            if (e.EventType is EventType.Impression or EventType.Search or EventType.Exposure) continue;
+            if (before is { } cutoff && e.Timestamp >= cutoff) continue;
+            var rating = e.Rating is { } r ? (float)r : 1f;
+            if (minRating is { } min && e.Rating is { } rr && rr < min) continue;
+            rows.Add((e.UserId, e.ContentId, rating, e.Timestamp.ToUnixTimeSeconds()));
+        }
+        var catalogById = new Dictionary<string, CatalogItem>(StringComparer.Ordinal);
+        if (catalog is not null) foreach (var c in catalog) catalogById[c.ContentId] = c;
+        var itemIds = new SortedSet<string>(catalogById.Keys, StringComparer.Ordinal);
+        var userIds = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var row in rows) { itemIds.Add(row.Item); userIds.Add(row.User); }
+        var items = new ItemIndex(itemIds);
+        var users = userIds.ToArray();
+        var userIndex = new Dictionary<string, int>(users.Length, StringComparer.Ordinal);
+        for (var u = 0; u < users.Length; u++) userIndex[users[u]] = u;
+        var interactions = rows.Select(r => { items.TryGetIndex(r.Item, out var i); return new Interaction(userIndex[r.User], i, r.Rating, r.Time); });
+        IReadOnlyList<CatalogItem?>? aligned = catalog is null ? null : items.Ids.Select(id => catalogById.GetValueOrDefault(id)).ToArray();
+        return new TrainingData(items, users, interactions, aligned);
+    }
+
+    private static Interaction[] Deduplicate(IEnumerable<Interaction> source, int users, int items)
+    {
+        var list = source.ToArray();
+        foreach (var x in list)
+            if ((uint)x.User >= (uint)users || (uint)x.Item >= (uint)items)
+                throw new ArgumentOutOfRangeException(nameof(source), $"Interaction ({x.User}, {x.Item}) lies outside {users} users × {items} items.");
+        Array.Sort(list, static (a, b) => a.User != b.User ? a.User.CompareTo(b.User) : a.Item != b.Item ? a.Item.CompareTo(b.Item) : a.Timestamp.CompareTo(b.Timestamp));
+        var kept = 0;
+        for (var n = 0; n < list.Length; n++)
+        {
+            if (kept > 0 && list[kept - 1].User == list[n].User && list[kept - 1].Item == list[n].Item)
+                list[kept - 1] = list[kept - 1] with { Timestamp = list[n].Timestamp, Rating = Math.Max(list[kept - 1].Rating, list[n].Rating) };
+            else list[kept++] = list[n];
+        }
+        Array.Resize(ref list, kept);
+        Array.Sort(list, static (a, b) => a.User != b.User ? a.User.CompareTo(b.User) : a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Item.CompareTo(b.Item));
+        return list;
+    }
+}

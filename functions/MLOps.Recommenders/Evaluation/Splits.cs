@@ -1,0 +1,92 @@
+namespace MLOps.Recommenders.Evaluation;
+
+/// <summary>A train/test split over one user and item index space. <see cref="Test"/>[u] holds user u's relevant test items (empty when none).</summary>
+public sealed record Split(string Protocol, TrainingData Train, IReadOnlyList<int[]> Test)
+{
+    /// <summary>Users with at least one test item.</summary>
+    public IEnumerable<int> TestUsers => Enumerable.Range(0, Test.Count).Where(u => Test[u].Length > 0);
+    public int TestInteractionCount => Test.Sum(t => t.Length);
+}
+
+public enum StratifyBy { User, Item }
+
+/// <summary>The evaluation protocols of docs/evaluation.md.</summary>
+public static class Splits
+{
+    /// <summary>
+    /// Recommenders' <c>python_stratified_split</c>: interactions grouped by user (or item), each group shuffled with one seeded
+    /// generator, the first round(ratio·n) (round half to even, as Python) go to train, the rest to test.
+    /// </summary>
+    public static Split Stratified(TrainingData data, double ratio = 0.75, int seed = 42, StratifyBy by = StratifyBy.User)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (ratio is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ratio), "The train ratio must lie strictly between 0 and 1.");
+        var all = data.Interactions.ToArray();
+        var groups = new List<Interaction>[by == StratifyBy.User ? data.UserCount : data.ItemCount];
+        foreach (var x in all) (groups[by == StratifyBy.User ? x.User : x.Item] ??= []).Add(x);
+        var random = new Random(seed);
+        var train = new List<Interaction>(all.Length);
+        var test = new List<Interaction>(all.Length / 3);
+        foreach (var group in groups)
+        {
+            if (group is null) continue;
+            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group);
+            random.Shuffle(span);
+            var cut = (int)Math.Round(ratio * span.Length, MidpointRounding.ToEven);
+            train.AddRange(span[..cut]);
+            test.AddRange(span[cut..]);
+        }
+        return Build($"stratified-{by.ToString().ToLowerInvariant()}-{ratio:0.##}", data, train, test);
+    }
+
+    /// <summary>
+    /// Global time cutoff: interactions before the <paramref name="trainFraction"/> quantile of timestamps train, the rest test.
+    /// Test keeps only users and items that also appear in train (a model cannot rank what it never saw; cold start is measured apart).
+    /// </summary>
+    public static Split Chronological(TrainingData data, double trainFraction = 0.8)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var times = data.Interactions.ToArray().Select(x => x.Timestamp).Order().ToArray();
+        if (times.Length == 0) throw new InvalidDataException("No interactions to split.");
+        var cutoff = times[Math.Clamp((int)(trainFraction * times.Length), 0, times.Length - 1)];
+        return Chronological(data, cutoff);
+    }
+
+    /// <summary>Global time cutoff at <paramref name="cutoffUnixSeconds"/>: train before it, test at or after it.</summary>
+    public static Split Chronological(TrainingData data, long cutoffUnixSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var train = new List<Interaction>();
+        var test = new List<Interaction>();
+        foreach (var x in data.Interactions) (x.Timestamp < cutoffUnixSeconds ? train : test).Add(x);
+        var seenUsers = new bool[data.UserCount];
+        var seenItems = new bool[data.ItemCount];
+        foreach (var x in train) { seenUsers[x.User] = true; seenItems[x.Item] = true; }
+        test.RemoveAll(x => !seenUsers[x.User] || !seenItems[x.Item]);
+        return Build($"chronological@{DateTimeOffset.FromUnixTimeSeconds(cutoffUnixSeconds):yyyy-MM-ddTHH:mm:ssZ}", data, train, test);
+    }
+
+    /// <summary>Leave-last-n-out: each user's n most recent interactions test (users with more than n interactions), the rest train.</summary>
+    public static Split LeaveLastOut(TrainingData data, int n = 1)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        var train = new List<Interaction>();
+        var test = new List<Interaction>();
+        for (var u = 0; u < data.UserCount; u++)
+        {
+            var xs = data.UserInteractions(u);
+            var cut = xs.Length > n ? xs.Length - n : xs.Length;
+            for (var i = 0; i < xs.Length; i++) (i < cut ? train : test).Add(xs[i]);
+        }
+        return Build($"leave-last-{n}", data, train, test);
+    }
+
+    private static Split Build(string protocol, TrainingData data, List<Interaction> train, List<Interaction> test)
+    {
+        var perUser = new List<int>[data.UserCount];
+        foreach (var x in test) (perUser[x.User] ??= []).Add(x.Item);
+        var testSets = perUser.Select(l => l is null ? [] : l.Distinct().Order().ToArray()).ToArray();
+        return new Split(protocol, data.With(train), testSets);
+    }
+}

@@ -1,0 +1,62 @@
+using MLOps.Recommenders.Models;
+
+namespace MLOps.Recommenders;
+
+/// <summary>
+/// The one entry point the pipeline and the benchmark train through: a kind, its parameters (missing ones take the defaults;
+/// unknown ones are rejected), the training data and a seed. Same inputs, same model.
+/// </summary>
+public static class ModelTrainer
+{
+    public static IReadOnlyList<string> Kinds { get; } = ["popularity", "sar", "ease", "ials", "content", "blend"];
+
+    /// <summary>A blend of the strongest generators; parts are named by kind with their weight, part parameters as "kind.name".</summary>
+    public static IReadOnlyDictionary<string, double> BlendDefaults { get; } = new Dictionary<string, double>
+    {
+        ["ease"] = 1, ["ials"] = 0.3, ["sar"] = 0.2,
+    };
+
+    public static IReadOnlyDictionary<string, double> Defaults(string kind) => kind switch
+    {
+        "popularity" => PopularityRecommender.Defaults,
+        "sar" => Sar.Defaults,
+        "ease" => Ease.Defaults,
+        "ials" => IalsRecommender.Defaults,
+        "content" => Content.Defaults,
+        "blend" => BlendDefaults,
+        _ => throw new ArgumentException($"Unknown model kind '{kind}' (known: {string.Join(", ", Kinds)}).", nameof(kind)),
+    };
+
+    public static RecommenderModel Train(string kind, IReadOnlyDictionary<string, double>? parameters, TrainingData data, int seed = 42, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        cancellationToken.ThrowIfCancellationRequested();
+        return kind switch
+        {
+            "popularity" => PopularityRecommender.Train(data, parameters),
+            "sar" => Sar.Train(data, parameters),
+            "ease" => Ease.Train(data, parameters),
+            "ials" => IalsRecommender.Train(data, parameters, seed, cancellationToken),
+            "content" => Content.Train(data, parameters),
+            "blend" => TrainBlend(parameters ?? BlendDefaults, data, seed, cancellationToken),
+            _ => throw new ArgumentException($"Unknown model kind '{kind}' (known: {string.Join(", ", Kinds)}).", nameof(kind)),
+        };
+    }
+
+    private static BlendRecommender TrainBlend(IReadOnlyDictionary<string, double> parameters, TrainingData data, int seed, CancellationToken cancellationToken)
+    {
+        var parts = parameters.Keys.Where(k => !k.Contains('.', StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        if (parts.Length == 0) throw new ArgumentException("A blend names at least one part kind with its weight, e.g. ease=1,ials=0.3.", nameof(parameters));
+        var models = new RecommenderModel[parts.Length];
+        var weights = new float[parts.Length];
+        for (var k = 0; k < parts.Length; k++)
+        {
+            if (parts[k] == "blend") throw new ArgumentException("A blend cannot contain a blend.", nameof(parameters));
+            var prefix = parts[k] + ".";
+            var sub = parameters.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);
+            models[k] = Train(parts[k], sub, data, seed + k, cancellationToken);
+            weights[k] = (float)parameters[parts[k]];
+        }
+        return new BlendRecommender(data.Items, parameters, models, weights);
+    }
+}

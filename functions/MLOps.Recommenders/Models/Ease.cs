@@ -1,0 +1,70 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace MLOps.Recommenders.Models;
+
+/// <summary>
+/// EASE (Steck 2019): with X the binary user × item matrix, P = (XᵀX + λI)⁻¹ and B = I − P·diag(1/diag P), i.e. B[i, j] = −P[i, j] / P[j, j]
+/// off the diagonal and 0 on it. The Gram matrix is accumulated sparsely from user histories; the inverse is MathNet's Cholesky in
+/// float64; B is stored dense in float32. Cost O(m³) in the m modelled items, so at most max_items (the most interacted) are modelled.
+/// </summary>
+public static class Ease
+{
+    public static IReadOnlyDictionary<string, double> Defaults { get; } = new Dictionary<string, double>
+    {
+        ["lambda"] = 500,
+        ["min_rating"] = 0,
+        ["max_items"] = 3000,
+        ["neighbours"] = 0,
+    };
+
+    public static ItemItemRecommender Train(TrainingData data, IReadOnlyDictionary<string, double>? parameters = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var p = PopularityRecommender.Merge(Defaults, parameters);
+        var lambda = p["lambda"];
+        var minRating = (float)p["min_rating"];
+        var maxItems = (int)p["max_items"];
+        var counts = new int[data.ItemCount];
+        foreach (var x in data.Interactions) if (x.Rating >= minRating) counts[x.Item]++;
+        var subset = Enumerable.Range(0, data.ItemCount).Where(i => counts[i] > 0)
+            .OrderByDescending(i => counts[i]).ThenBy(i => i).Take(maxItems).Order().ToArray();
+        var m = subset.Length;
+        var toSub = new int[data.ItemCount];
+        Array.Fill(toSub, -1);
+        for (var s = 0; s < m; s++) toSub[subset[s]] = s;
+
+        var gram = new double[(long)m * m];
+        var row = new List<int>();
+        for (var u = 0; u < data.UserCount; u++)
+        {
+            row.Clear();
+            foreach (var x in data.UserInteractions(u))
+                if (x.Rating >= minRating && toSub[x.Item] >= 0) row.Add(toSub[x.Item]);
+            foreach (var a in row)
+            {
+                var offset = (long)a * m;
+                foreach (var b in row) gram[offset + b] += 1;
+            }
+        }
+        for (var i = 0; i < m; i++) gram[(long)i * m + i] += lambda;
+
+        var inverse = m == 0 ? [] : Matrix<double>.Build.Dense(m, m, gram).Cholesky().Solve(Matrix<double>.Build.DenseIdentity(m)).AsColumnMajorArray();
+        // inverse is symmetric, so its column-major array read row-major is the same matrix.
+        var weights = new float[(long)m * m];
+        Parallel.For(0, m, i =>
+        {
+            var offset = (long)i * m;
+            for (var j = 0; j < m; j++)
+                weights[offset + j] = i == j ? 0f : (float)(-inverse[offset + j] / inverse[(long)j * m + j]);
+        });
+        var neighbours = (int)p["neighbours"];
+        if (neighbours <= 0) return ItemItemRecommender.Dense("ease", data.Items, p, subset, weights);
+        var (offsets, items, values) = ItemItemRecommender.Prune(data.ItemCount, i =>
+        {
+            var s = toSub[i];
+            if (s < 0) return ([], []);
+            return (subset, weights.AsSpan((int)((long)s * m), m).ToArray());
+        }, neighbours);
+        return ItemItemRecommender.Sparse("ease", data.Items, p, offsets, items, values);
+    }
+}

@@ -1,0 +1,164 @@
+using System.Numerics.Tensors;
+
+namespace MLOps.Recommenders.Models;
+
+/// <summary>
+/// Implicit ALS (Hu, Koren &amp; Volinsky 2008) solved with conjugate gradient (Takács et al. 2011): confidence 1 + alpha on observed
+/// items, preference 1; each half-step solves (YᵀY + λI + alpha·Σ y yᵀ) x = (1 + alpha)·Σ y for every user (item) in parallel, with
+/// `cg_steps` warm-started CG steps. Seeded initialisation; each row's solve is independent, so results do not depend on threads.
+/// The artifact keeps only item factors (float32) and YᵀY: a user is folded in from their history at scoring time (exact CG solve),
+/// so new events count without retraining.
+/// </summary>
+public sealed class IalsRecommender : RecommenderModel
+{
+    [ThreadStatic] private static float[]? t_work;
+
+    private readonly float[] _items;  // n × f
+    private readonly float[] _gram;   // f × f, YᵀY + λI
+    private readonly int _factors;
+    private readonly float _alpha;
+
+    private IalsRecommender(ItemIndex items, IReadOnlyDictionary<string, double> parameters, float[] itemFactors, float[] gram) : base("ials", items, parameters)
+    {
+        _factors = (int)Get(parameters, "factors", 64);
+        _alpha = (float)Get(parameters, "alpha", 1);
+        if (itemFactors.Length != items.Count * _factors || gram.Length != _factors * _factors)
+            throw new InvalidDataException("iALS factors do not match the item index and factor count.");
+        _items = itemFactors;
+        _gram = gram;
+    }
+
+    public static IReadOnlyDictionary<string, double> Defaults { get; } = new Dictionary<string, double>
+    {
+        ["factors"] = 64,
+        ["iterations"] = 12,
+        ["regularization"] = 5,
+        ["alpha"] = 2,
+        ["cg_steps"] = 3,
+        ["init_scale"] = 0.1,
+        ["min_rating"] = 0,
+    };
+
+    public int Factors => _factors;
+    public ReadOnlySpan<float> ItemFactors => _items;
+
+    public static IalsRecommender Train(TrainingData data, IReadOnlyDictionary<string, double>? parameters = null, int seed = 42, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var p = PopularityRecommender.Merge(Defaults, parameters);
+        var f = (int)p["factors"];
+        var iterations = (int)p["iterations"];
+        var lambda = (float)p["regularization"];
+        var alpha = (float)p["alpha"];
+        var steps = (int)p["cg_steps"];
+        var (userItems, itemUsers) = Sar.Incidence(data, (float)p["min_rating"]);
+        var random = new Random(seed);
+        var scale = (float)(p["init_scale"] / Math.Sqrt(f));
+        var users = new float[data.UserCount * f];
+        var items = new float[data.ItemCount * f];
+        for (var i = 0; i < users.Length; i++) users[i] = (float)(random.NextDouble() * 2 - 1) * scale;
+        for (var i = 0; i < items.Length; i++) items[i] = (float)(random.NextDouble() * 2 - 1) * scale;
+        var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Math.Min(Environment.ProcessorCount, 4)) };
+        for (var it = 0; it < iterations; it++)
+        {
+            HalfStep(users, items, userItems, f, lambda, alpha, steps, options);
+            HalfStep(items, users, itemUsers, f, lambda, alpha, steps, options);
+        }
+        return new IalsRecommender(data.Items, p, items, Gram(items, f, lambda));
+    }
+
+    private static void HalfStep(float[] solve, float[] fixedSide, int[][] rows, int f, float lambda, float alpha, int steps, ParallelOptions options)
+    {
+        var gram = Gram(fixedSide, f, lambda);
+        Parallel.For(0, rows.Length, options, () => new float[4 * f], (r, _, work) =>
+        {
+            var x = solve.AsSpan(r * f, f);
+            if (rows[r].Length == 0) { x.Clear(); return work; }
+            ConjugateGradient(gram, fixedSide, rows[r], f, alpha, x, steps, work);
+            return work;
+        }, _ => { });
+    }
+
+    /// <summary>YᵀY + λI (f × f, row-major) accumulated in double.</summary>
+    private static float[] Gram(float[] factors, int f, float lambda)
+    {
+        var rows = factors.Length / f;
+        var gram = new double[f * f];
+        Parallel.For(0, f, a =>
+        {
+            for (var b = a; b < f; b++)
+            {
+                double sum = 0;
+                for (var r = 0; r < rows; r++) sum += (double)factors[r * f + a] * factors[r * f + b];
+                gram[a * f + b] = sum;
+                gram[b * f + a] = sum;
+            }
+        });
+        for (var a = 0; a < f; a++) gram[a * f + a] += lambda;
+        return gram.Select(v => (float)v).ToArray();
+    }
+
+    /// <summary>Warm-started CG on (G + alpha·Σ y yᵀ) x = (1 + alpha)·Σ y over the observed rows `ids` of `factors`.</summary>
+    private static void ConjugateGradient(float[] gram, float[] factors, ReadOnlySpan<int> ids, int f, float alpha, Span<float> x, int steps, Span<float> work)
+    {
+        var r = work[..f];
+        var p = work.Slice(f, f);
+        var ap = work.Slice(2 * f, f);
+        // r = b − A x
+        Multiply(gram, factors, ids, f, alpha, x, ap);
+        r.Clear();
+        foreach (var i in ids) TensorPrimitives.Add(r, factors.AsSpan(i * f, f), r);
+        TensorPrimitives.Multiply(r, 1 + alpha, r);
+        TensorPrimitives.Subtract(r, ap, r);
+        r.CopyTo(p);
+        var rs = TensorPrimitives.Dot(r, r);
+        for (var s = 0; s < steps && rs > 1e-12f; s++)
+        {
+            Multiply(gram, factors, ids, f, alpha, p, ap);
+            var pap = TensorPrimitives.Dot(p, ap);
+            if (!(pap > 0)) break;
+            var step = rs / pap;
+            TensorPrimitives.MultiplyAdd(p, step, x, x);
+            TensorPrimitives.MultiplyAdd(ap, -step, r, r);
+            var next = TensorPrimitives.Dot(r, r);
+            TensorPrimitives.MultiplyAdd(p, next / rs, r, p);
+            rs = next;
+        }
+    }
+
+    /// <summary>target = (G + alpha·Σ_{i∈ids} y_i y_iᵀ) v.</summary>
+    private static void Multiply(float[] gram, float[] factors, ReadOnlySpan<int> ids, int f, float alpha, ReadOnlySpan<float> v, Span<float> target)
+    {
+        for (var a = 0; a < f; a++) target[a] = TensorPrimitives.Dot(gram.AsSpan(a * f, f), v);
+        foreach (var i in ids)
+        {
+            var y = factors.AsSpan(i * f, f);
+            TensorPrimitives.MultiplyAdd(y, alpha * TensorPrimitives.Dot(y, v), target, target);
+        }
+    }
+
+    /// <summary>Folds the history in (CG run to convergence from zero, at most 2·factors steps) and scores every item by its dot product.</summary>
+    public override void Score(ReadOnlySpan<int> history, Span<float> scores)
+    {
+        if (scores.Length != Items.Count) throw new ArgumentException($"The score buffer must hold {Items.Count} items.", nameof(scores));
+        var f = _factors;
+        var work = Scratch(ref t_work, 5 * f).AsSpan(0, 5 * f);
+        var x = work.Slice(4 * f, f);
+        x.Clear();
+        if (history.Length == 0) { scores.Clear(); return; }
+        ConjugateGradient(_gram, _items, history, f, _alpha, x, 2 * f, work[..(4 * f)]);
+        for (var i = 0; i < scores.Length; i++) scores[i] = TensorPrimitives.Dot(_items.AsSpan(i * f, f), x);
+    }
+
+    internal override void WritePayload(BinaryWriter writer)
+    {
+        BinaryArrays.Write(writer, _items);
+        BinaryArrays.Write(writer, _gram);
+    }
+
+    internal static IalsRecommender ReadPayload(ItemIndex items, IReadOnlyDictionary<string, double> parameters, BinaryReader reader)
+    {
+        var factors = BinaryArrays.ReadFloats(reader);
+        return new IalsRecommender(items, parameters, factors, BinaryArrays.ReadFloats(reader));
+    }
+}

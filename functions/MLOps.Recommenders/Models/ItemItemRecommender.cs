@@ -1,0 +1,174 @@
+using System.Numerics.Tensors;
+
+namespace MLOps.Recommenders.Models;
+
+/// <summary>
+/// An item-to-item model: a user's score for item j is the sum over history items h of W[h, j] (optionally weighted by recency of
+/// position in the history). Two storage forms: dense float32 rows over a subset of items (EASE: every weight matters) or sparse
+/// top-k neighbour lists (SAR, content, pruned EASE). Items outside a dense subset score just below the lowest covered item.
+/// </summary>
+public sealed class ItemItemRecommender : RecommenderModel
+{
+    [ThreadStatic] private static float[]? t_sub;
+    [ThreadStatic] private static float[]? t_similar;
+
+    private readonly int[]? _subset;     // dense: sub index → item index
+    private readonly int[]? _toSub;      // dense: item index → sub index or -1
+    private readonly float[]? _dense;    // dense: row-major |subset|², row = history item
+    private readonly int[]? _offsets;    // sparse: CSR rows per item
+    private readonly int[]? _neighbours;
+    private readonly float[]? _weights;
+    private readonly float _recencyHalfLife;
+
+    private ItemItemRecommender(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters) : base(kind, items, parameters) =>
+        _recencyHalfLife = (float)Get(parameters, "recency_half_life", 0);
+
+    /// <summary>Dense form: <paramref name="weights"/> is row-major |subset|×|subset|.</summary>
+    public static ItemItemRecommender Dense(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] subset, float[] weights) =>
+        new(kind, items, parameters, subset, weights);
+
+    /// <summary>Sparse form: CSR rows (offsets has Items.Count + 1 entries), neighbours sorted by descending weight.</summary>
+    public static ItemItemRecommender Sparse(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] offsets, int[] neighbours, float[] weights) =>
+        new(kind, items, parameters, offsets, neighbours, weights, sparse: true);
+
+    private ItemItemRecommender(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] subset, float[] dense) : this(kind, items, parameters)
+    {
+        if ((long)subset.Length * subset.Length != dense.Length) throw new InvalidDataException($"Dense weights hold {dense.Length} values, not {subset.Length}².");
+        _subset = subset;
+        _dense = dense;
+        _toSub = new int[items.Count];
+        Array.Fill(_toSub, -1);
+        for (var s = 0; s < subset.Length; s++) _toSub[subset[s]] = s;
+    }
+
+    private ItemItemRecommender(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] offsets, int[] neighbours, float[] weights, bool sparse)
+        : this(kind, items, parameters)
+    {
+        _ = sparse;
+        if (offsets.Length != items.Count + 1 || neighbours.Length != weights.Length || offsets[^1] != neighbours.Length)
+            throw new InvalidDataException("Sparse neighbour lists do not match the item index.");
+        _offsets = offsets;
+        _neighbours = neighbours;
+        _weights = weights;
+    }
+
+    public bool IsDense => _dense is not null;
+
+    /// <summary>Number of stored weights.</summary>
+    public long WeightCount => _dense?.Length ?? _weights!.Length;
+
+    /// <summary>The k strongest neighbours of an item (for "similar titles"); writes into the spans and returns how many.</summary>
+    public int Neighbours(int item, Span<int> neighbours, Span<float> weights)
+    {
+        if (_offsets is not null)
+        {
+            var start = _offsets[item];
+            var count = Math.Min(neighbours.Length, _offsets[item + 1] - start);
+            _neighbours.AsSpan(start, count).CopyTo(neighbours);
+            _weights.AsSpan(start, count).CopyTo(weights);
+            return count;
+        }
+        var scores = Scratch(ref t_similar, Items.Count).AsSpan(0, Items.Count);
+        Score([item], scores);
+        scores[item] = float.NegativeInfinity;
+        var written = TopK.Select(scores, neighbours);
+        for (var i = 0; i < written; i++) weights[i] = scores[neighbours[i]];
+        return written;
+    }
+
+    public override void Score(ReadOnlySpan<int> history, Span<float> scores)
+    {
+        if (scores.Length != Items.Count) throw new ArgumentException($"The score buffer must hold {Items.Count} items.", nameof(scores));
+        scores.Clear();
+        if (_dense is not null)
+        {
+            var m = _subset!.Length;
+            var full = m == Items.Count;
+            var target = full ? scores : Scratch(ref t_sub, m).AsSpan(0, m);
+            if (!full) target.Clear();
+            for (var p = 0; p < history.Length; p++)
+            {
+                var s = _toSub![history[p]];
+                if (s < 0) continue;
+                TensorPrimitives.MultiplyAdd(_dense.AsSpan(s * m, m), Weight(p, history.Length), target, target);
+            }
+            if (!full)
+            {
+                var floor = m == 0 ? 0 : TensorPrimitives.Min(target) - 1;
+                scores.Fill(floor);
+                for (var j = 0; j < m; j++) scores[_subset[j]] = target[j];
+            }
+            return;
+        }
+        for (var p = 0; p < history.Length; p++)
+        {
+            var h = history[p];
+            var w = Weight(p, history.Length);
+            for (var n = _offsets![h]; n < _offsets[h + 1]; n++) scores[_neighbours![n]] += w * _weights![n];
+        }
+    }
+
+    private float Weight(int position, int length) =>
+        _recencyHalfLife > 0 ? MathF.Pow(2, -(length - 1 - position) / _recencyHalfLife) : 1f;
+
+    internal override void WritePayload(BinaryWriter writer)
+    {
+        writer.Write(IsDense);
+        if (_dense is not null)
+        {
+            BinaryArrays.Write(writer, _subset);
+            BinaryArrays.Write(writer, _dense);
+        }
+        else
+        {
+            BinaryArrays.Write(writer, _offsets);
+            BinaryArrays.Write(writer, _neighbours);
+            BinaryArrays.Write(writer, _weights);
+        }
+    }
+
+    internal static ItemItemRecommender ReadPayload(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, BinaryReader reader)
+    {
+        if (reader.ReadBoolean())
+        {
+            var subset = BinaryArrays.ReadInts(reader);
+            return Dense(kind, items, parameters, subset, BinaryArrays.ReadFloats(reader));
+        }
+        var offsets = BinaryArrays.ReadInts(reader);
+        var neighbours = BinaryArrays.ReadInts(reader);
+        return Sparse(kind, items, parameters, offsets, neighbours, BinaryArrays.ReadFloats(reader));
+    }
+
+    /// <summary>Builds CSR neighbour lists keeping, per row, the <paramref name="k"/> largest positive-or-any weights (k ≤ 0: all).</summary>
+    internal static (int[] Offsets, int[] Neighbours, float[] Weights) Prune(int n, Func<int, (int[] Items, float[] Weights)> row, int k)
+    {
+        var rows = new (int[] Items, float[] Weights)[n];
+        Parallel.For(0, n, i =>
+        {
+            var (items, weights) = row(i);
+            if (k > 0 && items.Length > k)
+            {
+                var order = Enumerable.Range(0, items.Length).OrderByDescending(x => weights[x]).ThenBy(x => items[x]).Take(k).ToArray();
+                items = order.Select(x => items[x]).ToArray();
+                weights = order.Select(x => weights[x]).ToArray();
+            }
+            else
+            {
+                var order = Enumerable.Range(0, items.Length).OrderByDescending(x => weights[x]).ThenBy(x => items[x]).ToArray();
+                items = order.Select(x => items[x]).ToArray();
+                weights = order.Select(x => weights[x]).ToArray();
+            }
+            rows[i] = (items, weights);
+        });
+        var offsets = new int[n + 1];
+        for (var i = 0; i < n; i++) offsets[i + 1] = offsets[i] + rows[i].Items.Length;
+        var neighbours = new int[offsets[n]];
+        var values = new float[offsets[n]];
+        for (var i = 0; i < n; i++)
+        {
+            rows[i].Items.CopyTo(neighbours, offsets[i]);
+            rows[i].Weights.CopyTo(values, offsets[i]);
+        }
+        return (offsets, neighbours, values);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using MLOps.Recommenders.Evaluation;
+
+namespace MLOps.Recommenders.Tuning;
+
+public sealed record TuningTrial(IReadOnlyDictionary<string, double> Parameters, double Score, double Seconds);
+
+public sealed record TuningResult(string Kind, string Metric, IReadOnlyDictionary<string, double> Best, double BestScore, IReadOnlyList<TuningTrial> Trials);
+
+/// <summary>
+/// Hyper-parameter search on a validation split carved out of train (never the test split). Trials are independent: the pipeline can
+/// fan <see cref="RunTrial"/> out and pick the best with <see cref="Best"/>; <see cref="Tune"/> runs them in sequence.
+/// </summary>
+public static class Tuner
+{
+    /// <summary>The validation split: train split again per user 75/25 with seed + 1 (the test split stays untouched).</summary>
+    public static Split ValidationSplit(TrainingData train, int seed = 42, double ratio = 0.75) =>
+        Splits.Stratified(train, ratio, seed + 1, StratifyBy.User) with { Protocol = "validation" };
+
+    /// <summary>Every combination of the given values (keys in ordinal order, values in the given order).</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, double>> Grid(IReadOnlyDictionary<string, double[]> space)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        IEnumerable<Dictionary<string, double>> configs = [new Dictionary<string, double>(StringComparer.Ordinal)];
+        foreach (var key in space.Keys.Order(StringComparer.Ordinal))
+            configs = configs.SelectMany(c => space[key].Select(v => new Dictionary<string, double>(c, StringComparer.Ordinal) { [key] = v }));
+        return configs.ToList();
+    }
+
+    /// <summary>A seeded random sample of <paramref name="trials"/> distinct grid points (the whole grid when it is smaller).</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, double>> RandomSearch(IReadOnlyDictionary<string, double[]> space, int trials, int seed = 42)
+    {
+        var grid = Grid(space).ToArray();
+        if (grid.Length <= trials) return grid;
+        new Random(seed).Shuffle(grid);
+        return grid.Take(trials).ToList();
+    }
+
+    public static TuningTrial RunTrial(string kind, IReadOnlyDictionary<string, double> parameters, Split validation, int k = 10, int seed = 42, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        var stopwatch = Stopwatch.StartNew();
+        var model = ModelTrainer.Train(kind, parameters, validation.Train, seed, cancellationToken);
+        var result = Evaluator.Evaluate(model, validation, k, cancellationToken);
+        return new TuningTrial(parameters, result[$"ndcg@{k}"], stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The trial with the highest score; ties go to the earlier trial.</summary>
+    public static TuningTrial Best(IEnumerable<TuningTrial> trials) =>
+        trials.Aggregate((best, t) => t.Score > best.Score ? t : best);
+
+    public static TuningResult Tune(string kind, IEnumerable<IReadOnlyDictionary<string, double>> configs, Split validation, int k = 10, int seed = 42,
+        Action<TuningTrial>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configs);
+        var trials = new List<TuningTrial>();
+        foreach (var config in configs)
+        {
+            var trial = RunTrial(kind, config, validation, k, seed, cancellationToken);
+            trials.Add(trial);
+            progress?.Invoke(trial);
+        }
+        if (trials.Count == 0) throw new ArgumentException("Tuning needs at least one configuration.", nameof(configs));
+        var best = Best(trials);
+        return new TuningResult(kind, $"ndcg@{k}", best.Parameters, best.Score, trials);
+    }
+}

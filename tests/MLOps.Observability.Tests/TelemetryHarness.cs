@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace MLOps.Observability.Tests;
+
+/// <summary>
+/// Adds in-memory exporters next to whatever AddMLOpsTelemetry wired, so a test sees exactly what a real exporter
+/// (Azure Monitor, OTLP, console) would be handed.
+/// </summary>
+internal sealed class TelemetryHarness
+{
+    public List<MetricSnapshot> Metrics { get; } = [];
+    public List<Activity> Activities { get; } = [];
+    public List<LogRecord> Logs { get; } = [];
+
+    public void Attach(IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(Metrics));
+        builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Activities));
+        builder.Services.ConfigureOpenTelemetryLoggerProvider(l => l.AddInMemoryExporter(Logs));
+    }
+
+    /// <summary>Collects every metric now (the periodic reader would wait a minute) and flushes spans and logs.</summary>
+    public static void Flush(IServiceProvider services, bool requireSuccess = true)
+    {
+        var metrics = services.GetRequiredService<MeterProvider>().ForceFlush(10_000);
+        var traces = services.GetRequiredService<TracerProvider>().ForceFlush(10_000);
+        if (requireSuccess) Assert.True(metrics && traces, $"flush failed (metrics: {metrics}, traces: {traces})");
+        services.GetService<LoggerProvider>()?.ForceFlush(10_000);
+    }
+
+    /// <summary>Points of one metric whose tags include <paramref name="tag"/> = <paramref name="value"/>
+    /// (tests tag with a unique value: the instruments are static and shared by every test in the process).</summary>
+    public List<MetricPoint> Points(string metric, string tag, string value)
+    {
+        var points = new List<MetricPoint>();
+        foreach (var snapshot in Metrics.Where(m => m.Name == metric))
+            foreach (var point in snapshot.MetricPoints)
+            {
+                foreach (var t in point.Tags)
+                    if (t.Key == tag && Equals(t.Value?.ToString(), value)) { points.Add(point); break; }
+            }
+        return points;
+    }
+
+    public static string? Tag(MetricPoint point, string key)
+    {
+        foreach (var t in point.Tags) if (t.Key == key) return t.Value?.ToString();
+        return null;
+    }
+}
