@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Drift;
+using MLOps.Drift.Web;
 using MLOps.Observability;
 using MLOps.Serving;
 
@@ -16,6 +18,7 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddDrift();
         builder.AddMLOpsTelemetry();
         builder.AddServing();
         configure?.Invoke(builder);
@@ -23,6 +26,7 @@ public static class LocalHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         app.MapServingApi();
         return app;
