@@ -138,7 +138,7 @@ public static class ServingApi
         return TypedResults.Ok(result);
     }
 
-    public static async Task<Results<Accepted<IngestResult>, ValidationProblem, ProblemHttpResult>> PostEvents(HttpContext http, EventIngest ingest, ModelHost host, IOptions<ServingOptions> options)
+    public static async Task<Results<Accepted<EventsAccepted>, ValidationProblem, ProblemHttpResult>> PostEvents(HttpContext http, EventIngest ingest, ModelHost host, IOptions<ServingOptions> options)
     {
         var o = options.Value;
         var request = http.Request;

@@ -6,6 +6,12 @@ public sealed class ServingOptions
     /// <summary>The registered model whose champion alias is served.</summary>
     public string ModelName { get; set; } = "recommender";
 
+    /// <summary>Serve this model artifact blob directly when no registry is registered (its ETag is the version).</summary>
+    public string? ArtifactPath { get; set; }
+
+    /// <summary>With ArtifactPath: a model kind ("ease", "sar", ...) to train from the store's events when the artifact is missing.</summary>
+    public string? Bootstrap { get; set; }
+
     /// <summary>How often the champion alias is checked for a new version.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

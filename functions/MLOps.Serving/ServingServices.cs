@@ -19,7 +19,10 @@ public static class ServingServices
     public static IHostApplicationBuilder AddServing(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ServingOptions>().BindConfiguration(nameof(ServingOptions));
-        builder.Services.TryAddSingleton<IModelSource, NoModelSource>();
+        builder.Services.TryAddSingleton<IModelSource>(sp =>
+            sp.GetRequiredService<IOptions<ServingOptions>>().Value is { ArtifactPath.Length: > 0 } o
+                ? new ArtifactModelSource(sp.GetRequiredService<MLOps.Storage.IBlobStore>(), o.ArtifactPath, o.Bootstrap, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ArtifactModelSource>>())
+                : new NoModelSource());
         builder.Services.TryAddSingleton<ModelHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         if (!string.IsNullOrEmpty(builder.Configuration[$"{nameof(ServingOptions)}:OpenAI:Endpoint"]))

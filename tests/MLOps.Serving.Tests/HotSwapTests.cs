@@ -77,6 +77,30 @@ public sealed class HotSwapTests
     }
 
     [Fact]
+    public async Task ArtifactSource_BootstrapsFromEvents_ThenSwapsWhenTheBlobIsRewritten()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture { UseTestModels = false };
+        fixture.Settings["ServingOptions:ArtifactPath"] = "models/recommender/serving.bin";
+        fixture.Settings["ServingOptions:Bootstrap"] = "ease";
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            Assert.Equal("ease", host.Current!.Champion!.Kind);
+            var first = host.Current.Champion.Ref.Version;
+            var data = MLOps.Recommenders.TrainingData.FromEvents(fixture.Events, fixture.Catalog);
+            var sar = MLOps.Recommenders.ModelTrainer.Train("sar", null, data);
+            await MLOps.Recommenders.Artifacts.ModelArtifact.SaveAsync(fixture.Store, "models/recommender/serving.bin", sar, cancellationToken: ct);
+            await ServingFixture.WaitUntilAsync(() => host.Current!.Champion!.Kind == "sar");
+            Assert.NotEqual(first, host.Current!.Champion!.Ref.Version);
+            var recs = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u2/rows?rows=2", ct)).ReadAsync();
+            Assert.Equal("sar", recs.GetProperty("model").GetProperty("kind").GetString());
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
     public async Task NoModel_NotReady_ButServesTrending()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -159,6 +159,7 @@ public sealed class ServingFixture : IAsyncLifetime
     };
     public Action<IServiceCollection>? ConfigureServices { get; set; }
     public bool WaitForChampion { get; set; } = true;
+    public bool UseTestModels { get; set; } = true;
 
     public async ValueTask InitializeAsync()
     {
@@ -178,7 +179,7 @@ public sealed class ServingFixture : IAsyncLifetime
         {
             builder.WebHost.UseTestServer();
             builder.Configuration.AddInMemoryCollection(Settings);
-            builder.Services.AddSingleton<IModelSource>(Models);
+            if (UseTestModels) builder.Services.AddSingleton<IModelSource>(Models);
             ConfigureServices?.Invoke(builder.Services);
         });
         await App.StartAsync();

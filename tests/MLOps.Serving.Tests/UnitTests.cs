@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLOps.Core.Data;
+using MLOps.Core.Ingest;
 using MLOps.Serving.Events;
 using MLOps.Serving.Experiments;
 using MLOps.Serving.Search;
@@ -50,13 +51,15 @@ public sealed class UnitTests
     [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventType\":\"binge\"}", "eventType")]
     [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventType\":\"rate\"}", "rating")]
     [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"viewSeconds\":-4}", "viewSeconds")]
-    [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"colour\":\"red\"}", "colour")]
-    [InlineData("[1]", "event")]
+    [InlineData("{\"user\":\"a\",\"item\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"rating\":7}", "rating")]
+    [InlineData("{\"userId\":{\"a\":1},\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\"}", "userId")]
+    [InlineData("[1]", "line")]
     public void Validate_NamesTheField(string json, string? field)
     {
         using var doc = JsonDocument.Parse(json);
-        var error = EventIngest.Validate(doc.RootElement, 0, "b1", new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), out var e);
-        Assert.Equal(field, error?.Field);
+        var problems = new List<RowProblem>();
+        var e = new EventValidator(new ValidationOptions(), new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)).Validate(EventIngest.ToRaw(1, doc.RootElement), problems);
+        Assert.Equal(field, problems.FirstOrDefault()?.Field);
         if (field is null) Assert.Equal("a", e!.UserId);
     }
 
