@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Workflows;
 using MLOps.Drift;
 using MLOps.Drift.Web;
 using MLOps.Observability;
@@ -18,6 +19,7 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddWorkflows();
         builder.AddDrift();
         builder.AddMLOpsTelemetry();
         builder.AddServing();
@@ -28,6 +30,7 @@ public static class LocalHost
         app.UseStatusCodePages();
         app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
+        app.MapOrchestrationApi();
         app.MapServingApi();
         return app;
     }
