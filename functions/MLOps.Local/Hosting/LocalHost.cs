@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Registry;
 using MLOps.Workflows;
 using MLOps.Drift;
 using MLOps.Drift.Web;
@@ -19,6 +20,7 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddRegistry();
         builder.AddWorkflows();
         builder.AddDrift();
         builder.AddMLOpsTelemetry();
@@ -28,6 +30,7 @@ public static class LocalHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapRegistryApi();
         app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         app.MapOrchestrationApi();
