@@ -12,12 +12,17 @@ public static class MLOpsCli
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(PipelineCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         BenchmarkIngestCommand.Add(root);
         // One line per verb group below (each group lives in its own file).
+        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(FeaturesCommand.Create());
+        FeatureBenchmark.Add(root);
+        root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
         return root;
     }
