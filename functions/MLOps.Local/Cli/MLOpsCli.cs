@@ -17,6 +17,7 @@ public static class MLOpsCli
         // One line per verb group below (each group lives in its own file).
         root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
+        BenchmarkDriftCommand.Add(root);
         return root;
     }
 
