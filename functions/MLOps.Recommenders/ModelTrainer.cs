@@ -13,7 +13,7 @@ public static class ModelTrainer
     /// <summary>A blend of the strongest generators; parts are named by kind with their weight, part parameters as "kind.name".</summary>
     public static IReadOnlyDictionary<string, double> BlendDefaults { get; } = new Dictionary<string, double>
     {
-        ["ease"] = 1, ["ials"] = 0.3, ["sar"] = 0.2,
+        ["ease"] = 1, ["ials"] = 0.3,
     };
 
     public static IReadOnlyDictionary<string, double> Defaults(string kind) => kind switch

@@ -19,6 +19,7 @@ public sealed class RankerRecommender : RecommenderModel
 {
     private const int PerPart = 1;
     private const int Extra = 7;
+    private const int K = 10;
 
     [ThreadStatic] private static float[]? t_parts;
     [ThreadStatic] private static float[]? t_features;
@@ -60,12 +61,21 @@ public sealed class RankerRecommender : RecommenderModel
         if (t_candidates is null || t_candidates.Length < _candidates) t_candidates = new int[_candidates];
         var candidates = t_candidates.AsSpan(0, _candidates);
         var count = Prepare(history, partScores, profile, scores, candidates);
+        if (!Kept)
+        {
+            // Not kept: the primary generator's order (z-scores), unchanged.
+            TensorPrimitives.Add(scores, 1000f, scores);
+            return;
+        }
         for (var c = 0; c < count; c++)
         {
             Features(history.Length, partScores, profile, candidates[c], c, features);
             scores[candidates[c]] = _trees.Evaluate(features);
         }
     }
+
+    /// <summary>Whether re-ranking beat the primary order on held-back validation users with 95 % confidence (else scores are the primary's).</summary>
+    public bool Kept => Get(Parameters, "validation_kept", 1) > 0;
 
     /// <summary>Scores the parts, fills the user profile, writes primary z − 1000 into scores and returns the candidates.</summary>
     private int Prepare(ReadOnlySpan<int> history, Span<float> partScores, Span<float> profile, Span<float> scores, Span<int> candidates)
@@ -168,7 +178,7 @@ public sealed class RankerRecommender : RecommenderModel
                 throw new ArgumentException($"Unknown ranker parameter '{key}' (known: {string.Join(", ", Defaults.Keys)}, generator kinds, kind.parameter).", nameof(parameters));
             p[key] = value;
         }
-        var kinds = new[] { "ease", "ials", "sar", "popularity", "content" }.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
+        var kinds = new[] { "ials", "ease", "sar", "popularity", "content" }.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
         if (kinds.Length == 0) throw new ArgumentException("The ranker needs at least one generator (e.g. ease=1).", nameof(parameters));
 
         // 1. Validation split of train; generators on its train part.
@@ -187,24 +197,30 @@ public sealed class RankerRecommender : RecommenderModel
             for (var r = 0; r < features.Count; r++) target.Add((u, features[r], labels[r]));
         }
         // 2. Does re-ranking beat the primary order on held-back users?
-        var k = 10;
+        var k = K;
         var half = TrainTrees(rowsA, inner.FeatureCount, p, seed);
+        var differences = new List<double>();
         double primary = 0, ranked = 0;
-        var counted = 0;
         foreach (var group in rowsB.GroupBy(r => r.User))
         {
             var relevant = validation.Test[group.Key];
             var rows = group.ToArray();
-            var byPrimary = rows.Select((r, i) => (Index: i, r)).ToArray();
-            var primaryOrder = byPrimary.Select(x => x.Index).ToArray();
-            var rankerOrder = byPrimary.OrderByDescending(x => half.Evaluate(x.r.Features)).ThenBy(x => x.Index).Select(x => x.Index).ToArray();
-            primary += NdcgOfRows(rows, primaryOrder, relevant.Length, k);
-            ranked += NdcgOfRows(rows, rankerOrder, relevant.Length, k);
-            counted++;
+            var primaryOrder = Enumerable.Range(0, rows.Length).ToArray();
+            var rankerOrder = primaryOrder.OrderByDescending(i => half.Evaluate(rows[i].Features)).ThenBy(i => i).ToArray();
+            var a = NdcgOfRows(rows, primaryOrder, relevant.Length, k);
+            var b = NdcgOfRows(rows, rankerOrder, relevant.Length, k);
+            primary += a;
+            ranked += b;
+            differences.Add(b - a);
         }
-        p["validation_ndcg_primary"] = counted == 0 ? 0 : primary / counted;
-        p["validation_ndcg_ranker"] = counted == 0 ? 0 : ranked / counted;
-        log?.Invoke($"  ranker: held-back validation users {counted}: ndcg@{k} primary ({kinds[0]}) {p["validation_ndcg_primary"]:0.0000} → re-ranked {p["validation_ndcg_ranker"]:0.0000}");
+        var counted = Math.Max(1, differences.Count);
+        var interval = Bootstrap.PairedDifference($"ndcg@{k}", differences.ToArray(), 1000, 0.95, seed);
+        p["validation_ndcg_primary"] = primary / counted;
+        p["validation_ndcg_ranker"] = ranked / counted;
+        p["validation_ndcg_gain_lower"] = interval.Lower;
+        // Kept only when re-ranking is better with 95 % confidence; otherwise the model serves its primary generator's order.
+        p["validation_kept"] = interval.Better ? 1 : 0;
+        log?.Invoke($"  ranker: held-back validation users {differences.Count}: ndcg@{k} primary ({kinds[0]}) {p["validation_ndcg_primary"]:0.0000} → re-ranked {p["validation_ndcg_ranker"]:0.0000}, 95 % interval of the gain [{interval.Lower:0.0000}, {interval.Upper:0.0000}]");
         // 3. Trees on every validation user, generators and item features on the whole training data.
         var trees = TrainTrees(rowsA.Concat(rowsB).ToList(), inner.FeatureCount, p, seed);
         var outer = BuildUntrained(kinds, p, data, seed, cancellationToken);
