@@ -144,6 +144,7 @@ public class ModelTests
     [InlineData("ials")]
     [InlineData("content")]
     [InlineData("blend")]
+    [InlineData("ranker")]
     public async Task Artifact_RoundTripsBitIdentical(string kind)
     {
         var data = Synthetic.Clustered(users: 50, items: 30);
@@ -151,6 +152,7 @@ public class ModelTests
         {
             "ials" => new Dictionary<string, double> { ["factors"] = 4, ["iterations"] = 2 },
             "blend" => new Dictionary<string, double> { ["ease"] = 1, ["sar"] = 0.5, ["ials"] = 0.2, ["ials.factors"] = 4, ["ials.iterations"] = 2 },
+            "ranker" => new Dictionary<string, double> { ["ials.factors"] = 4, ["ials.iterations"] = 2, ["min_leaf"] = 5, ["candidates"] = 10 },
             _ => null,
         };
         var model = ModelTrainer.Train(kind, parameters, data, 3);
@@ -169,6 +171,24 @@ public class ModelTests
             loaded.Score(data.History(u), b);
             Assert.Equal(a.Select(BitConverter.SingleToInt32Bits), b.Select(BitConverter.SingleToInt32Bits));
         }
+    }
+
+    [Theory]
+    [InlineData("ease")]
+    [InlineData("sar")]
+    [InlineData("ials")]
+    [InlineData("blend")]
+    public void Recommend_AllocatesNothingOnceWarm(string kind)
+    {
+        var data = Synthetic.Clustered(users: 50, items: 30);
+        var p = kind == "ials" ? new Dictionary<string, double> { ["factors"] = 8, ["iterations"] = 2 } : null;
+        var model = ModelTrainer.Train(kind, p, data, 1);
+        var scores = new float[data.ItemCount];
+        var top = new int[10];
+        TopK.Recommend(model, data.History(0), scores, top);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var u = 0; u < data.UserCount; u++) TopK.Recommend(model, data.History(u), scores, top);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public static class Ease
     {
         ["lambda"] = 500,
         ["min_rating"] = 0,
-        ["max_items"] = 3000,
+        ["max_items"] = 2000,
         ["neighbours"] = 0,
         ["diagonal_scale"] = 0,
         ["solver"] = 0,
