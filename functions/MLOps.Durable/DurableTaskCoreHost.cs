@@ -52,14 +52,17 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
         return this;
     }
 
-    /// <summary>Every orchestrator and activity of <paramref name="workflows"/>, through the Durable adapter.</summary>
-    public DurableTaskCoreHost AddWorkflows(DurableWorkflows workflows)
+    /// <summary>
+    /// Every orchestrator and activity of <paramref name="registry"/>, through the Durable adapter; activities resolve
+    /// <see cref="IOrchestrationClient"/> to this host.
+    /// </summary>
+    public DurableTaskCoreHost AddWorkflows(WorkflowRegistry registry, IServiceProvider services)
     {
-        ArgumentNullException.ThrowIfNull(workflows);
-        foreach (var o in workflows.Registry.Orchestrators)
+        var workflows = new DurableWorkflows(registry, services);
+        foreach (var o in registry.Orchestrators)
             AddOrchestrator(o.Name, (context, input) => workflows.RunOrchestratorAsync(context, input));
-        foreach (var a in workflows.Registry.Activities)
-            AddActivity(a.Name, (context, input) => workflows.RunActivityAsync(a.Name, context.InstanceId, input));
+        foreach (var a in registry.Activities)
+            AddActivity(a.Name, (context, input) => workflows.RunActivityAsync(a.Name, context.InstanceId, input, this));
         return this;
     }
 

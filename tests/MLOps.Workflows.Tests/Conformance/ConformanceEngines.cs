@@ -36,7 +36,7 @@ public static class ConformanceEngines
         public DurableTaskEngine(WorkflowRegistry registry, IServiceProvider services)
         {
             var service = new LocalOrchestrationService();
-            host = new DurableTaskCoreHost(service, service).AddWorkflows(new DurableWorkflows(registry, services));
+            host = new DurableTaskCoreHost(service, service).AddWorkflows(registry, services);
         }
 
         public string Name => DurableTask;
