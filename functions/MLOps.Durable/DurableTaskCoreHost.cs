@@ -60,7 +60,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     {
         var workflows = new DurableWorkflows(registry, services);
         foreach (var o in registry.Orchestrators)
-            AddOrchestrator(o.Name, (context, input) => workflows.RunOrchestratorAsync(context, input));
+            AddOrchestrator(o.Name, (context, _) => workflows.RunOrchestratorAsync(context)); // the Functions trigger's path: input via GetInput
         foreach (var a in registry.Activities)
             AddActivity(a.Name, (context, input) => workflows.RunActivityAsync(a.Name, context.InstanceId, input, this));
         return this;

@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using DurableTask.Emulator;
+using Microsoft.Extensions.DependencyInjection;
 using MLOps.Durable;
+using MLOps.Storage;
+using MLOps.Tests;
+using MLOps.Workflows.Embedded;
 using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows.Tests.Conformance;
@@ -19,14 +23,36 @@ public static class ConformanceEngines
     public const string Embedded = "embedded-runner";
     public const string DurableTask = "durabletask-core";
 
-    public static IReadOnlyList<string> All { get; } = [DurableTask];
+    public static IReadOnlyList<string> All { get; } = [Embedded, DurableTask];
 
     public static Task<IConformanceEngine> StartAsync(string engine, WorkflowRegistry registry, IServiceProvider services) => engine switch
     {
         DurableTask => Task.FromResult<IConformanceEngine>(new DurableTaskEngine(registry, services)),
-        Embedded => throw new NotSupportedException("the embedded runner has not landed yet"),
+        Embedded => Task.FromResult<IConformanceEngine>(new EmbeddedEngine(registry, services)),
         _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, "unknown engine"),
     };
+
+    /// <summary>The embedded runner (MLOps.Workflows) over a fresh folder store, the local host's engine.</summary>
+    private sealed class EmbeddedEngine : IConformanceEngine
+    {
+        private readonly EmbeddedOrchestrationEngine engine;
+
+        public EmbeddedEngine(WorkflowRegistry registry, IServiceProvider services)
+        {
+            var store = services.GetService<IBlobStore>() ?? TestEnvironment.NewFolderStore("conformance");
+            engine = new EmbeddedOrchestrationEngine(store, registry, new WithClient(services, () => engine));
+        }
+
+        public string Name => Embedded;
+        public IOrchestrationClient Client => engine;
+        public ValueTask DisposeAsync() => engine.DisposeAsync();
+    }
+
+    /// <summary>Services in which activities that start or purge instances find the engine they run on.</summary>
+    private sealed class WithClient(IServiceProvider inner, Func<IOrchestrationClient> client) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => serviceType == typeof(IOrchestrationClient) ? client() : inner.GetService(serviceType);
+    }
 
     /// <summary>The adapter (MLOps.Durable) on DurableTask.Core's replay engine with the in-memory emulator.</summary>
     private sealed class DurableTaskEngine : IConformanceEngine
