@@ -12,6 +12,7 @@ public static class MLOpsCli
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(PipelineCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         // One line per verb group below (each group lives in its own file).
         BenchmarkRecsysCommand.Add(root);

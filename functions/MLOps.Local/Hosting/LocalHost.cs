@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Workflows;
 using MLOps.Observability;
 
 namespace MLOps.Local.Hosting;
@@ -15,6 +16,7 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddWorkflows();
         builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
 
@@ -22,6 +24,7 @@ public static class LocalHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
+        app.MapOrchestrationApi();
         return app;
     }
 }
