@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
 using MLOps.Workflows;
+using MLOps.Drift;
+using MLOps.Drift.Web;
 using MLOps.Observability;
 
 namespace MLOps.Local.Hosting;
@@ -17,12 +19,14 @@ public static class LocalHost
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
         builder.AddWorkflows();
+        builder.AddDrift();
         builder.AddMLOpsTelemetry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         app.MapOrchestrationApi();
         return app;
