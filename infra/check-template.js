@@ -1,6 +1,7 @@
 // Conventions bicep lint does not check, verified on the compiled ARM template (main.json from `bicep build`):
 // every parameter of main and of every module has a description; main's outputs are UPPER_SNAKE (azd reads them);
-// every output has a description; no secure value is output. Usage: node infra/check-template.js main.json
+// every output has a description; no secure value is output; the app settings the code reads are all set;
+// shared-key / local auth is switched off explicitly. Usage: node infra/check-template.js main.json
 const fs = require('fs');
 const template = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const problems = [];
@@ -18,6 +19,14 @@ function check(t, where, isMain) {
       check(r.properties.template, `module ${r.name.replace(/[^A-Za-z0-9-]/g, '')}`, false);
 }
 check(template, 'main', true);
-const modules = JSON.stringify(template).match(/"Microsoft\.Resources\/deployments"/g) || [];
+// The app settings the code reads (BlobStoreFactory, AddMLOpsTelemetry, Functions host, MLOps.Serving's embedder).
+const text = JSON.stringify(template);
+for (const setting of ['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId',
+  'AZURE_CLIENT_ID', 'MLOPS_STORE', 'MLOPS_ENVIRONMENT', 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', 'ServingOptions__OpenAI__Endpoint', 'ServingOptions__OpenAI__Deployment'])
+  if (!new RegExp(`["']${setting}["']`).test(text)) problems.push(`function app setting ${setting} is missing`);
+for (const [key, value] of [['allowSharedKeyAccess', false], ['disableLocalAuth', true], ['DisableLocalAuth', true]])
+  if (!new RegExp(`"${key}":\\s*${value}`).test(text)) problems.push(`${key} must be ${value} (no keys: managed identity only)`);
+const modules = text.match(/"Microsoft\.Resources\/deployments"/g) || [];
 if (problems.length) { console.log(problems.join('\n')); process.exit(1); }
-console.log(`template conventions: ${Object.keys(template.parameters).length} main parameters, ${modules.length} modules, ${Object.keys(template.outputs).length} outputs checked`);
+console.log(`template conventions: ${Object.keys(template.parameters).length} main parameters, ${modules.length} modules, ${Object.keys(template.outputs).length} outputs, app settings and keyless auth checked`);

@@ -57,7 +57,8 @@ count=0
 for wf in .github/workflows/*.yml .github/workflows/*.yaml; do
   [ -f "$wf" ] || continue
   count=$((count + 1))
-  out=$("$VALIDATOR" "$wf" 2>&1) || { printf '%s\n' "$out"; fail "action-validator $wf"; }
+  # Clean means silent: errors and the validator's own warnings both fail.
+  if ! out=$("$VALIDATOR" "$wf" 2>&1) || [ -n "$out" ]; then printf '%s\n' "$out"; fail "action-validator $wf"; fi
 done
 [ $count -gt 0 ] || fail "no workflow found in .github/workflows"
 echo "action-validator $ACTION_VALIDATOR_VERSION: $count workflow(s) valid ($((SECONDS - start)) s)"
