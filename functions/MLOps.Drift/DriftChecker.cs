@@ -177,6 +177,8 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             var js = DriftScores.JensenShannon(refCounts, curCounts);
             drift = drift with { Method = "jensenshannon", Score = js, Threshold = _options.JensenShannonThreshold, Drifted = js >= _options.JensenShannonThreshold };
         }
+        // An alert needs both: the size-aware test says drifted, and PSI (an effect size on the same bins for every
+        // feature) passes 0.1 (warning) or 0.25 (critical). Either alone is trigger-happy on small or heavy-tailed windows.
         var severity = !drift.Drifted ? "none" : psi >= _options.PsiAlert ? AlertSeverity.Critical : psi >= _options.PsiWarning ? AlertSeverity.Warning : "none";
         return drift with { Severity = severity };
     }

@@ -49,16 +49,22 @@ public sealed class AlertStore(IBlobStore store)
                 continue;
             }
 
+            // Write the alert first, then claim the pointer: a pointer never names a missing alert.
             var id = NewId(candidate.Kind, candidate.Subject, now);
-            if (!await store.TryCreateAsync(activePath, BinaryData.FromObjectAsJson(new ActivePointer(id), StoreJson.Options), cancellationToken).ConfigureAwait(false))
-                continue; // another check opened it first: update that one
             var alert = new DriftAlert
             {
                 Id = id, Kind = candidate.Kind, Subject = candidate.Subject, Severity = candidate.Severity, Status = AlertStatus.Open,
                 Title = candidate.Title, Summary = candidate.Summary, Evidence = candidate.Evidence, FirstSeen = now, LastSeen = now,
                 History = [new AlertTransition(AlertStatus.Open, "drift check", now, null)],
             };
-            await store.WriteJsonAsync(PathOf(id), alert, WriteCondition.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (!await store.TryCreateAsync(PathOf(id), BinaryData.FromObjectAsJson(alert, StoreJson.Options), cancellationToken).ConfigureAwait(false))
+                continue;
+            if (!await store.TryCreateAsync(activePath, BinaryData.FromObjectAsJson(new ActivePointer(id), StoreJson.Options), cancellationToken).ConfigureAwait(false))
+            {
+                // Another check opened it first: drop ours and update theirs.
+                await store.DeleteAsync(PathOf(id), cancellationToken: cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             return alert;
         }
         throw new BlobConditionFailedException(activePath, WriteCondition.None);
@@ -133,7 +139,7 @@ public sealed class AlertStore(IBlobStore store)
             else if (slug.Length > 0 && slug[^1] != '-') slug.Append('-');
         var text = slug.ToString().Trim('-');
         if (text.Length > 60) text = text[..60].TrimEnd('-');
-        return $"{text}-{now.UtcDateTime.ToString("yyyyMMdd't'HHmmss", CultureInfo.InvariantCulture)}-{Hash(kind + "|" + subject + "|" + now.UtcTicks)[..6]}";
+        return $"{text}-{now.UtcDateTime.ToString("yyyyMMdd't'HHmmss", CultureInfo.InvariantCulture)}-{Hash(kind + "|" + subject + "|" + now.UtcTicks + "|" + Guid.NewGuid())[..6]}";
     }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..24];
