@@ -27,25 +27,29 @@ if [ ! -x "$VALIDATOR" ]; then
     || { echo "lint FAIL: cannot install @action-validator/cli"; exit 1; }
 fi
 
-# run CMD...: a clean Bicep command prints nothing; any diagnostic (error, warning, info) or a non-zero exit fails.
-run() {
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ $rc -ne 0 ] || [ -n "$out" ]; then printf '%s\n' "$out"; fail "${*#"$ROOT/"}"; fi
-}
 
 # --- Bicep: build the template and every parameter file (into a temp dir: nothing is written into bicep/),
 #     lint every .bicep file (main + modules). One process each: the CLI takes seconds to start on a busy machine.
 start=$SECONDS
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-run "$BICEP" build bicep/main.bicep --outdir "$tmp"
-run "$BICEP" lint --pattern 'bicep/**/*.bicep'
-run "$BICEP" build-params --pattern 'bicep/params/*.bicepparam' --outdir "$tmp"
-[ -s "$tmp/main.json" ] || fail "bicep build produced no template"
+# The three run side by side (each is mostly CLI start-up), then their outputs are judged in order.
+"$BICEP" build bicep/main.bicep --outdir "$tmp" >"$tmp/build.log" 2>&1 & build=$!
+"$BICEP" lint --pattern 'bicep/**/*.bicep' >"$tmp/lint.log" 2>&1 & lint=$!
+"$BICEP" build-params --pattern 'bicep/params/*.bicepparam' --outdir "$tmp" >"$tmp/params.log" 2>&1 & params=$!
+for job in build lint params; do
+  wait "${!job}"; rc=$?
+  # A clean Bicep command prints nothing: any diagnostic (error, warning, info) or a non-zero exit fails.
+  if [ $rc -ne 0 ] || [ -s "$tmp/$job.log" ]; then cat "$tmp/$job.log"; fail "bicep $job"; fi
+done
+if [ -s "$tmp/main.json" ]; then
+  node infra/check-template.js "$tmp/main.json" || fail "template conventions (infra/check-template.js)"
+else
+  fail "bicep build produced no template"
+fi
 for params in bicep/params/*.bicepparam; do
   [ -s "$tmp/$(basename "$params" .bicepparam).json" ] || fail "bicep build-params produced nothing for $params"
 done
-echo "bicep $BICEP_VERSION: build + lint clean on main.bicep, $(ls bicep/modules/*.bicep | wc -l) modules, $(ls bicep/params/*.bicepparam | wc -l) parameter files ($((SECONDS - start)) s)"
+[ $problems -eq 0 ] && echo "bicep $BICEP_VERSION: build + lint clean on main.bicep, $(ls bicep/modules/*.bicep | wc -l) modules, $(ls bicep/params/*.bicepparam | wc -l) parameter files ($((SECONDS - start)) s)"
 
 # --- GitHub Actions workflows
 start=$SECONDS
@@ -53,13 +57,19 @@ count=0
 for wf in .github/workflows/*.yml .github/workflows/*.yaml; do
   [ -f "$wf" ] || continue
   count=$((count + 1))
-  out=$("$VALIDATOR" "$wf" 2>&1) || { printf '%s\n' "$out"; fail "action-validator $wf"; }
+  # Clean means silent: errors and the validator's own warnings both fail.
+  if ! out=$("$VALIDATOR" "$wf" 2>&1) || [ -n "$out" ]; then printf '%s\n' "$out"; fail "action-validator $wf"; fi
 done
 [ $count -gt 0 ] || fail "no workflow found in .github/workflows"
 echo "action-validator $ACTION_VALIDATOR_VERSION: $count workflow(s) valid ($((SECONDS - start)) s)"
 
-# --- shell scripts parse
+# --- shell scripts parse, and the deploy scripts refuse bad usage before touching Azure (exit 2)
 for script in infra/*.sh infra/local/*.sh; do bash -n "$script" || fail "bash -n $script"; done
+for usage in "infra/deploy.sh" "infra/deploy.sh staging" "infra/deploy.sh dev --bogus" "infra/teardown.sh" "infra/teardown.sh staging" "infra/teardown.sh dev --no"; do
+  # shellcheck disable=SC2086
+  $usage >/dev/null 2>&1; rc=$?
+  [ $rc -eq 2 ] || fail "'$usage' should exit 2 (bad usage), got $rc"
+done
 
 if [ $problems -gt 0 ]; then echo "lint: $problems problem(s)"; exit 1; fi
 echo "lint: clean"

@@ -19,8 +19,10 @@ log "GET /health -> 200 $(head -c 200 /tmp/mlops-smoke-health.json)"
 
 KEY=${MLOPS_SMOKE_KEY:-}
 if [ -z "$KEY" ] && [ -n "$STORE" ]; then
-  KEY=$(dotnet run --project "$ROOT/functions/MLOps.Local" -c Release -- keys create --role admin --store "$STORE" --json \
-    | sed -nE 's/.*"key" *: *"([^"]+)".*/\1/p')
+  log "creating an admin key in $STORE (needs Storage Blob Data Contributor for the signed-in identity)"
+  json=$(dotnet run --project "$ROOT/functions/MLOps.Local" -c Release -- keys create --role admin --store "$STORE" --json) \
+    || { log "FAIL: could not create a key in the store (give this identity Storage Blob Data Contributor: AZURE_PRINCIPAL_ID)"; exit 1; }
+  KEY=$(sed -nE 's/.*"key" *: *"([^"]+)".*/\1/p' <<<"$json")
 fi
 if [ -z "$KEY" ]; then log "no key and no store: pipeline start skipped"; exit 0; fi
 

@@ -20,7 +20,7 @@ param appInsightsId string
 @description('E-mail addresses paged by the action group (may be empty).')
 param alertEmails string[]
 
-@description('Per-feature drift score at or above which the drift rule fires (PSI: 0.25 = alert).')
+@description('Per-feature PSI at or above which the drift rule fires (0.25 = alert, as in the drift checker).')
 param driftScoreThreshold string
 
 @description('Failed HTTP requests in 5 minutes above which the error rule fires.')
@@ -56,9 +56,9 @@ var logRules = [
   {
     key: 'drift-score'
     displayName: 'MLOps: feature drift score above threshold'
-    description: 'mlops.drift.score (latest per feature) reached the alert threshold. Runbook: "Drift score alert".'
+    description: 'mlops.drift.score{method=psi} of a feature reached the alert threshold (PSI 0.25). Runbook: "Drift score alert".'
     severity: 2
-    query: 'customMetrics | where name == "mlops.drift.score" | extend feature = tostring(customDimensions["feature"]), score = valueMax | project timestamp, feature, score'
+    query: 'customMetrics | where name == "mlops.drift.score" and tostring(customDimensions["method"]) == "psi" | extend feature = tostring(customDimensions["feature"]), score = valueMax | project timestamp, feature, score'
     measure: 'score'
     aggregation: 'Maximum'
     dimension: 'feature'
@@ -70,7 +70,7 @@ var logRules = [
   {
     key: 'open-critical'
     displayName: 'MLOps: open critical drift alerts'
-    description: 'mlops.drift.alerts.open{severity=critical} > 0: a critical drift alert is open and not acknowledged. Runbook: "Open critical alert".'
+    description: 'mlops.drift.alerts.open{severity=critical} > 0: a critical drift alert is open or acknowledged (not yet resolved). Runbook: "Open critical alert".'
     severity: 1
     query: 'customMetrics | where name == "mlops.drift.alerts.open" and tostring(customDimensions["severity"]) == "critical" | extend open = valueMax | project timestamp, open'
     measure: 'open'

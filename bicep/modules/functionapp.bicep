@@ -93,12 +93,13 @@ var baseSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
-// Search embeddings (MLOps.Serving): endpoint + deployment, signed in with DefaultAzureCredential (no API key).
+// Search embeddings: MLOps.Serving binds ServingOptions:OpenAI (Endpoint, Deployment; Key left empty), so its
+// AzureOpenAIEmbeddingClient signs in with DefaultAzureCredential = this managed identity (AZURE_CLIENT_ID).
 var openAiSettings = empty(openAiEndpoint)
   ? {}
   : {
-      AZURE_OPENAI_ENDPOINT: openAiEndpoint
-      AZURE_OPENAI_EMBEDDING_DEPLOYMENT: openAiEmbeddingDeployment
+      ServingOptions__OpenAI__Endpoint: openAiEndpoint
+      ServingOptions__OpenAI__Deployment: openAiEmbeddingDeployment
     }
 
 resource app 'Microsoft.Web/sites@2024-04-01' = {

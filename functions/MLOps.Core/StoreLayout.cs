@@ -12,6 +12,8 @@ public static class StoreLayout
     public const string Orchestrations = "orchestrations/";
     public const string Keys = "keys/";
     public const string Experiments = "experiments/";
+    /// <summary>One manifest per import batch: what was read, accepted and quarantined (re-imports find it and stop).</summary>
+    public const string Imports = "imports/";
 
     /// <summary>Events partition of one UTC day: <c>events/dt=2024-05-01/</c>.</summary>
     public static string EventPartition(DateOnly day) => $"{Events}dt={day:yyyy-MM-dd}/";
@@ -19,6 +21,8 @@ public static class StoreLayout
     public static string EventBatch(DateOnly day, string batchId) => $"{EventPartition(day)}{batchId}.ndjson";
 
     public static string QuarantineBatch(string batchId) => $"{Quarantine}{batchId}.ndjson";
+
+    public static string ImportManifest(string batchId) => $"{Imports}{batchId}.json";
 
     /// <summary>Parses the day of an events blob path, or null when the path is not an events partition.</summary>
     public static DateOnly? PartitionDay(string path)

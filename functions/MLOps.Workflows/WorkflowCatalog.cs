@@ -1,4 +1,5 @@
 using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
 
 namespace MLOps.Workflows;
 
@@ -26,5 +27,10 @@ public static class WorkflowCatalog
     public static void Register(WorkflowRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        registry
+            .AddOrchestrator<RetrainInput?, RetrainSummary>(OrchestrationNames.RetrainPipeline, RetrainPipeline.RunAsync)
+            .AddOrchestrator<DriftMonitorInput?, DriftMonitorResult>(OrchestrationNames.DriftMonitor, DriftMonitor.RunAsync)
+            .AddOrchestrator<PurgeInput?, PurgeResult>(OrchestrationNames.Purge, PurgeOrchestration.RunAsync);
+        PipelineActivities.Register(registry);
     }
 }

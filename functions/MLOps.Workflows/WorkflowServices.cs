@@ -1,8 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MLOps.Core;
+using MLOps.Storage;
+using MLOps.Workflows.Embedded;
 using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
 
 namespace MLOps.Workflows;
 
@@ -10,12 +14,32 @@ public static class WorkflowServices
 {
     /// <summary>
     /// The orchestrations, activities and the services the activities call, without an engine.
-    /// The Azure host calls this and adds the Durable adapter; <c>AddWorkflows</c> adds the embedded runner.
+    /// The Azure host calls this and adds the Durable adapter; <see cref="AddWorkflows"/> adds the embedded runner.
     /// </summary>
     public static IHostApplicationBuilder AddWorkflowDefinitions(this IHostApplicationBuilder builder)
     {
         builder.AddMLOpsCore();
         builder.Services.TryAddSingleton(_ => WorkflowCatalog.Create());
+        PipelineWiring.AddPipelinePorts(builder);
+        return builder;
+    }
+
+    /// <summary>
+    /// The local engine: definitions + the embedded runner as <see cref="IOrchestrationClient"/>. With
+    /// <paramref name="runSchedules"/> (the local host), a hosted service resumes unfinished instances at start, picks up
+    /// instances other processes start, and runs the schedules (configuration "Workflows", SchedulesEnabled to switch off).
+    /// </summary>
+    public static IHostApplicationBuilder AddWorkflows(this IHostApplicationBuilder builder, bool runSchedules = true)
+    {
+        builder.AddWorkflowDefinitions();
+        builder.Services.AddOptions<WorkflowOptions>().BindConfiguration("Workflows");
+        builder.Services.TryAddSingleton(sp => new EmbeddedOrchestrationEngine(
+            sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<WorkflowRegistry>(), sp,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkflowOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.TryAddSingleton<IOrchestrationClient>(sp => sp.GetRequiredService<EmbeddedOrchestrationEngine>());
+        if (runSchedules) builder.Services.AddHostedService<WorkflowHostedService>();
         return builder;
     }
 }

@@ -7,6 +7,8 @@ public sealed record CatalogItem
     public required string Title { get; init; }
     public IReadOnlyList<string> Genres { get; init; } = [];
     public DateOnly? ReleaseDate { get; init; }
+    /// <summary>Release year (from the release date, or from a "Title (1995)" suffix when only the year is known).</summary>
+    public int? Year { get; init; }
     public string? MaturityRating { get; init; }
     public string? Description { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];

@@ -25,6 +25,9 @@ public sealed class CliContext
             Interactive = InteractionSupport.Detect,
         });
         Log = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // Redirected output (pipes, CI logs, tests) is read by scripts: do not wrap lines at 80 columns.
+        if (Json || Console.IsOutputRedirected) Human.Profile.Width = 400;
+        if (Console.IsErrorRedirected) Log.Profile.Width = 400;
     }
 
     public ParseResult Parse { get; }

@@ -12,7 +12,13 @@ public static class MLOpsCli
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(PipelineCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         // One line per verb group below (each group lives in its own file).
+        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(FeaturesCommand.Create());
+        FeatureBenchmark.Add(root);
+        root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
         return root;
     }

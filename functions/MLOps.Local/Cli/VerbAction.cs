@@ -20,7 +20,7 @@ public static class VerbAction
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.BadInput;
             }
-            catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException)
+            catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.BadInput;

@@ -1,0 +1,356 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MLOps.Core.Data;
+using MLOps.Storage;
+
+namespace MLOps.Core.Ingest;
+
+/// <summary>One catalogue row as read from a source, before validation.</summary>
+public sealed class RawCatalogRow
+{
+    public long Line { get; set; }
+    public string Raw { get; set; } = "";
+    public string? ParseError { get; set; }
+    public string? ContentId { get; set; }
+    public string? Title { get; set; }
+    public List<string> Genres { get; set; } = [];
+    public string? ReleaseDate { get; set; }
+    public int? Year { get; set; }
+    public string? MaturityRating { get; set; }
+    public string? Description { get; set; }
+    public List<string> Tags { get; set; } = [];
+}
+
+/// <summary>A catalogue source: rows plus a content-derived batch id.</summary>
+public sealed record CatalogSource(string Name, string BatchId, Func<CancellationToken, IEnumerable<RawCatalogRow>> Rows);
+
+/// <summary>
+/// Validates catalogue rows, writes the accepted items as an immutable snapshot <c>catalog/snapshots/&lt;batch&gt;.ndjson</c>,
+/// merges them into <c>catalog/current.ndjson</c>, quarantines the rest and records the batch manifest.
+/// Catalogues are small (thousands of titles), so a batch is held in memory.
+/// </summary>
+public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<IngestResult> ImportAsync(CatalogSource source, CancellationToken cancellationToken = default)
+    {
+        if (await EventIngestor.ReadManifestAsync(store, source.BatchId, cancellationToken).ConfigureAwait(false) is { } existing)
+            return existing with { AlreadyImported = true };
+        var clock = Stopwatch.StartNew();
+        var now = _time.GetUtcNow();
+        var quarantine = new QuarantineWriter(store, source.BatchId, source.Name, "catalog");
+        var items = new List<CatalogItem>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var problems = new List<RowProblem>();
+        long rows = 0;
+        foreach (var raw in source.Rows(cancellationToken))
+        {
+            rows++;
+            var item = Validate(raw, now, problems);
+            if (item is not null && !seen.Add(item.ContentId))
+            {
+                problems.Add(new RowProblem("contentId", Reasons.Duplicate, $"content id '{item.ContentId}' already appeared in this batch."));
+                item = null;
+            }
+            if (item is null) quarantine.Add(raw.Line, raw.Raw, problems);
+            else items.Add(item);
+        }
+        var blobs = 0;
+        if (items.Count > 0)
+        {
+            await store.TryCreateAsync(CatalogStore.SnapshotPath(source.BatchId), CatalogStore.Serialize(items), cancellationToken).ConfigureAwait(false);
+            await CatalogStore.MergeAsync(store, items, cancellationToken).ConfigureAwait(false);
+            blobs += 2;
+        }
+        blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var result = new IngestResult
+        {
+            Batch = source.BatchId,
+            Kind = "catalog",
+            Source = source.Name,
+            RowsRead = rows,
+            Accepted = items.Count,
+            Quarantined = quarantine.Count,
+            Reasons = quarantine.Reasons,
+            BlobsWritten = blobs,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            ImportedAt = now,
+        };
+        await EventIngestor.WriteManifestAsync(store, result, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>The item, or null with the reasons in <paramref name="problems"/> (cleared first).</summary>
+    public static CatalogItem? Validate(RawCatalogRow raw, DateTimeOffset now, List<RowProblem> problems)
+    {
+        problems.Clear();
+        if (raw.ParseError is { } error)
+        {
+            problems.Add(new RowProblem("line", Reasons.UnparseableLine, error));
+            return null;
+        }
+        var id = raw.ContentId?.Trim();
+        if (string.IsNullOrEmpty(id)) problems.Add(new RowProblem("contentId", Reasons.Missing, "no contentId."));
+        else if (id.Length > 128 || id.Any(char.IsControl)) problems.Add(new RowProblem("contentId", Reasons.Invalid, "contentId must be 1 to 128 printable characters."));
+        var title = raw.Title?.Trim();
+        if (string.IsNullOrEmpty(title)) problems.Add(new RowProblem("title", Reasons.Missing, "no title."));
+        DateOnly? release = null;
+        if (!string.IsNullOrWhiteSpace(raw.ReleaseDate))
+        {
+            if (DateOnly.TryParseExact(raw.ReleaseDate.Trim(), ["yyyy-MM-dd", "dd-MMM-yyyy", "d-MMM-yyyy", "yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) release = d;
+            else problems.Add(new RowProblem("releaseDate", Reasons.Unparseable, $"'{raw.ReleaseDate}' is not a date (yyyy-MM-dd or dd-MMM-yyyy)."));
+        }
+        var year = raw.Year ?? release?.Year;
+        var latestYear = now.Year + 5;
+        if (year is < 1870 || year > latestYear)
+            problems.Add(new RowProblem(raw.Year is null ? "releaseDate" : "year", Reasons.OutOfRange, $"year {year} is outside 1870..{latestYear}."));
+        if (problems.Count > 0) return null;
+        return new CatalogItem
+        {
+            ContentId = id!,
+            Title = title!,
+            Genres = Clean(raw.Genres),
+            ReleaseDate = release,
+            Year = year,
+            MaturityRating = string.IsNullOrWhiteSpace(raw.MaturityRating) ? null : raw.MaturityRating.Trim(),
+            Description = string.IsNullOrWhiteSpace(raw.Description) ? null : raw.Description.Trim(),
+            Tags = Clean(raw.Tags),
+        };
+    }
+
+    private static List<string> Clean(List<string> values) =>
+        values.Select(v => v.Trim()).Where(v => v.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    // ---- sources ----
+
+    /// <summary>The 19 genre flags of MovieLens 100K <c>u.item</c>, in column order (u.genre), with "Children's" spelt as in ml-latest.</summary>
+    public static readonly string[] MovieLens100kGenres =
+    [
+        "unknown", "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+        "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+    ];
+
+    /// <summary>MovieLens 100K <c>u.item</c>: id|title|release date|video release|IMDb URL|19 genre flags (Latin-1).</summary>
+    public static CatalogSource MovieLens100k(string uItem)
+    {
+        if (!System.IO.File.Exists(uItem)) throw new FileNotFoundException($"{uItem}: no such file.", uItem);
+        return new CatalogSource("movielens-100k:u.item", BatchIds.ForFiles("catalog|movielens-100k", uItem), ct => ReadMovieLens100k(uItem, ct));
+    }
+
+    private static IEnumerable<RawCatalogRow> ReadMovieLens100k(string path, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(path, System.Text.Encoding.Latin1);
+        long line = 0;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (text.Length == 0) continue;
+            var row = new RawCatalogRow { Line = line, Raw = text };
+            var fields = text.Split('|');
+            if (fields.Length != 5 + MovieLens100kGenres.Length)
+                row.ParseError = $"expected {5 + MovieLens100kGenres.Length} fields, found {fields.Length}.";
+            else
+            {
+                row.ContentId = fields[0];
+                (row.Title, var year) = SplitTitle(fields[1]);
+                row.ReleaseDate = fields[2];
+                row.Year = string.IsNullOrWhiteSpace(fields[2]) ? year : null;
+                for (var g = 1; g < MovieLens100kGenres.Length; g++)
+                    if (fields[5 + g] == "1") row.Genres.Add(MovieLens100kGenres[g]);
+            }
+            yield return row;
+        }
+    }
+
+    /// <summary>MovieLens latest <c>movies.csv</c> (movieId,title,genres) with the tags of <c>tags.csv</c> when present.</summary>
+    public static CatalogSource MovieLensLatest(string moviesCsv, string? tagsCsv = null)
+    {
+        if (!System.IO.File.Exists(moviesCsv)) throw new FileNotFoundException($"{moviesCsv}: no such file.", moviesCsv);
+        var files = tagsCsv is not null && System.IO.File.Exists(tagsCsv) ? new[] { moviesCsv, tagsCsv } : [moviesCsv];
+        return new CatalogSource("movielens-latest:movies.csv", BatchIds.ForFiles("catalog|movielens-latest", files),
+            ct => ReadMovieLensLatest(moviesCsv, files.Length > 1 ? tagsCsv : null, ct));
+    }
+
+    private static IEnumerable<RawCatalogRow> ReadMovieLensLatest(string moviesCsv, string? tagsCsv, CancellationToken cancellationToken)
+    {
+        var tags = tagsCsv is null ? [] : ReadTags(tagsCsv);
+        using var reader = new StreamReader(moviesCsv, System.Text.Encoding.UTF8);
+        var fields = new List<string>(4);
+        long line = 1;
+        if (reader.ReadLine() is null) yield break; // header
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (text.Length == 0) continue;
+            var row = new RawCatalogRow { Line = line, Raw = text };
+            if (!Delimited.TrySplit(text, ',', fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
+            else if (fields.Count != 3) row.ParseError = $"expected 3 columns, found {fields.Count}.";
+            else
+            {
+                row.ContentId = fields[0];
+                (row.Title, row.Year) = SplitTitle(fields[1]);
+                if (fields[2] != "(no genres listed)") row.Genres.AddRange(fields[2].Split('|'));
+                if (tags.TryGetValue(fields[0].Trim(), out var t)) row.Tags.AddRange(t);
+            }
+            yield return row;
+        }
+    }
+
+    /// <summary>Tags per movie, most applied first (ties by name).</summary>
+    private static Dictionary<string, List<string>> ReadTags(string tagsCsv)
+    {
+        var counts = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        var fields = new List<string>(4);
+        using var reader = new StreamReader(tagsCsv, System.Text.Encoding.UTF8);
+        reader.ReadLine();
+        while (reader.ReadLine() is { } text)
+        {
+            if (!Delimited.TrySplit(text, ',', fields) || fields.Count != 4) continue;
+            var tag = fields[2].Trim();
+            if (tag.Length == 0) continue;
+            if (!counts.TryGetValue(fields[1].Trim(), out var perMovie)) counts[fields[1].Trim()] = perMovie = new(StringComparer.OrdinalIgnoreCase);
+            perMovie[tag] = perMovie.GetValueOrDefault(tag) + 1;
+        }
+        return counts.ToDictionary(c => c.Key, c => c.Value.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList());
+    }
+
+    /// <summary>
+    /// A catalogue file: NDJSON of catalogue items (camelCase, as stored) or CSV with a header
+    /// (contentId,title,genres,releaseDate,year,maturityRating,description,tags; genres and tags separated by '|').
+    /// </summary>
+    public static CatalogSource FromFile(string path, string? format = null)
+    {
+        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
+        format ??= EventSources.FormatOf(path);
+        return format switch
+        {
+            "ndjson" => new CatalogSource($"ndjson:{Path.GetFileName(path)}", BatchIds.ForFiles("catalog|ndjson", path), ct => ReadNdjson(path, ct)),
+            "csv" or "tsv" => new CatalogSource($"{format}:{Path.GetFileName(path)}", BatchIds.ForFiles($"catalog|{format}", path), ct => ReadDelimited(path, format == "csv" ? ',' : '\t', ct)),
+            _ => throw new FormatException($"--format must be csv, tsv or ndjson, not '{format}'."),
+        };
+    }
+
+    private static IEnumerable<RawCatalogRow> ReadNdjson(string path, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        long line = 0;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            var row = new RawCatalogRow { Line = line, Raw = text };
+            try
+            {
+                using var doc = JsonDocument.Parse(text);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) row.ParseError = "the line is JSON but not an object.";
+                else
+                {
+                    row.ContentId = Scalar(root, "contentId") ?? Scalar(root, "id") ?? Scalar(root, "itemId") ?? Scalar(root, "movieId");
+                    row.Title = Scalar(root, "title");
+                    row.ReleaseDate = Scalar(root, "releaseDate");
+                    row.Year = int.TryParse(Scalar(root, "year"), CultureInfo.InvariantCulture, out var y) ? y : null;
+                    row.MaturityRating = Scalar(root, "maturityRating");
+                    row.Description = Scalar(root, "description");
+                    row.Genres = List(root, "genres");
+                    row.Tags = List(root, "tags");
+                }
+            }
+            catch (JsonException e)
+            {
+                row.ParseError = $"not valid JSON ({e.Message.Split('.')[0]}).";
+            }
+            yield return row;
+        }
+    }
+
+    private static string? Scalar(JsonElement obj, string name)
+    {
+        foreach (var p in obj.EnumerateObject())
+            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                return p.Value.ValueKind switch { JsonValueKind.String => p.Value.GetString(), JsonValueKind.Number => p.Value.GetRawText(), _ => null };
+        return null;
+    }
+
+    private static List<string> List(JsonElement obj, string name)
+    {
+        foreach (var p in obj.EnumerateObject())
+            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                return p.Value.ValueKind switch
+                {
+                    JsonValueKind.Array => p.Value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList(),
+                    JsonValueKind.String => p.Value.GetString()!.Split('|').ToList(),
+                    _ => [],
+                };
+        return [];
+    }
+
+    private static IEnumerable<RawCatalogRow> ReadDelimited(string path, char delimiter, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        var fields = new List<string>(8);
+        if (reader.ReadLine() is not { } headerLine || !Delimited.TrySplit(headerLine, delimiter, fields))
+            throw new InvalidDataException($"{path}: no valid header row.");
+        var header = fields.Select(f => f.Trim()).ToList();
+        int Col(params string[] names) => header.FindIndex(h => names.Any(n => string.Equals(h, n, StringComparison.OrdinalIgnoreCase)));
+        var (iId, iTitle, iGenres, iRelease, iYear, iMaturity, iDescription, iTags) =
+            (Col("contentId", "content_id", "itemId", "item_id", "movieId", "id"), Col("title"), Col("genres"), Col("releaseDate", "release_date"),
+             Col("year"), Col("maturityRating", "maturity_rating", "maturity"), Col("description"), Col("tags"));
+        if (iId < 0 || iTitle < 0) throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {string.Join(", ", header)}).");
+        long line = 1;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (text.Length == 0) continue;
+            var row = new RawCatalogRow { Line = line, Raw = text };
+            if (!Delimited.TrySplit(text, delimiter, fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
+            else if (fields.Count != header.Count) row.ParseError = $"expected {header.Count} columns, found {fields.Count}.";
+            else
+            {
+                string? F(int i) => i >= 0 ? fields[i] : null;
+                row.ContentId = F(iId);
+                row.Title = F(iTitle);
+                row.Genres = F(iGenres)?.Split('|').ToList() ?? [];
+                row.ReleaseDate = F(iRelease);
+                if (F(iYear) is { Length: > 0 } y)
+                {
+                    if (int.TryParse(y, CultureInfo.InvariantCulture, out var year)) row.Year = year;
+                    else row.ParseError = $"year '{y}' is not a number.";
+                }
+                row.MaturityRating = F(iMaturity);
+                row.Description = F(iDescription);
+                row.Tags = F(iTags)?.Split('|').ToList() ?? [];
+            }
+            yield return row;
+        }
+    }
+
+    /// <summary>"American President, The (1995)" → ("The American President", 1995); a title without a year keeps its text.</summary>
+    public static (string Title, int? Year) SplitTitle(string raw)
+    {
+        var text = raw.Trim();
+        int? year = null;
+        var m = YearSuffix().Match(text);
+        if (m.Success)
+        {
+            year = int.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture);
+            text = text[..m.Index].TrimEnd();
+        }
+        var article = ArticleSuffix().Match(text);
+        if (article.Success) text = $"{article.Groups[2].Value} {article.Groups[1].Value}";
+        return (text, year);
+    }
+
+    [GeneratedRegex(@"\((\d{4})(?:\s*[-–]\s*\d{0,4})?\s*\)\s*$")]
+    private static partial Regex YearSuffix();
+
+    [GeneratedRegex(@"^([^()]+), (The|A|An)$")]
+    private static partial Regex ArticleSuffix();
+}

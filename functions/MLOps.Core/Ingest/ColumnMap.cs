@@ -1,0 +1,87 @@
+namespace MLOps.Core.Ingest;
+
+/// <summary>
+/// Which source column holds which event field. Parsed from <c>user=COL,item=COL,rating=COL,timestamp=COL,...</c>,
+/// where COL is a header name or a 0-based column index; fields not mapped are found by their usual names.
+/// </summary>
+public sealed class ColumnMap
+{
+    /// <summary>Canonical field name → accepted spellings (map keys and header names, case-insensitive).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Fields = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["eventId"] = ["eventId", "event_id", "event", "id"],
+        ["userId"] = ["userId", "user_id", "user", "uid"],
+        ["contentId"] = ["contentId", "content_id", "content", "itemId", "item_id", "item", "movieId", "movie_id", "movie"],
+        ["timestamp"] = ["timestamp", "time", "ts", "date", "datetime"],
+        ["eventType"] = ["eventType", "event_type", "type"],
+        ["viewSeconds"] = ["viewSeconds", "view_seconds", "view", "seconds", "duration"],
+        ["rating"] = ["rating", "score", "stars"],
+        ["ratingScaleMax"] = ["ratingScaleMax", "rating_scale_max", "scale"],
+        ["device"] = ["device"],
+        ["country"] = ["country"],
+        ["experiment"] = ["experiment"],
+        ["variant"] = ["variant"],
+    };
+
+    private readonly Dictionary<string, string> _explicit;
+
+    private ColumnMap(Dictionary<string, string> explicitColumns) => _explicit = explicitColumns;
+
+    public static ColumnMap Default { get; } = new([]);
+
+    public IReadOnlyDictionary<string, string> Explicit => _explicit;
+
+    public static ColumnMap Parse(string? spec)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(spec)) return new ColumnMap(map);
+        foreach (var pair in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0 || eq == pair.Length - 1) throw new FormatException($"--map entry '{pair}' must look like field=COLUMN.");
+            var key = pair[..eq].Trim();
+            var field = Canonical(key) ?? throw new FormatException(
+                $"--map field '{key}' is unknown; use one of {string.Join(", ", Fields.Keys)} (or user, item).");
+            map[field] = pair[(eq + 1)..].Trim();
+        }
+        return new ColumnMap(map);
+    }
+
+    public static string? Canonical(string name)
+    {
+        foreach (var (field, names) in Fields)
+            if (names.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase))) return field;
+        return null;
+    }
+
+    /// <summary>Column index per canonical field for a header (or null header: explicit indexes only). -1 = absent.</summary>
+    public Dictionary<string, int> Resolve(IReadOnlyList<string>? header)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var field in Fields.Keys) result[field] = -1;
+        if (header is not null)
+            for (var i = 0; i < header.Count; i++)
+                if (Canonical(header[i].Trim()) is { } f && result[f] < 0 && !_explicit.ContainsKey(f)) result[f] = i;
+        foreach (var (field, column) in _explicit)
+        {
+            if (int.TryParse(column, out var index) && index >= 0) result[field] = index;
+            else if (header is not null && IndexOf(header, column) is var at and >= 0) result[field] = at;
+            else throw new FormatException(header is null
+                ? $"--map {field}={column}: without a header row, columns are 0-based numbers."
+                : $"--map {field}={column}: no such column in the header ({string.Join(", ", header)}).");
+        }
+        if (result["userId"] < 0) throw new FormatException("no user column: name it userId (or user_id, user) or map it with --map user=COLUMN.");
+        if (result["contentId"] < 0) throw new FormatException("no item column: name it contentId (or itemId, movieId, item) or map it with --map item=COLUMN.");
+        if (result["timestamp"] < 0) throw new FormatException("no timestamp column: name it timestamp or map it with --map timestamp=COLUMN.");
+        return result;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> header, string name)
+    {
+        for (var i = 0; i < header.Count; i++)
+            if (string.Equals(header[i].Trim(), name, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
+
+    public override string ToString() => string.Join(",", _explicit.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+}

@@ -1,0 +1,61 @@
+using System.Text;
+
+namespace MLOps.Core.Ingest;
+
+/// <summary>Splits one line of CSV (RFC 4180 quoting: "a, b" and doubled "" inside quotes) or TSV.</summary>
+public static class Delimited
+{
+    /// <summary>Fills <paramref name="fields"/>; false when a quote is left open or text follows a closing quote.</summary>
+    public static bool TrySplit(string line, char delimiter, List<string> fields)
+    {
+        fields.Clear();
+        if (line.IndexOf('"') < 0)
+        {
+            var start = 0;
+            while (true)
+            {
+                var next = line.IndexOf(delimiter, start);
+                if (next < 0)
+                {
+                    fields.Add(line[start..]);
+                    return true;
+                }
+                fields.Add(line[start..next]);
+                start = next + 1;
+            }
+        }
+        var i = 0;
+        var field = new StringBuilder();
+        while (true)
+        {
+            field.Clear();
+            if (i < line.Length && line[i] == '"')
+            {
+                i++;
+                while (true)
+                {
+                    if (i >= line.Length) return false; // quote left open
+                    if (line[i] == '"')
+                    {
+                        if (i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i += 2; continue; }
+                        i++;
+                        break;
+                    }
+                    field.Append(line[i++]);
+                }
+                if (i < line.Length && line[i] != delimiter) return false;
+            }
+            else
+            {
+                while (i < line.Length && line[i] != delimiter) field.Append(line[i++]);
+            }
+            fields.Add(field.ToString());
+            if (i >= line.Length) return true;
+            i++; // delimiter
+        }
+    }
+
+    /// <summary>Quotes a CSV field when it needs it.</summary>
+    public static string Quote(string value, char delimiter = ',') =>
+        value.IndexOfAny([delimiter, '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+}

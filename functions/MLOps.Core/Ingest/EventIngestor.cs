@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using MLOps.Core.Data;
+using MLOps.Storage;
+
+namespace MLOps.Core.Ingest;
+
+/// <summary>
+/// Validates a stream of raw events and writes the accepted ones to <c>events/dt=YYYY-MM-DD/&lt;batch&gt;.ndjson</c>
+/// and the rejected ones, with line, raw text and reasons, to <c>quarantine/&lt;batch&gt;.ndjson</c>.
+/// Memory stays bounded: buffered day partitions are flushed as numbered parts (<c>&lt;batch&gt;-1.ndjson</c>, ...)
+/// whenever they pass <see cref="BufferBytes"/>. Every blob is written create-only and the batch manifest
+/// <c>imports/&lt;batch&gt;.json</c> last, so re-importing the same content is a no-op and a crashed import
+/// can simply be run again.
+/// </summary>
+public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>How many bytes of serialized events are held before they are flushed as parts.</summary>
+    public long BufferBytes { get; init; } = 64L << 20;
+
+    /// <summary>Write parallelism of the flush (blobs per day are independent).</summary>
+    public int WriteConcurrency { get; init; } = 16;
+
+    public async Task<IngestResult> IngestAsync(EventSource source, IProgress<IngestProgress>? progress = null,
+        ValidationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var batch = source.BatchId;
+        if (await ReadManifestAsync(store, batch, cancellationToken).ConfigureAwait(false) is { } existing)
+            return existing with { AlreadyImported = true };
+
+        var clock = Stopwatch.StartNew();
+        var now = _time.GetUtcNow();
+        var validator = new EventValidator(options ?? new ValidationOptions { RatingScale = source.Scale }, now);
+        var days = new Dictionary<DateOnly, DayBuffer>();
+        var quarantine = new QuarantineWriter(store, batch, source.Name, "event");
+        var problems = new List<RowProblem>();
+        var scratch = new ArrayBufferWriter<byte>(512);
+        using var json = new Utf8JsonWriter(scratch, new JsonWriterOptions { SkipValidation = true });
+        long rows = 0, accepted = 0, buffered = 0;
+        DateTimeOffset? from = null, to = null;
+        var blobs = 0;
+        var daysWritten = new HashSet<DateOnly>();
+        var lastReport = Stopwatch.GetTimestamp();
+
+        foreach (var raw in source.ReadRows(cancellationToken))
+        {
+            rows++;
+            var e = validator.Validate(raw, problems);
+            if (e is null)
+            {
+                quarantine.Add(raw.Line, raw.Raw, problems);
+                if (quarantine.BufferedBytes > BufferBytes / 4) blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                accepted++;
+                if (from is null || e.Timestamp < from) from = e.Timestamp;
+                if (to is null || e.Timestamp > to) to = e.Timestamp;
+                var day = DateOnly.FromDateTime(e.Timestamp.UtcDateTime);
+                if (!days.TryGetValue(day, out var buffer)) days[day] = buffer = new DayBuffer();
+                scratch.ResetWrittenCount();
+                json.Reset();
+                WriteEvent(json, e);
+                json.Flush();
+                buffer.Append(scratch.WrittenSpan);
+                buffered += scratch.WrittenCount + 1;
+                if (buffered > BufferBytes)
+                {
+                    blobs += await FlushDaysAsync(batch, days, daysWritten, cancellationToken).ConfigureAwait(false);
+                    buffered = 0;
+                }
+            }
+            if ((rows & 0xFFF) == 0 && progress is not null && Stopwatch.GetElapsedTime(lastReport).TotalMilliseconds > 200)
+            {
+                lastReport = Stopwatch.GetTimestamp();
+                progress.Report(new IngestProgress(rows, accepted, rows - accepted, Fraction(source)));
+            }
+        }
+        blobs += await FlushDaysAsync(batch, days, daysWritten, cancellationToken).ConfigureAwait(false);
+        blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
+        progress?.Report(new IngestProgress(rows, accepted, rows - accepted, 1));
+
+        var result = new IngestResult
+        {
+            Batch = batch,
+            Kind = "events",
+            Source = source.Name,
+            RowsRead = rows,
+            Accepted = accepted,
+            Quarantined = quarantine.Count,
+            Reasons = quarantine.Reasons,
+            Days = daysWritten.Count,
+            From = from,
+            To = to,
+            BlobsWritten = blobs,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            ImportedAt = now,
+        };
+        await WriteManifestAsync(store, result, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>The manifest of an earlier import of <paramref name="batch"/>, or null.</summary>
+    public static async Task<IngestResult?> ReadManifestAsync(IBlobStore store, string batch, CancellationToken cancellationToken = default) =>
+        await store.ReadJsonAsync<IngestResult>(StoreLayout.ImportManifest(batch), cancellationToken: cancellationToken).ConfigureAwait(false) is { } found
+            ? found.Value : null;
+
+    internal static async Task WriteManifestAsync(IBlobStore store, IngestResult result, CancellationToken cancellationToken) =>
+        await store.TryCreateAsync(StoreLayout.ImportManifest(result.Batch),
+            BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(result, StoreJson.Indented)), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The same JSON <see cref="JsonSerializer"/> writes for a <see cref="ViewingEvent"/> under <see cref="StoreJson.Options"/>, faster.</summary>
+    internal static void WriteEvent(Utf8JsonWriter w, ViewingEvent e)
+    {
+        w.WriteStartObject();
+        w.WriteString("eventId"u8, e.EventId);
+        w.WriteString("userId"u8, e.UserId);
+        w.WriteString("contentId"u8, e.ContentId);
+        w.WriteString("timestamp"u8, e.Timestamp);
+        w.WriteString("eventType"u8, EventTypeName(e.EventType));
+        if (e.ViewSeconds is { } v) w.WriteNumber("viewSeconds"u8, v);
+        if (e.Rating is { } r) w.WriteNumber("rating"u8, r);
+        if (e.RatingScaleMax is { } m) w.WriteNumber("ratingScaleMax"u8, m);
+        if (e.Device is { } d) w.WriteString("device"u8, d);
+        if (e.Country is { } c) w.WriteString("country"u8, c);
+        if (e.Experiment is { } x) w.WriteString("experiment"u8, x);
+        if (e.Variant is { } y) w.WriteString("variant"u8, y);
+        w.WriteEndObject();
+    }
+
+    private static string EventTypeName(EventType type) => type switch
+    {
+        EventType.Play => "play",
+        EventType.Rate => "rate",
+        EventType.Impression => "impression",
+        EventType.Click => "click",
+        EventType.Search => "search",
+        EventType.Exposure => "exposure",
+        _ => JsonNamingPolicy.CamelCase.ConvertName(type.ToString()),
+    };
+
+    private static double Fraction(EventSource source) => source.TotalBytes > 0 ? Math.Min(1, (double)source.BytesRead / source.TotalBytes) : 0;
+
+    private async Task<int> FlushDaysAsync(string batch, Dictionary<DateOnly, DayBuffer> days, HashSet<DateOnly> written, CancellationToken cancellationToken)
+    {
+        var pending = days.Where(d => d.Value.Length > 0).OrderBy(d => d.Key).ToList();
+        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken },
+            async (entry, ct) =>
+            {
+                var (day, buffer) = entry;
+                var name = buffer.Parts == 0 ? batch : $"{batch}-{buffer.Parts}";
+                // Create-only: a part that exists already holds these very bytes (same content, same batch id).
+                await store.TryCreateAsync(StoreLayout.EventBatch(day, name), new BinaryData(buffer.WrittenMemory), ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        foreach (var (day, buffer) in pending)
+        {
+            buffer.Parts++;
+            buffer.Clear();
+            written.Add(day);
+        }
+        return pending.Count;
+    }
+
+    private sealed class DayBuffer
+    {
+        private readonly ArrayBufferWriter<byte> _bytes = new(1 << 12);
+        public int Parts;
+        public int Length => _bytes.WrittenCount;
+        public ReadOnlyMemory<byte> WrittenMemory => _bytes.WrittenMemory;
+
+        public void Append(ReadOnlySpan<byte> line)
+        {
+            var span = _bytes.GetSpan(line.Length + 1);
+            line.CopyTo(span);
+            span[line.Length] = (byte)'\n';
+            _bytes.Advance(line.Length + 1);
+        }
+
+        public void Clear() => _bytes.Clear();
+    }
+}
+
+/// <summary>Buffers quarantined rows of one batch and writes them to <c>quarantine/&lt;batch&gt;[-part].ndjson</c>.</summary>
+internal sealed class QuarantineWriter(IBlobStore store, string batch, string source, string kind)
+{
+    private readonly MemoryStream _buffer = new();
+    private readonly Dictionary<string, long> _reasons = new(StringComparer.Ordinal);
+    private int _parts;
+
+    public long Count { get; private set; }
+    public long BufferedBytes => _buffer.Length;
+    public IReadOnlyDictionary<string, long> Reasons => new SortedDictionary<string, long>(_reasons, StringComparer.Ordinal);
+
+    public void Add(long line, string raw, IReadOnlyList<RowProblem> problems)
+    {
+        Count++;
+        foreach (var key in problems.Select(p => p.Key).Distinct())
+            _reasons[key] = _reasons.GetValueOrDefault(key) + 1;
+        var row = new QuarantinedRow { Batch = batch, Source = source, Kind = kind, Line = line, Raw = raw, Reasons = [.. problems] };
+        JsonSerializer.Serialize(_buffer, row, StoreJson.Options);
+        _buffer.WriteByte((byte)'\n');
+    }
+
+    public async Task<int> FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_buffer.Length == 0) return 0;
+        var name = _parts == 0 ? batch : $"{batch}-{_parts}";
+        await store.TryCreateAsync(StoreLayout.QuarantineBatch(name), new BinaryData(_buffer.ToArray()), cancellationToken).ConfigureAwait(false);
+        _parts++;
+        _buffer.SetLength(0);
+        return 1;
+    }
+}

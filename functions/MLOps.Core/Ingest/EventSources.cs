@@ -1,0 +1,245 @@
+using System.Text.Json;
+
+namespace MLOps.Core.Ingest;
+
+/// <summary>A stream of raw event rows with a content-derived batch id. Rows are read lazily, never all at once.</summary>
+public abstract class EventSource
+{
+    /// <summary>What the rows are, for messages and quarantine records (e.g. <c>u.data</c>).</summary>
+    public abstract string Name { get; }
+    public abstract string BatchId { get; }
+    public virtual RatingScale Scale => RatingScale.Default;
+    /// <summary>Size of the input in bytes (0 when unknown) and how far reading has got, for progress.</summary>
+    public virtual long TotalBytes => 0;
+    public long BytesRead { get; protected set; }
+    public abstract IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken);
+}
+
+/// <summary>The event sources the importers know.</summary>
+public static class EventSources
+{
+    /// <summary>MovieLens 100K <c>u.data</c>: user \t item \t rating \t unix seconds, no header, whole stars 1–5.</summary>
+    public static EventSource MovieLens100k(string uData) =>
+        new DelimitedFileSource(uData, '\t', hasHeader: false,
+            ColumnMap.Parse("user=0,item=1,rating=2,timestamp=3"), RatingScale.WholeStars, "movielens-100k", expectedColumns: 4);
+
+    /// <summary>MovieLens latest <c>ratings.csv</c>: userId,movieId,rating,timestamp with a header, half stars 0.5–5.</summary>
+    public static EventSource MovieLensLatest(string ratingsCsv) =>
+        new DelimitedFileSource(ratingsCsv, ',', hasHeader: true, ColumnMap.Default, RatingScale.HalfStars, "movielens-latest");
+
+    /// <summary>A generic file: csv, tsv (with a header row unless <paramref name="hasHeader"/> is false) or ndjson.</summary>
+    public static EventSource File(string path, string format, ColumnMap map, RatingScale scale, bool hasHeader = true) => format switch
+    {
+        "csv" => new DelimitedFileSource(path, ',', hasHeader, map, scale, "csv"),
+        "tsv" => new DelimitedFileSource(path, '\t', hasHeader, map, scale, "tsv"),
+        "ndjson" => new NdjsonFileSource(path, map, scale),
+        _ => throw new FormatException($"--format must be csv, tsv or ndjson, not '{format}'."),
+    };
+
+    /// <summary>The format a file name suggests: .tsv/.tab → tsv, .ndjson/.jsonl/.json → ndjson, else csv.</summary>
+    public static string FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".tsv" or ".tab" => "tsv",
+        ".ndjson" or ".jsonl" or ".json" => "ndjson",
+        _ => "csv",
+    };
+
+    /// <summary>Rows already in memory (e.g. posted to the HTTP API); the batch id hashes their text.</summary>
+    public static EventSource Rows(string name, IReadOnlyList<RawEvent> rows, RatingScale? scale = null) => new MemorySource(name, rows, scale ?? RatingScale.Default);
+
+    private sealed class MemorySource(string name, IReadOnlyList<RawEvent> rows, RatingScale scale) : EventSource
+    {
+        public override string Name => name;
+        public override string BatchId { get; } = BatchIds.ForText($"rows|{name}|{scale}", rows.Select(r => r.Raw));
+        public override RatingScale Scale => scale;
+        public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken) => rows;
+    }
+}
+
+/// <summary>CSV or TSV, one row a line, with or without a header.</summary>
+public sealed class DelimitedFileSource : EventSource
+{
+    private readonly string _path;
+    private readonly char _delimiter;
+    private readonly bool _hasHeader;
+    private readonly ColumnMap _map;
+    private readonly int? _expectedColumns;
+
+    public DelimitedFileSource(string path, char delimiter, bool hasHeader, ColumnMap map, RatingScale scale, string kind, int? expectedColumns = null)
+    {
+        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
+        _path = path;
+        _delimiter = delimiter;
+        _hasHeader = hasHeader;
+        _map = map;
+        _expectedColumns = expectedColumns;
+        Scale = scale;
+        Name = $"{kind}:{Path.GetFileName(path)}";
+        TotalBytes = new FileInfo(path).Length;
+        BatchId = BatchIds.ForFiles($"events|{kind}|{(int)delimiter}|{hasHeader}|{map}|{scale}", path);
+    }
+
+    public override string Name { get; }
+    public override string BatchId { get; }
+    public override RatingScale Scale { get; }
+    public override long TotalBytes { get; }
+
+    public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken)
+    {
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+        var fields = new List<string>(16);
+        long line = 0;
+        List<string>? header = null;
+        Dictionary<string, int> columns;
+        if (_hasHeader)
+        {
+            string? first;
+            do { first = reader.ReadLine(); line++; } while (first is { Length: 0 });
+            if (first is null) yield break;
+            if (!Delimited.TrySplit(first, _delimiter, fields)) throw new InvalidDataException($"{_path}:{line}: the header row is not valid {(_delimiter == ',' ? "CSV" : "TSV")}.");
+            header = [.. fields];
+        }
+        columns = _map.Resolve(header);
+        var expected = header?.Count ?? _expectedColumns ?? columns.Values.Max() + 1;
+        var exact = header is not null || _expectedColumns is not null;
+        int C(string field) => columns[field];
+        var (iEvent, iUser, iContent, iTime, iType, iView, iRating, iScale, iDevice, iCountry, iExperiment, iVariant) =
+            (C("eventId"), C("userId"), C("contentId"), C("timestamp"), C("eventType"), C("viewSeconds"), C("rating"), C("ratingScaleMax"),
+             C("device"), C("country"), C("experiment"), C("variant"));
+
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if ((line & 0x3FFF) == 0)
+            {
+                BytesRead = stream.Position;
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            if (text.Length == 0) continue;
+            var row = new RawEvent { Line = line, Raw = text };
+            if (!Delimited.TrySplit(text, _delimiter, fields))
+                row.ParseError = "a quote is left open or text follows a closing quote.";
+            else if (exact ? fields.Count != expected : fields.Count < expected)
+                row.ParseError = $"expected {expected} columns, found {fields.Count}.";
+            else
+            {
+                string? F(int i) => i >= 0 ? fields[i] : null;
+                row.EventId = F(iEvent);
+                row.UserId = F(iUser);
+                row.ContentId = F(iContent);
+                row.Timestamp = F(iTime);
+                row.EventType = F(iType);
+                row.ViewSeconds = F(iView);
+                row.Rating = F(iRating);
+                row.RatingScaleMax = F(iScale);
+                row.Device = F(iDevice);
+                row.Country = F(iCountry);
+                row.Experiment = F(iExperiment);
+                row.Variant = F(iVariant);
+            }
+            yield return row;
+        }
+        BytesRead = TotalBytes;
+    }
+}
+
+/// <summary>One JSON object a line; properties found by their usual names or by the column map.</summary>
+public sealed class NdjsonFileSource : EventSource
+{
+    private readonly string _path;
+    private readonly Dictionary<string, string> _propertyToField;
+
+    public NdjsonFileSource(string path, ColumnMap map, RatingScale scale)
+    {
+        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
+        _path = path;
+        Scale = scale;
+        Name = $"ndjson:{Path.GetFileName(path)}";
+        TotalBytes = new FileInfo(path).Length;
+        BatchId = BatchIds.ForFiles($"events|ndjson|{map}|{scale}", path);
+        _propertyToField = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (field, column) in map.Explicit)
+        {
+            if (int.TryParse(column, out _)) throw new FormatException($"--map {field}={column}: NDJSON columns are property names, not numbers.");
+            _propertyToField[column] = field;
+        }
+        foreach (var (field, names) in ColumnMap.Fields)
+            if (!map.Explicit.ContainsKey(field))
+                foreach (var n in names) _propertyToField.TryAdd(n, field);
+    }
+
+    public override string Name { get; }
+    public override string BatchId { get; }
+    public override RatingScale Scale { get; }
+    public override long TotalBytes { get; }
+
+    public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken)
+    {
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, true, 1 << 16);
+        long line = 0;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if ((line & 0x3FFF) == 0)
+            {
+                BytesRead = stream.Position;
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            yield return Parse(line, text);
+        }
+        BytesRead = TotalBytes;
+    }
+
+    private RawEvent Parse(long line, string text)
+    {
+        var row = new RawEvent { Line = line, Raw = text };
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                row.ParseError = "the line is JSON but not an object.";
+                return row;
+            }
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                if (!_propertyToField.TryGetValue(property.Name, out var field)) continue;
+                string? value = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString(),
+                    JsonValueKind.Number => property.Value.GetRawText(),
+                    JsonValueKind.Null => null,
+                    _ => "\u0000" + property.Value.GetRawText(), // not a scalar: rejected by the validator as invalid
+                };
+                Set(row, field, value);
+            }
+        }
+        catch (JsonException e)
+        {
+            row.ParseError = $"not valid JSON ({e.Message.Split('.')[0]}).";
+        }
+        return row;
+    }
+
+    private static void Set(RawEvent row, string field, string? value)
+    {
+        switch (field)
+        {
+            case "eventId": row.EventId = value; break;
+            case "userId": row.UserId = value; break;
+            case "contentId": row.ContentId = value; break;
+            case "timestamp": row.Timestamp = value; break;
+            case "eventType": row.EventType = value; break;
+            case "viewSeconds": row.ViewSeconds = value; break;
+            case "rating": row.Rating = value; break;
+            case "ratingScaleMax": row.RatingScaleMax = value; break;
+            case "device": row.Device = value; break;
+            case "country": row.Country = value; break;
+            case "experiment": row.Experiment = value; break;
+            case "variant": row.Variant = value; break;
+        }
+    }
+}

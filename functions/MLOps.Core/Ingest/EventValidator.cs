@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text;
+using MLOps.Core.Data;
+
+namespace MLOps.Core.Ingest;
+
+/// <summary>What the validator checks against (docs/data.md, "Validation rules").</summary>
+public sealed record ValidationOptions
+{
+    public RatingScale RatingScale { get; init; } = RatingScale.Default;
+    /// <summary>Events before this instant are rejected (<c>timestamp:before_1990</c>).</summary>
+    public DateTimeOffset MinTimestamp { get; init; } = new(1990, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>Clock skew allowed past "now" before an event counts as in the future.</summary>
+    public TimeSpan FutureTolerance { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>The longest view time accepted (a day).</summary>
+    public double MaxViewSeconds { get; init; } = 86_400;
+    public int MaxIdLength { get; init; } = 128;
+}
+
+/// <summary>
+/// Turns raw rows into <see cref="ViewingEvent"/>s or names every field that is wrong and why.
+/// Stateful for one batch: it remembers event ids to reject duplicates within the batch.
+/// </summary>
+public sealed class EventValidator(ValidationOptions options, DateTimeOffset now)
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+    private readonly HashSet<UInt128> _seen = [];
+    private readonly DateTimeOffset _latest = now + options.FutureTolerance;
+
+    public ValidationOptions Options { get; } = options;
+
+    /// <summary>The validated event, or null with <paramref name="problems"/> filled (cleared first).</summary>
+    public ViewingEvent? Validate(RawEvent raw, List<RowProblem> problems)
+    {
+        problems.Clear();
+        if (raw.ParseError is { } parseError)
+        {
+            problems.Add(new RowProblem("line", Reasons.UnparseableLine, parseError));
+            return null;
+        }
+
+        var user = Id(raw.UserId, "userId", problems);
+        var content = Id(raw.ContentId, "contentId", problems);
+        var timestamp = Timestamp(raw.Timestamp, problems);
+
+        var type = EventType.Play;
+        var typeGiven = !string.IsNullOrWhiteSpace(raw.EventType);
+        if (typeGiven && !TryParseEventType(raw.EventType!.Trim(), out type))
+            problems.Add(new RowProblem("eventType", Reasons.UnknownValue, $"'{raw.EventType}' is not one of play, rate, impression, click, search, exposure."));
+
+        double? view = null;
+        if (!string.IsNullOrWhiteSpace(raw.ViewSeconds))
+        {
+            if (!double.TryParse(raw.ViewSeconds, NumberStyles.Float, Invariant, out var v) || !double.IsFinite(v))
+                problems.Add(new RowProblem("viewSeconds", Reasons.Unparseable, $"'{raw.ViewSeconds}' is not a number."));
+            else if (v < 0)
+                problems.Add(new RowProblem("viewSeconds", Reasons.Negative, $"{raw.ViewSeconds} is negative."));
+            else if (v > Options.MaxViewSeconds)
+                problems.Add(new RowProblem("viewSeconds", Reasons.OutOfRange, $"{raw.ViewSeconds} is longer than {Options.MaxViewSeconds} s."));
+            else view = v;
+        }
+
+        var scale = Options.RatingScale;
+        double? scaleMax = null;
+        if (!string.IsNullOrWhiteSpace(raw.RatingScaleMax))
+        {
+            if (double.TryParse(raw.RatingScaleMax, NumberStyles.Float, Invariant, out var m) && double.IsFinite(m) && m > scale.Min)
+            {
+                scaleMax = m;
+                scale = scale with { Max = m };
+            }
+            else problems.Add(new RowProblem("ratingScaleMax", Reasons.Invalid, $"'{raw.RatingScaleMax}' is not a number above {scale.Min}."));
+        }
+
+        double? rating = null;
+        if (!string.IsNullOrWhiteSpace(raw.Rating))
+        {
+            if (!double.TryParse(raw.Rating, NumberStyles.Float, Invariant, out var r) || !double.IsFinite(r))
+                problems.Add(new RowProblem("rating", Reasons.Unparseable, $"'{raw.Rating}' is not a number."));
+            else if (r < scale.Min || r > scale.Max)
+                problems.Add(new RowProblem("rating", Reasons.OutOfScale, $"{raw.Rating} is outside the scale {scale}."));
+            else if (scale.Step > 0 && Math.Abs(Math.IEEERemainder(r - scale.Min, scale.Step)) > 1e-9)
+                problems.Add(new RowProblem("rating", Reasons.OutOfScale, $"{raw.Rating} is not on the scale {scale}."));
+            else rating = r;
+            if (!typeGiven) type = EventType.Rate;
+        }
+        else if (type == EventType.Rate)
+            problems.Add(new RowProblem("rating", Reasons.Missing, "a rate event needs a rating."));
+
+        string? country = null;
+        if (!string.IsNullOrWhiteSpace(raw.Country))
+        {
+            var c = raw.Country.Trim();
+            if (c.Length == 2 && char.IsAsciiLetter(c[0]) && char.IsAsciiLetter(c[1])) country = c.ToUpperInvariant();
+            else problems.Add(new RowProblem("country", Reasons.Invalid, $"'{raw.Country}' is not a two-letter ISO 3166 country code."));
+        }
+
+        var device = Optional(raw.Device, "device", problems);
+        var experiment = Optional(raw.Experiment, "experiment", problems);
+        var variant = Optional(raw.Variant, "variant", problems);
+
+        string? eventId = null;
+        if (!string.IsNullOrWhiteSpace(raw.EventId)) eventId = Id(raw.EventId, "eventId", problems);
+
+        if (problems.Count > 0) return null;
+
+        eventId ??= DeriveEventId(user!, content!, timestamp!.Value, type);
+        if (!_seen.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(eventId.AsSpan()))))
+        {
+            problems.Add(new RowProblem("eventId", Reasons.Duplicate, $"event id '{eventId}' already appeared in this batch."));
+            return null;
+        }
+
+        return new ViewingEvent
+        {
+            EventId = eventId,
+            UserId = user!,
+            ContentId = content!,
+            Timestamp = timestamp!.Value,
+            EventType = type,
+            ViewSeconds = view,
+            Rating = rating,
+            RatingScaleMax = rating is null ? null : scaleMax ?? scale.Max,
+            Device = device,
+            Country = country,
+            Experiment = experiment,
+            Variant = variant,
+        };
+    }
+
+    /// <summary>The id of an event that came without one: a hash of who, what, when and which kind.</summary>
+    public static string DeriveEventId(string userId, string contentId, DateTimeOffset timestamp, EventType type)
+    {
+        var key = $"{userId}\u001f{contentId}\u001f{timestamp.UtcTicks}\u001f{(int)type}";
+        return "h" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(key)).ToString("x16", Invariant);
+    }
+
+    public static bool TryParseEventType(string text, out EventType type) =>
+        Enum.TryParse(text, ignoreCase: true, out type) && Enum.IsDefined(type) && !char.IsAsciiDigit(text[0]) && text[0] != '-';
+
+    /// <summary>
+    /// Parses unix seconds (or milliseconds when the number is beyond year 5000 in seconds) or ISO 8601;
+    /// a time without an offset is taken as UTC.
+    /// </summary>
+    public static bool TryParseTimestamp(string text, out DateTimeOffset value)
+    {
+        var span = text.AsSpan().Trim();
+        if (long.TryParse(span, NumberStyles.AllowLeadingSign, Invariant, out var unix))
+        {
+            try
+            {
+                value = Math.Abs(unix) > 100_000_000_000 ? DateTimeOffset.FromUnixTimeMilliseconds(unix) : DateTimeOffset.FromUnixTimeSeconds(unix);
+                return true;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                value = default;
+                return false;
+            }
+        }
+        if (DateTimeOffset.TryParse(span, Invariant, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
+        {
+            value = value.ToUniversalTime();
+            return true;
+        }
+        return false;
+    }
+
+    private DateTimeOffset? Timestamp(string? text, List<RowProblem> problems)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            problems.Add(new RowProblem("timestamp", Reasons.Missing, "no timestamp."));
+            return null;
+        }
+        if (!TryParseTimestamp(text, out var t))
+        {
+            problems.Add(new RowProblem("timestamp", Reasons.Unparseable, $"'{text}' is neither unix seconds nor ISO 8601."));
+            return null;
+        }
+        if (t < Options.MinTimestamp)
+        {
+            problems.Add(new RowProblem("timestamp", Reasons.Before1990, $"{t:O} is before {Options.MinTimestamp:yyyy-MM-dd}."));
+            return null;
+        }
+        if (t > _latest)
+        {
+            problems.Add(new RowProblem("timestamp", Reasons.InFuture, $"{t:O} is in the future."));
+            return null;
+        }
+        return t;
+    }
+
+    private string? Id(string? text, string field, List<RowProblem> problems)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            problems.Add(new RowProblem(field, Reasons.Missing, $"no {field}."));
+            return null;
+        }
+        var id = text.Trim();
+        if (id.Length > Options.MaxIdLength || HasControl(id))
+        {
+            problems.Add(new RowProblem(field, Reasons.Invalid, $"{field} must be 1 to {Options.MaxIdLength} printable characters."));
+            return null;
+        }
+        return id;
+    }
+
+    private string? Optional(string? text, string field, List<RowProblem> problems)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var value = text.Trim();
+        if (value.Length > Options.MaxIdLength || HasControl(value))
+        {
+            problems.Add(new RowProblem(field, Reasons.Invalid, $"{field} must be 1 to {Options.MaxIdLength} printable characters."));
+            return null;
+        }
+        return value;
+    }
+
+    private static bool HasControl(string s)
+    {
+        foreach (var c in s) if (char.IsControl(c)) return true;
+        return false;
+    }
+}

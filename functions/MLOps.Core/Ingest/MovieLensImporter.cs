@@ -1,0 +1,48 @@
+using MLOps.Storage;
+
+namespace MLOps.Core.Ingest;
+
+/// <summary>A dataset import: its catalogue batch and its events batch.</summary>
+public sealed record DatasetImport(string Dataset, IngestResult Catalog, IngestResult Events);
+
+/// <summary>Imports the MovieLens datasets: catalogue first (so events can be checked against it later), then ratings.</summary>
+public static class MovieLensImporter
+{
+    public const string MovieLens100k = "movielens-100k";
+    public const string MovieLensLatest = "movielens";
+
+    /// <summary><c>u.item</c> then <c>u.data</c> of an ml-100k folder.</summary>
+    public static async Task<DatasetImport> ImportMovieLens100kAsync(IBlobStore store, string dir, IProgress<IngestProgress>? progress = null,
+        TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        var uData = Require(dir, "u.data");
+        var uItem = Require(dir, "u.item");
+        var catalog = await new CatalogImporter(store, time).ImportAsync(CatalogImporter.MovieLens100k(uItem), cancellationToken).ConfigureAwait(false);
+        var events = await new EventIngestor(store, time).IngestAsync(EventSources.MovieLens100k(uData), progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new DatasetImport(MovieLens100k, catalog, events);
+    }
+
+    /// <summary><c>movies.csv</c> (+ <c>tags.csv</c>) then <c>ratings.csv</c> of an ml-latest(-small) folder.</summary>
+    public static async Task<DatasetImport> ImportMovieLensLatestAsync(IBlobStore store, string dir, IProgress<IngestProgress>? progress = null,
+        TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        var ratings = Require(dir, "ratings.csv");
+        var movies = Require(dir, "movies.csv");
+        var catalog = await new CatalogImporter(store, time).ImportAsync(CatalogImporter.MovieLensLatest(movies, Path.Combine(dir, "tags.csv")), cancellationToken).ConfigureAwait(false);
+        var events = await new EventIngestor(store, time).IngestAsync(EventSources.MovieLensLatest(ratings), progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new DatasetImport(MovieLensLatest, catalog, events);
+    }
+
+    /// <summary>Which dataset a folder holds: movielens-100k (u.data), movielens (ratings.csv), or null.</summary>
+    public static string? Detect(string dir) =>
+        File.Exists(Path.Combine(dir, "u.data")) ? MovieLens100k
+        : File.Exists(Path.Combine(dir, "ratings.csv")) ? MovieLensLatest
+        : null;
+
+    private static string Require(string dir, string file)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such folder.");
+        var path = Path.Combine(dir, file);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{dir} has no {file}: is this the right dataset folder?", path);
+    }
+}

@@ -1,0 +1,38 @@
+namespace MLOps.Core.Ingest;
+
+/// <summary>Why a row was rejected: the field it concerns, a stable reason code and a readable message.</summary>
+public sealed record RowProblem(string Field, string Reason, string Message)
+{
+    /// <summary>The key quarantine summaries group by: <c>field:reason</c>, e.g. <c>rating:out_of_scale</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Key => $"{Field}:{Reason}";
+}
+
+/// <summary>The reason codes of rejected rows (docs/data.md lists each with its rule).</summary>
+public static class Reasons
+{
+    public const string UnparseableLine = "unparseable_line";
+    public const string Missing = "missing";
+    public const string Invalid = "invalid";
+    public const string Unparseable = "unparseable";
+    public const string InFuture = "in_future";
+    public const string Before1990 = "before_1990";
+    public const string OutOfScale = "out_of_scale";
+    public const string Negative = "negative";
+    public const string OutOfRange = "out_of_range";
+    public const string UnknownValue = "unknown_value";
+    public const string Duplicate = "duplicate";
+}
+
+/// <summary>One rejected row as stored in <c>quarantine/&lt;batch&gt;.ndjson</c>.</summary>
+public sealed record QuarantinedRow
+{
+    public required string Batch { get; init; }
+    public required string Source { get; init; }
+    /// <summary><c>event</c> or <c>catalog</c>.</summary>
+    public required string Kind { get; init; }
+    /// <summary>1-based line number in the source file (0 when the row did not come from a file).</summary>
+    public required long Line { get; init; }
+    public required string Raw { get; init; }
+    public required IReadOnlyList<RowProblem> Reasons { get; init; }
+}

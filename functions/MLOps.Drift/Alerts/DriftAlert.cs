@@ -1,0 +1,71 @@
+using MLOps.Drift.Scores;
+
+namespace MLOps.Drift.Alerts;
+
+public static class AlertStatus
+{
+    public const string Open = "open";
+    public const string Acknowledged = "acknowledged";
+    public const string Resolved = "resolved";
+}
+
+public static class AlertSeverity
+{
+    public const string Warning = "warning";
+    public const string Critical = "critical";
+
+    public static int Rank(string severity) => severity == Critical ? 2 : severity == Warning ? 1 : 0;
+}
+
+/// <summary>Alert kinds (docs/drift.md, "Alerts").</summary>
+public static class AlertKind
+{
+    public const string FeatureDrift = "feature-drift";
+    public const string DatasetDrift = "dataset-drift";
+    public const string PredictionDrift = "prediction-drift";
+    public const string DataQuality = "data-quality";
+    public const string Volume = "volume";
+    public const string AccountSharing = "account-sharing";
+    public const string EventBurst = "event-burst";
+}
+
+/// <summary>What made the alert fire: scores, thresholds, the windows compared and the bins that contribute most.</summary>
+public sealed record AlertEvidence
+{
+    public string? Window { get; init; }
+    public string? Reference { get; init; }
+    public string? Method { get; init; }
+    public double? Score { get; init; }
+    public double? Threshold { get; init; }
+    public double? Psi { get; init; }
+    public IReadOnlyList<BinContribution>? TopBins { get; init; }
+    public IReadOnlyDictionary<string, string>? Facts { get; init; }
+}
+
+public sealed record AlertTransition(string Status, string By, DateTimeOffset At, string? Note);
+
+/// <summary>
+/// One alert: at most one open (or acknowledged) alert per kind and subject; a repeated detection updates it
+/// (<see cref="LastSeen"/>, <see cref="Occurrences"/>, evidence). Stored at <c>drift/alerts/&lt;id&gt;.json</c>, changed by ETag compare-and-swap.
+/// </summary>
+public sealed record DriftAlert
+{
+    public required string Id { get; init; }
+    public required string Kind { get; init; }
+    public required string Subject { get; init; }
+    public required string Severity { get; init; }
+    public required string Status { get; init; }
+    public required string Title { get; init; }
+    /// <summary>What it means and what to look at first, in one or two sentences for on-call.</summary>
+    public required string Summary { get; init; }
+    public DateTimeOffset FirstSeen { get; init; }
+    public DateTimeOffset LastSeen { get; init; }
+    public int Occurrences { get; init; } = 1;
+    public required AlertEvidence Evidence { get; init; }
+    public IReadOnlyList<AlertTransition> History { get; init; } = [];
+
+    public string Key => $"{Kind}|{Subject}";
+}
+
+/// <summary>A detection before it is stored: the check produces these, the <see cref="AlertStore"/> deduplicates them into alerts.</summary>
+public sealed record AlertCandidate(string Kind, string Subject, string Severity, string Title, string Summary, AlertEvidence Evidence);

@@ -1,0 +1,354 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
+using System.Globalization;
+using MLOps.Core;
+using MLOps.Core.Data;
+using MLOps.Drift.Alerts;
+using MLOps.Drift.Scores;
+using MLOps.Drift.Window;
+using MLOps.Features.Statistics;
+using MLOps.Storage;
+
+namespace MLOps.Drift;
+
+/// <summary>
+/// The drift check: compares one window of events with the reference (the champion's training data), checks data
+/// quality, volume and accounts, deduplicates the findings into alerts and stores the report under <c>drift/reports/</c>.
+/// <see cref="EvaluateAsync"/> computes without writing anything; <see cref="CheckAsync(DriftReference?, DriftWindow?, CancellationToken)"/> also records.
+/// </summary>
+public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null, TimeProvider? time = null)
+{
+    public const string ReportsFolder = StoreLayout.Drift + "reports/";
+    private readonly DriftOptions _options = options ?? new DriftOptions();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public DriftOptions Options => _options;
+    public AlertStore Alerts { get; } = new(store);
+
+    /// <summary>One call for activities and scripts: check <paramref name="window"/> (default: the latest day) against <paramref name="reference"/> (null: no champion yet).</summary>
+    public static Task<DriftReport> CheckAsync(IBlobStore store, DriftReference? reference, DriftWindow? window = null, DriftOptions? options = null,
+        TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        new DriftChecker(store, options, time).CheckAsync(reference, window, cancellationToken);
+
+    /// <summary>The champion's precomputed reference, or null when no model is champion yet.</summary>
+    public Task<DriftReference?> ChampionReferenceAsync(CancellationToken cancellationToken = default) =>
+        DriftReferences.ChampionAsync(store, _options, cancellationToken);
+
+    public async Task<DriftReport> CheckAsync(DriftReference? reference, DriftWindow? window = null, CancellationToken cancellationToken = default)
+    {
+        window ??= await WindowReader.LatestAsync(store, _options.WindowDays, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException("There are no events in the store: import or generate events first.");
+        var (report, candidates) = await EvaluateCoreAsync(reference, window, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var alerts = new List<DriftAlert>();
+        foreach (var candidate in candidates)
+            alerts.Add(await Alerts.RecordAsync(candidate, now, cancellationToken).ConfigureAwait(false));
+        report = report with { Alerts = alerts };
+        await store.WriteJsonAsync($"{ReportsFolder}{report.Id}.json", report, WriteCondition.None, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await PublishMetricsAsync(report, cancellationToken).ConfigureAwait(false);
+        return report;
+    }
+
+    /// <summary>Computes the report and the alerts it would raise, writing nothing (benchmarks, previews).</summary>
+    public async Task<(DriftReport Report, IReadOnlyList<AlertCandidate> Alerts)> EvaluateAsync(DriftReference? reference, DriftWindow window, CancellationToken cancellationToken = default) =>
+        await EvaluateCoreAsync(reference, window, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The newest reports (for "PSI over time"), oldest first.</summary>
+    public async Task<IReadOnlyList<DriftReport>> RecentReportsAsync(int count, CancellationToken cancellationToken = default)
+    {
+        var blobs = await store.ListAllAsync(ReportsFolder, cancellationToken).ConfigureAwait(false);
+        var reports = new List<DriftReport>();
+        foreach (var blob in blobs.OrderByDescending(b => b.Path, StringComparer.Ordinal).Take(count))
+            if (await store.ReadJsonAsync<DriftReport>(blob.Path, cancellationToken: cancellationToken).ConfigureAwait(false) is { } r) reports.Add(r.Value);
+        reports.Reverse();
+        return reports;
+    }
+
+    private async Task<(DriftReport, List<AlertCandidate>)> EvaluateCoreAsync(DriftReference? reference, DriftWindow window, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var checkedAt = _time.GetUtcNow();
+        var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
+        var aggregate = await WindowReader.ReadAsync(store, window, catalog, _options, cancellationToken).ConfigureAwait(false);
+        var volume = await VolumeAsync(window, aggregate, checkedAt, cancellationToken).ConfigureAwait(false);
+
+        var features = new List<FeatureDrift>();
+        if (reference is not null)
+            foreach (var name in DriftFeatures.All)
+                if (reference.Feature(name) is { } refStats && aggregate.Features.TryGetValue(name, out var current) && Compare(refStats, current) is { } drift)
+                    features.Add(drift);
+        var judged = features.Where(f => f.Method != "none" && f.Name != DriftFeatures.ServedGenre).ToList();
+        var share = judged.Count == 0 ? 0 : (double)judged.Count(f => f.Drifted) / judged.Count;
+        var datasetDrift = judged.Count > 0 && share >= _options.DriftShare;
+
+        var ratingRef = reference?.Feature(DriftFeatures.Rating);
+        var ratings = aggregate.Features.GetValueOrDefault(DriftFeatures.Rating)?.Sorted ?? [];
+        var above = ratingRef?.Max is { } max ? ratings.Length - UpperBound(ratings, max) : 0;
+        var quality = new DataQuality
+        {
+            Lines = aggregate.Lines, Events = aggregate.Events, InvalidRows = aggregate.Invalid,
+            UnknownContent = aggregate.UnknownContent, CatalogChecked = aggregate.HasCatalog,
+            UnknownContentShare = aggregate.Events == 0 ? 0 : (double)aggregate.UnknownContent / aggregate.Events,
+            UnknownContentSamples = aggregate.UnknownContentSamples,
+            ReferenceRatingMax = ratingRef?.Max, CurrentRatingMax = ratings.Length > 0 ? ratings[^1] : null, RatingsAboveReferenceMax = above,
+        };
+        var referenceInfo = reference is null
+            ? new ReferenceInfo { Status = "none", Source = "no reference: no champion model yet, so distribution drift is not judged" }
+            : new ReferenceInfo { Status = reference.Kind, Source = reference.Source, ModelVersion = reference.ModelVersion, Snapshot = reference.Snapshot, Events = reference.Events };
+
+        var report = new DriftReport
+        {
+            Id = $"{checkedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture)}Z-{window.ToString().Replace(':', '-')}",
+            CheckedAt = checkedAt, Window = window.ToString(), WindowStart = window.Start, WindowEnd = window.End,
+            Reference = referenceInfo, DatasetDrift = datasetDrift, DriftShare = share, DriftShareThreshold = _options.DriftShare,
+            Features = features, Quality = quality, Volume = volume, Accounts = aggregate.Accounts,
+        };
+        var candidates = Candidates(report, reference);
+        report = report with
+        {
+            RetrainRecommended = reference is not null && candidates.Any(c => c.Severity == AlertSeverity.Critical
+                && c.Kind is AlertKind.FeatureDrift or AlertKind.DatasetDrift or AlertKind.PredictionDrift),
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+        return (report, candidates);
+    }
+
+    /// <summary>One feature's comparison; null when neither side has the feature.</summary>
+    internal FeatureDrift? Compare(FeatureStatistics reference, FeatureValues current)
+    {
+        var refRows = reference.Count - reference.Nulls;
+        var curRows = current.NonNull;
+        if (refRows == 0 && curRows == 0) return null;
+        var bins = new List<BinContribution>();
+        double psi;
+        long[] refCounts, curCounts;
+        string[] labels;
+        if (reference.Kind == FeatureKind.Numeric)
+        {
+            var edges = reference.BinEdges ?? [];
+            refCounts = reference.BinCounts ?? new long[edges.Length + 1];
+            curCounts = DriftScores.Bin(current.Sorted ?? [], edges);
+            labels = NumericLabels(edges);
+        }
+        else
+        {
+            var refCats = reference.Categories ?? [];
+            var curCats = current.Categories ?? [];
+            labels = refCats.Keys.Union(curCats.Keys, StringComparer.Ordinal)
+                .OrderByDescending(k => refCats.GetValueOrDefault(k)).ThenByDescending(k => curCats.GetValueOrDefault(k)).ThenBy(k => k, StringComparer.Ordinal).ToArray();
+            refCounts = labels.Select(k => refCats.GetValueOrDefault(k)).ToArray();
+            curCounts = labels.Select(k => curCats.GetValueOrDefault(k)).ToArray();
+        }
+        psi = DriftScores.Psi(refCounts, curCounts, labels, bins);
+
+        var drift = new FeatureDrift
+        {
+            Name = reference.Name, Kind = reference.Kind.ToString().ToLowerInvariant(), Method = "none", Psi = psi,
+            ReferenceRows = refRows, CurrentRows = curRows, Bins = bins,
+            ReferenceNullShare = reference.Count == 0 ? 0 : (double)reference.Nulls / reference.Count,
+            CurrentNullShare = current.Count == 0 ? 0 : (double)current.Nulls / current.Count,
+        };
+        if (refRows < _options.MinRows || curRows < _options.MinRows)
+            return drift with { Note = $"not judged: {Math.Min(refRows, curRows)} rows, fewer than {_options.MinRows}" };
+
+        var small = Math.Min(refRows, curRows) <= _options.StatTestMaxRows;
+        if (reference.Kind == FeatureKind.Numeric)
+        {
+            var sample = reference.Sample ?? [];
+            if (!IsSorted(sample)) { sample = [.. sample]; Array.Sort(sample); }
+            if (small)
+            {
+                var (d, p) = DriftScores.KolmogorovSmirnov(sample, current.Sorted);
+                drift = drift with { Method = "ks", Score = p, Statistic = d, Threshold = _options.PValue, Drifted = p < _options.PValue };
+            }
+            else
+            {
+                var std = reference.StdDev is { } s ? Math.Max(s, 0.001) : 0;
+                var w = std > 0 ? DriftScores.Wasserstein(sample, current.Sorted) / std : DriftScores.WassersteinNormed(sample, current.Sorted);
+                drift = drift with { Method = "wasserstein", Score = w, Threshold = _options.WassersteinThreshold, Drifted = w >= _options.WassersteinThreshold };
+            }
+        }
+        else if (small)
+        {
+            var (chi, p) = DriftScores.ChiSquare(refCounts, curCounts);
+            drift = drift with { Method = "chisquare", Score = p, Statistic = chi, Threshold = _options.PValue, Drifted = p < _options.PValue };
+        }
+        else
+        {
+            var js = DriftScores.JensenShannon(refCounts, curCounts);
+            drift = drift with { Method = "jensenshannon", Score = js, Threshold = _options.JensenShannonThreshold, Drifted = js >= _options.JensenShannonThreshold };
+        }
+        // An alert needs both: the size-aware test says drifted, and PSI (an effect size on the same bins for every
+        // feature) passes 0.1 (warning) or 0.25 (critical). Either alone is trigger-happy on small or heavy-tailed windows.
+        var severity = !drift.Drifted ? "none" : psi >= _options.PsiAlert ? AlertSeverity.Critical : psi >= _options.PsiWarning ? AlertSeverity.Warning : "none";
+        return drift with { Severity = severity };
+    }
+
+    private async Task<VolumeCheck> VolumeAsync(DriftWindow window, WindowAggregate aggregate, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var elapsed = (int)Math.Clamp(Math.Floor((now - window.Start).TotalHours), 0, window.Hours);
+        var hourly = aggregate.Hourly;
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var firstDay = window.FirstDay;
+        var history = batches.Where(b => b.Day < firstDay && b.Day >= firstDay.AddDays(-_options.BaselineDays))
+            .GroupBy(b => b.Day).OrderBy(g => g.Key).ToList();
+        if (history.Count < _options.MinBaselineDays || elapsed == 0)
+            return new VolumeCheck
+            {
+                Events = aggregate.Events, Hourly = hourly, BaselineDays = history.Count,
+                Baseline = elapsed == 0 ? "none: the window has not started yet" : $"none: {history.Count} days of history before the window, {_options.MinBaselineDays} needed",
+            };
+
+        var days = new List<(DateOnly Day, long[] Hours)>();
+        foreach (var day in history)
+            days.Add((day.Key, await WindowReader.HourlyCountsAsync(store, day.Key, day.Select(d => d.Blob).ToList(), _options, cancellationToken).ConfigureAwait(false)));
+        // Seasonal baseline: with three weeks or more, the same weekday's hours; otherwise every day's same hour.
+        var weekly = days.Count >= 21;
+        var expected = new double[hourly.Length];
+        for (var h = 0; h < hourly.Length; h++)
+        {
+            var at = window.Start.AddHours(h);
+            var hourOfDay = at.UtcDateTime.Hour;
+            var matching = days.Where(d => !weekly || d.Day.DayOfWeek == DateOnly.FromDateTime(at.UtcDateTime).DayOfWeek).ToList();
+            expected[h] = matching.Count == 0 ? 0 : matching.Average(d => (double)d.Hours[hourOfDay]);
+        }
+        long actual = 0;
+        double expectedTotal = 0;
+        for (var h = 0; h < elapsed; h++) { actual += hourly[h]; expectedTotal += expected[h]; }
+        return new VolumeCheck
+        {
+            Events = aggregate.Events, Hourly = hourly, HourlyExpected = expected, BaselineDays = days.Count,
+            Expected = expectedTotal, Ratio = expectedTotal > 0 ? actual / expectedTotal : null,
+            Baseline = weekly ? $"same weekday and hour over the {days.Count} days before the window" : $"same hour of day over the {days.Count} days before the window",
+        };
+    }
+
+    private List<AlertCandidate> Candidates(DriftReport report, DriftReference? reference)
+    {
+        var list = new List<AlertCandidate>();
+        var window = report.Window;
+        var referenceText = report.Reference.Source;
+        foreach (var f in report.Features.Where(f => f.Severity != "none"))
+        {
+            var top = f.Bins.OrderByDescending(b => b.Contribution).Take(3).ToList();
+            var first = top.FirstOrDefault();
+            var change = first is null ? "" : $" Biggest change: {f.Name} {first.Bin} {first.Reference:P1} → {first.Current:P1}.";
+            var prediction = f.Name == DriftFeatures.ServedGenre;
+            list.Add(new AlertCandidate(prediction ? AlertKind.PredictionDrift : AlertKind.FeatureDrift, f.Name, f.Severity,
+                prediction ? "What we serve has shifted (genre mix of served titles)" : $"Feature '{f.Name}' drifted",
+                $"{f.Name}: {f.Method} {Fmt(f.Score)} (threshold {Fmt(f.Threshold)}), PSI {Fmt(f.Psi)} (warn {Fmt(_options.PsiWarning)}, alert {Fmt(_options.PsiAlert)}).{change} "
+                + "Check for a source or app change first; if the audience really changed, retrain.",
+                new AlertEvidence
+                {
+                    Window = window, Reference = referenceText, Method = f.Method, Score = f.Score, Threshold = f.Threshold, Psi = f.Psi, TopBins = top,
+                    Facts = new Dictionary<string, string> { ["referenceRows"] = Fmt(f.ReferenceRows), ["currentRows"] = Fmt(f.CurrentRows), ["statistic"] = f.Statistic is { } s ? Fmt(s) : "" },
+                }));
+        }
+        if (report.DatasetDrift)
+        {
+            var drifted = report.Features.Where(f => f.Drifted && f.Name != DriftFeatures.ServedGenre).Select(f => f.Name).ToList();
+            list.Add(new AlertCandidate(AlertKind.DatasetDrift, "dataset", AlertSeverity.Critical, "Dataset drift",
+                $"{drifted.Count} of {report.Features.Count(f => f.Method != "none" && f.Name != DriftFeatures.ServedGenre)} features drifted ({report.DriftShare:P0}, threshold {report.DriftShareThreshold:P0}): {string.Join(", ", drifted)}. The champion sees data unlike its training data; retraining is recommended.",
+                new AlertEvidence { Window = window, Reference = referenceText, Method = "drift share", Score = report.DriftShare, Threshold = report.DriftShareThreshold,
+                    Facts = new Dictionary<string, string> { ["driftedFeatures"] = string.Join(", ", drifted) } }));
+        }
+
+        foreach (var f in report.Features)
+        {
+            var rise = f.CurrentNullShare - f.ReferenceNullShare;
+            if (rise < _options.NullRiseWarning) continue;
+            list.Add(new AlertCandidate(AlertKind.DataQuality, $"nulls:{f.Name}", rise >= _options.NullRiseCritical ? AlertSeverity.Critical : AlertSeverity.Warning,
+                $"Missing values in '{f.Name}' rose",
+                $"{f.Name} is missing in {f.CurrentNullShare:P1} of rows against {f.ReferenceNullShare:P1} in the reference. Look for a client or ingestion change that stopped sending it.",
+                new AlertEvidence { Window = window, Reference = referenceText, Method = "null share rise", Score = rise, Threshold = _options.NullRiseWarning }));
+        }
+        var q = report.Quality;
+        if (q.Lines > 0 && (double)q.InvalidRows / q.Lines >= _options.InvalidRowsWarning)
+            list.Add(new AlertCandidate(AlertKind.DataQuality, "invalid-rows", AlertSeverity.Warning, "Stored events that cannot be read",
+                $"{q.InvalidRows} of {q.Lines} stored lines in the window are not valid events. Find the batch that wrote them.",
+                new AlertEvidence { Window = window, Method = "invalid share", Score = (double)q.InvalidRows / q.Lines, Threshold = _options.InvalidRowsWarning }));
+        if (q.CatalogChecked && q.UnknownContentShare >= _options.UnknownIdWarning)
+            list.Add(new AlertCandidate(AlertKind.DataQuality, "unknown-content", q.UnknownContentShare >= _options.UnknownIdCritical ? AlertSeverity.Critical : AlertSeverity.Warning,
+                "Events for titles not in the catalogue",
+                $"{q.UnknownContentShare:P1} of events ({q.UnknownContent}) name content ids the catalogue does not have, e.g. {string.Join(", ", q.UnknownContentSamples.Take(3))}. Import the catalogue or check the id mapping.",
+                new AlertEvidence { Window = window, Method = "unknown id share", Score = q.UnknownContentShare, Threshold = _options.UnknownIdWarning,
+                    Facts = new Dictionary<string, string> { ["samples"] = string.Join(", ", q.UnknownContentSamples) } }));
+        var ratingRows = report.Features.FirstOrDefault(f => f.Name == DriftFeatures.Rating)?.CurrentRows ?? 0;
+        if (q.ReferenceRatingMax is { } refMax && ratingRows > 0 && (double)q.RatingsAboveReferenceMax / ratingRows >= _options.RatingOutOfScale)
+            list.Add(new AlertCandidate(AlertKind.DataQuality, "rating-scale", AlertSeverity.Critical, "Ratings outside the reference scale",
+                $"{(double)q.RatingsAboveReferenceMax / ratingRows:P1} of ratings exceed the reference maximum {Fmt(refMax)} (current maximum {Fmt(q.CurrentRatingMax ?? 0)}): the rating scale probably changed. Normalize ratings before training.",
+                new AlertEvidence { Window = window, Reference = referenceText, Method = "share above reference max", Score = (double)q.RatingsAboveReferenceMax / ratingRows, Threshold = _options.RatingOutOfScale,
+                    Facts = new Dictionary<string, string> { ["referenceMax"] = Fmt(refMax), ["currentMax"] = Fmt(q.CurrentRatingMax ?? 0) } }));
+
+        var v = report.Volume;
+        if (v.Ratio is { } ratio)
+        {
+            string? severity = ratio <= _options.VolumeLowCritical || ratio >= _options.VolumeHighCritical ? AlertSeverity.Critical
+                : ratio <= _options.VolumeLowWarning || ratio >= _options.VolumeHighWarning ? AlertSeverity.Warning : null;
+            if (severity is not null)
+                list.Add(new AlertCandidate(AlertKind.Volume, "events", severity, ratio < 1 ? "Event volume dropped" : "Event volume surged",
+                    $"{v.Events} events against {Fmt(v.Expected ?? 0)} expected ({ratio:P0}; baseline: {v.Baseline}). A drop usually means ingestion or a client stopped sending; a surge, a bot or a replay.",
+                    new AlertEvidence { Window = window, Method = "events / expected", Score = ratio, Threshold = ratio < 1 ? _options.VolumeLowWarning : _options.VolumeHighWarning,
+                        Facts = new Dictionary<string, string> { ["events"] = Fmt(v.Events), ["expected"] = Fmt(v.Expected ?? 0), ["baseline"] = v.Baseline } }));
+        }
+
+        foreach (var group in report.Accounts.GroupBy(a => a.Kind))
+            foreach (var a in group.Take(_options.MaxAccountAlerts))
+            {
+                var sharing = a.Kind != "burst";
+                list.Add(new AlertCandidate(sharing ? AlertKind.AccountSharing : AlertKind.EventBurst, $"user:{a.UserId}", AlertSeverity.Warning,
+                    a.Kind switch { "many-countries" => $"Account {a.UserId} active from {a.Countries.Count} countries within an hour", "many-devices" => $"Account {a.UserId} active on {a.Devices.Count} devices within an hour", _ => $"Burst of {a.Events} events from account {a.UserId}" },
+                    $"Within {a.Hour.UtcDateTime:yyyy-MM-dd HH}:00 UTC account {a.UserId} sent {a.Events} events from countries [{string.Join(", ", a.Countries)}] on devices [{string.Join(", ", a.Devices)}]. Possible account sharing, takeover or a bot.",
+                    new AlertEvidence { Window = window, Method = a.Kind, Score = a.Kind == "many-countries" ? a.Countries.Count : a.Kind == "many-devices" ? a.Devices.Count : a.Events,
+                        Threshold = a.Kind == "many-countries" ? _options.CountriesPerHour : a.Kind == "many-devices" ? _options.DevicesPerHour : _options.EventsPerUserHour,
+                        Facts = new Dictionary<string, string> { ["hour"] = a.Hour.ToString("O", CultureInfo.InvariantCulture), ["countries"] = string.Join(", ", a.Countries), ["devices"] = string.Join(", ", a.Devices), ["events"] = Fmt(a.Events) } }));
+            }
+
+        // Without a reference there is nothing to measure drift against: never critical (it would start retraining loops).
+        if (reference is null)
+            list = list.Select(c => c.Severity == AlertSeverity.Critical ? c with { Severity = AlertSeverity.Warning } : c).ToList();
+        return list;
+    }
+
+    private async Task PublishMetricsAsync(DriftReport report, CancellationToken cancellationToken)
+    {
+        foreach (var f in report.Features)
+        {
+            MLOpsMetrics.DriftScore.Record(f.Psi, new KeyValuePair<string, object?>("feature", f.Name), new KeyValuePair<string, object?>("method", "psi"));
+            if (f.Method != "none")
+                MLOpsMetrics.DriftScore.Record(f.Score, new KeyValuePair<string, object?>("feature", f.Name), new KeyValuePair<string, object?>("method", f.Method));
+        }
+        var open = await Alerts.ListAsync(null, cancellationToken).ConfigureAwait(false);
+        foreach (var severity in new[] { AlertSeverity.Warning, AlertSeverity.Critical })
+            MLOpsMetrics.OpenAlerts.Record(open.Count(a => a.Status != AlertStatus.Resolved && a.Severity == severity), new KeyValuePair<string, object?>("severity", severity));
+    }
+
+    private static string[] NumericLabels(double[] edges)
+    {
+        if (edges.Length == 0) return ["all"];
+        var labels = new string[edges.Length + 1];
+        labels[0] = $"≤ {Fmt(edges[0])}";
+        for (var i = 1; i < edges.Length; i++) labels[i] = $"({Fmt(edges[i - 1])}, {Fmt(edges[i])}]";
+        labels[^1] = $"> {Fmt(edges[^1])}";
+        return labels;
+    }
+
+    private static int UpperBound(double[] sorted, double value)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= value) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    private static bool IsSorted(double[] values)
+    {
+        for (var i = 1; i < values.Length; i++) if (values[i] < values[i - 1]) return false;
+        return true;
+    }
+
+    /// <summary>Invariant short number format used in summaries, pages and tables.</summary>
+    public static string Fmt(double value) => value.ToString(Math.Abs(value) >= 100 || value == Math.Floor(value) ? "0.##" : "0.####", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLOps.Core;
+using MLOps.Core.Data;
+using MLOps.Drift.Window;
+using MLOps.Features.Statistics;
+using MLOps.Storage;
+
+namespace MLOps.Drift;
+
+/// <summary>
+/// What "normal" looks like: per-feature statistics of the data the champion was trained on (or of an explicit
+/// range of days), computed once and stored under <c>drift/reference/</c>, never recomputed by a check.
+/// </summary>
+public sealed record DriftReference
+{
+    /// <summary>"champion" (from the registry's champion and its training snapshot) or "explicit" (a range of days).</summary>
+    public required string Kind { get; init; }
+    /// <summary>Human description for the page and alerts.</summary>
+    public required string Source { get; init; }
+    public string? Model { get; init; }
+    public string? ModelVersion { get; init; }
+    public string? Snapshot { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    public long Events { get; init; }
+    public DateTimeOffset ComputedAt { get; init; }
+    public required IReadOnlyList<FeatureStatistics> Features { get; init; }
+
+    public FeatureStatistics? Feature(string name) => Features.FirstOrDefault(f => f.Name == name);
+}
+
+public static class DriftReferences
+{
+    public const string Folder = StoreLayout.Drift + "reference/";
+
+    /// <summary>Computes reference statistics over the events of <paramref name="range"/> (one pass, exact deciles, a seeded sample).</summary>
+    public static async Task<DriftReference> FromEventsAsync(IBlobStore store, DriftWindow range, DriftOptions? options = null,
+        string kind = "explicit", string? source = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new DriftOptions();
+        var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
+        var aggregate = await WindowReader.ReadAsync(store, range, catalog, options, cancellationToken).ConfigureAwait(false);
+        return FromAggregate(aggregate, options, kind, source ?? $"events {range}");
+    }
+
+    public static DriftReference FromAggregate(WindowAggregate aggregate, DriftOptions options, string kind, string source) => new()
+    {
+        Kind = kind,
+        Source = source,
+        From = aggregate.Window.Start,
+        To = aggregate.Window.End,
+        Events = aggregate.Events,
+        ComputedAt = DateTimeOffset.UtcNow,
+        Features = aggregate.Features.Values.Select(f => ToStatistics(f, options)).ToList(),
+    };
+
+    /// <summary>The same summary the feature store keeps (deciles, decile bins, a seeded reservoir sample) from one window's values.</summary>
+    public static FeatureStatistics ToStatistics(FeatureValues values, DriftOptions options)
+    {
+        if (values.Kind == FeatureKind.Categorical)
+            return new FeatureStatistics
+            {
+                Name = values.Name, Kind = values.Kind, Count = values.Count, Nulls = values.Nulls,
+                Categories = new Dictionary<string, long>(values.Categories!.OrderBy(c => c.Key, StringComparer.Ordinal)),
+            };
+        var sorted = values.Sorted!;
+        if (sorted.Length == 0) return new FeatureStatistics { Name = values.Name, Kind = values.Kind, Count = values.Nulls, Nulls = values.Nulls };
+        double mean = 0;
+        foreach (var v in sorted) mean += v;
+        mean /= sorted.Length;
+        double variance = 0;
+        foreach (var v in sorted) variance += (v - mean) * (v - mean);
+        var quantiles = Enumerable.Range(0, 11).Select(i => FeatureStatisticsBuilder.Quantile(sorted, i / 10.0)).ToArray();
+        var edges = quantiles[1..^1].Distinct().ToArray();
+        return new FeatureStatistics
+        {
+            Name = values.Name, Kind = values.Kind, Count = values.Count, Nulls = values.Nulls,
+            Mean = mean, StdDev = Math.Sqrt(variance / sorted.Length), Min = sorted[0], Max = sorted[^1],
+            Quantiles = quantiles, BinEdges = edges, BinCounts = Scores.DriftScores.Bin(sorted, edges),
+            Sample = Sample(sorted, options.ReferenceSampleSize, options.Seed),
+        };
+    }
+
+    /// <summary>A seeded uniform sample without replacement (partial Fisher–Yates over indices), sorted.</summary>
+    private static double[] Sample(double[] sorted, int size, int seed)
+    {
+        if (sorted.Length <= size) return [.. sorted];
+        var random = new Random(seed);
+        var index = new int[sorted.Length];
+        for (var i = 0; i < index.Length; i++) index[i] = i;
+        var sample = new double[size];
+        for (var i = 0; i < size; i++)
+        {
+            var j = random.Next(i, index.Length);
+            (index[i], index[j]) = (index[j], index[i]);
+            sample[i] = sorted[index[i]];
+        }
+        Array.Sort(sample);
+        return sample;
+    }
+
+    public static Task SaveAsync(IBlobStore store, string name, DriftReference reference, CancellationToken cancellationToken = default) =>
+        store.WriteJsonAsync(PathOf(name), reference, WriteCondition.None, cancellationToken: cancellationToken);
+
+    public static async Task<DriftReference?> LoadAsync(IBlobStore store, string name, CancellationToken cancellationToken = default) =>
+        (await store.ReadJsonAsync<DriftReference>(PathOf(name), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
+
+    public static string PathOf(string name) => $"{Folder}{Sanitize(name)}.json";
+
+    /// <summary>
+    /// The champion's reference: finds <c>models/&lt;name&gt;/aliases/champion</c>, its version manifest's training snapshot,
+    /// and that snapshot's manifest (<c>features/&lt;snapshot&gt;/manifest.json</c>: cutoff, partitions). Statistics are computed
+    /// once from the snapshot's events and cached at <c>drift/reference/&lt;snapshot&gt;.json</c>. Null when there is no champion.
+    /// </summary>
+    public static async Task<DriftReference?> ChampionAsync(IBlobStore store, DriftOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new DriftOptions();
+        var champion = await FindChampionAsync(store, cancellationToken).ConfigureAwait(false);
+        if (champion is null) return null;
+        var (model, version, snapshot) = champion.Value;
+        var cacheName = snapshot ?? $"{model}-v{version}";
+        if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { } cached) return cached;
+
+        var (from, to) = await SnapshotRangeAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
+        if (from is null || to is null) return null;
+        var range = new DriftWindow(from.Value, to.Value);
+        var reference = await FromEventsAsync(store, range, options, "champion",
+            $"champion {model} v{version}" + (snapshot is null ? "" : $", training snapshot {snapshot}") + $" (events {range})", cancellationToken).ConfigureAwait(false);
+        reference = reference with { Model = model, ModelVersion = version, Snapshot = snapshot };
+        if (reference.Events == 0) return null;
+        await SaveAsync(store, cacheName, reference, cancellationToken).ConfigureAwait(false);
+        return reference;
+    }
+
+    private static async Task<(string Model, string Version, string? Snapshot)?> FindChampionAsync(IBlobStore store, CancellationToken cancellationToken)
+    {
+        await foreach (var blob in store.ListAsync(StoreLayout.Models, cancellationToken).ConfigureAwait(false))
+        {
+            var parts = blob.Path.Split('/');
+            // models/<name>/aliases/champion[.json]
+            if (parts.Length != 4 || parts[2] != "aliases" || Path.GetFileNameWithoutExtension(parts[3]) != "champion") continue;
+            var content = await store.ReadAsync(blob.Path, cancellationToken).ConfigureAwait(false);
+            if (content is null) continue;
+            var version = ReadVersion(content.Data.ToString());
+            if (version is null) continue;
+            string? snapshot = null;
+            foreach (var manifestName in new[] { "manifest.json", "manifest" })
+            {
+                var manifest = await store.ReadAsync($"{StoreLayout.Models}{parts[1]}/versions/{version}/{manifestName}", cancellationToken).ConfigureAwait(false);
+                if (manifest is null) continue;
+                snapshot = FindString(Parse(manifest.Data.ToString()), "trainingSnapshot", "snapshot", "snapshotId", "featureSnapshot", "featuresSnapshot");
+                break;
+            }
+            return (parts[1], version, snapshot);
+        }
+        return null;
+    }
+
+    private static async Task<(DateTimeOffset? From, DateTimeOffset? To)> SnapshotRangeAsync(IBlobStore store, string? snapshot, CancellationToken cancellationToken)
+    {
+        JsonNode? manifest = null;
+        if (snapshot is not null)
+            foreach (var name in new[] { "manifest.json", "manifest" })
+                if (await store.ReadAsync($"{StoreLayout.Features}{snapshot}/{name}", cancellationToken).ConfigureAwait(false) is { } content)
+                {
+                    manifest = Parse(content.Data.ToString());
+                    break;
+                }
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        if (batches.Count == 0) return (null, null);
+        var cutoff = FindString(manifest, "cutoff", "cutoffTime", "cutoffUtc") is { } c && DateTimeOffset.TryParse(c, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : (DateTimeOffset?)null;
+        var first = new DateTimeOffset(batches[0].Day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var end = cutoff ?? new DateTimeOffset(batches[^1].Day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        return (first, end);
+    }
+
+    internal static string? ReadVersion(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0) return null;
+        if (text[0] is not ('{' or '"')) return text;
+        var node = Parse(text);
+        if (node is JsonValue value) return value.ToString();
+        return FindString(node, "version", "modelVersion", "target");
+    }
+
+    private static JsonNode? Parse(string text)
+    {
+        try { return JsonNode.Parse(text); }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>The first property with one of the names, searched depth-first; numbers are returned as text.</summary>
+    private static string? FindString(JsonNode? node, params string[] names)
+    {
+        if (node is JsonObject obj)
+        {
+            foreach (var (key, child) in obj)
+                if (names.Contains(key, StringComparer.OrdinalIgnoreCase) && child is JsonValue v)
+                    return v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString();
+            foreach (var (_, child) in obj)
+                if (FindString(child, names) is { } found) return found;
+        }
+        return null;
+    }
+
+    private static string Sanitize(string name) =>
+        new(name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_').ToArray());
+}

@@ -1,0 +1,89 @@
+using MLOps.Drift.Alerts;
+using MLOps.Drift.Scores;
+using MLOps.Drift.Window;
+
+namespace MLOps.Drift;
+
+/// <summary>One feature's comparison. The first five fields are the CLI contract (DESIGN.md): name, method, score, threshold, drifted.</summary>
+public sealed record FeatureDrift
+{
+    public required string Name { get; init; }
+    /// <summary>ks | wasserstein | chisquare | jensenshannon, or "none" when the feature could not be judged.</summary>
+    public required string Method { get; init; }
+    /// <summary>p-value for ks / chisquare (drift when below the threshold), distance for wasserstein / jensenshannon (drift at or above).</summary>
+    public double Score { get; init; }
+    public double Threshold { get; init; }
+    public bool Drifted { get; init; }
+    public string Kind { get; init; } = "";
+    /// <summary>Test statistic behind a p-value (KS D, chi-square χ²).</summary>
+    public double? Statistic { get; init; }
+    public double Psi { get; init; }
+    /// <summary>none | warning | critical (drifted and PSI past 0.1 / 0.25).</summary>
+    public string Severity { get; init; } = "none";
+    public long ReferenceRows { get; init; }
+    public long CurrentRows { get; init; }
+    public double ReferenceNullShare { get; init; }
+    public double CurrentNullShare { get; init; }
+    public string? Note { get; init; }
+    /// <summary>Reference and current shares per bin or category (what the page plots) and each bin's PSI term.</summary>
+    public IReadOnlyList<BinContribution> Bins { get; init; } = [];
+}
+
+public sealed record ReferenceInfo
+{
+    /// <summary>champion | explicit | none ("no reference": no champion yet, so distribution drift is not judged).</summary>
+    public required string Status { get; init; }
+    public string? Source { get; init; }
+    public string? ModelVersion { get; init; }
+    public string? Snapshot { get; init; }
+    public long Events { get; init; }
+}
+
+public sealed record DataQuality
+{
+    public long Lines { get; init; }
+    public long Events { get; init; }
+    public long InvalidRows { get; init; }
+    public long UnknownContent { get; init; }
+    public double UnknownContentShare { get; init; }
+    public IReadOnlyList<string> UnknownContentSamples { get; init; } = [];
+    public bool CatalogChecked { get; init; }
+    public double? ReferenceRatingMax { get; init; }
+    public double? CurrentRatingMax { get; init; }
+    public long RatingsAboveReferenceMax { get; init; }
+}
+
+public sealed record VolumeCheck
+{
+    public long Events { get; init; }
+    public double? Expected { get; init; }
+    /// <summary>Events ÷ expected events (null without a baseline).</summary>
+    public double? Ratio { get; init; }
+    public required string Baseline { get; init; }
+    public int BaselineDays { get; init; }
+    public IReadOnlyList<long> Hourly { get; init; } = [];
+    public IReadOnlyList<double>? HourlyExpected { get; init; }
+}
+
+/// <summary>What one drift check found. <c>datasetDrift</c>, <c>features</c>, <c>alerts</c> are the CLI contract (DESIGN.md).</summary>
+public sealed record DriftReport
+{
+    public bool DatasetDrift { get; init; }
+    public required IReadOnlyList<FeatureDrift> Features { get; init; }
+    /// <summary>The alerts this check opened or updated.</summary>
+    public IReadOnlyList<DriftAlert> Alerts { get; init; } = [];
+    public required string Id { get; init; }
+    public DateTimeOffset CheckedAt { get; init; }
+    public required string Window { get; init; }
+    public DateTimeOffset WindowStart { get; init; }
+    public DateTimeOffset WindowEnd { get; init; }
+    public required ReferenceInfo Reference { get; init; }
+    public double DriftShare { get; init; }
+    public double DriftShareThreshold { get; init; }
+    /// <summary>True when a critical feature, dataset or prediction drift was found against a real reference (the pipeline may retrain).</summary>
+    public bool RetrainRecommended { get; init; }
+    public required DataQuality Quality { get; init; }
+    public required VolumeCheck Volume { get; init; }
+    public IReadOnlyList<AccountAnomaly> Accounts { get; init; } = [];
+    public double Seconds { get; init; }
+}

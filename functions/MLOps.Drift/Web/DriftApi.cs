@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Core.Security;
+using MLOps.Drift.Alerts;
+
+namespace MLOps.Drift.Web;
+
+public sealed record AlertActionRequest(string? Note, string? By);
+
+/// <summary>
+/// <c>GET /api/drift/alerts[?status=]</c>, <c>GET /api/drift/alerts/{id}</c>, <c>POST /api/drift/alerts/{id}/acknowledge|resolve</c> (admin),
+/// and the on-call pages <c>GET /drift</c> and <c>GET /drift/alerts/{id}</c> (read key in the x-api-key header or the <c>mlops_key</c> cookie).
+/// </summary>
+public static class DriftApi
+{
+    public const string KeyCookie = "mlops_key";
+
+    public static IEndpointRouteBuilder MapDriftApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/drift").WithTags("Drift");
+        api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts");
+        api.MapGet("/alerts/{id}", GetAlert).RequireRole(ApiRole.Read).WithName("GetDriftAlert");
+        api.MapPost("/alerts/{id}/acknowledge", (string id, AlertActionRequest? body, HttpContext http, AlertStore alerts, TimeProvider time) =>
+            Transition(id, AlertStatus.Acknowledged, body, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("AcknowledgeDriftAlert");
+        api.MapPost("/alerts/{id}/resolve", (string id, AlertActionRequest? body, HttpContext http, AlertStore alerts, TimeProvider time) =>
+            Transition(id, AlertStatus.Resolved, body, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("ResolveDriftAlert");
+
+        routes.MapGet("/drift", Page).WithName("DriftPage").ExcludeFromDescription();
+        routes.MapGet("/drift/alerts/{id}", AlertPage).WithName("DriftAlertPage").ExcludeFromDescription();
+        return routes;
+    }
+
+    private static async Task<Results<Ok<AlertList>, ProblemHttpResult>> ListAlerts(string? status, AlertStore alerts, CancellationToken cancellationToken)
+    {
+        if (status is not null and not (AlertStatus.Open or AlertStatus.Acknowledged or AlertStatus.Resolved))
+            return TypedResults.Problem(statusCode: 400, title: "Invalid status", detail: $"Query parameter 'status' must be open, acknowledged or resolved, not '{status}'.",
+                extensions: new Dictionary<string, object?> { ["field"] = "status" });
+        return TypedResults.Ok(new AlertList(await alerts.ListAsync(status, cancellationToken).ConfigureAwait(false)));
+    }
+
+    private static async Task<Results<Ok<DriftAlert>, ProblemHttpResult>> GetAlert(string id, AlertStore alerts, CancellationToken cancellationToken) =>
+        await alerts.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } alert ? TypedResults.Ok(alert) : NotFound(id);
+
+    private static async Task<Results<Ok<DriftAlert>, ProblemHttpResult>> Transition(string id, string status, AlertActionRequest? body, HttpContext http, AlertStore alerts, TimeProvider time)
+    {
+        if (body?.Note is { Length: > 2000 })
+            return TypedResults.Problem(statusCode: 400, title: "Note too long", detail: "Field 'note' must be at most 2000 characters.", extensions: new Dictionary<string, object?> { ["field"] = "note" });
+        var by = body?.By is { Length: > 0 and <= 200 } b ? b : await WhoAsync(http).ConfigureAwait(false);
+        try
+        {
+            var alert = status == AlertStatus.Acknowledged
+                ? await alerts.AcknowledgeAsync(id, by, body?.Note, time.GetUtcNow(), http.RequestAborted).ConfigureAwait(false)
+                : await alerts.ResolveAsync(id, by, body?.Note, time.GetUtcNow(), http.RequestAborted).ConfigureAwait(false);
+            return alert is null ? NotFound(id) : TypedResults.Ok(alert);
+        }
+        catch (AlertTransitionException e)
+        {
+            return TypedResults.Problem(statusCode: 409, title: "Invalid transition", detail: e.Message);
+        }
+    }
+
+    private static async Task<IResult> Page(HttpContext http, DriftChecker checker, AlertStore alerts)
+    {
+        if (await PageAuthAsync(http).ConfigureAwait(false) is { } denied) return denied;
+        var interactive = true;
+        return TypedResults.Content(await DriftPage.RenderAsync(checker, alerts, interactive, http.RequestAborted).ConfigureAwait(false), "text/html; charset=utf-8");
+    }
+
+    private static async Task<IResult> AlertPage(string id, HttpContext http, AlertStore alerts)
+    {
+        if (await PageAuthAsync(http).ConfigureAwait(false) is { } denied) return denied;
+        var alert = await alerts.GetAsync(id, http.RequestAborted).ConfigureAwait(false);
+        return alert is null ? NotFound(id) : TypedResults.Content(DriftPage.RenderAlert(alert, interactive: true), "text/html; charset=utf-8");
+    }
+
+    /// <summary>Browsers cannot send a header on navigation: the page also accepts the key from a cookie, and asks for it when missing.</summary>
+    private static async Task<IResult?> PageAuthAsync(HttpContext http)
+    {
+        var key = http.Request.Headers[ApiKeyAuthorization.Header].ToString();
+        if (key.Length == 0) key = http.Request.Cookies[KeyCookie] ?? "";
+        var keys = http.RequestServices.GetRequiredService<ApiKeyStore>();
+        var time = http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+        if (key.Length > 0 && await keys.FindAsync(key, time.GetUtcNow(), http.RequestAborted).ConfigureAwait(false) is not null) return null;
+        const string form = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Drift — API key</title></head><body style="font:14px system-ui;margin:2rem">
+            <h1>Drift monitor</h1><p>This page needs an API key (read role or higher; create one with <code>mlops keys create --role read</code>).</p>
+            <form onsubmit="document.cookie='mlops_key='+encodeURIComponent(document.getElementById('k').value)+';path=/;SameSite=Strict';location.reload();return false">
+            <input id="k" type="password" size="60" placeholder="mlops_..."> <button>Open</button></form></body></html>
+            """;
+        return TypedResults.Content(form, "text/html; charset=utf-8", statusCode: 401);
+    }
+
+    private static async Task<string> WhoAsync(HttpContext http)
+    {
+        var keys = http.RequestServices.GetRequiredService<ApiKeyStore>();
+        var time = http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+        var record = await keys.FindAsync(http.Request.Headers[ApiKeyAuthorization.Header].ToString(), time.GetUtcNow(), http.RequestAborted).ConfigureAwait(false);
+        return record is null ? "unknown" : $"key {record.KeyId}" + (record.Note is { Length: > 0 } note ? $" ({note})" : "");
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: 404, title: "No such alert", detail: $"There is no drift alert '{id}'.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
+
+    public sealed record AlertList(IReadOnlyList<DriftAlert> Alerts);
+}

@@ -1,0 +1,285 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using MLOps.Core.Data;
+using MLOps.Storage;
+
+namespace MLOps.Drift.Window;
+
+/// <summary>What the parsers share: the window, the catalogue's genres, and the interned ids (read-only while scanning).</summary>
+internal sealed class ScanContext
+{
+    public ScanContext(DriftWindow window, IReadOnlyList<CatalogItem>? catalog, bool countsOnly = false)
+    {
+        Window = window;
+        StartTicks = window.Start.UtcTicks;
+        EndTicks = window.End.UtcTicks;
+        Hours = window.Hours;
+        CountsOnly = countsOnly;
+        if (catalog is { Count: > 0 })
+        {
+            var genreIds = new Dictionary<string, int>(StringComparer.Ordinal);
+            var genres = new Dictionary<string, int[]>(catalog.Count, StringComparer.Ordinal);
+            foreach (var item in catalog)
+                genres[item.ContentId] = item.Genres.Distinct(StringComparer.Ordinal).Select(g => genreIds.TryGetValue(g, out var id) ? id : genreIds[g] = genreIds.Count).ToArray();
+            Genres = genres;
+            GenreLookup = genres.GetAlternateLookup<ReadOnlySpan<char>>();
+            GenreNames = genreIds.OrderBy(g => g.Value).Select(g => g.Key).ToArray();
+        }
+    }
+
+    public DriftWindow Window { get; }
+    public long StartTicks { get; }
+    public long EndTicks { get; }
+    public int Hours { get; }
+    public bool CountsOnly { get; }
+    public Dictionary<string, int[]>? Genres { get; }
+    public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> GenreLookup { get; }
+    public string[] GenreNames { get; } = [];
+    public Interner Users { get; } = new();
+    public Interner Countries { get; } = new();
+    public Interner Devices { get; } = new();
+}
+
+/// <summary>One account's activity within one clock hour: event count, and the countries / devices seen (ids + 1; 0 = none yet).</summary>
+internal struct UserHour
+{
+    public int Count;
+    public int Country;
+    public int Device;
+    public HashSet<int>? Countries;
+    public HashSet<int>? Devices;
+}
+
+/// <summary>One parser's running totals. Nothing here is shared, so the hot loop takes no lock.</summary>
+internal sealed class WindowAccumulator(ScanContext context)
+{
+    public const int EventTypeCount = 6; // ViewingEvent.EventType values
+    public long Lines, Events, Invalid, OutOfWindow, UnknownContent, DeviceNulls, CountryNulls, ViewNulls, RatingNulls, ScaleNulls;
+    public readonly List<string> UnknownSamples = [];
+    public readonly long[] EventTypes = new long[EventTypeCount];
+    public long[] DeviceCounts = new long[16];
+    public long[] CountryCounts = new long[64];
+    public readonly long[] GenreCounts = new long[context.GenreNames.Length];
+    public readonly long[] ServedGenreCounts = new long[context.GenreNames.Length];
+    public readonly List<double> ViewSeconds = [];
+    public readonly List<double> Ratings = [];
+    public readonly Dictionary<double, long> RatingScales = [];
+    public readonly long[] Hourly = new long[Math.Max(context.Hours, 0)];
+    public readonly Dictionary<long, UserHour> UserHours = [];
+
+    private const int MaxId = 256;
+
+    public void ProcessChunk(ReadOnlySpan<byte> chunk)
+    {
+        Span<char> user = stackalloc char[MaxId];
+        Span<char> content = stackalloc char[MaxId];
+        Span<char> device = stackalloc char[MaxId];
+        Span<char> country = stackalloc char[MaxId];
+        while (chunk.Length > 0)
+        {
+            var end = chunk.IndexOf((byte)'\n');
+            var line = end < 0 ? chunk : chunk[..end];
+            chunk = end < 0 ? default : chunk[(end + 1)..];
+            if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
+            if (line.IsEmpty) continue;
+            Lines++;
+            try { ProcessLine(line, user, content, device, country); }
+            catch (JsonException) { Invalid++; }
+            catch (InvalidOperationException) { Invalid++; }
+            catch (FormatException) { Invalid++; }
+        }
+    }
+
+    private void ProcessLine(ReadOnlySpan<byte> line, Span<char> userBuf, Span<char> contentBuf, Span<char> deviceBuf, Span<char> countryBuf)
+    {
+        var reader = new Utf8JsonReader(line);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) { Invalid++; return; }
+        int userLen = -1, contentLen = -1, deviceLen = -1, countryLen = -1, type = 0;
+        long ticks = long.MinValue;
+        double view = double.NaN, rating = double.NaN, scale = double.NaN;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("userId"u8)) { reader.Read(); userLen = Copy(ref reader, userBuf); }
+            else if (reader.ValueTextEquals("contentId"u8)) { reader.Read(); contentLen = Copy(ref reader, contentBuf); }
+            else if (reader.ValueTextEquals("timestamp"u8)) { reader.Read(); if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at)) ticks = at.UtcTicks; }
+            else if (reader.ValueTextEquals("eventType"u8)) { reader.Read(); type = ParseType(ref reader); }
+            else if (reader.ValueTextEquals("viewSeconds"u8)) { reader.Read(); view = Number(ref reader); }
+            else if (reader.ValueTextEquals("rating"u8)) { reader.Read(); rating = Number(ref reader); }
+            else if (reader.ValueTextEquals("ratingScaleMax"u8)) { reader.Read(); scale = Number(ref reader); }
+            else if (reader.ValueTextEquals("device"u8)) { reader.Read(); deviceLen = Copy(ref reader, deviceBuf); }
+            else if (reader.ValueTextEquals("country"u8)) { reader.Read(); countryLen = Copy(ref reader, countryBuf); }
+            else { reader.Read(); reader.Skip(); }
+        }
+        if (userLen <= 0 || contentLen <= 0 || ticks == long.MinValue || type < 0) { Invalid++; return; }
+        if (ticks < context.StartTicks || ticks >= context.EndTicks) { OutOfWindow++; return; }
+        Events++;
+        var hour = (int)((ticks - context.StartTicks) / TimeSpan.TicksPerHour);
+        Hourly[hour]++;
+        if (context.CountsOnly) return;
+
+        EventTypes[type]++;
+        var deviceId = -1;
+        if (deviceLen <= 0) DeviceNulls++;
+        else { deviceId = context.Devices.Id(deviceBuf[..deviceLen]); Increment(ref DeviceCounts, deviceId); }
+        var countryId = -1;
+        if (countryLen <= 0) CountryNulls++;
+        else { countryId = context.Countries.Id(countryBuf[..countryLen]); Increment(ref CountryCounts, countryId); }
+
+        var userId = context.Users.Id(userBuf[..userLen]);
+        ref var activity = ref CollectionsMarshal.GetValueRefOrAddDefault(UserHours, ((long)userId << 20) | (uint)hour, out _);
+        activity.Count++;
+        if (countryId >= 0)
+        {
+            if (activity.Country == 0) activity.Country = countryId + 1;
+            else if (activity.Country != countryId + 1) (activity.Countries ??= [activity.Country]).Add(countryId + 1);
+        }
+        if (deviceId >= 0)
+        {
+            if (activity.Device == 0) activity.Device = deviceId + 1;
+            else if (activity.Device != deviceId + 1) (activity.Devices ??= [activity.Device]).Add(deviceId + 1);
+        }
+
+        var eventType = (EventType)type;
+        if (context.Genres is not null)
+        {
+            if (!context.GenreLookup.TryGetValue(contentBuf[..contentLen], out var genres))
+            {
+                UnknownContent++;
+                if (UnknownSamples.Count < 10) UnknownSamples.Add(contentBuf[..contentLen].ToString());
+            }
+            else if (eventType is EventType.Impression or EventType.Exposure)
+                foreach (var g in genres) ServedGenreCounts[g]++;
+            else if (eventType is EventType.Play or EventType.Rate or EventType.Click)
+                foreach (var g in genres) GenreCounts[g]++;
+        }
+        if (eventType == EventType.Play)
+        {
+            if (double.IsNaN(view)) ViewNulls++; else ViewSeconds.Add(view);
+        }
+        if (eventType == EventType.Rate || !double.IsNaN(rating))
+        {
+            if (double.IsNaN(rating)) RatingNulls++;
+            else
+            {
+                Ratings.Add(rating);
+                if (double.IsNaN(scale)) ScaleNulls++;
+                else CollectionsMarshal.GetValueRefOrAddDefault(RatingScales, scale, out _)++;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Increment(ref long[] counts, int id)
+    {
+        if (id >= counts.Length) Array.Resize(ref counts, Math.Max(counts.Length * 2, id + 1));
+        counts[id]++;
+    }
+
+    private static int Copy(ref Utf8JsonReader reader, Span<char> buffer)
+    {
+        if (reader.TokenType != JsonTokenType.String) return reader.TokenType == JsonTokenType.Null ? -1 : -1;
+        if (reader.ValueSpan.Length > MaxId) return -1;
+        return reader.CopyString(buffer);
+    }
+
+    private static double Number(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number ? reader.GetDouble() : double.NaN;
+
+    private static int ParseType(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number) return reader.TryGetInt32(out var n) && n is >= 0 and < EventTypeCount ? n : -1;
+        if (reader.TokenType != JsonTokenType.String) return -1;
+        if (reader.ValueTextEquals("play"u8) || reader.ValueTextEquals("Play"u8)) return (int)EventType.Play;
+        if (reader.ValueTextEquals("rate"u8) || reader.ValueTextEquals("Rate"u8)) return (int)EventType.Rate;
+        if (reader.ValueTextEquals("impression"u8) || reader.ValueTextEquals("Impression"u8)) return (int)EventType.Impression;
+        if (reader.ValueTextEquals("click"u8) || reader.ValueTextEquals("Click"u8)) return (int)EventType.Click;
+        if (reader.ValueTextEquals("search"u8) || reader.ValueTextEquals("Search"u8)) return (int)EventType.Search;
+        if (reader.ValueTextEquals("exposure"u8) || reader.ValueTextEquals("Exposure"u8)) return (int)EventType.Exposure;
+        return -1;
+    }
+}
+
+/// <summary>
+/// Streams event blobs in chunks cut at line ends and parses them on <c>workers</c> threads, each into its own
+/// <see cref="WindowAccumulator"/> (spans and Utf8JsonReader; no per-event objects), then the caller merges.
+/// </summary>
+internal static class EventScanner
+{
+    private const int ChunkSize = 1 << 20;
+
+    public static async Task<WindowAccumulator[]> ScanAsync(IBlobStore store, IReadOnlyList<string> paths, ScanContext context, int workers, CancellationToken cancellationToken)
+    {
+        workers = Math.Max(1, workers);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
+        var accumulators = new WindowAccumulator[workers];
+        var consumers = new Task[workers];
+        for (var w = 0; w < workers; w++)
+        {
+            var accumulator = accumulators[w] = new WindowAccumulator(context);
+            consumers[w] = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var (buffer, length) in channel.Reader.ReadAllAsync(failed.Token).ConfigureAwait(false))
+                    {
+                        accumulator.ProcessChunk(buffer.AsSpan(0, length));
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                }
+                catch
+                {
+                    await failed.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }, CancellationToken.None);
+        }
+
+        try
+        {
+            foreach (var path in paths)
+            {
+                await using var blob = await store.OpenReadAsync(path, failed.Token).ConfigureAwait(false);
+                if (blob is null) continue;
+                var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                var filled = 0;
+                while (true)
+                {
+                    var read = await blob.Stream.ReadAsync(buffer.AsMemory(filled), failed.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        if (filled > 0) await channel.Writer.WriteAsync((buffer, filled), failed.Token).ConfigureAwait(false);
+                        else ArrayPool<byte>.Shared.Return(buffer);
+                        break;
+                    }
+                    filled += read;
+                    if (filled < buffer.Length) continue;
+                    var cut = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
+                    if (cut < 0)
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, filled).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                        continue;
+                    }
+                    var next = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                    var tail = filled - (cut + 1);
+                    buffer.AsSpan(cut + 1, tail).CopyTo(next);
+                    await channel.Writer.WriteAsync((buffer, cut + 1), failed.Token).ConfigureAwait(false);
+                    buffer = next;
+                    filled = tail;
+                }
+            }
+        }
+        finally
+        {
+            channel.Writer.TryComplete();
+        }
+        await Task.WhenAll(consumers).ConfigureAwait(false);
+        return accumulators;
+    }
+}

@@ -1,0 +1,48 @@
+using MLOps.Core;
+using MLOps.Core.Data;
+using MLOps.Storage;
+
+namespace MLOps.Drift.Window;
+
+/// <summary>Reads one window of events (the day partitions it covers) into a <see cref="WindowAggregate"/>.</summary>
+public static class WindowReader
+{
+    public static async Task<WindowAggregate> ReadAsync(IBlobStore store, DriftWindow window, IReadOnlyList<CatalogItem>? catalog, DriftOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var paths = batches.Where(b => window.Covers(b.Day)).Select(b => b.Blob.Path).ToList();
+        var context = new ScanContext(window, catalog);
+        var parts = await EventScanner.ScanAsync(store, paths, context, options.Workers, cancellationToken).ConfigureAwait(false);
+        return WindowAggregate.Merge(context, parts, options);
+    }
+
+    /// <summary>The latest <paramref name="days"/> days that hold events (by day partition), or null when there are none.</summary>
+    public static async Task<DriftWindow?> LatestAsync(IBlobStore store, int days, CancellationToken cancellationToken = default)
+    {
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        if (batches.Count == 0) return null;
+        return DriftWindow.Days(batches[^1].Day.AddDays(1 - Math.Max(1, days)), Math.Max(1, days));
+    }
+
+    /// <summary>
+    /// Events per hour of one past day, cached at <c>drift/volume/dt=DAY.json</c> together with the batches it counted
+    /// (path + ETag), so a day is parsed once and recounted only when a batch is added or replaced.
+    /// </summary>
+    public static async Task<long[]> HourlyCountsAsync(IBlobStore store, DateOnly day, IReadOnlyList<BlobInfo> dayBatches, DriftOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        var path = $"{StoreLayout.Drift}volume/dt={day:yyyy-MM-dd}.json";
+        var signature = string.Join(";", dayBatches.Select(b => $"{b.Path}@{b.ETag}"));
+        if (await store.ReadJsonAsync<DayCounts>(path, cancellationToken: cancellationToken).ConfigureAwait(false) is { } cached && cached.Value.Batches == signature)
+            return cached.Value.Hours;
+        var context = new ScanContext(DriftWindow.Days(day), null, countsOnly: true);
+        var parts = await EventScanner.ScanAsync(store, dayBatches.Select(b => b.Path).ToList(), context, options.Workers, cancellationToken).ConfigureAwait(false);
+        var hours = new long[24];
+        foreach (var p in parts) for (var h = 0; h < 24; h++) hours[h] += p.Hourly[h];
+        await store.WriteJsonAsync(path, new DayCounts(day, signature, hours), WriteCondition.None, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return hours;
+    }
+
+    private sealed record DayCounts(DateOnly Day, string Batches, long[] Hours);
+}

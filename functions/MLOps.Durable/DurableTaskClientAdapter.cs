@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Durable;
+
+/// <summary>
+/// The contract's <see cref="IOrchestrationClient"/> over Durable Task's <see cref="DurableTaskClient"/> (the
+/// Functions host's <c>[DurableClient]</c>), so its HTTP management functions call the same handlers as the local host.
+/// Inputs and event payloads cross as <see cref="JsonElement"/> in <see cref="WorkflowJson"/>'s conventions.
+/// </summary>
+public sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrchestrationClient
+{
+    public async Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
+    {
+        if (instanceId is not null
+            && await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is { } existing
+            && existing.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended)
+            return new StartResult(instanceId, AlreadyRunning: true);
+        var id = await client.ScheduleNewOrchestrationInstanceAsync(name, WorkflowJson.ToElement(input),
+            new StartOrchestrationOptions(instanceId), cancellationToken).ConfigureAwait(false);
+        return new StartResult(id, AlreadyRunning: false);
+    }
+
+    public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) is { } m ? ToState(m) : null;
+
+    public Task RaiseEventAsync(string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default) =>
+        client.RaiseEventAsync(instanceId, eventName, WorkflowJson.ToElement(payload), cancellationToken);
+
+    public Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
+        client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
+
+    public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
+    {
+        var query = new OrchestrationQuery(Statuses: statuses?.Select(ToDurable).ToList(), FetchInputsAndOutputs: true);
+        var list = new List<OrchestrationState>();
+        await foreach (var m in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken).ConfigureAwait(false))
+            list.Add(ToState(m));
+        return [.. list.OrderByDescending(s => s.CreatedAt)];
+    }
+
+    public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        var filter = new PurgeInstancesFilter(CreatedTo: olderThan,
+            Statuses: [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated]);
+        var result = await client.PurgeAllInstancesAsync(filter, cancellationToken).ConfigureAwait(false);
+        return result.PurgedInstanceCount;
+    }
+
+    public async Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        ToState(await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false));
+
+    public static OrchestrationState ToState(OrchestrationMetadata m) => new()
+    {
+        InstanceId = m.InstanceId,
+        Name = m.Name,
+        RuntimeStatus = m.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Pending => RuntimeStatus.Pending,
+            OrchestrationRuntimeStatus.Running => RuntimeStatus.Running,
+            OrchestrationRuntimeStatus.Completed => RuntimeStatus.Completed,
+            OrchestrationRuntimeStatus.Failed => RuntimeStatus.Failed,
+            OrchestrationRuntimeStatus.Suspended => RuntimeStatus.Suspended,
+            OrchestrationRuntimeStatus.Terminated => RuntimeStatus.Terminated,
+            _ => RuntimeStatus.Running, // ContinuedAsNew (obsolete): the instance goes on
+        },
+        CreatedAt = m.CreatedAt,
+        LastUpdatedAt = m.LastUpdatedAt,
+        Input = Parse(m.SerializedInput),
+        Output = m.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? null : Parse(m.SerializedOutput),
+        CustomStatus = Parse(m.SerializedCustomStatus),
+        Failure = m.FailureDetails is { } f ? new FailureDetails(f.ErrorType, f.ErrorMessage, f.StackTrace) : null,
+    };
+
+    private static OrchestrationRuntimeStatus ToDurable(RuntimeStatus status) => status switch
+    {
+        RuntimeStatus.Pending => OrchestrationRuntimeStatus.Pending,
+        RuntimeStatus.Running or RuntimeStatus.ContinuedAsNew => OrchestrationRuntimeStatus.Running,
+        RuntimeStatus.Completed => OrchestrationRuntimeStatus.Completed,
+        RuntimeStatus.Failed => OrchestrationRuntimeStatus.Failed,
+        RuntimeStatus.Suspended => OrchestrationRuntimeStatus.Suspended,
+        _ => OrchestrationRuntimeStatus.Terminated,
+    };
+
+    private static JsonElement? Parse(string? json) =>
+        string.IsNullOrEmpty(json) ? null : JsonDocument.Parse(json).RootElement.Clone();
+}

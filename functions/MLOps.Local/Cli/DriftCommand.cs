@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using MLOps.Drift;
+using MLOps.Drift.Alerts;
+using MLOps.Drift.Web;
+using MLOps.Drift.Window;
+using Spectre.Console;
+
+namespace MLOps.Local.Cli;
+
+/// <summary><c>drift check | alerts [ack|resolve] | report</c> (docs/drift.md).</summary>
+public static class DriftCommand
+{
+    public static Command Create()
+    {
+        var drift = new Command("drift", "Drift checks against the champion's training data, alerts, and the on-call report.");
+        drift.Subcommands.Add(Check());
+        drift.Subcommands.Add(Alerts());
+        drift.Subcommands.Add(Report());
+        return drift;
+    }
+
+    private static Command Check()
+    {
+        var from = new Option<string?>("--window-start") { Description = "First day of the window (yyyy-MM-dd; default: the latest day with events)." };
+        var days = new Option<int>("--days") { Description = "Window length in days.", DefaultValueFactory = _ => 1 };
+        var refFrom = new Option<string?>("--reference-from") { Description = "Compare with these days instead of the champion's training data (yyyy-MM-dd)." };
+        var refTo = new Option<string?>("--reference-to") { Description = "Last reference day, inclusive (yyyy-MM-dd)." };
+        var command = new Command("check", "Check the latest window for drift, data quality, volume and account anomalies; record alerts.") { from, days, refFrom, refTo };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            var length = context.Parse.GetValue(days);
+            if (length is < 1 or > 366) throw new CliUsageException($"--days must be 1..366, not {length}.");
+            var checker = new DriftChecker(context.Store, new DriftOptions { WindowDays = length });
+            DriftReference? reference;
+            if (context.Parse.GetValue(refFrom) is { } rf)
+            {
+                var first = Day(rf, "--reference-from");
+                var last = context.Parse.GetValue(refTo) is { } rt ? Day(rt, "--reference-to") : throw new CliUsageException("--reference-to is required with --reference-from.");
+                if (last < first) throw new CliUsageException("--reference-to is before --reference-from.");
+                context.Log.WriteLine($"computing the reference from events {first:yyyy-MM-dd}..{last:yyyy-MM-dd}");
+                reference = await DriftReferences.FromEventsAsync(context.Store, DriftWindow.Days(first, last.DayNumber - first.DayNumber + 1), checker.Options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                reference = await checker.ChampionReferenceAsync(cancellationToken).ConfigureAwait(false);
+                if (reference is null) context.Log.WriteLine("no reference: there is no champion model yet, so only data quality, volume and accounts are checked");
+            }
+            DriftWindow? window = context.Parse.GetValue(from) is { } f ? DriftWindow.Days(Day(f, "--window-start"), length) : null;
+            var report = await checker.CheckAsync(reference, window, cancellationToken).ConfigureAwait(false);
+            context.Log.WriteLine($"checked {report.Quality.Events} events of {report.Window} in {report.Seconds:0.00} s; {report.Alerts.Count} alerts");
+            context.Result(report, console => WriteReport(console, report));
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static Command Alerts()
+    {
+        var status = new Option<string?>("--status") { Description = "open | acknowledged | resolved (default: all)." };
+        var alerts = new Command("alerts", "List drift alerts (newest first); 'ack' and 'resolve' change one.") { status };
+        alerts.SetVerbAction(async (context, cancellationToken) =>
+        {
+            var s = context.Parse.GetValue(status);
+            if (s is not null and not (AlertStatus.Open or AlertStatus.Acknowledged or AlertStatus.Resolved))
+                throw new CliUsageException($"--status must be open, acknowledged or resolved, not '{s}'.");
+            var list = await new AlertStore(context.Store).ListAsync(s, cancellationToken).ConfigureAwait(false);
+            context.Result(new { alerts = list }, console =>
+            {
+                var table = new Table().AddColumns("id", "severity", "status", "title", "last seen", "seen");
+                foreach (var a in list) table.AddRow(Markup.Escape(a.Id), a.Severity, a.Status, Markup.Escape(a.Title), a.LastSeen.ToString("u", CultureInfo.InvariantCulture), a.Occurrences.ToString(CultureInfo.InvariantCulture));
+                console.Write(table);
+            });
+            return ExitCodes.Done;
+        });
+        alerts.Subcommands.Add(Transition("ack", "Acknowledge an open alert.", AlertStatus.Acknowledged));
+        alerts.Subcommands.Add(Transition("resolve", "Resolve an alert; the next detection opens a new one.", AlertStatus.Resolved));
+        return alerts;
+    }
+
+    private static Command Transition(string name, string description, string target)
+    {
+        var id = new Argument<string>("id") { Description = "Alert id (see 'drift alerts')." };
+        var note = new Option<string?>("--note") { Description = "Why (kept in the alert's history)." };
+        var by = new Option<string?>("--by") { Description = "Who (default: $USER)." };
+        var command = new Command(name, description) { id, note, by };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            var store = new AlertStore(context.Store);
+            var who = context.Parse.GetValue(by) ?? Environment.UserName;
+            var alertId = context.Parse.GetValue(id)!;
+            DriftAlert? alert;
+            try
+            {
+                alert = target == AlertStatus.Acknowledged
+                    ? await store.AcknowledgeAsync(alertId, who, context.Parse.GetValue(note), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false)
+                    : await store.ResolveAsync(alertId, who, context.Parse.GetValue(note), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AlertTransitionException e) { throw new CliUsageException(e.Message); }
+            if (alert is null) throw new CliUsageException($"no alert '{alertId}' (see 'mlops drift alerts').");
+            context.Result(alert, console => console.WriteLine($"{alert.Id}: {alert.Status}"));
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static Command Report()
+    {
+        var output = new Option<string>("--out") { Description = "HTML file to write (the /drift page, self-contained).", Required = true };
+        var command = new Command("report", "Write the on-call drift page as one self-contained HTML file.") { output };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            var path = context.Parse.GetValue(output)!;
+            var checker = new DriftChecker(context.Store);
+            var html = await DriftPage.RenderAsync(checker, new AlertStore(context.Store), interactive: false, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllTextAsync(path, html, cancellationToken).ConfigureAwait(false);
+            context.Result(new { path = Path.GetFullPath(path), bytes = new FileInfo(path).Length }, console => console.WriteLine($"wrote {path}"));
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static DateOnly Day(string text, string option) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day
+        : throw new CliUsageException($"{option} must be a date yyyy-MM-dd, not '{text}'.");
+
+    private static void WriteReport(IAnsiConsole console, DriftReport report)
+    {
+        console.MarkupLine($"window [bold]{Markup.Escape(report.Window)}[/] · reference: {Markup.Escape(report.Reference.Source ?? report.Reference.Status)}");
+        if (report.Features.Count > 0)
+        {
+            var table = new Table().AddColumns("feature", "method", "score", "threshold", "PSI", "drifted", "severity");
+            foreach (var f in report.Features)
+                table.AddRow(f.Name, f.Method, DriftChecker.Fmt(f.Score), DriftChecker.Fmt(f.Threshold), DriftChecker.Fmt(f.Psi), f.Drifted ? "[red]yes[/]" : "no", f.Severity);
+            console.Write(table);
+            console.MarkupLine($"dataset drift: {(report.DatasetDrift ? "[red]yes[/]" : "no")} ({report.DriftShare:P0} of features drifted; threshold {report.DriftShareThreshold:P0})");
+        }
+        console.MarkupLine($"volume: {report.Volume.Events} events" + (report.Volume.Ratio is { } r ? $", {r:P0} of expected ({Markup.Escape(report.Volume.Baseline)})" : $" ({Markup.Escape(report.Volume.Baseline)})"));
+        foreach (var a in report.Alerts) console.MarkupLine($"[{(a.Severity == AlertSeverity.Critical ? "red" : "yellow")}]{a.Severity}[/] {Markup.Escape(a.Title)} ({Markup.Escape(a.Id)})");
+        if (report.Alerts.Count == 0) console.MarkupLine("[green]no alerts[/]");
+    }
+}

@@ -1,0 +1,289 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MLOps.Core;
+using MLOps.Storage;
+using MLOps.Workflows;
+using MLOps.Workflows.Embedded;
+using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
+using Spectre.Console;
+
+namespace MLOps.Local.Cli;
+
+/// <summary><c>mlops pipeline run|status|approve|reject|resume|list|terminate|purge</c> over the embedded runner.</summary>
+public static class PipelineCommand
+{
+    public static Command Create()
+    {
+        var group = new Command("pipeline", "Run and manage orchestrations (RetrainPipeline, DriftMonitor, Purge) on the embedded runner.");
+        group.Subcommands.Add(Run());
+        group.Subcommands.Add(Status());
+        group.Subcommands.Add(Decide("approve", approved: true));
+        group.Subcommands.Add(Decide("reject", approved: false));
+        group.Subcommands.Add(Resume());
+        group.Subcommands.Add(List());
+        group.Subcommands.Add(Terminate());
+        group.Subcommands.Add(Purge());
+        return group;
+    }
+
+    /// <summary>A service provider with the store, the workflows and the services their activities call (no hosted services run).</summary>
+    internal static ServiceProvider BuildServices(CliContext context)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
+        builder.Configuration.AddEnvironmentVariables("MLOPS_");
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MLOPS_DEBUG") is "1" ? LogLevel.Debug : LogLevel.Warning);
+        builder.Services.AddSingleton(context.Store);
+        builder.AddMLOpsCore(context.StoreSpec);
+        builder.AddWorkflows(runSchedules: false);
+        return builder.Services.BuildServiceProvider();
+    }
+
+    private static Command Run()
+    {
+        var wait = new Option<bool>("--wait") { Description = "Run the instance here and wait for it to finish (else it is recorded and `serve` or `pipeline resume` runs it)." };
+        var name = new Option<string>("--orchestration") { Description = "RetrainPipeline | DriftMonitor | Purge.", DefaultValueFactory = _ => OrchestrationNames.RetrainPipeline };
+        var input = new Option<string?>("--input") { Description = "The orchestration's input as JSON (e.g. '{\"requireApproval\":true}')." };
+        var approval = new Option<bool>("--require-approval") { Description = "RetrainPipeline: wait for `pipeline approve|reject ID` before publishing." };
+        var candidates = new Option<string?>("--candidates") { Description = "RetrainPipeline: model kinds to train, comma-separated (default popularity,sar,ease,ials)." };
+        var id = new Option<string?>("--instance-id") { Description = "Instance id (a singleton: a running instance with this id is returned, not restarted)." };
+        var command = new Command("run", "Start an orchestration (RetrainPipeline by default).") { wait, name, input, approval, candidates, id };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = BuildServices(context);
+            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+            var registry = services.GetRequiredService<WorkflowRegistry>();
+            var orchestration = context.Parse.GetValue(name)!;
+            if (!registry.HasOrchestrator(orchestration))
+                throw new CliUsageException($"--orchestration must be one of {string.Join(", ", registry.Orchestrators.Select(o => o.Name).Order(StringComparer.Ordinal))}, not '{orchestration}'.");
+            object? payload = ParseInput(context.Parse.GetValue(input));
+            if (orchestration == OrchestrationNames.RetrainPipeline)
+            {
+                var retrain = payload is JsonElement e ? e.Deserialize<RetrainInput>(WorkflowJson.Options) ?? new RetrainInput() : new RetrainInput();
+                if (context.Parse.GetValue(approval)) retrain = retrain with { RequireApproval = true };
+                if (context.Parse.GetValue(candidates) is { Length: > 0 } list)
+                    retrain = retrain with { Candidates = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => new CandidateConfig(k))] };
+                payload = retrain;
+            }
+            engine.RunStartedInstances = context.Parse.GetValue(wait);
+            var start = await engine.StartAsync(orchestration, payload, context.Parse.GetValue(id), cancellationToken).ConfigureAwait(false);
+            context.Log.WriteLine(start.AlreadyRunning ? $"{orchestration} {start.InstanceId} is already running; not starting another" : $"started {orchestration} {start.InstanceId}");
+            if (!context.Parse.GetValue(wait))
+            {
+                var pending = (await engine.GetStateAsync(start.InstanceId, cancellationToken).ConfigureAwait(false))!;
+                context.Log.WriteLine("recorded; `mlops serve` or `mlops pipeline resume` runs it (or use --wait)");
+                context.Result(new { instanceId = pending.InstanceId, runtimeStatus = pending.RuntimeStatus }, c => c.WriteLine(pending.InstanceId));
+                return ExitCodes.Done;
+            }
+            if (start.AlreadyRunning) await engine.ResumeAllAsync(cancellationToken).ConfigureAwait(false);
+            var state = await WaitWithProgressAsync(context, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
+            WriteResult(context, state);
+            return state.RuntimeStatus == RuntimeStatus.Completed ? ExitCodes.Done : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static object? ParseInput(string? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new CliUsageException($"--input is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>Waits for the instance, printing each change of its custom status (step, progress) to stderr.</summary>
+    private static async Task<OrchestrationState> WaitWithProgressAsync(CliContext context, EmbeddedOrchestrationEngine engine, string id, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = "";
+        var completion = engine.WaitForCompletionAsync(id, cancellationToken);
+        while (true)
+        {
+            var state = await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
+            var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out var step)
+                ? $"[{s.GetProperty("done").GetInt32()}/{s.GetProperty("total").GetInt32()}] {step.GetString()}: {s.GetProperty("detail").GetString()}"
+                : state?.RuntimeStatus.ToString() ?? "";
+            if (status != last)
+            {
+                context.Log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {status}");
+                last = status;
+            }
+            if (completion.IsCompleted) return await completion.ConfigureAwait(false);
+            await Task.WhenAny(completion, Task.Delay(250, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private static void WriteResult(CliContext context, OrchestrationState state) =>
+        context.Result(new { instanceId = state.InstanceId, runtimeStatus = state.RuntimeStatus, output = state.Output, failure = state.Failure }, console =>
+        {
+            console.MarkupLineInterpolated($"[bold]{state.Name} {state.InstanceId}: {state.RuntimeStatus}[/]");
+            if (state.Output is { } output && output.ValueKind == JsonValueKind.Object && output.TryGetProperty("summary", out var lines) && lines.ValueKind == JsonValueKind.Array)
+                foreach (var line in lines.EnumerateArray()) console.WriteLine("  " + line.GetString());
+            else if (state.Output is { } other) console.WriteLine(JsonSerializer.Serialize(other, StoreJson.Indented));
+            if (state.Output is { } o && o.ValueKind == JsonValueKind.Object && o.TryGetProperty("stepSeconds", out var steps))
+                console.WriteLine("  step seconds: " + string.Join(", ", steps.EnumerateObject().Select(p => $"{p.Name} {p.Value.GetDouble():0.0}")));
+            if (state.Failure is { } f) console.WriteLine($"  failed: {f.ErrorType}: {f.ErrorMessage}");
+        });
+
+    private static Command Status()
+    {
+        var id = new Argument<string>("ID") { Description = "Instance id." };
+        var history = new Option<bool>("--history") { Description = "Include the recorded history events." };
+        var command = new Command("status", "Show an instance: runtime status, custom status (step, progress) and output.") { id, history };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = BuildServices(context);
+            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+            var record = await engine.GetRecordAsync(context.Parse.GetValue(id)!, cancellationToken).ConfigureAwait(false)
+                ?? throw new CliUsageException($"no orchestration instance '{context.Parse.GetValue(id)}'.");
+            var state = record.ToState();
+            context.Result(new
+            {
+                state.InstanceId, state.Name, state.RuntimeStatus, state.CreatedAt, state.LastUpdatedAt, state.CustomStatus, state.Output, state.Failure,
+                History = context.Parse.GetValue(history) ? record.History : null,
+            }, console =>
+            {
+                console.MarkupLineInterpolated($"[bold]{state.Name} {state.InstanceId}: {state.RuntimeStatus}[/] (created {state.CreatedAt:u}, updated {state.LastUpdatedAt:u})");
+                if (state.CustomStatus is { } cs) console.WriteLine("  status: " + cs.GetRawText());
+                if (context.Parse.GetValue(history))
+                    foreach (var e in record.History) console.WriteLine($"  {e.Timestamp:HH:mm:ss.fff} {e.Type} {e.TaskId} {e.Name}");
+                WriteResult(context, state);
+            });
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static Command Decide(string verb, bool approved)
+    {
+        var id = new Argument<string>("ID") { Description = "Instance id of a RetrainPipeline waiting for approval." };
+        var by = new Option<string?>("--by") { Description = "Who decides (recorded in the summary)." };
+        var comment = new Option<string?>("--comment") { Description = "Why." };
+        var command = new Command(verb, $"{(approved ? "Approve" : "Reject")} the promotion a RetrainPipeline waits for (raises its 'approval' event).") { id, by, comment };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = BuildServices(context);
+            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+            engine.RunStartedInstances = false;
+            var instance = context.Parse.GetValue(id)!;
+            var decision = new ApprovalDecision(approved, context.Parse.GetValue(by) ?? Environment.UserName, context.Parse.GetValue(comment));
+            try
+            {
+                await engine.RaiseEventAsync(instance, RetrainPipeline.ApprovalEvent, decision, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KeyNotFoundException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+            context.Result(new { instanceId = instance, @event = RetrainPipeline.ApprovalEvent, approved },
+                console => console.WriteLine($"{verb}d {instance}; the instance continues where it runs (serve, or `pipeline resume`)"));
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static Command Resume()
+    {
+        var command = new Command("resume", "Finish every unfinished instance (replaying its history), then exit; instances left waiting for an event are listed.");
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = BuildServices(context);
+            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+            var resumed = await engine.ResumeAllAsync(cancellationToken).ConfigureAwait(false);
+            context.Log.WriteLine(resumed.Count == 0 ? "nothing to resume" : $"resuming {resumed.Count}: {string.Join(", ", resumed)}");
+            var waiting = await engine.WaitUntilQuietAsync(cancellationToken).ConfigureAwait(false);
+            var states = new List<OrchestrationState>();
+            foreach (var id in resumed)
+                if (await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { } s) states.Add(s);
+            context.Result(new
+            {
+                resumed,
+                instances = states.Select(s => new { instanceId = s.InstanceId, name = s.Name, runtimeStatus = s.RuntimeStatus }),
+                waiting,
+            }, console =>
+            {
+                foreach (var s in states) console.WriteLine($"{s.InstanceId} {s.Name}: {s.RuntimeStatus}");
+                foreach (var w in waiting) console.WriteLine($"{w}: waiting for an event or a timer (approve/reject it, or let `serve` run it)");
+            });
+            return states.Any(s => s.RuntimeStatus == RuntimeStatus.Failed) ? ExitCodes.Failed : ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "List instances, newest first.");
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = BuildServices(context);
+            var states = await services.GetRequiredService<IOrchestrationClient>().ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            context.Result(states.Select(s => new { s.InstanceId, s.Name, s.RuntimeStatus, s.CreatedAt, s.LastUpdatedAt, s.CustomStatus }), console =>
+            {
+                var table = new Table().AddColumns("instance", "name", "status", "created", "step");
+                foreach (var s in states)
+                    table.AddRow(Markup.Escape(s.InstanceId), s.Name, s.RuntimeStatus.ToString(), s.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
+                        Markup.Escape(s.CustomStatus is { ValueKind: JsonValueKind.Object } c && c.TryGetProperty("step", out var step) ? step.GetString() ?? "" : ""));
+                console.Write(table);
+            });
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static Command Terminate()
+    {
+        var id = new Argument<string>("ID");
+        var reason = new Option<string?>("--reason");
+        var command = new Command("terminate", "Stop an instance (it ends Terminated at its next step).") { id, reason };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = BuildServices(context);
+            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+            engine.RunStartedInstances = false;
+            try
+            {
+                await engine.TerminateAsync(context.Parse.GetValue(id)!, context.Parse.GetValue(reason), cancellationToken).ConfigureAwait(false);
+            }
+            catch (KeyNotFoundException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+            context.Result(new { instanceId = context.Parse.GetValue(id), terminated = true }, c => c.WriteLine($"termination requested for {context.Parse.GetValue(id)}"));
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    private static Command Purge()
+    {
+        var days = new Option<int>("--older-than-days") { Description = "Purge finished instances last updated this many days ago or earlier.", DefaultValueFactory = _ => 30 };
+        var command = new Command("purge", "Delete the history of finished instances older than the retention (running ones are kept).") { days };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            var n = context.Parse.GetValue(days);
+            if (n < 0) throw new CliUsageException("--older-than-days must be 0 or more.");
+            await using var services = BuildServices(context);
+            var olderThan = DateTimeOffset.UtcNow.AddDays(-n);
+            var purged = await services.GetRequiredService<IOrchestrationClient>().PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
+            context.Result(new { olderThan, purged }, c => c.WriteLine($"purged {purged} instance(s) last updated before {olderThan:u}"));
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,704 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ActivityContext = MLOps.Workflows.Orchestration.ActivityContext;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MLOps.Core;
+using MLOps.Storage;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Workflows.Embedded;
+
+/// <summary>Thrown by a crash hook (tests): the engine stops at once, as a process killed at that point would.</summary>
+public sealed class SimulatedCrashException(string point) : Exception($"simulated crash at {point}")
+{
+    public string Point { get; } = point;
+}
+
+/// <summary>
+/// The local engine of the orchestration contract. Each instance is one blob <c>orchestrations/&lt;id&gt;/instance.json</c>
+/// holding its status and event-sourced history, checkpointed by compare-and-swap. An episode appends what happened
+/// (activity results, fired timers, raised events), replays the orchestrator over the whole history, records the new
+/// actions it took, checkpoints, and only then dispatches them. A process killed anywhere resumes from the last
+/// checkpoint: completed activities are never run again; an activity that ran but was not yet recorded runs again,
+/// which is why activities are idempotent (keyed by instance and step).
+/// </summary>
+public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<string, byte> LiveEngines = new();
+    private readonly IBlobStore _store;
+    private readonly WorkflowRegistry _registry;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly WorkflowOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _activitySlots;
+    private readonly ConcurrentDictionary<string, Worker> _workers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly string _engineId = Guid.NewGuid().ToString("N");
+    private volatile bool _crashed;
+
+    public EmbeddedOrchestrationEngine(IBlobStore store, WorkflowRegistry registry, IServiceProvider services,
+        TimeProvider? time = null, WorkflowOptions? options = null, ILoggerFactory? loggers = null)
+    {
+        _store = store;
+        _registry = registry;
+        _services = services;
+        _time = time ?? TimeProvider.System;
+        _options = options ?? new WorkflowOptions();
+        _loggers = loggers ?? NullLoggerFactory.Instance;
+        _log = _loggers.CreateLogger("MLOps.Workflows.Engine");
+        _activitySlots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentActivities));
+        LiveEngines[_engineId] = 0;
+    }
+
+    /// <summary>Test seam: called at named points ("checkpoint:before", "checkpoint:after", "activity:&lt;name&gt;:done"); return true to crash there.</summary>
+    public Func<string, bool>? CrashAt { get; init; }
+
+    /// <summary>Set when <see cref="CrashAt"/> fired.</summary>
+    public string? CrashedAt { get; private set; }
+
+    /// <summary>Activity executions of this engine (name → count), for tests and the kill script.</summary>
+    public ConcurrentDictionary<string, int> ActivityExecutions { get; } = new(StringComparer.Ordinal);
+
+    public static string InstancePath(string id) => $"{StoreLayout.Orchestrations}{id}/instance.json";
+    private static string InboxPrefix(string id) => $"{StoreLayout.Orchestrations}{id}/inbox/";
+    private static string LeasePath(string id) => $"{StoreLayout.Orchestrations}{id}/lease.json";
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")]
+    private static partial Regex InstanceIdPattern();
+
+    public static void ValidateInstanceId(string id)
+    {
+        if (!InstanceIdPattern().IsMatch(id))
+            throw new ArgumentException($"instance id '{id}' must be 1-100 letters, digits, '-', '_', '.' or ':' and start with a letter or digit.", nameof(id));
+    }
+
+    // ---------------------------------------------------------------- client
+
+    public async Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
+    {
+        var definition = _registry.GetOrchestrator(name);
+        var id = instanceId ?? Guid.NewGuid().ToString("N");
+        ValidateInstanceId(id);
+        var inputJson = input is null ? null : (JsonElement?)JsonSerializer.SerializeToElement(input, input is JsonElement ? typeof(JsonElement) : definition.InputType == typeof(object) ? input.GetType() : definition.InputType, WorkflowJson.Options);
+        for (var attempt = 0; ; attempt++)
+        {
+            var existing = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+            if (existing is { Record.IsFinished: false })
+                return new StartResult(id, AlreadyRunning: true);
+            var now = _time.GetUtcNow();
+            var record = new InstanceRecord
+            {
+                InstanceId = id, Name = name, RuntimeStatus = RuntimeStatus.Pending, CreatedAt = now, LastUpdatedAt = now, Input = inputJson,
+                History = [new HistoryEvent { Type = HistoryEventType.ExecutionStarted, Timestamp = now.UtcDateTime, Name = name, Data = inputJson }],
+            };
+            try
+            {
+                await SaveAsync(record, existing?.ETag, cancellationToken).ConfigureAwait(false);
+                if (existing is not null) await ClearInboxAsync(id, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (BlobConditionFailedException) when (attempt < 5)
+            {
+                // Another starter won the race: loop and report its instance when it is running.
+            }
+        }
+        EnsureWorker(id);
+        return new StartResult(id, AlreadyRunning: false);
+    }
+
+    /// <summary>When false (the CLI's `pipeline run` without --wait), started instances are only recorded; serve or resume runs them.</summary>
+    public bool RunStartedInstances { get; set; } = true;
+
+    public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record.ToState();
+
+    /// <summary>The full record with history (tests, `pipeline status --history`).</summary>
+    public async Task<InstanceRecord?> GetRecordAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record;
+
+    public async Task RaiseEventAsync(string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        var record = (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
+            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+        if (record.IsFinished) throw new InvalidOperationException($"Instance '{instanceId}' is {record.RuntimeStatus.ToString().ToLowerInvariant()}; it takes no more events.");
+        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.EventKind, eventName, WorkflowJson.ToElement(payload), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var record = (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
+            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+        if (record.IsFinished) return;
+        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.TerminateKind, null, WorkflowJson.ToElement(reason ?? "terminated"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
+    {
+        var list = new List<OrchestrationState>();
+        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
+            if (statuses is null || statuses.Count == 0 || statuses.Contains(record.RuntimeStatus)) list.Add(record.ToState());
+        list.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
+        return list;
+    }
+
+    public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        var purged = 0;
+        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!record.IsFinished || record.LastUpdatedAt >= olderThan || _workers.ContainsKey(record.InstanceId)) continue;
+            foreach (var blob in await _store.ListAllAsync($"{StoreLayout.Orchestrations}{record.InstanceId}/", cancellationToken).ConfigureAwait(false))
+            {
+                // The instance blob goes last and only if unchanged, so a concurrent restart of the id is never lost.
+                if (blob.Path.EndsWith("/instance.json", StringComparison.Ordinal)) continue;
+                await _store.DeleteAsync(blob.Path, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            try
+            {
+                var current = await _store.ReadAsync(InstancePath(record.InstanceId), cancellationToken).ConfigureAwait(false);
+                if (current is not null && current.Data.ToObjectFromJson<InstanceRecord>(WorkflowJson.Options) is { IsFinished: true } still && still.LastUpdatedAt < olderThan
+                    && await _store.DeleteAsync(InstancePath(record.InstanceId), current.ETag, cancellationToken).ConfigureAwait(false))
+                    purged++;
+            }
+            catch (BlobConditionFailedException)
+            {
+                // Restarted meanwhile: keep it.
+            }
+        }
+        return purged;
+    }
+
+    public async Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var state = await GetStateAsync(instanceId, cancellationToken).ConfigureAwait(false)
+                ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+            if (state.IsFinished) return state;
+            if (_workers.TryGetValue(instanceId, out var worker))
+                await Task.WhenAny(worker.Done.Task, Task.Delay(_options.InboxPollInterval * 5, cancellationToken)).ConfigureAwait(false);
+            else
+                await Task.Delay(_options.InboxPollInterval, cancellationToken).ConfigureAwait(false);
+            if (_crashed) throw new SimulatedCrashException(CrashedAt ?? "?");
+        }
+    }
+
+    /// <summary>Starts a worker for every unfinished top-level instance in the store (children resume through their parents).</summary>
+    public async Task<IReadOnlyList<string>> ResumeAllAsync(CancellationToken cancellationToken = default)
+    {
+        var resumed = new List<string>();
+        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (record.IsFinished || record.ParentInstanceId is not null) continue;
+            if (EnsureWorker(record.InstanceId, force: true)) resumed.Add(record.InstanceId);
+        }
+        return resumed;
+    }
+
+    /// <summary>
+    /// Waits until every instance this engine runs has finished or waits only for an external event or a timer
+    /// (e.g. an approval), i.e. nothing is left to compute. Returns the ids still waiting.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> WaitUntilQuietAsync(CancellationToken cancellationToken = default)
+    {
+        var quietSince = (long?)null;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_crashed) throw new SimulatedCrashException(CrashedAt ?? "?");
+            var active = _workers.Values.ToList();
+            if (active.Count == 0) return [];
+            if (active.All(w => w.IsWaitingOnOutside))
+            {
+                quietSince ??= Stopwatch.GetTimestamp();
+                if (Stopwatch.GetElapsedTime(quietSince.Value) > _options.InboxPollInterval * 3) return active.Select(w => w.Id).ToList();
+            }
+            else quietSince = null;
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ids of instances that have a worker in this process.</summary>
+    public IReadOnlyCollection<string> ActiveInstances => _workers.Keys.ToList();
+
+    private int _disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var pending = _workers.Values.Select(w => w.Done.Task).ToArray();
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Workers that do not stop in time are abandoned: their leases expire or are taken over.
+        }
+        LiveEngines.TryRemove(_engineId, out _);
+    }
+
+    // ---------------------------------------------------------------- storage
+
+    private async Task<(InstanceRecord Record, BlobETag ETag)?> LoadAsync(string id, CancellationToken cancellationToken)
+    {
+        ValidateInstanceId(id);
+        var read = await _store.ReadJsonAsync<InstanceRecord>(InstancePath(id), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+        return read is { } r ? (r.Value, r.ETag) : null;
+    }
+
+    private async Task<BlobETag> SaveAsync(InstanceRecord record, BlobETag? etag, CancellationToken cancellationToken)
+    {
+        if (_crashed) throw new SimulatedCrashException(CrashedAt ?? "?");
+        return await _store.WriteJsonAsync(InstancePath(record.InstanceId), record,
+            etag is { } e ? WriteCondition.Match(e) : WriteCondition.CreateOnly, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<List<InstanceRecord>> ListRecordsAsync(CancellationToken cancellationToken)
+    {
+        var records = new List<InstanceRecord>();
+        foreach (var blob in await _store.ListAllAsync(StoreLayout.Orchestrations, cancellationToken).ConfigureAwait(false))
+        {
+            if (!blob.Path.EndsWith("/instance.json", StringComparison.Ordinal)) continue;
+            var read = await _store.ReadJsonAsync<InstanceRecord>(blob.Path, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+            if (read is { } r) records.Add(r.Value);
+        }
+        return records;
+    }
+
+    private string NewMessageId() => $"{_time.GetUtcNow().UtcTicks:D19}-{Guid.NewGuid():N}";
+
+    private async Task PostAsync(string id, InboxMessage message, CancellationToken cancellationToken)
+    {
+        await _store.WriteJsonAsync($"{InboxPrefix(id)}{message.Id}.json", message, WriteCondition.CreateOnly, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+        if (_workers.TryGetValue(id, out var worker)) worker.Wake();
+        else EnsureWorker(id);
+    }
+
+    private async Task<List<(string Path, InboxMessage Message)>> ReadInboxAsync(string id, CancellationToken cancellationToken)
+    {
+        var list = new List<(string, InboxMessage)>();
+        foreach (var blob in await _store.ListAllAsync(InboxPrefix(id), cancellationToken).ConfigureAwait(false))
+        {
+            var read = await _store.ReadJsonAsync<InboxMessage>(blob.Path, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+            if (read is { } r) list.Add((blob.Path, r.Value));
+        }
+        return list;
+    }
+
+    private async Task ClearInboxAsync(string id, CancellationToken cancellationToken)
+    {
+        foreach (var blob in await _store.ListAllAsync(InboxPrefix(id), cancellationToken).ConfigureAwait(false))
+            await _store.DeleteAsync(blob.Path, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    private sealed record Lease(string EngineId, string Host, int Pid, DateTimeOffset ExpiresAt);
+
+    private async Task<BlobETag?> TryAcquireLeaseAsync(string id, CancellationToken cancellationToken)
+    {
+        var mine = new Lease(_engineId, Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow + _options.LeaseDuration);
+        var existing = await _store.ReadJsonAsync<Lease>(LeasePath(id), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (existing is not { } e)
+                return await _store.WriteJsonAsync(LeasePath(id), mine, WriteCondition.CreateOnly, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+            if (e.Value.EngineId == _engineId || e.Value.ExpiresAt < DateTimeOffset.UtcNow || HolderIsDead(e.Value))
+                return await _store.WriteJsonAsync(LeasePath(id), mine, WriteCondition.Match(e.ETag), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (BlobConditionFailedException)
+        {
+            return null;
+        }
+    }
+
+    private static bool HolderIsDead(Lease lease)
+    {
+        if (lease.Host != Environment.MachineName) return false;
+        if (lease.Pid == Environment.ProcessId) return !LiveEngines.ContainsKey(lease.EngineId);
+        try
+        {
+            using var process = Process.GetProcessById(lease.Pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+
+    private async Task RenewLeaseAsync(string id, BlobETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(_options.LeaseDuration / 3, cancellationToken).ConfigureAwait(false);
+                if (_crashed) return;
+                etag = await _store.WriteJsonAsync(LeasePath(id), new Lease(_engineId, Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow + _options.LeaseDuration),
+                    WriteCondition.Match(etag), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or BlobConditionFailedException)
+        {
+            // Stopped, or another engine took the lease over (the instance blob's CAS still guards the history).
+        }
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    private void Crash(string point)
+    {
+        if (_crashed) throw new SimulatedCrashException(CrashedAt ?? point);
+        if (CrashAt is { } hook && hook(point))
+        {
+            CrashedAt = point;
+            _crashed = true;
+            _stopping.Cancel();
+            throw new SimulatedCrashException(point);
+        }
+    }
+
+    private sealed class Worker(string id)
+    {
+        private readonly SemaphoreSlim _wake = new(0);
+        public string Id { get; } = id;
+        public ConcurrentQueue<HistoryEvent> Messages { get; } = new();
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public HashSet<int> Dispatched { get; } = [];
+        public int InFlight;
+        public volatile bool Idle;
+        public CancellationTokenSource Cancel { get; } = new();
+        public bool IsWaitingOnOutside => Idle && Volatile.Read(ref InFlight) == 0 && Messages.IsEmpty;
+
+        public void Post(HistoryEvent e)
+        {
+            Messages.Enqueue(e);
+            Wake();
+        }
+
+        public void Wake() => _wake.Release();
+
+        public Task WaitAsync(TimeSpan poll, CancellationToken cancellationToken) => _wake.WaitAsync(poll, cancellationToken);
+    }
+
+    /// <summary>Runs the instance in this process unless a worker already does. True when a worker was started.</summary>
+    private bool EnsureWorker(string id, bool force = false)
+    {
+        if (_crashed || _stopping.IsCancellationRequested || (!RunStartedInstances && !force)) return false;
+        var worker = new Worker(id);
+        if (!_workers.TryAdd(id, worker)) return false;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RunWorkerAsync(worker).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SimulatedCrashException || _crashed)
+            {
+                // The "process" died here.
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                LogWorkerFailed(_log, id, e);
+            }
+            finally
+            {
+                await worker.Cancel.CancelAsync().ConfigureAwait(false);
+                _workers.TryRemove(new KeyValuePair<string, Worker>(id, worker));
+                worker.Done.TrySetResult();
+            }
+        });
+        return true;
+    }
+
+    private async Task RunWorkerAsync(Worker worker)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, worker.Cancel.Token);
+        var ct = linked.Token;
+        var loaded = await LoadAsync(worker.Id, ct).ConfigureAwait(false);
+        if (loaded is not { } l || l.Record.IsFinished) return;
+        if (await TryAcquireLeaseAsync(worker.Id, ct).ConfigureAwait(false) is not { } leaseTag)
+        {
+            LogLeaseHeld(_log, worker.Id);
+            return;
+        }
+        _ = RenewLeaseAsync(worker.Id, leaseTag, ct);
+        try
+        {
+            var (record, etag) = l;
+            var definition = _registry.GetOrchestrator(record.Name);
+            var fresh = !record.History.Exists(e => e.Type == HistoryEventType.OrchestratorStarted);
+            DispatchOutstanding(worker, record, ct);
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var batch = new List<HistoryEvent>();
+                while (worker.Messages.TryDequeue(out var m))
+                    if (!HasOutcome(record, m)) batch.Add(m);
+                var inbox = await ReadInboxAsync(worker.Id, ct).ConfigureAwait(false);
+                foreach (var (_, message) in inbox)
+                {
+                    if (record.History.Exists(e => e.MessageId == message.Id)) continue;
+                    batch.Add(message.Kind == InboxMessage.TerminateKind
+                        ? new HistoryEvent { Type = HistoryEventType.ExecutionTerminated, Timestamp = message.SentAt.UtcDateTime, Data = message.Data, MessageId = message.Id }
+                        : new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = message.SentAt.UtcDateTime, Name = message.Name, Data = message.Data, MessageId = message.Id });
+                }
+                if (batch.Count == 0 && !fresh)
+                {
+                    worker.Idle = true;
+                    await worker.WaitAsync(_options.InboxPollInterval, ct).ConfigureAwait(false);
+                    worker.Idle = false;
+                    continue;
+                }
+                fresh = false;
+
+                var now = _time.GetUtcNow();
+                var before = record.History.Count;
+                record.History.Add(new HistoryEvent { Type = HistoryEventType.OrchestratorStarted, Timestamp = now.UtcDateTime });
+                record.History.AddRange(batch);
+                var result = OrchestrationExecutor.Run(definition, record, _loggers);
+                record.LastUpdatedAt = now;
+                if (result.NonDeterminism is { } nd)
+                {
+                    // Leave the history as it was recorded; only the status says what went wrong.
+                    record.History.RemoveRange(before, record.History.Count - before);
+                    record.RuntimeStatus = RuntimeStatus.Failed;
+                    record.Failure = new FailureDetails(nameof(NonDeterministicOrchestrationException), nd.Message);
+                    LogNonDeterministic(_log, worker.Id, nd.Message);
+                }
+                else
+                {
+                    record.History.AddRange(result.NewActions);
+                    if (result.CustomStatus is not null) record.CustomStatus = result.CustomStatus;
+                    record.RuntimeStatus = RuntimeStatus.Running;
+                    if (result.Terminated)
+                    {
+                        record.RuntimeStatus = RuntimeStatus.Terminated;
+                        record.Output = result.Output;
+                    }
+                    else if (result.Completed && result.ContinuedAsNew)
+                    {
+                        record.Generation++;
+                        record.Input = result.ContinueAsNewInput;
+                        record.History = [new HistoryEvent { Type = HistoryEventType.ExecutionStarted, Timestamp = now.UtcDateTime, Name = record.Name, Data = result.ContinueAsNewInput }];
+                        worker.Dispatched.Clear();
+                        fresh = true;
+                    }
+                    else if (result.Completed && result.Failure is { } failure)
+                    {
+                        record.RuntimeStatus = RuntimeStatus.Failed;
+                        record.Failure = failure;
+                        record.History.Add(new HistoryEvent { Type = HistoryEventType.ExecutionFailed, Timestamp = now.UtcDateTime, ErrorType = failure.ErrorType, ErrorMessage = failure.ErrorMessage });
+                    }
+                    else if (result.Completed)
+                    {
+                        record.RuntimeStatus = RuntimeStatus.Completed;
+                        record.Output = result.Output;
+                        record.History.Add(new HistoryEvent { Type = HistoryEventType.ExecutionCompleted, Timestamp = now.UtcDateTime, Data = result.Output });
+                    }
+                }
+
+                Crash("checkpoint:before");
+                etag = await SaveAsync(record, etag, ct).ConfigureAwait(false);
+                Crash("checkpoint:after");
+                foreach (var (path, _) in inbox) await _store.DeleteAsync(path, cancellationToken: ct).ConfigureAwait(false);
+                if (record.IsFinished)
+                {
+                    LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
+                    return;
+                }
+                foreach (var action in result.NewActions) Dispatch(worker, record, action, ct);
+            }
+        }
+        finally
+        {
+            if (!_crashed)
+            {
+                try
+                {
+                    await _store.DeleteAsync(LeasePath(worker.Id), cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (BlobConditionFailedException)
+                {
+                }
+            }
+        }
+    }
+
+    private static bool HasOutcome(InstanceRecord record, HistoryEvent outcome) =>
+        outcome.TaskId is { } id && record.History.Exists(e => e.TaskId == id && e.Type is HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed
+            or HistoryEventType.TimerFired or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.SubOrchestrationFailed);
+
+    /// <summary>After a restart: every recorded action without an outcome is dispatched again.</summary>
+    private void DispatchOutstanding(Worker worker, InstanceRecord record, CancellationToken ct)
+    {
+        foreach (var e in record.History)
+            if (e.Type is HistoryEventType.TaskScheduled or HistoryEventType.TimerCreated or HistoryEventType.SubOrchestrationCreated && !HasOutcome(record, e))
+                Dispatch(worker, record, e, ct);
+    }
+
+    private void Dispatch(Worker worker, InstanceRecord record, HistoryEvent action, CancellationToken ct)
+    {
+        if (action.TaskId is not { } step || !worker.Dispatched.Add(step)) return;
+        switch (action.Type)
+        {
+            case HistoryEventType.TaskScheduled:
+                Interlocked.Increment(ref worker.InFlight);
+                _ = Task.Run(() => RunActivityAsync(worker, record.InstanceId, action, ct), CancellationToken.None);
+                break;
+            case HistoryEventType.TimerCreated:
+                _ = Task.Run(() => FireTimerAsync(worker, action, ct), CancellationToken.None);
+                break;
+            case HistoryEventType.SubOrchestrationCreated:
+                Interlocked.Increment(ref worker.InFlight);
+                _ = Task.Run(() => RunChildAsync(worker, record.InstanceId, action, ct), CancellationToken.None);
+                break;
+        }
+    }
+
+    private async Task FireTimerAsync(Worker worker, HistoryEvent timer, CancellationToken ct)
+    {
+        try
+        {
+            var due = new DateTimeOffset(DateTime.SpecifyKind(timer.FireAt!.Value, DateTimeKind.Utc)) - _time.GetUtcNow();
+            if (due > TimeSpan.Zero) await Task.Delay(due, _time, ct).ConfigureAwait(false);
+            worker.Post(new HistoryEvent { Type = HistoryEventType.TimerFired, TaskId = timer.TaskId, Timestamp = _time.GetUtcNow().UtcDateTime, FireAt = timer.FireAt });
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RunActivityAsync(Worker worker, string instanceId, HistoryEvent scheduled, CancellationToken ct)
+    {
+        try
+        {
+            var name = scheduled.Name!;
+            HistoryEvent outcome;
+            if (!_registry.Activities.Any(a => a.Name == name))
+            {
+                outcome = Failed(scheduled, "ActivityNotFound", $"No activity named '{name}' is registered.");
+            }
+            else
+            {
+                var definition = _registry.GetActivity(name);
+                var attempts = Math.Max(1, scheduled.Retry?.MaxAttempts ?? 1);
+                outcome = null!;
+                for (var attempt = 1; attempt <= attempts; attempt++)
+                {
+                    if (attempt > 1) await Task.Delay(scheduled.Retry!.DelayBeforeAttempt(attempt), _time, ct).ConfigureAwait(false);
+                    await _activitySlots.WaitAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        if (_crashed) return;
+                        ActivityExecutions.AddOrUpdate(name, 1, (_, n) => n + 1);
+                        await using var scope = _services.CreateAsyncScope();
+                        var input = WorkflowJson.FromElement(scheduled.Data, definition.InputType);
+                        var output = await definition.RunAsync(scope.ServiceProvider, new ActivityContext(name, instanceId), input, ct).ConfigureAwait(false);
+                        outcome = new HistoryEvent
+                        {
+                            Type = HistoryEventType.TaskCompleted, TaskId = scheduled.TaskId, Name = name, Timestamp = _time.GetUtcNow().UtcDateTime,
+                            Data = output is null ? null : JsonSerializer.SerializeToElement(output, definition.OutputType, WorkflowJson.Options),
+                        };
+                        break;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        LogActivityFailed(_log, instanceId, name, attempt, attempts, e.Message);
+                        outcome = Failed(scheduled, e.GetType().FullName ?? e.GetType().Name, e.Message);
+                    }
+                    finally
+                    {
+                        _activitySlots.Release();
+                    }
+                }
+            }
+            Crash($"activity:{name}:done");
+            worker.Post(outcome);
+        }
+        catch (Exception e) when (e is OperationCanceledException or SimulatedCrashException)
+        {
+        }
+        finally
+        {
+            Interlocked.Decrement(ref worker.InFlight);
+        }
+    }
+
+    private HistoryEvent Failed(HistoryEvent scheduled, string type, string message) => new()
+    {
+        Type = scheduled.Type == HistoryEventType.SubOrchestrationCreated ? HistoryEventType.SubOrchestrationFailed : HistoryEventType.TaskFailed,
+        TaskId = scheduled.TaskId, Name = scheduled.Name, Timestamp = _time.GetUtcNow().UtcDateTime, ErrorType = type, ErrorMessage = message,
+    };
+
+    private async Task RunChildAsync(Worker worker, string parentId, HistoryEvent created, CancellationToken ct)
+    {
+        try
+        {
+            var childId = created.ChildInstanceId!;
+            if (await LoadAsync(childId, ct).ConfigureAwait(false) is null)
+            {
+                var now = _time.GetUtcNow();
+                var child = new InstanceRecord
+                {
+                    InstanceId = childId, Name = created.Name!, RuntimeStatus = RuntimeStatus.Pending, CreatedAt = now, LastUpdatedAt = now,
+                    Input = created.Data, ParentInstanceId = parentId,
+                    History = [new HistoryEvent { Type = HistoryEventType.ExecutionStarted, Timestamp = now.UtcDateTime, Name = created.Name, Data = created.Data }],
+                };
+                try
+                {
+                    await SaveAsync(child, null, ct).ConfigureAwait(false);
+                }
+                catch (BlobConditionFailedException)
+                {
+                    // Created by an earlier run of this dispatch.
+                }
+            }
+            EnsureWorker(childId, force: true);
+            var state = await WaitForCompletionAsync(childId, ct).ConfigureAwait(false);
+            worker.Post(state.RuntimeStatus == RuntimeStatus.Completed
+                ? new HistoryEvent { Type = HistoryEventType.SubOrchestrationCompleted, TaskId = created.TaskId, Name = created.Name, Timestamp = _time.GetUtcNow().UtcDateTime, Data = state.Output }
+                : Failed(created, state.Failure?.ErrorType ?? state.RuntimeStatus.ToString(), state.Failure?.ErrorMessage ?? $"sub-orchestration {childId} ended {state.RuntimeStatus}"));
+        }
+        catch (Exception e) when (e is OperationCanceledException or SimulatedCrashException)
+        {
+        }
+        finally
+        {
+            Interlocked.Decrement(ref worker.InFlight);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Orchestration worker for {InstanceId} failed")]
+    private static partial void LogWorkerFailed(ILogger logger, string instanceId, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} runs in another process (lease held); not starting it here")]
+    private static partial void LogLeaseHeld(ILogger logger, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Instance {InstanceId}: {Message}")]
+    private static partial void LogNonDeterministic(ILogger logger, string instanceId, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} ({Name}) finished: {Status}")]
+    private static partial void LogFinished(ILogger logger, string instanceId, string name, RuntimeStatus status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: activity {Activity} attempt {Attempt}/{Attempts} failed: {Message}")]
+    private static partial void LogActivityFailed(ILogger logger, string instanceId, string activity, int attempt, int attempts, string message);
+}

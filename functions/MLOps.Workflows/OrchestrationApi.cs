@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using MLOps.Core.Security;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Workflows;
+
+/// <summary>What a start returns (Durable's management payload, camelCase).</summary>
+public sealed record StartResponse(string Id, bool AlreadyRunning, string StatusQueryGetUri, string SendEventPostUri, string TerminatePostUri);
+
+/// <summary>
+/// The Durable-style management API over <see cref="IOrchestrationClient"/> (same routes on both hosts):
+/// start → 202 + Location of the status; status; raise event; terminate; list; purge.
+/// </summary>
+public static class OrchestrationApi
+{
+    public const string Prefix = "/api/orchestrations";
+
+    public static IEndpointRouteBuilder MapOrchestrationApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup(Prefix).WithTags("Orchestrations");
+        group.MapPost("/{name}", StartAsync).RequireRole(ApiRole.Admin).WithName("StartOrchestration");
+        group.MapGet("/instances", ListAsync).RequireRole(ApiRole.Read).WithName("ListOrchestrations");
+        group.MapGet("/instances/{id}", StatusAsync).RequireRole(ApiRole.Read).WithName("OrchestrationStatus");
+        group.MapPost("/instances/{id}/raiseEvent/{eventName}", RaiseEventAsync).RequireRole(ApiRole.Admin).WithName("RaiseOrchestrationEvent");
+        group.MapPost("/instances/{id}/terminate", TerminateAsync).RequireRole(ApiRole.Admin).WithName("TerminateOrchestration");
+        group.MapPost("/purge", PurgeAsync).RequireRole(ApiRole.Admin).WithName("PurgeOrchestrations");
+        return endpoints;
+    }
+
+    public static async Task<Results<AcceptedAtRoute<StartResponse>, ProblemHttpResult>> StartAsync(
+        string name, HttpRequest request, IOrchestrationClient client, WorkflowRegistry registry, string? instanceId = null, CancellationToken cancellationToken = default)
+    {
+        if (!registry.HasOrchestrator(name))
+            return TypedResults.Problem(statusCode: 404, title: "Unknown orchestration",
+                detail: $"name: no orchestration named '{name}' (known: {string.Join(", ", registry.Orchestrators.Select(o => o.Name).Order(StringComparer.Ordinal))}).");
+        JsonElement? input = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+                input = document.RootElement.Clone();
+                var type = registry.GetOrchestrator(name).InputType;
+                _ = WorkflowJson.FromElement(input, type); // reject a body the orchestration cannot read, now rather than in its first episode
+            }
+            catch (JsonException e)
+            {
+                return TypedResults.Problem(statusCode: 400, title: "Invalid input", detail: $"body: not a valid {name} input: {e.Message}");
+            }
+        }
+        StartResult start;
+        try
+        {
+            start = await client.StartAsync(name, input, instanceId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"instanceId: {e.Message}");
+        }
+        var status = $"{Prefix}/instances/{start.InstanceId}";
+        return TypedResults.AcceptedAtRoute(new StartResponse(start.InstanceId, start.AlreadyRunning, status,
+            $"{status}/raiseEvent/{{eventName}}", $"{status}/terminate"), "OrchestrationStatus", new { id = start.InstanceId });
+    }
+
+    public static async Task<Results<Ok<OrchestrationState>, ProblemHttpResult>> StatusAsync(string id, IOrchestrationClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { } state
+                ? TypedResults.Ok(state)
+                : NotFound(id);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"id: {e.Message}");
+        }
+    }
+
+    public static async Task<Ok<IReadOnlyList<OrchestrationState>>> ListAsync(IOrchestrationClient client, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await client.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false));
+
+    public static async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(string id, string eventName, HttpRequest request, IOrchestrationClient client, CancellationToken cancellationToken)
+    {
+        JsonElement? payload = null;
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+                payload = document.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                return TypedResults.Problem(statusCode: 400, title: "Invalid event payload", detail: $"body: {e.Message}");
+            }
+        }
+        try
+        {
+            await client.RaiseEventAsync(id, eventName, payload, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Accepted($"{Prefix}/instances/{id}");
+        }
+        catch (KeyNotFoundException)
+        {
+            return NotFound(id);
+        }
+        catch (InvalidOperationException e)
+        {
+            return TypedResults.Problem(statusCode: 409, title: "Instance finished", detail: $"id: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid request", detail: e.Message);
+        }
+    }
+
+    public static async Task<Results<Accepted, ProblemHttpResult>> TerminateAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await client.TerminateAsync(id, reason, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Accepted($"{Prefix}/instances/{id}");
+        }
+        catch (KeyNotFoundException)
+        {
+            return NotFound(id);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"id: {e.Message}");
+        }
+    }
+
+    public static async Task<Results<Ok<PurgeResponse>, ProblemHttpResult>> PurgeAsync(IOrchestrationClient client, TimeProvider time, int olderThanDays = 30, CancellationToken cancellationToken = default)
+    {
+        if (olderThanDays < 0) return TypedResults.Problem(statusCode: 400, title: "Invalid retention", detail: "olderThanDays: must be 0 or more.");
+        var olderThan = time.GetUtcNow().AddDays(-olderThanDays);
+        return TypedResults.Ok(new PurgeResponse(olderThan, await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false)));
+    }
+
+    private static ProblemHttpResult NotFound(string id) =>
+        TypedResults.Problem(statusCode: 404, title: "Unknown instance", detail: $"id: no orchestration instance '{id}'.");
+}
+
+public sealed record PurgeResponse(DateTimeOffset OlderThan, int Purged);

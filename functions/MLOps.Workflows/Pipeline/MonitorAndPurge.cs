@@ -1,0 +1,50 @@
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Workflows.Pipeline;
+
+public sealed record DriftMonitorInput(string Model = "recommender", bool StartRetrain = true);
+
+public sealed record DriftMonitorResult(DriftSummary Drift, string? RetrainInstanceId, bool RetrainAlreadyRunning);
+
+/// <summary>
+/// Drift on the latest window (alerts raised and resolved by the drift engine); a critical alert starts the
+/// singleton RetrainPipeline (a retrain already running is reused, never a second one). No champion, no reference,
+/// so never critical.
+/// </summary>
+public static class DriftMonitor
+{
+    public static async Task<DriftMonitorResult> RunAsync(IOrchestrationContext context, DriftMonitorInput? input)
+    {
+        input ??= new DriftMonitorInput();
+        context.SetCustomStatus(new PipelineStatus("drift-check", 0, 2, "checking drift"));
+        var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.StepKey("drift"), RetrainPipeline.Retry);
+        if (!drift.Critical || !input.StartRetrain)
+        {
+            context.SetCustomStatus(new PipelineStatus("done", 2, 2, drift.Critical ? "critical drift; retrain not requested" : "no critical drift"));
+            return new DriftMonitorResult(drift, null, false);
+        }
+        var critical = drift.Alerts.FirstOrDefault(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase));
+        var start = await context.CallActivityAsync<StartResult>(PipelineActivities.StartRetrain, new RetrainInput
+        {
+            Model = input.Model, Trigger = "drift",
+            Reason = critical is null ? $"drift report {drift.ReportId} recommends retraining" : $"critical drift alert {critical.Id}: {critical.Message}",
+        }, RetrainPipeline.Retry);
+        context.SetCustomStatus(new PipelineStatus("done", 2, 2, $"retrain {start.InstanceId}{(start.AlreadyRunning ? " (already running)" : " started")}"));
+        return new DriftMonitorResult(drift, start.InstanceId, start.AlreadyRunning);
+    }
+}
+
+public sealed record PurgeInput(int RetentionDays = 30);
+
+public sealed record PurgeResult(DateTime OlderThan, int Purged);
+
+/// <summary>Deletes the history of finished instances older than the retention; running instances are never touched.</summary>
+public static class PurgeOrchestration
+{
+    public static async Task<PurgeResult> RunAsync(IOrchestrationContext context, PurgeInput? input)
+    {
+        var olderThan = context.CurrentUtcDateTime.AddDays(-Math.Max(0, (input ?? new PurgeInput()).RetentionDays));
+        var purged = await context.CallActivityAsync<int>(PipelineActivities.PurgeHistory, olderThan, RetrainPipeline.Retry);
+        return new PurgeResult(olderThan, purged);
+    }
+}

@@ -1,0 +1,87 @@
+namespace MLOps.Workflows.Pipeline;
+
+// The services the pipeline's activities call, each behind a small interface: the feature store, the recommender
+// trainer/evaluator, the model registry and the drift engine. WorkflowServices wires the real ones; tests use fakes.
+// Every call takes the step's idempotency key (instance:step): calling twice with the same key has one effect.
+
+/// <summary>A feature snapshot the pipeline trains on.</summary>
+public sealed record FeatureSnapshotRef(string SnapshotId, DateTimeOffset Cutoff, long Events, int Users, int Items, bool Reused, double Seconds);
+
+public interface IFeatureRefresher
+{
+    /// <summary>Builds (or reuses, when no new events arrived) the snapshot of everything accepted so far.</summary>
+    Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken);
+}
+
+/// <summary>One candidate configuration: a model kind and its parameters (missing ones take the defaults).</summary>
+public sealed record CandidateConfig(string Kind, Dictionary<string, double>? Parameters = null)
+{
+    public string Key => Parameters is not { Count: > 0 } p ? Kind
+        : $"{Kind}({string.Join(",", p.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => FormattableString.Invariant($"{x.Key}={x.Value}")))})";
+}
+
+public sealed record TrainedCandidate(string Key, string Kind, Dictionary<string, double> Parameters, string ArtifactPath, string SnapshotId, double Seconds);
+
+/// <summary>challenger − champion of one metric over the same users, with its paired-bootstrap interval.</summary>
+public sealed record MetricInterval(string Metric, double Difference, double Lower, double Upper, double Confidence);
+
+public sealed record CandidateEvaluation
+{
+    public required string Key { get; init; }
+    /// <summary>The held-out window every model of this run is scored on (the champion too).</summary>
+    public required string Window { get; init; }
+    public int Users { get; init; }
+    public required Dictionary<string, double> Metrics { get; init; }
+    public Dictionary<string, double>? ChampionMetrics { get; init; }
+    public List<MetricInterval> VersusChampion { get; init; } = [];
+    public double Seconds { get; init; }
+}
+
+public sealed record ChampionRef(int Version, string Kind, string? SnapshotId, string? ArtifactPath);
+
+public interface ICandidateTrainer
+{
+    Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, CancellationToken cancellationToken);
+
+    /// <summary>Scores the candidate and the champion (when there is one) on the same held-out window, paired per user.</summary>
+    Task<CandidateEvaluation> EvaluateAsync(FeatureSnapshotRef snapshot, TrainedCandidate candidate, ChampionRef? champion, string stepKey, CancellationToken cancellationToken);
+}
+
+/// <summary>What the registry's gates say about the best candidate.</summary>
+public sealed record PromotionVerdict(bool Promote, string Reason, bool RequiresApproval);
+
+public interface IModelRegistryGateway
+{
+    Task<ChampionRef?> GetChampionAsync(string model, CancellationToken cancellationToken);
+
+    Task<PromotionVerdict> DecideAsync(string model, CandidateEvaluation best, ChampionRef? champion, CancellationToken cancellationToken);
+
+    /// <summary>Registers the candidate as a new version once per key; a repeat returns the version made the first time.</summary>
+    Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken);
+
+    /// <summary>Points the champion alias at <paramref name="version"/> (compare-and-swap); a repeat is a no-op. True when it changed.</summary>
+    Task<bool> PromoteAsync(string model, int version, string reason, string stepKey, CancellationToken cancellationToken);
+}
+
+public sealed record DriftAlertRef(string Id, string Severity, string Feature, string Message);
+
+public sealed record DriftSummary(bool HasReference, bool DatasetDrift, int DriftedFeatures, int Features, List<DriftAlertRef> Alerts)
+{
+    /// <summary>The drift engine's own verdict that the champion should be retrained (critical drift against a real reference).</summary>
+    public bool RetrainRecommended { get; init; }
+    public string? ReportId { get; init; }
+
+    /// <summary>Critical drift against a real reference: the champion's training data. Without a champion, never.</summary>
+    public bool Critical => HasReference && (RetrainRecommended || Alerts.Exists(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase)));
+}
+
+public interface IDriftGateway
+{
+    /// <summary>Drift of the latest window against the champion's training snapshot; no champion, no reference, no alert.</summary>
+    Task<DriftSummary> CheckAsync(string stepKey, CancellationToken cancellationToken);
+}
+
+public interface IPipelineNotifier
+{
+    Task NotifyAsync(string stepKey, string subject, string body, CancellationToken cancellationToken);
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using MLOps.Drift;
+
+namespace MLOps.Workflows.Pipeline;
+
+/// <summary>Binds the pipeline's ports to the real services of the feature store, recommenders, registry and drift libraries.</summary>
+internal static class PipelineWiring
+{
+    public static void AddPipelinePorts(IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton<IPipelineNotifier, BlobNotifier>();
+        builder.Services.TryAddSingleton<ICandidateTrainer, RecommenderTrainer>();
+        builder.Services.TryAddSingleton<IFeatureRefresher, EventSnapshotRefresher>();
+        builder.AddDrift();
+        builder.Services.TryAddSingleton<IDriftGateway, DriftGateway>();
+    }
+}

@@ -1,0 +1,190 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Workflows.Pipeline;
+
+public sealed record RetrainInput
+{
+    public string Model { get; init; } = "recommender";
+    /// <summary>manual | schedule | drift (who started it, for the summary and the audit trail).</summary>
+    public string Trigger { get; init; } = "manual";
+    public string? Reason { get; init; }
+    /// <summary>Candidate configurations trained in parallel; null: <see cref="RetrainPipeline.DefaultCandidates"/>.</summary>
+    public List<CandidateConfig>? Candidates { get; init; }
+    /// <summary>Wait for an "approval" event before publishing; null: what the registry's promotion policy says.</summary>
+    public bool? RequireApproval { get; init; }
+    public double ApprovalTimeoutHours { get; init; } = 24;
+}
+
+/// <summary>The payload of the "approval" event (`mlops pipeline approve|reject ID`).</summary>
+public sealed record ApprovalDecision(bool Approved, string? By = null, string? Comment = null);
+
+public sealed record PipelineStatus(string Step, int Done, int Total, string Detail);
+
+public sealed record CandidateResult(string Key, double TrainSeconds, Dictionary<string, double> Metrics, List<MetricInterval> VersusChampion);
+
+public sealed record RetrainDecision(string Outcome, string Reason, int? Version, string? Candidate, bool AliasChanged);
+
+/// <summary>What a person reads when the pipeline ends: what was trained, scores with intervals, the decision and why.</summary>
+public sealed record RetrainSummary
+{
+    public required string InstanceId { get; init; }
+    public required string Model { get; init; }
+    public required string Trigger { get; init; }
+    public required FeatureSnapshotRef Snapshot { get; init; }
+    public int? ChampionBefore { get; init; }
+    public string? EvaluationWindow { get; init; }
+    public required List<CandidateResult> Candidates { get; init; }
+    public string? Best { get; init; }
+    public required DriftSummary Drift { get; init; }
+    public required RetrainDecision Decision { get; init; }
+    public ApprovalDecision? Approval { get; init; }
+    /// <summary>Seconds per step, from the orchestration's own (replay-safe) clock.</summary>
+    public required Dictionary<string, double> StepSeconds { get; init; }
+    public required List<string> Summary { get; init; }
+}
+
+/// <summary>
+/// refresh features → train candidates (fan-out) → evaluate each against the champion on the same held-out window
+/// (fan-out) → drift check → promotion decision (registry gates; optional approval event that times out to "rejected")
+/// → register + publish (champion alias swap) → notify.
+/// </summary>
+public static class RetrainPipeline
+{
+    public const string ApprovalEvent = "approval";
+    public static readonly RetryPolicy Retry = new(3, TimeSpan.FromSeconds(2));
+    private const int Steps = 7;
+
+    public static IReadOnlyList<CandidateConfig> DefaultCandidates { get; } =
+        [new("popularity"), new("sar"), new("ease"), new("ials")];
+
+    public static async Task<RetrainSummary> RunAsync(IOrchestrationContext context, RetrainInput? input)
+    {
+        input ??= new RetrainInput();
+        var log = context.CreateReplaySafeLogger("MLOps.Workflows.RetrainPipeline");
+        var steps = new Dictionary<string, double>(StringComparer.Ordinal);
+        var clock = context.CurrentUtcDateTime;
+        void Lap(string step)
+        {
+            steps[step] = Math.Round((context.CurrentUtcDateTime - clock).TotalSeconds, 3);
+            clock = context.CurrentUtcDateTime;
+        }
+        void Status(string step, int done, string detail) => context.SetCustomStatus(new PipelineStatus(step, done, Steps, detail));
+
+        Status("refresh-features", 0, "refreshing the feature store from new events");
+        var snapshot = await context.CallActivityAsync<FeatureSnapshotRef>(PipelineActivities.RefreshFeatures, context.StepKey("refresh"), Retry);
+        var champion = (await context.CallActivityAsync<ChampionLookup>(PipelineActivities.GetChampion, input.Model, Retry)).Champion;
+        Lap("refresh-features");
+        log.LogInformation("snapshot {Snapshot}: {Events} events; champion {Champion}", snapshot.SnapshotId, snapshot.Events, champion?.Version);
+
+        var candidates = input.Candidates is { Count: > 0 } c ? c : [.. DefaultCandidates];
+        Status("train", 1, $"training {candidates.Count} candidates in parallel");
+        var trained = await Task.WhenAll(candidates.Select((candidate, i) => context.CallActivityAsync<TrainedCandidate>(
+            PipelineActivities.TrainCandidate, new TrainRequest(snapshot, candidate, context.StepKey($"train-{i}")), Retry)));
+        Lap("train");
+
+        Status("evaluate", 2, $"evaluating {trained.Length} candidates against {(champion is null ? "no champion" : $"champion v{champion.Version}")}");
+        var evaluations = await Task.WhenAll(trained.Select((candidate, i) => context.CallActivityAsync<CandidateEvaluation>(
+            PipelineActivities.EvaluateCandidate, new EvaluateRequest(snapshot, candidate, champion, context.StepKey($"evaluate-{i}")), Retry)));
+        Lap("evaluate");
+
+        Status("drift-check", 3, "checking drift against the champion's training data");
+        var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.StepKey("drift"), Retry);
+        Lap("drift-check");
+
+        // The best candidate: highest lower bound of the primary difference against the champion, else highest primary score.
+        var best = Enumerable.Range(0, evaluations.Length)
+            .OrderByDescending(i => evaluations[i].VersusChampion.FirstOrDefault()?.Lower ?? double.NegativeInfinity)
+            .ThenByDescending(i => evaluations[i].Metrics.Values.FirstOrDefault())
+            .ThenBy(i => evaluations[i].Key, StringComparer.Ordinal)
+            .First();
+        Status("decide", 4, $"applying the promotion gates to {evaluations[best].Key}");
+        var verdict = await context.CallActivityAsync<PromotionVerdict>(PipelineActivities.DecidePromotion,
+            new DecideRequest(input.Model, evaluations[best], champion), Retry);
+        ApprovalDecision? approval = null;
+        var outcome = verdict.Promote ? "promoted" : "kept";
+        var reason = verdict.Reason;
+        if (verdict.Promote && (input.RequireApproval ?? verdict.RequiresApproval))
+        {
+            Status("awaiting-approval", 4, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}");
+            try
+            {
+                approval = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromHours(input.ApprovalTimeoutHours));
+                if (!approval.Approved)
+                {
+                    outcome = "rejected";
+                    reason = $"rejected by {approval.By ?? "a reviewer"}{(approval.Comment is { Length: > 0 } comment ? $": {comment}" : "")}";
+                }
+            }
+            catch (TaskCanceledException)
+            {
+                outcome = "rejected";
+                reason = $"no approval within {input.ApprovalTimeoutHours} h";
+            }
+        }
+        Lap("decide");
+
+        int? version = null;
+        var changed = false;
+        if (outcome == "promoted")
+        {
+            Status("publish", 5, $"registering {evaluations[best].Key} and swapping the champion alias");
+            version = await context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
+                new RegisterRequest(input.Model, trained[best], evaluations[best], snapshot, context.StepKey("register")), Retry);
+            changed = await context.CallActivityAsync<bool>(PipelineActivities.PromoteModel,
+                new PromoteRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", context.StepKey("promote")), Retry);
+        }
+        Lap("publish");
+
+        var decision = new RetrainDecision(outcome, reason, version, evaluations[best].Key, changed);
+        var summary = new RetrainSummary
+        {
+            InstanceId = context.InstanceId, Model = input.Model, Trigger = input.Trigger, Snapshot = snapshot, ChampionBefore = champion?.Version,
+            EvaluationWindow = evaluations[best].Window,
+            Candidates = [.. trained.Select((t, i) => new CandidateResult(t.Key, t.Seconds, evaluations[i].Metrics, evaluations[i].VersusChampion))],
+            Best = evaluations[best].Key, Drift = drift, Decision = decision, Approval = approval, StepSeconds = steps,
+            Summary = Describe(snapshot, champion, trained, evaluations, drift, decision),
+        };
+        Status("notify", 6, "notifying");
+        await context.CallActivityAsync<bool>(PipelineActivities.Notify,
+            new NotifyRequest(context.StepKey("notify"), $"{input.Model}: {outcome} ({evaluations[best].Key})", string.Join('\n', summary.Summary)), Retry);
+        Lap("notify");
+        Status("done", Steps, $"{outcome}: {reason}");
+        return summary with { StepSeconds = steps };
+    }
+
+    private static List<string> Describe(FeatureSnapshotRef snapshot, ChampionRef? champion, TrainedCandidate[] trained,
+        CandidateEvaluation[] evaluations, DriftSummary drift, RetrainDecision decision)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var lines = new List<string>
+        {
+            string.Create(c, $"features: snapshot {snapshot.SnapshotId} ({snapshot.Events} events, {snapshot.Users} users, {snapshot.Items} items, cutoff {snapshot.Cutoff:u}{(snapshot.Reused ? ", reused: no new events" : "")})"),
+            champion is null ? "champion: none yet" : $"champion: v{champion.Version} ({champion.Kind})",
+            $"held-out window: {evaluations.FirstOrDefault()?.Window}",
+        };
+        for (var i = 0; i < trained.Length; i++)
+        {
+            var e = evaluations[i];
+            var primary = e.Metrics.FirstOrDefault();
+            var versus = e.VersusChampion.FirstOrDefault() is { } v
+                ? string.Create(c, $"; vs champion {v.Difference:+0.0000;-0.0000} [{v.Lower:+0.0000;-0.0000}, {v.Upper:+0.0000;-0.0000}] ({v.Confidence:P0} paired bootstrap)")
+                : "";
+            lines.Add(string.Create(c, $"candidate {e.Key}: {primary.Key} {primary.Value:0.0000}{versus}; trained in {trained[i].Seconds:0.0} s"));
+        }
+        lines.Add(drift.HasReference
+            ? $"drift: {drift.DriftedFeatures}/{drift.Features} features drifted{(drift.DatasetDrift ? " (dataset drift)" : "")}, {drift.Alerts.Count} alert(s)"
+            : "drift: no reference yet (no champion)");
+        lines.Add($"decision: {decision.Outcome}{(decision.Version is { } version ? $" v{version}" : "")} — {decision.Reason}");
+        return lines;
+    }
+}
+
+public sealed record ChampionLookup(ChampionRef? Champion);
+public sealed record TrainRequest(FeatureSnapshotRef Snapshot, CandidateConfig Candidate, string StepKey);
+public sealed record EvaluateRequest(FeatureSnapshotRef Snapshot, TrainedCandidate Candidate, ChampionRef? Champion, string StepKey);
+public sealed record DecideRequest(string Model, CandidateEvaluation Best, ChampionRef? Champion);
+public sealed record RegisterRequest(string Model, TrainedCandidate Candidate, CandidateEvaluation Evaluation, FeatureSnapshotRef Snapshot, string StepKey);
+public sealed record PromoteRequest(string Model, int Version, string Reason, string StepKey);
+public sealed record NotifyRequest(string StepKey, string Subject, string Body);

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MLOps.Workflows.Embedded;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Workflows;
+
+/// <summary>
+/// The local host's share of the orchestration work: resume every unfinished instance at start, pick up instances
+/// started by other processes (e.g. `mlops pipeline run`), and run the schedules: DriftMonitor every
+/// DriftMonitorInterval, Purge every PurgeInterval. A schedule's instance id is its time slot, so two hosts on one
+/// store start it once.
+/// </summary>
+public sealed partial class WorkflowHostedService(EmbeddedOrchestrationEngine engine, IOptions<WorkflowOptions> options, TimeProvider time,
+    ILogger<WorkflowHostedService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var resumed = await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
+        if (resumed.Count > 0) LogResumed(log, resumed.Count, string.Join(", ", resumed));
+        var nextDrift = time.GetUtcNow() + o.DriftMonitorInterval;
+        var nextPurge = time.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(o.PendingScanInterval, time, stoppingToken).ConfigureAwait(false);
+                await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
+                var now = time.GetUtcNow();
+                if (!o.SchedulesEnabled) continue;
+                if (now >= nextDrift)
+                {
+                    nextDrift = now + o.DriftMonitorInterval;
+                    var start = await engine.StartAsync(OrchestrationNames.DriftMonitor, new DriftMonitorInput(), $"drift-monitor-{now:yyyyMMddHHmm}", stoppingToken).ConfigureAwait(false);
+                    LogScheduled(log, OrchestrationNames.DriftMonitor, start.InstanceId);
+                }
+                if (now >= nextPurge)
+                {
+                    nextPurge = now + o.PurgeInterval;
+                    var start = await engine.StartAsync(OrchestrationNames.Purge, new PurgeInput(o.RetentionDays), $"purge-{now:yyyyMMddHHmm}", stoppingToken).ConfigureAwait(false);
+                    LogScheduled(log, OrchestrationNames.Purge, start.InstanceId);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogScheduleFailed(log, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} unfinished orchestration(s): {Ids}")]
+    private static partial void LogResumed(ILogger logger, int count, string ids);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Schedule started {Name} as {InstanceId}")]
+    private static partial void LogScheduled(ILogger logger, string name, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Orchestration schedule tick failed")]
+    private static partial void LogScheduleFailed(ILogger logger, Exception e);
+}

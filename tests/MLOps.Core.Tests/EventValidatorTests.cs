@@ -1,0 +1,91 @@
+using MLOps.Core.Data;
+using MLOps.Core.Ingest;
+
+namespace MLOps.Core.Tests;
+
+public class EventValidatorTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static (ViewingEvent? Event, List<RowProblem> Problems) Validate(RawEvent raw, RatingScale? scale = null)
+    {
+        var problems = new List<RowProblem>();
+        var e = new EventValidator(new ValidationOptions { RatingScale = scale ?? RatingScale.HalfStars }, Now).Validate(raw, problems);
+        return (e, problems);
+    }
+
+    [Fact]
+    public void Validate_GoodRow_AcceptsWithDerivedIdAndRateType()
+    {
+        var (e, problems) = Validate(new RawEvent { UserId = " 7 ", ContentId = "42", Timestamp = "964982703", Rating = "4.5" });
+        Assert.Empty(problems);
+        Assert.NotNull(e);
+        Assert.Equal("7", e.UserId);
+        Assert.Equal(EventType.Rate, e.EventType);
+        Assert.Equal(4.5, e.Rating);
+        Assert.Equal(5, e.RatingScaleMax);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(964982703), e.Timestamp);
+        Assert.Equal(EventValidator.DeriveEventId("7", "42", e.Timestamp, EventType.Rate), e.EventId);
+    }
+
+    [Theory]
+    [InlineData("2024-05-01T10:00:00Z", 2024, 5, 1, 10)]
+    [InlineData("2024-05-01T12:00:00+02:00", 2024, 5, 1, 10)]
+    [InlineData("2024-05-01 10:00:00", 2024, 5, 1, 10)]
+    [InlineData("1714557600000", 2024, 5, 1, 10)]
+    public void TryParseTimestamp_AcceptsUnixAndIso_AsUtc(string text, int y, int m, int d, int h)
+    {
+        Assert.True(EventValidator.TryParseTimestamp(text, out var t));
+        Assert.Equal(new DateTimeOffset(y, m, d, h, 0, 0, TimeSpan.Zero), t);
+        Assert.Equal(TimeSpan.Zero, t.Offset);
+    }
+
+    [Fact]
+    public void Validate_SeveralBadFields_NamesEachFieldAndReason()
+    {
+        var (e, problems) = Validate(new RawEvent { UserId = "", ContentId = "c", Timestamp = "2100-01-01T00:00:00Z", Rating = "3.3", ViewSeconds = "-1", Country = "USA" });
+        Assert.Null(e);
+        Assert.Equal(["userId:missing", "timestamp:in_future", "viewSeconds:negative", "rating:out_of_scale", "country:invalid"], problems.Select(p => p.Key));
+    }
+
+    [Fact]
+    public void Validate_RatingScaleMaxColumn_OverridesScaleAndIsKept()
+    {
+        var (e, problems) = Validate(new RawEvent { UserId = "u", ContentId = "c", Timestamp = "1700000000", Rating = "8", RatingScaleMax = "10" }, RatingScale.Default);
+        Assert.Empty(problems);
+        Assert.Equal(10, e!.RatingScaleMax);
+    }
+
+    [Fact]
+    public void Validate_RateEventWithoutRating_IsMissingRating()
+    {
+        var (_, problems) = Validate(new RawEvent { UserId = "u", ContentId = "c", Timestamp = "1700000000", EventType = "rate" });
+        Assert.Equal("rating:missing", Assert.Single(problems).Key);
+    }
+
+    [Fact]
+    public void Validate_SameEventTwice_SecondIsDuplicate()
+    {
+        var validator = new EventValidator(new ValidationOptions(), Now);
+        var problems = new List<RowProblem>();
+        var row = new RawEvent { UserId = "u", ContentId = "c", Timestamp = "1700000000", ViewSeconds = "30" };
+        Assert.NotNull(validator.Validate(row, problems));
+        Assert.Null(validator.Validate(row, problems));
+        Assert.Equal("eventId:duplicate", Assert.Single(problems).Key);
+    }
+
+    [Theory]
+    [InlineData("a,b,c", ',', new[] { "a", "b", "c" })]
+    [InlineData("1,\"Big, Bad (1999)\",Drama", ',', new[] { "1", "Big, Bad (1999)", "Drama" })]
+    [InlineData("1,\"say \"\"hi\"\"\",x", ',', new[] { "1", "say \"hi\"", "x" })]
+    [InlineData("a\t\tc", '\t', new[] { "a", "", "c" })]
+    public void TrySplit_QuotedAndPlainFields(string line, char delimiter, string[] expected)
+    {
+        var fields = new List<string>();
+        Assert.True(Delimited.TrySplit(line, delimiter, fields));
+        Assert.Equal(expected, fields);
+    }
+
+    [Fact]
+    public void TrySplit_OpenQuote_Fails() => Assert.False(Delimited.TrySplit("1,\"open,x", ',', []));
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using MLOps.Core.Data;
+using MLOps.Core.Ingest;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Core.Tests;
+
+public class IngestTests
+{
+    private static EventSource Csv(string path) => EventSources.File(path, "csv", ColumnMap.Default, RatingScale.WholeStars);
+
+    [Fact]
+    public async Task Ingest_1000RowsWith100BrokenIn10Ways_Accepts900AndQuarantines100WithReasons()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        var expected = BadInputFixture.Write(file);
+
+        var result = await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(1000, result.RowsRead);
+        Assert.Equal(900, result.Accepted);
+        Assert.Equal(100, result.Quarantined);
+        Assert.Equal(10, expected.Count);
+        Assert.Equal(expected.OrderBy(p => p.Key), result.Reasons.OrderBy(p => p.Key));
+
+        // Every quarantined row carries its line, raw text and the expected reason.
+        var quarantined = new List<QuarantinedRow>();
+        foreach (var blob in await store.ListAllAsync(StoreLayout.Quarantine, TestContext.Current.CancellationToken))
+            foreach (var line in (await store.ReadAsync(blob.Path, TestContext.Current.CancellationToken))!.Data.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                quarantined.Add(JsonSerializer.Deserialize<QuarantinedRow>(line, StoreJson.Options)!);
+        Assert.Equal(100, quarantined.Count);
+        var lines = File.ReadAllLines(file);
+        foreach (var row in quarantined)
+        {
+            Assert.Equal(lines[row.Line - 1], row.Raw);
+            // Line 1 is the header; each block of 100 rows ends with the 10 broken ones, in BadInputFixture.Broken order.
+            var index = (int)row.Line - 2;
+            Assert.True(index % 100 >= 90, $"line {row.Line} is a good row but was quarantined: {row.Raw}");
+            var (template, reason) = BadInputFixture.Broken(index / 100)[index % 100 - 90];
+            Assert.Equal(template, row.Raw);
+            Assert.Equal([reason], row.Reasons.Select(r => r.Key));
+        }
+
+        var events = await EventLog.ReadAsync(store, cancellationToken: TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(900, events.Count);
+        Assert.Equal(900, events.Select(e => e.EventId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Ingest_SameFileTwice_SecondIsNoOp()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        BadInputFixture.Write(file);
+        var ct = TestContext.Current.CancellationToken;
+
+        var first = await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: ct);
+        var before = (await store.ListAllAsync("", ct)).Select(b => (b.Path, b.ETag)).ToList();
+        var second = await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: ct);
+        var after = (await store.ListAllAsync("", ct)).Select(b => (b.Path, b.ETag)).ToList();
+
+        Assert.False(first.AlreadyImported);
+        Assert.True(second.AlreadyImported);
+        Assert.Equal(first.Batch, second.Batch);
+        Assert.Equal((first.Accepted, first.Quarantined), (second.Accepted, second.Quarantined));
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task Ingest_SmallBuffer_SplitsDaysIntoPartsWithoutLosingRows()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        BadInputFixture.Write(file);
+        var ct = TestContext.Current.CancellationToken;
+
+        var result = await new EventIngestor(store) { BufferBytes = 4096 }.IngestAsync(Csv(file), cancellationToken: ct);
+
+        var batches = await EventLog.ListBatchesAsync(store, ct);
+        Assert.True(batches.Count > result.Days, "expected several parts per day");
+        Assert.All(batches, b => Assert.StartsWith($"{StoreLayout.EventPartition(b.Day)}{result.Batch}", b.Blob.Path));
+        var events = await EventLog.ReadAsync(store, cancellationToken: ct).ToListAsync(ct);
+        Assert.Equal(900, events.Count);
+    }
+
+    [Fact]
+    public async Task Ingest_EventsLandInTheirUtcDayPartition()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var rows = new List<RawEvent>
+        {
+            new() { Raw = "a", UserId = "u", ContentId = "c1", Timestamp = "2024-05-01T23:59:59Z", ViewSeconds = "10" },
+            new() { Raw = "b", UserId = "u", ContentId = "c2", Timestamp = "2024-05-02T00:00:00+01:00", ViewSeconds = "10" },
+            new() { Raw = "c", UserId = "u", ContentId = "c3", Timestamp = "2024-05-02T00:00:00Z", ViewSeconds = "10" },
+        };
+        var ct = TestContext.Current.CancellationToken;
+        var result = await new EventIngestor(store).IngestAsync(EventSources.Rows("test", rows), cancellationToken: ct);
+
+        Assert.Equal(3, result.Accepted);
+        var day1 = await EventLog.ReadAsync(store, new DateOnly(2024, 5, 1), new DateOnly(2024, 5, 2), ct).ToListAsync(ct);
+        Assert.Equal(["c1", "c2"], day1.Select(e => e.ContentId).Order());
+    }
+
+    [Fact]
+    public void StoredEventJson_MatchesSerializerShape()
+    {
+        var e = new ViewingEvent
+        {
+            EventId = "e1", UserId = "u", ContentId = "c", Timestamp = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero),
+            EventType = EventType.Rate, ViewSeconds = 12.5, Rating = 4, RatingScaleMax = 5, Device = "tv", Country = "US",
+        };
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer)) EventIngestor.WriteEvent(w, e);
+        Assert.Equal(JsonSerializer.Serialize(e, StoreJson.Options), System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+}

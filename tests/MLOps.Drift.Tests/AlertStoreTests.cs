@@ -1,0 +1,70 @@
+using MLOps.Drift.Alerts;
+using MLOps.Tests;
+
+namespace MLOps.Drift.Tests;
+
+public sealed class AlertStoreTests
+{
+    private static readonly DateTimeOffset T0 = new(2024, 5, 1, 6, 0, 0, TimeSpan.Zero);
+
+    private static AlertCandidate Candidate(string subject = "genre", string severity = AlertSeverity.Warning) =>
+        new(AlertKind.FeatureDrift, subject, severity, $"Feature '{subject}' drifted", "summary", new AlertEvidence { Psi = 0.3, Score = 0.2, Threshold = 0.1 });
+
+    [Fact]
+    public async Task Record_SameKindAndSubject_UpdatesOneAlert()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        var first = await alerts.RecordAsync(Candidate(), T0, TestContext.Current.CancellationToken);
+        var second = await alerts.RecordAsync(Candidate(severity: AlertSeverity.Critical), T0.AddDays(1), TestContext.Current.CancellationToken);
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(2, second.Occurrences);
+        Assert.Equal(AlertSeverity.Critical, second.Severity);
+        Assert.Equal(T0, second.FirstSeen);
+        Assert.Equal(T0.AddDays(1), second.LastSeen);
+        Assert.Single(await alerts.ListAsync(cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Lifecycle_OpenAcknowledgedResolved_KeepsWhoWhenAndNote()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        var ct = TestContext.Current.CancellationToken;
+        var alert = await alerts.RecordAsync(Candidate(), T0, ct);
+        var acked = await alerts.AcknowledgeAsync(alert.Id, "ana", "looking", T0.AddMinutes(5), ct);
+        Assert.Equal(AlertStatus.Acknowledged, acked!.Status);
+        // A repeated detection updates the acknowledged alert; it stays acknowledged.
+        var again = await alerts.RecordAsync(Candidate(), T0.AddHours(1), ct);
+        Assert.Equal(alert.Id, again.Id);
+        Assert.Equal(AlertStatus.Acknowledged, again.Status);
+        var resolved = await alerts.ResolveAsync(alert.Id, "ana", "source fixed", T0.AddHours(2), ct);
+        Assert.Equal(AlertStatus.Resolved, resolved!.Status);
+        Assert.Equal(["open", "acknowledged", "resolved"], resolved.History.Select(h => h.Status));
+        Assert.Equal("source fixed", resolved.History[^1].Note);
+        Assert.Equal("ana", resolved.History[^1].By);
+        await Assert.ThrowsAsync<AlertTransitionException>(() => alerts.AcknowledgeAsync(alert.Id, "bo", null, T0.AddHours(3), ct));
+        // After resolution the next detection opens a new alert.
+        var reopened = await alerts.RecordAsync(Candidate(), T0.AddDays(2), ct);
+        Assert.NotEqual(alert.Id, reopened.Id);
+        Assert.Equal(AlertStatus.Open, reopened.Status);
+        Assert.Single(await alerts.ListAsync(AlertStatus.Open, ct));
+        Assert.Single(await alerts.ListAsync(AlertStatus.Resolved, ct));
+    }
+
+    [Fact]
+    public async Task Record_ConcurrentDetections_OpenExactlyOneAlert()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => alerts.RecordAsync(Candidate(), T0.AddSeconds(i)))));
+        Assert.Single(results.Select(r => r.Id).Distinct());
+        var stored = Assert.Single(await alerts.ListAsync(cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(8, stored.Occurrences);
+    }
+
+    [Fact]
+    public async Task Transition_UnknownOrMalformedId_ReturnsNull()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        Assert.Null(await alerts.AcknowledgeAsync("no-such-alert", "x", null, T0, TestContext.Current.CancellationToken));
+        Assert.Null(await alerts.GetAsync("../keys/x", TestContext.Current.CancellationToken));
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Core;
+using MLOps.Core.Security;
+using MLOps.Drift.Alerts;
+using MLOps.Drift.Web;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Drift.Tests;
+
+public sealed class DriftApiTests : IAsyncLifetime
+{
+    private readonly FolderBlobStore _store = TestEnvironment.NewFolderStore();
+    private WebApplication _app = null!;
+    private HttpClient _client = null!;
+    private string _read = "", _admin = "", _alertId = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddSingleton<IBlobStore>(_store);
+        builder.AddMLOpsCore();
+        builder.AddDrift();
+        _app = builder.Build();
+        _app.UseExceptionHandler();
+        _app.UseStatusCodePages();
+        _app.MapDriftApi();
+        await _app.StartAsync();
+        _client = _app.GetTestClient();
+        var keys = new ApiKeyStore(_store);
+        _read = (await keys.CreateAsync(ApiRole.Read, "test", DateTimeOffset.UtcNow)).Key;
+        _admin = (await keys.CreateAsync(ApiRole.Admin, "on-call", DateTimeOffset.UtcNow)).Key;
+        var alert = await new AlertStore(_store).RecordAsync(new AlertCandidate(AlertKind.FeatureDrift, "genre", AlertSeverity.Critical, "Feature 'genre' drifted", "summary",
+            new AlertEvidence { Psi = 0.4, Score = 0.2, Threshold = 0.1, TopBins = [new("Horror", 0.1, 0.4, 0.41)] }), DateTimeOffset.UtcNow);
+        _alertId = alert.Id;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string url, string? key, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, url);
+        if (key is not null) request.Headers.Add(ApiKeyAuthorization.Header, key);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return request;
+    }
+
+    [Fact]
+    public async Task ListAlerts_WithoutKey_Is401_WithReadKey_ListsOpenAlerts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _client.SendAsync(Request(HttpMethod.Get, "/api/drift/alerts", null), ct)).StatusCode);
+        var response = await _client.SendAsync(Request(HttpMethod.Get, "/api/drift/alerts?status=open", _read), ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        var alert = Assert.Single(doc.RootElement.GetProperty("alerts").EnumerateArray());
+        Assert.Equal(_alertId, alert.GetProperty("id").GetString());
+        Assert.Equal("open", alert.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ListAlerts_BadStatus_Is400NamingTheField()
+    {
+        var response = await _client.SendAsync(Request(HttpMethod.Get, "/api/drift/alerts?status=closed", _read), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("status", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Acknowledge_NeedsAdmin_ThenResolve_ThenConflict()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(HttpStatusCode.Forbidden, (await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _read, new { note = "x" }), ct)).StatusCode);
+        var ack = await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin, new { note = "on it" }), ct);
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        var acked = await ack.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal("acknowledged", acked.GetProperty("status").GetString());
+        Assert.Contains("on-call", acked.GetProperty("history")[1].GetProperty("by").GetString());
+        var resolve = await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/resolve", _admin, new { note = "fixed" }), ct);
+        Assert.Equal(HttpStatusCode.OK, resolve.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin), ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.SendAsync(Request(HttpMethod.Post, "/api/drift/alerts/nope/resolve", _admin), ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task DriftPage_WithKey_IsSelfContainedHtmlWithPlots_WithoutKey_AsksForIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var denied = await _client.SendAsync(Request(HttpMethod.Get, "/drift", null), ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
+        Assert.Contains("API key", await denied.Content.ReadAsStringAsync(ct));
+        var page = await _client.SendAsync(Request(HttpMethod.Get, "/drift", _read), ct);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync(ct);
+        Assert.Contains("<svg", html);
+        Assert.Contains(_alertId, html);
+        Assert.DoesNotContain("<script src", html);
+        Assert.DoesNotContain("http://cdn", html);
+        var cookie = Request(HttpMethod.Get, $"/drift/alerts/{_alertId}", null);
+        cookie.Headers.Add("Cookie", $"{DriftApi.KeyCookie}={_read}");
+        var detail = await _client.SendAsync(cookie, ct);
+        Assert.Equal(HttpStatusCode.OK, detail.StatusCode);
+        Assert.Contains("Horror", await detail.Content.ReadAsStringAsync(ct));
+    }
+}

@@ -1,0 +1,159 @@
+using MLOps.Drift.Alerts;
+using MLOps.Drift.Window;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Drift.Tests;
+
+/// <summary>Planted shifts from day D are detected in the first window after D, naming the feature or account; stationary data raises nothing.</summary>
+public sealed class DriftCheckerTests
+{
+    private const int ReferenceDays = 28;
+    private const int EventsPerDay = 2000;
+    private static readonly DateTimeOffset Now = new(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static async Task<(IBlobStore Store, DriftReference Reference, DriftWindow Window)> ArrangeAsync(Plant plant, int seed = 7)
+    {
+        var store = TestEnvironment.NewFolderStore();
+        await Synthetic.WriteAsync(store, ReferenceDays + 1, EventsPerDay, seed, plant, driftFromDay: ReferenceDays);
+        var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: TestContext.Current.CancellationToken);
+        return (store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)));
+    }
+
+    private static Task<DriftReport> CheckAsync(IBlobStore store, DriftReference? reference, DriftWindow window) =>
+        DriftChecker.CheckAsync(store, reference, window, time: new FixedTime(Now), cancellationToken: TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task GenreSurge_IsDetected_NamingGenreAndTheSurgingCategory()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.GenreSurge);
+        var report = await CheckAsync(store, reference, window);
+        var genre = Assert.Single(report.Features, f => f.Name == "genre");
+        Assert.True(genre.Drifted);
+        Assert.Equal("jensenshannon", genre.Method);
+        var alert = Assert.Single(report.Alerts, a => a.Kind == AlertKind.FeatureDrift && a.Subject == "genre");
+        Assert.Contains(alert.Severity, new[] { AlertSeverity.Warning, AlertSeverity.Critical });
+        Assert.Equal("Horror", alert.Evidence.TopBins![0].Bin);
+        Assert.False(report.DatasetDrift);
+        Assert.DoesNotContain(report.Alerts, a => a.Kind == AlertKind.Volume || a.Subject is "viewSeconds" or "country" or "device");
+    }
+
+    [Fact]
+    public async Task RatingScaleChange_IsDetected_AsRatingDriftAndScaleAlert()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.RatingScale);
+        var report = await CheckAsync(store, reference, window);
+        Assert.Contains(report.Alerts, a => a.Kind == AlertKind.FeatureDrift && a.Subject == "rating" && a.Severity == AlertSeverity.Critical);
+        Assert.Contains(report.Alerts, a => a.Kind == AlertKind.FeatureDrift && a.Subject == "ratingScaleMax");
+        var scale = Assert.Single(report.Alerts, a => a.Subject == "rating-scale");
+        Assert.Equal("5", scale.Evidence.Facts!["referenceMax"]);
+        Assert.Equal("10", scale.Evidence.Facts!["currentMax"]);
+        Assert.DoesNotContain(report.Alerts, a => a.Subject is "genre" or "viewSeconds");
+        Assert.True(report.RetrainRecommended);
+    }
+
+    [Fact]
+    public async Task VolumeDrop_IsDetected_AgainstTheSeasonalBaseline()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.VolumeDrop);
+        var report = await CheckAsync(store, reference, window);
+        var volume = Assert.Single(report.Alerts, a => a.Kind == AlertKind.Volume);
+        Assert.InRange(report.Volume.Ratio!.Value, 0.25, 0.35);
+        Assert.Equal(AlertSeverity.Warning, volume.Severity);
+        Assert.Equal(ReferenceDays, report.Volume.BaselineDays);
+        Assert.DoesNotContain(report.Alerts, a => a.Kind is AlertKind.FeatureDrift or AlertKind.DatasetDrift);
+    }
+
+    [Fact]
+    public async Task AccountFromManyCountries_IsDetected_NamingTheAccount()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.AccountCountries);
+        var report = await CheckAsync(store, reference, window);
+        var alert = Assert.Single(report.Alerts, a => a.Kind == AlertKind.AccountSharing);
+        Assert.Equal("user:u-shared", alert.Subject);
+        Assert.Equal(6, alert.Evidence.Score);
+        Assert.Equal("BR, DE, FR, GB, IN, US", alert.Evidence.Facts!["countries"]);
+    }
+
+    [Fact]
+    public async Task NullDevices_RaiseADataQualityAlert()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.NullDevices);
+        var report = await CheckAsync(store, reference, window);
+        var alert = Assert.Single(report.Alerts, a => a.Subject == "nulls:device");
+        Assert.Equal(AlertSeverity.Critical, alert.Severity);
+    }
+
+    [Fact]
+    public async Task NoReference_ReportsNoReference_AndNeverRaisesCritical()
+    {
+        var (store, _, window) = await ArrangeAsync(Plant.RatingScale | Plant.VolumeDrop);
+        var report = await CheckAsync(store, null, window);
+        Assert.Equal("none", report.Reference.Status);
+        Assert.Empty(report.Features);
+        Assert.False(report.DatasetDrift);
+        Assert.False(report.RetrainRecommended);
+        Assert.Contains(report.Alerts, a => a.Kind == AlertKind.Volume);
+        Assert.DoesNotContain(report.Alerts, a => a.Severity == AlertSeverity.Critical);
+    }
+
+    [Fact]
+    public async Task Stationary_ThirtyDailyWindowsOverThreeSeeds_RaiseNoAlert()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var falsePositives = new List<string>();
+        var windows = 0;
+        foreach (var seed in new[] { 1, 2, 3 })
+        {
+            var store = TestEnvironment.NewFolderStore();
+            await Synthetic.WriteAsync(store, ReferenceDays + 30, 1500, seed);
+            var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
+            var checker = new DriftChecker(store, new DriftOptions(), new FixedTime(Now));
+            for (var d = 0; d < 30; d++)
+            {
+                var (report, alerts) = await checker.EvaluateAsync(reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays).AddDays(d)), ct);
+                windows++;
+                falsePositives.AddRange(alerts.Select(a => $"seed {seed} {report.Window}: {a.Kind} {a.Subject} {a.Evidence.Score}"));
+                Assert.False(report.DatasetDrift, report.Window);
+            }
+        }
+        Assert.Equal(90, windows);
+        Assert.True(falsePositives.Count == 0, string.Join("\n", falsePositives));
+    }
+
+    [Fact]
+    public async Task Check_WritesReport_AndRepeatedCheckUpdatesTheSameAlerts()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.GenreSurge);
+        var first = await CheckAsync(store, reference, window);
+        var second = await CheckAsync(store, reference, window);
+        Assert.Equal(first.Alerts.Select(a => a.Id).Order(), second.Alerts.Select(a => a.Id).Order());
+        Assert.All(second.Alerts, a => Assert.Equal(2, a.Occurrences));
+        var reports = await new DriftChecker(store).RecentReportsAsync(10, TestContext.Current.CancellationToken);
+        Assert.NotEmpty(reports);
+    }
+
+    [Fact]
+    public async Task ChampionReference_IsFoundFromTheRegistryAndCached()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        await Synthetic.WriteAsync(store, 10, 500, 3);
+        Assert.Null(await DriftReferences.ChampionAsync(store, cancellationToken: ct));
+        await store.WriteTextAsync("models/recommender/aliases/champion", """{"version":3}""", cancellationToken: ct);
+        await store.WriteTextAsync("models/recommender/versions/3/manifest.json", """{"type":"ease","trainingSnapshot":"snap-1"}""", cancellationToken: ct);
+        await store.WriteTextAsync("features/snap-1/manifest.json", """{"cutoff":"2024-03-08T00:00:00Z"}""", cancellationToken: ct);
+        var reference = await DriftReferences.ChampionAsync(store, cancellationToken: ct);
+        Assert.NotNull(reference);
+        Assert.Equal("champion", reference.Kind);
+        Assert.Equal("3", reference.ModelVersion);
+        Assert.Equal("snap-1", reference.Snapshot);
+        Assert.Equal(7 * 500, reference.Events);
+        Assert.True(await store.ExistsAsync(DriftReferences.PathOf("snap-1"), ct));
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}

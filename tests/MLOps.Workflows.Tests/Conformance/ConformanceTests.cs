@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Workflows.Tests.Conformance;
+
+/// <summary>
+/// Starts every (case, engine) run at once when the class starts — the emulator's timers and polling are real
+/// time, so running them side by side keeps the suite short — and each theory row awaits its own run.
+/// </summary>
+public sealed class ConformanceRuns : IDisposable
+{
+    private readonly ConcurrentDictionary<(string Case, string Engine), Lazy<Task<CaseResult>>> runs = new();
+    private readonly CancellationTokenSource cancel = new(TimeSpan.FromMinutes(3));
+
+    public ConformanceRuns()
+    {
+        foreach (var c in ConformanceSuite.Cases)
+            foreach (var e in ConformanceEngines.All)
+                _ = Get(c.Name, e);
+    }
+
+    public Task<CaseResult> Get(string caseName, string engine) =>
+        runs.GetOrAdd((caseName, engine), key => new Lazy<Task<CaseResult>>(() =>
+            Task.Run(() => ConformanceSuite.Cases.Single(c => c.Name == key.Case).RunAsync(key.Engine, cancel.Token)))).Value;
+
+    public void Dispose()
+    {
+        cancel.Cancel();
+        cancel.Dispose();
+    }
+}
+
+/// <summary>
+/// One conformance suite, two engines: every case runs on the embedded runner and on the Durable adapter over
+/// DurableTask.Core; each row checks its engine's result and that it equals the other engine's
+/// (output, activity execution counts, runtime status).
+/// </summary>
+public sealed class ConformanceTests(ConformanceRuns runs) : IClassFixture<ConformanceRuns>
+{
+    public static TheoryData<string, string> Rows()
+    {
+        var rows = new TheoryData<string, string>();
+        foreach (var c in ConformanceSuite.Cases)
+            foreach (var e in ConformanceEngines.All)
+                rows.Add(c.Name, e);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task Case_SameBehaviourOnBothEngines(string @case, string engine)
+    {
+        var definition = ConformanceSuite.Cases.Single(c => c.Name == @case);
+        var result = await runs.Get(@case, engine);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{@case} on {engine}: {result.Final.RuntimeStatus} in {result.Elapsed.TotalSeconds:F1} s; activities {Format(result.Counts.Activities)}; orchestrator bodies {Format(result.Counts.OrchestratorBodies)}");
+        definition.Check(result);
+
+        foreach (var other in ConformanceEngines.All.Where(e => e != engine))
+        {
+            var theirs = await runs.Get(@case, other);
+            Assert.Equal(theirs.Final.RuntimeStatus, result.Final.RuntimeStatus);
+            Assert.Equal(definition.Comparable(theirs), definition.Comparable(result));
+            Assert.Equal(theirs.Counts.Activities, result.Counts.Activities);
+        }
+    }
+
+    private static string Format(IReadOnlyDictionary<string, int> counts) =>
+        counts.Count == 0 ? "none" : string.Join(", ", counts.Select(kv => $"{kv.Key}={kv.Value}"));
+}
