@@ -15,6 +15,9 @@ public static class MLOpsCli
         root.Subcommands.Add(PipelineCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         // One line per verb group below (each group lives in its own file).
+        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(FeaturesCommand.Create());
+        FeatureBenchmark.Add(root);
         root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
         BenchmarkDriftCommand.Add(root);

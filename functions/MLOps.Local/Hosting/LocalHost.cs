@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Registry;
 using MLOps.Workflows;
 using MLOps.Drift;
 using MLOps.Drift.Web;
 using MLOps.Observability;
+using MLOps.Serving;
 
 namespace MLOps.Local.Hosting;
 
@@ -18,17 +20,21 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder();
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
+        builder.AddRegistry();
         builder.AddWorkflows();
         builder.AddDrift();
         builder.AddMLOpsTelemetry();
+        builder.AddServing();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapRegistryApi();
         app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         app.MapOrchestrationApi();
+        app.MapServingApi();
         return app;
     }
 }

@@ -1,0 +1,23 @@
+namespace MLOps.Features;
+
+/// <summary>How features are computed and how fresh online values must be (docs/features.md). Bound from section "FeatureStore".</summary>
+public sealed class FeatureStoreOptions
+{
+    /// <summary>Half-life of the time decay applied to watch counts per genre: an event this old weighs 1/2.</summary>
+    public double DecayHalfLifeDays { get; set; } = 30;
+
+    /// <summary>An online user value older than this (now − snapshot cutoff) is flagged stale.</summary>
+    public TimeSpan UserTtl { get; set; } = TimeSpan.FromHours(26);
+
+    /// <summary>An online item value older than this is flagged stale.</summary>
+    public TimeSpan ItemTtl { get; set; } = TimeSpan.FromHours(26);
+
+    /// <summary>Most recent titles kept per user in the history view (what serving scores from).</summary>
+    public int HistoryPerUser { get; set; } = 50;
+
+    /// <summary>How often the online store looks for a newer snapshot.</summary>
+    public TimeSpan OnlineReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Event batches parsed at once (default: one per core).</summary>
+    public int Parallelism { get; set; } = Environment.ProcessorCount;
+}

@@ -1,0 +1,80 @@
+using MLOps.Features.Statistics;
+
+namespace MLOps.Features;
+
+/// <summary>
+/// <c>features/&lt;snapshot&gt;/manifest.json</c>: what a snapshot holds and what it was built from. Immutable once written.
+/// </summary>
+public sealed record FeatureSnapshotManifest
+{
+    public required string SnapshotId { get; init; }
+    /// <summary>Point-in-time cutoff: only events with timestamp strictly before it are in the snapshot.</summary>
+    public required DateTimeOffset Cutoff { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>"full" or "incremental".</summary>
+    public required string Mode { get; init; }
+    /// <summary>For incremental snapshots: the snapshot whose state was extended.</summary>
+    public string? BaseSnapshotId { get; init; }
+    public required double DecayHalfLifeDays { get; init; }
+    public required FeatureWatermark Watermark { get; init; }
+    public string? CatalogETag { get; init; }
+    public int CatalogItems { get; init; }
+    /// <summary>View name → rows.</summary>
+    public required Dictionary<string, long> RowCounts { get; init; }
+    /// <summary>View name → blob path of its Parquet file.</summary>
+    public required Dictionary<string, string> Files { get; init; }
+    /// <summary>Events folded into the features (plays and ratings before the cutoff).</summary>
+    public long EventsUsed { get; init; }
+    /// <summary>Events this refresh read (new batches only for an incremental refresh).</summary>
+    public long EventsRead { get; init; }
+    public long EventsAfterCutoff { get; init; }
+    public double Seconds { get; init; }
+    public required IReadOnlyList<FeatureStatistics> Statistics { get; init; }
+}
+
+/// <summary>
+/// Which event data a snapshot covers. <see cref="Batches"/> are the batches folded into the persisted state
+/// (every event before the cutoff); <see cref="PartialBatches"/> had events at or after the cutoff, so their
+/// earlier events are in this snapshot's views but the batch is read again by the next refresh.
+/// </summary>
+public sealed record FeatureWatermark
+{
+    public required IReadOnlyList<string> Partitions { get; init; }
+    public required IReadOnlyList<CoveredBatch> Batches { get; init; }
+    public IReadOnlyList<CoveredBatch> PartialBatches { get; init; } = [];
+    public DateOnly? LastPartition { get; init; }
+}
+
+public sealed record CoveredBatch(string Path, string ETag, long Events);
+
+/// <summary>What <c>mlops features status</c> shows.</summary>
+public sealed record FeatureStoreStatus
+{
+    public string? LatestSnapshotId { get; init; }
+    public DateTimeOffset? Cutoff { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+    public string? Mode { get; init; }
+    public DateOnly? WatermarkPartition { get; init; }
+    public int CoveredBatches { get; init; }
+    /// <summary>Event batches in the log that the latest snapshot does not cover yet.</summary>
+    public int PendingBatches { get; init; }
+    public IReadOnlyList<string> PendingPartitions { get; init; } = [];
+    /// <summary>now − cutoff.</summary>
+    public double? AgeHours { get; init; }
+    public bool Stale { get; init; }
+    public Dictionary<string, long> RowCounts { get; init; } = [];
+    public IReadOnlyList<FeatureSnapshotSummary> Snapshots { get; init; } = [];
+}
+
+public sealed record FeatureSnapshotSummary(string SnapshotId, DateTimeOffset Cutoff, DateTimeOffset CreatedAt, string Mode, long EventsUsed, double Seconds);
+
+/// <summary>Options for one refresh.</summary>
+public sealed record FeatureRefreshRequest
+{
+    /// <summary>Point-in-time cutoff (default: now).</summary>
+    public DateTimeOffset? Cutoff { get; init; }
+    /// <summary>Ignore the previous state and read every batch.</summary>
+    public bool Full { get; init; }
+    /// <summary>Who asked (orchestration instance id or user), recorded nowhere but logs; kept for symmetry with the registry.</summary>
+    public string? RequestedBy { get; init; }
+}

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+
+namespace MLOps.Features.Store;
+
+/// <summary>
+/// The running aggregate of every fully covered event batch: per (user, title) pair aggregates plus daily counts
+/// for the windowed features. Persisted beside each snapshot (<c>state.bin</c>) so the next refresh only reads new
+/// batches and folds them in, in the same batch order a full rebuild uses — so both give the same numbers.
+/// </summary>
+internal sealed class FeatureState
+{
+    private const int FormatVersion = 1;
+    /// <summary>Daily counts older than this many days before the cutoff day can never enter a window again.</summary>
+    public const int KeepDays = 31;
+
+    public IdTable Users { get; private set; } = new();
+    public IdTable Items { get; private set; } = new();
+    public List<PairAggregate> Pairs { get; private set; } = [];
+    private Dictionary<long, int> _pairIndex = new(PackedKeyComparer.Instance);
+    public Dictionary<long, int> UserDays { get; private set; } = new(PackedKeyComparer.Instance);
+    public Dictionary<long, int> ItemDays { get; private set; } = new(PackedKeyComparer.Instance);
+    public long AnchorTicks { get; init; }
+    public double HalfLifeDays { get; init; }
+    public long EventsUsed { get; set; }
+
+    public FeatureState Clone()
+    {
+        var copy = new FeatureState { AnchorTicks = AnchorTicks, HalfLifeDays = HalfLifeDays, EventsUsed = EventsUsed };
+        foreach (var id in Users.Ids) copy.Users.Intern(id);
+        foreach (var id in Items.Ids) copy.Items.Intern(id);
+        copy.Pairs = new List<PairAggregate>(Pairs);
+        copy._pairIndex = new Dictionary<long, int>(_pairIndex, PackedKeyComparer.Instance);
+        copy.UserDays = new Dictionary<long, int>(UserDays, PackedKeyComparer.Instance);
+        copy.ItemDays = new Dictionary<long, int>(ItemDays, PackedKeyComparer.Instance);
+        return copy;
+    }
+
+    /// <summary>Folds one batch's aggregates in (maps its local ids to ours once per distinct id).</summary>
+    public void Merge(BatchPartial partial)
+    {
+        var userMap = new int[partial.Users.Count];
+        for (var k = 0; k < userMap.Length; k++) userMap[k] = Users.Intern(partial.Users.Ids[k]);
+        var itemMap = new int[partial.Items.Count];
+        for (var k = 0; k < itemMap.Length; k++) itemMap[k] = Items.Intern(partial.Items.Ids[k]);
+        if (_pairIndex.Count == 0 && Pairs.Count > 0) RebuildIndex();
+
+        foreach (ref readonly var p in CollectionsMarshal.AsSpan(partial.Pairs))
+        {
+            var u = userMap[p.User];
+            var i = itemMap[p.Item];
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_pairIndex, ((long)u << 32) | (uint)i, out var exists);
+            if (!exists)
+            {
+                slot = Pairs.Count;
+                Pairs.Add(new PairAggregate { User = u, Item = i, LastTicks = long.MinValue });
+            }
+            CollectionsMarshal.AsSpan(Pairs)[slot].Add(p);
+        }
+        foreach (var (key, count) in partial.UserDays)
+            CollectionsMarshal.GetValueRefOrAddDefault(UserDays, ((long)userMap[(int)(key >> 32)] << 32) | (key & 0xFFFFFFFF), out _) += count;
+        foreach (var (key, count) in partial.ItemDays)
+            CollectionsMarshal.GetValueRefOrAddDefault(ItemDays, ((long)itemMap[(int)(key >> 32)] << 32) | (key & 0xFFFFFFFF), out _) += count;
+        EventsUsed += partial.Used;
+    }
+
+    /// <summary>Drops daily counts no window ending at or after <paramref name="lastDay"/> can reach.</summary>
+    public void Prune(long lastDay)
+    {
+        var oldest = lastDay - KeepDays;
+        foreach (var key in UserDays.Keys.Where(k => (k & 0xFFFFFFFF) < oldest).ToList()) UserDays.Remove(key);
+        foreach (var key in ItemDays.Keys.Where(k => (k & 0xFFFFFFFF) < oldest).ToList()) ItemDays.Remove(key);
+    }
+
+    private void RebuildIndex()
+    {
+        _pairIndex = new Dictionary<long, int>(Pairs.Count, PackedKeyComparer.Instance);
+        var span = CollectionsMarshal.AsSpan(Pairs);
+        for (var k = 0; k < span.Length; k++) _pairIndex[((long)span[k].User << 32) | (uint)span[k].Item] = k;
+    }
+
+    public byte[] Serialize()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(FormatVersion);
+            w.Write(AnchorTicks);
+            w.Write(HalfLifeDays);
+            w.Write(EventsUsed);
+            WriteIds(w, Users.Ids);
+            WriteIds(w, Items.Ids);
+            w.Write(Pairs.Count);
+            w.Write(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(Pairs)));
+            WriteDays(w, UserDays);
+            WriteDays(w, ItemDays);
+        }
+        return buffer.ToArray();
+    }
+
+    public static FeatureState Deserialize(Stream stream)
+    {
+        using var r = new BinaryReader(new BufferedStream(stream, 1 << 16));
+        if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("Feature state has an unknown format version.");
+        var state = new FeatureState { AnchorTicks = r.ReadInt64(), HalfLifeDays = r.ReadDouble(), EventsUsed = r.ReadInt64() };
+        foreach (var id in ReadIds(r)) state.Users.Intern(id);
+        foreach (var id in ReadIds(r)) state.Items.Intern(id);
+        var count = r.ReadInt32();
+        var pairs = new PairAggregate[count];
+        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(pairs.AsSpan()));
+        state.Pairs = [.. pairs];
+        state.UserDays = ReadDays(r);
+        state.ItemDays = ReadDays(r);
+        return state;
+    }
+
+    private static void WriteIds(BinaryWriter w, List<string> ids)
+    {
+        w.Write(ids.Count);
+        foreach (var id in ids) w.Write(id);
+    }
+
+    private static List<string> ReadIds(BinaryReader r)
+    {
+        var n = r.ReadInt32();
+        var ids = new List<string>(n);
+        for (var k = 0; k < n; k++) ids.Add(r.ReadString());
+        return ids;
+    }
+
+    private static void WriteDays(BinaryWriter w, Dictionary<long, int> days)
+    {
+        w.Write(days.Count);
+        foreach (var (key, count) in days.OrderBy(d => d.Key))
+        {
+            w.Write(key);
+            w.Write(count);
+        }
+    }
+
+    private static Dictionary<long, int> ReadDays(BinaryReader r)
+    {
+        var n = r.ReadInt32();
+        var days = new Dictionary<long, int>(n, PackedKeyComparer.Instance);
+        for (var k = 0; k < n; k++) days[r.ReadInt64()] = r.ReadInt32();
+        return days;
+    }
+}

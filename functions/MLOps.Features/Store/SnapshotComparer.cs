@@ -1,0 +1,45 @@
+using System.Reflection;
+
+namespace MLOps.Features;
+
+/// <summary>
+/// Compares two snapshots view by view, row by row, feature by feature: counts and text exactly, real numbers to a
+/// relative 1e-9 (decayed sums folded in a different order may differ in the last bits). Used by the
+/// incremental == full checks in tests and the benchmark.
+/// </summary>
+public static class SnapshotComparer
+{
+    public static async Task<List<string>> CompareAsync(FeatureStore store, string expectedId, string actualId, CancellationToken cancellationToken = default)
+    {
+        var differences = new List<string>();
+        Compare(await store.ReadUsersAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadUsersAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.User, differences);
+        Compare(await store.ReadItemsAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadItemsAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.Item, differences);
+        Compare(await store.ReadUserGenresAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadUserGenresAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.UserGenre, differences);
+        Compare(await store.ReadHistoryAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadHistoryAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.UserHistory, differences);
+        return differences;
+    }
+
+    public static void Compare<T>(IList<T> expected, IList<T> actual, string view, List<string> differences)
+    {
+        if (expected.Count != actual.Count)
+        {
+            differences.Add($"{view}: {expected.Count} rows vs {actual.Count}");
+            return;
+        }
+        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToArray();
+        for (var row = 0; row < expected.Count; row++)
+            foreach (var p in properties)
+            {
+                var a = p.GetValue(expected[row]);
+                var b = p.GetValue(actual[row]);
+                if (!Same(a, b)) differences.Add($"{view} row {row} {p.Name}: {a} vs {b}");
+            }
+    }
+
+    private static bool Same(object? a, object? b) => (a, b) switch
+    {
+        (null, null) => true,
+        (double x, double y) => x == y || Math.Abs(x - y) <= 1e-9 * Math.Max(Math.Abs(x), Math.Abs(y)),
+        _ => Equals(a, b),
+    };
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using MLOps.Features;
+using Spectre.Console;
+
+namespace MLOps.Local.Cli;
+
+/// <summary><c>mlops features status|refresh</c> (docs/features.md).</summary>
+public static class FeaturesCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("features", "The feature store: point-in-time snapshots, watermark, staleness.");
+
+        var status = new Command("status", "The latest snapshot, its watermark, what the event log holds beyond it, and how stale it is.");
+        status.SetVerbAction(async (context, ct) =>
+        {
+            var s = await new FeatureStore(context.Store).GetStatusAsync(ct).ConfigureAwait(false);
+            context.Result(s, console =>
+            {
+                if (s.LatestSnapshotId is null) { console.MarkupLine("no feature snapshot yet (run 'mlops features refresh')"); return; }
+                var grid = new Grid().AddColumns(2);
+                grid.AddRow("latest snapshot", Markup.Escape(s.LatestSnapshotId));
+                grid.AddRow("cutoff", $"{s.Cutoff:u} ({s.AgeHours:F1} h ago{(s.Stale ? ", [yellow]stale[/]" : "")})");
+                grid.AddRow("mode", s.Mode ?? "-");
+                grid.AddRow("watermark", $"{s.WatermarkPartition?.ToString("yyyy-MM-dd") ?? "-"} ({s.CoveredBatches} batches covered)");
+                grid.AddRow("pending", s.PendingBatches == 0 ? "nothing new" : $"{s.PendingBatches} batches in {string.Join(", ", s.PendingPartitions)}");
+                grid.AddRow("rows", Markup.Escape(string.Join(", ", s.RowCounts.Select(r => $"{r.Key} {r.Value:N0}"))));
+                console.Write(grid);
+                var table = new Table().AddColumns("snapshot", "cutoff", "mode", "events", "seconds");
+                foreach (var snap in s.Snapshots) table.AddRow(Markup.Escape(snap.SnapshotId), snap.Cutoff.ToString("u"), snap.Mode, snap.EventsUsed.ToString("N0"), snap.Seconds.ToString("F2"));
+                console.Write(table);
+            });
+            return ExitCodes.Done;
+        });
+
+        var cutoff = new Option<DateTimeOffset?>("--cutoff") { Description = "Point-in-time cutoff (ISO 8601; default now): only events strictly before it." };
+        var full = new Option<bool>("--full") { Description = "Rebuild from every batch instead of extending the latest snapshot." };
+        var refresh = new Command("refresh", "Materialize a snapshot (incremental from the latest one when possible).") { cutoff, full };
+        refresh.SetVerbAction(async (context, ct) =>
+        {
+            var progress = new Progress<string>(line => context.Log.WriteLine(line));
+            var manifest = await new FeatureStore(context.Store).RefreshAsync(new FeatureRefreshRequest
+            {
+                Cutoff = context.Parse.GetValue(cutoff), Full = context.Parse.GetValue(full), RequestedBy = Environment.UserName,
+            }, new SyncProgress(context), ct).ConfigureAwait(false);
+            _ = progress;
+            context.Result(new
+            {
+                manifest.SnapshotId, manifest.Cutoff, manifest.Mode, manifest.BaseSnapshotId, manifest.RowCounts, manifest.EventsUsed, manifest.EventsRead, manifest.Seconds,
+                watermark = manifest.Watermark.LastPartition,
+            }, console => console.MarkupLine($"snapshot {Markup.Escape(manifest.SnapshotId)} ({manifest.Mode}): {manifest.EventsUsed:N0} events, {manifest.Seconds:F2} s"));
+            return ExitCodes.Done;
+        });
+
+        command.Subcommands.Add(status);
+        command.Subcommands.Add(refresh);
+        return command;
+    }
+
+    /// <summary>Progress written synchronously to stderr (Progress&lt;T&gt; posts to the thread pool and may reorder lines).</summary>
+    internal sealed class SyncProgress(CliContext context) : IProgress<string>
+    {
+        public void Report(string value) => context.Log.WriteLine(value);
+    }
+}

@@ -1,0 +1,171 @@
+using System.CommandLine;
+using MLOps.Registry;
+using Spectre.Console;
+
+namespace MLOps.Local.Cli;
+
+/// <summary><c>mlops models list|show [VERSION]|history|promote VERSION|rollback</c> (docs/registry.md).</summary>
+public static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model name.", DefaultValueFactory = _ => ModelRegistry.DefaultModel, Recursive = true };
+        var command = new Command("models", "The model registry: versions, aliases (champion, challenger, previous), audit, promotion, rollback.") { model };
+
+        var list = new Command("list", "Versions of the model with their aliases and primary metric.");
+        list.SetVerbAction(async (context, ct) =>
+        {
+            var registry = Open(context);
+            var summary = await registry.GetModelAsync(context.Parse.GetValue(model)!, ct).ConfigureAwait(false);
+            context.Result(summary, console =>
+            {
+                var table = new Table().AddColumns("version", "aliases", "type", "ndcg@10", "snapshot", "created", "instance");
+                foreach (var v in summary.Versions)
+                {
+                    var aliases = string.Join(", ", summary.Aliases.Where(a => a.Value.Version == v.Version).Select(a => a.Key));
+                    table.AddRow(v.Version.ToString(), Markup.Escape(aliases), Markup.Escape(v.Type), Metric(v, "ndcg@10"),
+                        Markup.Escape(v.TrainingSnapshotId ?? "-"), v.CreatedAt.ToString("u"), Markup.Escape(v.SourceInstance ?? "-"));
+                }
+                console.Write(table);
+            });
+            return ExitCodes.Done;
+        });
+
+        var versionArg = new Argument<int?>("VERSION") { Description = "Version number (default: the champion).", Arity = ArgumentArity.ZeroOrOne };
+        var show = new Command("show", "A version's manifest and its promotion decisions (evidence).") { versionArg };
+        show.SetVerbAction(async (context, ct) =>
+        {
+            var registry = Open(context);
+            var name = context.Parse.GetValue(model)!;
+            var version = context.Parse.GetValue(versionArg)
+                ?? (await registry.GetAliasAsync(name, ModelAliases.Champion, ct).ConfigureAwait(false))?.Record.Version
+                ?? throw new CliUsageException($"model '{name}' has no champion; name a VERSION");
+            var manifest = await registry.GetVersionAsync(name, version, ct).ConfigureAwait(false)
+                ?? throw new CliUsageException($"model '{name}' has no version {version}");
+            var decisions = await registry.GetDecisionsAsync(name, version, ct).ConfigureAwait(false);
+            context.Result(new { manifest, decisions }, console =>
+            {
+                var grid = new Grid().AddColumns(2);
+                void Row(string k, string? v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v ?? "-"));
+                Row("model", manifest.Model); Row("version", manifest.Version.ToString()); Row("type", manifest.Type);
+                Row("parameters", string.Join(", ", manifest.Parameters.Select(p => $"{p.Key}={p.Value}")));
+                Row("training snapshot", manifest.TrainingSnapshotId); Row("data cutoff", manifest.DataCutoff?.ToString("u"));
+                Row("evaluation window", manifest.EvaluationWindow); Row("code version", manifest.CodeVersion);
+                Row("size", $"{manifest.TotalBytes:N0} bytes in {manifest.Sizes.Count} files"); Row("instance", manifest.SourceInstance);
+                Row("created", manifest.CreatedAt.ToString("u"));
+                console.Write(grid);
+                var metrics = new Table().AddColumns("metric", "value", "95% interval");
+                foreach (var (k, m) in manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                    metrics.AddRow(Markup.Escape(k), m.Value.ToString("F4"), m.Lower is { } lo && m.Upper is { } hi ? $"[{lo:F4}, {hi:F4}]" : "-");
+                console.Write(metrics);
+                foreach (var d in decisions) WriteDecision(console, d);
+            });
+            return ExitCodes.Done;
+        });
+
+        var aliasOption = new Option<string?>("--alias") { Description = "Only this alias (champion, challenger, previous)." };
+        var atOption = new Option<DateTimeOffset?>("--at") { Description = "Also answer: which version was champion at this time (ISO 8601)." };
+        var history = new Command("history", "The audit log of alias changes, oldest first.") { aliasOption, atOption };
+        history.SetVerbAction(async (context, ct) =>
+        {
+            var registry = Open(context);
+            var name = context.Parse.GetValue(model)!;
+            var entries = await registry.GetHistoryAsync(name, context.Parse.GetValue(aliasOption), ct).ConfigureAwait(false);
+            var at = context.Parse.GetValue(atOption);
+            int? championAt = at is { } t ? await registry.GetVersionAtAsync(name, ModelAliases.Champion, t, ct).ConfigureAwait(false) : null;
+            context.Result(new { model = name, entries, at, championAt }, console =>
+            {
+                var table = new Table().AddColumns("when", "alias", "#", "action", "from", "to", "by", "reason");
+                foreach (var e in entries)
+                    table.AddRow(e.At.ToString("u"), e.Alias, e.Sequence.ToString(), e.Action + (e.Forced ? " (forced)" : ""),
+                        e.From?.ToString() ?? "-", e.To?.ToString() ?? "-", Markup.Escape(e.By), Markup.Escape(e.Reason ?? ""));
+                console.Write(table);
+                if (at is { } when) console.MarkupLine($"champion at {when:u}: {(championAt is { } v ? $"v{v}" : "none")}");
+            });
+            return ExitCodes.Done;
+        });
+
+        var promoteVersion = new Argument<int>("VERSION") { Description = "The version to make champion." };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log)." };
+        var force = new Option<bool>("--force") { Description = "Promote without passing evidence (recorded as forced)." };
+        var approve = new Option<bool>("--approve") { Description = "Approve as the person running the command (for policies that require approval)." };
+        var promote = new Command("promote", "Make VERSION the champion if its stored evidence passes the gates (compare-and-swap; audited).") { promoteVersion, reason, force, approve };
+        promote.SetVerbAction(async (context, ct) =>
+        {
+            var registry = Open(context);
+            var name = context.Parse.GetValue(model)!;
+            var version = context.Parse.GetValue(promoteVersion);
+            if (version < 1) throw new CliUsageException($"VERSION must be 1 or more, not {version}");
+            try
+            {
+                var result = await registry.PromoteAsync(name, version, new PromoteRequest
+                {
+                    By = Who(), Reason = context.Parse.GetValue(reason), Force = context.Parse.GetValue(force), UseStoredDecision = true,
+                    ApprovedBy = context.Parse.GetValue(approve) ? Who() : null,
+                }, ct).ConfigureAwait(false);
+                await FlushAsync(context).ConfigureAwait(false);
+                context.Result(result, console => console.MarkupLine(result.Changed
+                    ? $"champion of {Markup.Escape(name)}: v{result.Entry.From?.ToString() ?? "-"} -> v{result.Entry.To} (audit #{result.Entry.Sequence})"
+                    : $"v{version} is already the champion of {Markup.Escape(name)}"));
+                return ExitCodes.Done;
+            }
+            catch (PromotionRefusedException e)
+            {
+                if (context.Json) Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { refused = true, reason = e.Message, decision = e.Decision }, MLOps.Storage.StoreJson.Indented));
+                else if (e.Decision is { } d) WriteDecision(context.Human, d);
+                Console.Error.WriteLine($"refused: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        });
+
+        var rollback = new Command("rollback", "Make the previous champion the champion again (one call; audited).") { reason };
+        rollback.SetVerbAction(async (context, ct) =>
+        {
+            var registry = Open(context);
+            var name = context.Parse.GetValue(model)!;
+            var result = await registry.RollbackAsync(name, new RollbackRequest { By = Who(), Reason = context.Parse.GetValue(reason) }, ct).ConfigureAwait(false);
+            await FlushAsync(context).ConfigureAwait(false);
+            context.Result(result, console => console.MarkupLine($"rolled back {Markup.Escape(name)}: champion v{result.Entry.From} -> v{result.Entry.To} (audit #{result.Entry.Sequence})"));
+            return ExitCodes.Done;
+        });
+
+        command.Subcommands.Add(list);
+        command.Subcommands.Add(show);
+        command.Subcommands.Add(history);
+        command.Subcommands.Add(promote);
+        command.Subcommands.Add(rollback);
+        return command;
+    }
+
+    private static AliasNotifier? _notifier;
+
+    private static ModelRegistry Open(CliContext context)
+    {
+        var options = new RegistryOptions();
+        if (Environment.GetEnvironmentVariable("MLOPS_REGISTRY_WEBHOOKS") is { Length: > 0 } hooks)
+            options.Webhooks.AddRange(hooks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        options.QueueConnectionString = Environment.GetEnvironmentVariable("MLOPS_REGISTRY_QUEUE");
+        _notifier = AliasNotifier.FromOptions(options, new HttpClient());
+        return new ModelRegistry(context.Store, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(options), _notifier);
+    }
+
+    private static Task FlushAsync(CliContext context) => _notifier?.FlushAsync(TimeSpan.FromSeconds(30)) ?? Task.CompletedTask;
+
+    private static string Who() => Environment.GetEnvironmentVariable("MLOPS_USER") is { Length: > 0 } u ? u : $"cli:{Environment.UserName}";
+
+    private static string Metric(ModelVersionManifest v, string name) =>
+        v.Metrics.TryGetValue(name, out var m) ? m.Value.ToString("F4") + (m.Lower is { } lo && m.Upper is { } hi ? $" [{lo:F4}, {hi:F4}]" : "") : "-";
+
+    private static void WriteDecision(IAnsiConsole console, PromotionDecision d)
+    {
+        console.MarkupLine($"decision {d.DecidedAt:u}: [bold]{d.Outcome}[/] vs {Markup.Escape(d.Comparison.Baseline)}" +
+            (d.Comparison.ChampionVersion is { } cv ? $" v{cv}" : "") + $" on {Markup.Escape(d.Comparison.EvaluationWindow ?? "(window not named)")}");
+        var table = new Table().AddColumns("check", "metric", "champion", "challenger", "diff", "interval", "rule", "pass");
+        foreach (var r in d.Evidence)
+            table.AddRow(r.Check, Markup.Escape(r.Metric), F(r.Champion), F(r.Challenger), F(r.Difference),
+                r.Lower is { } lo && r.Upper is { } hi ? $"[{lo:F4}, {hi:F4}]" : "-", Markup.Escape(r.Rule), r.Passed ? "yes" : "[red]no[/]");
+        console.Write(table);
+        foreach (var reason in d.Reasons) console.MarkupLine($"  {Markup.Escape(reason)}");
+        static string F(double? v) => v is { } x ? x.ToString("G4") : "-";
+    }
+}

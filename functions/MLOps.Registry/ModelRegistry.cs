@@ -1,0 +1,394 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using MLOps.Core;
+using MLOps.Storage;
+
+namespace MLOps.Registry;
+
+/// <summary>
+/// The model registry (docs/registry.md): immutable versions under <c>models/&lt;name&gt;/versions/&lt;n&gt;/</c>,
+/// aliases changed only by compare-and-swap on their blob's ETag, and an append-only audit log per alias whose
+/// entry n is written only by the caller whose swap produced sequence n — so the log has no gaps, no duplicates
+/// and each entry's "from" is the previous entry's "to", however many callers race.
+/// </summary>
+public sealed class ModelRegistry
+{
+    public const string DefaultModel = "recommender";
+
+    private readonly IBlobStore _store;
+    private readonly TimeProvider _time;
+    private readonly RegistryOptions _options;
+    private readonly AliasNotifier? _notifier;
+
+    public ModelRegistry(IBlobStore store, TimeProvider? time = null, IOptions<RegistryOptions>? options = null, AliasNotifier? notifier = null)
+    {
+        _store = store;
+        _time = time ?? TimeProvider.System;
+        _options = options?.Value ?? new RegistryOptions();
+        _notifier = notifier;
+    }
+
+    public RegistryOptions Options => _options;
+
+    public static string ModelPrefix(string model) => $"{StoreLayout.Models}{ValidateName(model)}/";
+    public static string VersionPrefix(string model, int version) => $"{ModelPrefix(model)}versions/{version}/";
+    public static string ManifestPath(string model, int version) => VersionPrefix(model, version) + "manifest.json";
+    public static string ArtifactPath(string model, int version, string file) => VersionPrefix(model, version) + "artifact/" + ValidateFile(file);
+    public static string AliasPath(string model, string alias) => $"{ModelPrefix(model)}aliases/{ModelAliases.Normalize(alias)}";
+    public static string AuditPath(string model, string alias, long sequence) => $"{ModelPrefix(model)}audit/{ModelAliases.Normalize(alias)}/{sequence:D8}.json";
+
+    // ---------------------------------------------------------------- versions
+
+    /// <summary>
+    /// Registers a new version: claims the next number (create-only), writes the artifact files, then the manifest
+    /// (the commit point). With an <see cref="ModelVersionDraft.IdempotencyKey"/> already registered, returns that version.
+    /// </summary>
+    public async Task<ModelVersionManifest> RegisterAsync(string model, ModelVersionDraft draft, IReadOnlyDictionary<string, BinaryData> files, CancellationToken cancellationToken = default)
+    {
+        ValidateName(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(draft.Type);
+        foreach (var file in files.Keys) ValidateFile(file);
+        if (draft.IdempotencyKey is { } key)
+        {
+            var existing = (await ListVersionsAsync(model, cancellationToken).ConfigureAwait(false)).FirstOrDefault(v => v.IdempotencyKey == key);
+            if (existing is not null) return existing;
+        }
+
+        var version = await ClaimVersionAsync(model, cancellationToken).ConfigureAwait(false);
+        foreach (var (file, data) in files)
+            await _store.WriteAsync(ArtifactPath(model, version, file), data, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var sizes = files.ToDictionary(f => f.Key, f => (long)f.Value.ToMemory().Length, StringComparer.Ordinal);
+        var manifest = new ModelVersionManifest
+        {
+            Model = model,
+            Version = version,
+            Type = draft.Type,
+            Parameters = draft.Parameters,
+            TrainingSnapshotId = draft.TrainingSnapshotId,
+            DataCutoff = draft.DataCutoff,
+            Metrics = draft.Metrics,
+            EvaluationWindow = draft.EvaluationWindow,
+            CodeVersion = draft.CodeVersion ?? CodeVersion,
+            Sizes = sizes,
+            TotalBytes = sizes.Values.Sum(),
+            SourceInstance = draft.SourceInstance,
+            IdempotencyKey = draft.IdempotencyKey,
+            CreatedAt = _time.GetUtcNow(),
+            CreatedBy = draft.CreatedBy,
+            Notes = draft.Notes,
+        };
+        await _store.WriteJsonAsync(ManifestPath(model, version), manifest, WriteCondition.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return manifest;
+    }
+
+    /// <summary>The code version recorded when the draft names none: env MLOPS_CODE_VERSION, else the assembly's informational version.</summary>
+    public static string CodeVersion { get; } =
+        Environment.GetEnvironmentVariable("MLOPS_CODE_VERSION") is { Length: > 0 } v ? v
+        : typeof(ModelRegistry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private async Task<int> ClaimVersionAsync(string model, CancellationToken cancellationToken)
+    {
+        var next = (await ListVersionNumbersAsync(model, "claim.json", cancellationToken).ConfigureAwait(false)).DefaultIfEmpty(0).Max() + 1;
+        for (var attempt = 0; attempt < 1000; attempt++, next++)
+        {
+            var claim = BinaryData.FromObjectAsJson(new { claimedAt = _time.GetUtcNow() }, StoreJson.Options);
+            if (await _store.TryCreateAsync(VersionPrefix(model, next) + "claim.json", claim, cancellationToken).ConfigureAwait(false)) return next;
+        }
+        throw new RegistryConflictException($"Could not claim a version number for model '{model}'.");
+    }
+
+    private async Task<List<int>> ListVersionNumbersAsync(string model, string marker, CancellationToken cancellationToken)
+    {
+        var prefix = ModelPrefix(model) + "versions/";
+        var numbers = new List<int>();
+        await foreach (var blob in _store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            var rest = blob.Path[prefix.Length..];
+            var slash = rest.IndexOf('/');
+            if (slash > 0 && rest[(slash + 1)..] == marker && int.TryParse(rest[..slash], out var n)) numbers.Add(n);
+        }
+        return numbers;
+    }
+
+    public async Task<ModelVersionManifest?> GetVersionAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        (await _store.ReadJsonAsync<ModelVersionManifest>(ManifestPath(model, version), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
+
+    /// <summary>Every committed version (manifest written), oldest first.</summary>
+    public async Task<IReadOnlyList<ModelVersionManifest>> ListVersionsAsync(string model, CancellationToken cancellationToken = default)
+    {
+        var list = new List<ModelVersionManifest>();
+        foreach (var n in (await ListVersionNumbersAsync(model, "manifest.json", cancellationToken).ConfigureAwait(false)).Order())
+            if (await GetVersionAsync(model, n, cancellationToken).ConfigureAwait(false) is { } m) list.Add(m);
+        return list;
+    }
+
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken cancellationToken = default)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var blob in _store.ListAsync(StoreLayout.Models, cancellationToken).ConfigureAwait(false))
+        {
+            var rest = blob.Path[StoreLayout.Models.Length..];
+            var slash = rest.IndexOf('/');
+            if (slash > 0) names.Add(rest[..slash]);
+        }
+        return [.. names];
+    }
+
+    /// <summary>An artifact file of a version, or null when absent.</summary>
+    public async Task<BinaryData?> ReadArtifactAsync(string model, int version, string file, CancellationToken cancellationToken = default) =>
+        (await _store.ReadAsync(ArtifactPath(model, version, file), cancellationToken).ConfigureAwait(false))?.Data;
+
+    public Task<BlobReadStream?> OpenArtifactAsync(string model, int version, string file, CancellationToken cancellationToken = default) =>
+        _store.OpenReadAsync(ArtifactPath(model, version, file), cancellationToken);
+
+    // ---------------------------------------------------------------- aliases
+
+    public async Task<AliasState?> GetAliasAsync(string model, string alias, CancellationToken cancellationToken = default)
+    {
+        var found = await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, alias), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return found is { } f ? new AliasState(f.Value, f.ETag.Value) : null;
+    }
+
+    /// <summary>The version the alias points to, or null.</summary>
+    public async Task<ModelVersionManifest?> GetAliasedVersionAsync(string model, string alias, CancellationToken cancellationToken = default)
+    {
+        var state = await GetAliasAsync(model, alias, cancellationToken).ConfigureAwait(false);
+        return state?.Record.Version is { } v ? await GetVersionAsync(model, v, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    /// <summary>The champion's manifest (what serving loads), or null before the first promotion.</summary>
+    public Task<ModelVersionManifest?> GetChampionAsync(string model = DefaultModel, CancellationToken cancellationToken = default) =>
+        GetAliasedVersionAsync(model, ModelAliases.Champion, cancellationToken);
+
+    public async Task<ModelSummary> GetModelAsync(string model, CancellationToken cancellationToken = default)
+    {
+        var versions = await ListVersionsAsync(model, cancellationToken).ConfigureAwait(false);
+        var aliases = new Dictionary<string, AliasView>();
+        foreach (var alias in ModelAliases.All)
+            if (await GetAliasAsync(model, alias, cancellationToken).ConfigureAwait(false) is { } s)
+                aliases[alias] = new AliasView(s.Record.Version, s.ETag, s.Record.Change.At, s.Record.Change.By, s.Record.Sequence);
+        if (versions.Count == 0 && aliases.Count == 0) throw new RegistryNotFoundException($"Model '{model}' has no versions.");
+        return new ModelSummary { Model = model, Aliases = aliases, Versions = versions };
+    }
+
+    /// <summary>Points the challenger alias at a version (compare-and-swap, audited).</summary>
+    public Task<AliasChangeResult> SetChallengerAsync(string model, int version, string by, string? reason = null, string? instance = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(model, ModelAliases.Challenger, null, async current =>
+        {
+            await RequireVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+            return new Planned("set", version, null, by, instance, reason, null, null, false);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="version"/> the champion (the old champion becomes "previous"). The gates: with a decision
+    /// (given, or the latest stored one when <see cref="PromoteRequest.UseStoredDecision"/>) that did not pass, or one
+    /// against a different champion, or one awaiting approval without <see cref="PromoteRequest.ApprovedBy"/>, the
+    /// call is refused unless forced. Losing the compare-and-swap throws <see cref="RegistryConflictException"/>.
+    /// </summary>
+    public async Task<AliasChangeResult> PromoteAsync(string model, int version, PromoteRequest request, CancellationToken cancellationToken = default)
+    {
+        await RequireVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+        var decision = request.Decision;
+        if (decision is null && request.UseStoredDecision)
+            decision = (await GetDecisionsAsync(model, version, cancellationToken).ConfigureAwait(false)).LastOrDefault();
+
+        var result = await ChangeAsync(model, ModelAliases.Champion, request.IfMatch, current =>
+        {
+            var from = current?.Version;
+            if (!request.Force)
+            {
+                if (decision is null && (from is not null || request.UseStoredDecision))
+                    throw new PromotionRefusedException($"version {version} has no promotion evidence against the current champion" +
+                        (from is null ? "" : $" (v{from})") + "; evaluate it first or force the promotion", null);
+                if (decision is not null)
+                {
+                    if (!decision.Passed) throw new PromotionRefusedException($"version {version} is refused: {string.Join("; ", decision.Reasons)}", decision);
+                    if (from is not null && decision.Comparison.ChampionVersion != from)
+                        throw new PromotionRefusedException($"version {version}'s evidence compares it with v{decision.Comparison.ChampionVersion?.ToString() ?? "(none)"}, but the champion is now v{from}; evaluate again", decision);
+                    if (decision.RequiresApproval && string.IsNullOrWhiteSpace(request.ApprovedBy))
+                        throw new PromotionRefusedException($"version {version} passed the gates but the policy requires a person's approval", decision);
+                }
+            }
+            return Task.FromResult(new Planned("promote", version, from, request.By, request.Instance, request.Reason, request.ApprovedBy, decision, request.Force));
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (result.Changed)
+        {
+            await ProjectPreviousAsync(model, result.Entry, cancellationToken).ConfigureAwait(false);
+            await ClearChallengerIfAsync(model, version, result.Entry, cancellationToken).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    /// <summary>One call: the champion goes back to the previous champion (and "previous" to the one rolled back). Audited.</summary>
+    public async Task<AliasChangeResult> RollbackAsync(string model, RollbackRequest request, CancellationToken cancellationToken = default)
+    {
+        var result = await ChangeAsync(model, ModelAliases.Champion, request.IfMatch, current =>
+        {
+            if (current?.Version is not { } from) throw new RegistryNotFoundException($"model '{model}' has no champion to roll back");
+            if (current.PreviousVersion is not { } to) throw new RegistryNotFoundException($"model '{model}' has no previous champion to roll back to");
+            return Task.FromResult(new Planned("rollback", to, from, request.By, request.Instance, request.Reason, null, null, false));
+        }, cancellationToken).ConfigureAwait(false);
+        await ProjectPreviousAsync(model, result.Entry, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private sealed record Planned(string Action, int? To, int? PreviousVersion, string By, string? Instance, string? Reason, string? ApprovedBy, PromotionDecision? Evidence, bool Forced);
+
+    /// <summary>The compare-and-swap every alias change goes through, then the audit append and the notification.</summary>
+    private async Task<AliasChangeResult> ChangeAsync(string model, string alias, string? ifMatch, Func<AliasRecord?, Task<Planned>> plan, CancellationToken cancellationToken)
+    {
+        var path = AliasPath(model, alias);
+        var current = await _store.ReadJsonAsync<AliasRecord>(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (current is { } c) await EnsureAuditedAsync(c.Value, cancellationToken).ConfigureAwait(false);
+        if (ifMatch is not null && (current is null || current.Value.ETag.Value != ifMatch))
+            throw new RegistryConflictException($"the {alias} of '{model}' changed since it was read (ETag {ifMatch} is no longer current)");
+        var record = current?.Value;
+        var planned = await plan(record).ConfigureAwait(false);
+        if (record is not null && record.Version == planned.To && planned.Action != "rollback")
+            return new AliasChangeResult(record.Change, current!.Value.ETag.Value, Changed: false);
+
+        var sequence = (record?.Sequence ?? 0) + 1;
+        var entry = new AuditEntry
+        {
+            Model = model, Alias = alias, Sequence = sequence, Action = planned.Action,
+            From = record?.Version, To = planned.To, At = _time.GetUtcNow(), By = planned.By, Instance = planned.Instance,
+            Reason = planned.Reason, ApprovedBy = planned.ApprovedBy, Forced = planned.Forced, Evidence = planned.Evidence,
+        };
+        var next = new AliasRecord
+        {
+            Model = model, Alias = alias, Version = planned.To, Sequence = sequence, Change = entry,
+            PreviousVersion = alias == ModelAliases.Champion ? record?.Version : null,
+        };
+        BlobETag etag;
+        try
+        {
+            etag = await _store.WriteJsonAsync(path, next, current is { } e ? WriteCondition.Match(e.ETag) : WriteCondition.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobConditionFailedException ex)
+        {
+            throw new RegistryConflictException($"conflict: another change to the {alias} of '{model}' won (it was at sequence {sequence - 1}); read it again and retry", ex);
+        }
+        await EnsureAuditedAsync(next, cancellationToken).ConfigureAwait(false);
+        _notifier?.Publish(entry);
+        return new AliasChangeResult(entry, etag.Value, Changed: true);
+    }
+
+    /// <summary>Writes the audit entry of the change that produced <paramref name="record"/> if it is missing (create-only, so exactly once).</summary>
+    private async Task EnsureAuditedAsync(AliasRecord record, CancellationToken cancellationToken)
+    {
+        var path = AuditPath(record.Model, record.Alias, record.Sequence);
+        if (await _store.ExistsAsync(path, cancellationToken).ConfigureAwait(false)) return;
+        await _store.TryCreateAsync(path, BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record.Change, StoreJson.Options)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Keeps <c>aliases/previous</c> equal to the champion's previous version (a projection; later champion sequences win).</summary>
+    private async Task ProjectPreviousAsync(string model, AuditEntry championChange, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var champion = await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, ModelAliases.Champion), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (champion is not { } ch) return;
+            var previous = await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, ModelAliases.Previous), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (previous is { } p && (p.Value.Change.Instance == $"champion:{ch.Value.Sequence}" || p.Value.Version == ch.Value.PreviousVersion)) return;
+            var entry = new AuditEntry
+            {
+                Model = model, Alias = ModelAliases.Previous, Sequence = (previous?.Value.Sequence ?? 0) + 1, Action = "set",
+                From = previous?.Value.Version, To = ch.Value.PreviousVersion, At = _time.GetUtcNow(), By = ch.Value.Change.By,
+                Instance = $"champion:{ch.Value.Sequence}", Reason = $"follows champion change {ch.Value.Sequence} ({ch.Value.Change.Action})",
+            };
+            var next = new AliasRecord { Model = model, Alias = ModelAliases.Previous, Version = entry.To, Sequence = entry.Sequence, Change = entry };
+            try
+            {
+                if (previous is { } pp) await EnsureAuditedAsync(pp.Value, cancellationToken).ConfigureAwait(false);
+                await _store.WriteJsonAsync(AliasPath(model, ModelAliases.Previous), next,
+                    previous is { } e ? WriteCondition.Match(e.ETag) : WriteCondition.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await EnsureAuditedAsync(next, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (BlobConditionFailedException) { }
+        }
+        _ = championChange;
+    }
+
+    private async Task ClearChallengerIfAsync(string model, int version, AuditEntry cause, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var challenger = await GetAliasAsync(model, ModelAliases.Challenger, cancellationToken).ConfigureAwait(false);
+            if (challenger?.Record.Version != version) return;
+            await ChangeAsync(model, ModelAliases.Challenger, challenger.ETag, _ => Task.FromResult(
+                new Planned("clear", null, null, cause.By, cause.Instance, $"v{version} became champion", null, null, false)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryConflictException) { }
+    }
+
+    private async Task RequireVersionAsync(string model, int version, CancellationToken cancellationToken)
+    {
+        if (!await _store.ExistsAsync(ManifestPath(model, version), cancellationToken).ConfigureAwait(false))
+            throw new RegistryNotFoundException($"model '{model}' has no version {version}");
+    }
+
+    // ---------------------------------------------------------------- audit and decisions
+
+    /// <summary>The audit log, oldest first (all aliases, or one).</summary>
+    public async Task<IReadOnlyList<AuditEntry>> GetHistoryAsync(string model, string? alias = null, CancellationToken cancellationToken = default)
+    {
+        foreach (var a in ModelAliases.All)
+            if (await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, a), cancellationToken: cancellationToken).ConfigureAwait(false) is { } r)
+                await EnsureAuditedAsync(r.Value, cancellationToken).ConfigureAwait(false);
+        var prefix = ModelPrefix(model) + "audit/" + (alias is null ? "" : ModelAliases.Normalize(alias) + "/");
+        var entries = new List<AuditEntry>();
+        await foreach (var blob in _store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+            if (await _store.ReadJsonAsync<AuditEntry>(blob.Path, cancellationToken: cancellationToken).ConfigureAwait(false) is { } e) entries.Add(e.Value);
+        return entries.OrderBy(e => e.At).ThenBy(e => e.Alias, StringComparer.Ordinal).ThenBy(e => e.Sequence).ToList();
+    }
+
+    /// <summary>Which version the alias pointed to at <paramref name="at"/> (null: none yet).</summary>
+    public async Task<int?> GetVersionAtAsync(string model, string alias, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var history = await GetHistoryAsync(model, alias, cancellationToken).ConfigureAwait(false);
+        return history.Where(e => e.At <= at).OrderBy(e => e.Sequence).LastOrDefault()?.To;
+    }
+
+    /// <summary>Evaluates the policy and stores the decision with the challenger version.</summary>
+    public async Task<PromotionDecision> EvaluateAsync(string model, int version, ModelComparison comparison, PromotionPolicyOptions? policy = null, CancellationToken cancellationToken = default)
+    {
+        await RequireVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+        var decision = PromotionPolicy.Evaluate(comparison with { ChallengerVersion = version }, policy ?? _options.Policy, _time.GetUtcNow());
+        var existing = await ListDecisionPathsAsync(model, version, cancellationToken).ConfigureAwait(false);
+        for (var n = existing.Count + 1; ; n++)
+            if (await _store.TryCreateAsync($"{VersionPrefix(model, version)}decisions/{n:D4}.json",
+                    BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(decision, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
+                return decision;
+    }
+
+    /// <summary>The decisions stored with a version, oldest first.</summary>
+    public async Task<IReadOnlyList<PromotionDecision>> GetDecisionsAsync(string model, int version, CancellationToken cancellationToken = default)
+    {
+        var list = new List<PromotionDecision>();
+        foreach (var path in await ListDecisionPathsAsync(model, version, cancellationToken).ConfigureAwait(false))
+            if (await _store.ReadJsonAsync<PromotionDecision>(path, cancellationToken: cancellationToken).ConfigureAwait(false) is { } d) list.Add(d.Value);
+        return list;
+    }
+
+    private async Task<List<string>> ListDecisionPathsAsync(string model, int version, CancellationToken cancellationToken) =>
+        (await _store.ListAllAsync($"{VersionPrefix(model, version)}decisions/", cancellationToken).ConfigureAwait(false)).Select(b => b.Path).Order(StringComparer.Ordinal).ToList();
+
+    // ---------------------------------------------------------------- names
+
+    public static string ValidateName(string model)
+    {
+        if (string.IsNullOrWhiteSpace(model) || model.Length > 64 || !model.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.') || model.StartsWith('.'))
+            throw new ArgumentException($"model name '{model}' must be 1-64 letters, digits, '-', '_' or '.'.", nameof(model));
+        return model;
+    }
+
+    private static string ValidateFile(string file)
+    {
+        if (string.IsNullOrWhiteSpace(file) || file.Split('/').Any(s => s.Length == 0 || s == "." || s == ".." || s.StartsWith(".mlops-", StringComparison.Ordinal)))
+            throw new ArgumentException($"artifact file name '{file}' is not valid.", nameof(file));
+        return file;
+    }
+}

@@ -1,0 +1,165 @@
+namespace MLOps.Registry;
+
+/// <summary>One guardrail: how much worse the challenger may be than the champion before promotion is refused.</summary>
+public sealed record GuardrailRule
+{
+    public bool HigherIsBetter { get; init; } = true;
+    /// <summary>Allowed relative loss, e.g. 0.05 = may be at most 5 % worse.</summary>
+    public double Tolerance { get; init; } = 0.05;
+}
+
+/// <summary>The promotion gates (docs/registry.md). Bound from section "Registry:Policy".</summary>
+public sealed record PromotionPolicyOptions
+{
+    public string PrimaryMetric { get; init; } = "ndcg@10";
+    /// <summary>The paired-bootstrap interval's lower bound of (challenger − champion) must exceed this.</summary>
+    public double Margin { get; init; }
+    public double Confidence { get; init; } = 0.95;
+    public Dictionary<string, GuardrailRule> Guardrails { get; init; } = new()
+    {
+        ["coverage"] = new GuardrailRule { Tolerance = 0.10 },
+        ["novelty"] = new GuardrailRule { Tolerance = 0.10 },
+        ["diversity"] = new GuardrailRule { Tolerance = 0.10 },
+        ["coldstart_ndcg@10"] = new GuardrailRule { Tolerance = 0.10 },
+        ["latency_p95_ms"] = new GuardrailRule { HigherIsBetter = false, Tolerance = 0.50 },
+    };
+    /// <summary>When true a passing challenger still waits for a person's approval.</summary>
+    public bool RequireApproval { get; init; }
+}
+
+/// <summary>Champion vs challenger values of one guardrail metric on the same evaluation window.</summary>
+public sealed record GuardrailValues(double Champion, double Challenger);
+
+/// <summary>
+/// A challenger compared with the champion (or, for the first model, the popularity baseline) on the same
+/// evaluation window: the primary metric's point values and the paired-bootstrap interval of the difference.
+/// </summary>
+public sealed record ModelComparison
+{
+    public int? ChallengerVersion { get; init; }
+    /// <summary>The champion version compared against; null when the baseline is not a registered version.</summary>
+    public int? ChampionVersion { get; init; }
+    /// <summary>"champion" or "popularity" (the first model must beat popularity).</summary>
+    public string Baseline { get; init; } = "champion";
+    public string? EvaluationWindow { get; init; }
+    public string PrimaryMetric { get; init; } = "ndcg@10";
+    public double Champion { get; init; }
+    public double Challenger { get; init; }
+    public double DifferenceLower { get; init; }
+    public double DifferenceUpper { get; init; }
+    public int Users { get; init; }
+    public int BootstrapSamples { get; init; }
+    public Dictionary<string, GuardrailValues> Guardrails { get; init; } = [];
+
+    /// <summary>
+    /// Builds the comparison from per-user metric values (same users, same order): the interval is the percentile
+    /// paired bootstrap of mean(challenger − champion) over users, resampled <paramref name="samples"/> times with a fixed seed.
+    /// </summary>
+    public static ModelComparison FromPerUser(string metric, IReadOnlyList<double> champion, IReadOnlyList<double> challenger,
+        int samples = 1000, int seed = 42, double confidence = 0.95)
+    {
+        if (champion.Count != challenger.Count) throw new ArgumentException("Per-user metric lists must be paired (same users, same length).", nameof(challenger));
+        if (champion.Count == 0) throw new ArgumentException("No users to compare.", nameof(champion));
+        var (lower, upper) = PairedBootstrap.Interval(champion, challenger, samples, seed, confidence);
+        return new ModelComparison
+        {
+            PrimaryMetric = metric, Champion = champion.Average(), Challenger = challenger.Average(),
+            DifferenceLower = lower, DifferenceUpper = upper, Users = champion.Count, BootstrapSamples = samples,
+        };
+    }
+}
+
+/// <summary>One row of a decision's evidence table.</summary>
+public sealed record EvidenceRow(string Check, string Metric, double? Champion, double? Challenger, double? Difference,
+    double? Lower, double? Upper, string Rule, bool Passed);
+
+/// <summary>The policy's verdict with the evidence it rests on; stored with the version and shown by CLI and API.</summary>
+public sealed record PromotionDecision
+{
+    /// <summary>"promote", "refuse" or "await-approval".</summary>
+    public required string Outcome { get; init; }
+    /// <summary>Gates (a) and (b) pass; approval (c) may still be pending.</summary>
+    public required bool Passed { get; init; }
+    public bool RequiresApproval { get; init; }
+    public required IReadOnlyList<string> Reasons { get; init; }
+    public required IReadOnlyList<EvidenceRow> Evidence { get; init; }
+    public required ModelComparison Comparison { get; init; }
+    public required PromotionPolicyOptions Policy { get; init; }
+    public DateTimeOffset DecidedAt { get; init; }
+}
+
+/// <summary>The promotion gates: (a) better with confidence, (b) no guardrail broken, (c) approval when required.</summary>
+public static class PromotionPolicy
+{
+    public static PromotionDecision Evaluate(ModelComparison c, PromotionPolicyOptions? policy = null, DateTimeOffset? now = null)
+    {
+        policy ??= new PromotionPolicyOptions();
+        var rows = new List<EvidenceRow>();
+        var reasons = new List<string>();
+
+        var metricMatches = string.Equals(c.PrimaryMetric, policy.PrimaryMetric, StringComparison.OrdinalIgnoreCase);
+        var better = metricMatches && c.Challenger > c.Champion;
+        var confident = metricMatches && c.DifferenceLower > policy.Margin;
+        rows.Add(new EvidenceRow("better", c.PrimaryMetric, c.Champion, c.Challenger, c.Challenger - c.Champion, null, null,
+            $"challenger > {c.Baseline}", better));
+        rows.Add(new EvidenceRow("confidence", c.PrimaryMetric, null, null, c.Challenger - c.Champion, c.DifferenceLower, c.DifferenceUpper,
+            $"{policy.Confidence:P0} interval lower bound > {policy.Margin}", confident));
+        if (!metricMatches) reasons.Add($"the comparison is on {c.PrimaryMetric}, the policy's primary metric is {policy.PrimaryMetric}");
+        else if (!better) reasons.Add($"{c.PrimaryMetric} {c.Challenger:F4} does not beat the {c.Baseline}'s {c.Champion:F4}");
+        else if (!confident) reasons.Add($"{c.PrimaryMetric} is better by {c.Challenger - c.Champion:F4} but not significantly: interval [{c.DifferenceLower:F4}, {c.DifferenceUpper:F4}] does not lie above {policy.Margin}");
+
+        foreach (var (name, rule) in policy.Guardrails.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            if (!c.Guardrails.TryGetValue(name, out var v)) continue;
+            var limit = rule.HigherIsBetter ? v.Champion - Math.Abs(v.Champion) * rule.Tolerance : v.Champion + Math.Abs(v.Champion) * rule.Tolerance;
+            var ok = rule.HigherIsBetter ? v.Challenger >= limit : v.Challenger <= limit;
+            rows.Add(new EvidenceRow("guardrail", name, v.Champion, v.Challenger, v.Challenger - v.Champion, null, null,
+                rule.HigherIsBetter ? $">= {limit:G4} (at most {rule.Tolerance:P0} lower)" : $"<= {limit:G4} (at most {rule.Tolerance:P0} higher)", ok));
+            if (!ok) reasons.Add($"guardrail {name}: {v.Challenger:G4} vs {v.Champion:G4} breaks its {rule.Tolerance:P0} tolerance");
+        }
+
+        var passed = reasons.Count == 0;
+        if (passed) reasons.Add(policy.RequireApproval ? "all gates pass; waiting for approval" : "all gates pass");
+        return new PromotionDecision
+        {
+            Outcome = !passed ? "refuse" : policy.RequireApproval ? "await-approval" : "promote",
+            Passed = passed,
+            RequiresApproval = policy.RequireApproval,
+            Reasons = reasons,
+            Evidence = rows,
+            Comparison = c,
+            Policy = policy,
+            DecidedAt = now ?? DateTimeOffset.UtcNow,
+        };
+    }
+}
+
+/// <summary>Percentile paired bootstrap over users (Efron &amp; Tibshirani, ch. 13), seeded so intervals reproduce.</summary>
+public static class PairedBootstrap
+{
+    public static (double Lower, double Upper) Interval(IReadOnlyList<double> a, IReadOnlyList<double> b, int samples = 1000, int seed = 42, double confidence = 0.95)
+    {
+        var n = a.Count;
+        var diff = new double[n];
+        for (var i = 0; i < n; i++) diff[i] = b[i] - a[i];
+        var random = new Random(seed);
+        var means = new double[samples];
+        for (var s = 0; s < samples; s++)
+        {
+            var sum = 0.0;
+            for (var i = 0; i < n; i++) sum += diff[random.Next(n)];
+            means[s] = sum / n;
+        }
+        Array.Sort(means);
+        var alpha = (1 - confidence) / 2;
+        return (Percentile(means, alpha), Percentile(means, 1 - alpha));
+    }
+
+    private static double Percentile(double[] sorted, double q)
+    {
+        var position = q * (sorted.Length - 1);
+        var lower = (int)Math.Floor(position);
+        var upper = Math.Min(lower + 1, sorted.Length - 1);
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
+    }
+}

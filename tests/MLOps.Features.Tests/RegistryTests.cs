@@ -1,0 +1,172 @@
+using MLOps.Registry;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Features.Tests;
+
+public sealed class RegistryTests
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+    private const string Model = "recommender";
+
+    private static async Task<ModelRegistry> RegistryWithVersionsAsync(IBlobStore store, int count)
+    {
+        var registry = new ModelRegistry(store);
+        for (var v = 1; v <= count; v++)
+            await registry.RegisterAsync(Model, new ModelVersionDraft
+            {
+                Type = "ease", Parameters = new() { ["lambda"] = 100 + v }, TrainingSnapshotId = "fs-test",
+                Metrics = new() { ["ndcg@10"] = new MetricValue(0.3 + v / 1000.0, 0.29, 0.31) }, SourceInstance = $"run-{v}",
+            }, new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(new byte[10 * v]) }, Ct);
+        return registry;
+    }
+
+    [Fact]
+    public async Task Register_AssignsNumbers_RecordsSizes_AndIsIdempotentByKey()
+    {
+        var store = TestEnvironment.NewFolderStore("reg");
+        var registry = await RegistryWithVersionsAsync(store, 2);
+        var versions = await registry.ListVersionsAsync(Model, Ct);
+        Assert.Equal([1, 2], versions.Select(v => v.Version));
+        Assert.Equal(20, versions[1].TotalBytes);
+        Assert.Equal(20, (await registry.ReadArtifactAsync(Model, 2, "model.bin", Ct))!.ToArray().Length);
+
+        var draft = new ModelVersionDraft { Type = "ials", IdempotencyKey = "run-9/train" };
+        var a = await registry.RegisterAsync(Model, draft, new Dictionary<string, BinaryData>(), Ct);
+        var b = await registry.RegisterAsync(Model, draft, new Dictionary<string, BinaryData>(), Ct);
+        Assert.Equal(3, a.Version);
+        Assert.Equal(a.Version, b.Version);
+        Assert.Equal(3, (await registry.ListVersionsAsync(Model, Ct)).Count);
+    }
+
+    [Fact]
+    public async Task FiftyConcurrentPromotions_AuditHasEveryWinnerOnce_InAnUnbrokenChain()
+    {
+        var store = TestEnvironment.NewFolderStore("race");
+        var registry = await RegistryWithVersionsAsync(store, 50);
+        var outcomes = await Task.WhenAll(Enumerable.Range(1, 50).Select(v => Task.Run(async () =>
+        {
+            try
+            {
+                var r = await registry.PromoteAsync(Model, v, new PromoteRequest { By = $"caller-{v}", Force = true, Reason = "race" }, Ct);
+                return (v, ok: true, entry: r.Entry, error: (string?)null);
+            }
+            catch (RegistryConflictException e)
+            {
+                return (v, ok: false, entry: (AuditEntry?)null, error: e.Message);
+            }
+        })));
+
+        var winners = outcomes.Where(o => o.ok).ToList();
+        Assert.NotEmpty(winners);
+        Assert.All(outcomes.Where(o => !o.ok), o => Assert.Contains("conflict", o.error));
+        var audit = (await registry.GetHistoryAsync(Model, ModelAliases.Champion, Ct)).OrderBy(e => e.Sequence).ToList();
+        Assert.Equal(winners.Count, audit.Count);
+        Assert.Equal(winners.Select(w => w.v).Order(), audit.Select(e => e.To!.Value).Order());
+        Assert.Equal(Enumerable.Range(1, audit.Count).Select(i => (long)i), audit.Select(e => e.Sequence));
+        Assert.Null(audit[0].From);
+        for (var i = 1; i < audit.Count; i++) Assert.Equal(audit[i - 1].To, audit[i].From);
+        var champion = await registry.GetAliasAsync(Model, ModelAliases.Champion, Ct);
+        Assert.Equal(audit[^1].To, champion!.Record.Version);
+        Assert.Equal(audit[^1].From, (await registry.GetAliasAsync(Model, ModelAliases.Previous, Ct))?.Record.Version);
+    }
+
+    [Fact]
+    public async Task Rollback_RestoresPreviousChampion_AndHistoryShowsBothMoves()
+    {
+        var store = TestEnvironment.NewFolderStore("rollback");
+        var clock = new ManualClock(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var registry = new ModelRegistry(store, clock);
+        var seed = await RegistryWithVersionsAsync(store, 2);
+        _ = seed;
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "alice", Force = true }, Ct);
+        clock.Now = clock.Now.AddHours(1);
+        await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "alice", Force = true }, Ct);
+        clock.Now = clock.Now.AddHours(1);
+        var rolled = await registry.RollbackAsync(Model, new RollbackRequest { By = "bob", Reason = "bad CTR" }, Ct);
+
+        Assert.Equal(2, rolled.Entry.From);
+        Assert.Equal(1, rolled.Entry.To);
+        Assert.Equal(1, (await registry.GetChampionAsync(Model, Ct))!.Version);
+        var history = await registry.GetHistoryAsync(Model, ModelAliases.Champion, Ct);
+        Assert.Equal(["promote", "promote", "rollback"], history.Select(e => e.Action));
+        Assert.Equal("bob", history[^1].By);
+        Assert.Equal(2, await registry.GetVersionAtAsync(Model, ModelAliases.Champion, clock.Now.AddMinutes(-30), Ct));
+        Assert.Equal(1, await registry.GetVersionAtAsync(Model, ModelAliases.Champion, clock.Now, Ct));
+        Assert.Null(await registry.GetVersionAtAsync(Model, ModelAliases.Champion, clock.Now.AddDays(-1), Ct));
+    }
+
+    [Fact]
+    public async Task Promote_WithStaleETag_IsAConflict()
+    {
+        var store = TestEnvironment.NewFolderStore("etag");
+        var registry = await RegistryWithVersionsAsync(store, 3);
+        var first = await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "a", Force = true }, Ct);
+        await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "b", Force = true, IfMatch = first.ETag }, Ct);
+        await Assert.ThrowsAsync<RegistryConflictException>(() => registry.PromoteAsync(Model, 3, new PromoteRequest { By = "c", Force = true, IfMatch = first.ETag }, Ct));
+        Assert.Equal(2, (await registry.GetChampionAsync(Model, Ct))!.Version);
+    }
+
+    [Fact]
+    public async Task Promote_RefusesWorseOrInsignificantChallengers_WithEvidence()
+    {
+        var store = TestEnvironment.NewFolderStore("policy");
+        var registry = await RegistryWithVersionsAsync(store, 4);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "a", Force = true }, Ct);
+
+        var worse = await registry.EvaluateAsync(Model, 2, new ModelComparison { ChampionVersion = 1, Champion = 0.30, Challenger = 0.28, DifferenceLower = -0.03, DifferenceUpper = -0.01 }, cancellationToken: Ct);
+        Assert.Equal("refuse", worse.Outcome);
+        var refused = await Assert.ThrowsAsync<PromotionRefusedException>(() => registry.PromoteAsync(Model, 2, new PromoteRequest { By = "a", UseStoredDecision = true }, Ct));
+        Assert.Contains("does not beat", refused.Message);
+        Assert.Contains(refused.Decision!.Evidence, r => r.Check == "better" && !r.Passed);
+
+        var insignificant = await registry.EvaluateAsync(Model, 3, new ModelComparison { ChampionVersion = 1, Champion = 0.30, Challenger = 0.305, DifferenceLower = -0.002, DifferenceUpper = 0.012 }, cancellationToken: Ct);
+        Assert.False(insignificant.Passed);
+        var refused2 = await Assert.ThrowsAsync<PromotionRefusedException>(() => registry.PromoteAsync(Model, 3, new PromoteRequest { By = "a", UseStoredDecision = true }, Ct));
+        Assert.Contains("not significantly", refused2.Message);
+        Assert.Contains(refused2.Decision!.Evidence, r => r.Check == "confidence" && !r.Passed && r.Lower == -0.002);
+
+        var good = await registry.EvaluateAsync(Model, 4, new ModelComparison { ChampionVersion = 1, Champion = 0.30, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05 }, cancellationToken: Ct);
+        Assert.True(good.Passed);
+        var promoted = await registry.PromoteAsync(Model, 4, new PromoteRequest { By = "a", UseStoredDecision = true }, Ct);
+        Assert.Equal(4, promoted.Entry.To);
+        Assert.NotNull(promoted.Entry.Evidence);
+        Assert.Equal(1, (await registry.GetChampionAsync(Model, Ct))!.Version == 4 ? 1 : 0);
+    }
+
+    [Fact]
+    public void Policy_GuardrailDrop_BeyondTolerance_Refuses()
+    {
+        var decision = PromotionPolicy.Evaluate(new ModelComparison
+        {
+            Champion = 0.30, Challenger = 0.34, DifferenceLower = 0.02, DifferenceUpper = 0.06,
+            Guardrails = new() { ["coverage"] = new GuardrailValues(0.40, 0.30), ["latency_p95_ms"] = new GuardrailValues(10, 12) },
+        });
+        Assert.False(decision.Passed);
+        Assert.Contains(decision.Evidence, r => r.Metric == "coverage" && !r.Passed);
+        Assert.Contains(decision.Evidence, r => r.Metric == "latency_p95_ms" && r.Passed);
+        Assert.Contains(decision.Reasons, r => r.Contains("coverage"));
+    }
+
+    [Fact]
+    public void Policy_RequiringApproval_AwaitsApproval_AndPromoteNeedsApprover()
+    {
+        var decision = PromotionPolicy.Evaluate(new ModelComparison { Champion = 0.3, Challenger = 0.35, DifferenceLower = 0.01, DifferenceUpper = 0.08 },
+            new PromotionPolicyOptions { RequireApproval = true });
+        Assert.True(decision.Passed);
+        Assert.Equal("await-approval", decision.Outcome);
+    }
+
+    [Fact]
+    public void PairedBootstrap_SeparatesAClearWinnerFromNoise()
+    {
+        var random = new Random(7);
+        var champion = Enumerable.Range(0, 500).Select(_ => random.NextDouble()).ToArray();
+        var better = champion.Select(v => v + 0.05 + (random.NextDouble() - 0.5) * 0.1).ToArray();
+        var same = champion.Select(v => v + (random.NextDouble() - 0.5) * 0.1).ToArray();
+        Assert.True(ModelComparison.FromPerUser("ndcg@10", champion, better).DifferenceLower > 0);
+        var noise = ModelComparison.FromPerUser("ndcg@10", champion, same);
+        Assert.True(noise.DifferenceLower < 0 && noise.DifferenceUpper > 0);
+        Assert.Equal(noise, ModelComparison.FromPerUser("ndcg@10", champion, same) with { Guardrails = noise.Guardrails });
+    }
+}
