@@ -24,6 +24,7 @@ public static class MLOpsCli
         FeatureBenchmark.Add(root);
         root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
+        BenchmarkDriftCommand.Add(root);
         return root;
     }
 
