@@ -5,6 +5,7 @@ using MLOps.Workflows;
 using MLOps.Drift;
 using MLOps.Drift.Web;
 using MLOps.Observability;
+using MLOps.Serving;
 
 namespace MLOps.Local.Hosting;
 
@@ -23,6 +24,7 @@ public static class LocalHost
         builder.AddWorkflows();
         builder.AddDrift();
         builder.AddMLOpsTelemetry();
+        builder.AddServing();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -32,6 +34,7 @@ public static class LocalHost
         app.MapDriftApi();
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
         app.MapOrchestrationApi();
+        app.MapServingApi();
         return app;
     }
 }

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using MLOps.Core.Data;
+using MLOps.Core.Ingest;
+using MLOps.Storage;
+
+namespace MLOps.Serving.Events;
+
+/// <summary>One rejected row: its position in the batch, the field at fault and why.</summary>
+public sealed record RowError(int Index, string Field, string Reason, string Message);
+
+public sealed record EventsAccepted(long Accepted, long Quarantined, string Batch, bool AlreadyImported, IReadOnlyList<RowError> Errors);
+
+/// <summary>The request as a whole is unusable (not JSON, no events array, too many rows): a 400 naming the field.</summary>
+public sealed class BatchRejectedException(string field, string reason) : Exception(reason)
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>
+/// POST /api/events: parses a batch (a JSON array, or <c>{"events":[...]}</c>) into raw rows exactly as the NDJSON
+/// importer does, then hands them to the importers' <see cref="EventIngestor"/> — same <see cref="EventValidator"/>,
+/// same day partitions, same quarantine, same content-derived batch id (a retried POST changes nothing). The
+/// response is sent only after the ingestor has written every blob.
+/// </summary>
+public sealed class EventIngest(IBlobStore store, TimeProvider time)
+{
+    private static readonly Dictionary<string, string> PropertyToField = BuildPropertyMap();
+
+    public async Task<(EventsAccepted Result, IReadOnlyList<ViewingEvent> Accepted)> IngestAsync(ReadOnlyMemory<byte> body, int maxEvents, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try { document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 }); }
+        catch (JsonException ex) { throw new BatchRejectedException("body", $"The body is not valid JSON: {ex.Message.Split('.')[0]}."); }
+        using var _ = document;
+        var root = document.RootElement;
+        JsonElement array;
+        if (root.ValueKind == JsonValueKind.Array) array = root;
+        else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Array) array = events;
+        else throw new BatchRejectedException("events", "Send a JSON array of events, or an object with an 'events' array.");
+        var count = array.GetArrayLength();
+        if (count == 0) throw new BatchRejectedException("events", "The batch holds no events.");
+        if (count > maxEvents) throw new BatchRejectedException("events", $"At most {maxEvents} events per batch; got {count}.");
+
+        var rows = new List<RawEvent>(count);
+        var line = 0;
+        foreach (var element in array.EnumerateArray()) rows.Add(ToRaw(++line, element));
+
+        // The same validator the ingestor runs, once more here, to tell the caller which row failed on which field.
+        var validator = new EventValidator(new ValidationOptions(), time.GetUtcNow());
+        var problems = new List<RowProblem>();
+        var accepted = new List<ViewingEvent>(count);
+        var errors = new List<RowError>();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (validator.Validate(rows[i], problems) is { } e) accepted.Add(e);
+            else errors.AddRange(problems.Select(p => new RowError(i, p.Field, p.Reason, p.Message)));
+        }
+
+        var result = await new EventIngestor(store, time).IngestAsync(EventSources.Rows("api", rows), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (new EventsAccepted(result.Accepted, result.Quarantined, result.Batch, result.AlreadyImported, errors.Take(100).ToList()),
+            result.AlreadyImported ? [] : accepted);
+    }
+
+    /// <summary>A JSON row as the NDJSON importer reads it: known property names (and their aliases) to text fields.</summary>
+    public static RawEvent ToRaw(long line, JsonElement element)
+    {
+        var raw = element.GetRawText();
+        var row = new RawEvent { Line = line, Raw = raw.Length <= 4000 ? raw : raw[..4000] };
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            row.ParseError = "the row is JSON but not an object.";
+            return row;
+        }
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!PropertyToField.TryGetValue(property.Name, out var field)) continue;
+            var value = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => property.Value.GetString(),
+                JsonValueKind.Number => property.Value.GetRawText(),
+                JsonValueKind.Null => null,
+                _ => "\u0000" + property.Value.GetRawText(), // not a scalar: the validator rejects it as invalid
+            };
+            switch (field)
+            {
+                case "eventId": row.EventId = value; break;
+                case "userId": row.UserId = value; break;
+                case "contentId": row.ContentId = value; break;
+                case "timestamp": row.Timestamp = value; break;
+                case "eventType": row.EventType = value; break;
+                case "viewSeconds": row.ViewSeconds = value; break;
+                case "rating": row.Rating = value; break;
+                case "ratingScaleMax": row.RatingScaleMax = value; break;
+                case "device": row.Device = value; break;
+                case "country": row.Country = value; break;
+                case "experiment": row.Experiment = value; break;
+                case "variant": row.Variant = value; break;
+            }
+        }
+        return row;
+    }
+
+    private static Dictionary<string, string> BuildPropertyMap()
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (field, names) in ColumnMap.Fields)
+        {
+            map.TryAdd(field, field);
+            foreach (var n in names) map.TryAdd(n, field);
+        }
+        return map;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MLOps.Core;
+using MLOps.Core.Data;
+using MLOps.Storage;
+
+namespace MLOps.Serving.Experiments;
+
+/// <summary>
+/// Exposures (which variant showed which titles to whom) become events in the log. Requests only enqueue;
+/// a background loop writes a batch blob per day every second. When the queue is full, exposures are dropped
+/// and counted (mlops.serving.exposures.dropped) rather than slowing requests.
+/// </summary>
+public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILogger<ExposureLog> logger) : BackgroundService
+{
+    private static readonly Counter<long> Dropped = Telemetry.Meter.CreateCounter<long>(
+        "mlops.serving.exposures.dropped", "{event}", "Exposure events dropped because the write queue was full.");
+
+    private readonly Channel<ViewingEvent> _queue = Channel.CreateBounded<ViewingEvent>(new BoundedChannelOptions(100_000)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public void Log(string experiment, string variant, string userId, IEnumerable<string> contentIds)
+    {
+        var now = time.GetUtcNow();
+        foreach (var id in contentIds)
+            if (!_queue.Writer.TryWrite(new ViewingEvent
+            {
+                EventId = $"exp-{Guid.NewGuid():N}",
+                UserId = userId,
+                ContentId = id,
+                Timestamp = now,
+                EventType = EventType.Exposure,
+                Experiment = experiment,
+                Variant = variant,
+            }))
+                Dropped.Add(1);
+    }
+
+    /// <summary>Writes everything queued so far (the loop calls it; tests call it to avoid waiting).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<ViewingEvent>();
+        while (batch.Count < 50_000 && _queue.Reader.TryRead(out var e)) batch.Add(e);
+        if (batch.Count == 0) return;
+        var id = $"exposures-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}";
+        foreach (var day in batch.GroupBy(e => DateOnly.FromDateTime(e.Timestamp.UtcDateTime)))
+        {
+            var text = new StringBuilder();
+            foreach (var e in day) text.Append(JsonSerializer.Serialize(e, StoreJson.Options)).Append('\n');
+            await store.WriteTextAsync(StoreLayout.EventBatch(day.Key, id), text.ToString(), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(FlushInterval, stoppingToken).ConfigureAwait(false);
+                try { await FlushAsync(stoppingToken).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is not OperationCanceledException) { LogFlushFailed(ex); }
+            }
+        }
+        catch (OperationCanceledException) { }
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(LogLevel.Error, "Writing exposure events failed; they stay queued for the next flush.")]
+    private partial void LogFlushFailed(Exception ex);
+}

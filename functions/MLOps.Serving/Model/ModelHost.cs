@@ -1,0 +1,137 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MLOps.Core;
+using MLOps.Storage;
+
+namespace MLOps.Serving.Model;
+
+/// <summary>What a request reads, once, at its start: data and the models loaded at that moment.</summary>
+public sealed record ServingSnapshot(ServingData Data, ServingModel? Champion, IReadOnlyDictionary<string, ServingModel> Variants)
+{
+    /// <summary>The model for an alias or version ("champion" when absent), or null (the caller falls back to trending).</summary>
+    public ServingModel? ModelFor(string? aliasOrVersion) =>
+        aliasOrVersion is null or "champion" ? Champion : Variants.GetValueOrDefault(aliasOrVersion) ?? Champion;
+}
+
+/// <summary>
+/// Holds the current <see cref="ServingSnapshot"/> and swaps it atomically when the champion alias moves:
+/// the new version is loaded in the background, requests in flight finish on the snapshot they took,
+/// and a failed load keeps the old model (logged as an error, counted in mlops.serving.model.load_failures).
+/// </summary>
+public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOptions<ServingOptions> options, ILogger<ModelHost> logger)
+    : BackgroundService
+{
+    private static readonly Counter<long> LoadFailures = Telemetry.Meter.CreateCounter<long>(
+        "mlops.serving.model.load_failures", "{failure}", "Model versions the server failed to load (it kept the previous one).");
+    private static readonly Counter<long> Swaps = Telemetry.Meter.CreateCounter<long>(
+        "mlops.serving.model.swaps", "{swap}", "Times the server swapped in a new model version.");
+
+    private readonly TaskCompletionSource _dataReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ServingSnapshot? _current;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ModelRef, bool> _failed = new();
+
+    /// <summary>The snapshot to serve from, or null while the data is still loading.</summary>
+    public ServingSnapshot? Current => Volatile.Read(ref _current);
+
+    public Task DataReady => _dataReady.Task;
+
+    /// <summary>The last load failure (shown by /ready), null after a successful load.</summary>
+    public string? LastError { get; private set; }
+    public int SwapCount { get; private set; }
+
+    public async Task<ServingSnapshot> WaitForSnapshotAsync(CancellationToken cancellationToken)
+    {
+        await DataReady.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Current!;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        try
+        {
+            var data = await ServingData.LoadAsync(store, settings.TrendingHalfLife, stoppingToken).ConfigureAwait(false);
+            Volatile.Write(ref _current, new ServingSnapshot(data, null, new Dictionary<string, ServingModel>()));
+            LogDataLoaded(data.Count, data.UserCount);
+            _dataReady.TrySetResult();
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogDataFailed(ex);
+            Volatile.Write(ref _current, new ServingSnapshot(ServingData.Build([], [], settings.TrendingHalfLife), null, new Dictionary<string, ServingModel>()));
+            LastError = $"data: {ex.Message}";
+            _dataReady.TrySetResult();
+        }
+
+        using var timer = new PeriodicTimer(settings.PollInterval);
+        do
+        {
+            try { await RefreshAsync(stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception ex) { LogRefreshFailed(ex); }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Resolves the champion (and experiment variants); loads and swaps in whatever changed.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var snapshot = Current ?? await WaitForSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var champion = await ResolveAndLoadAsync(settings.ModelName, "champion", snapshot.Champion, snapshot.Data, cancellationToken).ConfigureAwait(false);
+        var variants = new Dictionary<string, ServingModel>(StringComparer.Ordinal);
+        foreach (var alias in settings.Experiments.SelectMany(x => x.Variants).Select(v => v.Model).Where(m => m != "champion").Distinct())
+            if (await ResolveAndLoadAsync(settings.ModelName, alias, snapshot.Variants.GetValueOrDefault(alias), snapshot.Data, cancellationToken).ConfigureAwait(false) is { } model)
+                variants[alias] = model;
+        if (ReferenceEquals(champion, snapshot.Champion) && variants.Count == snapshot.Variants.Count && variants.All(v => snapshot.Variants.TryGetValue(v.Key, out var old) && ReferenceEquals(old, v.Value)))
+            return;
+        Volatile.Write(ref _current, snapshot with { Champion = champion, Variants = variants });
+        if (!ReferenceEquals(champion, snapshot.Champion) && champion is not null)
+        {
+            SwapCount++;
+            Swaps.Add(1);
+            LogSwapped(champion.Ref.Name, champion.Ref.Version, snapshot.Champion?.Ref.Version ?? "(none)");
+            MLOpsMetrics.ModelVersionInUse.Record(long.TryParse(champion.Ref.Version.TrimStart('v'), out var n) ? n : 0,
+                new KeyValuePair<string, object?>("model", champion.Ref.Name), new KeyValuePair<string, object?>("alias", "champion"));
+        }
+    }
+
+    private async Task<ServingModel?> ResolveAndLoadAsync(string name, string alias, ServingModel? current, ServingData data, CancellationToken cancellationToken)
+    {
+        var target = await source.ResolveAsync(name, alias, cancellationToken).ConfigureAwait(false);
+        if (target is null) return current;
+        if (current is not null && current.Ref == target) return current;
+        if (_failed.ContainsKey(target)) return current; // already failed once: alerted, do not retry every poll
+        try
+        {
+            var recommender = await source.LoadAsync(target, cancellationToken).ConfigureAwait(false);
+            LastError = null;
+            return new ServingModel(target, recommender, data.Items);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _failed[target] = true;
+            LoadFailures.Add(1, new KeyValuePair<string, object?>("model", name), new KeyValuePair<string, object?>("version", target.Version));
+            LastError = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {current?.Ref.Version ?? "trending fallback"}";
+            LogLoadFailed(ex, name, target.Version, alias);
+            return current;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Serving data loaded: {Items} items, {Users} users.")]
+    private partial void LogDataLoaded(int items, int users);
+
+    [LoggerMessage(LogLevel.Error, "Serving data failed to load; serving an empty catalogue.")]
+    private partial void LogDataFailed(Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "Champion refresh failed; will retry.")]
+    private partial void LogRefreshFailed(Exception ex);
+
+    [LoggerMessage(LogLevel.Information, "Swapped {Model} to version {Version} (was {Previous}).")]
+    private partial void LogSwapped(string model, string version, string previous);
+
+    [LoggerMessage(LogLevel.Error, "ALERT: failed to load {Model} version {Version} ({Alias}); keeping the previous model.")]
+    private partial void LogLoadFailed(Exception ex, string model, string version, string alias);
+}

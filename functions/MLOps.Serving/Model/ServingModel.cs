@@ -1,0 +1,64 @@
+using System.Buffers;
+using MLOps.Recommenders;
+
+namespace MLOps.Serving.Model;
+
+/// <summary>
+/// A loaded recommender bound to the serving item space: translates histories into the model's index and
+/// scatters its scores back. Items the model does not know score <see cref="float.NegativeInfinity"/>.
+/// Immutable, so a request that took a reference keeps using it across a swap.
+/// </summary>
+public sealed class ServingModel
+{
+    private readonly IRecommender _recommender;
+    private readonly int[] _toModel;   // serving index -> model index (-1 unknown)
+    private readonly int[] _toServing; // model index -> serving index (-1 unknown)
+    private readonly bool _identity;
+
+    public ServingModel(ModelRef model, IRecommender recommender, ItemIndex servingItems)
+    {
+        Ref = model;
+        _recommender = recommender;
+        _toModel = new int[servingItems.Count];
+        _toServing = new int[recommender.Items.Count];
+        Array.Fill(_toServing, -1);
+        var identity = servingItems.Count == recommender.Items.Count;
+        for (var i = 0; i < servingItems.Count; i++)
+        {
+            _toModel[i] = recommender.Items.TryGetIndex(servingItems[i], out var m) ? m : -1;
+            if (_toModel[i] >= 0) _toServing[_toModel[i]] = i;
+            identity &= _toModel[i] == i;
+        }
+        _identity = identity;
+    }
+
+    public ModelRef Ref { get; }
+    public string Kind => _recommender.Kind;
+
+    /// <summary>True when the model can score from this serving item (it was in its training data).</summary>
+    public bool Knows(int servingItem) => _toModel[servingItem] >= 0;
+
+    /// <summary>Scores every serving item for a history of serving indices (most recent last).</summary>
+    public void Score(ReadOnlySpan<int> history, Span<float> scores)
+    {
+        if (_identity)
+        {
+            _recommender.Score(history, scores);
+            return;
+        }
+        var mapped = history.Length <= 512 ? stackalloc int[history.Length] : new int[history.Length];
+        var n = 0;
+        foreach (var h in history)
+            if (_toModel[h] is var m and >= 0) mapped[n++] = m;
+        var buffer = ArrayPool<float>.Shared.Rent(_toServing.Length);
+        try
+        {
+            var modelScores = buffer.AsSpan(0, _toServing.Length);
+            _recommender.Score(mapped[..n], modelScores);
+            scores.Fill(float.NegativeInfinity);
+            for (var m = 0; m < modelScores.Length; m++)
+                if (_toServing[m] is var s and >= 0) scores[s] = modelScores[m];
+        }
+        finally { ArrayPool<float>.Shared.Return(buffer); }
+    }
+}

@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Numerics;
+using MLOps.Serving.Model;
+
+namespace MLOps.Serving;
+
+public sealed record RecommendedItem(string ContentId, string Title, double Score, string Reason, IReadOnlyList<string> Genres);
+
+public sealed record ModelInfo(string Name, string Version, string Kind);
+
+public sealed record ExperimentAssignment(string Id, string Variant);
+
+public sealed record RecommendationsResponse(string UserId, bool ColdStart, string? ColdStartReason, ModelInfo? Model,
+    ExperimentAssignment? Experiment, IReadOnlyList<RecommendedItem> Items);
+
+public sealed record Row(string Id, string Title, IReadOnlyList<RecommendedItem> Items);
+
+public sealed record RowsResponse(string UserId, bool ColdStart, string? ColdStartReason, ModelInfo? Model, IReadOnlyList<Row> Rows);
+
+public sealed record SimilarResponse(string ContentId, string Title, bool ColdStart, ModelInfo? Model, IReadOnlyList<RecommendedItem> Items);
+
+/// <summary>What a caller asks of /recommendations (already validated by the endpoint).</summary>
+public sealed record RecommendationRequest(string UserId, int K, IReadOnlyList<string> Genres, IReadOnlyList<string> Exclude,
+    double Diversity = 0, bool ExcludeSeen = true);
+
+/// <summary>
+/// Recommendations, home-page rows and similar titles over one <see cref="ServingSnapshot"/>: model scores
+/// (or trending when there is no model / no history), filters, exclusions, diversity and a reason per item.
+/// </summary>
+public static class RecommendationService
+{
+    private const int ReasonLookback = 30;
+
+    public static RecommendationsResponse Recommend(ServingSnapshot snapshot, RecommendationRequest request, ServingModel? model = null,
+        ExperimentAssignment? experiment = null)
+    {
+        var data = snapshot.Data;
+        model ??= snapshot.Champion;
+        var user = data.User(request.UserId);
+        var coldReason = user is null ? "unknown-user" : user.History.Length == 0 ? "no-history" : model is null ? "no-model" : null;
+        ulong genreMask = 0;
+        foreach (var g in request.Genres)
+            if (data.GenreIndex.TryGetValue(g, out var gi)) genreMask |= 1UL << gi;
+        var genreFilter = request.Genres.Count > 0;
+
+        var buffer = ArrayPool<float>.Shared.Rent(data.Count);
+        try
+        {
+            var scores = buffer.AsSpan(0, data.Count);
+            var personal = coldReason is null;
+            if (personal) model!.Score(user!.History, scores);
+            else scores.Fill(float.NegativeInfinity);
+            Mask(scores, data, user, request.ExcludeSeen, genreFilter, genreMask, request.Exclude, null);
+
+            var pool = Ranking.TopK(scores, request.Diversity > 0 ? Math.Min(data.Count, request.K * 4) : request.K);
+            var chosen = Ranking.Diversify(pool, scores, request.K, request.Diversity, data).ToList();
+            var items = new List<RecommendedItem>(request.K);
+            foreach (var i in chosen) items.Add(Item(data, i, scores[i], personal ? ReasonFor(data, user!, i) : ColdReason(data, i, genreMask)));
+            if (items.Count < request.K) FillFromTrending(data, items, request.K, user, request.ExcludeSeen, genreFilter, genreMask, request.Exclude, genreMask);
+            return new RecommendationsResponse(request.UserId, !personal, coldReason, Info(model), experiment, items);
+        }
+        finally { ArrayPool<float>.Shared.Return(buffer); }
+    }
+
+    public static RowsResponse Rows(ServingSnapshot snapshot, string userId, int rows, int perRow)
+    {
+        var data = snapshot.Data;
+        var model = snapshot.Champion;
+        var user = data.User(userId);
+        var coldReason = user is null ? "unknown-user" : user.History.Length == 0 ? "no-history" : model is null ? "no-model" : null;
+        var used = new HashSet<int>();
+        var result = new List<Row>(rows);
+        {
+            var personal = new float[data.Count];
+            var candidates = new List<(string Id, string Title, Func<List<RecommendedItem>> Build)>();
+
+            if (coldReason is null)
+            {
+                model!.Score(user!.History, personal);
+                Mask(personal, data, user, true, false, 0, [], null);
+                // Genre rows and top picks read the personal scores; "because you watched" rows score one title each.
+                var personalCopy = personal;
+                candidates.Add(("top-picks", "Top picks for you", () => Take(data, personalCopy, used, perRow, i => ReasonFor(data, user, i))));
+                var recent = user.History.Reverse().Where(model.Knows).Take(3).ToArray();
+                var because = new List<(string, string, Func<List<RecommendedItem>>)>();
+                foreach (var anchor in recent)
+                {
+                    var scores = new float[data.Count];
+                    model.Score([anchor], scores);
+                    Mask(scores, data, user, true, false, 0, [], null);
+                    scores[anchor] = float.NegativeInfinity;
+                    because.Add(($"because-{data.Items[anchor]}", $"Because you watched {data.Title(anchor)}",
+                        () => Take(data, scores, used, perRow, _ => $"Because you watched {data.Title(anchor)}")));
+                }
+                var genreRows = user.GenreOrder.Take(4).Select(g => ($"genre-{data.Genres[g]}", $"{data.Genres[g]} for you",
+                    (Func<List<RecommendedItem>>)(() => Take(data, GenreScores(personalCopy, data, g), used, perRow, _ => $"Because you like {data.Genres[g]}")))).ToList();
+                // Personalized order: top picks, then alternate "because you watched" (most recent first) with genre rows
+                // (strongest affinity first); trending and new releases slot in after the first pair.
+                var queue = new List<(string, string, Func<List<RecommendedItem>>)>();
+                for (var r = 0; r < Math.Max(because.Count, genreRows.Count); r++)
+                {
+                    if (r < because.Count) queue.Add(because[r]);
+                    if (r < genreRows.Count) queue.Add(genreRows[r]);
+                    if (r == 0) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, _ => "Trending now")));
+                    if (r == 1) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, _ => "New release")));
+                }
+                if (!queue.Any(q => q.Item1 == "trending")) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, _ => "Trending now")));
+                if (!queue.Any(q => q.Item1 == "new-releases")) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, _ => "New release")));
+                candidates.AddRange(queue);
+            }
+            else
+            {
+                candidates.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, _ => "Trending now")));
+                candidates.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, _ => "New release")));
+                var genreOrder = user?.GenreOrder is { Length: > 0 } o ? o : Enumerable.Range(0, data.Genres.Length).ToArray();
+                foreach (var g in genreOrder)
+                    candidates.Add(($"genre-{data.Genres[g]}", $"Popular in {data.Genres[g]}",
+                        () => TakeOrdered(data, data.GenreTrendingOrder[g], user, used, perRow, _ => $"Popular in {data.Genres[g]} this week")));
+            }
+
+            foreach (var (id, title, build) in candidates)
+            {
+                if (result.Count == rows) break;
+                var items = build();
+                if (items.Count > 0) result.Add(new Row(id, title, items));
+            }
+            return new RowsResponse(userId, coldReason is not null, coldReason, Info(model), result);
+        }
+    }
+
+    /// <summary>Titles like <paramref name="item"/>: the model's item-to-item scores, or genre similarity for a title the model never saw.</summary>
+    public static SimilarResponse Similar(ServingSnapshot snapshot, int item, int k)
+    {
+        var data = snapshot.Data;
+        var model = snapshot.Champion;
+        var scores = new float[data.Count];
+        var cold = model is null || !model.Knows(item);
+        if (!cold) model!.Score([item], scores);
+        else
+            for (var i = 0; i < data.Count; i++)
+                scores[i] = data.GenreMask[item] == 0 ? data.TrendingNormalized[i] : data.GenreSimilarity(item, i) + 0.1f * data.TrendingNormalized[i];
+        scores[item] = float.NegativeInfinity;
+        var title = data.Title(item);
+        var items = Ranking.TopK(scores, k).Select(i => Item(data, i, scores[i],
+            cold ? SharedGenreReason(data, item, i) ?? "Popular right now" : $"Viewers of {title} also watched this")).ToList();
+        return new SimilarResponse(data.Items[item], title, cold, Info(model), items);
+    }
+
+    public static ModelInfo? Info(ServingModel? model) => model is null ? null : new ModelInfo(model.Ref.Name, model.Ref.Version, model.Kind);
+
+    public static RecommendedItem Item(ServingData data, int i, float score, string reason) =>
+        new(data.Items[i], data.Title(i), float.IsFinite(score) ? Math.Round(score, 6) : 0, reason, data.GenresOf(i).ToArray());
+
+    /// <summary>Why a personal pick fits: the recent title it is most like, else the genre the user favours, else freshness.</summary>
+    public static string ReasonFor(ServingData data, UserState user, int item)
+    {
+        var bestSimilarity = 0f;
+        var anchor = -1;
+        var history = user.History;
+        for (var p = history.Length - 1; p >= 0 && p >= history.Length - ReasonLookback; p--)
+        {
+            var s = data.GenreSimilarity(item, history[p]);
+            if (s > bestSimilarity) { bestSimilarity = s; anchor = history[p]; }
+        }
+        if (anchor >= 0 && bestSimilarity >= 0.5f) return $"Because you watched {data.Title(anchor)}";
+        foreach (var g in user.GenreOrder.Take(3))
+            if ((data.GenreMask[item] & (1UL << g)) != 0) return $"Because you like {data.Genres[g]}";
+        if (data.IsNew[item]) return "New release";
+        return anchor >= 0 ? $"Because you watched {data.Title(anchor)}" : "Picked for you from what you watch";
+    }
+
+    private static string ColdReason(ServingData data, int item, ulong genreFilter)
+    {
+        var mask = genreFilter != 0 ? data.GenreMask[item] & genreFilter : data.GenreMask[item];
+        if (data.IsNew[item]) return "New release";
+        return mask != 0 ? $"Popular in {data.Genres[BitOperations.TrailingZeroCount(mask)]} this week" : "Popular right now";
+    }
+
+    private static string? SharedGenreReason(ServingData data, int a, int b)
+    {
+        var shared = data.GenreMask[a] & data.GenreMask[b];
+        return shared == 0 ? null : $"Also {string.Join(" / ", GenreNames(data, shared).Take(2))}";
+    }
+
+    private static IEnumerable<string> GenreNames(ServingData data, ulong mask)
+    {
+        while (mask != 0)
+        {
+            yield return data.Genres[BitOperations.TrailingZeroCount(mask)];
+            mask &= mask - 1;
+        }
+    }
+
+    /// <summary>Sets excluded items to -inf: seen, outside the genre filter, excluded by the caller, already on the page.</summary>
+    private static void Mask(Span<float> scores, ServingData data, UserState? user, bool excludeSeen, bool genreFilter, ulong genreMask,
+        IReadOnlyList<string> exclude, HashSet<int>? used)
+    {
+        if (excludeSeen && user is not null)
+            foreach (var h in user.History) scores[h] = float.NegativeInfinity;
+        if (genreFilter)
+            for (var i = 0; i < scores.Length; i++)
+                if ((data.GenreMask[i] & genreMask) == 0) scores[i] = float.NegativeInfinity;
+        foreach (var id in exclude)
+            if (data.Items.TryGetIndex(id, out var x)) scores[x] = float.NegativeInfinity;
+        if (used is not null)
+            foreach (var u in used) scores[u] = float.NegativeInfinity;
+    }
+
+    private static void FillFromTrending(ServingData data, List<RecommendedItem> items, int k, UserState? user, bool excludeSeen,
+        bool genreFilter, ulong genreMask, IReadOnlyList<string> exclude, ulong reasonGenres)
+    {
+        var have = items.Select(i => i.ContentId).ToHashSet(StringComparer.Ordinal);
+        var excluded = exclude.ToHashSet(StringComparer.Ordinal);
+        foreach (var i in data.TrendingOrder)
+        {
+            if (items.Count >= k) break;
+            if (excludeSeen && user is not null && user.HasSeen(i)) continue;
+            if (genreFilter && (data.GenreMask[i] & genreMask) == 0) continue;
+            var id = data.Items[i];
+            if (excluded.Contains(id) || !have.Add(id)) continue;
+            items.Add(Item(data, i, data.TrendingNormalized[i], ColdReason(data, i, reasonGenres)));
+        }
+    }
+
+    private static float[] GenreScores(float[] personal, ServingData data, int genre)
+    {
+        var scores = (float[])personal.Clone();
+        var bit = 1UL << genre;
+        for (var i = 0; i < scores.Length; i++)
+            if ((data.GenreMask[i] & bit) == 0) scores[i] = float.NegativeInfinity;
+        return scores;
+    }
+
+    private static List<RecommendedItem> Take(ServingData data, float[] scores, HashSet<int> used, int perRow, Func<int, string> reason)
+    {
+        foreach (var u in used) scores[u] = float.NegativeInfinity;
+        var picked = Ranking.TopK(scores, perRow);
+        var items = new List<RecommendedItem>(picked.Length);
+        foreach (var i in picked)
+            if (used.Add(i)) items.Add(Item(data, i, scores[i], reason(i)));
+        return items;
+    }
+
+    private static List<RecommendedItem> TakeOrdered(ServingData data, int[] order, UserState? user, HashSet<int> used, int perRow, Func<int, string> reason)
+    {
+        var items = new List<RecommendedItem>(perRow);
+        foreach (var i in order)
+        {
+            if (items.Count == perRow) break;
+            if (user is not null && user.HasSeen(i)) continue;
+            if (used.Add(i)) items.Add(Item(data, i, data.TrendingNormalized[i], reason(i)));
+        }
+        return items;
+    }
+}

@@ -1,0 +1,262 @@
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MLOps.Core;
+using MLOps.Core.Security;
+using MLOps.Serving.Events;
+using MLOps.Serving.Experiments;
+using MLOps.Serving.Model;
+using MLOps.Serving.Search;
+
+namespace MLOps.Serving;
+
+/// <summary>
+/// The serving routes (DESIGN.md "Interfaces"). Handlers validate, call one service and map the result; every
+/// rejection is a problem details body naming the field. Reads need the read role, events write, experiment results admin.
+/// </summary>
+public static class ServingApi
+{
+    private static readonly Histogram<double> Latency = Telemetry.Meter.CreateHistogram<double>(
+        "mlops.serving.request.duration", "ms", "Handler time of serving endpoints (tag: endpoint).");
+
+    public static IEndpointRouteBuilder MapServingApi(this IEndpointRouteBuilder app)
+    {
+        app.MapOpenApi();
+        app.MapGet("/ready", Ready).WithName("Ready").WithTags("Serving");
+        var api = app.MapGroup("/api").WithTags("Serving");
+        api.MapGet("/users/{id}/recommendations", Recommendations).WithName("Recommendations").RequireRole(ApiRole.Read);
+        api.MapGet("/users/{id}/rows", Rows).WithName("Rows").RequireRole(ApiRole.Read);
+        api.MapGet("/items/{id}/similar", Similar).WithName("Similar").RequireRole(ApiRole.Read);
+        api.MapGet("/search", Search).WithName("Search").RequireRole(ApiRole.Read);
+        api.MapPost("/events", PostEvents).WithName("PostEvents").RequireRole(ApiRole.Write).DisableAntiforgery();
+        api.MapGet("/experiments/{id}/results", ExperimentResults).WithName("ExperimentResults").RequireRole(ApiRole.Admin);
+        return app;
+    }
+
+    public static async Task<Results<Ok<ReadyResponse>, ProblemHttpResult>> Ready(ModelHost host, SearchService search)
+    {
+        var snapshot = host.Current;
+        if (snapshot?.Champion is not { } champion)
+            return TypedResults.Problem(statusCode: 503, title: "Not ready",
+                detail: snapshot is null ? "Serving data is still loading." : host.LastError ?? "No champion model is loaded yet (serving trending titles meanwhile).");
+        await Task.CompletedTask.ConfigureAwait(false);
+        return TypedResults.Ok(new ReadyResponse("ready", RecommendationService.Info(champion)!, snapshot.Data.Count, snapshot.Data.UserCount,
+            search.SemanticConfigured ? search.SemanticReady ? "ready" : "building" : "off", host.LastError));
+    }
+
+    public static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem, ProblemHttpResult>> Recommendations(
+        string id, HttpContext http, ModelHost host, IOptions<ServingOptions> options, ExposureLog exposures)
+    {
+        var o = options.Value;
+        var q = http.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+        CheckId(errors, "id", id, o);
+        var k = Int(errors, q, "k", 10, 1, o.MaxK);
+        var diversity = Double(errors, q, "diversity", 0, 0, 1);
+        var excludeSeen = Bool(errors, q, "excludeSeen", true);
+        var genres = List(errors, q, "genres", 20);
+        var exclude = List(errors, q, "exclude", 500);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
+        var snapshot = await Snapshot(host, http).ConfigureAwait(false);
+        if (snapshot is null) return WarmingUp();
+        var unknown = genres.FirstOrDefault(g => !snapshot.Data.GenreIndex.ContainsKey(g));
+        if (unknown is not null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["genres"] = [$"Unknown genre '{Clip(unknown)}'. Known: {string.Join(", ", snapshot.Data.Genres)}."] }, title: "Invalid request");
+
+        var start = Environment.TickCount64;
+        ServingModel? model = null;
+        ExperimentAssignment? assignment = null;
+        if (o.RecommendationsExperiment is { } experimentId && o.Experiments.FirstOrDefault(x => x.Id == experimentId) is { Variants.Count: > 0 } experiment)
+        {
+            var variant = ExperimentService.Assign(experiment, id);
+            model = snapshot.ModelFor(variant.Model);
+            assignment = new ExperimentAssignment(experiment.Id, variant.Name);
+        }
+        var result = RecommendationService.Recommend(snapshot, new RecommendationRequest(id, k, genres, exclude, diversity, excludeSeen), model, assignment);
+        if (assignment is not null) exposures.Log(assignment.Id, assignment.Variant, id, result.Items.Select(i => i.ContentId));
+        Record("recommendations", start, result.Items.Count);
+        return TypedResults.Ok(result);
+    }
+
+    public static async Task<Results<Ok<RowsResponse>, ValidationProblem, ProblemHttpResult>> Rows(string id, HttpContext http, ModelHost host, IOptions<ServingOptions> options)
+    {
+        var o = options.Value;
+        var errors = new Dictionary<string, string[]>();
+        CheckId(errors, "id", id, o);
+        var rows = Int(errors, http.Request.Query, "rows", 8, 1, o.MaxRows);
+        var perRow = Int(errors, http.Request.Query, "perRow", 10, 1, o.MaxK);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
+        var snapshot = await Snapshot(host, http).ConfigureAwait(false);
+        if (snapshot is null) return WarmingUp();
+        var start = Environment.TickCount64;
+        var result = RecommendationService.Rows(snapshot, id, rows, perRow);
+        Record("rows", start, result.Rows.Sum(r => r.Items.Count));
+        return TypedResults.Ok(result);
+    }
+
+    public static async Task<Results<Ok<SimilarResponse>, ValidationProblem, ProblemHttpResult>> Similar(string id, HttpContext http, ModelHost host, IOptions<ServingOptions> options)
+    {
+        var o = options.Value;
+        var errors = new Dictionary<string, string[]>();
+        CheckId(errors, "id", id, o);
+        var k = Int(errors, http.Request.Query, "k", 10, 1, o.MaxK);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
+        var snapshot = await Snapshot(host, http).ConfigureAwait(false);
+        if (snapshot is null) return WarmingUp();
+        if (!snapshot.Data.Items.TryGetIndex(id, out var item))
+            return TypedResults.Problem(statusCode: 404, title: "Unknown item", detail: $"No title with id '{Clip(id)}' in the catalogue.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
+        var start = Environment.TickCount64;
+        var result = RecommendationService.Similar(snapshot, item, k);
+        Record("similar", start, result.Items.Count);
+        return TypedResults.Ok(result);
+    }
+
+    public static async Task<Results<Ok<SearchResponse>, ValidationProblem, ProblemHttpResult>> Search(HttpContext http, ModelHost host, SearchService search, IOptions<ServingOptions> options)
+    {
+        var o = options.Value;
+        var q = http.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+        var text = q["q"].ToString();
+        if (q["q"].Count > 1) errors["q"] = ["Give q once."];
+        else if (string.IsNullOrWhiteSpace(text)) errors["q"] = ["Required: the text to search for."];
+        else if (text.Length > o.MaxQueryLength) errors["q"] = [$"At most {o.MaxQueryLength} characters."];
+        else if (TextNormalizer.Tokens(text, 1).Count == 0) errors["q"] = ["Holds no letters or digits to search for."];
+        string? user = q.TryGetValue("user", out var u) ? u.ToString() : null;
+        if (user is not null) CheckId(errors, "user", user, o);
+        var k = Int(errors, q, "k", 10, 1, o.MaxK);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
+        var snapshot = await Snapshot(host, http).ConfigureAwait(false);
+        if (snapshot is null) return WarmingUp();
+        var start = Environment.TickCount64;
+        var result = await search.SearchAsync(snapshot, text, user, k, http.RequestAborted).ConfigureAwait(false);
+        Record("search", start, result.Items.Count);
+        return TypedResults.Ok(result);
+    }
+
+    public static async Task<Results<Accepted<EventsAccepted>, ValidationProblem, ProblemHttpResult>> PostEvents(HttpContext http, EventIngest ingest, ModelHost host, IOptions<ServingOptions> options)
+    {
+        var o = options.Value;
+        var request = http.Request;
+        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return TypedResults.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send the events as application/json.", extensions: new Dictionary<string, object?> { ["field"] = "Content-Type" });
+        if (request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = o.MaxBodyBytes;
+        byte[] body;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, timeout.Token).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > o.MaxBodyBytes) return TooLarge(o);
+                buffer.Write(chunk, 0, read);
+            }
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge) { return TooLarge(o); }
+        catch (BadHttpRequestException ex)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Unreadable body", detail: ex.Message, extensions: new Dictionary<string, object?> { ["field"] = "body" });
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            return TypedResults.Problem(statusCode: 408, title: "Request timeout", detail: "The body took longer than 30 s to arrive.", extensions: new Dictionary<string, object?> { ["field"] = "body" });
+        }
+
+        try
+        {
+            var (result, accepted) = await ingest.IngestAsync(body, o.MaxEventsPerBatch, timeout.Token).ConfigureAwait(false);
+            host.Current?.Data.Append(accepted);
+            return TypedResults.Accepted((string?)null, result);
+        }
+        catch (BatchRejectedException ex)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [ex.Field] = [ex.Message] }, title: "Invalid event batch");
+        }
+    }
+
+    public static async Task<Results<Ok<ExperimentResults>, ProblemHttpResult>> ExperimentResults(string id, HttpContext http, MLOps.Storage.IBlobStore store, IOptions<ServingOptions> options)
+    {
+        var experiment = options.Value.Experiments.FirstOrDefault(x => string.Equals(x.Id, id, StringComparison.Ordinal));
+        if (experiment is null || experiment.Variants.Count == 0)
+            return TypedResults.Problem(statusCode: 404, title: "Unknown experiment", detail: $"No experiment '{Clip(id)}' is configured.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
+        return TypedResults.Ok(await ExperimentService.ResultsAsync(store, experiment, http.RequestAborted).ConfigureAwait(false));
+    }
+
+    public sealed record ReadyResponse(string Status, ModelInfo Model, int Items, int Users, string Semantic, string? LastError);
+
+    private static ProblemHttpResult TooLarge(ServingOptions o) =>
+        TypedResults.Problem(statusCode: 413, title: "Body too large", detail: $"At most {o.MaxBodyBytes} bytes.", extensions: new Dictionary<string, object?> { ["field"] = "body" });
+
+    private static ProblemHttpResult WarmingUp() =>
+        TypedResults.Problem(statusCode: 503, title: "Warming up", detail: "Serving data is still loading; retry shortly.");
+
+    private static async ValueTask<ServingSnapshot?> Snapshot(ModelHost host, HttpContext http)
+    {
+        if (host.Current is { } current) return current;
+        try { return await host.WaitForSnapshotAsync(http.RequestAborted).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException) { return null; }
+    }
+
+    private static void Record(string endpoint, long start, int items)
+    {
+        var tag = new KeyValuePair<string, object?>("endpoint", endpoint);
+        MLOpsMetrics.RecommendationsServed.Add(items, tag);
+        Latency.Record(Environment.TickCount64 - start, tag);
+    }
+
+    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
+
+    private static void CheckId(Dictionary<string, string[]> errors, string field, string id, ServingOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(id)) errors[field] = ["Must not be empty."];
+        else if (id.Length > o.MaxIdLength) errors[field] = [$"At most {o.MaxIdLength} characters."];
+        else if (id.Any(char.IsControl)) errors[field] = ["Contains control characters."];
+    }
+
+    private static int Int(Dictionary<string, string[]> errors, IQueryCollection q, string name, int fallback, int min, int max)
+    {
+        if (!q.TryGetValue(name, out var raw)) return fallback;
+        if (raw.Count != 1 || !int.TryParse(raw.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v))
+            errors[name] = [$"Must be a whole number between {min} and {max}."];
+        else if (v < min || v > max) errors[name] = [$"Must be between {min} and {max}; got {v}."];
+        else return v;
+        return fallback;
+    }
+
+    private static double Double(Dictionary<string, string[]> errors, IQueryCollection q, string name, double fallback, double min, double max)
+    {
+        if (!q.TryGetValue(name, out var raw)) return fallback;
+        if (raw.Count != 1 || !double.TryParse(raw.ToString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+            errors[name] = [$"Must be a number between {min} and {max}."];
+        else if (v < min || v > max) errors[name] = [$"Must be between {min} and {max}."];
+        else return v;
+        return fallback;
+    }
+
+    private static bool Bool(Dictionary<string, string[]> errors, IQueryCollection q, string name, bool fallback)
+    {
+        if (!q.TryGetValue(name, out var raw)) return fallback;
+        if (raw.Count == 1 && bool.TryParse(raw.ToString(), out var v)) return v;
+        errors[name] = ["Must be true or false."];
+        return fallback;
+    }
+
+    private static IReadOnlyList<string> List(Dictionary<string, string[]> errors, IQueryCollection q, string name, int max)
+    {
+        if (!q.TryGetValue(name, out var raw)) return [];
+        var values = raw.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (values.Count > max) errors[name] = [$"At most {max} values."];
+        else if (values.Any(v => v.Length > 128)) errors[name] = ["Each value at most 128 characters."];
+        else return values;
+        return [];
+    }
+}

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using MLOps.Core.Data;
+using MLOps.Recommenders;
+using MLOps.Storage;
+
+namespace MLOps.Serving;
+
+/// <summary>
+/// Everything serving needs besides the model, precomputed once: the item space (catalogue ∪ items seen in
+/// events), per-item genres as bit masks, popularity, trending (time-decayed plays), new releases, and per-user
+/// state (history, seen set, genre affinity). Events posted to the API update a user's state copy-on-write.
+/// </summary>
+public sealed class ServingData
+{
+    public const int MaxHistory = 1000;
+    private readonly Dictionary<string, UserState> _users;
+    private readonly ConcurrentDictionary<string, UserState> _fresh = new(StringComparer.Ordinal);
+
+    private ServingData(ItemIndex items, CatalogItem?[] catalog, string[] genres, ulong[] genreMask, float[] popularity,
+        float[] trending, DateTimeOffset now, Dictionary<string, UserState> users)
+    {
+        Items = items;
+        Catalog = catalog;
+        Genres = genres;
+        GenreMask = genreMask;
+        Popularity = popularity;
+        Trending = trending;
+        Now = now;
+        _users = users;
+        GenreIndex = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var g = 0; g < genres.Length; g++) GenreIndex.TryAdd(genres[g], g);
+
+        TrendingOrder = Enumerable.Range(0, items.Count).OrderByDescending(i => trending[i]).ThenByDescending(i => popularity[i]).ThenBy(i => i).ToArray();
+        GenreTrendingOrder = new int[genres.Length][];
+        for (var g = 0; g < genres.Length; g++)
+        {
+            var bit = 1UL << g;
+            GenreTrendingOrder[g] = TrendingOrder.Where(i => (genreMask[i] & bit) != 0).ToArray();
+        }
+        var dated = Enumerable.Range(0, items.Count).Where(i => catalog[i]?.ReleaseDate is not null).ToArray();
+        NewestRelease = dated.Length == 0 ? null : dated.Max(i => catalog[i]!.ReleaseDate);
+        // "New" = released within 180 days of the newest title in the catalogue (the catalogue's own clock).
+        IsNew = new bool[items.Count];
+        if (NewestRelease is { } newest)
+            foreach (var i in dated) IsNew[i] = catalog[i]!.ReleaseDate!.Value.DayNumber >= newest.DayNumber - 180;
+        NewReleaseOrder = dated.OrderByDescending(i => catalog[i]!.ReleaseDate).ThenByDescending(i => trending[i]).ToArray();
+        var maxTrend = trending.Length == 0 ? 0 : trending.Max();
+        TrendingNormalized = trending.Select(t => maxTrend > 0 ? t / maxTrend : 0f).ToArray();
+    }
+
+    public ItemIndex Items { get; }
+    public int Count => Items.Count;
+    public CatalogItem?[] Catalog { get; }
+    public string[] Genres { get; }
+    public Dictionary<string, int> GenreIndex { get; }
+    public ulong[] GenreMask { get; }
+    public float[] Popularity { get; }
+    public float[] Trending { get; }
+    public float[] TrendingNormalized { get; }
+    public int[] TrendingOrder { get; }
+    public int[][] GenreTrendingOrder { get; }
+    public int[] NewReleaseOrder { get; }
+    public bool[] IsNew { get; }
+    public DateOnly? NewestRelease { get; }
+    /// <summary>The data's clock: the newest event seen (trending decays relative to it).</summary>
+    public DateTimeOffset Now { get; }
+    public int UserCount => _users.Count;
+
+    public string Title(int item) => Catalog[item]?.Title ?? Items[item];
+
+    public IEnumerable<string> GenresOf(int item)
+    {
+        var mask = GenreMask[item];
+        while (mask != 0)
+        {
+            var g = BitOperations.TrailingZeroCount(mask);
+            yield return Genres[g];
+            mask &= mask - 1;
+        }
+    }
+
+    /// <summary>Genre Jaccard similarity of two items (0 when either has no genre).</summary>
+    public float GenreSimilarity(int a, int b)
+    {
+        var union = BitOperations.PopCount(GenreMask[a] | GenreMask[b]);
+        return union == 0 ? 0 : BitOperations.PopCount(GenreMask[a] & GenreMask[b]) / (float)union;
+    }
+
+    public UserState? User(string userId) =>
+        _fresh.TryGetValue(userId, out var fresh) ? fresh : _users.GetValueOrDefault(userId);
+
+    /// <summary>Adds accepted plays to the users' state (fresh events count without retraining).</summary>
+    public void Append(IEnumerable<ViewingEvent> events)
+    {
+        foreach (var group in events.Where(IsConsumption).GroupBy(e => e.UserId, StringComparer.Ordinal))
+        {
+            var items = group.OrderBy(e => e.Timestamp).Select(e => Items.TryGetIndex(e.ContentId, out var i) ? i : -1).Where(i => i >= 0).ToList();
+            if (items.Count == 0) continue;
+            _fresh.AddOrUpdate(group.Key,
+                _ => UserState.Create(this, items),
+                (_, old) => UserState.Create(this, old.History.Concat(items)));
+        }
+    }
+
+    /// <summary>Plays and ratings say a person watched a title; impressions, clicks, searches and exposures do not.</summary>
+    public static bool IsConsumption(ViewingEvent e) => e.EventType is EventType.Play or EventType.Rate;
+
+    public static async Task<ServingData> LoadAsync(IBlobStore store, TimeSpan trendingHalfLife, CancellationToken cancellationToken = default)
+    {
+        var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
+        var events = new List<ViewingEvent>();
+        await foreach (var e in EventLog.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false))
+            if (IsConsumption(e)) events.Add(e);
+        return Build(catalog, events, trendingHalfLife);
+    }
+
+    public static ServingData Build(IReadOnlyList<CatalogItem> catalog, IReadOnlyList<ViewingEvent> events, TimeSpan trendingHalfLife)
+    {
+        var ids = new List<string>(catalog.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in catalog) if (seen.Add(item.ContentId)) ids.Add(item.ContentId);
+        foreach (var e in events) if (seen.Add(e.ContentId)) ids.Add(e.ContentId);
+        var index = new ItemIndex(ids);
+        var records = new CatalogItem?[index.Count];
+        foreach (var item in catalog) records[index.TryGetIndex(item.ContentId, out var i) ? i : 0] = item;
+
+        var genreList = catalog.SelectMany(c => c.Genres).Where(g => !string.IsNullOrWhiteSpace(g))
+            .GroupBy(g => g.Trim(), StringComparer.OrdinalIgnoreCase).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key).Take(64).ToArray();
+        var genreIndex = genreList.Select((g, i) => (g, i)).ToDictionary(x => x.g, x => x.i, StringComparer.OrdinalIgnoreCase);
+        var masks = new ulong[index.Count];
+        for (var i = 0; i < records.Length; i++)
+            foreach (var g in records[i]?.Genres ?? [])
+                if (genreIndex.TryGetValue(g.Trim(), out var gi)) masks[i] |= 1UL << gi;
+
+        var now = events.Count == 0 ? DateTimeOffset.UnixEpoch : events.Max(e => e.Timestamp);
+        var popularity = new float[index.Count];
+        var trending = new float[index.Count];
+        var halfLifeDays = Math.Max(trendingHalfLife.TotalDays, 1e-3);
+        foreach (var e in events)
+        {
+            var i = index.TryGetIndex(e.ContentId, out var x) ? x : 0;
+            popularity[i] += 1;
+            trending[i] += (float)Math.Pow(0.5, (now - e.Timestamp).TotalDays / halfLifeDays);
+        }
+
+        var users = new Dictionary<string, UserState>(StringComparer.Ordinal);
+        var data = new ServingData(index, records, genreList, masks, popularity, trending, now, users);
+        foreach (var group in events.GroupBy(e => e.UserId, StringComparer.Ordinal))
+            users[group.Key] = UserState.Create(data, group.OrderBy(e => e.Timestamp).Select(e => index.TryGetIndex(e.ContentId, out var i) ? i : 0));
+        return data;
+    }
+}
+
+/// <summary>One user's precomputed state: distinct history (most recent last), seen bit set, genre affinity.</summary>
+public sealed class UserState
+{
+    private UserState(int[] history, ulong[] seen, float[] affinity, int[] genreOrder)
+    {
+        History = history;
+        Seen = seen;
+        GenreAffinity = affinity;
+        GenreOrder = genreOrder;
+    }
+
+    public int[] History { get; }
+    public ulong[] Seen { get; }
+    /// <summary>Share of the user's history in each genre (recency-weighted).</summary>
+    public float[] GenreAffinity { get; }
+    /// <summary>Genres with positive affinity, strongest first.</summary>
+    public int[] GenreOrder { get; }
+
+    public bool HasSeen(int item) => (Seen[item >> 6] & (1UL << (item & 63))) != 0;
+
+    internal static UserState Create(ServingData data, IEnumerable<int> chronological)
+    {
+        // Keep each title once, at its latest position, and at most MaxHistory of the most recent.
+        var list = chronological.ToList();
+        var last = new Dictionary<int, int>();
+        for (var p = 0; p < list.Count; p++) last[list[p]] = p;
+        var history = last.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
+        if (history.Length > ServingData.MaxHistory) history = history[^ServingData.MaxHistory..];
+        var seen = new ulong[(data.Count + 63) / 64];
+        foreach (var i in history) seen[i >> 6] |= 1UL << (i & 63);
+        var affinity = new float[data.Genres.Length];
+        for (var p = 0; p < history.Length; p++)
+        {
+            var weight = 1f + p / (float)history.Length; // later titles count up to twice
+            var mask = data.GenreMask[history[p]];
+            while (mask != 0)
+            {
+                affinity[BitOperations.TrailingZeroCount(mask)] += weight;
+                mask &= mask - 1;
+            }
+        }
+        var total = affinity.Sum();
+        if (total > 0) for (var g = 0; g < affinity.Length; g++) affinity[g] /= total;
+        var order = Enumerable.Range(0, affinity.Length).Where(g => affinity[g] > 0).OrderByDescending(g => affinity[g]).ToArray();
+        return new UserState(history, seen, affinity, order);
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using MLOps.Serving.Events;
+using MLOps.Serving.Experiments;
+using MLOps.Serving.Model;
+using MLOps.Serving.Search;
+
+namespace MLOps.Serving;
+
+public static class ServingServices
+{
+    /// <summary>
+    /// Serving: options (section <c>ServingOptions</c>), the model host (champion watch + hot swap), search, event
+    /// ingestion, exposure logging and the OpenAPI document. A registry registers its <see cref="IModelSource"/>
+    /// before or after this call; without one, serving answers from trending titles and /ready says not ready.
+    /// </summary>
+    public static IHostApplicationBuilder AddServing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ServingOptions>().BindConfiguration(nameof(ServingOptions));
+        builder.Services.TryAddSingleton<IModelSource>(sp =>
+            sp.GetRequiredService<IOptions<ServingOptions>>().Value is { ArtifactPath.Length: > 0 } o
+                ? new ArtifactModelSource(sp.GetRequiredService<MLOps.Storage.IBlobStore>(), o.ArtifactPath, o.Bootstrap, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ArtifactModelSource>>())
+                : new NoModelSource());
+        builder.Services.TryAddSingleton<ModelHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        if (!string.IsNullOrEmpty(builder.Configuration[$"{nameof(ServingOptions)}:OpenAI:Endpoint"]))
+            builder.Services.TryAddSingleton<IEmbeddingClient>(sp => new AzureOpenAIEmbeddingClient(sp.GetRequiredService<IOptions<ServingOptions>>().Value.OpenAI));
+        builder.Services.TryAddSingleton(sp => new SearchService(sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<IOptions<ServingOptions>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SearchService>>(), sp.GetService<IEmbeddingClient>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SearchService>());
+        builder.Services.TryAddSingleton<EventIngest>();
+        builder.Services.TryAddSingleton<ExposureLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ExposureLog>());
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Serving.Model;
+
+namespace MLOps.Serving.Tests;
+
+public sealed class HotSwapTests
+{
+    [Fact]
+    public async Task TenChampionSwapsUnderLoad_NoFailedRequest_AndEachVersionServed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        await fixture.InitializeAsync();
+        try
+        {
+            var ids = fixture.Catalog.Select(c => c.ContentId).ToList();
+            for (var v = 10; v < 20; v++) fixture.Models.Add($"{v}", new CooccurrenceRecommender(ids, fixture.Events, $"kind{v}"));
+            fixture.Models.LoadDelay = TimeSpan.FromMilliseconds(30); // loads take time; requests must not wait for them
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            var client = fixture.Client(fixture.ReadKey);
+            var failures = 0;
+            var served = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+            using var stop = new CancellationTokenSource();
+            var load = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                var n = 0;
+                while (!stop.IsCancellationRequested)
+                {
+                    var url = (n++ % 3) switch { 0 => $"/api/users/u{w}/recommendations", 1 => $"/api/users/u{w}/rows?rows=3", _ => "/api/items/m4/similar" };
+                    var response = await client.GetAsync(url, CancellationToken.None);
+                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
+                    else if (n % 3 == 1)
+                    {
+                        var version = (await response.ReadAsync()).GetProperty("model").GetProperty("version").GetString()!;
+                        served.AddOrUpdate(version, 1, (_, c) => c + 1);
+                    }
+                }
+            }, ct)).ToArray();
+
+            var before = host.SwapCount;
+            for (var v = 10; v < 20; v++)
+            {
+                fixture.Models.Point("champion", $"{v}");
+                await ServingFixture.WaitUntilAsync(() => host.Current!.Champion!.Ref.Version == $"{v}");
+                await Task.Delay(60, ct);
+            }
+            await stop.CancelAsync();
+            await Task.WhenAll(load);
+            Assert.Equal(0, failures);
+            Assert.Equal(10, host.SwapCount - before);
+            Assert.True(served.Keys.Count(k => int.Parse(k) >= 10) >= 5, string.Join(",", served.Keys));
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
+    public async Task FailedLoad_KeepsServingTheOldModel_AndReportsIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            fixture.Models.Add("broken", null);
+            fixture.Models.Point("champion", "broken");
+            await ServingFixture.WaitUntilAsync(() => host.LastError is not null);
+            Assert.Equal("1", host.Current!.Champion!.Ref.Version);
+            var ready = await (await fixture.Client().GetAsync("/ready", ct)).ReadAsync();
+            Assert.Contains("broken", ready.GetProperty("lastError").GetString());
+            var recs = await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u1/rows?rows=2", ct);
+            Assert.Equal(HttpStatusCode.OK, recs.StatusCode);
+            Assert.Equal("1", (await recs.ReadAsync()).GetProperty("model").GetProperty("version").GetString());
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
+    public async Task ArtifactSource_BootstrapsFromEvents_ThenSwapsWhenTheBlobIsRewritten()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture { UseTestModels = false };
+        fixture.Settings["ServingOptions:ArtifactPath"] = "models/recommender/serving.bin";
+        fixture.Settings["ServingOptions:Bootstrap"] = "ease";
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            Assert.Equal("ease", host.Current!.Champion!.Kind);
+            var first = host.Current.Champion.Ref.Version;
+            var data = MLOps.Recommenders.TrainingData.FromEvents(fixture.Events, fixture.Catalog);
+            var sar = MLOps.Recommenders.ModelTrainer.Train("sar", null, data);
+            await MLOps.Recommenders.Artifacts.ModelArtifact.SaveAsync(fixture.Store, "models/recommender/serving.bin", sar, cancellationToken: ct);
+            await ServingFixture.WaitUntilAsync(() => host.Current!.Champion!.Kind == "sar");
+            Assert.NotEqual(first, host.Current!.Champion!.Ref.Version);
+            var recs = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u2/rows?rows=2", ct)).ReadAsync();
+            Assert.Equal("sar", recs.GetProperty("model").GetProperty("kind").GetString());
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
+    public async Task NoModel_NotReady_ButServesTrending()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        fixture.ConfigureServices = s => s.AddSingleton<IModelSource>(new NoModelSource());
+        fixture.WaitForChampion = false;
+        await fixture.InitializeAsync();
+        try
+        {
+            var ready = await fixture.Client().GetAsync("/ready", ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            var recs = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u1/recommendations?k=4", ct)).ReadAsync();
+            Assert.True(recs.GetProperty("coldStart").GetBoolean());
+            Assert.Equal("no-model", recs.GetProperty("coldStartReason").GetString());
+            Assert.Equal(4, recs.GetProperty("items").GetArrayLength());
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Core.Data;
+using MLOps.Serving.Experiments;
+using MLOps.Serving.Model;
+using MLOps.Storage;
+
+namespace MLOps.Serving.Tests;
+
+public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<ServingFixture>
+{
+    private static string[] Ids(JsonElement items) => items.EnumerateArray().Select(i => i.GetProperty("contentId").GetString()!).ToArray();
+
+    private ServingData Data => fixture.App.Services.GetRequiredService<ModelHost>().Current!.Data;
+
+    [Fact]
+    public async Task Recommendations_KnownUser_ExcludeSeenAndExplainEachItem()
+    {
+        var response = await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u3/recommendations?k=10", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.ReadAsync();
+        Assert.False(body.GetProperty("coldStart").GetBoolean());
+        var items = body.GetProperty("items");
+        Assert.Equal(10, items.GetArrayLength());
+        var seen = fixture.Events.Where(e => e.UserId == "u3").Select(e => e.ContentId).ToHashSet();
+        Assert.DoesNotContain(Ids(items), seen.Contains);
+        Assert.All(items.EnumerateArray(), i => Assert.False(string.IsNullOrWhiteSpace(i.GetProperty("reason").GetString())));
+        Assert.Contains(items.EnumerateArray(), i => i.GetProperty("reason").GetString()!.StartsWith("Because you", StringComparison.Ordinal));
+        var scores = items.EnumerateArray().Select(i => i.GetProperty("score").GetDouble()).ToArray();
+        Assert.Equal(scores.OrderByDescending(s => s), scores);
+    }
+
+    [Fact]
+    public async Task Recommendations_UnknownUser_ColdStartTrendingMarked()
+    {
+        var body = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/nobody-here/recommendations?k=5", TestContext.Current.CancellationToken)).ReadAsync();
+        Assert.True(body.GetProperty("coldStart").GetBoolean());
+        Assert.Equal("unknown-user", body.GetProperty("coldStartReason").GetString());
+        Assert.Equal(Data.TrendingOrder.Take(5).Select(i => Data.Items[i]), Ids(body.GetProperty("items")));
+    }
+
+    [Fact]
+    public async Task Recommendations_FiltersExclusionsAndDiversity_AreHonoured()
+    {
+        var client = fixture.Client(fixture.ReadKey);
+        var ct = TestContext.Current.CancellationToken;
+        var comedy = await (await client.GetAsync("/api/users/u3/recommendations?k=8&genres=Comedy", ct)).ReadAsync();
+        Assert.All(comedy.GetProperty("items").EnumerateArray(), i => Assert.Contains("Comedy", i.GetProperty("genres").EnumerateArray().Select(g => g.GetString())));
+
+        var plain = Ids((await (await client.GetAsync("/api/users/u3/recommendations?k=8", ct)).ReadAsync()).GetProperty("items"));
+        var excluded = Ids((await (await client.GetAsync($"/api/users/u3/recommendations?k=8&exclude={plain[0]},{plain[1]}", ct)).ReadAsync()).GetProperty("items"));
+        Assert.DoesNotContain(plain[0], excluded);
+        Assert.DoesNotContain(plain[1], excluded);
+
+        int DistinctGenres(string[] ids) => ids.SelectMany(id => Data.GenresOf(Data.Items.TryGetIndex(id, out var i) ? i : 0)).Distinct().Count();
+        var diverse = Ids((await (await client.GetAsync("/api/users/u3/recommendations?k=8&diversity=0.8", ct)).ReadAsync()).GetProperty("items"));
+        Assert.True(DistinctGenres(diverse) > DistinctGenres(plain), $"diverse {DistinctGenres(diverse)} vs plain {DistinctGenres(plain)} genres");
+    }
+
+    [Theory]
+    [InlineData("/api/users/u1/recommendations?k=0", "k")]
+    [InlineData("/api/users/u1/recommendations?k=100000", "k")]
+    [InlineData("/api/users/u1/recommendations?k=ten", "k")]
+    [InlineData("/api/users/u1/recommendations?diversity=2", "diversity")]
+    [InlineData("/api/users/u1/recommendations?genres=Westerns", "genres")]
+    [InlineData("/api/users/u1/rows?perRow=-3", "perRow")]
+    [InlineData("/api/items/m1/similar?k=-1", "k")]
+    [InlineData("/api/search?q=", "q")]
+    [InlineData("/api/search?q=%21%21%21", "q")]
+    public async Task BadParameters_Are400ProblemNamingTheField(string url, string field)
+    {
+        var response = await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.ReadAsync();
+        Assert.True(body.GetProperty("errors").TryGetProperty(field, out _), body.ToString());
+    }
+
+    [Fact]
+    public async Task Rows_PersonalizedPage_NoTitleTwice()
+    {
+        var body = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u5/rows?rows=8&perRow=6", TestContext.Current.CancellationToken)).ReadAsync();
+        var rows = body.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(8, rows.Count);
+        Assert.Equal("top-picks", rows[0].GetProperty("id").GetString());
+        var ids = rows.SelectMany(r => Ids(r.GetProperty("items"))).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        var rowIds = rows.Select(r => r.GetProperty("id").GetString()!).ToList();
+        Assert.Contains(rowIds, r => r.StartsWith("because-", StringComparison.Ordinal));
+        Assert.Contains("trending", rowIds);
+        // Genre rows follow the user's affinity: the first genre row is their strongest genre.
+        var user = Data.User("u5")!;
+        Assert.Equal($"genre-{Data.Genres[user.GenreOrder[0]]}", rowIds.First(r => r.StartsWith("genre-", StringComparison.Ordinal)));
+        var seen = fixture.Events.Where(e => e.UserId == "u5").Select(e => e.ContentId).ToHashSet();
+        Assert.DoesNotContain(ids, seen.Contains);
+    }
+
+    [Fact]
+    public async Task Rows_ColdUser_TrendingFirstAndMarked()
+    {
+        var body = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/new-person/rows", TestContext.Current.CancellationToken)).ReadAsync();
+        Assert.True(body.GetProperty("coldStart").GetBoolean());
+        Assert.Equal("trending", body.GetProperty("rows")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Similar_KnownAndColdAndUnknownTitles()
+    {
+        var client = fixture.Client(fixture.ReadKey);
+        var ct = TestContext.Current.CancellationToken;
+        var known = await (await client.GetAsync("/api/items/m3/similar?k=5", ct)).ReadAsync();
+        Assert.False(known.GetProperty("coldStart").GetBoolean());
+        Assert.Equal(5, known.GetProperty("items").GetArrayLength());
+        Assert.DoesNotContain("m3", Ids(known.GetProperty("items")));
+
+        // The champion never saw "interstellar": genre similarity answers, marked cold-start.
+        var cold = await (await client.GetAsync("/api/items/interstellar/similar?k=3", ct)).ReadAsync();
+        Assert.True(cold.GetProperty("coldStart").GetBoolean());
+        Assert.All(cold.GetProperty("items").EnumerateArray(), i => Assert.Contains("Documentary", i.GetProperty("genres").EnumerateArray().Select(g => g.GetString())));
+
+        var unknown = await client.GetAsync("/api/items/does-not-exist/similar", ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("id", (await unknown.ReadAsync()).GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Search_TypoPrefixAndFieldBoosts()
+    {
+        var client = fixture.Client(fixture.ReadKey);
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var q in new[] { "interstellar", "Interstelar", "intersetllar", "inters" })
+        {
+            var body = await (await client.GetAsync($"/api/search?q={Uri.EscapeDataString(q)}&k=5", ct)).ReadAsync();
+            Assert.Equal("interstellar", Ids(body.GetProperty("items"))[0]);
+            Assert.Equal("lexical", body.GetProperty("mode").GetString());
+        }
+        // "wormhole" is only in the description; "space" only in tags: both still find it.
+        Assert.Equal("interstellar", Ids((await (await client.GetAsync("/api/search?q=wormhole", ct)).ReadAsync()).GetProperty("items"))[0]);
+        // A title match outranks a description match: "ghost" titles before titles whose description mentions ghosts.
+        var ghost = Ids((await (await client.GetAsync("/api/search?q=ghost&k=3", ct)).ReadAsync()).GetProperty("items"));
+        Assert.All(ghost, id => Assert.Contains("Ghost", fixture.Catalog.First(c => c.ContentId == id).Title));
+    }
+
+    [Fact]
+    public async Task Search_ReRankedByUserAffinity()
+    {
+        var client = fixture.Client(fixture.ReadKey);
+        var ct = TestContext.Current.CancellationToken;
+        // Users with different favourite genres get the same hits in a different order, each favouring their genres.
+        var hits = Ids((await (await client.GetAsync("/api/search?q=night&k=50", ct)).ReadAsync()).GetProperty("items"));
+        var hitGenres = hits.SelectMany(id => Data.GenresOf(Data.Items.TryGetIndex(id, out var i) ? i : -1)).ToHashSet();
+        var users = fixture.Events.Select(e => e.UserId).Distinct()
+            .Select(u => (User: u, Genre: Data.Genres[Data.User(u)!.GenreOrder[0]])).Where(x => hitGenres.Contains(x.Genre)).ToList();
+        var a = users[0];
+        var b = users.First(x => x.Genre != a.Genre);
+        async Task<string[]> Top(string user) => Ids((await (await client.GetAsync($"/api/search?q=night&k=3&user={user}", ct)).ReadAsync()).GetProperty("items"));
+        var forA = await Top(a.User);
+        var forB = await Top(b.User);
+        Assert.NotEqual(forA, forB);
+        Assert.Contains(a.Genre, Data.GenresOf(Data.Items.TryGetIndex(forA[0], out var ia) ? ia : -1));
+        Assert.Contains(b.Genre, Data.GenresOf(Data.Items.TryGetIndex(forB[0], out var ib) ? ib : -1));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Events_ValidBatch_202DurableAndCountsForTheUser()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var batch = new[]
+        {
+            new { userId = "fresh-user", contentId = "m10", timestamp = "2024-05-20T10:00:00Z", eventType = "play", viewSeconds = 3000.0 },
+            new { userId = "fresh-user", contentId = "m18", timestamp = "2024-05-20T12:00:00Z", eventType = "play", viewSeconds = 2000.0 },
+        };
+        var response = await fixture.Client(fixture.WriteKey).PostAsJsonAsync("/api/events", new { events = batch }, ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.ReadAsync();
+        Assert.Equal(2, body.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, body.GetProperty("quarantined").GetInt32());
+        var stored = await EventLog.ReadAsync(fixture.Store, new DateOnly(2024, 5, 20), new DateOnly(2024, 5, 21), ct).Where(e => e.UserId == "fresh-user").ToListAsync(ct);
+        Assert.Equal(2, stored.Count);
+        // Fresh events count at once: the user is no longer cold and their titles are excluded.
+        var recs = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/fresh-user/recommendations", ct)).ReadAsync();
+        Assert.False(recs.GetProperty("coldStart").GetBoolean());
+        Assert.DoesNotContain("m10", Ids(recs.GetProperty("items")));
+    }
+
+    [Fact]
+    public async Task Events_BadRowsQuarantinedWithField_BadBatches400()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = fixture.Client(fixture.WriteKey);
+        var mixed = "[{\"userId\":\"a\",\"contentId\":\"m1\",\"timestamp\":\"2024-05-21T00:00:00Z\"},{\"userId\":\"a\",\"contentId\":\"m1\",\"timestamp\":\"yesterday\"},{\"userId\":\"\",\"contentId\":\"m1\",\"timestamp\":\"2024-05-21T00:00:00Z\"},{\"userId\":\"a\",\"contentId\":\"m1\",\"timestamp\":\"2024-05-21T00:00:00Z\",\"rating\":11}]";
+        var response = await client.PostAsync("/api/events", new StringContent(mixed, Encoding.UTF8, "application/json"), ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.ReadAsync();
+        Assert.Equal(1, body.GetProperty("accepted").GetInt32());
+        Assert.Equal(3, body.GetProperty("quarantined").GetInt32());
+        Assert.Equal(["timestamp", "userId", "rating"], body.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!).ToArray());
+        var quarantine = await fixture.Store.ReadAsync($"quarantine/{body.GetProperty("batch").GetString()}.ndjson", ct);
+        Assert.Equal(3, quarantine!.Data.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        var broken = await client.PostAsync("/api/events", new StringContent("{\"events\":[{", Encoding.UTF8, "application/json"), ct);
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.True((await broken.ReadAsync()).GetProperty("errors").TryGetProperty("body", out _));
+        var wrongType = await client.PostAsync("/api/events", new StringContent("[]", Encoding.UTF8, "text/plain"), ct);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
+        var huge = await client.PostAsync("/api/events", new StringContent(new string(' ', 2 << 20), Encoding.UTF8, "application/json"), ct);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Equal("body", (await huge.ReadAsync()).GetProperty("field").GetString());
+    }
+
+    public static TheoryData<string, string, string?> Endpoints => new()
+    {
+        { "GET", "/api/users/u1/recommendations", null },
+        { "GET", "/api/users/u1/rows", null },
+        { "GET", "/api/items/m1/similar", null },
+        { "GET", "/api/search?q=night", null },
+        { "POST", "/api/events", "read" },
+        { "GET", "/api/experiments/home-v2/results", "write" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task EveryEndpoint_401WithoutKey_403WithWeakerRole(string method, string url, string? weaker)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        HttpRequestMessage Request() => new(new HttpMethod(method), url) { Content = method == "POST" ? new StringContent("[]", Encoding.UTF8, "application/json") : null };
+        var anonymous = await fixture.Client().SendAsync(Request(), ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+        var wrong = await fixture.Client("mlops_not-a-key").SendAsync(Request(), ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        // Read is the weakest role: read endpoints have no weaker key to try.
+        if (weaker is not null)
+        {
+            var forbidden = await fixture.Client(weaker == "read" ? fixture.ReadKey : fixture.WriteKey).SendAsync(Request(), ct);
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Ready_OpenApi_AndHealth()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = fixture.Client();
+        var ready = await (await client.GetAsync("/ready", ct)).ReadAsync();
+        Assert.Equal("ready", ready.GetProperty("status").GetString());
+        Assert.Equal("1", ready.GetProperty("model").GetProperty("version").GetString());
+        var openapi = await (await client.GetAsync("/openapi/v1.json", ct)).ReadAsync();
+        var paths = openapi.GetProperty("paths");
+        foreach (var path in new[] { "/api/users/{id}/recommendations", "/api/users/{id}/rows", "/api/items/{id}/similar", "/api/search", "/api/events", "/api/experiments/{id}/results", "/ready" })
+            Assert.True(paths.TryGetProperty(path, out _), path);
+    }
+
+    [Fact]
+    public async Task Experiment_StableAssignment_ExposuresLogged_ResultsFromLaterEvents()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var reader = fixture.Client(fixture.ReadKey);
+        var variants = new Dictionary<string, string>();
+        for (var u = 0; u < 40; u++)
+        {
+            var body = await (await reader.GetAsync($"/api/users/u{u}/recommendations?k=3", ct)).ReadAsync();
+            variants[$"u{u}"] = body.GetProperty("experiment").GetProperty("variant").GetString()!;
+            var again = await (await reader.GetAsync($"/api/users/u{u}/recommendations?k=3", ct)).ReadAsync();
+            Assert.Equal(variants[$"u{u}"], again.GetProperty("experiment").GetProperty("variant").GetString());
+        }
+        Assert.InRange(variants.Values.Count(v => v == "treatment"), 10, 30);
+        await fixture.App.Services.GetRequiredService<ExposureLog>().FlushAsync(ct);
+        var exposures = await EventLog.ReadAsync(fixture.Store, cancellationToken: ct).Where(e => e.EventType == EventType.Exposure && e.Experiment == "home-v2").ToListAsync(ct);
+        Assert.True(exposures.Count >= 40 * 3);
+
+        // Every treatment user plays the first title they were shown; control users do nothing.
+        var now = DateTimeOffset.UtcNow.AddMinutes(1);
+        var plays = exposures.Where(e => e.Variant == "treatment").GroupBy(e => e.UserId)
+            .Select(g => new { userId = g.Key, contentId = g.First().ContentId, timestamp = now.ToString("O"), eventType = "play" }).ToArray();
+        Assert.Equal(HttpStatusCode.Accepted, (await fixture.Client(fixture.WriteKey).PostAsJsonAsync("/api/events", plays, ct)).StatusCode);
+        var results = await (await fixture.Client(fixture.AdminKey).GetAsync("/api/experiments/home-v2/results", ct)).ReadAsync();
+        var byName = results.GetProperty("variants").EnumerateArray().ToDictionary(v => v.GetProperty("variant").GetString()!);
+        Assert.Equal(0, byName["control"].GetProperty("playThrough").GetDouble());
+        Assert.Equal(1, byName["treatment"].GetProperty("playThrough").GetDouble());
+        Assert.True(byName["treatment"].GetProperty("playThroughDifferenceInterval").GetProperty("low").GetDouble() > 0);
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.Client(fixture.AdminKey).GetAsync("/api/experiments/nope/results", ct)).StatusCode);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using MLOps.Core.Data;
+using MLOps.Core.Ingest;
+using MLOps.Serving.Events;
+using MLOps.Serving.Experiments;
+using MLOps.Serving.Search;
+
+namespace MLOps.Serving.Tests;
+
+public sealed class UnitTests
+{
+    [Fact]
+    public void Bucket_IsStableAndUniform()
+    {
+        Assert.Equal(ExperimentService.Bucket("exp", "user-1"), ExperimentService.Bucket("exp", "user-1"));
+        Assert.NotEqual(ExperimentService.Bucket("exp", "user-1"), ExperimentService.Bucket("exp2", "user-1"));
+        var experiment = new ExperimentDefinition { Id = "e", Variants = [new() { Name = "a", Share = 90 }, new() { Name = "b", Share = 10 }] };
+        var b = Enumerable.Range(0, 20_000).Count(u => ExperimentService.Assign(experiment, $"u{u}").Name == "b");
+        Assert.InRange(b, 1_800, 2_200);
+    }
+
+    [Fact]
+    public void WilsonAndNewcombe_MatchPublishedValues()
+    {
+        // Newcombe (1998), Table II example (a): 56/70 vs 48/80 -> difference 0.2, 95% CI 0.0524 to 0.3339.
+        var d = ExperimentService.Newcombe(56, 70, 48, 80);
+        Assert.Equal(0.0524, d.Low, 3);
+        Assert.Equal(0.3339, d.High, 3);
+        var w = ExperimentService.Wilson(81, 263); // Wilson interval of 81/263: 0.2553 to 0.3662
+        Assert.Equal(0.2553, w.Low, 3);
+        Assert.Equal(0.3662, w.High, 3);
+    }
+
+    [Theory]
+    [InlineData("interstellar", "interstelar", 1)]
+    [InlineData("interstellar", "intersetllar", 1)]
+    [InlineData("kitten", "sitting", 3)]
+    [InlineData("ghost", "ghost", 0)]
+    public void Distance_IsOptimalStringAlignment(string a, string b, int expected) =>
+        Assert.Equal(expected, TextNormalizer.Distance(a, b, 3));
+
+    [Fact]
+    public void Tokens_FoldCaseAndAccents() =>
+        Assert.Equal(["amelie", "2001", "l", "ete"], TextNormalizer.Tokens("Amélie (2001): L'Été"));
+
+    [Theory]
+    [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\"}", null)]
+    [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":1700000000,\"eventType\":\"rate\",\"rating\":4}", null)]
+    [InlineData("{\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\"}", "userId")]
+    [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2999-01-01T00:00:00Z\"}", "timestamp")]
+    [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventType\":\"binge\"}", "eventType")]
+    [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"eventType\":\"rate\"}", "rating")]
+    [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"viewSeconds\":-4}", "viewSeconds")]
+    [InlineData("{\"user\":\"a\",\"item\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"rating\":7}", "rating")]
+    [InlineData("{\"userId\":{\"a\":1},\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\"}", "userId")]
+    [InlineData("[1]", "line")]
+    public void Validate_NamesTheField(string json, string? field)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var problems = new List<RowProblem>();
+        var e = new EventValidator(new ValidationOptions(), new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)).Validate(EventIngest.ToRaw(1, doc.RootElement), problems);
+        Assert.Equal(field, problems.FirstOrDefault()?.Field);
+        if (field is null) Assert.Equal("a", e!.UserId);
+    }
+
+    [Fact]
+    public void Ranking_TopKAndDiversify()
+    {
+        float[] scores = [0.1f, 0.9f, float.NegativeInfinity, 0.5f, 0.7f];
+        Assert.Equal([1, 4, 3], Ranking.TopK(scores, 3));
+        Assert.Equal([1, 4, 3, 0], Ranking.TopK(scores, 10));
+        var (catalog, events) = SyntheticData.Create(items: 16, users: 4);
+        var data = ServingData.Build(catalog, events, TimeSpan.FromDays(7));
+        Assert.Equal(data.Count, data.TrendingOrder.Length);
+        Assert.True(data.Trending[data.TrendingOrder[0]] >= data.Trending[data.TrendingOrder[^1]]);
+    }
+}
