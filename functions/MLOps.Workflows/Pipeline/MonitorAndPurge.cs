@@ -23,10 +23,11 @@ public static class DriftMonitor
             context.SetCustomStatus(new PipelineStatus("done", 2, 2, drift.Critical ? "critical drift; retrain not requested" : "no critical drift"));
             return new DriftMonitorResult(drift, null, false);
         }
-        var critical = drift.Alerts.First(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase));
+        var critical = drift.Alerts.FirstOrDefault(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase));
         var start = await context.CallActivityAsync<StartResult>(PipelineActivities.StartRetrain, new RetrainInput
         {
-            Model = input.Model, Trigger = "drift", Reason = $"critical drift alert {critical.Id}: {critical.Message}",
+            Model = input.Model, Trigger = "drift",
+            Reason = critical is null ? $"drift report {drift.ReportId} recommends retraining" : $"critical drift alert {critical.Id}: {critical.Message}",
         }, RetrainPipeline.Retry);
         context.SetCustomStatus(new PipelineStatus("done", 2, 2, $"retrain {start.InstanceId}{(start.AlreadyRunning ? " (already running)" : " started")}"));
         return new DriftMonitorResult(drift, start.InstanceId, start.AlreadyRunning);

@@ -67,7 +67,12 @@ public sealed record DriftAlertRef(string Id, string Severity, string Feature, s
 
 public sealed record DriftSummary(bool HasReference, bool DatasetDrift, int DriftedFeatures, int Features, List<DriftAlertRef> Alerts)
 {
-    public bool Critical => Alerts.Exists(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase));
+    /// <summary>The drift engine's own verdict that the champion should be retrained (critical drift against a real reference).</summary>
+    public bool RetrainRecommended { get; init; }
+    public string? ReportId { get; init; }
+
+    /// <summary>Critical drift against a real reference: the champion's training data. Without a champion, never.</summary>
+    public bool Critical => HasReference && (RetrainRecommended || Alerts.Exists(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase)));
 }
 
 public interface IDriftGateway

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using MLOps.Drift;
 
 namespace MLOps.Workflows.Pipeline;
 
@@ -9,5 +10,9 @@ internal static class PipelineWiring
     public static void AddPipelinePorts(IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<IPipelineNotifier, BlobNotifier>();
+        builder.Services.TryAddSingleton<ICandidateTrainer, RecommenderTrainer>();
+        builder.Services.TryAddSingleton<IFeatureRefresher, EventSnapshotRefresher>();
+        builder.AddDrift();
+        builder.Services.TryAddSingleton<IDriftGateway, DriftGateway>();
     }
 }

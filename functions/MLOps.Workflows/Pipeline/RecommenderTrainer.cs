@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using EventLog = MLOps.Core.Data.EventLog;
+using System.Globalization;
+using MLOps.Core.Data;
+using MLOps.Recommenders;
+using MLOps.Recommenders.Artifacts;
+using MLOps.Recommenders.Evaluation;
+using MLOps.Storage;
+
+namespace MLOps.Workflows.Pipeline;
+
+/// <summary>
+/// Trains and evaluates candidates with the recommenders library. Every model of a run is trained on the part of the
+/// snapshot's events before the 80 % time quantile and scored on the rest (the held-out window), the champion included,
+/// so the paired bootstrap compares the same users on the same window. Same snapshot, same split, same model (seeded).
+/// </summary>
+public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
+{
+    public const string PrimaryMetric = "ndcg@10";
+    public const double TrainFraction = 0.8;
+    public const int K = 10;
+    public const int Seed = 42;
+    private static readonly string[] Reported = [PrimaryMetric, "precision@10", "recall@10", "map@10", "hit_rate@10", "coverage"];
+    private static readonly ConcurrentDictionary<string, Lazy<Task<Prepared>>> Cache = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<Task<EvaluationResult>>> ChampionScores = new(StringComparer.Ordinal);
+
+    private sealed record Prepared(Split Split, string Window);
+
+    public static string CandidatePath(string stepKey) => $"pipeline/candidates/{stepKey.Replace(':', '_')}.mlrc";
+
+    public async Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        var model = await Task.Run(() => ModelTrainer.Train(candidate.Kind, candidate.Parameters, prepared.Split.Train, Seed, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var path = CandidatePath(stepKey);
+        await ModelArtifact.SaveAsync(store, path, model, WriteCondition.None, cancellationToken).ConfigureAwait(false);
+        return new TrainedCandidate(candidate.Key, model.Kind, new Dictionary<string, double>(model.Parameters, StringComparer.Ordinal), path, snapshot.SnapshotId, Math.Round(seconds, 3));
+    }
+
+    public async Task<CandidateEvaluation> EvaluateAsync(FeatureSnapshotRef snapshot, TrainedCandidate candidate, ChampionRef? champion, string stepKey, CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        var model = await ModelArtifact.LoadAsync(store, candidate.ArtifactPath, cancellationToken).ConfigureAwait(false);
+        var result = await Task.Run(() => Evaluator.Evaluate(model, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false);
+        Dictionary<string, double>? championMetrics = null;
+        var versus = new List<MetricInterval>();
+        if (champion?.ArtifactPath is { } championPath)
+        {
+            var championResult = await ChampionScores.GetOrAdd($"{snapshot.SnapshotId}|{championPath}", _ => new Lazy<Task<EvaluationResult>>(async () =>
+            {
+                var loaded = await ModelArtifact.LoadAsync(store, championPath, cancellationToken).ConfigureAwait(false);
+                var aligned = Reindexed.To(loaded, prepared.Split.Train.Items);
+                return await Task.Run(() => Evaluator.Evaluate(aligned, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false);
+            })).Value.ConfigureAwait(false);
+            championMetrics = Pick(championResult);
+            foreach (var metric in new[] { PrimaryMetric, "precision@10" })
+            {
+                var interval = Bootstrap.PairedDifference(result, championResult, metric, 1000, 0.95, Seed);
+                versus.Add(new MetricInterval(metric, Math.Round(interval.Difference, 6), Math.Round(interval.Lower, 6), Math.Round(interval.Upper, 6), interval.Confidence));
+            }
+        }
+        return new CandidateEvaluation
+        {
+            Key = candidate.Key, Window = prepared.Window, Users = result.Users.Length, Metrics = Pick(result), ChampionMetrics = championMetrics,
+            VersusChampion = versus, Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+        };
+    }
+
+    private static Dictionary<string, double> Pick(EvaluationResult result)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var name in Reported)
+            if (result.Metrics.TryGetValue(name, out var value)) metrics[name] = Math.Round(value, 6);
+        return metrics;
+    }
+
+    private Task<Prepared> PrepareAsync(FeatureSnapshotRef snapshot, CancellationToken cancellationToken)
+    {
+        if (Cache.Count > 4) Cache.Clear();
+        return Cache.GetOrAdd($"{store.Description}|{snapshot.SnapshotId}", _ => new Lazy<Task<Prepared>>(async () =>
+        {
+            var events = new List<ViewingEvent>();
+            await foreach (var e in EventLog.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false))
+                if (e.Timestamp < snapshot.Cutoff) events.Add(e);
+            var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
+            var data = TrainingData.FromEvents(events, catalog.Count > 0 ? catalog : null, before: snapshot.Cutoff);
+            var times = data.Interactions.ToArray().Select(x => x.Timestamp).Order().ToArray();
+            if (times.Length == 0) throw new InvalidDataException("The snapshot has no interactions to train on: import or generate events first.");
+            var cutoff = times[Math.Clamp((int)(TrainFraction * times.Length), 0, times.Length - 1)];
+            var split = Splits.Chronological(data, cutoff);
+            var window = string.Create(CultureInfo.InvariantCulture,
+                $"events from {DateTimeOffset.FromUnixTimeSeconds(cutoff):u} to {DateTimeOffset.FromUnixTimeSeconds(times[^1]):u} ({split.TestInteractionCount} interactions of {split.TestUsers.Count()} users; train before)");
+            return new Prepared(split, window);
+        })).Value;
+    }
+
+    /// <summary>A model trained on another item index, scored in this one (items it does not know score −∞).</summary>
+    private sealed class Reindexed : IRecommender
+    {
+        private readonly IRecommender _inner;
+        private readonly int[] _toInner;
+        private readonly int[] _fromInner;
+
+        private Reindexed(IRecommender inner, ItemIndex items)
+        {
+            _inner = inner;
+            Items = items;
+            _toInner = new int[items.Count];
+            for (var i = 0; i < items.Count; i++) _toInner[i] = inner.Items.TryGetIndex(items[i], out var j) ? j : -1;
+            _fromInner = new int[inner.Items.Count];
+            Array.Fill(_fromInner, -1);
+            for (var i = 0; i < items.Count; i++) if (_toInner[i] >= 0) _fromInner[_toInner[i]] = i;
+        }
+
+        public static IRecommender To(IRecommender model, ItemIndex items) =>
+            model.Items.Count == items.Count && model.Items.Ids.SequenceEqual(items.Ids) ? model : new Reindexed(model, items);
+
+        public string Kind => _inner.Kind;
+        public ItemIndex Items { get; }
+
+        public void Score(ReadOnlySpan<int> history, Span<float> scores)
+        {
+            var mapped = new List<int>(history.Length);
+            foreach (var h in history) if (_toInner[h] >= 0) mapped.Add(_toInner[h]);
+            var inner = new float[_inner.Items.Count];
+            _inner.Score(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(mapped), inner);
+            scores.Fill(float.NegativeInfinity);
+            for (var j = 0; j < inner.Length; j++) if (_fromInner[j] >= 0) scores[_fromInner[j]] = inner[j];
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using MLOps.Storage;
+using MLOps.Workflows.Embedded;
+using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Workflows.Tests.Pipeline;
+
+public sealed class RetrainPipelineTests
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    private static RetrainSummary Summary(OrchestrationState state) => state.Output!.Value.Deserialize<RetrainSummary>(WorkflowJson.Options)!;
+
+    [Fact]
+    public async Task FirstRun_PromotesBest_SecondRunWithoutNewData_KeepsChampion()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+
+        var first = Summary(await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input())).InstanceId, Timeout));
+        Assert.Equal("promoted", first.Decision.Outcome);
+        Assert.Equal("ease", first.Best);
+        Assert.Equal(1, first.Decision.Version);
+        Assert.Equal(4, first.Candidates.Count);
+        Assert.Contains(first.Summary, line => line.StartsWith("decision: promoted v1", StringComparison.Ordinal));
+        Assert.Equal(["refresh-features", "train", "evaluate", "drift-check", "decide", "publish", "notify"], first.StepSeconds.Keys);
+
+        var second = Summary(await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input())).InstanceId, Timeout));
+        Assert.Equal("kept", second.Decision.Outcome);
+        Assert.Equal(1, second.ChampionBefore);
+        Assert.Single(await h.Registry.Versions());
+        Assert.Single(await h.Registry.Audit());
+
+        await h.Store.WriteTextAsync("fake/data-version", "2"); // new data: ials now wins with confidence
+        var third = Summary(await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input())).InstanceId, Timeout));
+        Assert.Equal("promoted", third.Decision.Outcome);
+        Assert.Equal("ials", third.Best);
+        Assert.Equal(2, (await h.Registry.GetChampionAsync("recommender", default))!.Version);
+    }
+
+    [Fact]
+    public async Task Approval_NotGivenInTime_IsRejected_AndNothingIsPublished()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(approval: true));
+        await engine.WaitUntilQuietAsync(Timeout);
+        var waiting = await engine.GetStateAsync(start.InstanceId);
+        Assert.Equal("awaiting-approval", waiting!.CustomStatus!.Value.GetProperty("step").GetString());
+
+        h.Time.Advance(TimeSpan.FromHours(25));
+        var summary = Summary(await engine.WaitForCompletionAsync(start.InstanceId, Timeout));
+
+        Assert.Equal("rejected", summary.Decision.Outcome);
+        Assert.Contains("no approval within 24 h", summary.Decision.Reason, StringComparison.Ordinal);
+        Assert.Empty(await h.Registry.Versions());
+    }
+
+    [Fact]
+    public async Task Approval_Given_Publishes()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(approval: true));
+        await engine.WaitUntilQuietAsync(Timeout);
+        await engine.RaiseEventAsync(start.InstanceId, RetrainPipeline.ApprovalEvent, new ApprovalDecision(true, "oncall"));
+        var summary = Summary(await engine.WaitForCompletionAsync(start.InstanceId, Timeout));
+
+        Assert.Equal("promoted", summary.Decision.Outcome);
+        Assert.Equal("oncall", summary.Approval!.By);
+        Assert.Single(await h.Registry.Audit());
+    }
+
+    [Fact]
+    public async Task DriftMonitor_WithoutChampion_NeverStartsARetrain()
+    {
+        await using var h = new PipelineHarness();
+        await h.Store.WriteTextAsync("fake/drift-critical", "yes");
+        var engine = h.NewEngine();
+        var result = (await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.DriftMonitor)).InstanceId, Timeout))
+            .Output!.Value.Deserialize<DriftMonitorResult>(WorkflowJson.Options)!;
+
+        Assert.False(result.Drift.Critical);
+        Assert.Null(result.RetrainInstanceId);
+    }
+
+    [Fact]
+    public async Task DriftMonitor_CriticalAlert_StartsSingletonRetrain_SecondMonitorReturnsTheRunningOne()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input())).InstanceId, Timeout);
+        await h.Store.WriteTextAsync("fake/drift-critical", "yes");
+        await h.Store.WriteTextAsync("fake/data-version", "2");
+        await h.Store.WriteTextAsync("fake/require-approval", "yes"); // so the retrain is still running when the second monitor fires
+
+        var first = (await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.DriftMonitor)).InstanceId, Timeout))
+            .Output!.Value.Deserialize<DriftMonitorResult>(WorkflowJson.Options)!;
+        Assert.True(first.Drift.Critical);
+        Assert.Equal(OrchestrationNames.RetrainSingletonId, first.RetrainInstanceId);
+        Assert.False(first.RetrainAlreadyRunning);
+        await engine.WaitUntilQuietAsync(Timeout);
+        var second = (await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.DriftMonitor)).InstanceId, Timeout))
+            .Output!.Value.Deserialize<DriftMonitorResult>(WorkflowJson.Options)!;
+        Assert.Equal(OrchestrationNames.RetrainSingletonId, second.RetrainInstanceId);
+        Assert.True(second.RetrainAlreadyRunning);
+
+        await engine.RaiseEventAsync(OrchestrationNames.RetrainSingletonId, RetrainPipeline.ApprovalEvent, new ApprovalDecision(true, "oncall"));
+        var retrain = Summary(await engine.WaitForCompletionAsync(OrchestrationNames.RetrainSingletonId, Timeout));
+        Assert.Equal("drift", retrain.Trigger);
+        Assert.Equal("promoted", retrain.Decision.Outcome);
+        Assert.Equal(2, (await engine.ListAsync()).Count(i => i.Name == OrchestrationNames.RetrainPipeline));
+    }
+
+    public static TheoryData<int> PipelineCrashPoints => new(Enumerable.Range(0, 30).Select(i => i * 2 + i % 2));
+
+    /// <summary>
+    /// Kill the engine at the n-th crash point of a pipeline run (checkpoints and activity completions across every stage),
+    /// restart on the same store: the run completes with exactly one new version, one alias change and one audit entry.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PipelineCrashPoints))]
+    public async Task KilledAtAnyPoint_CompletesWithOneVersionAndOneAliasChange(int crashAfter)
+    {
+        await using var h = new PipelineHarness();
+        var seen = 0;
+        var crashing = h.NewEngine(_ => Interlocked.Increment(ref seen) == crashAfter + 1);
+        var start = await crashing.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(), "kill-run");
+        try
+        {
+            await crashing.WaitForCompletionAsync(start.InstanceId, Timeout);
+        }
+        catch (SimulatedCrashException)
+        {
+        }
+        await crashing.DisposeAsync();
+
+        var resumed = h.NewEngine();
+        await resumed.ResumeAllAsync();
+        var summary = Summary(await resumed.WaitForCompletionAsync(start.InstanceId, Timeout));
+
+        Assert.Equal("promoted", summary.Decision.Outcome);
+        Assert.Equal(1, summary.Decision.Version);
+        Assert.Single(await h.Registry.Versions());
+        var audit = Assert.Single(await h.Registry.Audit());
+        Assert.Equal((null, 1), (audit.From, audit.To));
+        Assert.Single(await h.Store.ListAllAsync("notifications/"));
+    }
+}
