@@ -63,8 +63,13 @@ done
 [ $count -gt 0 ] || fail "no workflow found in .github/workflows"
 echo "action-validator $ACTION_VALIDATOR_VERSION: $count workflow(s) valid ($((SECONDS - start)) s)"
 
-# --- shell scripts parse
+# --- shell scripts parse, and the deploy scripts refuse bad usage before touching Azure (exit 2)
 for script in infra/*.sh infra/local/*.sh; do bash -n "$script" || fail "bash -n $script"; done
+for usage in "infra/deploy.sh" "infra/deploy.sh staging" "infra/deploy.sh dev --bogus" "infra/teardown.sh" "infra/teardown.sh staging" "infra/teardown.sh dev --no"; do
+  # shellcheck disable=SC2086
+  $usage >/dev/null 2>&1; rc=$?
+  [ $rc -eq 2 ] || fail "'$usage' should exit 2 (bad usage), got $rc"
+done
 
 if [ $problems -gt 0 ]; then echo "lint: $problems problem(s)"; exit 1; fi
 echo "lint: clean"

@@ -4,8 +4,10 @@
 # prod asks for the environment name to be typed unless --yes is given.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ENV_NAME=${1:?usage: infra/teardown.sh dev|test|prod [--yes]}
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: infra/teardown.sh dev|test|prod [--yes]" >&2; exit 2; }
+ENV_NAME=$1
 YES=${2:-}
+[ -z "$YES" ] || [ "$YES" = --yes ] || { echo "usage: infra/teardown.sh dev|test|prod [--yes]" >&2; exit 2; }
 [ -f "$ROOT/bicep/params/$ENV_NAME.bicepparam" ] || { echo "unknown environment $ENV_NAME" >&2; exit 2; }
 command -v az >/dev/null || { echo "the Azure CLI (az) is required" >&2; exit 1; }
 DEPLOYMENT="mlops-$ENV_NAME"

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 failures=()
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s  (t=%ds)\n' "$*" "$SECONDS"; }
 
 # --- Build flags: ../shared/nuget holds the Functions / Durable Task packages this machine's feed lacks.
 BUILD_FLAGS=()
@@ -53,7 +53,7 @@ for proj in $(grep -oE 'tests[/\\][A-Za-z.]+[/\\][A-Za-z.]+\.csproj' "$SOLUTION"
   [ -f "$proj" ] || continue
   name=$(basename "$proj" .csproj)
   log="/tmp/mlops-test-$name.log"
-  echo "-- $name"
+  echo "-- $name  (t=${SECONDS}s)"
   dotnet test "$proj" -c Release --no-build --logger "console;verbosity=normal" >"$log" 2>&1
   rc=$?
   # Show what ran (both engines' case names, skips with their notice, failures).
@@ -76,6 +76,7 @@ for proj in $(grep -oE 'tests[/\\][A-Za-z.]+[/\\][A-Za-z.]+\.csproj' "$SOLUTION"
 done
 
 echo
+echo "total time ${SECONDS}s"
 echo "tests: $total_passed passed, $total_failed failed, $total_skipped skipped"
 if [ ${#failures[@]} -eq 0 ]; then
   echo "$total_passed passed, $total_failed failed, $total_skipped skipped"

@@ -67,15 +67,21 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
     {
         var clock = Stopwatch.StartNew();
         var checkedAt = _time.GetUtcNow();
+        var timings = new Dictionary<string, double>();
+        void Lap(string stage) { timings[stage] = Math.Round(clock.Elapsed.TotalSeconds - timings.Values.Sum(), 3); }
         var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
+        Lap("catalog");
         var aggregate = await WindowReader.ReadAsync(store, window, catalog, _options, cancellationToken).ConfigureAwait(false);
+        Lap("scan");
         var volume = await VolumeAsync(window, aggregate, checkedAt, cancellationToken).ConfigureAwait(false);
+        Lap("volume");
 
         var features = new List<FeatureDrift>();
         if (reference is not null)
             foreach (var name in DriftFeatures.All)
                 if (reference.Feature(name) is { } refStats && aggregate.Features.TryGetValue(name, out var current) && Compare(refStats, current) is { } drift)
                     features.Add(drift);
+        Lap("scores");
         var judged = features.Where(f => f.Method != "none" && f.Name != DriftFeatures.ServedGenre).ToList();
         var share = judged.Count == 0 ? 0 : (double)judged.Count(f => f.Drifted) / judged.Count;
         var datasetDrift = judged.Count > 0 && share >= _options.DriftShare;
@@ -108,6 +114,7 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             RetrainRecommended = reference is not null && candidates.Any(c => c.Severity == AlertSeverity.Critical
                 && c.Kind is AlertKind.FeatureDrift or AlertKind.DatasetDrift or AlertKind.PredictionDrift),
             Seconds = clock.Elapsed.TotalSeconds,
+            Timings = timings,
         };
         return (report, candidates);
     }

@@ -86,4 +86,6 @@ public sealed record DriftReport
     public required VolumeCheck Volume { get; init; }
     public IReadOnlyList<AccountAnomaly> Accounts { get; init; } = [];
     public double Seconds { get; init; }
+    /// <summary>Seconds per stage of the evaluation (catalog, scan, volume, scores).</summary>
+    public IReadOnlyDictionary<string, double>? Timings { get; init; }
 }

@@ -29,6 +29,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     private readonly TaskHubClient client;
     private readonly DurableTaskShimFactory shims;
     private readonly ConcurrentDictionary<string, DateTimeOffset> started = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> purged = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim startLock = new(1, 1);
     private bool running;
 
@@ -52,14 +53,17 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
         return this;
     }
 
-    /// <summary>Every orchestrator and activity of <paramref name="workflows"/>, through the Durable adapter.</summary>
-    public DurableTaskCoreHost AddWorkflows(DurableWorkflows workflows)
+    /// <summary>
+    /// Every orchestrator and activity of <paramref name="registry"/>, through the Durable adapter; activities resolve
+    /// <see cref="IOrchestrationClient"/> to this host.
+    /// </summary>
+    public DurableTaskCoreHost AddWorkflows(WorkflowRegistry registry, IServiceProvider services)
     {
-        ArgumentNullException.ThrowIfNull(workflows);
-        foreach (var o in workflows.Registry.Orchestrators)
-            AddOrchestrator(o.Name, (context, input) => workflows.RunOrchestratorAsync(context, input));
-        foreach (var a in workflows.Registry.Activities)
-            AddActivity(a.Name, (context, input) => workflows.RunActivityAsync(a.Name, context.InstanceId, input));
+        var workflows = new DurableWorkflows(registry, services);
+        foreach (var o in registry.Orchestrators)
+            AddOrchestrator(o.Name, (context, _) => workflows.RunOrchestratorAsync(context)); // the Functions trigger's path: input via GetInput
+        foreach (var a in registry.Activities)
+            AddActivity(a.Name, (context, input) => workflows.RunActivityAsync(a.Name, context.InstanceId, input, this));
         return this;
     }
 
@@ -92,6 +96,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
 
     public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default)
     {
+        if (purged.ContainsKey(instanceId)) return null;
         var state = await client.GetOrchestrationStateAsync(instanceId).ConfigureAwait(false);
         return state is null ? null : ToState(state);
     }
@@ -102,7 +107,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     public Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
         client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason ?? "terminated");
 
-    /// <summary>The instances this host started (the in-memory service has no query API).</summary>
+    /// <summary>The instances this host started (the in-memory service has no query or purge API: purged ones are forgotten here).</summary>
     public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
     {
         var list = new List<OrchestrationState>();
@@ -114,10 +119,10 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
 
     public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
     {
-        var purged = 0;
+        var count = 0;
         foreach (var s in await ListAsync([RuntimeStatus.Completed, RuntimeStatus.Failed, RuntimeStatus.Terminated], cancellationToken).ConfigureAwait(false))
-            if (s.LastUpdatedAt < olderThan && started.TryRemove(s.InstanceId, out _)) purged++;
-        return purged;
+            if (s.LastUpdatedAt < olderThan && started.TryRemove(s.InstanceId, out _) && purged.TryAdd(s.InstanceId, 0)) count++;
+        return count;
     }
 
     public async Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default)

@@ -46,14 +46,17 @@ public sealed class UserGenreFeatures
     public double Affinity { get; set; }
 }
 
-/// <summary>One row of the user history view: a title the user interacted with (most recent <see cref="FeatureStoreOptions.HistoryPerUser"/> per user).</summary>
-public sealed class UserHistoryEntry
+/// <summary>
+/// One row of the user history view: the user's most recent titles (at most <see cref="FeatureStoreOptions.HistoryPerUser"/>),
+/// oldest first, most recent last, as "a|b|c" — one row per user keeps the view as small as the user view.
+/// </summary>
+public sealed class UserHistoryRow
 {
     public string UserId { get; set; } = "";
-    public string ItemId { get; set; } = "";
+    public string Items { get; set; } = "";
     public DateTime LastAt { get; set; }
-    public long Count { get; set; }
-    public double? Rating { get; set; }
+
+    public IReadOnlyList<string> ItemList => Items.Length == 0 ? [] : Items.Split('|');
 }
 
 /// <summary>The view names, used as file names and statistic prefixes.</summary>

@@ -2,18 +2,23 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using MLOps.Durable;
 using MLOps.Workflows;
+using MLOps.Workflows.Pipeline;
 
 namespace MLOps.Functions;
 
 /// <summary>
-/// Schedules. DriftMonitor runs hourly (switch it off with the app setting
-/// <c>AzureWebJobs.DriftMonitorSchedule.Disabled=true</c>); it is a singleton, so a run still going is not started twice.
+/// The schedules of the local host, as timer triggers: DriftMonitor hourly, Purge daily (30-day retention). Instance ids
+/// are the local host's (one per scheduled minute), so a repeated tick never starts a second run. Switch one off with
+/// the app setting <c>AzureWebJobs.&lt;function&gt;.Disabled=true</c>.
 /// </summary>
-public sealed class ScheduleFunctions
+public sealed class ScheduleFunctions(TimeProvider time)
 {
-    public const string DriftMonitorInstanceId = "drift-monitor";
-
     [Function("DriftMonitorSchedule")]
     public Task DriftMonitorSchedule([TimerTrigger("0 0 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        new DurableTaskClientAdapter(client).StartAsync(OrchestrationNames.DriftMonitor, input: null, DriftMonitorInstanceId);
+        new DurableTaskClientAdapter(client).StartAsync(OrchestrationNames.DriftMonitor, new DriftMonitorInput(),
+            $"drift-monitor-{time.GetUtcNow():yyyyMMddHHmm}");
+
+    [Function("PurgeSchedule")]
+    public Task PurgeSchedule([TimerTrigger("0 30 3 * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        new DurableTaskClientAdapter(client).StartAsync(OrchestrationNames.Purge, new PurgeInput(), $"purge-{time.GetUtcNow():yyyyMMddHHmm}");
 }

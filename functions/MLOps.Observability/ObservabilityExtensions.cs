@@ -60,6 +60,7 @@ public static class ObservabilityExtensions
                 otel.UseAzureMonitorExporter(options =>
                 {
                     options.ConnectionString = settings.ConnectionString;
+                    options.DisableOfflineStorage = settings.DisableOfflineStorage;
                     if (settings.UseEntraAuthentication)
                         options.Credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = settings.ManagedIdentityClientId });
                 });

@@ -33,12 +33,15 @@ public sealed record TelemetrySettings(
     string? ConnectionString,
     bool UseEntraAuthentication,
     string? ManagedIdentityClientId,
-    string? OtlpEndpoint)
+    string? OtlpEndpoint,
+    bool DisableOfflineStorage = false)
 {
     public const string ExporterKey = "MLOPS_TELEMETRY_EXPORTER";
     public const string ConnectionStringKey = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string AuthenticationStringKey = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    /// <summary>true: the Azure Monitor exporter keeps no retry files on disk (tests; read-only file systems).</summary>
+    public const string DisableOfflineStorageKey = "MLOPS_TELEMETRY_DISABLE_OFFLINE_STORAGE";
 
     /// <summary>Reads the settings; throws <see cref="ArgumentException"/> naming the key for an unknown exporter name
     /// or an Azure Monitor choice without a connection string.</summary>
@@ -57,7 +60,8 @@ public sealed record TelemetrySettings(
 
         var (entra, clientId) = ParseAuthentication(NonEmpty(configuration[AuthenticationStringKey]));
         var version = typeof(TelemetrySettings).Assembly.GetName().Version?.ToString();
-        return new TelemetrySettings(exporter, serviceName, version, connection, entra, clientId ?? NonEmpty(configuration["AZURE_CLIENT_ID"]), otlp);
+        var noOfflineStorage = bool.TryParse(configuration[DisableOfflineStorageKey], out var disable) && disable;
+        return new TelemetrySettings(exporter, serviceName, version, connection, entra, clientId ?? NonEmpty(configuration["AZURE_CLIENT_ID"]), otlp, noOfflineStorage);
     }
 
     private static TelemetryExporter Parse(string value) => value.Trim().ToLowerInvariant() switch

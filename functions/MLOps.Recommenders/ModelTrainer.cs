@@ -8,12 +8,12 @@ namespace MLOps.Recommenders;
 /// </summary>
 public static class ModelTrainer
 {
-    public static IReadOnlyList<string> Kinds { get; } = ["popularity", "sar", "ease", "ials", "content", "blend"];
+    public static IReadOnlyList<string> Kinds { get; } = ["popularity", "sar", "ease", "ials", "content", "blend", "ranker"];
 
     /// <summary>A blend of the strongest generators; parts are named by kind with their weight, part parameters as "kind.name".</summary>
     public static IReadOnlyDictionary<string, double> BlendDefaults { get; } = new Dictionary<string, double>
     {
-        ["ease"] = 1, ["ials"] = 0.3, ["sar"] = 0.2,
+        ["ease"] = 1, ["ials"] = 0.3,
     };
 
     public static IReadOnlyDictionary<string, double> Defaults(string kind) => kind switch
@@ -24,6 +24,7 @@ public static class ModelTrainer
         "ials" => IalsRecommender.Defaults,
         "content" => Content.Defaults,
         "blend" => BlendDefaults,
+        "ranker" => RankerRecommender.Defaults,
         _ => throw new ArgumentException($"Unknown model kind '{kind}' (known: {string.Join(", ", Kinds)}).", nameof(kind)),
     };
 
@@ -39,6 +40,7 @@ public static class ModelTrainer
             "ials" => IalsRecommender.Train(data, parameters, seed, cancellationToken),
             "content" => Content.Train(data, parameters),
             "blend" => TrainBlend(parameters ?? BlendDefaults, data, seed, cancellationToken),
+            "ranker" => RankerRecommender.Train(data, parameters, seed, log: null, cancellationToken),
             _ => throw new ArgumentException($"Unknown model kind '{kind}' (known: {string.Join(", ", Kinds)}).", nameof(kind)),
         };
     }
@@ -51,7 +53,7 @@ public static class ModelTrainer
         var weights = new float[parts.Length];
         for (var k = 0; k < parts.Length; k++)
         {
-            if (parts[k] == "blend") throw new ArgumentException("A blend cannot contain a blend.", nameof(parameters));
+            if (parts[k] is "blend" or "ranker") throw new ArgumentException("A blend combines generators, not blends or rankers.", nameof(parameters));
             var prefix = parts[k] + ".";
             var sub = parameters.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);
             models[k] = Train(parts[k], sub, data, seed + k, cancellationToken);

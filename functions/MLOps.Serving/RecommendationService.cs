@@ -48,11 +48,15 @@ public static class RecommendationService
         {
             var scores = buffer.AsSpan(0, data.Count);
             var personal = coldReason is null;
-            if (personal) model!.Score(user!.History, scores);
-            else scores.Fill(float.NegativeInfinity);
-            Mask(scores, data, user, request.ExcludeSeen, genreFilter, genreMask, request.Exclude, null);
-
-            var pool = Ranking.TopK(scores, request.Diversity > 0 ? Math.Min(data.Count, request.K * 4) : request.K);
+            var poolSize = request.Diversity > 0 ? Math.Min(data.Count, request.K * 4) : request.K;
+            var pool = personal && request.ExcludeSeen ? FromCandidates(model!.CandidatesFor(request.UserId, user!), scores, data, genreFilter, genreMask, request.Exclude, poolSize) : null;
+            if (pool is null)
+            {
+                if (personal) model!.Score(user!.History, scores);
+                else scores.Fill(float.NegativeInfinity);
+                Mask(scores, data, user, request.ExcludeSeen, genreFilter, genreMask, request.Exclude, null);
+                pool = Ranking.TopK(scores, poolSize);
+            }
             var chosen = Ranking.Diversify(pool, scores, request.K, request.Diversity, data).ToList();
             var items = new List<RecommendedItem>(request.K);
             foreach (var i in chosen) items.Add(Item(data, i, scores[i], personal ? ReasonFor(data, user!, i) : ColdReason(data, i, genreMask)));
@@ -189,6 +193,26 @@ public static class RecommendationService
             yield return data.Genres[BitOperations.TrailingZeroCount(mask)];
             mask &= mask - 1;
         }
+    }
+
+    /// <summary>
+    /// The pool from the user's precomputed candidates (scores written into <paramref name="scores"/>, -inf elsewhere),
+    /// or null when filters leave too few of them and the list is not the whole catalogue (then the caller scores all).
+    /// </summary>
+    private static int[]? FromCandidates(UserCandidates candidates, Span<float> scores, ServingData data, bool genreFilter, ulong genreMask,
+        IReadOnlyList<string> exclude, int poolSize)
+    {
+        scores.Fill(float.NegativeInfinity);
+        var pool = new List<int>(poolSize);
+        for (var c = 0; c < candidates.Items.Length && pool.Count < poolSize; c++)
+        {
+            var i = candidates.Items[c];
+            if (genreFilter && (data.GenreMask[i] & genreMask) == 0) continue;
+            if (exclude.Count > 0 && exclude.Contains(data.Items[i], StringComparer.Ordinal)) continue;
+            scores[i] = candidates.Scores[c];
+            pool.Add(i);
+        }
+        return pool.Count == poolSize || candidates.Complete ? pool.ToArray() : null;
     }
 
     /// <summary>Sets excluded items to -inf: seen, outside the genre filter, excluded by the caller, already on the page.</summary>

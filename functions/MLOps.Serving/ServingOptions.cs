@@ -33,6 +33,9 @@ public sealed class ServingOptions
     /// <summary>Search: weight of the user's affinity when re-ranking lexical / semantic hits (0 = off).</summary>
     public double SearchAffinityWeight { get; set; } = 0.3;
 
+    /// <summary>Lexical results cached per normalized query (0 = off); the index is immutable so entries never go stale.</summary>
+    public int SearchCacheSize { get; set; } = 10_000;
+
     /// <summary>Experiment id applied to /recommendations (null = none); experiments are defined below.</summary>
     public string? RecommendationsExperiment { get; set; }
     public List<ExperimentDefinition> Experiments { get; set; } = [];

@@ -13,8 +13,8 @@ public static class ServingServices
 {
     /// <summary>
     /// Serving: options (section <c>ServingOptions</c>), the model host (champion watch + hot swap), search, event
-    /// ingestion, exposure logging and the OpenAPI document. A registry registers its <see cref="IModelSource"/>
-    /// before or after this call; without one, serving answers from trending titles and /ready says not ready.
+    /// ingestion, exposure logging and the OpenAPI document. Models come from ServingOptions:ArtifactPath when set,
+    /// else the registry's champion alias (AddRegistry), else none: trending titles, and /ready says not ready.
     /// </summary>
     public static IHostApplicationBuilder AddServing(this IHostApplicationBuilder builder)
     {
@@ -22,6 +22,7 @@ public static class ServingServices
         builder.Services.TryAddSingleton<IModelSource>(sp =>
             sp.GetRequiredService<IOptions<ServingOptions>>().Value is { ArtifactPath.Length: > 0 } o
                 ? new ArtifactModelSource(sp.GetRequiredService<MLOps.Storage.IBlobStore>(), o.ArtifactPath, o.Bootstrap, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ArtifactModelSource>>())
+                : sp.GetService<MLOps.Registry.ModelRegistry>() is { } registry ? new RegistryModelSource(registry)
                 : new NoModelSource());
         builder.Services.TryAddSingleton<ModelHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());

@@ -36,7 +36,7 @@ public sealed class FeatureStoreTests
         var store = TestEnvironment.NewFolderStore("incr");
         await TestData.WriteCatalogAsync(store);
         await TestData.WriteDaysAsync(store, 0, 5);
-        var features = new FeatureStore(store);
+        var features = new FeatureStore(store) { UseStateCache = false }; // read the state back from the store
         var first = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(5) }, cancellationToken: Ct);
         Assert.Equal("full", first.Mode);
 
@@ -112,7 +112,7 @@ public sealed class FeatureStoreTests
         Assert.DoesNotContain("future", items.Keys); // not released by the cutoff
         Assert.Equal(["Comedy", "Drama"], items["b"].GenreList);
 
-        var history = (await features.ReadHistoryAsync(snapshot.SnapshotId, Ct)).Where(h => h.UserId == "u1").Select(h => h.ItemId).ToList();
+        var history = (await features.ReadHistoryAsync(snapshot.SnapshotId, Ct)).Single(h => h.UserId == "u1").ItemList;
         Assert.Equal(["b", "a"], history); // most recent last
         Assert.Contains(snapshot.Statistics, s => s.Name == "user.events_total" && s.Count == 2);
         Assert.Contains(snapshot.Statistics, s => s.Name == "item.genre" && s.Categories!["Drama"] == 2);
@@ -129,6 +129,21 @@ public sealed class FeatureStoreTests
         var b = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff, Full = true }, cancellationToken: Ct);
         Assert.Equal(a.SnapshotId, b.SnapshotId);
         Assert.Equal(a.CreatedAt, b.CreatedAt);
+    }
+
+    [Fact]
+    public async Task Refresh_ReuseWhenUpToDate_ReturnsLatestUntilNewEventsArrive()
+    {
+        var store = TestEnvironment.NewFolderStore("reuse");
+        await TestData.WriteDaysAsync(store, 0, 2);
+        var features = new FeatureStore(store);
+        var first = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(2) }, cancellationToken: Ct);
+        var again = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(2).AddHours(5), ReuseWhenUpToDate = true }, cancellationToken: Ct);
+        Assert.Equal(first.SnapshotId, again.SnapshotId);
+        await TestData.WriteDaysAsync(store, 2, 1);
+        var next = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(3), ReuseWhenUpToDate = true }, cancellationToken: Ct);
+        Assert.NotEqual(first.SnapshotId, next.SnapshotId);
+        Assert.Equal("incremental", next.Mode);
     }
 
     [Fact]

@@ -111,11 +111,13 @@ public sealed class MetricsTests
         var (host, harness) = BuildHost(new Dictionary<string, string?>
         {
             [TelemetrySettings.ConnectionStringKey] = "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=http://127.0.0.1:9/",
+            [TelemetrySettings.DisableOfflineStorageKey] = "true", // no retry files left in the temp folder
         });
         using var _ = host;
         var settings = (TelemetrySettings)host.Services.GetService(typeof(TelemetrySettings))!;
         Assert.Equal(TelemetryExporter.AzureMonitor, settings.Exporter);
         Assert.False(settings.UseEntraAuthentication);
+        Assert.True(settings.DisableOfflineStorage);
 
         await host.StartAsync(TestContext.Current.CancellationToken);
         var run = Guid.NewGuid().ToString("N");

@@ -144,6 +144,7 @@ public class ModelTests
     [InlineData("ials")]
     [InlineData("content")]
     [InlineData("blend")]
+    [InlineData("ranker")]
     public async Task Artifact_RoundTripsBitIdentical(string kind)
     {
         var data = Synthetic.Clustered(users: 50, items: 30);
@@ -151,6 +152,7 @@ public class ModelTests
         {
             "ials" => new Dictionary<string, double> { ["factors"] = 4, ["iterations"] = 2 },
             "blend" => new Dictionary<string, double> { ["ease"] = 1, ["sar"] = 0.5, ["ials"] = 0.2, ["ials.factors"] = 4, ["ials.iterations"] = 2 },
+            "ranker" => new Dictionary<string, double> { ["ials.factors"] = 4, ["ials.iterations"] = 2, ["min_leaf"] = 5, ["candidates"] = 10 },
             _ => null,
         };
         var model = ModelTrainer.Train(kind, parameters, data, 3);
@@ -171,6 +173,24 @@ public class ModelTests
         }
     }
 
+    [Theory]
+    [InlineData("ease")]
+    [InlineData("sar")]
+    [InlineData("ials")]
+    [InlineData("blend")]
+    public void Recommend_AllocatesNothingOnceWarm(string kind)
+    {
+        var data = Synthetic.Clustered(users: 50, items: 30);
+        var p = kind == "ials" ? new Dictionary<string, double> { ["factors"] = 8, ["iterations"] = 2 } : null;
+        var model = ModelTrainer.Train(kind, p, data, 1);
+        var scores = new float[data.ItemCount];
+        var top = new int[10];
+        TopK.Recommend(model, data.History(0), scores, top);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var u = 0; u < data.UserCount; u++) TopK.Recommend(model, data.History(u), scores, top);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Artifact_RejectsCorruptBytes()
     {
@@ -183,4 +203,34 @@ public class ModelTests
     [Fact]
     public void Trainer_RejectsUnknownParameter() =>
         Assert.Throws<ArgumentException>(() => ModelTrainer.Train("ease", new Dictionary<string, double> { ["lamda"] = 3 }, Synthetic.Clustered()));
+}
+
+public class CholeskyInverseTests
+{
+    [Fact]
+    public void Invert_MatchesMathNet()
+    {
+        var random = new Random(9);
+        const int n = 37;
+        var x = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(50, n, (_, _) => random.NextDouble() < 0.3 ? 1 : 0);
+        var g = x.TransposeThisAndMultiply(x) + MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseIdentity(n) * 3;
+        var expected = g.Inverse();
+        var actual = Models.CholeskyInverse.Invert(g.ToRowMajorArray(), n);
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < n; j++)
+                Assert.Equal(expected[i, j], actual[i * n + j], 1e-10);
+    }
+
+    [Fact]
+    public void Ease_BothSolversGiveTheSameModel()
+    {
+        var data = Synthetic.Clustered(users: 60, items: 25);
+        var fast = (Models.ItemItemRecommender)ModelTrainer.Train("ease", new Dictionary<string, double> { ["lambda"] = 5 }, data);
+        var reference = (Models.ItemItemRecommender)ModelTrainer.Train("ease", new Dictionary<string, double> { ["lambda"] = 5, ["solver"] = 1 }, data);
+        var a = new float[data.ItemCount];
+        var b = new float[data.ItemCount];
+        fast.Score(data.History(0), a);
+        reference.Score(data.History(0), b);
+        for (var i = 0; i < a.Length; i++) Assert.Equal(b[i], a[i], 1e-5f);
+    }
 }

@@ -101,6 +101,31 @@ public sealed class HotSwapTests
     }
 
     [Fact]
+    public async Task RegistryChampion_IsServed_AndAPromotionSwapsIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture { UseTestModels = false };
+        var registry = new MLOps.Registry.ModelRegistry(fixture.Store);
+        var data = MLOps.Recommenders.TrainingData.FromEvents(fixture.Events, fixture.Catalog);
+        async Task<int> Register(string kind) => (await registry.RegisterAsync("recommender", new MLOps.Registry.ModelVersionDraft { Type = kind },
+            new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(MLOps.Recommenders.Artifacts.ModelArtifact.ToBytes(MLOps.Recommenders.ModelTrainer.Train(kind, null, data))) }, ct)).Version;
+        var first = await Register("ease");
+        var second = await Register("sar");
+        await registry.PromoteAsync("recommender", first, new MLOps.Registry.PromoteRequest { By = "test", Force = true }, ct);
+        fixture.ConfigureServices = s => s.AddSingleton(registry);
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            Assert.Equal($"{first}", host.Current!.Champion!.Ref.Version);
+            await registry.PromoteAsync("recommender", second, new MLOps.Registry.PromoteRequest { By = "test", Force = true }, ct);
+            await ServingFixture.WaitUntilAsync(() => host.Current!.Champion!.Ref.Version == $"{second}");
+            Assert.Equal("sar", host.Current!.Champion!.Kind);
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
     public async Task NoModel_NotReady_ButServesTrending()
     {
         var ct = TestContext.Current.CancellationToken;

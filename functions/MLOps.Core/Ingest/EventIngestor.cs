@@ -45,7 +45,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         var daysWritten = new HashSet<DateOnly>();
         var lastReport = Stopwatch.GetTimestamp();
 
-        foreach (var raw in source.ReadRows(cancellationToken))
+        await foreach (var raw in ReadAhead(source, cancellationToken).ConfigureAwait(false))
         {
             rows++;
             var e = validator.Validate(raw, problems);
@@ -101,6 +101,40 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         };
         await WriteManifestAsync(store, result, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>
+    /// Reads and splits rows on another thread, a few thousand at a time, while this one validates and serializes:
+    /// the two halves of the work run on two cores.
+    /// </summary>
+    private static async IAsyncEnumerable<RawEvent> ReadAhead(EventSource source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = System.Threading.Channels.Channel.CreateBounded<List<RawEvent>>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                var chunk = new List<RawEvent>(4096);
+                foreach (var row in source.ReadRows(cancellationToken))
+                {
+                    chunk.Add(row);
+                    if (chunk.Count == 4096)
+                    {
+                        await channel.Writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                        chunk = new List<RawEvent>(4096);
+                    }
+                }
+                if (chunk.Count > 0) await channel.Writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                channel.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                channel.Writer.Complete(e);
+            }
+        }, cancellationToken);
+        await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var row in chunk) yield return row;
+        await producer.ConfigureAwait(false);
     }
 
     /// <summary>The manifest of an earlier import of <paramref name="batch"/>, or null.</summary>

@@ -26,7 +26,7 @@ public sealed record ValidationOptions
 public sealed class EventValidator(ValidationOptions options, DateTimeOffset now)
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
-    private readonly HashSet<UInt128> _seen = [];
+    private readonly HashSet<ulong> _seen = [];
     private readonly DateTimeOffset _latest = now + options.FutureTolerance;
 
     public ValidationOptions Options { get; } = options;
@@ -93,7 +93,8 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         if (!string.IsNullOrWhiteSpace(raw.Country))
         {
             var c = raw.Country.Trim();
-            if (c.Length == 2 && char.IsAsciiLetter(c[0]) && char.IsAsciiLetter(c[1])) country = c.ToUpperInvariant();
+            if (c.Length == 2 && char.IsAsciiLetterUpper(c[0]) && char.IsAsciiLetterUpper(c[1])) country = c;
+            else if (c.Length == 2 && char.IsAsciiLetter(c[0]) && char.IsAsciiLetter(c[1])) country = c.ToUpperInvariant();
             else problems.Add(new RowProblem("country", Reasons.Invalid, $"'{raw.Country}' is not a two-letter ISO 3166 country code."));
         }
 
@@ -107,7 +108,7 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         if (problems.Count > 0) return null;
 
         eventId ??= DeriveEventId(user!, content!, timestamp!.Value, type);
-        if (!_seen.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(eventId.AsSpan()))))
+        if (!_seen.Add(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(eventId.AsSpan()))))
         {
             problems.Add(new RowProblem("eventId", Reasons.Duplicate, $"event id '{eventId}' already appeared in this batch."));
             return null;
@@ -137,8 +138,20 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         return "h" + XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(key)).ToString("x16", Invariant);
     }
 
-    public static bool TryParseEventType(string text, out EventType type) =>
-        Enum.TryParse(text, ignoreCase: true, out type) && Enum.IsDefined(type) && !char.IsAsciiDigit(text[0]) && text[0] != '-';
+    public static bool TryParseEventType(string text, out EventType type)
+    {
+        foreach (var (name, value) in EventTypeNames)
+            if (string.Equals(text, name, StringComparison.OrdinalIgnoreCase))
+            {
+                type = value;
+                return true;
+            }
+        type = default;
+        return false;
+    }
+
+    private static readonly (string Name, EventType Type)[] EventTypeNames =
+        [.. Enum.GetValues<EventType>().Select(t => (t.ToString(), t))];
 
     /// <summary>
     /// Parses unix seconds (or milliseconds when the number is beyond year 5000 in seconds) or ISO 8601;
@@ -160,12 +173,37 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
                 return false;
             }
         }
+        if (TryParseIsoUtc(span, out value)) return true;
         if (DateTimeOffset.TryParse(span, Invariant, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
         {
             value = value.ToUniversalTime();
             return true;
         }
         return false;
+    }
+
+    /// <summary>The fast path for the most common form, <c>yyyy-MM-ddTHH:mm:ssZ</c>.</summary>
+    private static bool TryParseIsoUtc(ReadOnlySpan<char> s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z') return false;
+        int year = Digits(s, 0, 4), month = Digits(s, 5, 2), day = Digits(s, 8, 2), hour = Digits(s, 11, 2), minute = Digits(s, 14, 2), second = Digits(s, 17, 2);
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour is < 0 or > 23 || minute is < 0 or > 59 || second is < 0 or > 59)
+            return false;
+        value = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        return true;
+    }
+
+    private static int Digits(ReadOnlySpan<char> s, int start, int count)
+    {
+        var v = 0;
+        for (var k = start; k < start + count; k++)
+        {
+            var c = s[k] - '0';
+            if ((uint)c > 9) return -1;
+            v = v * 10 + c;
+        }
+        return v;
     }
 
     private DateTimeOffset? Timestamp(string? text, List<RowProblem> problems)

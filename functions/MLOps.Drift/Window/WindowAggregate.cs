@@ -124,49 +124,44 @@ public sealed class WindowAggregate
 
     private static List<AccountAnomaly> FindAccounts(ScanContext context, WindowAccumulator[] parts, DriftOptions options)
     {
-        // Merge the parsers' (account, hour) activity; ids are shared, so keys agree across parsers.
-        var merged = parts[0].UserHours;
-        for (var i = 1; i < parts.Length; i++)
-            foreach (var (key, other) in parts[i].UserHours)
+        // Pass 1 (flat arrays by account id): accounts that ever used two countries or devices, or sent enough events to burst.
+        var users = context.Users.Count;
+        var country = new int[users];
+        var device = new int[users];
+        var count = new int[users];
+        var suspect = new bool[users];
+        foreach (var p in parts)
+            foreach (var a in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(p.Activity))
             {
-                ref var into = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(merged, key, out var exists);
-                if (!exists) { into = other; continue; }
-                into.Count += other.Count;
-                into.Countries = Union(into.Country, into.Countries, other.Country, other.Countries);
-                into.Devices = Union(into.Device, into.Devices, other.Device, other.Devices);
-                if (into.Country == 0) into.Country = other.Country;
-                if (into.Device == 0) into.Device = other.Device;
+                if (++count[a.User] >= options.EventsPerUserHour) suspect[a.User] = true;
+                if (a.Country >= 0) { if (country[a.User] == 0) country[a.User] = a.Country + 1; else if (country[a.User] != a.Country + 1) suspect[a.User] = true; }
+                if (a.Device >= 0) { if (device[a.User] == 0) device[a.User] = a.Device + 1; else if (device[a.User] != a.Device + 1) suspect[a.User] = true; }
+            }
+        // Pass 2: only suspects' events, grouped by clock hour.
+        var hours = new Dictionary<(int User, int Hour), (int Events, HashSet<int> Countries, HashSet<int> Devices)>();
+        foreach (var p in parts)
+            foreach (var a in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(p.Activity))
+            {
+                if (!suspect[a.User]) continue;
+                ref var h = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(hours, (a.User, a.Hour), out var exists);
+                if (!exists) h = (0, [], []);
+                h.Events++;
+                if (a.Country >= 0) h.Countries.Add(a.Country);
+                if (a.Device >= 0) h.Devices.Add(a.Device);
             }
 
         var found = new List<AccountAnomaly>();
-        foreach (var (key, a) in merged)
+        foreach (var ((user, hour), a) in hours)
         {
-            var countries = a.Countries?.Count ?? (a.Country > 0 ? 1 : 0);
-            var devices = a.Devices?.Count ?? (a.Device > 0 ? 1 : 0);
-            string? kind = countries >= options.CountriesPerHour ? "many-countries"
-                : devices >= options.DevicesPerHour ? "many-devices"
-                : a.Count >= options.EventsPerUserHour ? "burst" : null;
+            string? kind = a.Countries.Count >= options.CountriesPerHour ? "many-countries"
+                : a.Devices.Count >= options.DevicesPerHour ? "many-devices"
+                : a.Events >= options.EventsPerUserHour ? "burst" : null;
             if (kind is null) continue;
-            var user = context.Users.Name((int)(key >> 20));
-            var hour = context.Window.Start.AddHours(key & 0xFFFFF);
-            found.Add(new AccountAnomaly(user, kind, hour, a.Count,
-                Names(a.Country, a.Countries, context.Countries), Names(a.Device, a.Devices, context.Devices)));
+            found.Add(new AccountAnomaly(context.Users.Name(user), kind, context.Window.Start.AddHours(hour), a.Events,
+                a.Countries.Select(context.Countries.Name).Order(StringComparer.Ordinal).ToList(), a.Devices.Select(context.Devices.Name).Order(StringComparer.Ordinal).ToList()));
         }
-        // One finding per account and kind: the hour with the most events.
+        // One finding per account and kind: the hour with the most countries and devices, then events.
         return found.GroupBy(f => (f.UserId, f.Kind)).Select(g => g.OrderByDescending(f => f.Countries.Count + f.Devices.Count).ThenByDescending(f => f.Events).First())
             .OrderByDescending(f => f.Countries.Count).ThenByDescending(f => f.Events).ThenBy(f => f.UserId, StringComparer.Ordinal).ToList();
     }
-
-    private static HashSet<int>? Union(int first, HashSet<int>? set, int otherFirst, HashSet<int>? otherSet)
-    {
-        if (set is null && otherSet is null && (first == 0 || otherFirst == 0 || first == otherFirst)) return null;
-        var union = set ?? (first > 0 ? [first] : []);
-        if (otherSet is not null) union.UnionWith(otherSet);
-        else if (otherFirst > 0) union.Add(otherFirst);
-        return union;
-    }
-
-    private static List<string> Names(int first, HashSet<int>? set, Interner names) =>
-        set is not null ? set.Select(i => names.Name(i - 1)).Order(StringComparer.Ordinal).ToList()
-        : first > 0 ? [names.Name(first - 1)] : [];
 }

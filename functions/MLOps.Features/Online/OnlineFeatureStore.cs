@@ -35,7 +35,7 @@ public sealed class OnlineFeatureStore
         Dictionary<string, UserFeatures> Users,
         Dictionary<string, ItemFeatures> Items,
         Dictionary<string, UserGenreFeatures[]> Genres,
-        Dictionary<string, UserHistoryEntry[]> History,
+        Dictionary<string, string[]> History,
         ItemFeatures[] ByPopularity7d);
 
     /// <summary>The snapshot currently served, or null before any refresh.</summary>
@@ -62,10 +62,10 @@ public sealed class OnlineFeatureStore
     }
 
     /// <summary>The user's most recent titles, oldest first (most recent last), as recommenders take a history.</summary>
-    public async Task<OnlineFeatures<IReadOnlyList<UserHistoryEntry>>> GetUserHistoryAsync(string userId, CancellationToken cancellationToken = default)
+    public async Task<OnlineFeatures<IReadOnlyList<string>>> GetUserHistoryAsync(string userId, CancellationToken cancellationToken = default)
     {
         var loaded = await EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
-        return Wrap<IReadOnlyList<UserHistoryEntry>>(loaded, loaded?.History.GetValueOrDefault(userId), _options.UserTtl);
+        return Wrap<IReadOnlyList<string>>(loaded, loaded?.History.GetValueOrDefault(userId), _options.UserTtl);
     }
 
     /// <summary>The <paramref name="k"/> titles with the most interactions in the last 7 days (ties: 30 days, then id).</summary>
@@ -106,7 +106,7 @@ public sealed class OnlineFeatureStore
                 users.ToDictionary(u => u.UserId, StringComparer.Ordinal),
                 items.ToDictionary(i => i.ItemId, StringComparer.Ordinal),
                 genres.GroupBy(g => g.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.OrderByDescending(x => x.Affinity).ThenBy(x => x.Genre, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal),
-                history.GroupBy(h => h.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal),
+                history.ToDictionary(h => h.UserId, h => h.ItemList.ToArray(), StringComparer.Ordinal),
                 items.OrderByDescending(i => i.Popularity7d).ThenByDescending(i => i.Popularity30d).ThenBy(i => i.ItemId, StringComparer.Ordinal).ToArray());
             return _loaded;
         }

@@ -6,9 +6,10 @@ namespace MLOps.Features.Store;
 
 /// <summary>The four views of one snapshot, in id order, with their statistics.</summary>
 internal sealed record FeatureTables(
-    List<UserFeatures> Users, List<ItemFeatures> Items, List<UserGenreFeatures> UserGenres, List<UserHistoryEntry> History)
+    List<UserFeatures> Users, List<ItemFeatures> Items, List<UserGenreFeatures> UserGenres, List<UserHistoryRow> History)
 {
     public IReadOnlyList<FeatureStatistics> Statistics { get; init; } = [];
+    public string Timing { get; init; } = "";
 }
 
 /// <summary>Turns the aggregate state into feature rows as of a cutoff (docs/features.md has every definition).</summary>
@@ -16,6 +17,8 @@ internal static class FeatureComputer
 {
     public static FeatureTables Compute(FeatureState state, IReadOnlyList<CatalogItem> catalog, DateTimeOffset cutoff, FeatureStoreOptions options)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var historyTask = Task.Run(() => History(state, options.HistoryPerUser));
         var cutoffTicks = cutoff.UtcTicks;
         var lastDay = (cutoffTicks - 1) / TimeSpan.TicksPerDay;
         var cutoffDay = DateOnly.FromDateTime(new DateTime(cutoffTicks - 1, DateTimeKind.Utc));
@@ -160,8 +163,14 @@ internal static class FeatureComputer
             });
         }
 
-        var history = History(state, pairs, options.HistoryPerUser);
-        return new FeatureTables(users, items, userGenres, history) { Statistics = Describe(users, items, userGenres) };
+        var rowsSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var stats = Describe(users, items, userGenres);
+        var history = historyTask.GetAwaiter().GetResult();
+        return new FeatureTables(users, items, userGenres, history)
+        {
+            Statistics = stats,
+            Timing = $"rows {rowsSeconds:F2} s, rows+statistics+history {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F2} s",
+        };
     }
 
     public static string ActivityLevel(long events28d) => events28d switch
@@ -179,9 +188,10 @@ internal static class FeatureComputer
         return order;
     }
 
-    /// <summary>The most recent <paramref name="perUser"/> titles of each user, oldest first (most recent last).</summary>
-    private static List<UserHistoryEntry> History(FeatureState state, ReadOnlySpan<PairAggregate> pairs, int perUser)
+    /// <summary>The most recent <paramref name="perUser"/> titles of each user, oldest first (most recent last); ties by title id.</summary>
+    private static List<UserHistoryRow> History(FeatureState state, int perUser)
     {
+        var pairs = CollectionsMarshal.AsSpan(state.Pairs);
         var nUsers = state.Users.Count;
         var start = new int[nUsers + 1];
         foreach (ref readonly var p in pairs) start[p.User + 1]++;
@@ -190,24 +200,25 @@ internal static class FeatureComputer
         var fill = (int[])start.Clone();
         for (var k = 0; k < pairs.Length; k++) byUser[fill[pairs[k].User]++] = k;
 
-        var history = new List<UserHistoryEntry>(Math.Min(pairs.Length, nUsers * perUser));
-        var scratch = new List<int>();
+        var last = new long[pairs.Length];
+        var itemOf = new int[pairs.Length];
+        for (var k = 0; k < pairs.Length; k++) { last[k] = pairs[k].LastTicks; itemOf[k] = pairs[k].Item; }
+        var itemIds = state.Items.Ids;
+        var history = new List<UserHistoryRow>(nUsers);
+        var text = new System.Text.StringBuilder();
         foreach (var u in Order(state.Users.Ids))
         {
-            scratch.Clear();
-            for (var k = start[u]; k < start[u + 1]; k++) scratch.Add(byUser[k]);
-            var list = state.Pairs;
-            scratch.Sort((a, b) => list[a].LastTicks != list[b].LastTicks ? list[a].LastTicks.CompareTo(list[b].LastTicks)
-                : string.CompareOrdinal(state.Items.Ids[list[a].Item], state.Items.Ids[list[b].Item]));
-            for (var k = Math.Max(0, scratch.Count - perUser); k < scratch.Count; k++)
+            var n = start[u + 1] - start[u];
+            var slice = byUser.AsSpan(start[u], n);
+            // Sort by time, then by title id for equal times (deterministic, independent of insertion order).
+            slice.Sort((a, b) => last[a] != last[b] ? last[a].CompareTo(last[b]) : string.CompareOrdinal(itemIds[itemOf[a]], itemIds[itemOf[b]]));
+            text.Clear();
+            for (var k = Math.Max(0, n - perUser); k < n; k++)
             {
-                var p = list[scratch[k]];
-                history.Add(new UserHistoryEntry
-                {
-                    UserId = state.Users.Ids[u], ItemId = state.Items.Ids[p.Item], LastAt = new DateTime(p.LastTicks, DateTimeKind.Utc),
-                    Count = p.Count, Rating = p.RatingCount > 0 ? p.RatingSum / p.RatingCount : null,
-                });
+                if (text.Length > 0) text.Append('|');
+                text.Append(state.Items.Ids[pairs[slice[k]].Item]);
             }
+            history.Add(new UserHistoryRow { UserId = state.Users.Ids[u], Items = text.ToString(), LastAt = new DateTime(pairs[slice[n - 1]].LastTicks, DateTimeKind.Utc) });
         }
         return history;
     }

@@ -75,6 +75,8 @@ public sealed record FeatureRefreshRequest
     public DateTimeOffset? Cutoff { get; init; }
     /// <summary>Ignore the previous state and read every batch.</summary>
     public bool Full { get; init; }
+    /// <summary>Return the latest snapshot as is when the event log and catalogue hold nothing it does not cover.</summary>
+    public bool ReuseWhenUpToDate { get; init; }
     /// <summary>Who asked (orchestration instance id or user), recorded nowhere but logs; kept for symmetry with the registry.</summary>
     public string? RequestedBy { get; init; }
 }

@@ -80,7 +80,7 @@ internal sealed class FeatureState
 
     public byte[] Serialize()
     {
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream(64 + Pairs.Count * Marshal.SizeOf<PairAggregate>() + (UserDays.Count + ItemDays.Count) * 12 + (Users.Count + Items.Count) * 16);
         using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             w.Write(FormatVersion);
@@ -94,7 +94,7 @@ internal sealed class FeatureState
             WriteDays(w, UserDays);
             WriteDays(w, ItemDays);
         }
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsSpan(0, (int)buffer.Length).ToArray();
     }
 
     public static FeatureState Deserialize(Stream stream)
@@ -130,7 +130,7 @@ internal sealed class FeatureState
     private static void WriteDays(BinaryWriter w, Dictionary<long, int> days)
     {
         w.Write(days.Count);
-        foreach (var (key, count) in days.OrderBy(d => d.Key))
+        foreach (var (key, count) in days)
         {
             w.Write(key);
             w.Write(count);

@@ -67,6 +67,12 @@ public sealed class FeatureStore
             fullReason = baseline is null ? "no previous snapshot" : CannotExtend(baseline, cutoff, candidates);
             if (fullReason is not null) baseline = null;
         }
+        if (request.ReuseWhenUpToDate && baseline is not null && baseline.Watermark.PartialBatches.Count == 0 && baseline.CatalogETag == catalogBlob?.ETag.Value
+            && candidates.Count == baseline.Watermark.Batches.Count && listed.Count == candidates.Count)
+        {
+            progress?.Report($"snapshot {baseline.SnapshotId} is up to date (no new event batches); reusing it");
+            return baseline;
+        }
         var covered = baseline?.Watermark.Batches.Select(b => b.Path).ToHashSet(StringComparer.Ordinal) ?? [];
         var toRead = candidates.Where(b => !covered.Contains(b.Blob.Path)).ToList();
         var mode = baseline is null ? "full" : "incremental";
@@ -87,6 +93,10 @@ public sealed class FeatureStore
         {
             var anchorDay = candidates.Count > 0 ? candidates[0].Day : lastDay;
             state = new FeatureState { AnchorTicks = anchorDay.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks, HalfLifeDays = _options.DecayHalfLifeDays };
+        }
+        else if (TakeCachedState(baseline.SnapshotId) is { } cached)
+        {
+            state = cached;
         }
         else
         {
@@ -143,13 +153,18 @@ public sealed class FeatureStore
         }
         var tables = FeatureComputer.Compute(view, catalog, cutoff, _options);
         var computeSeconds = clock.Elapsed.TotalSeconds - readSeconds;
+        progress?.Report("  compute: " + tables.Timing);
 
         // Write the views and the state, then the manifest (the commit point), then move "latest".
         var files = new Dictionary<string, string>();
         async Task WriteView<T>(string name, List<T> rows) where T : new()
         {
             var path = ViewPath(snapshotId, name);
-            await _store.WriteAsync(path, await ToParquetAsync(rows, cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var t0 = Stopwatch.GetTimestamp();
+            var bytes = await Task.Run(() => ToParquetAsync(rows, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var t1 = Stopwatch.GetElapsedTime(t0);
+            await _store.WriteAsync(path, bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
+            progress?.Report($"    {name}: {rows.Count:N0} rows, {bytes.ToMemory().Length:N0} bytes, encode {t1.TotalSeconds:F2} s, store {(Stopwatch.GetElapsedTime(t0) - t1).TotalSeconds:F2} s");
             lock (files) files[name] = path;
         }
         await Task.WhenAll(
@@ -157,7 +172,14 @@ public sealed class FeatureStore
             WriteView(FeatureViewNames.Item, tables.Items),
             WriteView(FeatureViewNames.UserGenre, tables.UserGenres),
             WriteView(FeatureViewNames.UserHistory, tables.History),
-            Task.Run(() => _store.WriteAsync(SnapshotPrefix(snapshotId) + StateFile, new BinaryData(state.Serialize()), cancellationToken: cancellationToken), cancellationToken)).ConfigureAwait(false);
+            Task.Run(async () =>
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                var bytes = state.Serialize();
+                var t1 = Stopwatch.GetElapsedTime(t0);
+                await _store.WriteAsync(SnapshotPrefix(snapshotId) + StateFile, new BinaryData(bytes), cancellationToken: cancellationToken).ConfigureAwait(false);
+                progress?.Report($"    state: {bytes.Length:N0} bytes, encode {t1.TotalSeconds:F2} s, store {(Stopwatch.GetElapsedTime(t0) - t1).TotalSeconds:F2} s");
+            }, cancellationToken)).ConfigureAwait(false);
 
         var writeSeconds = clock.Elapsed.TotalSeconds - readSeconds - computeSeconds;
         progress?.Report($"  setup {setupSeconds:F2} s, load state {stateSeconds:F2} s, parse {TimeSpan.FromTicks(parseTicks).TotalSeconds:F2} s (summed over threads), merge {mergeClock.Elapsed.TotalSeconds:F2} s");
@@ -198,8 +220,30 @@ public sealed class FeatureStore
         if (!await _store.TryCreateAsync(ManifestPath(snapshotId), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
             return (await _store.ReadJsonAsync<FeatureSnapshotManifest>(ManifestPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false))!.Value.Value;
         await MoveLatestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        lock (CacheLock) _cache = (_store.Description, snapshotId, state);
         progress?.Report($"snapshot {snapshotId}: {tables.Users.Count:N0} users, {tables.Items.Count:N0} items, {view.EventsUsed:N0} events, {clock.Elapsed.TotalSeconds:F2} s ({mode})");
         return manifest;
+    }
+
+    /// <summary>
+    /// Keep the state of the last snapshot this process wrote in memory, so the next incremental refresh in the same
+    /// process (the local host's schedule, a warm Functions instance) skips reading it back. Default true; false
+    /// always reads the state from the store (the state is still remembered for a later refresh that allows it).
+    /// </summary>
+    public bool UseStateCache { get; set; } = true;
+
+    private static readonly object CacheLock = new();
+    private static (string Store, string SnapshotId, FeatureState State)? _cache;
+
+    private FeatureState? TakeCachedState(string snapshotId)
+    {
+        if (!UseStateCache) return null;
+        lock (CacheLock)
+        {
+            if (_cache is not { } c || c.Store != _store.Description || c.SnapshotId != snapshotId) return null;
+            _cache = null; // taken: it is extended in place
+            return c.State;
+        }
     }
 
     /// <summary>Null when <paramref name="baseline"/>'s state can be extended to <paramref name="cutoff"/>, else why not.</summary>
@@ -315,7 +359,7 @@ public sealed class FeatureStore
     public Task<IList<UserFeatures>> ReadUsersAsync(string snapshotId, CancellationToken cancellationToken = default) => ReadViewAsync<UserFeatures>(snapshotId, FeatureViewNames.User, cancellationToken);
     public Task<IList<ItemFeatures>> ReadItemsAsync(string snapshotId, CancellationToken cancellationToken = default) => ReadViewAsync<ItemFeatures>(snapshotId, FeatureViewNames.Item, cancellationToken);
     public Task<IList<UserGenreFeatures>> ReadUserGenresAsync(string snapshotId, CancellationToken cancellationToken = default) => ReadViewAsync<UserGenreFeatures>(snapshotId, FeatureViewNames.UserGenre, cancellationToken);
-    public Task<IList<UserHistoryEntry>> ReadHistoryAsync(string snapshotId, CancellationToken cancellationToken = default) => ReadViewAsync<UserHistoryEntry>(snapshotId, FeatureViewNames.UserHistory, cancellationToken);
+    public Task<IList<UserHistoryRow>> ReadHistoryAsync(string snapshotId, CancellationToken cancellationToken = default) => ReadViewAsync<UserHistoryRow>(snapshotId, FeatureViewNames.UserHistory, cancellationToken);
 
     /// <summary>The latest snapshot, how far behind the event log it is, and how old.</summary>
     public async Task<FeatureStoreStatus> GetStatusAsync(CancellationToken cancellationToken = default)

@@ -69,6 +69,8 @@ public static class BenchmarkRecsysCommand
                     ["diversity"] = Round(r.Metrics["diversity"]),
                     ["popularity_bias"] = Round(r.Metrics["popularity_bias"]),
                     ["evaluate_seconds"] = Math.Round(r.EvaluateSeconds, 3),
+                    ["recommend_all_users_seconds"] = Math.Round(r.RecommendAllUsersSeconds, 4),
+                    ["artifact_bytes"] = r.ArtifactBytes,
                     ["tune_seconds"] = Math.Round(r.TuneSeconds, 3),
                     ["parameters"] = r.Parameters,
                 }).ToList(),

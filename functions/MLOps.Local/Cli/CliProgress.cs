@@ -36,6 +36,37 @@ public static class CliProgress
         })).ConfigureAwait(false);
     }
 
+    /// <summary>Progress of a job that knows only its fraction done.</summary>
+    public static async Task<T> RunFractionAsync<T>(CliContext context, string label, Func<IProgress<double>, Task<T>> work)
+    {
+        if (context.IsTerminal)
+        {
+            T result = default!;
+            await context.Log.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask(Markup.Escape(label), maxValue: 1);
+                    result = await work(new Progress<double>(f => task.Value = f)).ConfigureAwait(false);
+                    task.Value = 1;
+                }).ConfigureAwait(false);
+            return result;
+        }
+        var clock = Stopwatch.StartNew();
+        var last = TimeSpan.Zero;
+        return await work(new SyncFraction(f =>
+        {
+            if (clock.Elapsed - last < TimeSpan.FromSeconds(3)) return;
+            last = clock.Elapsed;
+            Console.Error.WriteLine($"{label}: {f:P0}");
+        })).ConfigureAwait(false);
+    }
+
+    private sealed class SyncFraction(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and may print after the summary).</summary>
     private sealed class SyncProgress(Action<IngestProgress> report) : IProgress<IngestProgress>
     {

@@ -14,12 +14,17 @@ public static class MLOpsCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(PipelineCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        BenchmarkIngestCommand.Add(root);
         // One line per verb group below (each group lives in its own file).
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
         FeatureBenchmark.Add(root);
         root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
+        BenchmarkDriftCommand.Add(root);
         return root;
     }
 
@@ -41,8 +46,8 @@ public static class MLOpsCli
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
-            Console.Error.WriteLine("Run 'mlops --help' for usage.");
+            // One line, as every bad-usage error: what is wrong, and where to look.
+            Console.Error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => e.Message).Distinct())} (see 'mlops --help')");
             return ExitCodes.BadInput;
         }
         return await parse.InvokeAsync().ConfigureAwait(false);

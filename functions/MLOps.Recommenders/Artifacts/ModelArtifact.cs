@@ -97,6 +97,7 @@ public static class ModelArtifact
             "sar" or "ease" or "content" => ItemItemRecommender.ReadPayload(kind, items, parameters, reader),
             "ials" => IalsRecommender.ReadPayload(items, parameters, reader),
             "blend" => BlendRecommender.ReadPayload(items, parameters, reader),
+            "ranker" => RankerRecommender.ReadPayload(items, parameters, reader),
             _ => throw new InvalidDataException($"Unknown model kind '{kind}' in artifact."),
         };
     }

@@ -51,11 +51,11 @@ public static class Content
         }
         var (offsets, neighbours, weights) = ItemItemRecommender.Prune(n, i =>
         {
-            var sums = new Dictionary<int, float>();
+            var acc = Accumulator.For(n);
             foreach (var (t, w) in docs[i])
                 foreach (var (j, v) in postings[t])
-                    if (j != i) sums[j] = sums.GetValueOrDefault(j) + w * v;
-            return (sums.Keys.ToArray(), sums.Values.ToArray());
+                    if (j != i) acc.Add(j, w * v);
+            return acc.Drain();
         }, (int)p["neighbours"]);
         return ItemItemRecommender.Sparse("content", data.Items, p, offsets, neighbours, weights);
     }

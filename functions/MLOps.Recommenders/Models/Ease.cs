@@ -4,8 +4,8 @@ namespace MLOps.Recommenders.Models;
 
 /// <summary>
 /// EASE (Steck 2019): with X the binary user × item matrix, P = (XᵀX + λI)⁻¹ and B = I − P·diag(1/diag P), i.e. B[i, j] = −P[i, j] / P[j, j]
-/// off the diagonal and 0 on it. The Gram matrix is accumulated sparsely from user histories; the inverse is MathNet's Cholesky in
-/// float64; B is stored dense in float32. Cost O(m³) in the m modelled items, so at most max_items (the most interacted) are modelled.
+/// off the diagonal and 0 on it. The Gram matrix is accumulated sparsely from user histories; the inverse goes through a float64
+/// Cholesky factorisation (<see cref="CholeskyInverse"/>, SIMD; or MathNet's with solver = 1); B is stored dense in float32. Cost O(m³) in the m modelled items, so at most max_items (the most interacted) are modelled.
 /// </summary>
 public static class Ease
 {
@@ -13,8 +13,11 @@ public static class Ease
     {
         ["lambda"] = 500,
         ["min_rating"] = 0,
-        ["max_items"] = 3000,
+        ["max_items"] = 2000,
         ["neighbours"] = 0,
+        ["diagonal_scale"] = 0,
+        ["solver"] = 0,
+        ["rating_weight"] = 0,
     };
 
     public static ItemItemRecommender Train(TrainingData data, IReadOnlyDictionary<string, double>? parameters = null)
@@ -33,23 +36,29 @@ public static class Ease
         Array.Fill(toSub, -1);
         for (var s = 0; s < m; s++) toSub[subset[s]] = s;
 
+        // X[u, i] = 1, or (rating / 5)^rating_weight when rating_weight > 0 (graded implicit feedback).
+        var ratingWeight = p["rating_weight"];
         var gram = new double[(long)m * m];
-        var row = new List<int>();
+        var row = new List<(int Item, double Value)>();
         for (var u = 0; u < data.UserCount; u++)
         {
             row.Clear();
             foreach (var x in data.UserInteractions(u))
-                if (x.Rating >= minRating && toSub[x.Item] >= 0) row.Add(toSub[x.Item]);
-            foreach (var a in row)
+                if (x.Rating >= minRating && toSub[x.Item] >= 0) row.Add((toSub[x.Item], ratingWeight > 0 ? Math.Pow(x.Rating / 5.0, ratingWeight) : 1));
+            foreach (var (a, va) in row)
             {
                 var offset = (long)a * m;
-                foreach (var b in row) gram[offset + b] += 1;
+                foreach (var (b, vb) in row) gram[offset + b] += va * vb;
             }
         }
-        for (var i = 0; i < m; i++) gram[(long)i * m + i] += lambda;
+        // λ on the diagonal, plus diagonal_scale·G[i, i] (EDLAE-style dropout regularisation: popular items are shrunk more).
+        var diagonalScale = p["diagonal_scale"];
+        for (var i = 0; i < m; i++) gram[(long)i * m + i] += lambda + diagonalScale * gram[(long)i * m + i];
 
-        var inverse = m == 0 ? [] : Matrix<double>.Build.Dense(m, m, gram).Cholesky().Solve(Matrix<double>.Build.DenseIdentity(m)).AsColumnMajorArray();
-        // inverse is symmetric, so its column-major array read row-major is the same matrix.
+        // The Gram matrix and its inverse are symmetric, so row-major and column-major layouts hold the same values.
+        var inverse = m == 0 ? []
+            : p["solver"] == 1 ? Matrix<double>.Build.Dense(m, m, gram).Cholesky().Solve(Matrix<double>.Build.DenseIdentity(m)).AsColumnMajorArray()
+            : CholeskyInverse.Invert(gram, m);
         var weights = new float[(long)m * m];
         Parallel.For(0, m, i =>
         {

@@ -32,7 +32,7 @@ public sealed class IalsRecommender : RecommenderModel
     {
         ["factors"] = 64,
         ["iterations"] = 12,
-        ["regularization"] = 5,
+        ["regularization"] = 30,
         ["alpha"] = 2,
         ["cg_steps"] = 3,
         ["init_scale"] = 0.1,

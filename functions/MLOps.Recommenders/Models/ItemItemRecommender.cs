@@ -146,18 +146,19 @@ public sealed class ItemItemRecommender : RecommenderModel
         Parallel.For(0, n, i =>
         {
             var (items, weights) = row(i);
-            if (k > 0 && items.Length > k)
+            // Partial selection (O(r log k)) of the strongest weights, best first; ties go to the earlier entry of the row.
+            var order = new int[k > 0 ? Math.Min(k, items.Length) : items.Length];
+            var count = TopK.Select(weights, order);
+            var kept = order.AsSpan(0, count);
+            var selectedItems = new int[count];
+            var selectedWeights = new float[count];
+            for (var x = 0; x < count; x++)
             {
-                var order = Enumerable.Range(0, items.Length).OrderByDescending(x => weights[x]).ThenBy(x => items[x]).Take(k).ToArray();
-                items = order.Select(x => items[x]).ToArray();
-                weights = order.Select(x => weights[x]).ToArray();
+                selectedItems[x] = items[kept[x]];
+                selectedWeights[x] = weights[kept[x]];
             }
-            else
-            {
-                var order = Enumerable.Range(0, items.Length).OrderByDescending(x => weights[x]).ThenBy(x => items[x]).ToArray();
-                items = order.Select(x => items[x]).ToArray();
-                weights = order.Select(x => weights[x]).ToArray();
-            }
+            items = selectedItems;
+            weights = selectedWeights;
             rows[i] = (items, weights);
         });
         var offsets = new int[n + 1];

@@ -30,14 +30,17 @@ public static class Sar
         var diag = itemUsers.Select(u => u.Length).ToArray();
         var (offsets, neighbours, weights) = ItemItemRecommender.Prune(n, i =>
         {
-            var counts = new Dictionary<int, int>();
+            var acc = Accumulator.For(n);
             foreach (var u in itemUsers[i])
                 foreach (var j in userItems[u])
-                    if (j != i) counts[j] = counts.GetValueOrDefault(j) + 1;
-            var items = new List<int>(counts.Count);
-            var values = new List<float>(counts.Count);
-            foreach (var (j, c) in counts)
+                    if (j != i) acc.Add(j, 1);
+            var (touched, sums) = acc.Drain();
+            var items = new List<int>(touched.Length);
+            var values = new List<float>(touched.Length);
+            for (var t = 0; t < touched.Length; t++)
             {
+                var j = touched[t];
+                var c = (int)sums[t];
                 if (c < minCo) continue;
                 items.Add(j);
                 values.Add(similarity switch

@@ -3,6 +3,9 @@ using MLOps.Recommenders;
 
 namespace MLOps.Serving.Model;
 
+/// <summary>A user's precomputed best unseen items (best first); Complete when every scorable item is in the list.</summary>
+public sealed record UserCandidates(UserState State, int[] Items, float[] Scores, bool Complete);
+
 /// <summary>
 /// A loaded recommender bound to the serving item space: translates histories into the model's index and
 /// scatters its scores back. Items the model does not know score <see cref="float.NegativeInfinity"/>.
@@ -32,7 +35,36 @@ public sealed class ServingModel
         _identity = identity;
     }
 
+    public const int CandidateCount = 200;
+    private const int CandidateCacheLimit = 200_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, UserCandidates> _candidates = new(StringComparer.Ordinal);
+
     public ModelRef Ref { get; }
+
+    /// <summary>
+    /// The user's best <see cref="CandidateCount"/> unseen items by this model, computed on first use and kept until the
+    /// user's state changes (fresh events make a new <see cref="UserState"/>) or the model is swapped out (the cache
+    /// lives in this object). Bounded: cleared when it holds <c>200,000</c> users.
+    /// </summary>
+    public UserCandidates CandidatesFor(string userId, UserState user)
+    {
+        if (_candidates.TryGetValue(userId, out var cached) && ReferenceEquals(cached.State, user)) return cached;
+        var scores = ArrayPool<float>.Shared.Rent(_toModel.Length);
+        try
+        {
+            var span = scores.AsSpan(0, _toModel.Length);
+            Score(user.History, span);
+            foreach (var h in user.History) span[h] = float.NegativeInfinity;
+            var top = Ranking.TopK(span, CandidateCount);
+            var values = new float[top.Length];
+            for (var i = 0; i < top.Length; i++) values[i] = span[top[i]];
+            var fresh = new UserCandidates(user, top, values, top.Length < CandidateCount);
+            if (_candidates.Count >= CandidateCacheLimit) _candidates.Clear();
+            _candidates[userId] = fresh;
+            return fresh;
+        }
+        finally { ArrayPool<float>.Shared.Return(scores); }
+    }
     public string Kind => _recommender.Kind;
 
     /// <summary>True when the model can score from this serving item (it was in its training data).</summary>

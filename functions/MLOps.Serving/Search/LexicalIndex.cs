@@ -20,7 +20,7 @@ public sealed record LexicalHit(int Item, float Score, string Field);
 public sealed class LexicalIndex : IDisposable
 {
     public static readonly (string Field, float Boost)[] Fields = [("title", 3f), ("tags", 2f), ("genres", 1.5f), ("description", 1f)];
-    private const int MaxExpansions = 8;
+    private const int MaxExpansions = 6;
     private const int CacheLimit = 50_000;
 
     private readonly RAMDirectory _directory = new();
@@ -29,10 +29,13 @@ public sealed class LexicalIndex : IDisposable
     private readonly int[] _docToItem;
     private readonly string[] _terms;      // sorted ordinal
     private readonly int[] _termFrequency; // documents holding the term (any field)
+    private readonly HashSet<string>[] _fieldTerms = Fields.Select(_ => new HashSet<string>(StringComparer.Ordinal)).ToArray();
     private readonly ConcurrentDictionary<string, (string Term, float Weight)[]> _expansions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LexicalHit[]> _results = new(StringComparer.Ordinal);
 
-    public LexicalIndex(ServingData data)
+    public LexicalIndex(ServingData data, int resultCacheSize = 10_000)
     {
+        _resultCacheSize = resultCacheSize;
         var analyzer = new WhitespaceAnalyzer(LuceneVersion.LUCENE_48);
         var frequency = new Dictionary<string, int>(StringComparer.Ordinal);
         using (var writer = new IndexWriter(_directory, new IndexWriterConfig(LuceneVersion.LUCENE_48, analyzer) { OpenMode = OpenMode.CREATE }))
@@ -48,7 +51,11 @@ public sealed class LexicalIndex : IDisposable
                     var tokens = TextNormalizer.Tokens(texts[f]);
                     if (tokens.Count == 0) continue;
                     doc.Add(new TextField(Fields[f].Field, string.Join(' ', tokens), Field.Store.NO));
-                    foreach (var t in tokens) distinct.Add(t);
+                    foreach (var t in tokens)
+                    {
+                        distinct.Add(t);
+                        _fieldTerms[f].Add(t);
+                    }
                 }
                 foreach (var t in distinct) frequency[t] = frequency.GetValueOrDefault(t) + 1;
                 writer.AddDocument(doc);
@@ -63,13 +70,21 @@ public sealed class LexicalIndex : IDisposable
         _termFrequency = _terms.Select(t => frequency[t]).ToArray();
     }
 
+    private readonly int _resultCacheSize;
+
     public int TermCount => _terms.Length;
 
     /// <summary>Top hits for a free-text query; empty when no token matches anything.</summary>
+    /// <remarks>
+    /// Results are cached per normalized query (the index is immutable, so a cached answer is never stale; the cache is
+    /// cleared when it reaches its size). Personalization happens after, per request.
+    /// </remarks>
     public IReadOnlyList<LexicalHit> Search(string query, int top)
     {
         var tokens = TextNormalizer.Tokens(query, max: 8);
         if (tokens.Count == 0) return [];
+        var key = $"{top}|{string.Join(' ', tokens)}";
+        if (_resultCacheSize > 0 && _results.TryGetValue(key, out var cached)) return cached;
         var root = new BooleanQuery();
         foreach (var token in tokens)
         {
@@ -77,14 +92,20 @@ public sealed class LexicalIndex : IDisposable
             if (expansions.Length == 0) continue;
             var perToken = new DisjunctionMaxQuery(0.1f);
             foreach (var (term, weight) in expansions)
-                foreach (var (field, boost) in Fields)
-                    perToken.Add(new TermQuery(new Term(field, term)) { Boost = boost * weight });
+                for (var f = 0; f < Fields.Length; f++)
+                    if (_fieldTerms[f].Contains(term))
+                        perToken.Add(new TermQuery(new Term(Fields[f].Field, term)) { Boost = Fields[f].Boost * weight });
             root.Add(perToken, Occur.SHOULD);
         }
         if (root.Clauses.Count == 0) return [];
         var found = _searcher.Search(root, top);
-        var hits = new List<LexicalHit>(found.ScoreDocs.Length);
-        foreach (var sd in found.ScoreDocs) hits.Add(new LexicalHit(_docToItem[sd.Doc], sd.Score, ""));
+        var hits = new LexicalHit[found.ScoreDocs.Length];
+        for (var i = 0; i < hits.Length; i++) hits[i] = new LexicalHit(_docToItem[found.ScoreDocs[i].Doc], found.ScoreDocs[i].Score, "");
+        if (_resultCacheSize > 0)
+        {
+            if (_results.Count >= _resultCacheSize) _results.Clear();
+            _results[key] = hits;
+        }
         return hits;
     }
 

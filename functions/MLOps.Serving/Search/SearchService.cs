@@ -38,7 +38,7 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
         lock (_gate)
         {
             if (_lexical is { } again && ReferenceEquals(again.Data, data)) return again.Index;
-            var index = new LexicalIndex(data);
+            var index = new LexicalIndex(data, options.Value.SearchCacheSize);
             _lexical = (data, index);
             return index;
         }

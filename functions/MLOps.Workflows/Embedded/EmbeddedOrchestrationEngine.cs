@@ -623,7 +623,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                     catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
                         LogActivityFailed(_log, instanceId, name, attempt, attempts, e.Message);
-                        outcome = Failed(scheduled, e.GetType().Name, e.Message);
+                        outcome = Failed(scheduled, e.GetType().FullName ?? e.GetType().Name, e.Message);
                     }
                     finally
                     {

@@ -16,7 +16,7 @@ public static class ConformanceSuite
             r =>
             {
                 Assert.Equal(RuntimeStatus.Completed, r.Final.RuntimeStatus);
-                Assert.Equal(new RetryOutput(true, "succeeded on attempt 3", null, null), r.Output<RetryOutput>());
+                Assert.Equal(new RetryOutput(true, "succeeded on attempt 3", null, null, null), r.Output<RetryOutput>());
                 Assert.Equal(3, r.Counts.ActivityRuns(Flaky));
                 // Exponential backoff: 0.5 s before attempt 2, 1 s before attempt 3 (timers never fire early).
                 var at = r.Probe.Attempts($"{r.Final.InstanceId}/{Flaky}");
@@ -32,6 +32,7 @@ public static class ConformanceSuite
                 Assert.False(output.Succeeded);
                 Assert.Equal(Flaky, output.FailedTask);
                 Assert.Equal("flaky attempt 3 failed", output.ErrorMessage);
+                Assert.Equal("System.InvalidOperationException", output.ErrorType);
                 Assert.Equal(3, r.Counts.ActivityRuns(Flaky));
             }),
         new("ActivityFailure_Unhandled_InstanceFails",
@@ -44,7 +45,7 @@ public static class ConformanceSuite
                 Assert.Contains("flaky attempt 1 failed", r.Final.Failure.ErrorMessage, StringComparison.Ordinal);
                 Assert.Equal(1, r.Counts.ActivityRuns(Flaky));
             })
-        { Comparable = r => (r.Final.RuntimeStatus, r.Final.Failure?.ErrorMessage) },
+        { Comparable = r => (r.Final.RuntimeStatus, r.Final.Failure?.ErrorType, r.Final.Failure?.ErrorMessage) },
         new("DurableTimer_FiresAfterItsDelay",
             run => run.RunAsync(TimerFlow, new TimerInput(1.5)),
             r =>
@@ -58,7 +59,7 @@ public static class ConformanceSuite
             {
                 var id = await run.StartAsync(Approval, new ApprovalInput(TimeoutSeconds: 60));
                 await run.WaitForCustomStatusAsync(id, s => s.Deserialize<StepStatus>(Json)?.Step == "awaiting-approval");
-                await run.Client.RaiseEventAsync(id, "approval", new ApprovalDecision(true, "on-call"), run.CancellationToken);
+                await run.Client.RaiseEventAsync(id, "approval", new ApprovalVote(true, "on-call"), run.CancellationToken);
                 return await run.Client.WaitForCompletionAsync(id, run.CancellationToken);
             },
             r =>
@@ -107,7 +108,10 @@ public static class ConformanceSuite
             run => run.RunAsync(FailingParent, new ChildInput(1)),
             r =>
             {
-                Assert.Equal(new ParentOutput(-1, FailingChild), r.Output<ParentOutput>());
+                var output = r.Output<ParentOutput>();
+                Assert.Equal(-1, output.ChildResult);
+                Assert.Equal(FailingChild, output.FailedTask);
+                Assert.Contains($"'{Flaky}' failed: System.InvalidOperationException: flaky attempt 1 failed", output.ErrorMessage, StringComparison.Ordinal);
                 Assert.Equal(1, r.Counts.ActivityRuns(Flaky));
             }),
         new("FanOutFanIn_TuningTrials_ResultsInInputOrder",
@@ -172,5 +176,6 @@ public static class ConformanceSuite
                 Assert.Equal(0, r.Counts.ActivityRuns(StepB));
             })
         { Comparable = r => r.Final.RuntimeStatus },
+        .. PipelineCases.All,
     ];
 }

@@ -29,15 +29,15 @@ public sealed class CaseProbe
 }
 
 public sealed record RetryInput(int FailTimes, int MaxAttempts, double FirstRetrySeconds);
-public sealed record RetryOutput(bool Succeeded, string? Result, string? FailedTask, string? ErrorMessage);
+public sealed record RetryOutput(bool Succeeded, string? Result, string? FailedTask, string? ErrorType, string? ErrorMessage);
 public sealed record TimerInput(double Seconds);
 public sealed record TimerOutput(bool ContextTimeAdvanced, string After);
 public sealed record ApprovalInput(double TimeoutSeconds);
-public sealed record ApprovalDecision(bool Approved, string By);
+public sealed record ApprovalVote(bool Approved, string By);
 public sealed record ApprovalOutput(bool Approved, string? By, bool TimedOut);
 public sealed record StepStatus(string Step, int Done, int Total);
 public sealed record ChildInput(int Value);
-public sealed record ParentOutput(int ChildResult, string? ChildFailure);
+public sealed record ParentOutput(int ChildResult, string? FailedTask, string? ErrorType = null, string? ErrorMessage = null);
 public sealed record Trial(int Id, double Regularization, int Factors);
 public sealed record TrialResult(int Id, double Score);
 public sealed record TuningInput(IReadOnlyList<Trial> Trials);
@@ -84,11 +84,11 @@ public static class FeatureWorkflows
             {
                 var result = await context.CallActivityAsync<string>(Flaky, input.FailTimes,
                     new RetryPolicy(input.MaxAttempts, TimeSpan.FromSeconds(input.FirstRetrySeconds), 2.0));
-                return new RetryOutput(true, result, null, null);
+                return new RetryOutput(true, result, null, null, null);
             }
             catch (WorkflowTaskFailedException e)
             {
-                return new RetryOutput(false, null, e.TaskName, e.ErrorMessage);
+                return new RetryOutput(false, null, e.TaskName, e.ErrorType, e.ErrorMessage);
             }
         });
         registry.AddOrchestrator<int, string>(Unhandled, (context, failTimes) => context.CallActivityAsync<string>(Flaky, failTimes));
@@ -113,7 +113,7 @@ public static class FeatureWorkflows
             context.SetCustomStatus(new StepStatus("awaiting-approval", 0, 1));
             try
             {
-                var decision = await context.WaitForExternalEvent<ApprovalDecision>("approval", TimeSpan.FromSeconds(input.TimeoutSeconds));
+                var decision = await context.WaitForExternalEvent<ApprovalVote>("approval", TimeSpan.FromSeconds(input.TimeoutSeconds));
                 context.SetCustomStatus(new StepStatus("decided", 1, 1));
                 return new ApprovalOutput(decision.Approved, decision.By, false);
             }
@@ -152,7 +152,7 @@ public static class FeatureWorkflows
             }
             catch (WorkflowTaskFailedException e)
             {
-                return new ParentOutput(-1, e.TaskName);
+                return new ParentOutput(-1, e.TaskName, e.ErrorType, e.ErrorMessage);
             }
         });
         registry.AddOrchestrator<ChildInput, string>(FailingChild, (context, input) => context.CallActivityAsync<string>(Flaky, 99));

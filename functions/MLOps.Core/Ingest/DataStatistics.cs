@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json;
+using MLOps.Core.Data;
+using MLOps.Storage;
+
+namespace MLOps.Core.Ingest;
+
+/// <summary>What <c>mlops data stats</c> reports (docs/data.md defines each figure).</summary>
+public sealed record DataStats
+{
+    public long Events { get; init; }
+    public int Users { get; init; }
+    public int Items { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    /// <summary>Day partitions holding events, and event blobs (batches × parts).</summary>
+    public int Days { get; init; }
+    public int EventBlobs { get; init; }
+    public IReadOnlyDictionary<string, long> EventTypes { get; init; } = new Dictionary<string, long>();
+    /// <summary>Rated events per rating; on a scale other than 5 the key carries it ("8/10").</summary>
+    public IReadOnlyDictionary<string, long> RatingHistogram { get; init; } = new Dictionary<string, long>();
+    public long Rated { get; init; }
+    /// <summary>Mean rating normalised to a 5-point scale (rating × 5 / scale max).</summary>
+    public double? MeanRating5 { get; init; }
+    public int CatalogItems { get; init; }
+    public IReadOnlyDictionary<string, int> CatalogGenres { get; init; } = new Dictionary<string, int>();
+    public int Imports { get; init; }
+    public long Quarantined { get; init; }
+    public IReadOnlyDictionary<string, long> QuarantineReasons { get; init; } = new Dictionary<string, long>();
+}
+
+public static class DataStatistics
+{
+    public static async Task<DataStats> ComputeAsync(IBlobStore store, CancellationToken cancellationToken = default)
+    {
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        var items = new HashSet<string>(StringComparer.Ordinal);
+        var types = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var ratings = new SortedDictionary<(double Scale, double Rating), long>();
+        long events = 0, rated = 0;
+        double ratingSum = 0;
+        DateTimeOffset? from = null, to = null;
+        await foreach (var e in EventLog.ReadAsync(store, batches.Select(b => b.Blob.Path), cancellationToken).ConfigureAwait(false))
+        {
+            events++;
+            users.Add(e.UserId);
+            items.Add(e.ContentId);
+            var type = JsonNamingPolicy.CamelCase.ConvertName(e.EventType.ToString());
+            types[type] = types.GetValueOrDefault(type) + 1;
+            if (from is null || e.Timestamp < from) from = e.Timestamp;
+            if (to is null || e.Timestamp > to) to = e.Timestamp;
+            if (e.Rating is { } r)
+            {
+                var scale = e.RatingScaleMax ?? 5;
+                ratings[(scale, r)] = ratings.GetValueOrDefault((scale, r)) + 1;
+                rated++;
+                ratingSum += r * 5 / scale;
+            }
+        }
+
+        var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
+        var genres = catalog.SelectMany(i => i.Genres).GroupBy(g => g, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+
+        long quarantined = 0;
+        var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (var blob in store.ListAsync(StoreLayout.Quarantine, cancellationToken).ConfigureAwait(false))
+        {
+            await using var stream = await store.OpenReadAsync(blob.Path, cancellationToken).ConfigureAwait(false);
+            if (stream is null) continue;
+            using var reader = new StreamReader(stream.Stream);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0) continue;
+                var row = JsonSerializer.Deserialize<QuarantinedRow>(line, StoreJson.Options);
+                if (row is null) continue;
+                quarantined++;
+                foreach (var key in row.Reasons.Select(r => r.Key).Distinct()) reasons[key] = reasons.GetValueOrDefault(key) + 1;
+            }
+        }
+        var imports = 0;
+        await foreach (var _ in store.ListAsync(StoreLayout.Imports, cancellationToken).ConfigureAwait(false)) imports++;
+
+        return new DataStats
+        {
+            Events = events,
+            Users = users.Count,
+            Items = items.Count,
+            From = from,
+            To = to,
+            Days = batches.Select(b => b.Day).Distinct().Count(),
+            EventBlobs = batches.Count,
+            EventTypes = types,
+            RatingHistogram = ratings.ToDictionary(
+                p => p.Key.Scale == 5 ? p.Key.Rating.ToString("0.#", CultureInfo.InvariantCulture)
+                    : $"{p.Key.Rating.ToString("0.#", CultureInfo.InvariantCulture)}/{p.Key.Scale.ToString("0.#", CultureInfo.InvariantCulture)}",
+                p => p.Value),
+            Rated = rated,
+            MeanRating5 = rated > 0 ? Math.Round(ratingSum / rated, 4) : null,
+            CatalogItems = catalog.Count,
+            CatalogGenres = genres,
+            Imports = imports,
+            Quarantined = quarantined,
+            QuarantineReasons = reasons.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+        };
+    }
+}

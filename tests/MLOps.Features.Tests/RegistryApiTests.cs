@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Core;
+using MLOps.Core.Security;
+using MLOps.Registry;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Features.Tests;
+
+public sealed class RegistryApiTests : IAsyncLifetime
+{
+    private readonly FolderBlobStore _store = TestEnvironment.NewFolderStore("api");
+    private WebApplication _app = null!;
+    private HttpClient _client = null!;
+    private string _read = "", _admin = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddSingleton<IBlobStore>(_store);
+        builder.AddMLOpsCore();
+        builder.AddRegistry();
+        _app = builder.Build();
+        _app.UseExceptionHandler();
+        _app.UseStatusCodePages();
+        _app.MapRegistryApi();
+        await _app.StartAsync();
+        _client = _app.GetTestClient();
+        var keys = new ApiKeyStore(_store);
+        _read = (await keys.CreateAsync(ApiRole.Read, "test", DateTimeOffset.UtcNow)).Key;
+        _admin = (await keys.CreateAsync(ApiRole.Admin, "on-call", DateTimeOffset.UtcNow)).Key;
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        for (var v = 1; v <= 3; v++)
+            await registry.RegisterAsync("recommender", new ModelVersionDraft { Type = "ease" }, new Dictionary<string, BinaryData> { ["m.bin"] = BinaryData.FromString("x") });
+        await registry.PromoteAsync("recommender", 1, new PromoteRequest { By = "setup", Force = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, string? key, object? body = null, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(method, url);
+        if (key is not null) request.Headers.Add(ApiKeyAuthorization.Header, key);
+        if (ifMatch is not null) request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        return _client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task GetModel_NeedsAKey_AndShowsAliases()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(HttpMethod.Get, "/api/models/recommender", null)).StatusCode);
+        var response = await SendAsync(HttpMethod.Get, "/api/models/recommender", _read);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, json.GetProperty("aliases").GetProperty("champion").GetProperty("version").GetInt32());
+        Assert.Equal(3, json.GetProperty("versions").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/models/nothing", _read)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Promote_NeedsAdmin_RefusesWithoutEvidence_ConflictsOnStaleETag_AndRollbackWorks()
+    {
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "/api/models/recommender/promote", _read, new { version = 2 })).StatusCode);
+        var bad = await SendAsync(HttpMethod.Post, "/api/models/recommender/promote", _admin, new { });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("version", await bad.Content.ReadAsStringAsync());
+
+        var refused = await SendAsync(HttpMethod.Post, "/api/models/recommender/promote", _admin, new { version = 2 });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("no promotion evidence", await refused.Content.ReadAsStringAsync());
+
+        var model = JsonDocument.Parse(await (await SendAsync(HttpMethod.Get, "/api/models/recommender", _read)).Content.ReadAsStringAsync()).RootElement;
+        var etag = model.GetProperty("aliases").GetProperty("champion").GetProperty("eTag").GetString();
+        var promoted = await SendAsync(HttpMethod.Post, "/api/models/recommender/promote", _admin, new { version = 2, force = true, reason = "hotfix" }, etag);
+        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+        var stale = await SendAsync(HttpMethod.Post, "/api/models/recommender/promote", _admin, new { version = 3, force = true }, etag);
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+
+        var rollback = await SendAsync(HttpMethod.Post, "/api/models/recommender/rollback", _admin, new { reason = "regression" });
+        Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        var history = JsonDocument.Parse(await (await SendAsync(HttpMethod.Get, "/api/models/recommender/history?alias=champion", _read)).Content.ReadAsStringAsync()).RootElement;
+        var actions = history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
+        Assert.Equal(["promote", "promote", "rollback"], actions);
+        Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
+    }
+}

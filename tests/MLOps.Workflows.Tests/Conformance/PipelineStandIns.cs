@@ -1,0 +1,227 @@
+using System.Text.Json;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using MLOps.Storage;
+using MLOps.Tests;
+using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Workflows.Tests.Conformance;
+
+/// <summary>
+/// The services of the real orchestrations for one engine: the workflows' own wiring (<c>AddWorkflowDefinitions</c>)
+/// over a fresh folder store; a pipeline port not wired there yet gets a deterministic stand-in that keeps its
+/// contract (effects keyed by step, stored in the blob store). Which ports were stand-ins is reported by each case.
+/// </summary>
+public static class PipelineServices
+{
+    public static (WorkflowRegistry Registry, IServiceProvider Services) Create(CaseProbe probe)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration["MLOPS_STORE"] = TestEnvironment.NewTempFolder("conformance-pipeline");
+        builder.AddWorkflowDefinitions();
+        builder.Services.TryAddSingleton<IFeatureRefresher, StandInFeatures>();
+        builder.Services.TryAddSingleton<ICandidateTrainer, StandInTrainer>();
+        builder.Services.TryAddSingleton<IModelRegistryGateway, StandInRegistry>();
+        builder.Services.TryAddSingleton<IDriftGateway>(sp => new StandInDrift(probe));
+        builder.Services.AddSingleton(probe);
+        var services = builder.Build().Services;
+        var registry = WorkflowCatalog.Create();
+        FeatureWorkflows.Register(registry, probe);
+        return (registry, services);
+    }
+
+    /// <summary>The pipeline ports that resolve to a stand-in here (empty once every library's wiring has landed).</summary>
+    public static IReadOnlyList<string> StandIns(IServiceProvider services) =>
+    [
+        .. new[] { typeof(IFeatureRefresher), typeof(ICandidateTrainer), typeof(IModelRegistryGateway), typeof(IDriftGateway) }
+            .Where(t => services.GetService(t)?.GetType().Name.StartsWith("StandIn", StringComparison.Ordinal) == true)
+            .Select(t => t.Name),
+    ];
+}
+
+internal sealed class StandInFeatures : IFeatureRefresher
+{
+    public Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken) =>
+        Task.FromResult(new FeatureSnapshotRef("snapshot-0001", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 5000, 120, 80, false, 0.1));
+}
+
+internal sealed class StandInTrainer : ICandidateTrainer
+{
+    public Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, CancellationToken cancellationToken) =>
+        Task.FromResult(new TrainedCandidate(candidate.Key, candidate.Kind, candidate.Parameters ?? [], $"artifacts/{candidate.Key}", snapshot.SnapshotId, 0.5));
+
+    public Task<CandidateEvaluation> EvaluateAsync(FeatureSnapshotRef snapshot, TrainedCandidate candidate, ChampionRef? champion, string stepKey, CancellationToken cancellationToken)
+    {
+        // A score that depends only on the candidate, so both engines see the same numbers.
+        var score = Math.Round(0.10 + (candidate.Kind.Length % 7) * 0.013, 4);
+        return Task.FromResult(new CandidateEvaluation
+        {
+            Key = candidate.Key, Window = "2025-12-25..2026-01-01", Users = 120,
+            Metrics = new() { ["ndcg@10"] = score },
+            VersusChampion = champion is null ? [] : [new MetricInterval("ndcg@10", 0.01, 0.002, 0.018, 0.95)],
+            Seconds = 0.2,
+        });
+    }
+}
+
+/// <summary>Versions and the champion alias in the blob store; registration and promotion keyed by step.</summary>
+internal sealed class StandInRegistry(IBlobStore store) : IModelRegistryGateway
+{
+    public async Task<ChampionRef?> GetChampionAsync(string model, CancellationToken cancellationToken) =>
+        (await store.ReadJsonAsync<ChampionRef>($"standin/{model}/champion", cancellationToken: cancellationToken))?.Value;
+
+    public Task<PromotionVerdict> DecideAsync(string model, CandidateEvaluation best, ChampionRef? champion, CancellationToken cancellationToken) =>
+        Task.FromResult(champion is null
+            ? new PromotionVerdict(true, "no champion yet: the best candidate becomes the first", false)
+            : new PromotionVerdict(best.VersusChampion.FirstOrDefault()?.Lower > 0, "better than the champion with 95% confidence", false));
+
+    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken)
+    {
+        var key = $"standin/{model}/registrations/{stepKey.Replace(':', '_')}";
+        if (await store.ReadJsonAsync<int>(key, cancellationToken: cancellationToken) is { } done) return done.Value;
+        var version = (await store.ListAllAsync($"standin/{model}/registrations/", cancellationToken)).Count + 1;
+        await store.WriteJsonAsync(key, version, cancellationToken: cancellationToken);
+        return version;
+    }
+
+    public async Task<bool> PromoteAsync(string model, int version, string reason, string stepKey, CancellationToken cancellationToken)
+    {
+        var current = await GetChampionAsync(model, cancellationToken);
+        if (current?.Version == version) return false;
+        await store.WriteJsonAsync($"standin/{model}/champion", new ChampionRef(version, "standin", "snapshot-0001", null), cancellationToken: cancellationToken);
+        return true;
+    }
+}
+
+/// <summary>Drift with a critical alert once the probe says so (the DriftMonitor cases).</summary>
+internal sealed class StandInDrift(CaseProbe probe) : IDriftGateway
+{
+    public Task<DriftSummary> CheckAsync(string stepKey, CancellationToken cancellationToken) =>
+        Task.FromResult(probe.Changed
+            ? new DriftSummary(true, true, 3, 8, [new DriftAlertRef("alert-0001", "critical", "genre_share", "PSI 0.41 > 0.25")])
+            : new DriftSummary(true, false, 0, 8, []));
+}
+
+/// <summary>Cases over the system's own orchestrations: RetrainPipeline, DriftMonitor, Purge.</summary>
+public static class PipelineCases
+{
+    private static readonly List<CandidateConfig> Candidates = [new("popularity"), new("ease"), new("sar")];
+
+    private static object Comparable(CaseResult r)
+    {
+        var s = r.Output<RetrainSummary>();
+        return string.Join('\n', s.Candidates.Select(c => $"{c.Key} {string.Join(',', c.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value}")))}")
+            .Append($"best {s.Best}; {s.Decision.Outcome} v{s.Decision.Version} changed={s.Decision.AliasChanged}: {s.Decision.Reason}")
+            .Append($"approval {s.Approval}").Concat(s.Summary));
+    }
+
+    public static IEnumerable<ConformanceCase> All { get; } =
+    [
+        new("RetrainPipeline_FirstRun_PromotesChampion",
+            run => run.RunAsync(OrchestrationNames.RetrainPipeline, new RetrainInput { Candidates = Candidates, RequireApproval = false }),
+            r =>
+            {
+                Assert.Equal(RuntimeStatus.Completed, r.Final.RuntimeStatus);
+                var summary = r.Output<RetrainSummary>();
+                Assert.Equal(["popularity", "ease", "sar"], summary.Candidates.Select(c => c.Key));
+                Assert.Equal("promoted", summary.Decision.Outcome);
+                Assert.True(summary.Decision.AliasChanged);
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.RefreshFeatures));
+                Assert.Equal(3, r.Counts.ActivityRuns(PipelineActivities.TrainCandidate));
+                Assert.Equal(3, r.Counts.ActivityRuns(PipelineActivities.EvaluateCandidate));
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.RegisterModel));
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.PromoteModel));
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.Notify));
+            })
+        { Comparable = Comparable, Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },
+        new("RetrainPipeline_ApprovalEvent_Promotes",
+            async run =>
+            {
+                var id = await run.StartAsync(OrchestrationNames.RetrainPipeline, new RetrainInput { Candidates = Candidates, RequireApproval = true });
+                await run.WaitForCustomStatusAsync(id, s => s.GetProperty("step").GetString() == "awaiting-approval");
+                await run.Client.RaiseEventAsync(id, RetrainPipeline.ApprovalEvent, new ApprovalDecision(true, "on-call", "looks good"), run.CancellationToken);
+                return await run.Client.WaitForCompletionAsync(id, run.CancellationToken);
+            },
+            r =>
+            {
+                var summary = r.Output<RetrainSummary>();
+                Assert.Equal("promoted", summary.Decision.Outcome);
+                Assert.Equal("on-call", summary.Approval?.By);
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.PromoteModel));
+            })
+        { Comparable = Comparable, Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },
+        new("RetrainPipeline_NoApprovalInTime_Rejected",
+            run => run.RunAsync(OrchestrationNames.RetrainPipeline,
+                new RetrainInput { Candidates = Candidates, RequireApproval = true, ApprovalTimeoutHours = 1.5 / 3600 }),
+            r =>
+            {
+                var summary = r.Output<RetrainSummary>();
+                Assert.Equal("rejected", summary.Decision.Outcome);
+                Assert.False(summary.Decision.AliasChanged);
+                Assert.Equal(0, r.Counts.ActivityRuns(PipelineActivities.RegisterModel));
+                Assert.Equal(0, r.Counts.ActivityRuns(PipelineActivities.PromoteModel));
+            })
+        { Comparable = Comparable, Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },
+        new("DriftMonitor_CriticalAlert_StartsOneRetrain",
+            async run =>
+            {
+                run.Probe.Changed = true; // the drift check finds a critical alert
+                var monitor = await run.RunAsync(OrchestrationNames.DriftMonitor, new DriftMonitorInput());
+                var retrain = WorkflowJson.FromElement<DriftMonitorResult>(monitor.Output)?.RetrainInstanceId
+                    ?? throw new InvalidOperationException($"DriftMonitor started no retrain: {monitor.RuntimeStatus} {monitor.Output?.GetRawText()} {monitor.Failure}");
+                // A second start of the singleton while it runs returns the running instance.
+                var again = await run.Client.StartAsync(OrchestrationNames.RetrainPipeline, new RetrainInput(), OrchestrationNames.RetrainSingletonId, run.CancellationToken);
+                Assert.Equal(retrain, again.InstanceId);
+                await run.Client.WaitForCompletionAsync(retrain, run.CancellationToken);
+                return monitor;
+            },
+            r =>
+            {
+                var result = r.Output<DriftMonitorResult>();
+                Assert.True(result.Drift.Critical);
+                Assert.Equal(OrchestrationNames.RetrainSingletonId, result.RetrainInstanceId);
+                Assert.False(result.RetrainAlreadyRunning);
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.StartRetrain));
+                Assert.Equal(1, r.Counts.BodyRuns(OrchestrationNames.RetrainPipeline) > 0 ? 1 : 0);
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.PromoteModel));
+            })
+        { Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },
+        new("DriftMonitor_NoDrift_NoRetrain",
+            run => run.RunAsync(OrchestrationNames.DriftMonitor, new DriftMonitorInput()),
+            r =>
+            {
+                var result = r.Output<DriftMonitorResult>();
+                Assert.False(result.Drift.Critical);
+                Assert.Null(result.RetrainInstanceId);
+                Assert.Equal(0, r.Counts.ActivityRuns(PipelineActivities.StartRetrain));
+            })
+        { Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },
+        new("Purge_RemovesFinishedKeepsRunning",
+            async run =>
+            {
+                var done1 = await run.RunAsync(FeatureWorkflows.Sequence, 1);
+                var done2 = await run.RunAsync(FeatureWorkflows.Sequence, 1);
+                var waiting = await run.StartAsync(FeatureWorkflows.Approval, new ApprovalInput(60));
+                await run.WaitForCustomStatusAsync(waiting, s => s.Deserialize<StepStatus>(WorkflowJson.Options)?.Step == "awaiting-approval");
+                await Task.Delay(50, run.CancellationToken);
+                var purge = await run.RunAsync(OrchestrationNames.Purge, new PurgeInput(RetentionDays: 0));
+                foreach (var done in new[] { done1, done2 })
+                    Assert.True(await run.Client.GetStateAsync(done.InstanceId, run.CancellationToken) is null,
+                        $"{done.InstanceId} (last updated {done.LastUpdatedAt:O}) still there after purge {purge.Output?.GetRawText()} {purge.Failure}");
+                Assert.Equal(RuntimeStatus.Running, (await run.Client.GetStateAsync(waiting, run.CancellationToken))?.RuntimeStatus);
+                await run.Client.RaiseEventAsync(waiting, "approval", new ApprovalVote(false, "test"), run.CancellationToken);
+                await run.Client.WaitForCompletionAsync(waiting, run.CancellationToken);
+                return purge;
+            },
+            r =>
+            {
+                Assert.Equal(RuntimeStatus.Completed, r.Final.RuntimeStatus);
+                Assert.Equal(2, r.Output<PurgeResult>().Purged);
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.PurgeHistory));
+            })
+        { Comparable = r => r.Output<PurgeResult>().Purged, Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },
+    ];
+}
