@@ -22,10 +22,10 @@ public static class PipelineServices
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration["MLOPS_STORE"] = TestEnvironment.NewTempFolder("conformance-pipeline");
         builder.AddWorkflowDefinitions();
-        builder.Services.TryAddSingleton<IFeatureRefresher, StandInFeatures>();
-        builder.Services.TryAddSingleton<ICandidateTrainer, StandInTrainer>();
-        builder.Services.TryAddSingleton<IModelRegistryGateway, StandInRegistry>();
-        builder.Services.TryAddSingleton<IDriftGateway>(sp => new StandInDrift(probe));
+        builder.Services.AddSingleton<IFeatureRefresher, StandInFeatures>();
+        builder.Services.AddSingleton<ICandidateTrainer, StandInTrainer>();
+        builder.Services.AddSingleton<IModelRegistryGateway, StandInRegistry>();
+        builder.Services.AddSingleton<IDriftGateway>(sp => new StandInDrift(probe));
         builder.Services.AddSingleton(probe);
         var services = builder.Build().Services;
         var registry = WorkflowCatalog.Create();
@@ -87,7 +87,7 @@ internal sealed class StandInRegistry(IBlobStore store) : IModelRegistryGateway
         return version;
     }
 
-    public async Task<bool> PromoteAsync(string model, int version, string reason, string stepKey, CancellationToken cancellationToken)
+    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
     {
         var current = await GetChampionAsync(model, cancellationToken);
         if (current?.Version == version) return false;
