@@ -36,7 +36,7 @@ export MLOPS_KEY=$($MLOPS keys create --role read --json | jq -r .key)
 ARTIFACT=models/recommender/serving.bin
 export ServingOptions__ArtifactPath=$ARTIFACT ServingOptions__Bootstrap=$KIND ServingOptions__PollInterval=00:00:00.5
 export Logging__LogLevel__Default=Warning
-$MLOPS serve --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+env "Logging__LogLevel__MLOps.Serving.Model.ModelHost=Information" $MLOPS serve --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 URL="http://127.0.0.1:$PORT"
 for _ in $(seq 1 240); do
@@ -82,7 +82,7 @@ SWAPPER=$!
 read -r X_RPS X_P99 X_ERR < <(run 2 32 "$SWAP_SECONDS" recs.lua /)
 wait $SWAPPER
 sleep 1
-SWAPS=$(grep -c "Swapped" "$WORK/server.log" || true)
+SWAPS=$(( $(grep -c "Swapped" "$WORK/server.log" || true) - 1 ))   # the first line is the initial load
 curl -fs "$URL/ready" >"$WORK/ready2.json"
 VERSION1=$(jq -r .model.version "$WORK/ready2.json")
 RSS_KB=$(awk '/VmHWM/ {print $2}' /proc/$SERVER/status)

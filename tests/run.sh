@@ -46,6 +46,8 @@ if [ -x "$ROOT/infra/lint.sh" ]; then
   "$ROOT/infra/lint.sh" || failures+=("lint")
 fi
 
+step "chromium (browser tests)"; if MLOPS_CHROMIUM=$("$ROOT/infra/local/chromium.sh"); then export MLOPS_CHROMIUM; echo "chromium: $MLOPS_CHROMIUM"; else echo "SKIPPED the browser tests: Chromium cannot be installed here (infra/local/chromium.sh)"; fi
+
 # --- Tests: every test project in the chosen solution.
 step "tests"
 total_passed=0; total_failed=0; total_skipped=0

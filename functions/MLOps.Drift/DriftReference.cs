@@ -149,7 +149,7 @@ public static class DriftReferences
             {
                 var manifest = await store.ReadAsync($"{StoreLayout.Models}{parts[1]}/versions/{version}/{manifestName}", cancellationToken).ConfigureAwait(false);
                 if (manifest is null) continue;
-                snapshot = FindString(Parse(manifest.Data.ToString()), "trainingSnapshot", "snapshot", "snapshotId", "featureSnapshot", "featuresSnapshot");
+                snapshot = FindString(Parse(manifest.Data.ToString()), "trainingSnapshotId", "trainingSnapshot", "snapshot", "snapshotId", "featureSnapshot", "featuresSnapshot");
                 break;
             }
             return (parts[1], version, snapshot);

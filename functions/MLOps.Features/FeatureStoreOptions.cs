@@ -18,6 +18,9 @@ public sealed class FeatureStoreOptions
     /// <summary>How often the online store looks for a newer snapshot.</summary>
     public TimeSpan OnlineReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Parquet compression of the views: "snappy" (default) or "none".</summary>
+    public string ParquetCompression { get; set; } = Environment.GetEnvironmentVariable("MLOPS_FEATURES_PARQUET_COMPRESSION") ?? "snappy";
+
     /// <summary>Event batches parsed at once (default: one per core).</summary>
     public int Parallelism { get; set; } = Environment.ProcessorCount;
 }

@@ -49,6 +49,23 @@ public class IngestTests
     }
 
     [Fact]
+    public async Task Ingest_OnAzurite_SameCountsAndNoOpReimport()
+    {
+        var store = TestEnvironment.NewAzuriteStore();
+        if (store is null) Assert.Skip("Azurite is not running (tests/run.sh starts it): skipping the Azurite ingest test.");
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        BadInputFixture.Write(file);
+        var ct = TestContext.Current.CancellationToken;
+
+        var first = await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: ct);
+        var second = await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: ct);
+
+        Assert.Equal((900L, 100L), (first.Accepted, first.Quarantined));
+        Assert.True(second.AlreadyImported);
+        Assert.Equal(900, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
+    }
+
+    [Fact]
     public async Task Ingest_SameFileTwice_SecondIsNoOp()
     {
         var store = TestEnvironment.NewFolderStore();

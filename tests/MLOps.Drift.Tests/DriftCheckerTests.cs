@@ -140,8 +140,8 @@ public sealed class DriftCheckerTests
         var store = TestEnvironment.NewFolderStore();
         await Synthetic.WriteAsync(store, 10, 500, 3);
         Assert.Null(await DriftReferences.ChampionAsync(store, cancellationToken: ct));
-        await store.WriteTextAsync("models/recommender/aliases/champion", """{"version":3}""", cancellationToken: ct);
-        await store.WriteTextAsync("models/recommender/versions/3/manifest.json", """{"type":"ease","trainingSnapshot":"snap-1"}""", cancellationToken: ct);
+        await store.WriteTextAsync("models/recommender/aliases/champion", """{"version":3,"previousVersion":2}""", cancellationToken: ct);
+        await store.WriteTextAsync("models/recommender/versions/3/manifest.json", """{"model":"recommender","version":3,"type":"ease","trainingSnapshotId":"snap-1"}""", cancellationToken: ct);
         await store.WriteTextAsync("features/snap-1/manifest.json", """{"cutoff":"2024-03-08T00:00:00Z"}""", cancellationToken: ct);
         var reference = await DriftReferences.ChampionAsync(store, cancellationToken: ct);
         Assert.NotNull(reference);

@@ -155,14 +155,21 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         w.WriteString("contentId"u8, e.ContentId);
         w.WriteString("timestamp"u8, e.Timestamp);
         w.WriteString("eventType"u8, EventTypeName(e.EventType));
-        if (e.ViewSeconds is { } v) w.WriteNumber("viewSeconds"u8, v);
-        if (e.Rating is { } r) w.WriteNumber("rating"u8, r);
-        if (e.RatingScaleMax is { } m) w.WriteNumber("ratingScaleMax"u8, m);
+        if (e.ViewSeconds is { } v) WriteNumber(w, "viewSeconds"u8, v);
+        if (e.Rating is { } r) WriteNumber(w, "rating"u8, r);
+        if (e.RatingScaleMax is { } m) WriteNumber(w, "ratingScaleMax"u8, m);
         if (e.Device is { } d) w.WriteString("device"u8, d);
         if (e.Country is { } c) w.WriteString("country"u8, c);
         if (e.Experiment is { } x) w.WriteString("experiment"u8, x);
         if (e.Variant is { } y) w.WriteString("variant"u8, y);
         w.WriteEndObject();
+    }
+
+    /// <summary>Whole numbers (most view times and ratings) as integers: the same text, a fraction of the formatting cost.</summary>
+    private static void WriteNumber(Utf8JsonWriter w, ReadOnlySpan<byte> name, double value)
+    {
+        if (value == Math.Floor(value) && Math.Abs(value) < 1e15) w.WriteNumber(name, (long)value);
+        else w.WriteNumber(name, value);
     }
 
     private static string EventTypeName(EventType type) => type switch

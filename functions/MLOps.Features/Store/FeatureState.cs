@@ -78,9 +78,9 @@ internal sealed class FeatureState
         for (var k = 0; k < span.Length; k++) _pairIndex[((long)span[k].User << 32) | (uint)span[k].Item] = k;
     }
 
-    public byte[] Serialize()
+    public BinaryData Serialize()
     {
-        using var buffer = new MemoryStream(64 + Pairs.Count * Marshal.SizeOf<PairAggregate>() + (UserDays.Count + ItemDays.Count) * 12 + (Users.Count + Items.Count) * 16);
+        var buffer = new MemoryStream(64 + Pairs.Count * Marshal.SizeOf<PairAggregate>() + (UserDays.Count + ItemDays.Count) * 12 + (Users.Count + Items.Count) * 16);
         using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             w.Write(FormatVersion);
@@ -94,7 +94,7 @@ internal sealed class FeatureState
             WriteDays(w, UserDays);
             WriteDays(w, ItemDays);
         }
-        return buffer.GetBuffer().AsSpan(0, (int)buffer.Length).ToArray();
+        return new BinaryData(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
     }
 
     public static FeatureState Deserialize(Stream stream)

@@ -161,7 +161,7 @@ public sealed class FeatureStore
         {
             var path = ViewPath(snapshotId, name);
             var t0 = Stopwatch.GetTimestamp();
-            var bytes = await Task.Run(() => ToParquetAsync(rows, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var bytes = await Task.Run(() => ToParquetAsync(rows, _options.ParquetCompression, cancellationToken), cancellationToken).ConfigureAwait(false);
             var t1 = Stopwatch.GetElapsedTime(t0);
             await _store.WriteAsync(path, bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
             progress?.Report($"    {name}: {rows.Count:N0} rows, {bytes.ToMemory().Length:N0} bytes, encode {t1.TotalSeconds:F2} s, store {(Stopwatch.GetElapsedTime(t0) - t1).TotalSeconds:F2} s");
@@ -177,8 +177,8 @@ public sealed class FeatureStore
                 var t0 = Stopwatch.GetTimestamp();
                 var bytes = state.Serialize();
                 var t1 = Stopwatch.GetElapsedTime(t0);
-                await _store.WriteAsync(SnapshotPrefix(snapshotId) + StateFile, new BinaryData(bytes), cancellationToken: cancellationToken).ConfigureAwait(false);
-                progress?.Report($"    state: {bytes.Length:N0} bytes, encode {t1.TotalSeconds:F2} s, store {(Stopwatch.GetElapsedTime(t0) - t1).TotalSeconds:F2} s");
+                await _store.WriteAsync(SnapshotPrefix(snapshotId) + StateFile, bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
+                progress?.Report($"    state: {bytes.ToMemory().Length:N0} bytes, encode {t1.TotalSeconds:F2} s, store {(Stopwatch.GetElapsedTime(t0) - t1).TotalSeconds:F2} s");
             }, cancellationToken)).ConfigureAwait(false);
 
         var writeSeconds = clock.Elapsed.TotalSeconds - readSeconds - computeSeconds;
@@ -284,12 +284,12 @@ public sealed class FeatureStore
         return items;
     }
 
-    internal static async Task<BinaryData> ToParquetAsync<T>(List<T> rows, CancellationToken cancellationToken) where T : new()
+    internal static async Task<BinaryData> ToParquetAsync<T>(List<T> rows, string compression, CancellationToken cancellationToken) where T : new()
     {
         using var buffer = new MemoryStream();
         await ParquetSerializer.SerializeAsync(rows, buffer, new ParquetOptions
         {
-            CompressionMethod = CompressionMethod.Snappy,
+            CompressionMethod = compression.Equals("none", StringComparison.OrdinalIgnoreCase) ? CompressionMethod.None : CompressionMethod.Snappy,
             CompressionLevel = CompressionLevel.Fastest,
             RowGroupSize = 1_000_000,
         }, cancellationToken: cancellationToken).ConfigureAwait(false);

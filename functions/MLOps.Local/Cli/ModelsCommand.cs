@@ -13,7 +13,7 @@ public static class ModelsCommand
         var command = new Command("models", "The model registry: versions, aliases (champion, challenger, previous), audit, promotion, rollback.") { model };
 
         var list = new Command("list", "Versions of the model with their aliases and primary metric.");
-        list.SetVerbAction(async (context, ct) =>
+        list.SetRegistryAction(async (context, ct) =>
         {
             var registry = Open(context);
             var summary = await registry.GetModelAsync(context.Parse.GetValue(model)!, ct).ConfigureAwait(false);
@@ -33,7 +33,7 @@ public static class ModelsCommand
 
         var versionArg = new Argument<int?>("VERSION") { Description = "Version number (default: the champion).", Arity = ArgumentArity.ZeroOrOne };
         var show = new Command("show", "A version's manifest and its promotion decisions (evidence).") { versionArg };
-        show.SetVerbAction(async (context, ct) =>
+        show.SetRegistryAction(async (context, ct) =>
         {
             var registry = Open(context);
             var name = context.Parse.GetValue(model)!;
@@ -66,7 +66,7 @@ public static class ModelsCommand
         var aliasOption = new Option<string?>("--alias") { Description = "Only this alias (champion, challenger, previous)." };
         var atOption = new Option<DateTimeOffset?>("--at") { Description = "Also answer: which version was champion at this time (ISO 8601)." };
         var history = new Command("history", "The audit log of alias changes, oldest first.") { aliasOption, atOption };
-        history.SetVerbAction(async (context, ct) =>
+        history.SetRegistryAction(async (context, ct) =>
         {
             var registry = Open(context);
             var name = context.Parse.GetValue(model)!;
@@ -90,7 +90,7 @@ public static class ModelsCommand
         var force = new Option<bool>("--force") { Description = "Promote without passing evidence (recorded as forced)." };
         var approve = new Option<bool>("--approve") { Description = "Approve as the person running the command (for policies that require approval)." };
         var promote = new Command("promote", "Make VERSION the champion if its stored evidence passes the gates (compare-and-swap; audited).") { promoteVersion, reason, force, approve };
-        promote.SetVerbAction(async (context, ct) =>
+        promote.SetRegistryAction(async (context, ct) =>
         {
             var registry = Open(context);
             var name = context.Parse.GetValue(model)!;
@@ -119,7 +119,7 @@ public static class ModelsCommand
         });
 
         var rollback = new Command("rollback", "Make the previous champion the champion again (one call; audited).") { reason };
-        rollback.SetVerbAction(async (context, ct) =>
+        rollback.SetRegistryAction(async (context, ct) =>
         {
             var registry = Open(context);
             var name = context.Parse.GetValue(model)!;
@@ -138,6 +138,25 @@ public static class ModelsCommand
     }
 
     private static AliasNotifier? _notifier;
+
+    /// <summary>The verb contract for registry errors: unknown model or version exit 2, a lost compare-and-swap exit 1 ("conflict: …").</summary>
+    private static void SetRegistryAction(this Command command, Func<CliContext, CancellationToken, Task<int>> body) =>
+        command.SetVerbAction(async (context, ct) =>
+        {
+            try
+            {
+                return await body(context, ct).ConfigureAwait(false);
+            }
+            catch (RegistryNotFoundException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+            catch (RegistryConflictException e)
+            {
+                Console.Error.WriteLine(e.Message.StartsWith("conflict", StringComparison.Ordinal) ? e.Message : $"conflict: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        });
 
     private static ModelRegistry Open(CliContext context)
     {

@@ -37,6 +37,8 @@ public sealed class IalsRecommender : RecommenderModel
         ["cg_steps"] = 3,
         ["init_scale"] = 0.1,
         ["min_rating"] = 0,
+        ["reg_exponent"] = 0,
+        ["reg_reference_length"] = 0,
     };
 
     public int Factors => _factors;
@@ -52,6 +54,13 @@ public sealed class IalsRecommender : RecommenderModel
         var alpha = (float)p["alpha"];
         var steps = (int)p["cg_steps"];
         var (userItems, itemUsers) = Sar.Incidence(data, (float)p["min_rating"]);
+        // Frequency-scaled regularisation (Rendle et al. 2021): row r gets λ·(|r| / reference)^reg_exponent; the user reference length
+        // (mean history length unless given) is kept in the parameters so fold-in scales the same way.
+        var exponent = (float)p["reg_exponent"];
+        if (p["reg_reference_length"] <= 0)
+            p["reg_reference_length"] = userItems.Where(r => r.Length > 0).Select(r => (double)r.Length).DefaultIfEmpty(1).Average();
+        var userReference = (float)p["reg_reference_length"];
+        var itemReference = (float)itemUsers.Where(r => r.Length > 0).Select(r => (double)r.Length).DefaultIfEmpty(1).Average();
         var random = new Random(seed);
         var scale = (float)(p["init_scale"] / Math.Sqrt(f));
         var users = new float[data.UserCount * f];
@@ -61,20 +70,23 @@ public sealed class IalsRecommender : RecommenderModel
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Math.Min(Environment.ProcessorCount, 4)) };
         for (var it = 0; it < iterations; it++)
         {
-            HalfStep(users, items, userItems, f, lambda, alpha, steps, options);
-            HalfStep(items, users, itemUsers, f, lambda, alpha, steps, options);
+            HalfStep(users, items, userItems, f, lambda, alpha, steps, exponent, userReference, options);
+            HalfStep(items, users, itemUsers, f, lambda, alpha, steps, exponent, itemReference, options);
         }
         return new IalsRecommender(data.Items, p, items, Gram(items, f, lambda));
     }
 
-    private static void HalfStep(float[] solve, float[] fixedSide, int[][] rows, int f, float lambda, float alpha, int steps, ParallelOptions options)
+    private static float ExtraRegularization(float lambda, float exponent, float reference, int length) =>
+        exponent == 0 ? 0 : lambda * (MathF.Pow(length / reference, exponent) - 1);
+
+    private static void HalfStep(float[] solve, float[] fixedSide, int[][] rows, int f, float lambda, float alpha, int steps, float exponent, float reference, ParallelOptions options)
     {
         var gram = Gram(fixedSide, f, lambda);
         Parallel.For(0, rows.Length, options, () => new float[4 * f], (r, _, work) =>
         {
             var x = solve.AsSpan(r * f, f);
             if (rows[r].Length == 0) { x.Clear(); return work; }
-            ConjugateGradient(gram, fixedSide, rows[r], f, alpha, x, steps, work);
+            ConjugateGradient(gram, fixedSide, rows[r], f, alpha, ExtraRegularization(lambda, exponent, reference, rows[r].Length), x, steps, work);
             return work;
         }, _ => { });
     }
@@ -99,13 +111,13 @@ public sealed class IalsRecommender : RecommenderModel
     }
 
     /// <summary>Warm-started CG on (G + alpha·Σ y yᵀ) x = (1 + alpha)·Σ y over the observed rows `ids` of `factors`.</summary>
-    private static void ConjugateGradient(float[] gram, float[] factors, ReadOnlySpan<int> ids, int f, float alpha, Span<float> x, int steps, Span<float> work)
+    private static void ConjugateGradient(float[] gram, float[] factors, ReadOnlySpan<int> ids, int f, float alpha, float extra, Span<float> x, int steps, Span<float> work)
     {
         var r = work[..f];
         var p = work.Slice(f, f);
         var ap = work.Slice(2 * f, f);
         // r = b − A x
-        Multiply(gram, factors, ids, f, alpha, x, ap);
+        Multiply(gram, factors, ids, f, alpha, extra, x, ap);
         r.Clear();
         foreach (var i in ids) TensorPrimitives.Add(r, factors.AsSpan(i * f, f), r);
         TensorPrimitives.Multiply(r, 1 + alpha, r);
@@ -114,7 +126,7 @@ public sealed class IalsRecommender : RecommenderModel
         var rs = TensorPrimitives.Dot(r, r);
         for (var s = 0; s < steps && rs > 1e-12f; s++)
         {
-            Multiply(gram, factors, ids, f, alpha, p, ap);
+            Multiply(gram, factors, ids, f, alpha, extra, p, ap);
             var pap = TensorPrimitives.Dot(p, ap);
             if (!(pap > 0)) break;
             var step = rs / pap;
@@ -127,9 +139,10 @@ public sealed class IalsRecommender : RecommenderModel
     }
 
     /// <summary>target = (G + alpha·Σ_{i∈ids} y_i y_iᵀ) v.</summary>
-    private static void Multiply(float[] gram, float[] factors, ReadOnlySpan<int> ids, int f, float alpha, ReadOnlySpan<float> v, Span<float> target)
+    private static void Multiply(float[] gram, float[] factors, ReadOnlySpan<int> ids, int f, float alpha, float extra, ReadOnlySpan<float> v, Span<float> target)
     {
         for (var a = 0; a < f; a++) target[a] = TensorPrimitives.Dot(gram.AsSpan(a * f, f), v);
+        if (extra != 0) TensorPrimitives.MultiplyAdd(v, extra, target, target);
         foreach (var i in ids)
         {
             var y = factors.AsSpan(i * f, f);
@@ -146,7 +159,9 @@ public sealed class IalsRecommender : RecommenderModel
         var x = work.Slice(4 * f, f);
         x.Clear();
         if (history.Length == 0) { scores.Clear(); return; }
-        ConjugateGradient(_gram, _items, history, f, _alpha, x, 2 * f, work[..(4 * f)]);
+        var extra = ExtraRegularization((float)Get(Parameters, "regularization", 30), (float)Get(Parameters, "reg_exponent", 0),
+            (float)Get(Parameters, "reg_reference_length", 1), history.Length);
+        ConjugateGradient(_gram, _items, history, f, _alpha, extra, x, 2 * f, work[..(4 * f)]);
         for (var i = 0; i < scores.Length; i++) scores[i] = TensorPrimitives.Dot(_items.AsSpan(i * f, f), x);
     }
 

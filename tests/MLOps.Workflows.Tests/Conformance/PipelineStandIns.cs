@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using MLOps.Storage;
 using MLOps.Tests;
@@ -12,8 +11,10 @@ namespace MLOps.Workflows.Tests.Conformance;
 
 /// <summary>
 /// The services of the real orchestrations for one engine: the workflows' own wiring (<c>AddWorkflowDefinitions</c>)
-/// over a fresh folder store; a pipeline port not wired there yet gets a deterministic stand-in that keeps its
-/// contract (effects keyed by step, stored in the blob store). Which ports were stand-ins is reported by each case.
+/// over a fresh folder store, with deterministic stand-ins for the four pipeline ports (feature store, trainer,
+/// registry, drift) that keep their contracts (effects keyed by step, stored in the blob store). The suite compares
+/// the engines, so the orchestration code is real and the ports' results are fixed: both engines must then produce
+/// the same output and the same activity counts, and the drift stand-in can raise a critical alert on demand.
 /// </summary>
 public static class PipelineServices
 {
@@ -21,11 +22,12 @@ public static class PipelineServices
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration["MLOPS_STORE"] = TestEnvironment.NewTempFolder("conformance-pipeline");
-        builder.AddWorkflowDefinitions();
+        // Registered before the workflows' wiring (which uses TryAdd), so the stand-ins win.
         builder.Services.AddSingleton<IFeatureRefresher, StandInFeatures>();
         builder.Services.AddSingleton<ICandidateTrainer, StandInTrainer>();
         builder.Services.AddSingleton<IModelRegistryGateway, StandInRegistry>();
         builder.Services.AddSingleton<IDriftGateway>(sp => new StandInDrift(probe));
+        builder.AddWorkflowDefinitions();
         builder.Services.AddSingleton(probe);
         var services = builder.Build().Services;
         var registry = WorkflowCatalog.Create();
@@ -87,7 +89,7 @@ internal sealed class StandInRegistry(IBlobStore store) : IModelRegistryGateway
         return version;
     }
 
-    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
+    public async Task<bool> PromoteAsync(string model, int version, string reason, string stepKey, CancellationToken cancellationToken)
     {
         var current = await GetChampionAsync(model, cancellationToken);
         if (current?.Version == version) return false;
