@@ -31,6 +31,8 @@ public static class DemoCommand
     [
         new("data", "import the demo data (ml-100k from ../shared/data when present, else a generated dataset)", ImportDataAsync),
         new("stats", "summarise the data in the store", StatsAsync),
+        new("pipeline", "run RetrainPipeline: features, train, evaluate vs champion, drift, promote", DemoPipelineSteps.PipelineAsync),
+        new("serve", "serve the HTTP API and the schedules (skipped with --no-serve)", DemoPipelineSteps.ServeAsync),
     ];
 
     /// <summary>The generated dataset the demo uses when no MovieLens data is at hand.</summary>

@@ -104,7 +104,7 @@ public static class PipelineCommand
     }
 
     /// <summary>Waits for the instance, printing each change of its custom status (step, progress) to stderr.</summary>
-    private static async Task<OrchestrationState> WaitWithProgressAsync(CliContext context, EmbeddedOrchestrationEngine engine, string id, CancellationToken cancellationToken)
+    internal static async Task<OrchestrationState> WaitWithProgressAsync(CliContext context, EmbeddedOrchestrationEngine engine, string id, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var last = "";

@@ -32,6 +32,10 @@ public sealed record CandidateEvaluation
     public required string Window { get; init; }
     public int Users { get; init; }
     public required Dictionary<string, double> Metrics { get; init; }
+    /// <summary>What the candidate was compared with: "champion vN", or "popularity" when there is no champion yet.</summary>
+    public string Baseline { get; init; } = "none";
+    /// <summary>The champion version compared with (null: the popularity baseline or nothing).</summary>
+    public int? BaselineVersion { get; init; }
     public Dictionary<string, double>? ChampionMetrics { get; init; }
     public List<MetricInterval> VersusChampion { get; init; } = [];
     public double Seconds { get; init; }
@@ -60,7 +64,7 @@ public interface IModelRegistryGateway
     Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken);
 
     /// <summary>Points the champion alias at <paramref name="version"/> (compare-and-swap); a repeat is a no-op. True when it changed.</summary>
-    Task<bool> PromoteAsync(string model, int version, string reason, string stepKey, CancellationToken cancellationToken);
+    Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken);
 }
 
 public sealed record DriftAlertRef(string Id, string Severity, string Feature, string Message);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using MLOps.Drift;
+using MLOps.Registry;
 
 namespace MLOps.Workflows.Pipeline;
 
@@ -11,7 +12,9 @@ internal static class PipelineWiring
     {
         builder.Services.TryAddSingleton<IPipelineNotifier, BlobNotifier>();
         builder.Services.TryAddSingleton<ICandidateTrainer, RecommenderTrainer>();
-        builder.Services.TryAddSingleton<IFeatureRefresher, EventSnapshotRefresher>();
+        builder.AddRegistry(); // also the feature store
+        builder.Services.TryAddSingleton<IFeatureRefresher, FeatureStoreRefresher>();
+        builder.Services.TryAddSingleton<IModelRegistryGateway, RegistryGateway>();
         builder.AddDrift();
         builder.Services.TryAddSingleton<IDriftGateway, DriftGateway>();
     }

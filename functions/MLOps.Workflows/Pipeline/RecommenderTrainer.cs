@@ -11,17 +11,19 @@ using MLOps.Storage;
 namespace MLOps.Workflows.Pipeline;
 
 /// <summary>
-/// Trains and evaluates candidates with the recommenders library. Every model of a run is trained on the part of the
-/// snapshot's events before the 80 % time quantile and scored on the rest (the held-out window), the champion included,
-/// so the paired bootstrap compares the same users on the same window. Same snapshot, same split, same model (seeded).
+/// Trains and evaluates candidates with the recommenders library. Every model of a run is trained on the snapshot's
+/// events except each user's <see cref="HoldOut"/> most recent ones, and scored on those (the held-out window), the
+/// champion included, so the paired bootstrap compares the same users on the same window. Same snapshot, same split,
+/// same model (seeded).
 /// </summary>
 public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
 {
     public const string PrimaryMetric = "ndcg@10";
-    public const double TrainFraction = 0.8;
+    /// <summary>Every user's latest interactions held out: the window all models of a run are scored on.</summary>
+    public const int HoldOut = 10;
     public const int K = 10;
     public const int Seed = 42;
-    private static readonly string[] Reported = [PrimaryMetric, "precision@10", "recall@10", "map@10", "hit_rate@10", "coverage"];
+    private static readonly string[] Reported = [PrimaryMetric, "precision@10", "recall@10", "map@10", "hit_rate@10", "coverage", "novelty", "diversity"];
     private static readonly ConcurrentDictionary<string, Lazy<Task<Prepared>>> Cache = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, Lazy<Task<EvaluationResult>>> ChampionScores = new(StringComparer.Ordinal);
 
@@ -48,24 +50,25 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         var result = await Task.Run(() => Evaluator.Evaluate(model, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false);
         Dictionary<string, double>? championMetrics = null;
         var versus = new List<MetricInterval>();
-        if (champion?.ArtifactPath is { } championPath)
+        // The baseline: the champion on this window, or (first model) a popularity model trained on the same split.
+        var baselineKey = champion?.ArtifactPath is { } championPath ? $"{snapshot.SnapshotId}|{championPath}" : $"{snapshot.SnapshotId}|popularity";
+        var baseline = await ChampionScores.GetOrAdd(baselineKey, _ => new Lazy<Task<EvaluationResult>>(async () =>
         {
-            var championResult = await ChampionScores.GetOrAdd($"{snapshot.SnapshotId}|{championPath}", _ => new Lazy<Task<EvaluationResult>>(async () =>
-            {
-                var loaded = await ModelArtifact.LoadAsync(store, championPath, cancellationToken).ConfigureAwait(false);
-                var aligned = Reindexed.To(loaded, prepared.Split.Train.Items);
-                return await Task.Run(() => Evaluator.Evaluate(aligned, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false);
-            })).Value.ConfigureAwait(false);
-            championMetrics = Pick(championResult);
-            foreach (var metric in new[] { PrimaryMetric, "precision@10" })
-            {
-                var interval = Bootstrap.PairedDifference(result, championResult, metric, 1000, 0.95, Seed);
-                versus.Add(new MetricInterval(metric, Math.Round(interval.Difference, 6), Math.Round(interval.Lower, 6), Math.Round(interval.Upper, 6), interval.Confidence));
-            }
+            IRecommender model = champion?.ArtifactPath is { } path
+                ? Reindexed.To(await ModelArtifact.LoadAsync(store, path, cancellationToken).ConfigureAwait(false), prepared.Split.Train.Items)
+                : ModelTrainer.Train("popularity", null, prepared.Split.Train, Seed, cancellationToken);
+            return await Task.Run(() => Evaluator.Evaluate(model, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false);
+        })).Value.ConfigureAwait(false);
+        championMetrics = Pick(baseline);
+        foreach (var metric in new[] { PrimaryMetric, "precision@10" })
+        {
+            var interval = Bootstrap.PairedDifference(result, baseline, metric, 1000, 0.95, Seed);
+            versus.Add(new MetricInterval(metric, Math.Round(interval.Difference, 6), Math.Round(interval.Lower, 6), Math.Round(interval.Upper, 6), interval.Confidence));
         }
         return new CandidateEvaluation
         {
             Key = candidate.Key, Window = prepared.Window, Users = result.Users.Length, Metrics = Pick(result), ChampionMetrics = championMetrics,
+            Baseline = champion is null ? "popularity" : $"champion v{champion.Version}", BaselineVersion = champion?.Version,
             VersusChampion = versus, Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
     }
@@ -88,12 +91,10 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
                 if (e.Timestamp < snapshot.Cutoff) events.Add(e);
             var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
             var data = TrainingData.FromEvents(events, catalog.Count > 0 ? catalog : null, before: snapshot.Cutoff);
-            var times = data.Interactions.ToArray().Select(x => x.Timestamp).Order().ToArray();
-            if (times.Length == 0) throw new InvalidDataException("The snapshot has no interactions to train on: import or generate events first.");
-            var cutoff = times[Math.Clamp((int)(TrainFraction * times.Length), 0, times.Length - 1)];
-            var split = Splits.Chronological(data, cutoff);
+            if (data.InteractionCount == 0) throw new InvalidDataException("The snapshot has no interactions to train on: import or generate events first.");
+            var split = Splits.LeaveLastOut(data, HoldOut);
             var window = string.Create(CultureInfo.InvariantCulture,
-                $"events from {DateTimeOffset.FromUnixTimeSeconds(cutoff):u} to {DateTimeOffset.FromUnixTimeSeconds(times[^1]):u} ({split.TestInteractionCount} interactions of {split.TestUsers.Count()} users; train before)");
+                $"each user's {HoldOut} most recent interactions up to {DateTimeOffset.FromUnixTimeSeconds(data.MaxTimestamp):u} ({split.TestInteractionCount} interactions of {split.TestUsers.Count()} users; the rest train)");
             return new Prepared(split, window);
         })).Value;
     }

@@ -93,10 +93,9 @@ public static class RetrainPipeline
         var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.StepKey("drift"), Retry);
         Lap("drift-check");
 
-        // The best candidate: highest lower bound of the primary difference against the champion, else highest primary score.
+        // The best candidate: highest primary metric on the held-out window (the gates then judge it against the champion).
         var best = Enumerable.Range(0, evaluations.Length)
-            .OrderByDescending(i => evaluations[i].VersusChampion.FirstOrDefault()?.Lower ?? double.NegativeInfinity)
-            .ThenByDescending(i => evaluations[i].Metrics.Values.FirstOrDefault())
+            .OrderByDescending(i => evaluations[i].Metrics.Values.FirstOrDefault())
             .ThenBy(i => evaluations[i].Key, StringComparer.Ordinal)
             .First();
         Status("decide", 4, $"applying the promotion gates to {evaluations[best].Key}");
@@ -133,7 +132,7 @@ public static class RetrainPipeline
             version = await context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
                 new RegisterRequest(input.Model, trained[best], evaluations[best], snapshot, context.StepKey("register")), Retry);
             changed = await context.CallActivityAsync<bool>(PipelineActivities.PromoteModel,
-                new PromoteRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", context.StepKey("promote")), Retry);
+                new PromoteModelRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", approval?.Approved == true ? approval.By ?? "approver" : null, context.StepKey("promote")), Retry);
         }
         Lap("publish");
 
@@ -169,7 +168,7 @@ public static class RetrainPipeline
             var e = evaluations[i];
             var primary = e.Metrics.FirstOrDefault();
             var versus = e.VersusChampion.FirstOrDefault() is { } v
-                ? string.Create(c, $"; vs champion {v.Difference:+0.0000;-0.0000} [{v.Lower:+0.0000;-0.0000}, {v.Upper:+0.0000;-0.0000}] ({v.Confidence:P0} paired bootstrap)")
+                ? string.Create(c, $"; vs {e.Baseline} {v.Difference:+0.0000;-0.0000} [{v.Lower:+0.0000;-0.0000}, {v.Upper:+0.0000;-0.0000}] ({v.Confidence:P0} paired bootstrap)")
                 : "";
             lines.Add(string.Create(c, $"candidate {e.Key}: {primary.Key} {primary.Value:0.0000}{versus}; trained in {trained[i].Seconds:0.0} s"));
         }
@@ -186,5 +185,5 @@ public sealed record TrainRequest(FeatureSnapshotRef Snapshot, CandidateConfig C
 public sealed record EvaluateRequest(FeatureSnapshotRef Snapshot, TrainedCandidate Candidate, ChampionRef? Champion, string StepKey);
 public sealed record DecideRequest(string Model, CandidateEvaluation Best, ChampionRef? Champion);
 public sealed record RegisterRequest(string Model, TrainedCandidate Candidate, CandidateEvaluation Evaluation, FeatureSnapshotRef Snapshot, string StepKey);
-public sealed record PromoteRequest(string Model, int Version, string Reason, string StepKey);
+public sealed record PromoteModelRequest(string Model, int Version, string Reason, string? ApprovedBy, string StepKey);
 public sealed record NotifyRequest(string StepKey, string Subject, string Body);

@@ -89,7 +89,7 @@ internal sealed class StandInRegistry(IBlobStore store) : IModelRegistryGateway
         return version;
     }
 
-    public async Task<bool> PromoteAsync(string model, int version, string reason, string stepKey, CancellationToken cancellationToken)
+    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
     {
         var current = await GetChampionAsync(model, cancellationToken);
         if (current?.Version == version) return false;

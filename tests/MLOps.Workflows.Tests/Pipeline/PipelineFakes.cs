@@ -88,7 +88,7 @@ public sealed class FakeRegistry(IBlobStore store) : IModelRegistryGateway
     public async Task<List<FakeAudit>> Audit() =>
         [.. (await Task.WhenAll((await store.ListAllAsync("fake/models/audit/")).Select(b => store.ReadJsonAsync<FakeAudit>(b.Path)))).Select(r => r!.Value.Value)];
 
-    public async Task<bool> PromoteAsync(string model, int version, string reason, string stepKey, CancellationToken cancellationToken)
+    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
     {
         var target = (await Versions()).Single(v => v.Version == version);
         var current = await store.ReadJsonAsync<FakeVersion>("fake/models/champion", cancellationToken: cancellationToken);

@@ -1,0 +1,19 @@
+using MLOps.Features;
+
+namespace MLOps.Workflows.Pipeline;
+
+/// <summary>
+/// Refreshes the feature store (incremental when it can extend the latest snapshot). The snapshot's cutoff is when the
+/// refresh ran; its id depends on the cutoff and the event batches it covers, and the same inputs give the same snapshot.
+/// </summary>
+public sealed class FeatureStoreRefresher(FeatureStore features, TimeProvider time) : IFeatureRefresher
+{
+    public async Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken)
+    {
+        var manifest = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = time.GetUtcNow(), RequestedBy = stepKey }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (manifest.EventsUsed == 0) throw new InvalidDataException("The feature snapshot has no events: import or generate events first.");
+        return new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed,
+            (int)manifest.RowCounts.GetValueOrDefault("user"), (int)manifest.RowCounts.GetValueOrDefault("item"),
+            Reused: manifest.Mode == "incremental" && manifest.EventsRead == 0, Math.Round(manifest.Seconds, 3));
+    }
+}

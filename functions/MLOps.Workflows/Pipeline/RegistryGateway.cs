@@ -1,0 +1,90 @@
+using MLOps.Registry;
+using MLOps.Storage;
+
+namespace MLOps.Workflows.Pipeline;
+
+/// <summary>
+/// The model registry behind the pipeline: the registry's promotion policy decides, a version is registered once per
+/// step key (the registry's idempotency key), its decision is stored with it, and the champion alias moves by the
+/// registry's compare-and-swap (audited). A repeated promote of the version that already is champion changes nothing.
+/// </summary>
+public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, TimeProvider time) : IModelRegistryGateway
+{
+    public const string ArtifactFile = "model.mlrc";
+
+    public async Task<ChampionRef?> GetChampionAsync(string model, CancellationToken cancellationToken)
+    {
+        var manifest = await registry.GetChampionAsync(model, cancellationToken).ConfigureAwait(false);
+        if (manifest is null) return null;
+        var file = manifest.Sizes.Keys.FirstOrDefault(k => k.EndsWith(".mlrc", StringComparison.Ordinal)) ?? ArtifactFile;
+        return new ChampionRef(manifest.Version, manifest.Type, manifest.TrainingSnapshotId, ModelRegistry.ArtifactPath(model, manifest.Version, file));
+    }
+
+    public Task<PromotionVerdict> DecideAsync(string model, CandidateEvaluation best, ChampionRef? champion, CancellationToken cancellationToken)
+    {
+        var decision = PromotionPolicy.Evaluate(Comparison(best), registry.Options.Policy, time.GetUtcNow());
+        return Task.FromResult(new PromotionVerdict(decision.Passed, string.Join("; ", decision.Reasons), decision.RequiresApproval));
+    }
+
+    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken)
+    {
+        var bytes = (await store.ReadAsync(candidate.ArtifactPath, cancellationToken).ConfigureAwait(false))?.Data
+            ?? throw new InvalidDataException($"Candidate artifact '{candidate.ArtifactPath}' is missing.");
+        var metrics = evaluation.Metrics.ToDictionary(m => m.Key, m =>
+        {
+            var interval = evaluation.VersusChampion.FirstOrDefault(v => v.Metric == m.Key);
+            return new MetricValue(m.Value, interval is null ? null : m.Value - interval.Difference + interval.Lower, interval is null ? null : m.Value - interval.Difference + interval.Upper);
+        }, StringComparer.Ordinal);
+        var manifest = await registry.RegisterAsync(model, new ModelVersionDraft
+        {
+            Type = candidate.Kind,
+            Parameters = candidate.Parameters.ToDictionary(p => p.Key, p => (object?)p.Value, StringComparer.Ordinal),
+            TrainingSnapshotId = snapshot.SnapshotId,
+            DataCutoff = snapshot.Cutoff,
+            Metrics = metrics,
+            EvaluationWindow = evaluation.Window,
+            SourceInstance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))],
+            IdempotencyKey = stepKey,
+            CreatedBy = "pipeline",
+            Notes = $"candidate {candidate.Key}, baseline {evaluation.Baseline}",
+        }, new Dictionary<string, BinaryData> { [ArtifactFile] = bytes }, cancellationToken).ConfigureAwait(false);
+        if ((await registry.GetDecisionsAsync(model, manifest.Version, cancellationToken).ConfigureAwait(false)).Count == 0)
+            await registry.EvaluateAsync(model, manifest.Version, Comparison(evaluation), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return manifest.Version;
+    }
+
+    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
+    {
+        var current = await registry.GetAliasAsync(model, ModelAliases.Champion, cancellationToken).ConfigureAwait(false);
+        if (current?.Record.Version == version) return false;
+        var result = await registry.PromoteAsync(model, version, new MLOps.Registry.PromoteRequest
+        {
+            By = "pipeline", Reason = reason, Instance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))], UseStoredDecision = true, ApprovedBy = approvedBy,
+        }, cancellationToken).ConfigureAwait(false);
+        return result.Changed;
+    }
+
+    private static ModelComparison Comparison(CandidateEvaluation e)
+    {
+        var primary = e.VersusChampion.FirstOrDefault(v => v.Metric == RecommenderTrainer.PrimaryMetric);
+        var value = e.Metrics.GetValueOrDefault(RecommenderTrainer.PrimaryMetric);
+        var guardrails = new Dictionary<string, GuardrailValues>(StringComparer.Ordinal);
+        if (e.ChampionMetrics is { } baseline)
+            foreach (var name in new[] { "coverage", "novelty", "diversity" })
+                if (baseline.TryGetValue(name, out var b) && e.Metrics.TryGetValue(name, out var c)) guardrails[name] = new GuardrailValues(b, c);
+        return new ModelComparison
+        {
+            ChampionVersion = e.BaselineVersion,
+            Baseline = e.BaselineVersion is null ? "popularity" : "champion",
+            EvaluationWindow = e.Window,
+            PrimaryMetric = RecommenderTrainer.PrimaryMetric,
+            Challenger = value,
+            Champion = primary is null ? 0 : value - primary.Difference,
+            DifferenceLower = primary?.Lower ?? 0,
+            DifferenceUpper = primary?.Upper ?? 0,
+            Users = e.Users,
+            BootstrapSamples = primary is null ? 0 : 1000,
+            Guardrails = guardrails,
+        };
+    }
+}
