@@ -14,6 +14,10 @@ public sealed class ConformanceRuns : IDisposable
 
     public ConformanceRuns()
     {
+        // Forty runs start at once and the emulator blocks pool threads while it polls; on two cores the pool's
+        // slow growth starved them (a CI run hung here), so give the pool room up front.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 128), Math.Max(io, 128));
         foreach (var c in ConformanceSuite.Cases)
             foreach (var e in ConformanceEngines.All)
                 _ = Get(c.Name, e);
