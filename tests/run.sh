@@ -56,11 +56,7 @@ for proj in $(grep -oE 'tests[/\\][A-Za-z.]+[/\\][A-Za-z.]+\.csproj' "$SOLUTION"
   name=$(basename "$proj" .csproj)
   log="/tmp/mlops-test-$name.log"
   echo "-- $name  (t=${SECONDS}s)"
-  filter=()
-  # The all-cases conformance theory hangs intermittently on a cold clone (see docs/orchestration-conformance.md);
-  # until that race is found it runs only when MLOPS_CONFORMANCE=1, so a hang cannot stall the whole run.
-  [ "$name" = MLOps.Workflows.Tests ] && [ "${MLOPS_CONFORMANCE:-0}" != 1 ] && { filter=(--filter "FullyQualifiedName!~Conformance.ConformanceTests"); echo "   SKIPPED the conformance theory (set MLOPS_CONFORMANCE=1 to run it): intermittent hang under investigation"; }
-  dotnet test "$proj" -c Release --no-build "${filter[@]}" --logger "console;verbosity=normal" >"$log" 2>&1
+  dotnet test "$proj" -c Release --no-build --logger "console;verbosity=normal" >"$log" 2>&1
   rc=$?
   # Show what ran (both engines' case names, skips with their notice, failures).
   grep -E '^\s+(Passed|Failed|Skipped) ' "$log" | sed 's/^\s*/   /' | head -400

@@ -85,7 +85,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     public async Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
     {
         await StartWorkerAsync().ConfigureAwait(false);
-        if (instanceId is not null && await client.GetOrchestrationStateAsync(instanceId).ConfigureAwait(false) is { } existing
+        if (instanceId is not null && await LatestExecutionAsync(instanceId).ConfigureAwait(false) is { } existing
             && existing.OrchestrationStatus is CoreOrchestrationStatus.Pending or CoreOrchestrationStatus.Running or CoreOrchestrationStatus.ContinuedAsNew)
             return new StartResult(instanceId, AlreadyRunning: true);
         var id = instanceId ?? Guid.NewGuid().ToString("N");
@@ -97,8 +97,23 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         if (purged.ContainsKey(instanceId)) return null;
-        var state = await client.GetOrchestrationStateAsync(instanceId).ConfigureAwait(false);
+        var state = await LatestExecutionAsync(instanceId).ConfigureAwait(false);
         return state is null ? null : ToState(state);
+    }
+
+    /// <summary>
+    /// The instance's current execution: after continue-as-new the service holds one state per execution, and the
+    /// finished one (if any) is the answer, else the newest.
+    /// </summary>
+    private async Task<CoreOrchestrationState?> LatestExecutionAsync(string instanceId)
+    {
+        IList<CoreOrchestrationState>? executions;
+        try { executions = await client.GetOrchestrationStateAsync(instanceId, allExecutions: true).ConfigureAwait(false); }
+        catch (KeyNotFoundException) { return null; } // older emulators index their store without a lookup
+        return executions?.Where(s => s is not null)
+            .OrderBy(s => s.OrchestrationStatus == CoreOrchestrationStatus.ContinuedAsNew ? 1 : 0)
+            .ThenByDescending(s => s.CreatedTime)
+            .FirstOrDefault();
     }
 
     public Task RaiseEventAsync(string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default) =>
@@ -125,18 +140,25 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
         return count;
     }
 
+    /// <summary>
+    /// Polls the instance's state, as Durable's own clients do. Not the service's WaitForOrchestrationAsync: the
+    /// in-memory emulator completes those waiters from inside its lock with Task.WaitAll, and a waiter whose
+    /// continuation calls back into the service (here: the next status query) then deadlocks it — the intermittent
+    /// hang of the conformance suite.
+    /// </summary>
     public async Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default)
     {
-        var instance = new OrchestrationInstance { InstanceId = instanceId };
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var state = await client.WaitForOrchestrationAsync(instance, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            if (state is not null && state.OrchestrationStatus is not (CoreOrchestrationStatus.ContinuedAsNew or CoreOrchestrationStatus.Running or CoreOrchestrationStatus.Pending))
+            if (await LatestExecutionAsync(instanceId).ConfigureAwait(false) is { } state
+                && state.OrchestrationStatus is not (CoreOrchestrationStatus.ContinuedAsNew or CoreOrchestrationStatus.Running or CoreOrchestrationStatus.Pending))
                 return ToState(state);
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
     public async ValueTask DisposeAsync()
     {

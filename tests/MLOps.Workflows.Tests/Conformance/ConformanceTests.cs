@@ -27,14 +27,29 @@ public sealed class ConformanceRuns : IDisposable
         runs.GetOrAdd((caseName, engine), key => new Lazy<Task<CaseResult>>(() =>
             Task.Run(() => RunOneAtATimeAsync(key.Case, key.Engine)))).Value;
 
-    // Runs all at once hung intermittently on a cold two-core machine (a race inside the emulator under forty
-    // concurrent task hubs, not yet understood): run them two at a time until it is found.
-    private readonly SemaphoreSlim gate = new(2);
+    // Four at a time keeps the suite short without forty emulators polling on two cores.
+    private readonly SemaphoreSlim gate = new(4);
+
+    /// <summary>A run that outlives its limit fails its row with its name instead of stalling the whole suite.</summary>
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(90);
 
     private async Task<CaseResult> RunOneAtATimeAsync(string caseName, string engine)
     {
         await gate.WaitAsync(cancel.Token).ConfigureAwait(false);
-        try { return await ConformanceSuite.Cases.Single(c => c.Name == caseName).RunAsync(engine, cancel.Token).ConfigureAwait(false); }
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token);
+            limit.CancelAfter(RunLimit);
+            try
+            {
+                return await ConformanceSuite.Cases.Single(c => c.Name == caseName).RunAsync(engine, limit.Token)
+                    .WaitAsync(RunLimit + TimeSpan.FromSeconds(5), cancel.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or TimeoutException && !cancel.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{caseName} on {engine} did not finish within {RunLimit.TotalSeconds:F0} s", e);
+            }
+        }
         finally { gate.Release(); }
     }
 
