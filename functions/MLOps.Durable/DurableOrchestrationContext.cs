@@ -70,7 +70,14 @@ public sealed class DurableOrchestrationContext(TaskOrchestrationContext inner, 
 
     public ILogger CreateReplaySafeLogger(string categoryName) => inner.CreateReplaySafeLogger(categoryName);
 
-    public void ContinueAsNew(object? newInput) => inner.ContinueAsNew(WorkflowJson.ToElement(newInput), preserveUnprocessedEvents: false);
+    public void ContinueAsNew(object? newInput)
+    {
+        ContinuedAsNew = true;
+        inner.ContinueAsNew(WorkflowJson.ToElement(newInput), preserveUnprocessedEvents: false);
+    }
+
+    /// <summary>Whether this episode restarted the instance (it has not ended, so it is not counted as finished).</summary>
+    public bool ContinuedAsNew { get; private set; }
 
     /// <summary>The contract's retry policy as Durable's (same schedule: first interval, then times the coefficient, capped).</summary>
     public static TaskOptions? ToTaskOptions(RetryPolicy? retry) =>

@@ -22,7 +22,18 @@ public sealed class DurableWorkflows(WorkflowRegistry registry, IServiceProvider
         var definition = registry.GetOrchestrator(context.Name.Name);
         var adapter = new DurableOrchestrationContext(context, input);
         // No ConfigureAwait(false): orchestrator code stays on Durable's single-threaded scheduler.
-        var output = await definition.RunAsync(adapter, WorkflowJson.FromElement(input, definition.InputType));
+        object? output;
+        try
+        {
+            output = await definition.RunAsync(adapter, WorkflowJson.FromElement(input, definition.InputType));
+        }
+        catch (Exception) when (!context.IsReplaying)
+        {
+            OrchestrationMetrics.Finished(definition.Name, RuntimeStatus.Failed);
+            throw;
+        }
+        // Only the episode that runs the body to its end live (not replaying) counts it: once per instance.
+        if (!context.IsReplaying && !adapter.ContinuedAsNew) OrchestrationMetrics.Finished(definition.Name, RuntimeStatus.Completed);
         return WorkflowJson.ToElement(output);
     }
 

@@ -523,6 +523,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 if (record.IsFinished)
                 {
                     LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
+                    OrchestrationMetrics.Finished(record.Name, record.RuntimeStatus);
                     return;
                 }
                 foreach (var action in result.NewActions) Dispatch(worker, record, action, ct);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using MLOps.Core;
 using Microsoft.Extensions.DependencyInjection;
 using MLOps.Storage;
 
@@ -36,7 +38,31 @@ public sealed class WorkflowRegistry
     public WorkflowRegistry AddActivity<TInput, TOutput>(string name, Func<IServiceProvider, ActivityContext, TInput, CancellationToken, Task<TOutput>> run)
     {
         _activities.Add(name, new ActivityDefinition(name, typeof(TInput), typeof(TOutput),
-            async (services, context, input, cancellationToken) => await run(services, context, (TInput)input!, cancellationToken).ConfigureAwait(false)));
+            async (services, context, input, cancellationToken) =>
+            {
+                // Both engines run activities through here, so one span and one duration per step on either host.
+                using var span = Telemetry.ActivitySource.StartActivity($"activity {name}");
+                span?.SetTag("mlops.activity", name);
+                span?.SetTag("mlops.instance", context.InstanceId);
+                var started = Stopwatch.GetTimestamp();
+                var outcome = "failed";
+                try
+                {
+                    var output = await run(services, context, (TInput)input!, cancellationToken).ConfigureAwait(false);
+                    outcome = "ok";
+                    return output;
+                }
+                catch (Exception e)
+                {
+                    span?.SetStatus(ActivityStatusCode.Error, e.Message);
+                    throw;
+                }
+                finally
+                {
+                    MLOpsMetrics.PipelineStepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+                        new KeyValuePair<string, object?>("step", name), new KeyValuePair<string, object?>("outcome", outcome));
+                }
+            }));
         return this;
     }
 

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MLOps.Tests;
+using MLOps.Workflows.Embedded;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Observability.Tests;
+
+/// <summary>
+/// The system itself emits the pipeline metrics (not the test): a real orchestration on the embedded runner records
+/// one step duration and one span per activity, and one completion per instance with its final status.
+/// </summary>
+public sealed class WorkflowTelemetryTests
+{
+    [Fact]
+    public async Task EmbeddedRun_RecordsStepDurations_Spans_AndTheInstancesEnd()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [TelemetrySettings.ExporterKey] = "none" });
+        builder.AddMLOpsTelemetry("mlops-test");
+        var harness = new TelemetryHarness();
+        harness.Attach(builder);
+        using var host = builder.Build();
+        var ct = TestContext.Current.CancellationToken;
+        await host.StartAsync(ct);
+
+        // Unique names: the instruments are process-wide and other tests record into them too.
+        var run = Guid.NewGuid().ToString("N")[..8];
+        string ok = $"Obs.Ok.{run}", failing = $"Obs.Fails.{run}", flow = $"Obs.Flow.{run}", broken = $"Obs.Broken.{run}";
+        var registry = new WorkflowRegistry()
+            .AddActivity<int, int>(ok, (_, _, x, _) => Task.FromResult(x + 1))
+            .AddActivity<int, int>(failing, (_, _, _, _) => throw new InvalidOperationException("planned failure"))
+            .AddOrchestrator<int, int>(flow, async (context, x) =>
+                await context.CallActivityAsync<int>(ok, await context.CallActivityAsync<int>(ok, x)))
+            .AddOrchestrator<int, int>(broken, (context, x) => context.CallActivityAsync<int>(failing, x));
+
+        await using (var engine = new EmbeddedOrchestrationEngine(TestEnvironment.NewFolderStore("telemetry"), registry, host.Services))
+        {
+            var completed = await engine.WaitForCompletionAsync((await engine.StartAsync(flow, 1, cancellationToken: ct)).InstanceId, ct);
+            var failed = await engine.WaitForCompletionAsync((await engine.StartAsync(broken, 1, cancellationToken: ct)).InstanceId, ct);
+            Assert.Equal(RuntimeStatus.Completed, completed.RuntimeStatus);
+            Assert.Equal(RuntimeStatus.Failed, failed.RuntimeStatus);
+        }
+        TelemetryHarness.Flush(host.Services);
+
+        var steps = Assert.Single(harness.Points("mlops.pipeline.step.duration", "step", ok));
+        Assert.Equal(2, steps.GetHistogramCount());
+        Assert.Equal("ok", TelemetryHarness.Tag(steps, "outcome"));
+        Assert.Equal("failed", TelemetryHarness.Tag(Assert.Single(harness.Points("mlops.pipeline.step.duration", "step", failing)), "outcome"));
+
+        Assert.Equal("completed", TelemetryHarness.Tag(Assert.Single(harness.Points("mlops.orchestrations.completed", "name", flow)), "status"));
+        var brokenEnd = Assert.Single(harness.Points("mlops.orchestrations.completed", "name", broken));
+        Assert.Equal("failed", TelemetryHarness.Tag(brokenEnd, "status"));
+        Assert.Equal(1, brokenEnd.GetSumLong());
+
+        Assert.Equal(2, harness.Activities.Count(a => a.DisplayName == $"activity {ok}"));
+        Assert.Equal(System.Diagnostics.ActivityStatusCode.Error, Assert.Single(harness.Activities, a => a.DisplayName == $"activity {failing}").Status);
+    }
+}
