@@ -44,6 +44,22 @@ public class DataCliTests
         Assert.Contains("900 accepted, 100 quarantined of 1,000 rows", run.StdOut);
     }
 
+    [Fact]
+    public async Task ImportEvents_SemicolonDelimiter_ReadsEveryColumn()
+    {
+        var work = Work();
+        var file = Path.Combine(work, "events.txt");
+        File.WriteAllText(file, "userId;contentId;timestamp;rating\nu1;c1;1700000000;4\nu2;c2;1700000100;3\nu3;c1;1700000200;\n");
+        var run = await CliRunner.RunAsync(work, "import", "events", file, "--delimiter", "semicolon", "--rating-scale", "1..5/1", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(3, run.Json().GetProperty("accepted").GetInt64());
+        Assert.Equal(0, run.Json().GetProperty("quarantined").GetInt64());
+        // Without the option the header is one column: the file is refused as a whole, naming what is missing.
+        var wrong = await CliRunner.RunAsync(work, "import", "events", file, "--store", Path.Combine(work, "other"), "--json");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("no user column", wrong.StdErr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("import", "events", "missing.csv")]
     [InlineData("import", "movielens-100k", "no-such-dir")]
@@ -51,6 +67,7 @@ public class DataCliTests
     [InlineData("import", "events", "events.csv", "--map", "user=nope")]
     [InlineData("import", "events", "events.csv", "--format", "xml")]
     [InlineData("import", "events", "events.csv", "--rating-scale", "five")]
+    [InlineData("import", "events", "events.csv", "--delimiter", "ab")]
     [InlineData("generate", "--out", "g", "--drift", "meteor:from=2")]
     [InlineData("generate", "--out", "g", "--days", "0")]
     [InlineData("generate", "--out", "g", "--drift", "genre-surge:genre=Opera,from=1")]

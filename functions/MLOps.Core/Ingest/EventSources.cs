@@ -28,12 +28,24 @@ public static class EventSources
         new DelimitedFileSource(ratingsCsv, ',', hasHeader: true, ColumnMap.Default, RatingScale.HalfStars, "movielens-latest");
 
     /// <summary>A generic file: csv, tsv (with a header row unless <paramref name="hasHeader"/> is false) or ndjson.</summary>
-    public static EventSource File(string path, string format, ColumnMap map, RatingScale scale, bool hasHeader = true) => format switch
+    public static EventSource File(string path, string format, ColumnMap map, RatingScale scale, bool hasHeader = true, char? delimiter = null) => format switch
     {
-        "csv" => new DelimitedFileSource(path, ',', hasHeader, map, scale, "csv"),
-        "tsv" => new DelimitedFileSource(path, '\t', hasHeader, map, scale, "tsv"),
+        "csv" => new DelimitedFileSource(path, delimiter ?? ',', hasHeader, map, scale, "csv"),
+        "tsv" => new DelimitedFileSource(path, delimiter ?? '\t', hasHeader, map, scale, "tsv"),
+        "ndjson" when delimiter is not null => throw new FormatException("--delimiter applies to csv and tsv files, not ndjson."),
         "ndjson" => new NdjsonFileSource(path, map, scale),
         _ => throw new FormatException($"--format must be csv, tsv or ndjson, not '{format}'."),
+    };
+
+    /// <summary>A --delimiter value: one character, or the names tab / comma / semicolon / pipe.</summary>
+    public static char ParseDelimiter(string value) => value.ToLowerInvariant() switch
+    {
+        "tab" or "\\t" => '\t',
+        "comma" => ',',
+        "semicolon" => ';',
+        "pipe" => '|',
+        _ when value.Length == 1 && value[0] is not ('"' or '\r' or '\n') => value[0],
+        _ => throw new FormatException($"--delimiter must be one character (or tab, comma, semicolon, pipe), not '{value}'."),
     };
 
     /// <summary>The format a file name suggests: .tsv/.tab → tsv, .ndjson/.jsonl/.json → ndjson, else csv.</summary>

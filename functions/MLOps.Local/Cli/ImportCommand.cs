@@ -43,14 +43,16 @@ public static class ImportCommand
         var map = new Option<string?>("--map") { Description = "Column map: user=COL,item=COL,rating=COL,timestamp=COL,... (COL: header name or 0-based index)." };
         var noHeader = new Option<bool>("--no-header") { Description = "The CSV/TSV file has no header row (map columns by index)." };
         var scale = new Option<string?>("--rating-scale") { Description = "MIN..MAX[/STEP] of the ratings, e.g. 1..5/1 (default 0.5..5; a ratingScaleMax column overrides MAX)." };
-        var command = new Command("events", "Import viewing events from a CSV, TSV or NDJSON file.") { file, format, map, noHeader, scale };
+        var delimiter = new Option<string?>("--delimiter") { Description = "Field separator of a delimited file: one character, or tab | comma | semicolon | pipe (default: ',' for csv, tab for tsv)." };
+        var command = new Command("events", "Import viewing events from a CSV, TSV or NDJSON file.") { file, format, map, noHeader, scale, delimiter };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var path = context.Parse.GetValue(file)!;
             if (!File.Exists(path)) throw new CliUsageException($"{path}: no such file.");
             var fmt = context.Parse.GetValue(format)?.ToLowerInvariant() ?? EventSources.FormatOf(path);
             var ratingScale = context.Parse.GetValue(scale) is { } s ? RatingScale.Parse(s) : RatingScale.Default;
-            var source = EventSources.File(path, fmt, ColumnMap.Parse(context.Parse.GetValue(map)), ratingScale, !context.Parse.GetValue(noHeader));
+            var separator = context.Parse.GetValue(delimiter) is { } d ? EventSources.ParseDelimiter(d) : (char?)null;
+            var source = EventSources.File(path, fmt, ColumnMap.Parse(context.Parse.GetValue(map)), ratingScale, !context.Parse.GetValue(noHeader), separator);
             var result = await CliProgress.RunAsync(context, "import events",
                 progress => new EventIngestor(context.Store).IngestAsync(source, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
             context.Result(BatchJson(result), console => PrintBatch(console, result));
