@@ -96,6 +96,20 @@ var logRules = [
     window: 'PT15M'
   }
   {
+    key: 'model-load-failed'
+    displayName: 'MLOps: serving could not load a model version'
+    description: 'mlops.serving.model.load_failures increased: a promoted version failed to load and the server kept serving the previous one. Runbook: "Model load failed".'
+    severity: 2
+    query: 'customMetrics | where name == "mlops.serving.model.load_failures" | extend failures = valueSum | project timestamp, failures'
+    measure: 'failures'
+    aggregation: 'Total'
+    dimension: ''
+    operator: 'GreaterThan'
+    threshold: 0
+    frequency: 'PT5M'
+    window: 'PT15M'
+  }
+  {
     key: 'latency-p95'
     displayName: 'MLOps: request latency p95 high'
     description: 'p95 duration of API requests (health checks excluded, at least 20 requests) above the threshold. Runbook: "Latency".'
