@@ -4,8 +4,8 @@ namespace MLOps.Recommenders.Models;
 
 /// <summary>
 /// Inverse of a symmetric positive-definite matrix in float64 through its Cholesky factor: A = L·Lᵀ, M = L⁻¹, A⁻¹ = Mᵀ·M. Every inner
-/// loop is a contiguous dot product or axpy from System.Numerics.Tensors (SIMD), and the final product runs in parallel by rows.
-/// About n³ multiply-adds in all; on ML-100k's 1.6k items it replaces MathNet's managed Cholesky solve (≈ 10 s here) — both are kept
+/// loop is a contiguous dot product from System.Numerics.Tensors (SIMD); L⁻¹ (by columns) and the product (upper triangle only) run in
+/// parallel. About n³/2 multiply-adds in all, n³/6 of them serial; on ML-100k's 1.6k items it replaces MathNet's managed Cholesky solve (≈ 10 s here) — both are kept
 /// and cross-checked in tests (EASE parameter solver: 0 = this, 1 = MathNet).
 /// </summary>
 public static class CholeskyInverse
@@ -28,30 +28,37 @@ public static class CholeskyInverse
             if (!(d > 0)) throw new ArithmeticException($"The matrix is not positive definite (pivot {i} is {d}).");
             rowI[i] = Math.Sqrt(d);
         }
-        // 2. M = L⁻¹, lower triangular, row by row: M[i, :] = (e_i − Σ_{j<i} L[i, j]·M[j, :]) / L[i, i].
-        var m = new double[a.Length];
-        for (var i = 0; i < n; i++)
+        // 2. Mᵀ where M = L⁻¹: column c of M solves L·x = e_c by forward substitution, x[i] = −L[i, c..i)·x[c..i) / L[i, i]
+        //    — a contiguous dot per element. Columns are independent, so blocks of them run in parallel; within a block
+        //    each row of L is read once for all its columns (one column at a time re-read all of L per column).
+        var mt = new double[a.Length];
+        var parallel = options ?? new ParallelOptions();
+        const int block = 16;
+        Parallel.For(0, (n + block - 1) / block, parallel, b =>
         {
-            var target = m.AsSpan(i * n, i + 1);
-            target[i] = 1;
-            var rowL = a.AsSpan(i * n, n);
-            for (var j = 0; j < i; j++)
+            var first = b * block;
+            var end = Math.Min(n, first + block);
+            for (var i = first; i < n; i++)
             {
-                var l = rowL[j];
-                if (l != 0) TensorPrimitives.MultiplyAdd(m.AsSpan(j * n, j + 1), -l, target[..(j + 1)], target[..(j + 1)]);
+                var rowL = a.AsSpan(i * n, n);
+                for (var c = first; c < end && c <= i; c++)
+                {
+                    var x = mt.AsSpan(c * n, n);
+                    x[i] = i == c ? 1 / rowL[i] : -TensorPrimitives.Dot(rowL[c..i], x[c..i]) / rowL[i];
+                }
             }
-            TensorPrimitives.Divide(target, rowL[i], target);
-        }
-        // 3. A⁻¹ = Mᵀ·M: row r of the result is Σ_{k ≥ r} M[k, r]·M[k, :] (M[k, :] is non-zero in columns 0..k).
+        });
+        // 3. A⁻¹ = Mᵀ·M, symmetric: A⁻¹[r, s] = Σ_{k ≥ s} Mᵀ[r, k]·Mᵀ[s, k] for s ≥ r (Mᵀ[s, k] is zero below k = s);
+        //    one contiguous dot per upper-triangle element, mirrored to the lower triangle.
         var result = a; // reuse the storage: L is no longer needed.
-        Array.Clear(result);
-        Parallel.For(0, n, options ?? new ParallelOptions(), r =>
+        Parallel.For(0, n, parallel, r =>
         {
-            var row = result.AsSpan(r * n, n);
-            for (var k = r; k < n; k++)
+            var rowR = mt.AsSpan(r * n, n);
+            for (var s = r; s < n; s++)
             {
-                var w = m[k * n + r];
-                if (w != 0) TensorPrimitives.MultiplyAdd(m.AsSpan(k * n, k + 1), w, row[..(k + 1)], row[..(k + 1)]);
+                var v = TensorPrimitives.Dot(rowR[s..], mt.AsSpan(s * n + s, n - s));
+                result[r * n + s] = v;
+                result[s * n + r] = v;
             }
         });
         return result;
