@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MLOps.Core;
 using MLOps.Drift.Web;
 using MLOps.Registry;
 using MLOps.Serving;
@@ -24,6 +25,7 @@ public static class HttpApiServices
         builder.Services.AddScoped<IOrchestrationClient>(sp => sp.GetRequiredService<DurableClientScope>().Client
             ?? throw new InvalidOperationException("No [DurableClient] was bound to this invocation."));
         builder.Services.AddSingleton(sp => new CoreEndpoints(sp, routes => routes
+            .MapHealthApi()
             .MapRegistryApi()
             .MapDriftApi()
             .MapOrchestrationApi()
