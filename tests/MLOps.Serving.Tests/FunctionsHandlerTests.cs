@@ -86,6 +86,18 @@ public sealed class FunctionsHandlerTests(FunctionsServingFixture fixture) : ICl
         Assert.Equal((local.Status, WithoutTraceId(local.Body)), (response.Status, WithoutTraceId(response.Body)));
     }
 
+    [Fact]
+    public async Task StartOrchestration_AdminKeyUnknownName_ReachesTheCoreHandler_404AsOnTheLocalHost()
+    {
+        const string url = "/api/orchestrations/NoSuchPipeline";
+        var viaFunction = await fixture.Functions.InvokeAsync(nameof(MLOps.Functions.OrchestrationHttpFunctions.StartOrchestration), url, fixture.Local.AdminKey);
+        var local = await fixture.Local.Client(fixture.Local.AdminKey).PostAsync(url, null, TestContext.Current.CancellationToken);
+        Assert.Equal(404, viaFunction.Status);
+        Assert.Contains("RetrainPipeline", viaFunction.Body); // the handler lists the orchestrations it knows
+        Assert.Equal(((int)local.StatusCode, WithoutTraceId(await local.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))),
+            (viaFunction.Status, WithoutTraceId(viaFunction.Body)));
+    }
+
     /// <summary>Problem details carry the request's trace id, which differs between any two requests.</summary>
     private static string WithoutTraceId(string problem)
     {

@@ -30,8 +30,8 @@ public static class HttpApiServices
             .MapDriftApi()
             .MapOrchestrationApi()
             .MapServingApi()));
-        // The services that read the application's endpoints — the OpenAPI document, link generation (a start's 202
-        // points at the status route by name) — see the core's endpoints too; the worker still routes to functions only.
+        // The services that read the application's endpoints (the OpenAPI document, link generation) see the core's
+        // endpoints too; the worker still routes requests to functions only.
         var routing = builder.Services.Last(d => d.ServiceType == typeof(EndpointDataSource));
         builder.Services.Remove(routing);
         builder.Services.AddSingleton<EndpointDataSource>(sp => new CompositeEndpointDataSource(
