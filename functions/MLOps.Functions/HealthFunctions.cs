@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using MLOps.Functions.Http;
 
 namespace MLOps.Functions;
 
-public sealed class HealthFunctions
+/// <summary>Liveness (<c>HealthApi</c>), no key.</summary>
+public sealed class HealthFunctions(CoreEndpoints api)
 {
-    [Function("Health")]
-    public IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
-        TypedResults.Ok(new { status = "ok" });
+    [Function(nameof(Health))]
+    public IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) => api.Run();
 }

@@ -26,7 +26,7 @@ public static class ServingApi
 
     public static IEndpointRouteBuilder MapServingApi(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi();
+        app.MapOpenApi().WithName("OpenApiDocument");
         app.MapGet("/ready", Ready).WithName("Ready").WithTags("Serving");
         var api = app.MapGroup("/api").WithTags("Serving");
         api.MapGet("/users/{id}/recommendations", Recommendations).WithName("Recommendations").RequireRole(ApiRole.Read);

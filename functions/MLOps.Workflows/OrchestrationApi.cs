@@ -31,7 +31,7 @@ public static class OrchestrationApi
         return endpoints;
     }
 
-    public static async Task<Results<AcceptedAtRoute<StartResponse>, ProblemHttpResult>> StartAsync(
+    public static async Task<Results<Accepted<StartResponse>, ProblemHttpResult>> StartAsync(
         string name, HttpRequest request, IOrchestrationClient client, WorkflowRegistry registry, string? instanceId = null, CancellationToken cancellationToken = default)
     {
         if (!registry.HasOrchestrator(name))
@@ -62,8 +62,9 @@ public static class OrchestrationApi
             return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"instanceId: {e.Message}");
         }
         var status = $"{Prefix}/instances/{start.InstanceId}";
-        return TypedResults.AcceptedAtRoute(new StartResponse(start.InstanceId, start.AlreadyRunning, status,
-            $"{status}/raiseEvent/{{eventName}}", $"{status}/terminate"), "OrchestrationStatus", new { id = start.InstanceId });
+        // A path, not an absolute URI: behind the Functions host the worker sees its own address, not the caller's.
+        return TypedResults.Accepted(status, new StartResponse(start.InstanceId, start.AlreadyRunning, status,
+            $"{status}/raiseEvent/{{eventName}}", $"{status}/terminate"));
     }
 
     public static async Task<Results<Ok<OrchestrationState>, ProblemHttpResult>> StatusAsync(string id, IOrchestrationClient client, CancellationToken cancellationToken)

@@ -32,7 +32,7 @@ public static class LocalHost
         app.UseStatusCodePages();
         app.MapRegistryApi();
         app.MapDriftApi();
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health");
+        app.MapHealthApi();
         app.MapOrchestrationApi();
         app.MapServingApi();
         return app;
