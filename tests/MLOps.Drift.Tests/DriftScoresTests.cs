@@ -17,6 +17,21 @@ public sealed class DriftScoresTests
     }
 
     [Fact]
+    public void Wilson_WorkedExampleAndZeroHits_MatchHandComputation()
+    {
+        // docs/drift.md decay example: 84 of 400 lists hit → 0.21, 95 % [0.1729, 0.2526] (statsmodels proportion_confint, method="wilson").
+        var (lower, upper) = DriftScores.Wilson(84, 400);
+        Assert.Equal(0.172938, lower, 6);
+        Assert.Equal(0.252579, upper, 6);
+        // x = 0: the interval is [0, z²/(n + z²)].
+        const double z2 = 1.959963984540054 * 1.959963984540054;
+        var zero = DriftScores.Wilson(0, 10);
+        Assert.Equal(0, zero.Lower, 12);
+        Assert.Equal(z2 / (10 + z2), zero.Upper, 12);
+        Assert.Equal((0.0, 1.0), DriftScores.Wilson(0, 0));
+    }
+
+    [Fact]
     public void Psi_IdenticalDistributions_IsZero() =>
         Assert.Equal(0, DriftScores.Psi([10, 20, 30], [100, 200, 300]), 12);
 
