@@ -67,6 +67,11 @@ public sealed class PerformanceDecayTests
         Assert.Equal("hit_rate@10", facts["offlineMetric"]);
         Assert.Equal(decay.OnlineHitRate, alert.Evidence.Score);
         Assert.True(report.RetrainRecommended);
+        // The on-call page states it and plots online against offline.
+        var page = Web.DriftPage.Render([report], report.Alerts, interactive: false);
+        Assert.Contains("data-testid=\"decay-summary\"", page);
+        Assert.Contains($"{decay.ListsWithPlay} of 400 lists", page);
+        Assert.Contains("data-testid=\"decay-over-time\"", page);
     }
 
     [Fact]
