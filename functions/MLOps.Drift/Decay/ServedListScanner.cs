@@ -78,11 +78,17 @@ internal static class ServedListScanner
         {
             var reader = new Utf8JsonReader(line);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;
-            int userLen = -1, titleLen = -1, type = (int)EventType.Play;
+            int userLen = -1, titleLen = -1, type = (int)EventType.Play, user = -1;
             var ticks = long.MinValue;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("userId"u8)) { reader.Read(); userLen = WindowAccumulator.Copy(ref reader, userBuf); }
+                if (reader.ValueTextEquals("userId"u8))
+                {
+                    reader.Read();
+                    userLen = WindowAccumulator.Copy(ref reader, userBuf);
+                    // Play pass: most events are by users nobody served a list to; stop reading them here (userId comes early).
+                    if (!collectExposures && (userLen <= 0 || (user = users.Find(userBuf[..userLen])) < 0)) return;
+                }
                 else if (reader.ValueTextEquals("contentId"u8)) { reader.Read(); titleLen = WindowAccumulator.Copy(ref reader, titleBuf); }
                 else if (reader.ValueTextEquals("timestamp"u8)) { reader.Read(); if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at)) ticks = at.UtcTicks; }
                 else if (reader.ValueTextEquals("eventType"u8)) { reader.Read(); type = WindowAccumulator.ParseType(ref reader); }
@@ -96,10 +102,8 @@ internal static class ServedListScanner
                 return;
             }
             if (eventType is not (EventType.Play or EventType.Rate)) return;
-            var u = users.Find(userBuf[..userLen]);
-            if (u < 0) return;
             var t = titles.Find(titleBuf[..titleLen]);
-            if (t >= 0) Found.Add((u, t, ticks));
+            if (t >= 0) Found.Add((user, t, ticks));
         }
     }
 
