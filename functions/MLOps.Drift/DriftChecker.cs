@@ -3,6 +3,8 @@ using System.Globalization;
 using MLOps.Core;
 using MLOps.Core.Data;
 using MLOps.Drift.Alerts;
+using MLOps.Drift.Decay;
+using MLOps.Drift.Prediction;
 using MLOps.Drift.Scores;
 using MLOps.Drift.Window;
 using MLOps.Features.Statistics;
@@ -41,11 +43,30 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         var now = _time.GetUtcNow();
         var alerts = new List<DriftAlert>();
         foreach (var candidate in candidates)
-            alerts.Add(await Alerts.RecordAsync(candidate, now, cancellationToken).ConfigureAwait(false));
+            alerts.Add(await Alerts.RecordAsync(candidate with { Evidence = candidate.Evidence with { WindowEnd = window.End } }, now, cancellationToken).ConfigureAwait(false));
         report = report with { Alerts = alerts };
+        report = report with { AutoResolved = await ResolveClearedAsync(report, candidates, now, cancellationToken).ConfigureAwait(false) };
         await store.WriteJsonAsync($"{ReportsFolder}{report.Id}.json", report, WriteCondition.None, cancellationToken: cancellationToken).ConfigureAwait(false);
         await PublishMetricsAsync(report, cancellationToken).ConfigureAwait(false);
         return report;
+    }
+
+    /// <summary>Resolves (as "drift-check", with a note) the unresolved alerts this check measured again and no longer detects.</summary>
+    private async Task<IReadOnlyList<DriftAlert>> ResolveClearedAsync(DriftReport report, IReadOnlyList<AlertCandidate> candidates, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var detected = AutoResolve.Detected(report, candidates);
+        var resolved = new List<DriftAlert>();
+        foreach (var alert in await Alerts.ListAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!AutoResolve.Cleared(alert, report, detected)) continue;
+            try
+            {
+                if (await Alerts.ResolveAsync(alert.Id, AutoResolve.By, AutoResolve.Note(report), now, cancellationToken).ConfigureAwait(false) is { } done)
+                    resolved.Add(done);
+            }
+            catch (AlertTransitionException) { } // resolved by someone else meanwhile
+        }
+        return resolved;
     }
 
     /// <summary>Computes the report and the alerts it would raise, writing nothing (benchmarks, previews).</summary>
@@ -78,11 +99,19 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
 
         var features = new List<FeatureDrift>();
         if (reference is not null)
+        {
+            var current = new Dictionary<string, FeatureValues>(aggregate.Features, StringComparer.Ordinal);
+            // Popularity bands are the reference's, so the current side is binned only once the reference is known.
+            if (reference.Popularity is { } ranking && aggregate.TitleIds.Count > 0)
+                current[DriftFeatures.ServedPopularity] = ServedPopularity.Served(ranking, aggregate);
             foreach (var name in DriftFeatures.All)
-                if (reference.Feature(name) is { } refStats && aggregate.Features.TryGetValue(name, out var current) && Compare(refStats, current) is { } drift)
+                if (reference.Feature(name) is { } refStats && current.TryGetValue(name, out var values) && Compare(refStats, values) is { } drift)
                     features.Add(drift);
+        }
         Lap("scores");
-        var judged = features.Where(f => f.Method != "none" && f.Name != DriftFeatures.ServedGenre).ToList();
+        var decay = await PerformanceDecay.CheckAsync(store, reference, window, checkedAt, _options, cancellationToken).ConfigureAwait(false);
+        Lap("decay");
+        var judged = features.Where(f => f.Method != "none" && !DriftFeatures.IsPrediction(f.Name)).ToList();
         var share = judged.Count == 0 ? 0 : (double)judged.Count(f => f.Drifted) / judged.Count;
         var datasetDrift = judged.Count > 0 && share >= _options.DriftShare;
 
@@ -106,13 +135,13 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             Id = $"{checkedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture)}Z-{window.ToString().Replace(':', '-')}",
             CheckedAt = checkedAt, Window = window.ToString(), WindowStart = window.Start, WindowEnd = window.End,
             Reference = referenceInfo, DatasetDrift = datasetDrift, DriftShare = share, DriftShareThreshold = _options.DriftShare,
-            Features = features, Quality = quality, Volume = volume, Accounts = aggregate.Accounts,
+            Features = features, Quality = quality, Volume = volume, Accounts = aggregate.Accounts, Decay = decay,
         };
         var candidates = Candidates(report, reference);
         report = report with
         {
             RetrainRecommended = reference is not null && candidates.Any(c => c.Severity == AlertSeverity.Critical
-                && c.Kind is AlertKind.FeatureDrift or AlertKind.DatasetDrift or AlertKind.PredictionDrift),
+                && c.Kind is AlertKind.FeatureDrift or AlertKind.DatasetDrift or AlertKind.PredictionDrift or AlertKind.PerformanceDecay),
             Seconds = clock.Elapsed.TotalSeconds,
             Timings = timings,
         };
@@ -239,22 +268,32 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             var top = f.Bins.OrderByDescending(b => b.Contribution).Take(3).ToList();
             var first = top.FirstOrDefault();
             var change = first is null ? "" : $" Biggest change: {f.Name} {first.Bin} {first.Reference:P1} → {first.Current:P1}.";
-            var prediction = f.Name == DriftFeatures.ServedGenre;
+            var prediction = DriftFeatures.IsPrediction(f.Name);
+            var facts = new Dictionary<string, string> { ["referenceRows"] = Fmt(f.ReferenceRows), ["currentRows"] = Fmt(f.CurrentRows), ["statistic"] = f.Statistic is { } s ? Fmt(s) : "" };
+            var head = "";
+            if (f.Name == DriftFeatures.ServedPopularity)
+            {
+                var (refHead, curHead) = (HeadShare(f, b => b.Reference), HeadShare(f, b => b.Current));
+                facts["referenceTop10Share"] = Fmt(refHead);
+                facts["currentTop10Share"] = Fmt(curHead);
+                head = $" Served from the reference's top 10 % of titles: {refHead:P1} → {curHead:P1}.";
+            }
             list.Add(new AlertCandidate(prediction ? AlertKind.PredictionDrift : AlertKind.FeatureDrift, f.Name, f.Severity,
-                prediction ? "What we serve has shifted (genre mix of served titles)" : $"Feature '{f.Name}' drifted",
-                $"{f.Name}: {f.Method} {Fmt(f.Score)} (threshold {Fmt(f.Threshold)}), PSI {Fmt(f.Psi)} (warn {Fmt(_options.PsiWarning)}, alert {Fmt(_options.PsiAlert)}).{change} "
-                + "Check for a source or app change first; if the audience really changed, retrain.",
+                f.Name == DriftFeatures.ServedGenre ? "What we serve has shifted (genre mix of served titles)"
+                : f.Name == DriftFeatures.ServedPopularity ? "What we serve has shifted (popularity of served titles)" : $"Feature '{f.Name}' drifted",
+                $"{f.Name}: {f.Method} {Fmt(f.Score)} (threshold {Fmt(f.Threshold)}), PSI {Fmt(f.Psi)} (warn {Fmt(_options.PsiWarning)}, alert {Fmt(_options.PsiAlert)}).{change}{head} "
+                + (prediction ? "Check which model and filters serving runs (a new champion, an experiment, a broken candidate source) before blaming the audience."
+                    : "Check for a source or app change first; if the audience really changed, retrain."),
                 new AlertEvidence
                 {
-                    Window = window, Reference = referenceText, Method = f.Method, Score = f.Score, Threshold = f.Threshold, Psi = f.Psi, TopBins = top,
-                    Facts = new Dictionary<string, string> { ["referenceRows"] = Fmt(f.ReferenceRows), ["currentRows"] = Fmt(f.CurrentRows), ["statistic"] = f.Statistic is { } s ? Fmt(s) : "" },
+                    Window = window, Reference = referenceText, Method = f.Method, Score = f.Score, Threshold = f.Threshold, Psi = f.Psi, TopBins = top, Facts = facts,
                 }));
         }
         if (report.DatasetDrift)
         {
-            var drifted = report.Features.Where(f => f.Drifted && f.Name != DriftFeatures.ServedGenre).Select(f => f.Name).ToList();
+            var drifted = report.Features.Where(f => f.Drifted && !DriftFeatures.IsPrediction(f.Name)).Select(f => f.Name).ToList();
             list.Add(new AlertCandidate(AlertKind.DatasetDrift, "dataset", AlertSeverity.Critical, "Dataset drift",
-                $"{drifted.Count} of {report.Features.Count(f => f.Method != "none" && f.Name != DriftFeatures.ServedGenre)} features drifted ({report.DriftShare:P0}, threshold {report.DriftShareThreshold:P0}): {string.Join(", ", drifted)}. The champion sees data unlike its training data; retraining is recommended.",
+                $"{drifted.Count} of {report.Features.Count(f => f.Method != "none" && !DriftFeatures.IsPrediction(f.Name))} features drifted ({report.DriftShare:P0}, threshold {report.DriftShareThreshold:P0}): {string.Join(", ", drifted)}. The champion sees data unlike its training data; retraining is recommended.",
                 new AlertEvidence { Window = window, Reference = referenceText, Method = "drift share", Score = report.DriftShare, Threshold = report.DriftShareThreshold,
                     Facts = new Dictionary<string, string> { ["driftedFeatures"] = string.Join(", ", drifted) } }));
         }
@@ -310,11 +349,31 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
                         Facts = new Dictionary<string, string> { ["hour"] = a.Hour.ToString("O", CultureInfo.InvariantCulture), ["countries"] = string.Join(", ", a.Countries), ["devices"] = string.Join(", ", a.Devices), ["events"] = Fmt(a.Events) } }));
             }
 
+        if (report.Decay is { Status: DecayCheck.Measured, Severity: not "none" } d)
+            list.Add(new AlertCandidate(AlertKind.PerformanceDecay, "hit-rate", d.Severity, "Recommendations are played less than the offline evaluation promised",
+                $"{d.Note}. Online is {d.Ratio:P0} of offline (warn at ≤ {1 - _options.DecayWarning:P0}, critical at ≤ {1 - _options.DecayCritical:P0}, when the 95 % interval is wholly below offline). "
+                + "Check serving first (model loaded, fallbacks, exposure logging, play ingestion); if they are fine, the champion has gone stale: retrain.",
+                new AlertEvidence
+                {
+                    Window = window, Reference = referenceText, Method = "online hit rate vs offline (Wilson 95 %)", Score = d.OnlineHitRate, Threshold = d.OfflineHitRate * (1 - _options.DecayWarning),
+                    Facts = new Dictionary<string, string>
+                    {
+                        ["servedLists"] = Fmt(d.ServedLists), ["listsWithPlay"] = Fmt(d.ListsWithPlay), ["onlineHitRate"] = Fmt(d.OnlineHitRate ?? 0),
+                        ["onlineInterval"] = $"[{Fmt(d.Lower ?? 0)}, {Fmt(d.Upper ?? 1)}]", ["offlineMetric"] = d.OfflineMetric ?? "",
+                        ["offlineHitRate"] = Fmt(d.OfflineHitRate ?? 0),
+                        ["offlineInterval"] = d.OfflineLower is { } ol && d.OfflineUpper is { } ou ? $"[{Fmt(ol)}, {Fmt(ou)}]" : "",
+                        ["ratio"] = Fmt(d.Ratio ?? 0), ["served"] = $"{d.ServedFrom:O} .. {d.ServedTo:O}", ["horizonDays"] = Fmt(d.HorizonDays), ["listLength"] = Fmt(d.ListLength),
+                    },
+                }));
+
         // Without a reference there is nothing to measure drift against: never critical (it would start retraining loops).
         if (reference is null)
             list = list.Select(c => c.Severity == AlertSeverity.Critical ? c with { Severity = AlertSeverity.Warning } : c).ToList();
         return list;
     }
+
+    private static double HeadShare(FeatureDrift f, Func<BinContribution, double> share) =>
+        f.Bins.Where(b => b.Bin is ServedPopularity.Top1 or ServedPopularity.Top10).Sum(share);
 
     private async Task PublishMetricsAsync(DriftReport report, CancellationToken cancellationToken)
     {

@@ -39,6 +39,14 @@ public sealed class DriftOptions
     /// <summary>Events of one account within one clock hour that raise a burst alert.</summary>
     public int EventsPerUserHour { get; set; } = 120;
     public int MaxAccountAlerts { get; set; } = 25;
+    /// <summary>Performance decay: a served list counts as a hit when its user plays a served title within this many days.</summary>
+    public double DecayHorizonDays { get; set; } = 7;
+    /// <summary>Fewer served lists than this: decay is reported as insufficient data, never alerted.</summary>
+    public int DecayMinServedLists { get; set; } = 200;
+    /// <summary>Relative drop of the online hit rate below the offline one (when significant) that warns: 0.2 = online ≤ 80 % of offline.</summary>
+    public double DecayWarning { get; set; } = 0.2;
+    /// <summary>Relative drop that is critical (and can start retraining): 0.5 = online ≤ half of offline.</summary>
+    public double DecayCritical { get; set; } = 0.5;
     /// <summary>Reference sample kept for KS / Wasserstein.</summary>
     public int ReferenceSampleSize { get; set; } = 5000;
     public int Seed { get; set; } = 42;

@@ -2,11 +2,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLOps.Core;
 using MLOps.Core.Data;
+using MLOps.Drift.Prediction;
 using MLOps.Drift.Window;
 using MLOps.Features.Statistics;
 using MLOps.Storage;
 
 namespace MLOps.Drift;
+
+/// <summary>An offline metric of the champion as its manifest states it (interval bounds when the evaluation computed them).</summary>
+public sealed record OfflineMetric(double Value, double? Lower = null, double? Upper = null);
 
 /// <summary>
 /// What "normal" looks like: per-feature statistics of the data the champion was trained on (or of an explicit
@@ -26,6 +30,13 @@ public sealed record DriftReference
     public long Events { get; init; }
     public DateTimeOffset ComputedAt { get; init; }
     public required IReadOnlyList<FeatureStatistics> Features { get; init; }
+    /// <summary>Popularity ranking of the reference's titles (the served-popularity bands); null without a catalogue.</summary>
+    public PopularityRanking? Popularity { get; init; }
+    /// <summary>
+    /// The champion's offline hit rates from its version manifest (<c>hit_rate@k</c> → value and interval): what performance
+    /// decay compares the online hit rate with. Read from the manifest on every check, never cached.
+    /// </summary>
+    public IReadOnlyDictionary<string, OfflineMetric>? OfflineHitRates { get; init; }
 
     public FeatureStatistics? Feature(string name) => Features.FirstOrDefault(f => f.Name == name);
 }
@@ -44,16 +55,23 @@ public static class DriftReferences
         return FromAggregate(aggregate, options, kind, source ?? $"events {range}");
     }
 
-    public static DriftReference FromAggregate(WindowAggregate aggregate, DriftOptions options, string kind, string source) => new()
+    public static DriftReference FromAggregate(WindowAggregate aggregate, DriftOptions options, string kind, string source)
     {
-        Kind = kind,
-        Source = source,
-        From = aggregate.Window.Start,
-        To = aggregate.Window.End,
-        Events = aggregate.Events,
-        ComputedAt = DateTimeOffset.UtcNow,
-        Features = aggregate.Features.Values.Select(f => ToStatistics(f, options)).ToList(),
-    };
+        var features = aggregate.Features.Values.Select(f => ToStatistics(f, options)).ToList();
+        var popularity = ServedPopularity.Rank(aggregate);
+        if (popularity is not null) features.Add(ToStatistics(ServedPopularity.Served(popularity, aggregate), options));
+        return new()
+        {
+            Kind = kind,
+            Source = source,
+            From = aggregate.Window.Start,
+            To = aggregate.Window.End,
+            Events = aggregate.Events,
+            ComputedAt = DateTimeOffset.UtcNow,
+            Features = features,
+            Popularity = popularity,
+        };
+    }
 
     /// <summary>The same summary the feature store keeps (deciles, decile bins, a seeded reservoir sample) from one window's values.</summary>
     public static FeatureStatistics ToStatistics(FeatureValues values, DriftOptions options)
@@ -118,9 +136,9 @@ public static class DriftReferences
         options ??= new DriftOptions();
         var champion = await FindChampionAsync(store, cancellationToken).ConfigureAwait(false);
         if (champion is null) return null;
-        var (model, version, snapshot) = champion.Value;
+        var (model, version, snapshot, hitRates) = champion.Value;
         var cacheName = snapshot ?? $"{model}-v{version}";
-        if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { } cached) return cached;
+        if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { } cached) return cached with { OfflineHitRates = hitRates };
 
         var (from, to) = await SnapshotRangeAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
         if (from is null || to is null) return null;
@@ -130,10 +148,10 @@ public static class DriftReferences
         reference = reference with { Model = model, ModelVersion = version, Snapshot = snapshot };
         if (reference.Events == 0) return null;
         await SaveAsync(store, cacheName, reference, cancellationToken).ConfigureAwait(false);
-        return reference;
+        return reference with { OfflineHitRates = hitRates };
     }
 
-    private static async Task<(string Model, string Version, string? Snapshot)?> FindChampionAsync(IBlobStore store, CancellationToken cancellationToken)
+    private static async Task<(string Model, string Version, string? Snapshot, IReadOnlyDictionary<string, OfflineMetric> HitRates)?> FindChampionAsync(IBlobStore store, CancellationToken cancellationToken)
     {
         await foreach (var blob in store.ListAsync(StoreLayout.Models, cancellationToken).ConfigureAwait(false))
         {
@@ -145,14 +163,17 @@ public static class DriftReferences
             var version = ReadVersion(content.Data.ToString());
             if (version is null) continue;
             string? snapshot = null;
+            IReadOnlyDictionary<string, OfflineMetric> hitRates = new Dictionary<string, OfflineMetric>();
             foreach (var manifestName in new[] { "manifest.json", "manifest" })
             {
                 var manifest = await store.ReadAsync($"{StoreLayout.Models}{parts[1]}/versions/{version}/{manifestName}", cancellationToken).ConfigureAwait(false);
                 if (manifest is null) continue;
-                snapshot = FindString(Parse(manifest.Data.ToString()), "trainingSnapshotId", "trainingSnapshot", "snapshot", "snapshotId", "featureSnapshot", "featuresSnapshot");
+                var node = Parse(manifest.Data.ToString());
+                snapshot = FindString(node, "trainingSnapshotId", "trainingSnapshot", "snapshot", "snapshotId", "featureSnapshot", "featuresSnapshot");
+                hitRates = HitRates(node);
                 break;
             }
-            return (parts[1], version, snapshot);
+            return (parts[1], version, snapshot, hitRates);
         }
         return null;
     }
@@ -174,6 +195,30 @@ public static class DriftReferences
         var end = cutoff ?? new DateTimeOffset(batches[^1].Day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         return (first, end);
     }
+
+    /// <summary>
+    /// The manifest's <c>metrics</c> named <c>hit_rate…</c> (the registry writes <c>{"hit_rate@10":{"value":…,"lower":…,"upper":…}}</c>;
+    /// a bare number is accepted too).
+    /// </summary>
+    internal static IReadOnlyDictionary<string, OfflineMetric> HitRates(JsonNode? manifest)
+    {
+        var found = new Dictionary<string, OfflineMetric>(StringComparer.OrdinalIgnoreCase);
+        if (manifest is not JsonObject root) return found;
+        var metrics = root.FirstOrDefault(p => string.Equals(p.Key, "metrics", StringComparison.OrdinalIgnoreCase)).Value as JsonObject;
+        if (metrics is null) return found;
+        foreach (var (name, value) in metrics)
+        {
+            if (!name.StartsWith("hit_rate", StringComparison.OrdinalIgnoreCase)) continue;
+            if (Number(value) is { } bare) { found[name] = new OfflineMetric(bare); continue; }
+            if (value is not JsonObject m) continue;
+            double? Field(string field) => Number(m.FirstOrDefault(p => string.Equals(p.Key, field, StringComparison.OrdinalIgnoreCase)).Value);
+            if (Field("value") is { } v) found[name] = new OfflineMetric(v, Field("lower"), Field("upper"));
+        }
+        return found;
+    }
+
+    private static double? Number(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
 
     internal static string? ReadVersion(string text)
     {

@@ -1,4 +1,5 @@
 using MLOps.Drift.Alerts;
+using MLOps.Drift.Decay;
 using MLOps.Drift.Scores;
 using MLOps.Drift.Window;
 
@@ -72,6 +73,8 @@ public sealed record DriftReport
     public required IReadOnlyList<FeatureDrift> Features { get; init; }
     /// <summary>The alerts this check opened or updated.</summary>
     public IReadOnlyList<DriftAlert> Alerts { get; init; } = [];
+    /// <summary>Unresolved alerts this check resolved because it measured their subject again and no longer found the problem.</summary>
+    public IReadOnlyList<DriftAlert> AutoResolved { get; init; } = [];
     public required string Id { get; init; }
     public DateTimeOffset CheckedAt { get; init; }
     public required string Window { get; init; }
@@ -80,7 +83,9 @@ public sealed record DriftReport
     public required ReferenceInfo Reference { get; init; }
     public double DriftShare { get; init; }
     public double DriftShareThreshold { get; init; }
-    /// <summary>True when a critical feature, dataset or prediction drift was found against a real reference (the pipeline may retrain).</summary>
+    /// <summary>Online hit rate of served lists against the champion's offline hit rate.</summary>
+    public DecayCheck? Decay { get; init; }
+    /// <summary>True when a critical feature, dataset or prediction drift or performance decay was found against a real reference (the pipeline may retrain).</summary>
     public bool RetrainRecommended { get; init; }
     public required DataQuality Quality { get; init; }
     public required VolumeCheck Volume { get; init; }

@@ -76,6 +76,47 @@ public sealed class DriftCheckerTests
     }
 
     [Fact]
+    public async Task AccountOnManyDevices_IsDetected_NamingTheAccountAndDevices()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.AccountDevices);
+        var report = await CheckAsync(store, reference, window);
+        var alert = Assert.Single(report.Alerts, a => a.Kind == AlertKind.AccountSharing);
+        Assert.Equal("user:u-devices", alert.Subject);
+        Assert.Equal("many-devices", alert.Evidence.Method);
+        Assert.Equal(5, alert.Evidence.Score);
+        Assert.Equal(4, alert.Evidence.Threshold);
+        Assert.Equal("device-0, device-1, device-2, device-3, device-4", alert.Evidence.Facts!["devices"]);
+        Assert.Equal("US", alert.Evidence.Facts!["countries"]);
+        Assert.StartsWith("2024-03-29T21:00:00", alert.Evidence.Facts!["hour"]);
+        Assert.DoesNotContain(report.Alerts, a => a.Kind == AlertKind.EventBurst);
+    }
+
+    [Fact]
+    public async Task EventBurst_IsDetected_NamingTheAccountHourAndCount()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.EventBurst);
+        var report = await CheckAsync(store, reference, window);
+        var alert = Assert.Single(report.Alerts, a => a.Kind == AlertKind.EventBurst);
+        Assert.Equal("user:u-bot", alert.Subject);
+        Assert.Equal("burst", alert.Evidence.Method);
+        Assert.Equal(150, alert.Evidence.Score);
+        Assert.Equal(120, alert.Evidence.Threshold);
+        Assert.Equal("150", alert.Evidence.Facts!["events"]);
+        Assert.StartsWith("2024-03-29T03:00:00", alert.Evidence.Facts!["hour"]);
+        Assert.DoesNotContain(report.Alerts, a => a.Kind == AlertKind.AccountSharing);
+    }
+
+    [Fact]
+    public async Task AccountAnomalies_BelowTheirThresholds_AreNotAlerted()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.AccountDevices | Plant.EventBurst);
+        var strict = new DriftChecker(store, new DriftOptions { DevicesPerHour = 6, EventsPerUserHour = 151 }, new FixedTime(Now));
+        var (report, alerts) = await strict.EvaluateAsync(reference, window, TestContext.Current.CancellationToken);
+        Assert.Empty(report.Accounts);
+        Assert.DoesNotContain(alerts, a => a.Kind is AlertKind.AccountSharing or AlertKind.EventBurst);
+    }
+
+    [Fact]
     public async Task NullDevices_RaiseADataQualityAlert()
     {
         var (store, reference, window) = await ArrangeAsync(Plant.NullDevices);
@@ -141,7 +182,8 @@ public sealed class DriftCheckerTests
         await Synthetic.WriteAsync(store, 10, 500, 3);
         Assert.Null(await DriftReferences.ChampionAsync(store, cancellationToken: ct));
         await store.WriteTextAsync("models/recommender/aliases/champion", """{"version":3,"previousVersion":2}""", cancellationToken: ct);
-        await store.WriteTextAsync("models/recommender/versions/3/manifest.json", """{"model":"recommender","version":3,"type":"ease","trainingSnapshotId":"snap-1"}""", cancellationToken: ct);
+        await store.WriteTextAsync("models/recommender/versions/3/manifest.json",
+            """{"model":"recommender","version":3,"type":"ease","trainingSnapshotId":"snap-1","metrics":{"ndcg@10":{"value":0.4},"hit_rate@10":{"value":0.31,"lower":0.29,"upper":0.33}}}""", cancellationToken: ct);
         await store.WriteTextAsync("features/snap-1/manifest.json", """{"cutoff":"2024-03-08T00:00:00Z"}""", cancellationToken: ct);
         var reference = await DriftReferences.ChampionAsync(store, cancellationToken: ct);
         Assert.NotNull(reference);
@@ -150,6 +192,10 @@ public sealed class DriftCheckerTests
         Assert.Equal("snap-1", reference.Snapshot);
         Assert.Equal(7 * 500, reference.Events);
         Assert.True(await store.ExistsAsync(DriftReferences.PathOf("snap-1"), ct));
+        // The offline expectation for performance decay comes from the manifest, also when the reference is read from the cache.
+        var cached = await DriftReferences.ChampionAsync(store, cancellationToken: ct);
+        foreach (var r in new[] { reference, cached! })
+            Assert.Equal(new OfflineMetric(0.31, 0.29, 0.33), Assert.Single(r.OfflineHitRates!).Value);
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider

@@ -1,4 +1,6 @@
+using MLOps.Drift.Prediction;
 using MLOps.Drift.Scores;
+using MLOps.Drift.Window;
 
 namespace MLOps.Drift.Tests;
 
@@ -14,6 +16,52 @@ public sealed class DriftScoresTests
             + (0.30 - 0.25) * Math.Log(0.30 / 0.25) + (0.40 - 0.25) * Math.Log(0.40 / 0.25);
         Assert.Equal(0.2282, DriftScores.Psi(reference, current), 4);
         Assert.Equal(expected, DriftScores.Psi(reference, current), 12);
+    }
+
+    [Fact]
+    public void Wilson_WorkedExampleAndZeroHits_MatchHandComputation()
+    {
+        // docs/drift.md decay example: 84 of 400 lists hit → 0.21, 95 % [0.1729, 0.2526] (statsmodels proportion_confint, method="wilson").
+        var (lower, upper) = DriftScores.Wilson(84, 400);
+        Assert.Equal(0.172938, lower, 6);
+        Assert.Equal(0.252579, upper, 6);
+        // x = 0: the interval is [0, z²/(n + z²)].
+        const double z2 = 1.959963984540054 * 1.959963984540054;
+        var zero = DriftScores.Wilson(0, 10);
+        Assert.Equal(0, zero.Lower, 12);
+        Assert.Equal(z2 / (10 + z2), zero.Upper, 12);
+        Assert.Equal((0.0, 1.0), DriftScores.Wilson(0, 0));
+    }
+
+    [Fact]
+    public void ServedPopularity_WorkedExample_BandsAndPsi()
+    {
+        // docs/drift.md: 200 titles → bands of 2, 18, 80 and 100 titles. Title i has 200 − i reference plays (150 and above: none).
+        var ids = Enumerable.Range(0, 200).Select(i => $"t{i:D3}").ToArray();
+        var interactions = Enumerable.Range(0, 200).Select(i => i < 150 ? 200L - i : 0).ToArray();
+        WindowAggregate Served(params (int Title, long Count)[] served)
+        {
+            var counts = new long[200];
+            foreach (var (title, count) in served) counts[title] = count;
+            return new WindowAggregate
+            {
+                Window = Window.DriftWindow.Days(new DateOnly(2024, 1, 1)), Hourly = new long[24], Features = new Dictionary<string, FeatureValues>(),
+                TitleIds = ids, TitleInteractions = interactions, TitleServed = counts,
+            };
+        }
+        var ranking = ServedPopularity.Rank(Served())!;
+        Assert.Equal(100, ranking.Ranked.Count);
+        Assert.Equal("t000", ranking.Ranked[0]);
+        // Ranks 1–2 are the top 1 %, 3–20 the top 1–10 %, 21–100 the top 10–50 %; title 180 was never played: bottom 50 %.
+        var reference = ServedPopularity.Served(ranking, Served((1, 100), (2, 300), (19, 100), (20, 400), (180, 100))).Categories!;
+        var current = ServedPopularity.Served(ranking, Served((0, 20), (10, 80), (99, 300), (100, 100), (180, 500))).Categories!;
+        Assert.Equal([100L, 400, 400, 100], ServedPopularity.Bands.Select(b => reference[b]));
+        Assert.Equal([20L, 80, 300, 600], ServedPopularity.Bands.Select(b => current[b]));
+        Assert.Equal(0.5, ServedPopularity.HeadShare(reference), 12);
+        Assert.Equal(0.1, ServedPopularity.HeadShare(current), 12);
+        long[] r = [.. ServedPopularity.Bands.Select(b => reference[b])], c = [.. ServedPopularity.Bands.Select(b => current[b])];
+        Assert.Equal(1.5684, DriftScores.Psi(r, c), 4);
+        Assert.Equal(0.4188, DriftScores.JensenShannon(r, c), 4);
     }
 
     [Fact]

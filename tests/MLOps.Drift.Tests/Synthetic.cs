@@ -8,7 +8,18 @@ namespace MLOps.Drift.Tests;
 
 /// <summary>What to plant in the synthetic stream from <see cref="Synthetic.DriftFrom"/> on.</summary>
 [Flags]
-public enum Plant { None = 0, GenreSurge = 1, RatingScale = 2, VolumeDrop = 4, AccountCountries = 8, NullDevices = 16 }
+public enum Plant
+{
+    None = 0, GenreSurge = 1, RatingScale = 2, VolumeDrop = 4, AccountCountries = 8, NullDevices = 16,
+    /// <summary>One account on 5 devices (one country) within an hour.</summary>
+    AccountDevices = 32,
+    /// <summary>One account sends 150 events within an hour.</summary>
+    EventBurst = 64,
+    /// <summary>Served lists drawn mostly from the least popular titles.</summary>
+    ServedTail = 128,
+    /// <summary>Served lists with horror titles 10× as likely.</summary>
+    ServedGenreSurge = 256,
+}
 
 /// <summary>
 /// A small stationary stream of viewing events (seeded), with optional planted shifts from day D:
@@ -24,7 +35,7 @@ public static class Synthetic
     public static DateOnly DriftFrom(int referenceDays) => Start.AddDays(referenceDays);
 
     public static async Task WriteAsync(IBlobStore store, int days, int eventsPerDay, int seed, Plant plant = Plant.None, int driftFromDay = int.MaxValue,
-        int users = 400, int items = 200)
+        int users = 400, int items = 200, int driftUntilDay = int.MaxValue)
     {
         var random = new Random(seed);
         var catalog = Enumerable.Range(0, items).Select(i => new CatalogItem
@@ -40,7 +51,7 @@ public static class Synthetic
         for (var d = 0; d < days; d++)
         {
             var day = Start.AddDays(d);
-            var drifted = d >= driftFromDay;
+            var drifted = d >= driftFromDay && d < driftUntilDay;
             var count = drifted && plant.HasFlag(Plant.VolumeDrop) ? eventsPerDay * 3 / 10 : eventsPerDay;
             var w = weights.ToArray();
             if (drifted && plant.HasFlag(Plant.GenreSurge))
@@ -82,9 +93,83 @@ public static class Synthetic
                     };
                     text.Append(JsonSerializer.Serialize(ev, StoreJson.Options)).Append('\n');
                 }
+            if (drifted && plant.HasFlag(Plant.AccountDevices))
+                for (var k = 0; k < 5; k++)
+                    Append(text, new ViewingEvent
+                    {
+                        EventId = $"y{d}-{k}", UserId = "u-devices", ContentId = $"c{k}", EventType = EventType.Play, ViewSeconds = 600,
+                        Timestamp = new DateTimeOffset(day.ToDateTime(new TimeOnly(21, 5 + k * 5)), TimeSpan.Zero), Country = "US", Device = $"device-{k}",
+                    });
+            if (drifted && plant.HasFlag(Plant.EventBurst))
+                for (var k = 0; k < 150; k++)
+                    Append(text, new ViewingEvent
+                    {
+                        EventId = $"z{d}-{k}", UserId = "u-bot", ContentId = $"c{k % items}", EventType = EventType.Click,
+                        Timestamp = new DateTimeOffset(day.ToDateTime(new TimeOnly(3, 0)), TimeSpan.Zero).AddSeconds(k * 20), Country = "US", Device = "web",
+                    });
             await store.WriteTextAsync(StoreLayout.EventBatch(day, $"batch-{d:D3}"), text.ToString());
         }
     }
+
+    /// <summary>
+    /// Served recommendation lists as the serving layer logs them (one exposure event per title, all stamped with the list's
+    /// time), to fresh users "v&lt;day&gt;-&lt;n&gt;" so no list can be hit by another list's plays. With probability
+    /// <paramref name="followRate"/> (<paramref name="followRateAfter"/> from <paramref name="driftFromDay"/>) the user plays one of
+    /// the served titles 1 hour to 5 days later: the known online hit rate. Titles are drawn by the main stream's popularity.
+    /// </summary>
+    public static async Task WriteServedAsync(IBlobStore store, int days, int listsPerDay, int seed, double followRate, double? followRateAfter = null,
+        Plant plant = Plant.None, int driftFromDay = int.MaxValue, int items = 200, int listLength = 10)
+    {
+        var random = new Random(seed);
+        var batches = Enumerable.Range(0, days).Select(_ => new StringBuilder()).ToArray();
+        for (var d = 0; d < days; d++)
+        {
+            var drifted = d >= driftFromDay;
+            var weights = Enumerable.Range(0, items).Select(i =>
+                drifted && plant.HasFlag(Plant.ServedTail) ? (1 + i % 50) / 50.0 * (1 + i % 50) / 50.0
+                : drifted && plant.HasFlag(Plant.ServedGenreSurge) && Genres[i % Genres.Length] == "Horror" ? 10.0 / (1 + i % 50)
+                : 1.0 / (1 + i % 50)).ToArray();
+            var day = Start.AddDays(d);
+            for (var n = 0; n < listsPerDay; n++)
+            {
+                var user = $"v{d}-{n}";
+                var at = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddSeconds(random.Next(86_400));
+                var titles = new List<int>();
+                while (titles.Count < listLength)
+                {
+                    var item = Pick(random, weights);
+                    if (!titles.Contains(item)) titles.Add(item);
+                }
+                foreach (var item in titles)
+                    Append(batches[d], new ViewingEvent
+                    {
+                        EventId = $"s{d}-{n}-{item}", UserId = user, ContentId = $"c{item}", Timestamp = at, EventType = EventType.Exposure,
+                        Experiment = "home", Variant = "champion", Device = "tv", Country = "US",
+                    });
+                if (random.NextDouble() >= (drifted ? followRateAfter ?? followRate : followRate)) continue;
+                var playedAt = at.AddSeconds(3600 + random.Next(5 * 86_400 - 3600));
+                var playDay = playedAt.UtcDateTime.Date.Subtract(Start.ToDateTime(TimeOnly.MinValue)).Days;
+                if (playDay >= days) continue;
+                Append(batches[playDay], new ViewingEvent
+                {
+                    EventId = $"p{d}-{n}", UserId = user, ContentId = $"c{titles[random.Next(titles.Count)]}", Timestamp = playedAt,
+                    EventType = EventType.Play, ViewSeconds = Math.Round(Math.Exp(Normal(random, 7, 0.8))), Device = "tv", Country = "US",
+                });
+            }
+        }
+        for (var d = 0; d < days; d++)
+            await store.WriteTextAsync(StoreLayout.EventBatch(Start.AddDays(d), $"served-{d:D3}"), batches[d].ToString());
+    }
+
+    private static int Pick(Random random, double[] weights)
+    {
+        var pick = random.NextDouble() * weights.Sum();
+        for (var i = 0; i < weights.Length; i++)
+            if ((pick -= weights[i]) < 0) return i;
+        return weights.Length - 1;
+    }
+
+    private static void Append(StringBuilder text, ViewingEvent ev) => text.Append(JsonSerializer.Serialize(ev, StoreJson.Options)).Append('\n');
 
     private static double Normal(Random random, double mean, double sd)
     {

@@ -27,12 +27,15 @@ public static class AlertKind
     public const string Volume = "volume";
     public const string AccountSharing = "account-sharing";
     public const string EventBurst = "event-burst";
+    public const string PerformanceDecay = "performance-decay";
 }
 
 /// <summary>What made the alert fire: scores, thresholds, the windows compared and the bins that contribute most.</summary>
 public sealed record AlertEvidence
 {
     public string? Window { get; init; }
+    /// <summary>End of the checked window: a later check auto-resolves the alert only if it looked at a window ending no earlier.</summary>
+    public DateTimeOffset? WindowEnd { get; init; }
     public string? Reference { get; init; }
     public string? Method { get; init; }
     public double? Score { get; init; }

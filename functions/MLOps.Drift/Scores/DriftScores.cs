@@ -12,6 +12,21 @@ public sealed record BinContribution(string Bin, double Reference, double Curren
 public static class DriftScores
 {
     public const double Epsilon = 1e-4;
+    private const double Z95 = 1.959963984540054;
+
+    /// <summary>
+    /// Wilson score interval (95 %) of the proportion x/n: centre (p + z²/2n)/(1 + z²/n), half-width
+    /// z·√(p(1−p)/n + z²/4n²)/(1 + z²/n). Unlike p ± z·√(p(1−p)/n) it stays inside [0, 1] and is honest for small n.
+    /// </summary>
+    public static (double Lower, double Upper) Wilson(long x, long n)
+    {
+        if (n <= 0) return (0, 1);
+        var p = (double)x / n;
+        var z2 = Z95 * Z95;
+        var centre = (p + z2 / (2.0 * n)) / (1 + z2 / n);
+        var half = Z95 * Math.Sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1 + z2 / n);
+        return (Math.Max(0, centre - half), Math.Min(1, centre + half));
+    }
 
     /// <summary>Population stability index: Σ (c − r) · ln(c / r) over bins, with shares floored at ε.</summary>
     public static double Psi(ReadOnlySpan<long> reference, ReadOnlySpan<long> current) => Psi(reference, current, null);

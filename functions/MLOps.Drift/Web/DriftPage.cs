@@ -88,6 +88,19 @@ public static class DriftPage
             if (v.HourlyExpected is { } expected) series.Add(("expected", expected));
             html.Append(Lines("Events per hour vs the seasonal baseline", hourLabels, series, [], "volume"));
 
+            if (latest.Decay is { } d)
+            {
+                html.Append("<h2>Performance decay</h2>").Append(CultureInfo.InvariantCulture,
+                    $"<p data-testid=\"decay-summary\"><span class=\"{d.Severity}\">{E(d.Status)}</span> · {E(d.Note)}{(d.Ratio is { } r ? $" · online ÷ offline {r:P0}" : "")}</p>");
+                var measured = reports.Where(r => r.Decay is { Status: Decay.DecayCheck.Measured }).ToList();
+                if (measured.Count > 0)
+                    html.Append(Lines("Online hit rate of served lists (Wilson 95 % bounds) vs the champion's offline hit rate, one point per check",
+                        measured.Select(r => r.Window).ToList(),
+                        [("online", measured.Select(r => r.Decay!.OnlineHitRate ?? 0).ToList()), ("online lower", measured.Select(r => r.Decay!.Lower ?? 0).ToList()),
+                         ("online upper", measured.Select(r => r.Decay!.Upper ?? 0).ToList()), ("offline", measured.Select(r => r.Decay!.OfflineHitRate ?? 0).ToList())],
+                        [], "decay-over-time"));
+            }
+
             var q = latest.Quality;
             html.Append("<h2>Data quality</h2><ul>")
                 .Append(CultureInfo.InvariantCulture, $"<li>{q.Events} events, {q.InvalidRows} unreadable stored rows</li>")

@@ -21,11 +21,18 @@ internal sealed class ScanContext
         if (catalog is { Count: > 0 })
         {
             var genreIds = new Dictionary<string, int>(StringComparer.Ordinal);
-            var genres = new Dictionary<string, int[]>(catalog.Count, StringComparer.Ordinal);
+            var genres = new Dictionary<string, CatalogEntry>(catalog.Count, StringComparer.Ordinal);
+            var ids = new List<string>(catalog.Count);
             foreach (var item in catalog)
-                genres[item.ContentId] = item.Genres.Distinct(StringComparer.Ordinal).Select(g => genreIds.TryGetValue(g, out var id) ? id : genreIds[g] = genreIds.Count).ToArray();
-            Genres = genres;
-            GenreLookup = genres.GetAlternateLookup<ReadOnlySpan<char>>();
+            {
+                if (genres.ContainsKey(item.ContentId)) continue;
+                genres[item.ContentId] = new CatalogEntry(ids.Count,
+                    item.Genres.Distinct(StringComparer.Ordinal).Select(g => genreIds.TryGetValue(g, out var id) ? id : genreIds[g] = genreIds.Count).ToArray());
+                ids.Add(item.ContentId);
+            }
+            Titles = genres;
+            ContentIds = [.. ids];
+            TitleLookup = genres.GetAlternateLookup<ReadOnlySpan<char>>();
             GenreNames = genreIds.OrderBy(g => g.Value).Select(g => g.Key).ToArray();
         }
     }
@@ -35,19 +42,31 @@ internal sealed class ScanContext
     public long EndTicks { get; }
     public int Hours { get; }
     public bool CountsOnly { get; }
-    public Dictionary<string, int[]>? Genres { get; }
-    public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> GenreLookup { get; }
+    /// <summary>Catalogue titles by content id: a dense index (per-title counters) and the title's genre ids.</summary>
+    public Dictionary<string, CatalogEntry>? Titles { get; }
+    public Dictionary<string, CatalogEntry>.AlternateLookup<ReadOnlySpan<char>> TitleLookup { get; }
     public string[] GenreNames { get; } = [];
+    /// <summary>Content id per catalogue index.</summary>
+    public string[] ContentIds { get; } = [];
     public Interner Users { get; } = new();
     public Interner Countries { get; } = new();
     public Interner Devices { get; } = new();
 }
 
+/// <summary>A catalogue title as the parsers see it: its index into per-title counters and its genre ids.</summary>
+internal sealed record CatalogEntry(int Index, int[] Genres);
+
 /// <summary>One event's account, hour, country and device ids (−1 = none): 16 bytes appended per event, grouped only for suspicious accounts.</summary>
 internal readonly record struct Activity(int User, int Hour, int Country, int Device);
 
+/// <summary>What one parser thread does with the chunks it is handed (each chunk ends at a line end).</summary>
+internal interface IChunkProcessor
+{
+    void ProcessChunk(ReadOnlySpan<byte> chunk);
+}
+
 /// <summary>One parser's running totals. Nothing here is shared, so the hot loop takes no lock.</summary>
-internal sealed class WindowAccumulator(ScanContext context)
+internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
 {
     public const int EventTypeCount = 6; // ViewingEvent.EventType values
     public long Lines, Events, Invalid, OutOfWindow, UnknownContent, DeviceNulls, CountryNulls, ViewNulls, RatingNulls, ScaleNulls;
@@ -57,13 +76,16 @@ internal sealed class WindowAccumulator(ScanContext context)
     public long[] CountryCounts = new long[64];
     public readonly long[] GenreCounts = new long[context.GenreNames.Length];
     public readonly long[] ServedGenreCounts = new long[context.GenreNames.Length];
+    /// <summary>Per catalogue title: plays, ratings and clicks (its popularity) and how often it was served (impression / exposure).</summary>
+    public readonly long[] TitleInteractions = new long[context.ContentIds.Length];
+    public readonly long[] TitleServed = new long[context.ContentIds.Length];
     public readonly List<double> ViewSeconds = [];
     public readonly List<double> Ratings = [];
     public readonly Dictionary<double, long> RatingScales = [];
     public readonly long[] Hourly = new long[Math.Max(context.Hours, 0)];
     public readonly List<Activity> Activity = [];
 
-    private const int MaxId = 256;
+    internal const int MaxId = 256;
 
     public void ProcessChunk(ReadOnlySpan<byte> chunk)
     {
@@ -124,17 +146,23 @@ internal sealed class WindowAccumulator(ScanContext context)
         Activity.Add(new Activity(context.Users.Id(userBuf[..userLen]), hour, countryId, deviceId));
 
         var eventType = (EventType)type;
-        if (context.Genres is not null)
+        if (context.Titles is not null)
         {
-            if (!context.GenreLookup.TryGetValue(contentBuf[..contentLen], out var genres))
+            if (!context.TitleLookup.TryGetValue(contentBuf[..contentLen], out var title))
             {
                 UnknownContent++;
                 if (UnknownSamples.Count < 10) UnknownSamples.Add(contentBuf[..contentLen].ToString());
             }
             else if (eventType is EventType.Impression or EventType.Exposure)
-                foreach (var g in genres) ServedGenreCounts[g]++;
+            {
+                TitleServed[title.Index]++;
+                foreach (var g in title.Genres) ServedGenreCounts[g]++;
+            }
             else if (eventType is EventType.Play or EventType.Rate or EventType.Click)
-                foreach (var g in genres) GenreCounts[g]++;
+            {
+                TitleInteractions[title.Index]++;
+                foreach (var g in title.Genres) GenreCounts[g]++;
+            }
         }
         if (eventType == EventType.Play)
         {
@@ -159,7 +187,7 @@ internal sealed class WindowAccumulator(ScanContext context)
         counts[id]++;
     }
 
-    private static int Copy(ref Utf8JsonReader reader, Span<char> buffer)
+    internal static int Copy(ref Utf8JsonReader reader, Span<char> buffer)
     {
         if (reader.TokenType != JsonTokenType.String) return reader.TokenType == JsonTokenType.Null ? -1 : -1;
         if (reader.ValueSpan.Length > MaxId) return -1;
@@ -169,7 +197,7 @@ internal sealed class WindowAccumulator(ScanContext context)
     private static double Number(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.Number ? reader.GetDouble() : double.NaN;
 
-    private static int ParseType(ref Utf8JsonReader reader)
+    internal static int ParseType(ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.Number) return reader.TryGetInt32(out var n) && n is >= 0 and < EventTypeCount ? n : -1;
         if (reader.TokenType != JsonTokenType.String) return -1;
@@ -191,16 +219,21 @@ internal static class EventScanner
 {
     private const int ChunkSize = 1 << 20;
 
-    public static async Task<WindowAccumulator[]> ScanAsync(IBlobStore store, IReadOnlyList<string> paths, ScanContext context, int workers, CancellationToken cancellationToken)
+    public static Task<WindowAccumulator[]> ScanAsync(IBlobStore store, IReadOnlyList<string> paths, ScanContext context, int workers, CancellationToken cancellationToken) =>
+        ScanAsync(store, paths, () => new WindowAccumulator(context), workers, cancellationToken);
+
+    /// <summary>The same pass with any per-thread processor (one created per worker by <paramref name="create"/>).</summary>
+    public static async Task<T[]> ScanAsync<T>(IBlobStore store, IReadOnlyList<string> paths, Func<T> create, int workers, CancellationToken cancellationToken)
+        where T : IChunkProcessor
     {
         workers = Math.Max(1, workers);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<(byte[] Buffer, int Length)>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
-        var accumulators = new WindowAccumulator[workers];
+        var accumulators = new T[workers];
         var consumers = new Task[workers];
         for (var w = 0; w < workers; w++)
         {
-            var accumulator = accumulators[w] = new WindowAccumulator(context);
+            var accumulator = accumulators[w] = create();
             consumers[w] = Task.Run(async () =>
             {
                 try

@@ -28,6 +28,9 @@ internal sealed class Interner
         }
     }
 
+    /// <summary>The id of a string already interned, without adding it (−1 when unknown).</summary>
+    public int Find(ReadOnlySpan<char> value) => _lookup.TryGetValue(value, out var id) ? id : -1;
+
     /// <summary>Only after the parsers finished.</summary>
     public string Name(int id) => _names[id];
 }

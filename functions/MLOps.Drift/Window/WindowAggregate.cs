@@ -14,10 +14,15 @@ public static class DriftFeatures
     public const string ViewSeconds = "viewSeconds";
     public const string Rating = "rating";
     public const string RatingScale = "ratingScaleMax";
-    /// <summary>Genres of what was served (impression / exposure events): the prediction-drift feature.</summary>
+    /// <summary>Genres of what was served (impression / exposure events): a prediction-drift feature.</summary>
     public const string ServedGenre = "servedGenre";
+    /// <summary>Reference popularity band of what was served (impression / exposure events): a prediction-drift feature.</summary>
+    public const string ServedPopularity = "servedPopularity";
 
-    public static readonly IReadOnlyList<string> All = [EventType, Device, Country, Genre, ViewSeconds, Rating, RatingScale, ServedGenre];
+    public static readonly IReadOnlyList<string> All = [EventType, Device, Country, Genre, ViewSeconds, Rating, RatingScale, ServedGenre, ServedPopularity];
+
+    /// <summary>What is served rather than what users do: judged as prediction drift, left out of the dataset-drift share.</summary>
+    public static bool IsPrediction(string name) => name is ServedGenre or ServedPopularity;
 }
 
 /// <summary>One feature's values in one window: sorted numeric values or category counts, and the nulls.</summary>
@@ -44,6 +49,10 @@ public sealed class WindowAggregate
     public required long[] Hourly { get; init; }
     public required IReadOnlyDictionary<string, FeatureValues> Features { get; init; }
     public IReadOnlyList<AccountAnomaly> Accounts { get; init; } = [];
+    /// <summary>Catalogue content ids, and per id (same index) plays + ratings + clicks and times served; empty without a catalogue.</summary>
+    public IReadOnlyList<string> TitleIds { get; init; } = [];
+    public long[] TitleInteractions { get; init; } = [];
+    public long[] TitleServed { get; init; } = [];
 
     internal static WindowAggregate Merge(ScanContext context, WindowAccumulator[] parts, DriftOptions options)
     {
@@ -57,7 +66,7 @@ public sealed class WindowAggregate
             features[DriftFeatures.EventType] = Categorical(DriftFeatures.EventType, 0, parts, p => p.EventTypes, i => ((EventType)i).ToString().ToLowerInvariant());
             features[DriftFeatures.Device] = Categorical(DriftFeatures.Device, Sum(p => p.DeviceNulls), parts, p => p.DeviceCounts, context.Devices.Name);
             features[DriftFeatures.Country] = Categorical(DriftFeatures.Country, Sum(p => p.CountryNulls), parts, p => p.CountryCounts, context.Countries.Name);
-            if (context.Genres is not null)
+            if (context.Titles is not null)
             {
                 features[DriftFeatures.Genre] = Categorical(DriftFeatures.Genre, 0, parts, p => p.GenreCounts, i => context.GenreNames[i]);
                 features[DriftFeatures.ServedGenre] = Categorical(DriftFeatures.ServedGenre, 0, parts, p => p.ServedGenreCounts, i => context.GenreNames[i]);
@@ -82,12 +91,26 @@ public sealed class WindowAggregate
             Invalid = Sum(p => p.Invalid),
             OutOfWindow = Sum(p => p.OutOfWindow),
             UnknownContent = Sum(p => p.UnknownContent),
-            HasCatalog = context.Genres is not null,
+            HasCatalog = context.Titles is not null,
             UnknownContentSamples = parts.SelectMany(p => p.UnknownSamples).Distinct(StringComparer.Ordinal).Take(10).ToList(),
             Hourly = hourly,
             Features = features,
             Accounts = context.CountsOnly ? [] : FindAccounts(context, parts, options),
+            TitleIds = context.ContentIds,
+            TitleInteractions = SumPerTitle(context, parts, p => p.TitleInteractions),
+            TitleServed = SumPerTitle(context, parts, p => p.TitleServed),
         };
+    }
+
+    private static long[] SumPerTitle(ScanContext context, WindowAccumulator[] parts, Func<WindowAccumulator, long[]> counts)
+    {
+        var total = new long[context.ContentIds.Length];
+        foreach (var p in parts)
+        {
+            var c = counts(p);
+            for (var i = 0; i < total.Length; i++) total[i] += c[i];
+        }
+        return total;
     }
 
     private static FeatureValues Categorical(string name, long nulls, WindowAccumulator[] parts, Func<WindowAccumulator, long[]> counts, Func<int, string> label)

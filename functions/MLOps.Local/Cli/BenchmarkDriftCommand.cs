@@ -26,7 +26,11 @@ public static class BenchmarkDriftCommand
         var runs = new Option<int>("--runs") { Description = "Timed checks (the first is cold: JIT included).", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
         var work = new Option<string?>("--work") { Description = "Folder for the generated store (default: a temp folder, deleted afterwards)." };
-        var command = new Command("drift", "Time a full drift check over a large synthetic window (target: 1M events in 5 s).") { events, runs, seed, work };
+        var exposures = new Option<bool>("--exposures")
+        {
+            Description = "Serve 10 % of events as exposure lists of 10 titles and give the window 8 days of history, so the timed check includes performance decay (7-day horizon).",
+        };
+        var command = new Command("drift", "Time a full drift check over a large synthetic window (target: 1M events in 5 s).") { events, runs, seed, work, exposures };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var n = context.Parse.GetValue(events);
@@ -41,9 +45,11 @@ public static class BenchmarkDriftCommand
                 var clock = Stopwatch.StartNew();
                 var windowDay = new DateOnly(2024, 6, 10);
                 const int referenceDays = 3;
+                var served = context.Parse.GetValue(exposures);
+                var historyDays = served ? 8 : referenceDays;
                 var referencePerDay = Math.Max(n / 5, 1000);
-                await GenerateAsync(store, windowDay, referenceDays, referencePerDay, n, context.Parse.GetValue(seed), cancellationToken).ConfigureAwait(false);
-                context.Log.WriteLine($"generated {n:N0} window events + {referenceDays} reference days × {referencePerDay:N0} in {clock.Elapsed.TotalSeconds:0.0} s ({folder})");
+                await GenerateAsync(store, windowDay, historyDays, referencePerDay, n, context.Parse.GetValue(seed), served, cancellationToken).ConfigureAwait(false);
+                context.Log.WriteLine($"generated {n:N0} window events + {historyDays} days before × {referencePerDay:N0}{(served ? " (10 % as exposure lists)" : "")} in {clock.Elapsed.TotalSeconds:0.0} s ({folder})");
 
                 clock.Restart();
                 var options = new DriftOptions();
@@ -63,6 +69,7 @@ public static class BenchmarkDriftCommand
                     var seconds = clock.Elapsed.TotalSeconds;
                     var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                     results.Add(new Run(i + 1, report.Quality.Events, Math.Round(seconds, 3), Math.Round(cpuSeconds, 3), Math.Round(report.Quality.Events / seconds), report.Features.Count, report.Alerts.Count));
+                    if (report.Decay is { } decay) context.Log.WriteLine($"  decay: {decay.Status}, {decay.ServedLists:N0} served lists, {decay.ListsWithPlay:N0} with a play");
                     context.Log.WriteLine($"run {i + 1}{(i == 0 ? " (cold)" : "")}: {report.Quality.Events:N0} events in {seconds:0.000} s wall, {cpuSeconds:0.000} s CPU ({report.Quality.Events / seconds:N0} events/s), {report.Alerts.Count} alerts; stages {string.Join(", ", (report.Timings ?? new Dictionary<string, double>()).Select(t => $"{t.Key} {t.Value:0.000} s"))}");
                 }
                 var median = results.Select(x => x.Seconds).Order().ElementAt(results.Count / 2);
@@ -86,8 +93,12 @@ public static class BenchmarkDriftCommand
 
     private sealed record Run(int Index, long Events, double Seconds, double CpuSeconds, double EventsPerSecond, int Features, int Alerts);
 
-    /// <summary>Seeded events: 100k users, 5,000 titles (Zipf-like popularity), 20 countries, 4 devices; 70 % plays, 20 % ratings, 10 % impressions.</summary>
-    private static async Task GenerateAsync(IBlobStore store, DateOnly windowDay, int referenceDays, int referencePerDay, int windowEvents, int seed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Seeded events: 100k users, 5,000 titles (Zipf-like popularity), 20 countries, 4 devices; 70 % plays, 20 % ratings,
+    /// 10 % impressions — or, with <paramref name="exposures"/>, served lists of 10 exposures sharing one user and time.
+    /// </summary>
+    private static async Task GenerateAsync(IBlobStore store, DateOnly windowDay, int daysBefore, int referencePerDay, int windowEvents, int seed, bool exposures,
+        CancellationToken cancellationToken)
     {
         var random = new Random(seed);
         const int items = 5000, users = 100_000;
@@ -96,7 +107,7 @@ public static class BenchmarkDriftCommand
         var countries = Enumerable.Range(0, 20).Select(i => ((char)('A' + i)).ToString() + (char)('A' + (i * 7 % 26))).ToArray();
         var catalog = Enumerable.Range(0, items).Select(i => new CatalogItem { ContentId = $"m{i}", Title = $"Title {i}", Genres = [genres[i % genres.Length], genres[(i / 10 + i + 1) % genres.Length]] }).ToList();
         await store.WriteAsync(CatalogStore.CurrentPath, CatalogStore.Serialize(catalog), cancellationToken: cancellationToken).ConfigureAwait(false);
-        for (var d = -referenceDays; d <= 0; d++)
+        for (var d = -daysBefore; d <= 0; d++)
         {
             var day = windowDay.AddDays(d);
             var count = d == 0 ? windowEvents : referencePerDay;
@@ -111,6 +122,14 @@ public static class BenchmarkDriftCommand
                     var item = (int)(items * Math.Pow(random.NextDouble(), 3));
                     var at = start.AddSeconds(random.Next(86_400)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                     var kind = random.NextDouble();
+                    if (exposures && kind >= 0.9)
+                    {
+                        var end = Math.Min(e + 10, Math.Min(count, (batch + 1) * 250_000));
+                        for (; e < end; e++)
+                            text.Append(CultureInfo.InvariantCulture, $"{{\"eventId\":\"e{d}-{e}\",\"userId\":\"u{user}\",\"contentId\":\"m{(int)(items * Math.Pow(random.NextDouble(), 3))}\",\"timestamp\":\"{at}\",\"eventType\":\"exposure\",\"device\":\"{devices[user % devices.Length]}\",\"country\":\"{countries[user % countries.Length]}\"}}\n");
+                        e--;
+                        continue;
+                    }
                     text.Append(CultureInfo.InvariantCulture, $"{{\"eventId\":\"e{d}-{e}\",\"userId\":\"u{user}\",\"contentId\":\"m{item}\",\"timestamp\":\"{at}\",");
                     if (kind < 0.7) text.Append(CultureInfo.InvariantCulture, $"\"eventType\":\"play\",\"viewSeconds\":{Math.Round(Math.Exp(7 + random.NextDouble()))},");
                     else if (kind < 0.9) text.Append(CultureInfo.InvariantCulture, $"\"eventType\":\"rate\",\"rating\":{1 + random.Next(5)},\"ratingScaleMax\":5,");

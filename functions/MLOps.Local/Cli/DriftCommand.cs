@@ -136,6 +136,8 @@ public static class DriftCommand
             console.MarkupLine($"dataset drift: {(report.DatasetDrift ? "[red]yes[/]" : "no")} ({report.DriftShare:P0} of features drifted; threshold {report.DriftShareThreshold:P0})");
         }
         console.MarkupLine($"volume: {report.Volume.Events} events" + (report.Volume.Ratio is { } r ? $", {r:P0} of expected ({Markup.Escape(report.Volume.Baseline)})" : $" ({Markup.Escape(report.Volume.Baseline)})"));
+        if (report.Decay is { } d) console.MarkupLine($"performance decay: {Markup.Escape(d.Status)} · {Markup.Escape(d.Note)}");
+        foreach (var a in report.AutoResolved) console.MarkupLine($"[green]auto-resolved[/] {Markup.Escape(a.Title)} ({Markup.Escape(a.Id)})");
         foreach (var a in report.Alerts) console.MarkupLine($"[{(a.Severity == AlertSeverity.Critical ? "red" : "yellow")}]{a.Severity}[/] {Markup.Escape(a.Title)} ({Markup.Escape(a.Id)})");
         if (report.Alerts.Count == 0) console.MarkupLine("[green]no alerts[/]");
     }

@@ -1,0 +1,56 @@
+using MLOps.Drift.Decay;
+using MLOps.Drift.Window;
+
+namespace MLOps.Drift.Alerts;
+
+/// <summary>
+/// Which unresolved alerts a full check may resolve: those whose kind and subject the check measured again (a judged
+/// feature, a volume ratio, a decay measurement, …) without detecting them, for a window ending no earlier than the one
+/// the alert was last seen in. What the check could not measure (no reference, no baseline, too few served lists) stays open.
+/// </summary>
+internal static class AutoResolve
+{
+    public const string By = "drift-check";
+
+    public static bool Cleared(DriftAlert alert, DriftReport report, IReadOnlySet<string> detected)
+    {
+        if (alert.Status == AlertStatus.Resolved || detected.Contains(alert.Key)) return false;
+        // A backfill of an old window says nothing about today.
+        if (alert.Evidence.WindowEnd is { } seen && report.WindowEnd < seen) return false;
+        return Measured(alert.Kind, alert.Subject, report);
+    }
+
+    /// <summary>Kind + subject of every finding, including accounts past the per-check alert cap (still anomalous, not cleared).</summary>
+    public static HashSet<string> Detected(DriftReport report, IEnumerable<AlertCandidate> candidates)
+    {
+        var keys = candidates.Select(c => $"{c.Kind}|{c.Subject}").ToHashSet(StringComparer.Ordinal);
+        foreach (var a in report.Accounts)
+            keys.Add($"{(a.Kind == "burst" ? AlertKind.EventBurst : AlertKind.AccountSharing)}|user:{a.UserId}");
+        return keys;
+    }
+
+    public static string Note(DriftReport report) =>
+        $"auto-resolved: the check of window {report.Window} (report {report.Id}) measured this again and no longer detects it";
+
+    private static bool Measured(string kind, string subject, DriftReport report)
+    {
+        var judged = report.Features.Where(f => f.Method != "none").ToList();
+        return kind switch
+        {
+            AlertKind.FeatureDrift or AlertKind.PredictionDrift => judged.Exists(f => f.Name == subject),
+            AlertKind.DatasetDrift => judged.Exists(f => !DriftFeatures.IsPrediction(f.Name)),
+            AlertKind.Volume => report.Volume.Ratio is not null,
+            AlertKind.AccountSharing or AlertKind.EventBurst => report.Quality.Events > 0,
+            AlertKind.PerformanceDecay => report.Decay?.Status == DecayCheck.Measured,
+            AlertKind.DataQuality => subject switch
+            {
+                _ when subject.StartsWith("nulls:", StringComparison.Ordinal) => report.Features.Any(f => f.Name == subject["nulls:".Length..]),
+                "invalid-rows" => report.Quality.Lines > 0,
+                "unknown-content" => report.Quality.CatalogChecked && report.Quality.Events > 0,
+                "rating-scale" => report.Quality.ReferenceRatingMax is not null && report.Features.Any(f => f.Name == DriftFeatures.Rating && f.CurrentRows > 0),
+                _ => false,
+            },
+            _ => false,
+        };
+    }
+}
