@@ -45,18 +45,47 @@ public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILo
                 Dropped.Add(1);
     }
 
-    /// <summary>Writes everything queued so far (the loop calls it; tests call it to avoid waiting).</summary>
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+    private (string Id, List<ViewingEvent> Events)? _failed; // a batch whose write failed: retried first, under its id
+
+    /// <summary>
+    /// Writes everything queued so far (the loop calls it; tests call it to avoid waiting). One flush at a time, so a
+    /// caller also waits for a batch the loop has already taken off the queue and is still writing.
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<ViewingEvent>();
-        while (batch.Count < 50_000 && _queue.Reader.TryRead(out var e)) batch.Add(e);
-        if (batch.Count == 0) return;
-        var id = $"exposures-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}";
-        foreach (var day in batch.GroupBy(e => DateOnly.FromDateTime(e.Timestamp.UtcDateTime)))
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var text = new StringBuilder();
-            foreach (var e in day) text.Append(JsonSerializer.Serialize(e, StoreJson.Options)).Append('\n');
-            await store.WriteTextAsync(StoreLayout.EventBatch(day.Key, id), text.ToString(), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
+            var (id, batch) = _failed ?? ($"exposures-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}", new List<ViewingEvent>());
+            _failed = null;
+            while (batch.Count < 50_000 && _queue.Reader.TryRead(out var e)) batch.Add(e);
+            if (batch.Count == 0) return;
+            try
+            {
+                foreach (var day in batch.GroupBy(e => DateOnly.FromDateTime(e.Timestamp.UtcDateTime)))
+                {
+                    var text = new StringBuilder();
+                    foreach (var e in day) text.Append(JsonSerializer.Serialize(e, StoreJson.Options)).Append('\n');
+                    try
+                    {
+                        await store.WriteTextAsync(StoreLayout.EventBatch(day.Key, id), text.ToString(), WriteCondition.CreateOnly, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (BlobConditionFailedException)
+                    {
+                        // A retried batch: this day's blob was written before the failure (same id, same events).
+                    }
+                }
+            }
+            catch
+            {
+                _failed = (id, batch); // nothing is lost: the same batch, under the same id, goes first next time
+                throw;
+            }
+        }
+        finally
+        {
+            _flushing.Release();
         }
     }
 
