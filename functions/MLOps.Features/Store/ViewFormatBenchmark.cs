@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
@@ -64,17 +65,24 @@ public static class ViewFormatBenchmark
     {
         if (format.StartsWith("parquet", StringComparison.Ordinal))
             return (await FeatureStore.ToParquetAsync(rows, format == "parquet-none" ? "none" : "snappy", cancellationToken).ConfigureAwait(false)).ToArray();
+        // Rows are serialized into a plain buffer and handed to the compressor in large chunks: flushing the compressor
+        // per row (what Utf8JsonWriter.Flush does to its stream) would end a deflate/Brotli block per row.
         using var buffer = new MemoryStream();
         await using (var compressed = Compress(format, buffer))
-        await using (var writer = new Utf8JsonWriter(compressed, new JsonWriterOptions { SkipValidation = true }))
         {
+            var plain = new ArrayBufferWriter<byte>(1 << 17);
+            using var writer = new Utf8JsonWriter(plain, new JsonWriterOptions { SkipValidation = true });
             foreach (var row in rows)
             {
                 JsonSerializer.Serialize(writer, row, StoreJson.Options);
                 writer.Flush();
-                compressed.WriteByte((byte)'\n');
-                writer.Reset();
+                plain.Write("\n"u8);
+                writer.Reset(plain);
+                if (plain.WrittenCount < 1 << 16) continue;
+                compressed.Write(plain.WrittenSpan);
+                plain.ResetWrittenCount();
             }
+            compressed.Write(plain.WrittenSpan);
         }
         return buffer.ToArray();
     }
