@@ -21,6 +21,12 @@ public sealed class FeatureStoreOptions
     /// <summary>Parquet compression of the views: "snappy" (default) or "none".</summary>
     public string ParquetCompression { get; set; } = Environment.GetEnvironmentVariable("MLOPS_FEATURES_PARQUET_COMPRESSION") ?? "snappy";
 
+    /// <summary>
+    /// An incremental refresh that would leave more carried segments than this merges them into one instead, so readers
+    /// never merge more than this many (each refresh otherwise only writes the aggregates of the batches it read).
+    /// </summary>
+    public int CompactAfterSegments { get; set; } = 8;
+
     /// <summary>Event batches parsed at once (default: one per core).</summary>
     public int Parallelism { get; set; } = Environment.ProcessorCount;
 }

@@ -6,6 +6,11 @@ public sealed record GuardrailRule
     public bool HigherIsBetter { get; init; } = true;
     /// <summary>Allowed relative loss, e.g. 0.05 = may be at most 5 % worse.</summary>
     public double Tolerance { get; init; } = 0.05;
+    /// <summary>
+    /// Absolute loss always allowed, whatever the tolerance: for timings, where a relative limit on a sub-millisecond
+    /// figure would refuse a model over measurement noise. The limit is champion ∓ max(|champion|·tolerance, slack).
+    /// </summary>
+    public double Slack { get; init; }
 }
 
 /// <summary>The promotion gates (docs/registry.md). Bound from section "Registry:Policy".</summary>
@@ -21,7 +26,7 @@ public sealed record PromotionPolicyOptions
         ["novelty"] = new GuardrailRule { Tolerance = 0.10 },
         ["diversity"] = new GuardrailRule { Tolerance = 0.10 },
         ["coldstart_ndcg@10"] = new GuardrailRule { Tolerance = 0.10 },
-        ["latency_p95_ms"] = new GuardrailRule { HigherIsBetter = false, Tolerance = 0.50 },
+        ["latency_p95_ms"] = new GuardrailRule { HigherIsBetter = false, Tolerance = 0.50, Slack = 2.0 },
     };
     /// <summary>When true a passing challenger still waits for a person's approval.</summary>
     public bool RequireApproval { get; init; }
@@ -91,6 +96,8 @@ public sealed record PromotionDecision
 /// <summary>The promotion gates: (a) better with confidence, (b) no guardrail broken, (c) approval when required.</summary>
 public static class PromotionPolicy
 {
+    private static string SlackText(GuardrailRule rule) => rule.Slack > 0 ? $", or {rule.Slack:G4}" : "";
+
     public static PromotionDecision Evaluate(ModelComparison c, PromotionPolicyOptions? policy = null, DateTimeOffset? now = null)
     {
         policy ??= new PromotionPolicyOptions();
@@ -111,10 +118,11 @@ public static class PromotionPolicy
         foreach (var (name, rule) in policy.Guardrails.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             if (!c.Guardrails.TryGetValue(name, out var v)) continue;
-            var limit = rule.HigherIsBetter ? v.Champion - Math.Abs(v.Champion) * rule.Tolerance : v.Champion + Math.Abs(v.Champion) * rule.Tolerance;
+            var allowed = Math.Max(Math.Abs(v.Champion) * rule.Tolerance, rule.Slack);
+            var limit = rule.HigherIsBetter ? v.Champion - allowed : v.Champion + allowed;
             var ok = rule.HigherIsBetter ? v.Challenger >= limit : v.Challenger <= limit;
             rows.Add(new EvidenceRow("guardrail", name, v.Champion, v.Challenger, v.Challenger - v.Champion, null, null,
-                rule.HigherIsBetter ? $">= {limit:G4} (at most {rule.Tolerance:P0} lower)" : $"<= {limit:G4} (at most {rule.Tolerance:P0} higher)", ok));
+                rule.HigherIsBetter ? $">= {limit:G4} (at most {rule.Tolerance:P0} lower{SlackText(rule)})" : $"<= {limit:G4} (at most {rule.Tolerance:P0} higher{SlackText(rule)})", ok));
             if (!ok) reasons.Add($"guardrail {name}: {v.Challenger:G4} vs {v.Champion:G4} breaks its {rule.Tolerance:P0} tolerance");
         }
 

@@ -1,4 +1,5 @@
 using MLOps.Core;
+using MLOps.Core.Data;
 using MLOps.Storage;
 using MLOps.Tests;
 
@@ -51,7 +52,46 @@ public sealed class FeatureStoreTests
         Assert.Equal(full.EventsUsed, incremental.EventsUsed);
         Assert.Equal(full.Watermark.Batches.Select(b => b.Path).Order(), incremental.Watermark.Batches.Select(b => b.Path).Order());
         Assert.Empty(await SnapshotComparer.CompareAsync(features, full.SnapshotId, incremental.SnapshotId, Ct));
-        Assert.Equal(full.Statistics.Select(s => (s.Name, s.Count, s.Mean)), incremental.Statistics.Select(s => (s.Name, s.Count, s.Mean)));
+        var (fullStats, incrementalStats) = ((await features.GetStatisticsAsync(full.SnapshotId, Ct))!, (await features.GetStatisticsAsync(incremental.SnapshotId, Ct))!);
+        Assert.Equal(fullStats.Select(s => (s.Name, s.Count, s.Mean)), incrementalStats.Select(s => (s.Name, s.Count, s.Mean)));
+    }
+
+    [Fact]
+    public async Task IncrementalRefresh_AppendsOneSegment_CompactsAfterTheLimit_AndStillEqualsFullRebuild()
+    {
+        var store = TestEnvironment.NewFolderStore("segments");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 6);
+        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { CompactAfterSegments = 2 })) { UseStateCache = false };
+        var chain = new List<FeatureSnapshotManifest>();
+        for (var day = 3; day <= 6; day++)
+            chain.Add(await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(day) }, cancellationToken: Ct));
+
+        // full, +1 segment, compacted into 1, +1 segment; an appended segment holds only the day just read.
+        Assert.Equal([1, 2, 1, 2], chain.Select(m => m.Segments.Count));
+        Assert.Equal([false, false, true, false], chain.Select(m => m.Compacted));
+        Assert.Equal(chain[1].EventsRead, chain[1].Segments[^1].Events);
+        Assert.Equal(chain[0].Segments[0], chain[1].Segments[0]);
+        var full = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(6), Full = true }, cancellationToken: Ct);
+        Assert.Equal(full.EventsUsed, chain[^1].EventsUsed);
+        Assert.Empty(await SnapshotComparer.CompareAsync(features, full.SnapshotId, chain[^1].SnapshotId, Ct));
+        var fullAtCompaction = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = chain[2].Cutoff, Full = true }, cancellationToken: Ct);
+        Assert.Empty(await SnapshotComparer.CompareAsync(features, fullAtCompaction.SnapshotId, chain[2].SnapshotId, Ct));
+    }
+
+    [Fact]
+    public async Task Views_ReadAfterTheCatalogueChanged_UseTheCatalogueOfRefreshTime()
+    {
+        var store = TestEnvironment.NewFolderStore("frozen-catalog");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 2);
+        var features = new FeatureStore(store);
+        var snapshot = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(2) }, cancellationToken: Ct);
+        await CatalogStore.MergeAsync(store, [new CatalogItem { ContentId = "a", Title = "A", Genres = ["Western"], ReleaseDate = new DateOnly(2020, 1, 1) }], Ct);
+
+        var a = (await features.ReadItemsAsync(snapshot.SnapshotId, Ct)).Single(i => i.ItemId == "a");
+        Assert.Equal(["Drama"], a.GenreList);
+        Assert.Equal("PG", a.MaturityRating);
     }
 
     [Fact]
@@ -114,8 +154,9 @@ public sealed class FeatureStoreTests
 
         var history = (await features.ReadHistoryAsync(snapshot.SnapshotId, Ct)).Single(h => h.UserId == "u1").ItemList;
         Assert.Equal(["b", "a"], history); // most recent last
-        Assert.Contains(snapshot.Statistics, s => s.Name == "user.events_total" && s.Count == 2);
-        Assert.Contains(snapshot.Statistics, s => s.Name == "item.genre" && s.Categories!["Drama"] == 2);
+        var statistics = (await features.GetStatisticsAsync(snapshot.SnapshotId, Ct))!;
+        Assert.Contains(statistics, s => s.Name == "user.events_total" && s.Count == 2);
+        Assert.Contains(statistics, s => s.Name == "item.genre" && s.Categories!["Drama"] == 2);
     }
 
     [Fact]

@@ -148,6 +148,22 @@ public sealed class RegistryTests
         Assert.Contains(decision.Reasons, r => r.Contains("coverage"));
     }
 
+    [Theory]
+    [InlineData(0.4, 2.3, true)]   // 475 % slower but within the 2 ms slack: timer noise at this scale
+    [InlineData(0.4, 2.5, false)]  // beyond the slack
+    [InlineData(20, 29, true)]     // within 50 %
+    [InlineData(20, 31, false)]    // beyond 50 % (10 ms > 2 ms slack)
+    public void Policy_LatencyGuardrail_AllowsTheLargerOfToleranceAndSlack(double champion, double challenger, bool passes)
+    {
+        var decision = PromotionPolicy.Evaluate(new ModelComparison
+        {
+            Champion = 0.30, Challenger = 0.34, DifferenceLower = 0.02, DifferenceUpper = 0.06,
+            Guardrails = new() { ["latency_p95_ms"] = new GuardrailValues(champion, challenger), ["coldstart_ndcg@10"] = new GuardrailValues(0.10, 0.095) },
+        });
+        Assert.Equal(passes, decision.Passed);
+        Assert.Contains(decision.Evidence, r => r.Metric == "coldstart_ndcg@10" && r.Passed);
+    }
+
     [Fact]
     public void Policy_RequiringApproval_AwaitsApproval_AndPromoteNeedsApprover()
     {

@@ -128,6 +128,39 @@ public sealed class HotSwapTests
     }
 
     [Fact]
+    public async Task RegistryRollback_ServesThePreviousChampionAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture { UseTestModels = false };
+        var registry = new MLOps.Registry.ModelRegistry(fixture.Store);
+        var data = MLOps.Recommenders.TrainingData.FromEvents(fixture.Events, fixture.Catalog);
+        async Task<int> Register(string kind) => (await registry.RegisterAsync("recommender", new MLOps.Registry.ModelVersionDraft { Type = kind },
+            new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(MLOps.Recommenders.Artifacts.ModelArtifact.ToBytes(MLOps.Recommenders.ModelTrainer.Train(kind, null, data))) }, ct)).Version;
+        var first = await Register("ease");
+        var second = await Register("sar");
+        await registry.PromoteAsync("recommender", first, new MLOps.Registry.PromoteRequest { By = "test", Force = true }, ct);
+        fixture.ConfigureServices = s => s.AddSingleton(registry);
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            var client = fixture.Client(fixture.ReadKey);
+            async Task<string> ServedVersion() => (await (await client.GetAsync("/api/users/u1/recommendations", ct)).ReadAsync()).GetProperty("model").GetProperty("version").GetString()!;
+            await registry.PromoteAsync("recommender", second, new MLOps.Registry.PromoteRequest { By = "test", Force = true }, ct);
+            await ServingFixture.WaitUntilAsync(() => host.Current!.Champion!.Ref.Version == $"{second}");
+            Assert.Equal($"{second}", await ServedVersion());
+
+            await registry.RollbackAsync("recommender", new MLOps.Registry.RollbackRequest { By = "test", Reason = "bad online metrics" }, ct);
+            await ServingFixture.WaitUntilAsync(() => host.Current!.Champion!.Ref.Version == $"{first}");
+            Assert.Equal($"{first}", await ServedVersion());
+            Assert.Equal("ease", host.Current!.Champion!.Kind);
+            var history = await registry.GetHistoryAsync("recommender", MLOps.Registry.ModelAliases.Champion, ct);
+            Assert.Equal([("promote", (int?)first), ("promote", second), ("rollback", first)], history.Select(e => (e.Action, e.To)));
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
     public async Task NoModel_NotReady_ButServesTrending()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -16,20 +16,48 @@ public sealed record FeatureSnapshotManifest
     /// <summary>For incremental snapshots: the snapshot whose state was extended.</summary>
     public string? BaseSnapshotId { get; init; }
     public required double DecayHalfLifeDays { get; init; }
+    /// <summary>The fixed time decayed weights in the segments are measured from (the first snapshot's first day).</summary>
+    public DateTimeOffset DecayAnchor { get; init; }
     public required FeatureWatermark Watermark { get; init; }
+    /// <summary>
+    /// The aggregate segments every later snapshot extends, oldest first: the batches in <see cref="FeatureWatermark.Batches"/>.
+    /// Immutable blobs, possibly under earlier snapshots' folders; a refresh appends one, compaction replaces them by one.
+    /// </summary>
+    public IReadOnlyList<FeatureSegment> Segments { get; init; } = [];
+    /// <summary>Events before the cutoff from partly covered batches: part of this snapshot only, never extended.</summary>
+    public FeatureSegment? PartialSegment { get; init; }
+    /// <summary>True when this refresh merged the previous segments into one.</summary>
+    public bool Compacted { get; init; }
     public string? CatalogETag { get; init; }
+    /// <summary>The catalogue as it was at refresh time (a copy, shared with earlier snapshots while it does not change).</summary>
+    public string? CatalogPath { get; init; }
     public int CatalogItems { get; init; }
-    /// <summary>View name → rows.</summary>
-    public required Dictionary<string, long> RowCounts { get; init; }
-    /// <summary>View name → blob path of its Parquet file.</summary>
-    public required Dictionary<string, string> Files { get; init; }
     /// <summary>Events folded into the features (plays and ratings before the cutoff).</summary>
     public long EventsUsed { get; init; }
     /// <summary>Events this refresh read (new batches only for an incremental refresh).</summary>
     public long EventsRead { get; init; }
     public long EventsAfterCutoff { get; init; }
     public double Seconds { get; init; }
+}
+
+/// <summary>One immutable aggregate segment: its blob, the events and (user, title) pairs it holds.</summary>
+public sealed record FeatureSegment(string Path, long Events, long Pairs, long Bytes);
+
+/// <summary>
+/// <c>features/&lt;snapshot&gt;/views/materialized.json</c>: the views of a snapshot computed as of its cutoff, written
+/// the first time anyone reads them (deterministic: the same segments, catalogue and cutoff give the same rows).
+/// </summary>
+public sealed record FeatureMaterialization
+{
+    public required string SnapshotId { get; init; }
+    public required DateTimeOffset Cutoff { get; init; }
+    /// <summary>View name → rows.</summary>
+    public required Dictionary<string, long> RowCounts { get; init; }
+    /// <summary>View name → blob path of its file.</summary>
+    public required Dictionary<string, string> Files { get; init; }
+    /// <summary>Per-feature statistics (the drift reference).</summary>
     public required IReadOnlyList<FeatureStatistics> Statistics { get; init; }
+    public double Seconds { get; init; }
 }
 
 /// <summary>
@@ -62,7 +90,10 @@ public sealed record FeatureStoreStatus
     /// <summary>now − cutoff.</summary>
     public double? AgeHours { get; init; }
     public bool Stale { get; init; }
+    /// <summary>Rows per view, once the latest snapshot's views have been materialized (empty before).</summary>
     public Dictionary<string, long> RowCounts { get; init; } = [];
+    /// <summary>Aggregate segments readers of the latest snapshot merge.</summary>
+    public int Segments { get; init; }
     public IReadOnlyList<FeatureSnapshotSummary> Snapshots { get; init; } = [];
 }
 
@@ -77,6 +108,8 @@ public sealed record FeatureRefreshRequest
     public bool Full { get; init; }
     /// <summary>Return the latest snapshot as is when the event log and catalogue hold nothing it does not cover.</summary>
     public bool ReuseWhenUpToDate { get; init; }
+    /// <summary>Merge the carried segments into one even before <see cref="FeatureStoreOptions.CompactAfterSegments"/> is reached.</summary>
+    public bool Compact { get; init; }
     /// <summary>Who asked (orchestration instance id or user), recorded nowhere but logs; kept for symmetry with the registry.</summary>
     public string? RequestedBy { get; init; }
 }

@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace MLOps.Features.Store;
 
 /// <summary>
-/// The running aggregate of every fully covered event batch: per (user, title) pair aggregates plus daily counts
-/// for the windowed features. Persisted beside each snapshot (<c>state.bin</c>) so the next refresh only reads new
-/// batches and folds them in, in the same batch order a full rebuild uses — so both give the same numbers.
+/// Mergeable aggregates of a set of event batches: per (user, title) pair aggregates plus daily counts for the
+/// windowed features, none of which depends on the cutoff. A snapshot is a list of these segments (docs/features.md):
+/// a refresh writes one for the batches it read, readers merge them and apply the cutoff.
 /// </summary>
 internal sealed class FeatureState
 {
@@ -36,15 +36,25 @@ internal sealed class FeatureState
     }
 
     /// <summary>Folds one batch's aggregates in (maps its local ids to ours once per distinct id).</summary>
-    public void Merge(BatchPartial partial)
+    public void Merge(BatchPartial partial) => Merge(partial.Users, partial.Items, partial.Pairs, partial.UserDays, partial.ItemDays, partial.Used);
+
+    /// <summary>Folds another state (a later segment of the same snapshot chain: same anchor and half-life) in.</summary>
+    public void Merge(FeatureState other)
     {
-        var userMap = new int[partial.Users.Count];
-        for (var k = 0; k < userMap.Length; k++) userMap[k] = Users.Intern(partial.Users.Ids[k]);
-        var itemMap = new int[partial.Items.Count];
-        for (var k = 0; k < itemMap.Length; k++) itemMap[k] = Items.Intern(partial.Items.Ids[k]);
+        if (other.AnchorTicks != AnchorTicks || Math.Abs(other.HalfLifeDays - HalfLifeDays) > 1e-12)
+            throw new InvalidDataException("Feature segments with different decay anchors or half-lives cannot be merged.");
+        Merge(other.Users, other.Items, other.Pairs, other.UserDays, other.ItemDays, other.EventsUsed);
+    }
+
+    private void Merge(IdTable users, IdTable items, List<PairAggregate> pairs, Dictionary<long, int> userDays, Dictionary<long, int> itemDays, long used)
+    {
+        var userMap = new int[users.Count];
+        for (var k = 0; k < userMap.Length; k++) userMap[k] = Users.Intern(users.Ids[k]);
+        var itemMap = new int[items.Count];
+        for (var k = 0; k < itemMap.Length; k++) itemMap[k] = Items.Intern(items.Ids[k]);
         if (_pairIndex.Count == 0 && Pairs.Count > 0) RebuildIndex();
 
-        foreach (ref readonly var p in CollectionsMarshal.AsSpan(partial.Pairs))
+        foreach (ref readonly var p in CollectionsMarshal.AsSpan(pairs))
         {
             var u = userMap[p.User];
             var i = itemMap[p.Item];
@@ -56,11 +66,11 @@ internal sealed class FeatureState
             }
             CollectionsMarshal.AsSpan(Pairs)[slot].Add(p);
         }
-        foreach (var (key, count) in partial.UserDays)
+        foreach (var (key, count) in userDays)
             CollectionsMarshal.GetValueRefOrAddDefault(UserDays, ((long)userMap[(int)(key >> 32)] << 32) | (key & 0xFFFFFFFF), out _) += count;
-        foreach (var (key, count) in partial.ItemDays)
+        foreach (var (key, count) in itemDays)
             CollectionsMarshal.GetValueRefOrAddDefault(ItemDays, ((long)itemMap[(int)(key >> 32)] << 32) | (key & 0xFFFFFFFF), out _) += count;
-        EventsUsed += partial.Used;
+        EventsUsed += used;
     }
 
     /// <summary>Drops daily counts no window ending at or after <paramref name="lastDay"/> can reach.</summary>

@@ -16,14 +16,14 @@ using Parquet.Serialization;
 namespace MLOps.Features;
 
 /// <summary>
-/// The offline feature store: materializes point-in-time snapshots from the event log and the catalogue into
-/// <c>features/&lt;snapshot&gt;/</c> (one Parquet file per view + manifest with watermark and statistics), incrementally
-/// from the latest snapshot's persisted state when it can (docs/features.md).
+/// The offline feature store: point-in-time snapshots of the event log and the catalogue in <c>features/&lt;snapshot&gt;/</c>.
+/// A snapshot is a manifest (cutoff, watermark) listing immutable segments of mergeable aggregates; a refresh reads only
+/// new event batches and appends one segment; the views (one Parquet file each) and their statistics are computed as of
+/// the cutoff the first time they are read (docs/features.md).
 /// </summary>
 public sealed class FeatureStore
 {
     public const string LatestPath = StoreLayout.Features + "latest.json";
-    private const string StateFile = "state.bin";
 
     private readonly IBlobStore _store;
     private readonly TimeProvider _time;
@@ -40,12 +40,15 @@ public sealed class FeatureStore
 
     public static string SnapshotPrefix(string snapshotId) => $"{StoreLayout.Features}{snapshotId}/";
     public static string ManifestPath(string snapshotId) => SnapshotPrefix(snapshotId) + "manifest.json";
-    public static string ViewPath(string snapshotId, string view) => SnapshotPrefix(snapshotId) + view + ".parquet";
+    public static string ViewPath(string snapshotId, string view) => SnapshotPrefix(snapshotId) + "views/" + view + ".parquet";
+    public static string MaterializedPath(string snapshotId) => SnapshotPrefix(snapshotId) + "views/materialized.json";
 
     /// <summary>
     /// Builds the snapshot as of <see cref="FeatureRefreshRequest.Cutoff"/> (default now). Incremental when the latest
-    /// snapshot's state can be extended (same half-life, earlier or equal cutoff, its batches unchanged); otherwise full.
+    /// snapshot can be extended (same half-life, earlier or equal cutoff, its batches unchanged): then only the batches
+    /// it does not cover are read, and their aggregates are written as one new segment beside the carried ones.
     /// Idempotent: the same inputs give the same snapshot id, and an existing snapshot is returned as is.
+    /// The views are computed as of the cutoff when first read (<see cref="MaterializeAsync"/>).
     /// </summary>
     public async Task<FeatureSnapshotManifest> RefreshAsync(FeatureRefreshRequest? request = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -56,9 +59,8 @@ public sealed class FeatureStore
         var listed = await EventLog.ListBatchesAsync(_store, cancellationToken).ConfigureAwait(false);
         var candidates = listed.Where(b => b.Day <= lastDay).ToList();
         var catalogBlob = await _store.ReadAsync(CatalogStore.CurrentPath, cancellationToken).ConfigureAwait(false);
-        var catalog = ParseCatalog(catalogBlob);
 
-        // Can we extend the latest snapshot's state?
+        // Can we extend the latest snapshot?
         FeatureSnapshotManifest? baseline = null;
         string? fullReason = request.Full ? "full refresh requested" : null;
         if (!request.Full)
@@ -83,32 +85,90 @@ public sealed class FeatureStore
             progress?.Report($"snapshot {snapshotId} already exists (same cutoff and inputs)");
             return existing.Value;
         }
+        var compact = baseline is not null && (request.Compact || baseline.Segments.Count + 1 > Math.Max(1, _options.CompactAfterSegments));
         progress?.Report(baseline is null
             ? $"full refresh ({fullReason}): {toRead.Count} batches, cutoff {cutoff:O}"
-            : $"incremental refresh from {baseline.SnapshotId}: {toRead.Count} new batches, cutoff {cutoff:O}");
+            : $"incremental refresh from {baseline.SnapshotId}: {toRead.Count} new batches, cutoff {cutoff:O}{(compact ? $", compacting {baseline.Segments.Count} segments" : "")}");
 
-        var setupSeconds = clock.Elapsed.TotalSeconds;
-        FeatureState state;
-        if (baseline is null)
-        {
-            var anchorDay = candidates.Count > 0 ? candidates[0].Day : lastDay;
-            state = new FeatureState { AnchorTicks = anchorDay.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks, HalfLifeDays = _options.DecayHalfLifeDays };
-        }
-        else if (TakeCachedState(baseline.SnapshotId) is { } cached)
-        {
-            state = cached;
-        }
-        else
-        {
-            await using var stateBlob = await _store.OpenReadAsync(SnapshotPrefix(baseline.SnapshotId) + StateFile, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException($"Snapshot {baseline.SnapshotId} has no state file.");
-            state = FeatureState.Deserialize(stateBlob.Stream);
-        }
+        var anchorTicks = baseline?.DecayAnchor.UtcTicks
+            ?? (candidates.Count > 0 ? candidates[0].Day : lastDay).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
+        var delta = new FeatureState { AnchorTicks = anchorTicks, HalfLifeDays = _options.DecayHalfLifeDays };
+        var (coveredBatches, partialBatches, eventsRead, afterCutoff) = await ReadNewBatchesAsync(toRead, delta, cutoff, baseline, progress, cancellationToken).ConfigureAwait(false);
+        var readSeconds = clock.Elapsed.TotalSeconds;
 
-        var stateSeconds = clock.Elapsed.TotalSeconds - setupSeconds;
-        long parseTicks = 0;
-        var mergeClock = new Stopwatch();
-        // Parse new batches in parallel; fold them in batch order so the result does not depend on timing.
+        // The carried segments: the baseline's plus one for the batches just read; a full refresh or a compaction
+        // writes the whole state as the only segment.
+        var segments = new List<FeatureSegment>(baseline?.Segments ?? []);
+        FeatureState? whole = null;
+        if (baseline is null) whole = delta;
+        else if (compact)
+        {
+            whole = await LoadSegmentsAsync(baseline.Segments, cancellationToken).ConfigureAwait(false);
+            whole.Merge(delta);
+            segments.Clear();
+        }
+        whole?.Prune(lastDay.DayNumber);
+        var prefix = SnapshotPrefix(snapshotId);
+        var writes = new List<Task<FeatureSegment>> { WriteSegmentAsync(prefix + SegmentFile, whole ?? delta, cancellationToken) };
+        if (partialBatches.Count > 0)
+        {
+            var partial = new FeatureState { AnchorTicks = anchorTicks, HalfLifeDays = delta.HalfLifeDays };
+            foreach (var p in partialBatches) partial.Merge(p);
+            writes.Add(WriteSegmentAsync(prefix + PartialFile, partial, cancellationToken));
+        }
+        var (catalogPath, catalogItems) = await FreezeCatalogAsync(catalogBlob, baseline, prefix, cancellationToken).ConfigureAwait(false);
+        var written = await Task.WhenAll(writes).ConfigureAwait(false);
+        segments.Add(written[0]);
+        var partialSegment = written.Length > 1 ? written[1] : null;
+        progress?.Report($"  read+aggregate {readSeconds:F2} s, segments written {clock.Elapsed.TotalSeconds - readSeconds:F2} s ({string.Join(", ", written.Select(w => $"{w.Path}: {w.Pairs:N0} pairs, {w.Bytes:N0} bytes"))})");
+
+        var coveredPaths = coveredBatches.Select(b => b.Path).Concat(partialBatches.Select(p => p.Path)).ToList();
+        var partitions = coveredPaths.Select(StoreLayout.PartitionDay).OfType<DateOnly>().Distinct().Order().ToList();
+        var manifest = new FeatureSnapshotManifest
+        {
+            SnapshotId = snapshotId,
+            Cutoff = cutoff,
+            CreatedAt = _time.GetUtcNow(),
+            Mode = mode,
+            BaseSnapshotId = baseline?.SnapshotId,
+            DecayHalfLifeDays = delta.HalfLifeDays,
+            DecayAnchor = new DateTimeOffset(anchorTicks, TimeSpan.Zero),
+            Watermark = new FeatureWatermark
+            {
+                Partitions = partitions.Select(d => d.ToString("yyyy-MM-dd")).ToList(),
+                Batches = coveredBatches,
+                PartialBatches = partialBatches.Select(p => new CoveredBatch(p.Path, p.ETag, p.Used)).ToList(),
+                LastPartition = partitions.Count > 0 ? partitions[^1] : null,
+            },
+            Segments = segments,
+            PartialSegment = partialSegment,
+            Compacted = compact,
+            CatalogETag = catalogBlob?.ETag.Value,
+            CatalogPath = catalogPath,
+            CatalogItems = catalogItems,
+            EventsUsed = segments.Sum(x => x.Events) + (partialSegment?.Events ?? 0),
+            EventsRead = eventsRead,
+            EventsAfterCutoff = afterCutoff,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+        };
+        if (!await _store.TryCreateAsync(ManifestPath(snapshotId), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
+            return (await _store.ReadJsonAsync<FeatureSnapshotManifest>(ManifestPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false))!.Value.Value;
+        await MoveLatestAsync(manifest, cancellationToken).ConfigureAwait(false);
+        if (whole is not null) RememberState(segments, whole);
+        progress?.Report($"snapshot {snapshotId}: {manifest.EventsUsed:N0} events in {segments.Count} segment(s), {clock.Elapsed.TotalSeconds:F2} s ({mode})");
+        return manifest;
+    }
+
+    private const string SegmentFile = "segment.bin";
+    private const string PartialFile = "partial.bin";
+
+    /// <summary>
+    /// Parses the new batches in parallel and folds the fully covered ones into <paramref name="delta"/> in batch order,
+    /// so the result does not depend on timing; batches with events at or after the cutoff are returned apart.
+    /// </summary>
+    private async Task<(List<CoveredBatch> Covered, List<BatchPartial> Partial, long EventsRead, long AfterCutoff)> ReadNewBatchesAsync(
+        List<(DateOnly Day, BlobInfo Blob)> toRead, FeatureState delta, DateTimeOffset cutoff, FeatureSnapshotManifest? baseline, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
         var coveredBatches = new List<CoveredBatch>(baseline?.Watermark.Batches ?? []);
         var partialBatches = new List<BatchPartial>();
         long eventsRead = 0, afterCutoff = 0;
@@ -120,7 +180,7 @@ public sealed class FeatureStore
             while (next < toRead.Count && running.Count < window)
             {
                 var blob = toRead[next++].Blob;
-                running.Enqueue(Task.Run(() => ReadBatchAsync(blob, cutoff.UtcTicks, state.AnchorTicks, state.HalfLifeDays, cancellationToken), cancellationToken));
+                running.Enqueue(Task.Run(() => ReadBatchAsync(blob, cutoff.UtcTicks, delta.AnchorTicks, delta.HalfLifeDays, cancellationToken), cancellationToken));
             }
         }
         Fill();
@@ -131,78 +191,81 @@ public sealed class FeatureStore
             Fill();
             eventsRead += partial.Lines;
             afterCutoff += partial.AfterCutoff;
-            parseTicks += partial.ParseTicks;
-            mergeClock.Start();
             if (partial.FullyCovered)
             {
-                state.Merge(partial);
+                delta.Merge(partial);
                 coveredBatches.Add(new CoveredBatch(partial.Path, partial.ETag, partial.Used));
             }
             else partialBatches.Add(partial);
-            mergeClock.Stop();
             if (++done % 20 == 0 || done == toRead.Count) progress?.Report($"  read {done}/{toRead.Count} batches, {eventsRead:N0} events");
         }
-        state.Prune(lastDay.DayNumber);
-        var readSeconds = clock.Elapsed.TotalSeconds;
+        return (coveredBatches, partialBatches, eventsRead, afterCutoff);
+    }
 
-        var view = state;
-        if (partialBatches.Count > 0)
+    private async Task<FeatureSegment> WriteSegmentAsync(string path, FeatureState state, CancellationToken cancellationToken)
+    {
+        var bytes = await Task.Run(state.Serialize, cancellationToken).ConfigureAwait(false);
+        await _store.WriteAsync(path, bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new FeatureSegment(path, state.EventsUsed, state.Pairs.Count, bytes.ToMemory().Length);
+    }
+
+    /// <summary>
+    /// The catalogue the views will be joined with, frozen at refresh time: the baseline's copy while the catalogue's
+    /// ETag is unchanged, else a copy under this snapshot (the current catalogue may change before anyone reads the views).
+    /// </summary>
+    private async Task<(string? Path, int Items)> FreezeCatalogAsync(BlobContent? catalog, FeatureSnapshotManifest? baseline, string prefix, CancellationToken cancellationToken)
+    {
+        if (catalog is null) return (null, 0);
+        if (baseline is { CatalogPath: { } shared } && baseline.CatalogETag == catalog.ETag.Value) return (shared, baseline.CatalogItems);
+        var path = prefix + "catalog.ndjson";
+        await _store.WriteAsync(path, catalog.Data, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (path, ParseCatalog(catalog.Data).Count);
+    }
+
+    /// <summary>
+    /// The views and statistics of a snapshot as of its cutoff: read from <c>views/materialized.json</c> when someone
+    /// already computed them, else computed from the snapshot's segments and frozen catalogue and written (create-only).
+    /// </summary>
+    public async Task<FeatureMaterialization> MaterializeAsync(string snapshotId, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (await ReadMaterializationAsync(snapshotId, cancellationToken).ConfigureAwait(false) is { } done) return done;
+        var clock = Stopwatch.StartNew();
+        var manifest = await GetManifestAsync(snapshotId, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"Feature snapshot '{snapshotId}' does not exist.");
+        if (manifest.Segments.Count == 0)
+            throw new InvalidDataException($"Feature snapshot '{snapshotId}' predates aggregate segments: run 'mlops features refresh --full'.");
+        var carried = await LoadSegmentsAsync(manifest.Segments, cancellationToken).ConfigureAwait(false);
+        var view = carried;
+        if (manifest.PartialSegment is { } partial)
         {
-            view = state.Clone();
-            foreach (var p in partialBatches) view.Merge(p);
+            view = carried.Clone();
+            view.Merge(await LoadSegmentAsync(partial.Path, cancellationToken).ConfigureAwait(false));
         }
-        var tables = FeatureComputer.Compute(view, catalog, cutoff, _options);
-        var computeSeconds = clock.Elapsed.TotalSeconds - readSeconds;
-        progress?.Report("  compute: " + tables.Timing);
+        var catalog = manifest.CatalogPath is { } catalogPath
+            ? ParseCatalog((await _store.ReadAsync(catalogPath, cancellationToken).ConfigureAwait(false) ?? throw new InvalidDataException($"Snapshot {snapshotId}: catalogue copy {catalogPath} is gone.")).Data)
+            : [];
+        var loadSeconds = clock.Elapsed.TotalSeconds;
+        var tables = FeatureComputer.Compute(view, catalog, manifest.Cutoff, _options);
+        RememberState(manifest.Segments, carried);
+        var computeSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
 
-        // Write the views and the state, then the manifest (the commit point), then move "latest".
         var files = new Dictionary<string, string>();
         async Task WriteView<T>(string name, List<T> rows) where T : new()
         {
-            var path = ViewPath(snapshotId, name);
-            var t0 = Stopwatch.GetTimestamp();
             var bytes = await Task.Run(() => ToParquetAsync(rows, _options.ParquetCompression, cancellationToken), cancellationToken).ConfigureAwait(false);
-            var t1 = Stopwatch.GetElapsedTime(t0);
-            await _store.WriteAsync(path, bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
-            progress?.Report($"    {name}: {rows.Count:N0} rows, {bytes.ToMemory().Length:N0} bytes, encode {t1.TotalSeconds:F2} s, store {(Stopwatch.GetElapsedTime(t0) - t1).TotalSeconds:F2} s");
-            lock (files) files[name] = path;
+            await _store.WriteAsync(ViewPath(snapshotId, name), bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
+            lock (files) files[name] = ViewPath(snapshotId, name);
         }
         await Task.WhenAll(
             WriteView(FeatureViewNames.User, tables.Users),
             WriteView(FeatureViewNames.Item, tables.Items),
             WriteView(FeatureViewNames.UserGenre, tables.UserGenres),
-            WriteView(FeatureViewNames.UserHistory, tables.History),
-            Task.Run(async () =>
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                var bytes = state.Serialize();
-                var t1 = Stopwatch.GetElapsedTime(t0);
-                await _store.WriteAsync(SnapshotPrefix(snapshotId) + StateFile, bytes, cancellationToken: cancellationToken).ConfigureAwait(false);
-                progress?.Report($"    state: {bytes.ToMemory().Length:N0} bytes, encode {t1.TotalSeconds:F2} s, store {(Stopwatch.GetElapsedTime(t0) - t1).TotalSeconds:F2} s");
-            }, cancellationToken)).ConfigureAwait(false);
-
-        var writeSeconds = clock.Elapsed.TotalSeconds - readSeconds - computeSeconds;
-        progress?.Report($"  setup {setupSeconds:F2} s, load state {stateSeconds:F2} s, parse {TimeSpan.FromTicks(parseTicks).TotalSeconds:F2} s (summed over threads), merge {mergeClock.Elapsed.TotalSeconds:F2} s");
-        progress?.Report($"  read+aggregate {readSeconds:F2} s, compute {computeSeconds:F2} s, write {writeSeconds:F2} s");
-        var coveredPaths = coveredBatches.Select(b => b.Path).Concat(partialBatches.Select(p => p.Path)).ToList();
-        var partitions = coveredPaths.Select(StoreLayout.PartitionDay).OfType<DateOnly>().Distinct().Order().ToList();
-        var manifest = new FeatureSnapshotManifest
+            WriteView(FeatureViewNames.UserHistory, tables.History)).ConfigureAwait(false);
+        progress?.Report($"  materialized {snapshotId}: load segments {loadSeconds:F2} s, compute {computeSeconds:F2} s ({tables.Timing}), write views {clock.Elapsed.TotalSeconds - loadSeconds - computeSeconds:F2} s");
+        var materialization = new FeatureMaterialization
         {
             SnapshotId = snapshotId,
-            Cutoff = cutoff,
-            CreatedAt = _time.GetUtcNow(),
-            Mode = mode,
-            BaseSnapshotId = baseline?.SnapshotId,
-            DecayHalfLifeDays = state.HalfLifeDays,
-            Watermark = new FeatureWatermark
-            {
-                Partitions = partitions.Select(d => d.ToString("yyyy-MM-dd")).ToList(),
-                Batches = coveredBatches,
-                PartialBatches = partialBatches.Select(p => new CoveredBatch(p.Path, p.ETag, p.Used)).ToList(),
-                LastPartition = partitions.Count > 0 ? partitions[^1] : null,
-            },
-            CatalogETag = catalogBlob?.ETag.Value,
-            CatalogItems = catalog.Count,
+            Cutoff = manifest.Cutoff,
             RowCounts = new Dictionary<string, long>
             {
                 [FeatureViewNames.User] = tables.Users.Count,
@@ -211,44 +274,64 @@ public sealed class FeatureStore
                 [FeatureViewNames.UserHistory] = tables.History.Count,
             },
             Files = files,
-            EventsUsed = view.EventsUsed,
-            EventsRead = eventsRead,
-            EventsAfterCutoff = afterCutoff,
-            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
             Statistics = tables.Statistics,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
-        if (!await _store.TryCreateAsync(ManifestPath(snapshotId), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
-            return (await _store.ReadJsonAsync<FeatureSnapshotManifest>(ManifestPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false))!.Value.Value;
-        await MoveLatestAsync(manifest, cancellationToken).ConfigureAwait(false);
-        lock (CacheLock) _cache = (_store.Description, snapshotId, state);
-        progress?.Report($"snapshot {snapshotId}: {tables.Users.Count:N0} users, {tables.Items.Count:N0} items, {view.EventsUsed:N0} events, {clock.Elapsed.TotalSeconds:F2} s ({mode})");
-        return manifest;
+        // Concurrent readers compute the same rows; the first to commit wins and the others return its record.
+        if (!await _store.TryCreateAsync(MaterializedPath(snapshotId), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(materialization, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
+            return (await ReadMaterializationAsync(snapshotId, cancellationToken).ConfigureAwait(false))!;
+        return materialization;
     }
 
+    private async Task<FeatureMaterialization?> ReadMaterializationAsync(string snapshotId, CancellationToken cancellationToken) =>
+        (await _store.ReadJsonAsync<FeatureMaterialization>(MaterializedPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
+
     /// <summary>
-    /// Keep the state of the last snapshot this process wrote in memory, so the next incremental refresh in the same
-    /// process (the local host's schedule, a warm Functions instance) skips reading it back. Default true; false
-    /// always reads the state from the store (the state is still remembered for a later refresh that allows it).
+    /// Keep the merged state of the last segment list this process wrote or read in memory, so materializing a snapshot
+    /// that extends it (the local host's schedule, a warm Functions instance) only loads the newer segments.
+    /// Default true; false always loads every segment from the store.
     /// </summary>
     public bool UseStateCache { get; set; } = true;
 
     private static readonly object CacheLock = new();
-    private static (string Store, string SnapshotId, FeatureState State)? _cache;
+    private static (string Store, IReadOnlyList<string> Segments, FeatureState State)? _cache;
 
-    private FeatureState? TakeCachedState(string snapshotId)
+    private void RememberState(IReadOnlyList<FeatureSegment> segments, FeatureState state)
     {
-        if (!UseStateCache) return null;
-        lock (CacheLock)
+        lock (CacheLock) _cache = (_store.Description, segments.Select(s => s.Path).ToList(), state);
+    }
+
+    /// <summary>Merges segments oldest first, starting from the cached state when it covers a prefix of them (taken: it is extended in place).</summary>
+    private async Task<FeatureState> LoadSegmentsAsync(IReadOnlyList<FeatureSegment> segments, CancellationToken cancellationToken)
+    {
+        FeatureState? state = null;
+        var from = 0;
+        if (UseStateCache)
+            lock (CacheLock)
+                if (_cache is { } c && c.Store == _store.Description && c.Segments.Count <= segments.Count && c.Segments.SequenceEqual(segments.Take(c.Segments.Count).Select(s => s.Path)))
+                {
+                    (state, from, _cache) = (c.State, c.Segments.Count, null);
+                }
+        var loaded = await Task.WhenAll(segments.Skip(from).Select(s => Task.Run(() => LoadSegmentAsync(s.Path, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        foreach (var segment in loaded)
         {
-            if (_cache is not { } c || c.Store != _store.Description || c.SnapshotId != snapshotId) return null;
-            _cache = null; // taken: it is extended in place
-            return c.State;
+            if (state is null) state = segment;
+            else state.Merge(segment);
         }
+        return state ?? throw new InvalidDataException("A snapshot needs at least one segment.");
+    }
+
+    private async Task<FeatureState> LoadSegmentAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var blob = await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"Feature segment {path} is gone.");
+        return FeatureState.Deserialize(blob.Stream);
     }
 
     /// <summary>Null when <paramref name="baseline"/>'s state can be extended to <paramref name="cutoff"/>, else why not.</summary>
     private string? CannotExtend(FeatureSnapshotManifest baseline, DateTimeOffset cutoff, List<(DateOnly Day, BlobInfo Blob)> candidates)
     {
+        if (baseline.Segments.Count == 0) return "the latest snapshot predates aggregate segments";
         if (baseline.Cutoff > cutoff) return $"cutoff {cutoff:O} is before the latest snapshot's {baseline.Cutoff:O}";
         if (Math.Abs(baseline.DecayHalfLifeDays - _options.DecayHalfLifeDays) > 1e-12) return "decay half-life changed";
         var present = candidates.ToDictionary(b => b.Blob.Path, b => b.Blob.ETag.Value, StringComparer.Ordinal);
@@ -275,11 +358,10 @@ public sealed class FeatureStore
         return $"fs-{cutoff.UtcDateTime:yyyyMMdd'T'HHmmss}Z-{(mode == "full" ? "f" : "i")}{hash}";
     }
 
-    private static List<CatalogItem> ParseCatalog(BlobContent? blob)
+    private static List<CatalogItem> ParseCatalog(BinaryData data)
     {
         var items = new List<CatalogItem>();
-        if (blob is null) return items;
-        foreach (var line in blob.Data.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in data.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
             items.Add(JsonSerializer.Deserialize<CatalogItem>(line, StoreJson.Options) ?? throw new InvalidDataException("Null catalogue line."));
         return items;
     }
@@ -330,9 +412,10 @@ public sealed class FeatureStore
         return found?.Value;
     }
 
-    /// <summary>Per-feature statistics of a snapshot (the drift reference); null when the snapshot does not exist.</summary>
+    /// <summary>Per-feature statistics of a snapshot (the drift reference; materializes it if needed); null when the snapshot does not exist.</summary>
     public async Task<IReadOnlyList<FeatureStatistics>?> GetStatisticsAsync(string snapshotId, CancellationToken cancellationToken = default) =>
-        (await GetManifestAsync(snapshotId, cancellationToken).ConfigureAwait(false))?.Statistics;
+        await GetManifestAsync(snapshotId, cancellationToken).ConfigureAwait(false) is null ? null
+            : (await MaterializeAsync(snapshotId, cancellationToken: cancellationToken).ConfigureAwait(false)).Statistics;
 
     /// <summary>Every snapshot, oldest cutoff first.</summary>
     public async Task<IReadOnlyList<FeatureSnapshotSummary>> ListSnapshotsAsync(CancellationToken cancellationToken = default)
@@ -350,7 +433,8 @@ public sealed class FeatureStore
     /// <summary>Reads one view of a snapshot (see <see cref="FeatureViewNames"/>).</summary>
     public async Task<IList<T>> ReadViewAsync<T>(string snapshotId, string view, CancellationToken cancellationToken = default) where T : class, new()
     {
-        var blob = await _store.ReadAsync(ViewPath(snapshotId, view), cancellationToken).ConfigureAwait(false)
+        var materialized = await MaterializeAsync(snapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var blob = (materialized.Files.TryGetValue(view, out var path) ? await _store.ReadAsync(path, cancellationToken).ConfigureAwait(false) : null)
             ?? throw new InvalidDataException($"Snapshot {snapshotId} has no view '{view}'.");
         using var stream = blob.Data.ToStream();
         return (await ParquetSerializer.DeserializeAsync<T>(stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Data;
@@ -382,7 +466,8 @@ public sealed class FeatureStore
             PendingPartitions = pending.Select(b => b.Day.ToString("yyyy-MM-dd")).Distinct().ToList(),
             AgeHours = latest is null ? null : Math.Round((now - latest.Cutoff).TotalHours, 2),
             Stale = latest is null || now - latest.Cutoff > _options.UserTtl,
-            RowCounts = latest?.RowCounts ?? [],
+            RowCounts = latest is null ? [] : (await ReadMaterializationAsync(latest.SnapshotId, cancellationToken).ConfigureAwait(false))?.RowCounts ?? [],
+            Segments = latest?.Segments.Count ?? 0,
             Snapshots = snapshots,
         };
     }

@@ -11,8 +11,9 @@ namespace MLOps.Local.Cli;
 
 /// <summary>
 /// <c>mlops benchmark features</c>: generates a synthetic event log (one batch per day) into a scratch folder store,
-/// then times a full refresh of all of it and an incremental refresh that adds the last day to a snapshot of the
-/// others, and checks that the incremental snapshot equals the full one feature by feature (docs/features.md).
+/// then times incremental refreshes that add one day, a compaction, a full refresh of all of it and the first read of
+/// the views; checks that the incremental snapshot equals the full one feature by feature; and measures the candidate
+/// view file formats on the full snapshot's rows (docs/features.md).
 /// </summary>
 public static class FeatureBenchmark
 {
@@ -55,45 +56,68 @@ public static class FeatureBenchmark
                 var end = start.AddDays(d);
                 await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-2), Full = true }, progress, ct).ConfigureAwait(false);
 
-                async Task<(FeatureSnapshotManifest Manifest, double Wall, double Cpu)> TimedAsync(FeatureRefreshRequest request, bool cache)
+                async Task<(T Value, double Wall, double Cpu)> TimedAsync<T>(Func<Task<T>> run)
                 {
-                    features.UseStateCache = cache;
                     var process = Process.GetCurrentProcess();
                     var cpu0 = process.TotalProcessorTime;
                     var watch = Stopwatch.StartNew();
-                    var manifest = await features.RefreshAsync(request, progress, ct).ConfigureAwait(false);
+                    var value = await run().ConfigureAwait(false);
                     process.Refresh();
-                    return (manifest, watch.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu0).TotalSeconds);
+                    return (value, watch.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu0).TotalSeconds);
                 }
-                // Day d-2 onto the d-2 snapshot reading its state from the store (a new process), then day d-1 with the state kept in memory.
-                var cold = await TimedAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-1) }, cache: false).ConfigureAwait(false);
-                var warm = await TimedAsync(new FeatureRefreshRequest { Cutoff = end }, cache: true).ConfigureAwait(false);
-                var fullRun = await TimedAsync(new FeatureRefreshRequest { Cutoff = end, Full = true }, cache: false).ConfigureAwait(false);
-                var full = fullRun.Manifest;
-                var incremental = warm.Manifest;
-                double fullSeconds = fullRun.Wall, fullCpu = fullRun.Cpu;
+                Task<(FeatureSnapshotManifest Value, double Wall, double Cpu)> Refresh(FeatureRefreshRequest request) => TimedAsync(() => features.RefreshAsync(request, progress, ct));
+                // Every timed step loads what it needs from the store, as a new process would.
+                features.UseStateCache = false;
+                // Day d-2 onto the d-2 snapshot, then day d-1; then a full refresh of all d days, and a refresh that compacts
+                // the incremental chain's three segments into one (no new batch).
+                var first = await Refresh(new FeatureRefreshRequest { Cutoff = end.AddDays(-1) }).ConfigureAwait(false);
+                var second = await Refresh(new FeatureRefreshRequest { Cutoff = end }).ConfigureAwait(false);
+                var compacted = await Refresh(new FeatureRefreshRequest { Cutoff = end, Compact = true }).ConfigureAwait(false);
+                var fullRun = await Refresh(new FeatureRefreshRequest { Cutoff = end, Full = true }).ConfigureAwait(false);
+                var full = fullRun.Value;
+                var incremental = second.Value;
+                // Reading a snapshot's views the first time computes them as of the cutoff and writes them (the cost moved from the refresh).
+                var materializeFull = await TimedAsync(() => features.MaterializeAsync(full.SnapshotId, progress, ct)).ConfigureAwait(false);
+                var materializeIncremental = await TimedAsync(() => features.MaterializeAsync(incremental.SnapshotId, progress, ct)).ConfigureAwait(false);
                 var differences = await SnapshotComparer.CompareAsync(features, full.SnapshotId, incremental.SnapshotId, ct).ConfigureAwait(false);
+                differences.AddRange(await SnapshotComparer.CompareAsync(features, full.SnapshotId, compacted.Value.SnapshotId, ct).ConfigureAwait(false));
+                context.Log.WriteLine("measuring view file formats...");
+                var formats = await ViewFormatBenchmark.MeasureAsync(features, full.SnapshotId, cancellationToken: ct).ConfigureAwait(false);
+                var formatTotals = formats.GroupBy(f => f.Format).Select(g => new
+                {
+                    format = g.Key, bytes = g.Sum(f => f.Bytes), writeSeconds = Math.Round(g.Sum(f => f.WriteSeconds), 3), readSeconds = Math.Round(g.Sum(f => f.ReadSeconds), 3),
+                }).ToList();
 
                 var result = new
                 {
                     events = n, days = d, users = u, items = i,
-                    fullSeconds = Math.Round(fullSeconds, 3), fullCpuSeconds = Math.Round(fullCpu, 3),
-                    incrementalSeconds = Math.Round(warm.Wall, 3), incrementalCpuSeconds = Math.Round(warm.Cpu, 3),
-                    incrementalShare = Math.Round(warm.Wall / fullSeconds, 4),
+                    fullSeconds = Math.Round(fullRun.Wall, 3), fullCpuSeconds = Math.Round(fullRun.Cpu, 3),
+                    incrementalSeconds = Math.Round(second.Wall, 3), incrementalCpuSeconds = Math.Round(second.Cpu, 3),
+                    incrementalShare = Math.Round(second.Wall / fullRun.Wall, 4),
                     incrementalEventsRead = incremental.EventsRead,
-                    coldIncrementalSeconds = Math.Round(cold.Wall, 3), coldIncrementalCpuSeconds = Math.Round(cold.Cpu, 3),
-                    coldIncrementalShare = Math.Round(cold.Wall / fullSeconds, 4),
-                    rows = full.RowCounts,
+                    firstIncrementalSeconds = Math.Round(first.Wall, 3), firstIncrementalCpuSeconds = Math.Round(first.Cpu, 3),
+                    firstIncrementalShare = Math.Round(first.Wall / fullRun.Wall, 4),
+                    compactionSeconds = Math.Round(compacted.Wall, 3), compactionCpuSeconds = Math.Round(compacted.Cpu, 3),
+                    materializeFullSeconds = Math.Round(materializeFull.Wall, 3), materializeFullCpuSeconds = Math.Round(materializeFull.Cpu, 3),
+                    materializeIncrementalSeconds = Math.Round(materializeIncremental.Wall, 3), materializeIncrementalCpuSeconds = Math.Round(materializeIncremental.Cpu, 3),
+                    segments = new { full = full.Segments, incremental = incremental.Segments, compacted = compacted.Value.Segments },
+                    rows = materializeFull.Value.RowCounts,
                     incrementalEqualsFull = differences.Count == 0,
                     differences = differences.Take(10).ToList(),
+                    formats = formatTotals,
+                    formatsByView = formats,
                     cores = Environment.ProcessorCount,
                 };
                 context.Result(result, console =>
                 {
-                    console.MarkupLine($"full refresh: {fullSeconds:F2} s wall, {fullCpu:F2} s CPU ({n:N0} events)");
-                    console.MarkupLine($"incremental refresh, state in memory (1 new day, {incremental.EventsRead:N0} events): {warm.Wall:F2} s wall ({warm.Wall / fullSeconds:P1} of full), {warm.Cpu:F2} s CPU");
-                    console.MarkupLine($"incremental refresh, state read from the store (1 new day, {cold.Manifest.EventsRead:N0} events): {cold.Wall:F2} s wall ({cold.Wall / fullSeconds:P1} of full), {cold.Cpu:F2} s CPU");
-                    console.MarkupLine(differences.Count == 0 ? "incremental == full, feature by feature" : $"[red]{differences.Count} differences[/], e.g. {Markup.Escape(differences[0])}");
+                    console.MarkupLine($"full refresh: {fullRun.Wall:F2} s wall, {fullRun.Cpu:F2} s CPU ({n:N0} events)");
+                    console.MarkupLine($"incremental refresh (1 new day, {incremental.EventsRead:N0} events): {second.Wall:F2} s wall ({second.Wall / fullRun.Wall:P1} of full), {second.Cpu:F2} s CPU; the one before: {first.Wall:F2} s ({first.Wall / fullRun.Wall:P1})");
+                    console.MarkupLine($"compaction of {incremental.Segments.Count} segments: {compacted.Wall:F2} s wall, {compacted.Cpu:F2} s CPU");
+                    console.MarkupLine($"first read of the views (materialize from segments): full snapshot {materializeFull.Wall:F2} s, incremental snapshot ({incremental.Segments.Count} segments) {materializeIncremental.Wall:F2} s");
+                    console.MarkupLine(differences.Count == 0 ? "incremental == compacted == full, feature by feature" : $"[red]{differences.Count} differences[/], e.g. {Markup.Escape(differences[0])}");
+                    var table = new Table().AddColumns("format", "bytes", "write s", "read s");
+                    foreach (var f in formatTotals) table.AddRow(f.format, f.bytes.ToString("N0"), f.writeSeconds.ToString("F3"), f.readSeconds.ToString("F3"));
+                    console.Write(table);
                 });
                 return differences.Count == 0 ? ExitCodes.Done : ExitCodes.Failed;
             }

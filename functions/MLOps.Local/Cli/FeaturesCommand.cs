@@ -24,7 +24,8 @@ public static class FeaturesCommand
                 grid.AddRow("mode", s.Mode ?? "-");
                 grid.AddRow("watermark", $"{s.WatermarkPartition?.ToString("yyyy-MM-dd") ?? "-"} ({s.CoveredBatches} batches covered)");
                 grid.AddRow("pending", s.PendingBatches == 0 ? "nothing new" : $"{s.PendingBatches} batches in {string.Join(", ", s.PendingPartitions)}");
-                grid.AddRow("rows", Markup.Escape(string.Join(", ", s.RowCounts.Select(r => $"{r.Key} {r.Value:N0}"))));
+                grid.AddRow("segments", s.Segments.ToString());
+                grid.AddRow("rows", s.RowCounts.Count == 0 ? "views not materialized yet" : Markup.Escape(string.Join(", ", s.RowCounts.Select(r => $"{r.Key} {r.Value:N0}"))));
                 console.Write(grid);
                 var table = new Table().AddColumns("snapshot", "cutoff", "mode", "events", "seconds");
                 foreach (var snap in s.Snapshots) table.AddRow(Markup.Escape(snap.SnapshotId), snap.Cutoff.ToString("u"), snap.Mode, snap.EventsUsed.ToString("N0"), snap.Seconds.ToString("F2"));
@@ -35,19 +36,20 @@ public static class FeaturesCommand
 
         var cutoff = new Option<DateTimeOffset?>("--cutoff") { Description = "Point-in-time cutoff (ISO 8601; default now): only events strictly before it." };
         var full = new Option<bool>("--full") { Description = "Rebuild from every batch instead of extending the latest snapshot." };
-        var refresh = new Command("refresh", "Materialize a snapshot (incremental from the latest one when possible).") { cutoff, full };
+        var materialize = new Option<bool>("--materialize") { Description = "Also compute the views and statistics now (otherwise on first read)." };
+        var refresh = new Command("refresh", "Build a snapshot (incremental from the latest one when possible).") { cutoff, full, materialize };
         refresh.SetVerbAction(async (context, ct) =>
         {
-            var progress = new Progress<string>(line => context.Log.WriteLine(line));
-            var manifest = await new FeatureStore(context.Store).RefreshAsync(new FeatureRefreshRequest
+            var features = new FeatureStore(context.Store);
+            var manifest = await features.RefreshAsync(new FeatureRefreshRequest
             {
                 Cutoff = context.Parse.GetValue(cutoff), Full = context.Parse.GetValue(full), RequestedBy = Environment.UserName,
             }, new SyncProgress(context), ct).ConfigureAwait(false);
-            _ = progress;
+            var views = context.Parse.GetValue(materialize) ? await features.MaterializeAsync(manifest.SnapshotId, new SyncProgress(context), ct).ConfigureAwait(false) : null;
             context.Result(new
             {
-                manifest.SnapshotId, manifest.Cutoff, manifest.Mode, manifest.BaseSnapshotId, manifest.RowCounts, manifest.EventsUsed, manifest.EventsRead, manifest.Seconds,
-                watermark = manifest.Watermark.LastPartition,
+                manifest.SnapshotId, manifest.Cutoff, manifest.Mode, manifest.BaseSnapshotId, segments = manifest.Segments.Count, rowCounts = views?.RowCounts,
+                manifest.EventsUsed, manifest.EventsRead, manifest.Seconds, watermark = manifest.Watermark.LastPartition,
             }, console => console.MarkupLine($"snapshot {Markup.Escape(manifest.SnapshotId)} ({manifest.Mode}): {manifest.EventsUsed:N0} events, {manifest.Seconds:F2} s"));
             return ExitCodes.Done;
         });

@@ -12,8 +12,10 @@ public sealed class FeatureStoreRefresher(FeatureStore features, TimeProvider ti
     {
         var manifest = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = time.GetUtcNow(), RequestedBy = stepKey }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (manifest.EventsUsed == 0) throw new InvalidDataException("The feature snapshot has no events: import or generate events first.");
+        // The views and statistics are computed on first read; the pipeline is about to train on this snapshot, so now.
+        var views = await features.MaterializeAsync(manifest.SnapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed,
-            (int)manifest.RowCounts.GetValueOrDefault("user"), (int)manifest.RowCounts.GetValueOrDefault("item"),
+            (int)views.RowCounts.GetValueOrDefault("user"), (int)views.RowCounts.GetValueOrDefault("item"),
             Reused: manifest.Mode == "incremental" && manifest.EventsRead == 0, Math.Round(manifest.Seconds, 3));
     }
 }

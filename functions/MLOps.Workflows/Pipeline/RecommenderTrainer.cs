@@ -25,7 +25,7 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
     public const int Seed = 42;
     private static readonly string[] Reported = [PrimaryMetric, "precision@10", "recall@10", "map@10", "hit_rate@10", "coverage", "novelty", "diversity"];
     private static readonly ConcurrentDictionary<string, Lazy<Task<Prepared>>> Cache = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, Lazy<Task<EvaluationResult>>> ChampionScores = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<Task<(IRecommender Model, EvaluationResult Result)>>> ChampionScores = new(StringComparer.Ordinal);
 
     private sealed record Prepared(Split Split, string Window);
 
@@ -52,14 +52,19 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         var versus = new List<MetricInterval>();
         // The baseline: the champion on this window, or (first model) a popularity model trained on the same split.
         var baselineKey = champion?.ArtifactPath is { } championPath ? $"{snapshot.SnapshotId}|{championPath}" : $"{snapshot.SnapshotId}|popularity";
-        var baseline = await ChampionScores.GetOrAdd(baselineKey, _ => new Lazy<Task<EvaluationResult>>(async () =>
+        var (baselineModel, baseline) = await ChampionScores.GetOrAdd(baselineKey, _ => new Lazy<Task<(IRecommender, EvaluationResult)>>(async () =>
         {
             IRecommender model = champion?.ArtifactPath is { } path
                 ? Reindexed.To(await ModelArtifact.LoadAsync(store, path, cancellationToken).ConfigureAwait(false), prepared.Split.Train.Items)
                 : ModelTrainer.Train("popularity", null, prepared.Split.Train, Seed, cancellationToken);
-            return await Task.Run(() => Evaluator.Evaluate(model, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return (model, await Task.Run(() => Evaluator.Evaluate(model, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false));
         })).Value.ConfigureAwait(false);
-        championMetrics = Pick(baseline);
+        var metrics = Pick(result, prepared.Split);
+        championMetrics = Pick(baseline, prepared.Split);
+        // Latency is timed now for both models, side by side, rather than cached with the baseline's scores.
+        var (candidateLatency, baselineLatency) = GuardrailMetrics.LatencyP95Ms(model, baselineModel, prepared.Split, K, Seed);
+        metrics[GuardrailMetrics.LatencyP95] = candidateLatency;
+        championMetrics[GuardrailMetrics.LatencyP95] = baselineLatency;
         foreach (var metric in new[] { PrimaryMetric, "precision@10" })
         {
             var interval = Bootstrap.PairedDifference(result, baseline, metric, 1000, 0.95, Seed);
@@ -67,17 +72,18 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         }
         return new CandidateEvaluation
         {
-            Key = candidate.Key, Window = prepared.Window, Users = result.Users.Length, Metrics = Pick(result), ChampionMetrics = championMetrics,
+            Key = candidate.Key, Window = prepared.Window, Users = result.Users.Length, Metrics = metrics, ChampionMetrics = championMetrics,
             Baseline = champion is null ? "popularity" : $"champion v{champion.Version}", BaselineVersion = champion?.Version,
             VersusChampion = versus, Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
     }
 
-    private static Dictionary<string, double> Pick(EvaluationResult result)
+    private static Dictionary<string, double> Pick(EvaluationResult result, Split split)
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var name in Reported)
             if (result.Metrics.TryGetValue(name, out var value)) metrics[name] = Math.Round(value, 6);
+        if (GuardrailMetrics.ColdStartQuality(result, split) is { } coldStart) metrics[GuardrailMetrics.ColdStartNdcg] = coldStart;
         return metrics;
     }
 

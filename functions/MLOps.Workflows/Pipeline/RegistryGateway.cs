@@ -64,13 +64,23 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
         return result.Changed;
     }
 
+    /// <summary>
+    /// The guardrails compared: against a champion all of them; against the popularity baseline (first model) only the
+    /// catalogue ones — the first model must beat popularity on the primary metric (docs/registry.md), and popularity's
+    /// constant top-k is trivially fast and hard to beat for users with little history, so latency and cold-start quality would
+    /// refuse every first model for being a personalized one.
+    /// </summary>
+    private static string[] Guardrails(bool againstChampion) => againstChampion
+        ? ["coverage", "novelty", "diversity", GuardrailMetrics.ColdStartNdcg, GuardrailMetrics.LatencyP95]
+        : ["coverage", "novelty", "diversity"];
+
     private static ModelComparison Comparison(CandidateEvaluation e)
     {
         var primary = e.VersusChampion.FirstOrDefault(v => v.Metric == RecommenderTrainer.PrimaryMetric);
         var value = e.Metrics.GetValueOrDefault(RecommenderTrainer.PrimaryMetric);
         var guardrails = new Dictionary<string, GuardrailValues>(StringComparer.Ordinal);
         if (e.ChampionMetrics is { } baseline)
-            foreach (var name in new[] { "coverage", "novelty", "diversity" })
+            foreach (var name in Guardrails(e.BaselineVersion is not null))
                 if (baseline.TryGetValue(name, out var b) && e.Metrics.TryGetValue(name, out var c)) guardrails[name] = new GuardrailValues(b, c);
         return new ModelComparison
         {
