@@ -3,7 +3,7 @@
 # An uninterrupted reference run gives the decision and each stage's seconds. Round r targets stage r mod 7 of
 # refresh-features → train → evaluate → drift-check → decide → publish → notify (so 21 rounds hit every stage 3 times):
 # fresh copy of the imported store → `mlops pipeline run --wait` in the background → a watcher polls the instance's
-# custom status every 20 ms and, once it shows the target stage, waits a random time inside it (uniform over the
+# custom status every 20 ms and, once it shows the target stage, waits a random time inside it (uniform over half the
 # stage's reference seconds) and sends SIGKILL → `mlops pipeline resume` → checks:
 #   the instance Completed with the reference run's decision; exactly one model version; exactly one champion alias
 #   change, and the champion audit chain is consistent (sequences 1..n, each `from` the previous `to`, the alias
@@ -78,7 +78,8 @@ while alive():
     s = step()
     if s in order and order.index(s) >= order.index(target):
         # Inside the stage (or past it, when a short stage fell between two polls: then kill at once).
-        if s == target: time.sleep(random.Random(seed).uniform(0, steps.get(target, 0.1)))
+        # Half the reference duration: stages vary run to run on a shared machine, and a longer wait overshoots short ones.
+        if s == target: time.sleep(random.Random(seed).uniform(0, 0.5 * steps.get(target, 0.1)))
         break
     time.sleep(0.02)
 if alive():
