@@ -5,9 +5,9 @@
 # fresh copy of the imported store → `mlops pipeline run --wait` in the background → a watcher polls the instance's
 # custom status every 20 ms and, once it shows the target stage, waits a random time inside it (uniform over half the
 # stage's reference seconds) and sends SIGKILL → `mlops pipeline resume` → checks:
-#   the instance Completed with the reference run's decision; exactly one model version; exactly one champion alias
-#   change, and the champion audit chain is consistent (sequences 1..n, each `from` the previous `to`, the alias
-#   pointing at the last `to`); one notification; every scheduled activity completed exactly once and the same
+#   the instance Completed with the reference run's decision; exactly one model version (and no orphaned version
+#   claim); exactly one champion alias change, and the champion audit chain is consistent (sequences 1..n, each
+#   `from` the previous `to`, the alias pointing at the last `to`); one notification; every scheduled activity completed exactly once and the same
 #   activities as the reference run (no duplicated or lost history events); event blobs unchanged.
 # Usage: scripts/kill-test.sh [ROUNDS] [DATA_DIR] [SEED]   (ROUNDS default 21; DATA_DIR: MovieLens 100k folder, default
 #        ../shared/data/ml-100k, else a synthetic dataset from `mlops generate`; SEED for the random delays, default 1).
@@ -102,6 +102,8 @@ if f"{d.get('outcome')} {d.get('version')}" != ref: problems.append(f"decision {
 promoted = ref.startswith("promoted")
 versions = glob.glob(f"{store}/models/recommender/versions/*/manifest.json")
 if len(versions) != (1 if promoted else 0): problems.append(f"{len(versions)} model versions")
+claims = glob.glob(f"{store}/models/recommender/versions/*/claim.json")
+if len(claims) != len(versions): problems.append(f"{len(claims) - len(versions)} version number(s) claimed but never committed")
 audit = sorted((json.load(open(p)) for p in glob.glob(f"{store}/models/recommender/audit/champion/*.json")), key=lambda a: a["sequence"])
 if len(audit) != (1 if promoted else 0): problems.append(f"{len(audit)} champion alias changes")
 previous = None
