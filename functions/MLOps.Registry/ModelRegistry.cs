@@ -55,7 +55,10 @@ public sealed class ModelRegistry
             if (existing is not null) return existing;
         }
 
-        var version = await ClaimVersionAsync(model, cancellationToken).ConfigureAwait(false);
+        // A repeat after a crash between the claim and the manifest finishes the version it claimed, rather than
+        // claiming a second number and leaving the first a gap (the kill test found this in the publish step).
+        var version = (draft.IdempotencyKey is { } claimKey ? await FindUnfinishedClaimAsync(model, claimKey, cancellationToken).ConfigureAwait(false) : null)
+            ?? await ClaimVersionAsync(model, draft.IdempotencyKey, cancellationToken).ConfigureAwait(false);
         foreach (var (file, data) in files)
             await _store.WriteAsync(ArtifactPath(model, version, file), data, cancellationToken: cancellationToken).ConfigureAwait(false);
         var sizes = files.ToDictionary(f => f.Key, f => (long)f.Value.ToMemory().Length, StringComparer.Ordinal);
@@ -87,12 +90,24 @@ public sealed class ModelRegistry
         Environment.GetEnvironmentVariable("MLOPS_CODE_VERSION") is { Length: > 0 } v ? v
         : typeof(ModelRegistry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    private async Task<int> ClaimVersionAsync(string model, CancellationToken cancellationToken)
+    private sealed record VersionClaim(DateTimeOffset ClaimedAt, string? IdempotencyKey);
+
+    /// <summary>The version a claim with this idempotency key reserved but never committed (no manifest), if any.</summary>
+    private async Task<int?> FindUnfinishedClaimAsync(string model, string key, CancellationToken cancellationToken)
+    {
+        var committed = (await ListVersionNumbersAsync(model, "manifest.json", cancellationToken).ConfigureAwait(false)).ToHashSet();
+        foreach (var n in (await ListVersionNumbersAsync(model, "claim.json", cancellationToken).ConfigureAwait(false)).Where(n => !committed.Contains(n)).Order())
+            if ((await _store.ReadJsonAsync<VersionClaim>(VersionPrefix(model, n) + "claim.json", cancellationToken: cancellationToken).ConfigureAwait(false))?.Value.IdempotencyKey == key)
+                return n;
+        return null;
+    }
+
+    private async Task<int> ClaimVersionAsync(string model, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var next = (await ListVersionNumbersAsync(model, "claim.json", cancellationToken).ConfigureAwait(false)).DefaultIfEmpty(0).Max() + 1;
         for (var attempt = 0; attempt < 1000; attempt++, next++)
         {
-            var claim = BinaryData.FromObjectAsJson(new { claimedAt = _time.GetUtcNow() }, StoreJson.Options);
+            var claim = BinaryData.FromObjectAsJson(new VersionClaim(_time.GetUtcNow(), idempotencyKey), StoreJson.Options);
             if (await _store.TryCreateAsync(VersionPrefix(model, next) + "claim.json", claim, cancellationToken).ConfigureAwait(false)) return next;
         }
         throw new RegistryConflictException($"Could not claim a version number for model '{model}'.");

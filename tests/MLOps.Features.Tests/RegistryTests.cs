@@ -39,6 +39,28 @@ public sealed class RegistryTests
         Assert.Equal(3, (await registry.ListVersionsAsync(Model, Ct)).Count);
     }
 
+    /// <summary>
+    /// A process killed after claiming a version number but before writing its manifest (the commit point): the
+    /// repeat with the same idempotency key finishes that version instead of claiming the next number.
+    /// </summary>
+    [Fact]
+    public async Task Register_RepeatAfterCrashBeforeManifest_FinishesTheClaimedVersion_NoGap()
+    {
+        var store = TestEnvironment.NewFolderStore("reg-crash");
+        var registry = new ModelRegistry(store);
+        var draft = new ModelVersionDraft { Type = "ease", IdempotencyKey = "run-1:register" };
+        var files = new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(new byte[16]) };
+        await registry.RegisterAsync(Model, draft, files, Ct);
+        Assert.True(await store.DeleteAsync($"models/{Model}/versions/1/manifest.json", cancellationToken: Ct)); // the state the crash leaves
+
+        var repeat = await registry.RegisterAsync(Model, draft, files, Ct);
+        var other = await registry.RegisterAsync(Model, new ModelVersionDraft { Type = "sar", IdempotencyKey = "run-2:register" }, files, Ct);
+
+        Assert.Equal(1, repeat.Version);
+        Assert.Equal(2, other.Version);
+        Assert.Equal([1, 2], (await registry.ListVersionsAsync(Model, Ct)).Select(v => v.Version));
+    }
+
     [Fact]
     public async Task FiftyConcurrentPromotions_AuditHasEveryWinnerOnce_InAnUnbrokenChain()
     {

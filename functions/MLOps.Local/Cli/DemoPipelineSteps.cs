@@ -32,6 +32,7 @@ public static class DemoPipelineSteps
         if (demo.NoServe)
         {
             demo.Cli.Log.WriteLine("--no-serve: not serving (run `mlops serve` to serve this store)");
+            demo.Results["serve"] = new { skipped = true, reason = "--no-serve" };
             return;
         }
         const string urls = "http://127.0.0.1:5080";

@@ -81,8 +81,13 @@ public static class PipelineCommand
                 context.Result(new { instanceId = pending.InstanceId, runtimeStatus = pending.RuntimeStatus }, c => c.WriteLine(pending.InstanceId));
                 return ExitCodes.Done;
             }
+            // Instances this one starts (DriftMonitor's retrain) are only recorded: this process exits when its own
+            // instance ends, and would otherwise abandon them half-run. `serve` or `pipeline resume` runs them.
+            engine.RunStartedInstances = false;
             if (start.AlreadyRunning) await engine.ResumeAllAsync(cancellationToken).ConfigureAwait(false);
             var state = await WaitWithProgressAsync(context, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
+            foreach (var pending in await engine.ListAsync([RuntimeStatus.Pending], cancellationToken).ConfigureAwait(false))
+                context.Log.WriteLine($"{pending.Name} {pending.InstanceId} is pending: `mlops serve` or `mlops pipeline resume` runs it");
             WriteResult(context, state);
             return state.RuntimeStatus == RuntimeStatus.Completed ? ExitCodes.Done : ExitCodes.Failed;
         });

@@ -9,7 +9,7 @@ public sealed record DriftMonitorResult(DriftSummary Drift, string? RetrainInsta
 /// <summary>
 /// Drift on the latest window (alerts raised and resolved by the drift engine); a critical alert starts the
 /// singleton RetrainPipeline (a retrain already running is reused, never a second one). No champion, no reference,
-/// so never critical.
+/// so never critical; a window holding no events newer than the champion's training snapshot is not judged.
 /// </summary>
 public static class DriftMonitor
 {
@@ -20,7 +20,7 @@ public static class DriftMonitor
         var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.StepKey("drift"), RetrainPipeline.Retry);
         if (!drift.Critical || !input.StartRetrain)
         {
-            context.SetCustomStatus(new PipelineStatus("done", 2, 2, drift.Critical ? "critical drift; retrain not requested" : "no critical drift"));
+            context.SetCustomStatus(new PipelineStatus("done", 2, 2, drift.Critical ? "critical drift; retrain not requested" : drift.Note ?? "no critical drift"));
             return new DriftMonitorResult(drift, null, false);
         }
         var critical = drift.Alerts.FirstOrDefault(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase));

@@ -74,6 +74,8 @@ public sealed record DriftSummary(bool HasReference, bool DatasetDrift, int Drif
     /// <summary>The drift engine's own verdict that the champion should be retrained (critical drift against a real reference).</summary>
     public bool RetrainRecommended { get; init; }
     public string? ReportId { get; init; }
+    /// <summary>Why the window was not judged (e.g. it holds no events newer than the champion's training snapshot).</summary>
+    public string? Note { get; init; }
 
     /// <summary>Critical drift against a real reference: the champion's training data. Without a champion, never.</summary>
     public bool Critical => HasReference && (RetrainRecommended || Alerts.Exists(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase)));

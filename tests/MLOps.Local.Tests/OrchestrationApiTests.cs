@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Core.Security;
+using MLOps.Local.Hosting;
+using MLOps.Storage;
+using MLOps.Tests;
+using MLOps.Workflows;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Local.Tests;
+
+/// <summary>
+/// The local host's Durable-style management API (OrchestrationApi) over the embedded runner, through HTTP:
+/// start → 202 + status URL, status with custom status and output, raise event, terminate, 404s, 400s, roles.
+/// The orchestration under test waits for an event, so every state is observable without a real pipeline.
+/// </summary>
+public sealed class OrchestrationApiTests : IAsyncLifetime
+{
+    private const string Greeter = "Greeter";
+    private WebApplication _app = null!;
+    private string _admin = "", _read = "";
+
+    /// <summary>Shows "waiting" until a "name" event arrives (or an hour passes), then returns "hello NAME".</summary>
+    private static async Task<string> GreeterAsync(IOrchestrationContext context, string? greeting)
+    {
+        context.SetCustomStatus(new { step = "waiting" });
+        var name = await context.WaitForExternalEvent<string>("name", TimeSpan.FromHours(1));
+        context.SetCustomStatus(new { step = "done" });
+        return $"{greeting ?? "hello"} {name}";
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        var root = TestEnvironment.NewTempFolder("orchestration-api");
+        var keys = new ApiKeyStore(BlobStoreFactory.Open(root));
+        _admin = (await keys.CreateAsync(ApiRole.Admin, "test", DateTimeOffset.UtcNow)).Key;
+        _read = (await keys.CreateAsync(ApiRole.Read, "test", DateTimeOffset.UtcNow)).Key;
+        var registry = WorkflowCatalog.Create().AddOrchestrator<string?, string>(Greeter, GreeterAsync);
+        _app = LocalHost.Build(root, configure: builder =>
+        {
+            builder.WebHost.UseTestServer();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Workflows:SchedulesEnabled"] = "false",
+                ["Workflows:InboxPollInterval"] = "00:00:00.050",
+            });
+            builder.Services.AddSingleton(registry); // the last registration wins: the catalogue plus the test orchestration
+        });
+        await _app.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private HttpClient Client(string? key)
+    {
+        var client = _app.GetTestClient();
+        if (key is not null) client.DefaultRequestHeaders.Add("x-api-key", key);
+        return client;
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private async Task<JsonElement> WaitForStatusAsync(HttpClient client, string url, string status)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var state = await client.GetFromJsonAsync<JsonElement>(url);
+            if (string.Equals(state.GetProperty("runtimeStatus").GetString(), status, StringComparison.OrdinalIgnoreCase)) return state;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"{url} is {state} after 20 s, not {status}");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Start_Returns202WithStatusUrls_StatusShowsCustomStatus_RaiseEventCompletesWithOutput()
+    {
+        var admin = Client(_admin);
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}?instanceId=greet-1", Json("\"bonjour\""));
+
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var body = await start.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("greet-1", body.GetProperty("id").GetString());
+        Assert.False(body.GetProperty("alreadyRunning").GetBoolean());
+        var statusUrl = body.GetProperty("statusQueryGetUri").GetString()!;
+        Assert.EndsWith("/api/orchestrations/instances/greet-1", statusUrl, StringComparison.Ordinal);
+        Assert.EndsWith(statusUrl, start.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.Equal($"{statusUrl}/raiseEvent/{{eventName}}", body.GetProperty("sendEventPostUri").GetString());
+        Assert.Equal($"{statusUrl}/terminate", body.GetProperty("terminatePostUri").GetString());
+
+        var read = Client(_read);
+        var waiting = await WaitForStatusAsync(read, statusUrl, "running");
+        Assert.Equal(Greeter, waiting.GetProperty("name").GetString());
+        // The custom status is written with the checkpoint that records the wait; poll until it shows.
+        for (var i = 0; i < 100 && (await read.GetFromJsonAsync<JsonElement>(statusUrl)).GetProperty("customStatus").ValueKind != JsonValueKind.Object; i++)
+            await Task.Delay(50);
+        Assert.Equal("waiting", (await read.GetFromJsonAsync<JsonElement>(statusUrl)).GetProperty("customStatus").GetProperty("step").GetString());
+
+        var again = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}?instanceId=greet-1", Json("\"hi\""));
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.True((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("alreadyRunning").GetBoolean(), "a running instance id is a singleton");
+
+        var raised = await admin.PostAsync($"{statusUrl}/raiseEvent/name", Json("\"world\""));
+        Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
+        var done = await WaitForStatusAsync(read, statusUrl, "completed");
+        Assert.Equal("bonjour world", done.GetProperty("output").GetString());
+        Assert.Equal("done", done.GetProperty("customStatus").GetProperty("step").GetString());
+
+        var late = await admin.PostAsync($"{statusUrl}/raiseEvent/name", Json("\"again\""));
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+    }
+
+    [Fact]
+    public async Task Terminate_EndsTheWaitingInstance_Terminated()
+    {
+        var admin = Client(_admin);
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}?instanceId=greet-2", null);
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var body = await start.Content.ReadFromJsonAsync<JsonElement>();
+        await WaitForStatusAsync(admin, body.GetProperty("statusQueryGetUri").GetString()!, "running");
+
+        var terminated = await admin.PostAsync(body.GetProperty("terminatePostUri").GetString()! + "?reason=test", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, terminated.StatusCode);
+        await WaitForStatusAsync(admin, body.GetProperty("statusQueryGetUri").GetString()!, "terminated");
+        var list = await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances");
+        Assert.Contains(list.EnumerateArray(), s => s.GetProperty("instanceId").GetString() == "greet-2");
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/orchestrations/instances/no-such-instance", HttpStatusCode.NotFound, "id")]
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/terminate", HttpStatusCode.NotFound, "id")]
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/raiseEvent/name", HttpStatusCode.NotFound, "id")]
+    [InlineData("POST", "/api/orchestrations/NoSuchOrchestration", HttpStatusCode.NotFound, "name")]
+    [InlineData("POST", "/api/orchestrations/Greeter?instanceId=bad%2Fid", HttpStatusCode.BadRequest, "instanceId")]
+    [InlineData("POST", "/api/orchestrations/purge?olderThanDays=-1", HttpStatusCode.BadRequest, "olderThanDays")]
+    public async Task UnknownOrBadRequests_ProblemDetailsNamingTheField(string method, string url, HttpStatusCode expected, string field)
+    {
+        var response = await Client(_admin).SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
+
+        Assert.Equal(expected, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.StartsWith($"{field}:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_InvalidJsonBody_400NamingTheBody()
+    {
+        var response = await Client(_admin).PostAsync($"{OrchestrationApi.Prefix}/{Greeter}", Json("{not json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("body:", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Roles_StartNeedsAdmin_StatusNeedsAKey()
+    {
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client(_read).PostAsync($"{OrchestrationApi.Prefix}/{Greeter}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client(null).GetAsync($"{OrchestrationApi.Prefix}/instances/x")).StatusCode);
+    }
+}
