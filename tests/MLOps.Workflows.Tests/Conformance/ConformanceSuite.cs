@@ -177,5 +177,6 @@ public static class ConformanceSuite
             })
         { Comparable = r => r.Final.RuntimeStatus },
         .. PipelineCases.All,
+        RealPipelineCase.Case,
     ];
 }
