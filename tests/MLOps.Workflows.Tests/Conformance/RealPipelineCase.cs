@@ -96,6 +96,7 @@ public static partial class RealPipelineCase
     public static ConformanceCase Case { get; } = new(Name, DriveAsync, Check)
     {
         Setup = RealPipelineServices.CreateAsync,
+        StartsFirst = true,
         Comparable = r => string.Join("\n---\n", Scrub(r.Final), Scrub(SecondRun(r)), Registry(r).Comparable()),
     };
 
