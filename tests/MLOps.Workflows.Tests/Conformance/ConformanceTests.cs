@@ -92,7 +92,7 @@ public sealed class ConformanceTests(ConformanceRuns runs) : IClassFixture<Confo
             var theirs = await runs.Get(@case, other);
             Assert.Equal(theirs.Final.RuntimeStatus, result.Final.RuntimeStatus);
             Assert.Equal(definition.Comparable(theirs), definition.Comparable(result));
-            Assert.Equal(theirs.Counts.Activities, result.Counts.Activities);
+            Assert.Equal(theirs.Counts.Activities.Where(a => definition.SameCount(a.Key)), result.Counts.Activities.Where(a => definition.SameCount(a.Key)));
         }
     }
 
