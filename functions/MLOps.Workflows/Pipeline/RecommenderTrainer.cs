@@ -51,7 +51,10 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         Dictionary<string, double>? championMetrics = null;
         var versus = new List<MetricInterval>();
         // The baseline: the champion on this window, or (first model) a popularity model trained on the same split.
-        var baselineKey = champion?.ArtifactPath is { } championPath ? $"{snapshot.SnapshotId}|{championPath}" : $"{snapshot.SnapshotId}|popularity";
+        // Keyed by store too: two stores can hold snapshots with the same id (cutoff second + batch ETags) and the
+        // same champion path, and must not share scores.
+        var baselineKey = $"{store.Description}|{snapshot.SnapshotId}|{champion?.ArtifactPath ?? "popularity"}";
+        if (ChampionScores.Count > 16) ChampionScores.Clear();
         var (baselineModel, baseline) = await ChampionScores.GetOrAdd(baselineKey, _ => new Lazy<Task<(IRecommender, EvaluationResult)>>(async () =>
         {
             IRecommender model = champion?.ArtifactPath is { } path

@@ -65,6 +65,12 @@ public sealed record ConformanceCase(string Name, Func<CaseRun, Task<Orchestrati
         Task.FromResult<(WorkflowRegistry, IServiceProvider)>((FeatureWorkflows.Register(new WorkflowRegistry(), probe),
             new ServiceCollection().AddSingleton(probe).BuildServiceProvider()));
 
+    /// <summary>The activities whose execution counts must be equal on both engines; all by default.</summary>
+    public Func<string, bool> SameCount { get; init; } = _ => true;
+
+    /// <summary>Seconds of computation (the real pipeline): started before the others so it overlaps their real-time waits.</summary>
+    public bool StartsFirst { get; init; }
+
     public override string ToString() => Name;
 
     public async Task<CaseResult> RunAsync(string engineName, CancellationToken cancellationToken)

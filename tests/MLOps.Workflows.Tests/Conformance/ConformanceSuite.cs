@@ -173,9 +173,13 @@ public static class ConformanceSuite
                 Assert.NotNull(r.Final.Failure);
                 Assert.Contains(StepA, r.Final.Failure.ErrorMessage, StringComparison.Ordinal);
                 Assert.Equal(1, r.Counts.ActivityRuns(StepA));
-                Assert.Equal(0, r.Counts.ActivityRuns(StepB));
+                // DurableTask.Core fails the instance in the episode that replays StepB over the recorded StepA, but the
+                // episode's actions still carry StepB's ScheduleTask, so the activity may run once (a race with the host
+                // stopping); the embedded runner checks before it schedules and never runs it (docs/orchestration.md).
+                Assert.InRange(r.Counts.ActivityRuns(StepB), 0, r.Engine == ConformanceEngines.DurableTask ? 1 : 0);
             })
-        { Comparable = r => r.Final.RuntimeStatus },
+        { Comparable = r => r.Final.RuntimeStatus, SameCount = name => name != StepB },
         .. PipelineCases.All,
+        RealPipelineCase.Case,
     ];
 }

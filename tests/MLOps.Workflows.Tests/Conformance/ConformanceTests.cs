@@ -18,7 +18,8 @@ public sealed class ConformanceRuns : IDisposable
         // slow growth starved them (a CI run hung here), so give the pool room up front.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 128), Math.Max(io, 128));
-        foreach (var c in ConformanceSuite.Cases)
+        // The gate below admits runs roughly in the order they were started: the long compute-bound ones go first.
+        foreach (var c in ConformanceSuite.Cases.OrderByDescending(c => c.StartsFirst))
             foreach (var e in ConformanceEngines.All)
                 _ = Get(c.Name, e);
     }
@@ -91,7 +92,7 @@ public sealed class ConformanceTests(ConformanceRuns runs) : IClassFixture<Confo
             var theirs = await runs.Get(@case, other);
             Assert.Equal(theirs.Final.RuntimeStatus, result.Final.RuntimeStatus);
             Assert.Equal(definition.Comparable(theirs), definition.Comparable(result));
-            Assert.Equal(theirs.Counts.Activities, result.Counts.Activities);
+            Assert.Equal(theirs.Counts.Activities.Where(a => definition.SameCount(a.Key)), result.Counts.Activities.Where(a => definition.SameCount(a.Key)));
         }
     }
 

@@ -11,6 +11,9 @@ public sealed class CaseProbe
     /// <summary>Flipped by the non-determinism case: "deploys" orchestrator code that takes a different step.</summary>
     public volatile bool Changed;
 
+    /// <summary>What a case recorded besides its final state (the real pipeline case: its first run and the registry it left).</summary>
+    public ConcurrentDictionary<string, object> Notes { get; } = new(StringComparer.Ordinal);
+
     public int Attempt(string key)
     {
         var list = attempts.GetOrAdd(key, _ => []);

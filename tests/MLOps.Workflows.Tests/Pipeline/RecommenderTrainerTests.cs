@@ -1,0 +1,47 @@
+using MLOps.Core.Data;
+using MLOps.Core.Ingest;
+using MLOps.Core.Synthetic;
+using MLOps.Storage;
+using MLOps.Tests;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Workflows.Tests.Pipeline;
+
+public sealed class RecommenderTrainerTests
+{
+    /// <summary>
+    /// The trainer caches the baseline's scores per snapshot. Two stores can hold snapshots with the same id (the id is
+    /// the cutoff's second plus a hash of batch paths and ETags), so the cache must be per store: a popularity candidate
+    /// scored against the popularity baseline of its own store differs from it by exactly zero.
+    /// </summary>
+    [Fact]
+    public async Task Evaluate_TwoStoresSameSnapshotId_EachUsesItsOwnBaseline()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var snapshot = new FeatureSnapshotRef("fs-same-id", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 1_500, 60, 80, false, 0);
+        var evaluations = new List<CandidateEvaluation>();
+        foreach (var seed in new[] { 1L, 2L })
+        {
+            var store = await GeneratedStoreAsync(seed, ct);
+            var trainer = new RecommenderTrainer(store);
+            var popularity = await trainer.TrainAsync(snapshot, new CandidateConfig("popularity"), $"trainer-test-{seed}:train-0", ct);
+            evaluations.Add(await trainer.EvaluateAsync(snapshot, popularity, champion: null, $"trainer-test-{seed}:evaluate-0", ct));
+        }
+        Assert.NotEqual(evaluations[0].Metrics, evaluations[1].Metrics); // different data, different scores
+        foreach (var e in evaluations)
+        {
+            Assert.Equal(e.Metrics, e.ChampionMetrics);
+            Assert.All(e.VersusChampion, v => Assert.Equal(0, v.Difference));
+        }
+    }
+
+    private static async Task<IBlobStore> GeneratedStoreAsync(long seed, CancellationToken ct)
+    {
+        var dir = TestEnvironment.NewTempFolder("trainer-data");
+        SyntheticGenerator.Generate(new GeneratorOptions { Users = 60, Items = 80, Events = 1_500, Days = 10, Seed = seed }, dir, cancellationToken: ct);
+        var store = TestEnvironment.NewFolderStore("trainer");
+        await new CatalogImporter(store).ImportAsync(CatalogImporter.FromFile(Path.Combine(dir, SyntheticGenerator.CatalogFileName)), ct);
+        await new EventIngestor(store).IngestAsync(EventSources.File(Path.Combine(dir, SyntheticGenerator.EventsFileName), "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
+        return store;
+    }
+}
