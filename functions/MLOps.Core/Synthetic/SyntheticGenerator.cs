@@ -29,6 +29,7 @@ public sealed record GeneratorOptions
         if (Items < 1) throw new ArgumentException("--items must be at least 1.");
         if (Events < 0) throw new ArgumentException("--events must not be negative.");
         if (Days < 1) throw new ArgumentException("--days must be at least 1.");
+        if (!(ZipfExponent >= 0 && ZipfExponent <= 3)) throw new ArgumentException("--zipf must be between 0 and 3.");
         if (Drift is { } d)
             foreach (var e in d.Entries)
             {

@@ -23,7 +23,8 @@ public static class GenerateCommand
             Description = "Planted drift, ';'-separated: genre-surge:genre=Horror,factor=4,from=30 · volume:factor=0.5,from=30 · " +
                           "rating-scale:max=10,from=30 · account-burst:user=u1,events=500,countries=12,from=30 (from = 0-based day).",
         };
-        var command = new Command("generate", "Generate a realistic synthetic streaming dataset (deterministic from the seed).") { output, users, items, events, days, seed, start, drift };
+        var zipf = new Option<double>("--zipf") { Description = "Zipf exponent of title popularity (1 = classic Zipf; lower = a flatter catalogue where taste matters more).", DefaultValueFactory = _ => defaults.ZipfExponent };
+        var command = new Command("generate", "Generate a realistic synthetic streaming dataset (deterministic from the seed).") { output, users, items, events, days, seed, start, drift, zipf };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var p = context.Parse;
@@ -34,6 +35,7 @@ public static class GenerateCommand
                 Events = p.GetValue(events),
                 Days = p.GetValue(days),
                 Seed = p.GetValue(seed),
+                ZipfExponent = p.GetValue(zipf),
                 Start = p.GetValue(start) is { } s
                     ? DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : throw new CliUsageException($"--start '{s}' is not a yyyy-MM-dd date.")
                     : defaults.Start,

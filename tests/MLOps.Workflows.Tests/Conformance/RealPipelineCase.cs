@@ -171,7 +171,7 @@ public static partial class RealPipelineCase
     /// The summary both engines must agree on, to full precision: everything except what measures the wall clock.
     /// Left out: the snapshot's id and cutoff (the feature store cuts off at the time of the refresh and names the
     /// snapshot after that second and the batches' ETags, which are file times), its build seconds, the step and
-    /// training seconds, the drift report's and alerts' ids (time of the check), and the same values in the text lines.
+    /// training seconds, the top-k latency guardrail, the drift report's and alerts' ids (time of the check), and the same values in the text lines.
     /// </summary>
     public static string Scrub(OrchestrationState state)
     {
@@ -180,7 +180,13 @@ public static partial class RealPipelineCase
         var snapshot = summary["snapshot"]!.AsObject();
         foreach (var name in new[] { "snapshotId", "cutoff", "seconds" }) snapshot.Remove(name);
         summary.Remove("stepSeconds");
-        foreach (var candidate in summary["candidates"]!.AsArray()) candidate!.AsObject().Remove("trainSeconds");
+        foreach (var candidate in summary["candidates"]!.AsArray())
+        {
+            candidate!.AsObject().Remove("trainSeconds");
+            // The top-k latency guardrail is a timing too (GuardrailMetrics.LatencyP95).
+            candidate["metrics"]?.AsObject().Remove(GuardrailMetrics.LatencyP95);
+            candidate["championMetrics"]?.AsObject().Remove(GuardrailMetrics.LatencyP95);
+        }
         var drift = summary["drift"]!.AsObject();
         drift.Remove("reportId");
         foreach (var alert in drift["alerts"]!.AsArray()) alert!.AsObject().Remove("id");
@@ -192,8 +198,12 @@ public static partial class RealPipelineCase
                 ? Cutoff().Replace(SnapshotId().Replace(line, "snapshot * ("), "cutoff *")
                 : TrainedIn().Replace(line, "; trained in * s");
         }
-        return summary.ToJsonString();
+        // Snapshot ids also appear inside texts (the drift check's "not judged" note names the champion's snapshot).
+        return SnapshotIdInText().Replace(summary.ToJsonString(), "fs-*");
     }
+
+    [GeneratedRegex(@"fs-\d{8}T\d{6}Z-[0-9a-f]+")]
+    private static partial Regex SnapshotIdInText();
 
     [GeneratedRegex(@"snapshot \S+ \(")]
     private static partial Regex SnapshotId();
