@@ -107,15 +107,7 @@ public sealed class HotSwapTests
     {
         var ct = TestContext.Current.CancellationToken;
         var fixture = new ServingFixture { UseTestModels = false };
-        var registry = new MLOps.Registry.ModelRegistry(fixture.Store);
-        var data = MLOps.Recommenders.TrainingData.FromEvents(fixture.Events, fixture.Catalog);
-        async Task<int> Register(string kind) => (await registry.RegisterAsync("recommender", new MLOps.Registry.ModelVersionDraft { Type = kind },
-            new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(MLOps.Recommenders.Artifacts.ModelArtifact.ToBytes(MLOps.Recommenders.ModelTrainer.Train(kind, null, data))) }, ct)).Version;
-        var first = await Register("ease");
-        var second = await Register("sar");
-        await registry.PromoteAsync("recommender", first, new MLOps.Registry.PromoteRequest { By = "test", Force = true }, ct);
-        fixture.ConfigureServices = s => s.AddSingleton(registry);
-        await fixture.InitializeAsync();
+        var (registry, first, second) = await StartWithRegistryChampionAsync(fixture, ct);
         try
         {
             var host = fixture.App.Services.GetRequiredService<ModelHost>();
@@ -132,15 +124,7 @@ public sealed class HotSwapTests
     {
         var ct = TestContext.Current.CancellationToken;
         var fixture = new ServingFixture { UseTestModels = false };
-        var registry = new MLOps.Registry.ModelRegistry(fixture.Store);
-        var data = MLOps.Recommenders.TrainingData.FromEvents(fixture.Events, fixture.Catalog);
-        async Task<int> Register(string kind) => (await registry.RegisterAsync("recommender", new MLOps.Registry.ModelVersionDraft { Type = kind },
-            new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(MLOps.Recommenders.Artifacts.ModelArtifact.ToBytes(MLOps.Recommenders.ModelTrainer.Train(kind, null, data))) }, ct)).Version;
-        var first = await Register("ease");
-        var second = await Register("sar");
-        await registry.PromoteAsync("recommender", first, new MLOps.Registry.PromoteRequest { By = "test", Force = true }, ct);
-        fixture.ConfigureServices = s => s.AddSingleton(registry);
-        await fixture.InitializeAsync();
+        var (registry, first, second) = await StartWithRegistryChampionAsync(fixture, ct);
         try
         {
             var host = fixture.App.Services.GetRequiredService<ModelHost>();
@@ -178,5 +162,20 @@ public sealed class HotSwapTests
             Assert.Equal(4, recs.GetProperty("items").GetArrayLength());
         }
         finally { await fixture.DisposeAsync(); }
+    }
+
+    /// <summary>Registers EASE (first, made champion) and SAR (second), both trained on the fixture's events, then starts serving.</summary>
+    private static async Task<(MLOps.Registry.ModelRegistry Registry, int First, int Second)> StartWithRegistryChampionAsync(ServingFixture fixture, CancellationToken ct)
+    {
+        var registry = new MLOps.Registry.ModelRegistry(fixture.Store);
+        var data = MLOps.Recommenders.TrainingData.FromEvents(fixture.Events, fixture.Catalog);
+        async Task<int> Register(string kind) => (await registry.RegisterAsync("recommender", new MLOps.Registry.ModelVersionDraft { Type = kind },
+            new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(MLOps.Recommenders.Artifacts.ModelArtifact.ToBytes(MLOps.Recommenders.ModelTrainer.Train(kind, null, data))) }, ct)).Version;
+        var first = await Register("ease");
+        var second = await Register("sar");
+        await registry.PromoteAsync("recommender", first, new MLOps.Registry.PromoteRequest { By = "test", Force = true }, ct);
+        fixture.ConfigureServices = s => s.AddSingleton(registry);
+        await fixture.InitializeAsync();
+        return (registry, first, second);
     }
 }
