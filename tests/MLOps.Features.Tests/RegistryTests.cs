@@ -4,6 +4,11 @@ using MLOps.Tests;
 
 namespace MLOps.Features.Tests;
 
+// Not run beside other test classes: the 50-caller promotion race failed 2 of ~20 loaded runs of this whole project
+// (audit entries != successful calls, both directions) and never in 24 standalone rounds of the same race in two
+// concurrent processes; until the interference is understood the race runs alone, with a message that shows the
+// winners' and the audit's sequences when it fails.
+[Collection(nameof(RegistryRaceCollection))]
 public sealed class RegistryTests
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
@@ -83,7 +88,10 @@ public sealed class RegistryTests
         Assert.NotEmpty(winners);
         Assert.All(outcomes.Where(o => !o.ok), o => Assert.Contains("conflict", o.error));
         var audit = (await registry.GetHistoryAsync(Model, ModelAliases.Champion, Ct)).OrderBy(e => e.Sequence).ToList();
-        Assert.Equal(winners.Count, audit.Count);
+        Assert.True(winners.Count == audit.Count,
+            $"{winners.Count} winners (v:seq {string.Join(" ", winners.OrderBy(w => w.entry!.Sequence).Select(w => $"{w.v}:{w.entry!.Sequence}"))}), " +
+            $"{audit.Count} audit entries (seq:to {string.Join(" ", audit.Select(e => $"{e.Sequence}:{e.To}"))}); " +
+            $"losers: {string.Join(" | ", outcomes.Where(o => !o.ok).Select(o => o.error).Distinct().Take(3))}");
         Assert.Equal(winners.Select(w => w.v).Order(), audit.Select(e => e.To!.Value).Order());
         Assert.Equal(Enumerable.Range(1, audit.Count).Select(i => (long)i), audit.Select(e => e.Sequence));
         Assert.Null(audit[0].From);
@@ -208,3 +216,7 @@ public sealed class RegistryTests
         Assert.Equal(noise, ModelComparison.FromPerUser("ndcg@10", champion, same) with { Guardrails = noise.Guardrails });
     }
 }
+
+[CollectionDefinition(nameof(RegistryRaceCollection), DisableParallelization = true)]
+public sealed class RegistryRaceCollection;
+
