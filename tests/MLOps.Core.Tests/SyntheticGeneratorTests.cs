@@ -31,6 +31,57 @@ public class SyntheticGeneratorTests
     }
 
     [Fact]
+    public void Generate_NoRepeatViews_UsersSeldomDrawATitleTwice()
+    {
+        static double RepeatShare(GeneratorOptions options)
+        {
+            var dir = TestEnvironment.NewTempFolder("gen");
+            SyntheticGenerator.Generate(options, dir);
+            var rows = Rows(dir);
+            return 1 - (double)rows.Select(r => (r[1], r[2])).Distinct().Count() / rows.Count;
+        }
+        var repeating = RepeatShare(Small with { Items = 1_000 });
+        var fresh = RepeatShare(Small with { Items = 1_000, RepeatViews = false });
+        Assert.True(repeating > 0.2, $"default model repeats {repeating:P1} of views");
+        Assert.True(fresh < 0.05, $"no-repeat model still repeats {fresh:P1} of views");
+    }
+
+    /// <summary>
+    /// Communities give users item-level neighbours: a user's 5 most similar users (cosine of watched titles) stand
+    /// out from the average user by far more than popularity alone makes them.
+    /// </summary>
+    [Fact]
+    public void Generate_Communities_UsersHaveStandOutNeighbours_AndStayDeterministic()
+    {
+        static double NeighbourContrast(string dir)
+        {
+            var sets = Rows(dir).GroupBy(r => r[1]).Select(g => g.Select(r => r[2]).ToHashSet()).ToList();
+            return sets.Average(a =>
+            {
+                var similarities = sets.Where(b => !ReferenceEquals(a, b)).Select(b => a.Count(b.Contains) / Math.Sqrt(a.Count * b.Count)).OrderDescending().ToList();
+                return similarities.Take(5).Average() / similarities.Average();
+            });
+        }
+        var options = Small with { Users = 120, Items = 600, Events = 6_000, RepeatViews = false };
+        var plain = TestEnvironment.NewTempFolder("gen");
+        var grouped = TestEnvironment.NewTempFolder("gen");
+        var again = TestEnvironment.NewTempFolder("gen");
+        SyntheticGenerator.Generate(options, plain);
+        SyntheticGenerator.Generate(options with { Communities = 4, CommunityShare = 0.7 }, grouped);
+        SyntheticGenerator.Generate(options with { Communities = 4, CommunityShare = 0.7 }, again);
+
+        var (without, with) = (NeighbourContrast(plain), NeighbourContrast(grouped));
+        Assert.True(with > 1.25 * without, $"top-5 neighbour contrast {with:F2} with communities vs {without:F2} without");
+        Assert.Equal(Hash(Path.Combine(grouped, "events.csv")), Hash(Path.Combine(again, "events.csv")));
+    }
+
+    [Theory]
+    [InlineData(-1, 0.4, "--communities")]
+    [InlineData(4, 1.5, "--community-share")]
+    public void Generate_BadCommunityOptions_SayWhichOption(int communities, double share, string option) =>
+        Assert.Contains(option, Assert.Throws<ArgumentException>(() => (Small with { Communities = communities, CommunityShare = share }).Validate()).Message);
+
+    [Fact]
     public void Generate_IsRealistic_ZipfPopularityEveningPeakAndAllRowsValid()
     {
         var dir = TestEnvironment.NewTempFolder("gen");

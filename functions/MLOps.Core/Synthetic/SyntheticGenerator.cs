@@ -21,6 +21,19 @@ public sealed record GeneratorOptions
     public double ZipfExponent { get; init; } = 1.0;
     /// <summary>Share of events that carry a rating (event type rate).</summary>
     public double RatedShare { get; init; } = 0.3;
+    /// <summary>
+    /// Taste communities (0 = off): each user joins one, and each community shares a few favourite titles across
+    /// genres, so viewing has item-level co-occurrence that collaborative models can learn and popularity cannot
+    /// (without it, taste is genre-level only and popularity is hard to beat).
+    /// </summary>
+    public int Communities { get; init; }
+    /// <summary>Share of a community member's views drawn from the community's favourites.</summary>
+    public double CommunityShare { get; init; } = 0.4;
+    /// <summary>
+    /// Whether a user may draw a title again (the original model). Off: a title already watched is redrawn (up to
+    /// 20 times), as on a real service where few titles are watched twice.
+    /// </summary>
+    public bool RepeatViews { get; init; } = true;
     public DriftSpec? Drift { get; init; }
 
     public void Validate()
@@ -30,6 +43,8 @@ public sealed record GeneratorOptions
         if (Events < 0) throw new ArgumentException("--events must not be negative.");
         if (Days < 1) throw new ArgumentException("--days must be at least 1.");
         if (!(ZipfExponent >= 0 && ZipfExponent <= 3)) throw new ArgumentException("--zipf must be between 0 and 3.");
+        if (Communities < 0 || Communities > Users) throw new ArgumentException($"--communities must be between 0 and the number of users ({Users}).");
+        if (!(CommunityShare >= 0 && CommunityShare <= 1)) throw new ArgumentException("--community-share must be between 0 and 1.");
         if (Drift is { } d)
             foreach (var e in d.Entries)
             {
@@ -123,7 +138,13 @@ public static class SyntheticGenerator
         public required double[] TasteCumulative;
         public required string Country;
         public required string Device;
+        public int Community = -1;
+        /// <summary>Titles already drawn (only tracked when repeat views are off).</summary>
+        public HashSet<int>? Watched;
     }
+
+    /// <summary>A taste community's favourite titles, drawn by popularity (weighted by its square root).</summary>
+    private sealed record Community(int[] Items, double[] Cumulative);
 
     private readonly record struct Ev(long Second, int User, int Item, byte Type, int View, int Rating, int Scale, string Country, string Device);
 
@@ -223,6 +244,8 @@ public static class SyntheticGenerator
             activity[u] = Math.Exp(rng.NextGaussian());
         }
         var activityCumulative = SplitMix.Cumulative(activity);
+        var communities = NewCommunities(rng, options, users, popularity);
+        if (!options.RepeatViews) foreach (var user in users) user.Watched = [];
 
         // ---- events per day: weekly rhythm, slow growth, planted volume drift ----
         var drift = options.Drift?.Entries ?? [];
@@ -261,12 +284,12 @@ public static class SyntheticGenerator
                 for (long n = 0; n < perDay[d]; n++)
                 {
                     var u = rng.Pick(activityCumulative);
-                    day.Add(Event(rng, users[u], u, d, surges, scaleMax, users[u].Country, options, items, byGenre, globalCumulative, hourCumulative, deviceCumulative));
+                    day.Add(Event(rng, users[u], u, d, surges, scaleMax, users[u].Country, options, items, byGenre, communities, globalCumulative, hourCumulative, deviceCumulative));
                 }
                 for (long n = 0; n < burstPerDay[d]; n++)
                 {
                     var country = BurstCountries[rng.Next(Math.Min(burst!.Countries!.Value, BurstCountries.Length))];
-                    day.Add(Event(rng, users[burstUser], burstUser, d, surges, scaleMax, country, options, items, byGenre, globalCumulative, hourCumulative, deviceCumulative));
+                    day.Add(Event(rng, users[burstUser], burstUser, d, surges, scaleMax, country, options, items, byGenre, communities, globalCumulative, hourCumulative, deviceCumulative));
                 }
                 day.Sort((a, b) => a.Second.CompareTo(b.Second));
                 foreach (var e in day)
@@ -309,7 +332,7 @@ public static class SyntheticGenerator
     }
 
     private static Ev Event(SplitMix rng, User user, int u, int day, List<DriftEntry> surges, int scaleMax, string country, GeneratorOptions options,
-        Item[] items, (int[] Items, double[] Cumulative)[] byGenre, double[] globalCumulative, double[] hourCumulative, double[] deviceCumulative)
+        Item[] items, (int[] Items, double[] Cumulative)[] byGenre, Community[] communities, double[] globalCumulative, double[] hourCumulative, double[] deviceCumulative)
     {
         // Genre from the user's taste; a surge mixes in extra mass on its genre: p'(g) ∝ p(g) + (factor − 1)·p(surge genre)·[g = surge].
         var genre = -1;
@@ -321,7 +344,12 @@ public static class SyntheticGenerator
             if (extra > 0 && rng.Chance(extra / (1 + extra))) genre = g;
         }
         if (genre < 0) genre = rng.Pick(user.TasteCumulative);
-        var item = rng.Chance(0.8) && byGenre[genre].Items.Length > 0 ? byGenre[genre].Items[rng.Pick(byGenre[genre].Cumulative)] : rng.Pick(globalCumulative);
+        var item = PickTitle(rng, user, genre, options, byGenre, communities, globalCumulative);
+        if (user.Watched is { } watched)
+        {
+            for (var attempt = 0; attempt < 20 && watched.Contains(item); attempt++) item = PickTitle(rng, user, genre, options, byGenre, communities, globalCumulative);
+            watched.Add(item);
+        }
         var it = items[item];
 
         // Affinity: how much more than an average user this user likes the title's genres (log ratio to the mean taste).
@@ -342,6 +370,38 @@ public static class SyntheticGenerator
         var second = (long)day * 86_400 + hour * 3_600 + rng.Next(3_600);
         var device = rng.Chance(0.75) ? user.Device : Devices[rng.Pick(deviceCumulative)].Name;
         return new Ev(second, u, item, type, view, rating, rating > 0 ? scaleMax : 0, country, device);
+    }
+
+    /// <summary>A title for one view: from the user's community's favourites, else the genre's popular titles, else any popular title.</summary>
+    private static int PickTitle(SplitMix rng, User user, int genre, GeneratorOptions options, (int[] Items, double[] Cumulative)[] byGenre,
+        Community[] communities, double[] globalCumulative)
+    {
+        if (user.Community >= 0 && rng.Chance(options.CommunityShare))
+        {
+            var community = communities[user.Community];
+            return community.Items[rng.Pick(community.Cumulative)];
+        }
+        return rng.Chance(0.8) && byGenre[genre].Items.Length > 0 ? byGenre[genre].Items[rng.Pick(byGenre[genre].Cumulative)] : rng.Pick(globalCumulative);
+    }
+
+    /// <summary>
+    /// Assigns every user a community and draws each community's favourites (10 % of the catalogue, at least 5).
+    /// Draws nothing when communities are off, so older seeds still give the same bytes.
+    /// </summary>
+    private static Community[] NewCommunities(SplitMix rng, GeneratorOptions options, User[] users, double[] popularity)
+    {
+        if (options.Communities == 0) return [];
+        var size = Math.Min(popularity.Length, Math.Max(5, (int)Math.Round(popularity.Length * 0.1)));
+        var communities = new Community[options.Communities];
+        for (var c = 0; c < communities.Length; c++)
+        {
+            var chosen = new HashSet<int>();
+            while (chosen.Count < size) chosen.Add(rng.Next(popularity.Length));
+            var members = chosen.Order().ToArray();
+            communities[c] = new Community(members, SplitMix.Cumulative(members.Select(i => Math.Sqrt(popularity[i]))));
+        }
+        foreach (var user in users) user.Community = rng.Next(options.Communities);
+        return communities;
     }
 
     /// <summary>Splits <paramref name="total"/> over the weights by largest remainder (deterministic, sums exactly).</summary>

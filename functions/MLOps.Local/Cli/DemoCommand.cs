@@ -36,7 +36,9 @@ public static class DemoCommand
     ];
 
     /// <summary>The generated dataset the demo uses when no MovieLens data is at hand.</summary>
-    public static GeneratorOptions DemoData => new() { Users = 2_000, Items = 1_000, Events = 200_000, Days = 60, Seed = 42 };
+    // Communities and no repeat views: with genre-only taste and titles drawn again and again, popularity is never
+    // significantly beaten and the demo would promote nothing.
+    public static GeneratorOptions DemoData => new() { Users = 2_000, Items = 1_000, Events = 200_000, Days = 60, Seed = 42, Communities = 40, RepeatViews = false };
 
     public static Command Create()
     {
@@ -74,7 +76,7 @@ public static class DemoCommand
         dir ??= FindSharedDataset("ml-100k");
         if (dir is null)
         {
-            dir = Path.Combine(Path.GetTempPath(), "mlops-demo", $"generated-seed{DemoData.Seed}");
+            dir = Path.Combine(Path.GetTempPath(), "mlops-demo", $"generated-seed{DemoData.Seed}-communities{DemoData.Communities}");
             if (!File.Exists(Path.Combine(dir, SyntheticGenerator.SummaryFileName)))
             {
                 var summary = await CliProgress.RunFractionAsync(cli, "generate demo data",

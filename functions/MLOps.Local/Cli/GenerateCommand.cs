@@ -24,7 +24,10 @@ public static class GenerateCommand
                           "rating-scale:max=10,from=30 · account-burst:user=u1,events=500,countries=12,from=30 (from = 0-based day).",
         };
         var zipf = new Option<double>("--zipf") { Description = "Zipf exponent of title popularity (1 = classic Zipf; lower = a flatter catalogue where taste matters more).", DefaultValueFactory = _ => defaults.ZipfExponent };
-        var command = new Command("generate", "Generate a realistic synthetic streaming dataset (deterministic from the seed).") { output, users, items, events, days, seed, start, drift, zipf };
+        var communities = new Option<int>("--communities") { Description = "Taste communities sharing favourite titles across genres (0 = off): gives collaborative models item-level signal to learn.", DefaultValueFactory = _ => defaults.Communities };
+        var communityShare = new Option<double>("--community-share") { Description = "Share of a member's views drawn from the community's favourites.", DefaultValueFactory = _ => defaults.CommunityShare };
+        var noRepeats = new Option<bool>("--no-repeats") { Description = "A user rarely draws a title already watched (as on a real service); by default titles repeat freely." };
+        var command = new Command("generate", "Generate a realistic synthetic streaming dataset (deterministic from the seed).") { output, users, items, events, days, seed, start, drift, zipf, communities, communityShare, noRepeats };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var p = context.Parse;
@@ -36,6 +39,9 @@ public static class GenerateCommand
                 Days = p.GetValue(days),
                 Seed = p.GetValue(seed),
                 ZipfExponent = p.GetValue(zipf),
+                Communities = p.GetValue(communities),
+                CommunityShare = p.GetValue(communityShare),
+                RepeatViews = !p.GetValue(noRepeats),
                 Start = p.GetValue(start) is { } s
                     ? DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : throw new CliUsageException($"--start '{s}' is not a yyyy-MM-dd date.")
                     : defaults.Start,
