@@ -230,7 +230,7 @@ public sealed class ModelRegistry
 
         if (result.Changed)
         {
-            await ProjectPreviousAsync(model, result.Entry, cancellationToken).ConfigureAwait(false);
+            await ProjectPreviousAsync(model, cancellationToken).ConfigureAwait(false);
             await ClearChallengerIfAsync(model, version, result.Entry, cancellationToken).ConfigureAwait(false);
         }
         return result;
@@ -245,7 +245,7 @@ public sealed class ModelRegistry
             if (current.PreviousVersion is not { } to) throw new RegistryNotFoundException($"model '{model}' has no previous champion to roll back to");
             return Task.FromResult(new Planned("rollback", to, from, request.By, request.Instance, request.Reason, null, null, false));
         }, cancellationToken).ConfigureAwait(false);
-        await ProjectPreviousAsync(model, result.Entry, cancellationToken).ConfigureAwait(false);
+        await ProjectPreviousAsync(model, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -298,20 +298,24 @@ public sealed class ModelRegistry
         await _store.TryCreateAsync(path, BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record.Change, StoreJson.Options)), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Keeps <c>aliases/previous</c> equal to the champion's previous version (a projection; later champion sequences win).</summary>
-    private async Task ProjectPreviousAsync(string model, AuditEntry championChange, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps <c>aliases/previous</c> equal to the champion's previous version. A projection that only moves forward:
+    /// each record names the champion sequence it follows, and a caller holding an older champion never overwrites a
+    /// newer projection (a stale caller once did, and "previous" lagged the champion after a 50-caller race).
+    /// </summary>
+    private async Task ProjectPreviousAsync(string model, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        for (var attempt = 0; attempt < 1_000; attempt++)
         {
             var champion = await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, ModelAliases.Champion), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (champion is not { } ch) return;
             var previous = await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, ModelAliases.Previous), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (previous is { } p && (p.Value.Change.Instance == $"champion:{ch.Value.Sequence}" || p.Value.Version == ch.Value.PreviousVersion)) return;
+            if (previous is { } p && FollowedChampionSequence(p.Value) >= ch.Value.Sequence) return;
             var entry = new AuditEntry
             {
                 Model = model, Alias = ModelAliases.Previous, Sequence = (previous?.Value.Sequence ?? 0) + 1, Action = "set",
                 From = previous?.Value.Version, To = ch.Value.PreviousVersion, At = _time.GetUtcNow(), By = ch.Value.Change.By,
-                Instance = $"champion:{ch.Value.Sequence}", Reason = $"follows champion change {ch.Value.Sequence} ({ch.Value.Change.Action})",
+                Instance = $"{ChampionProjectionPrefix}{ch.Value.Sequence}", Reason = $"follows champion change {ch.Value.Sequence} ({ch.Value.Change.Action})",
             };
             var next = new AliasRecord { Model = model, Alias = ModelAliases.Previous, Version = entry.To, Sequence = entry.Sequence, Change = entry };
             try
@@ -322,10 +326,17 @@ public sealed class ModelRegistry
                 await EnsureAuditedAsync(next, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (BlobConditionFailedException) { }
+            catch (BlobConditionFailedException) { } // another caller moved it: look again
         }
-        _ = championChange;
+        throw new RegistryConflictException($"conflict: the champion of '{model}' changed, but its previous alias could not follow it in 1,000 attempts; any later change repairs it");
     }
+
+    private const string ChampionProjectionPrefix = "champion:";
+
+    /// <summary>The champion sequence a "previous" record follows (0 for a record written another way).</summary>
+    private static long FollowedChampionSequence(AliasRecord previous) =>
+        previous.Change.Instance is { } instance && instance.StartsWith(ChampionProjectionPrefix, StringComparison.Ordinal)
+        && long.TryParse(instance.AsSpan(ChampionProjectionPrefix.Length), out var sequence) ? sequence : 0;
 
     private async Task ClearChallengerIfAsync(string model, int version, AuditEntry cause, CancellationToken cancellationToken)
     {
