@@ -65,6 +65,23 @@ if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == 
     }
     return;
 }
+if (kind == "search")
+{
+    // Seeded random search over a wide iALS space on validation only; the three best are then trained on train and tested.
+    var space = new Dictionary<string, double[]>
+    {
+        ["factors"] = [32, 64, 128, 256], ["regularization"] = [5, 10, 15, 20, 25, 30], ["alpha"] = [0.5, 1, 2, 3, 4], ["iterations"] = [4, 8, 12, 16],
+    };
+    var configs = Tuner.RandomSearch(space, int.Parse(args.Length > 4 ? args[4] : "30"), 42);
+    var trials = configs.Select(c => { var t = Tuner.RunTrial("ials", c, validation, 10, 42); Console.WriteLine($"val {BenchmarkFormat(c),-60} {t.Score:0.0000} ({t.Seconds:0.0}s)"); return t; }).ToList();
+    foreach (var t in trials.OrderByDescending(t => t.Score).Take(3))
+    {
+        var r = Evaluator.Evaluate(ModelTrainer.Train("ials", t.Parameters, split.Train, 42), split, 10);
+        Console.WriteLine($"best {BenchmarkFormat(t.Parameters),-60} val {t.Score:0.0000} test {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}");
+    }
+    return;
+}
+static string BenchmarkFormat(IReadOnlyDictionary<string, double> p) => MLOps.Recommenders.Benchmark.RecsysBenchmark.Format(p);
 if (kind == "time")
 {
     var vm = ModelTrainer.Train("ials", null, validation.Train, 42);
