@@ -7,7 +7,7 @@ using MLOps.Recommenders.Tuning;
 var data = MovieLens.Load(args[0], args[1]);
 args = args[1..];
 var split = args[1] == "item" ? Splits.Stratified(data, 0.75, 42, StratifyBy.Item) : Splits.Stratified(data, 0.75, 42);
-var validation = Tuner.ValidationSplit(split.Train, 42);
+var validation = Tuner.ValidationSplit(split.Train, 42, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture));
 var test = args[2] == "1";
 var kind = args[3];
 if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == "rp3" || kind == "rrf")
