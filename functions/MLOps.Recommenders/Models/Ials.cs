@@ -37,8 +37,7 @@ public sealed class IalsRecommender : RecommenderModel
         ["cg_steps"] = 3,
         ["init_scale"] = 0.1,
         ["min_rating"] = 0,
-        ["reg_exponent"] = 0,
-        ["reg_reference_length"] = 0,
+        ["frequency_scaling"] = 0,
     };
 
     public int Factors => _factors;
@@ -54,13 +53,7 @@ public sealed class IalsRecommender : RecommenderModel
         var alpha = (float)p["alpha"];
         var steps = (int)p["cg_steps"];
         var (userItems, itemUsers) = Sar.Incidence(data, (float)p["min_rating"]);
-        // Frequency-scaled regularisation (Rendle et al. 2021): row r gets λ·(|r| / reference)^reg_exponent; the user reference length
-        // (mean history length unless given) is kept in the parameters so fold-in scales the same way.
-        var exponent = (float)p["reg_exponent"];
-        if (p["reg_reference_length"] <= 0)
-            p["reg_reference_length"] = userItems.Where(r => r.Length > 0).Select(r => (double)r.Length).DefaultIfEmpty(1).Average();
-        var userReference = (float)p["reg_reference_length"];
-        var itemReference = (float)itemUsers.Where(r => r.Length > 0).Select(r => (double)r.Length).DefaultIfEmpty(1).Average();
+        var nu = (float)p["frequency_scaling"];
         var random = new Random(seed);
         var scale = (float)(p["init_scale"] / Math.Sqrt(f));
         var users = new float[data.UserCount * f];
@@ -70,28 +63,34 @@ public sealed class IalsRecommender : RecommenderModel
         var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Math.Min(Environment.ProcessorCount, 4)) };
         for (var it = 0; it < iterations; it++)
         {
-            HalfStep(users, items, userItems, f, lambda, alpha, steps, exponent, userReference, options);
-            HalfStep(items, users, itemUsers, f, lambda, alpha, steps, exponent, itemReference, options);
+            HalfStep(users, items, userItems, f, lambda, alpha, steps, nu, options);
+            HalfStep(items, users, itemUsers, f, lambda, alpha, steps, nu, options);
         }
-        return new IalsRecommender(data.Items, p, items, Gram(items, f, lambda));
+        return new IalsRecommender(data.Items, p, items, Gram(items, f, nu > 0 ? 0 : lambda));
     }
 
-    private static float ExtraRegularization(float lambda, float exponent, float reference, int length) =>
-        exponent == 0 ? 0 : lambda * (MathF.Pow(length / reference, exponent) - 1);
+    /// <summary>
+    /// Frequency-scaled regularisation of a row with <paramref name="length"/> observations against <paramref name="others"/> columns
+    /// (Rendle et al. 2021, ν = frequency_scaling): λ·(|r| + α₀·N)^ν with α₀ = 1/(1 + alpha), times (1 + alpha) because this loss weights
+    /// observed entries 1 + alpha and unobserved ones 1 instead of 1 and α₀. ν = 0: the uniform λ already on the Gram diagonal.
+    /// </summary>
+    private static float RowRegularization(float lambda, float alpha, float nu, int length, int others) =>
+        nu == 0 ? 0 : lambda * (1 + alpha) * MathF.Pow(length + others / (1 + alpha), nu);
 
-    private static void HalfStep(float[] solve, float[] fixedSide, int[][] rows, int f, float lambda, float alpha, int steps, float exponent, float reference, ParallelOptions options)
+    private static void HalfStep(float[] solve, float[] fixedSide, int[][] rows, int f, float lambda, float alpha, int steps, float nu, ParallelOptions options)
     {
-        var gram = Gram(fixedSide, f, lambda);
+        var gram = Gram(fixedSide, f, nu > 0 ? 0 : lambda);
+        var others = fixedSide.Length / f;
         Parallel.For(0, rows.Length, options, () => new float[4 * f], (r, _, work) =>
         {
             var x = solve.AsSpan(r * f, f);
             if (rows[r].Length == 0) { x.Clear(); return work; }
-            ConjugateGradient(gram, fixedSide, rows[r], f, alpha, ExtraRegularization(lambda, exponent, reference, rows[r].Length), x, steps, work);
+            ConjugateGradient(gram, fixedSide, rows[r], f, alpha, RowRegularization(lambda, alpha, nu, rows[r].Length, others), x, steps, work);
             return work;
         }, _ => { });
     }
 
-    /// <summary>YᵀY + λI (f × f, row-major) accumulated in double.</summary>
+    /// <summary>YᵀY + λI (f × f, row-major) accumulated in double (λ = 0 under frequency scaling: each row adds its own).</summary>
     private static float[] Gram(float[] factors, int f, float lambda)
     {
         var rows = factors.Length / f;
@@ -159,8 +158,7 @@ public sealed class IalsRecommender : RecommenderModel
         var x = work.Slice(4 * f, f);
         x.Clear();
         if (history.Length == 0) { scores.Clear(); return; }
-        var extra = ExtraRegularization((float)Get(Parameters, "regularization", 30), (float)Get(Parameters, "reg_exponent", 0),
-            (float)Get(Parameters, "reg_reference_length", 1), history.Length);
+        var extra = RowRegularization((float)Get(Parameters, "regularization", 30), _alpha, (float)Get(Parameters, "frequency_scaling", 0), history.Length, Items.Count);
         ConjugateGradient(_gram, _items, history, f, _alpha, extra, x, 2 * f, work[..(4 * f)]);
         for (var i = 0; i < scores.Length; i++) scores[i] = TensorPrimitives.Dot(_items.AsSpan(i * f, f), x);
     }

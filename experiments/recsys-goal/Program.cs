@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using MLOps.Recommenders;
+using MLOps.Recommenders.Evaluation;
+using MLOps.Recommenders.Tuning;
+
+// usage: dotnet run -c Release -- <movielens-100k|movielens> <folder> <user|item> <test: 0|1> <kind> ["name=value,..." ...]
+var data = MovieLens.Load(args[0], args[1]);
+args = args[1..];
+var split = args[1] == "item" ? Splits.Stratified(data, 0.75, 42, StratifyBy.Item) : Splits.Stratified(data, 0.75, 42);
+var validation = Tuner.ValidationSplit(split.Train, 42, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture));
+var test = args[2] == "1";
+var kind = args[3];
+if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == "rp3" || kind == "rrf")
+{
+    foreach (var (name, sp) in new[] { ("val", validation), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42);
+        void Run(string label, IRecommender m) { var r = Evaluator.Evaluate(m, sp, 10); Console.WriteLine($"{name} {label,-40} {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}"); }
+        if (kind == "knn")
+        {
+            foreach (var kk in new[] { 50, 100, 200 }) foreach (var a in new[] { 0.5 }) foreach (var pw in new[] { 1.0, 2.0 })
+            {
+                var knn = new UserKnn(sp.Train, kk, 10, a, pw);
+                Run($"uknn k{kk} a{a} p{pw}", knn);
+                foreach (var w in new[] { 0.2f, 0.4f }) Run($"ials+{w}uknn k{kk} p{pw}", new ZBlend([ials, knn], [1, w]));
+            }
+        }
+        else if (kind == "seq")
+        {
+            foreach (var win in new[] { 1, 2, 3, 5 }) foreach (var pw in new[] { 0.5 })
+            {
+                var s = new SeqCo(sp.Train, win, pw) { Items = sp.Train.Items };
+                Run($"seq w{win} p{pw}", s);
+                foreach (var wt in new[] { 0.25f, 0.5f, 1f }) Run($"ials+{wt}seq w{win}", new ZBlend([ials, s], [1, wt]));
+            }
+        }
+        else if (kind == "rp3")
+        {
+            foreach (var a in new[] { 0.5, 1.0 }) foreach (var b in new[] { 0.0, 0.2, 0.4 })
+            {
+                var s = new Rp3(sp.Train, a, b) { Items = sp.Train.Items };
+                Run($"rp3 a{a} b{b}", s);
+                foreach (var wt in new[] { 0.25f, 0.5f }) Run($"ials+{wt}rp3 a{a} b{b}", new ZBlend([ials, s], [1, wt]));
+            }
+        }
+        else if (kind == "rrf")
+        {
+            var ease = ModelTrainer.Train("ease", null, sp.Train, 42);
+            foreach (var c in new[] { 5f, 20f, 60f }) foreach (var wt in new[] { 0.3f, 0.6f, 1f })
+                Run($"rrf ials+{wt}ease c{c}", new Rrf([ials, ease], [1, wt], c));
+        }
+        else if (kind == "pop")
+        {
+            var ease = ModelTrainer.Train("ease", null, sp.Train, 42);
+            foreach (var g in new[] { -0.2f, -0.1f, 0f, 0.1f, 0.2f, 0.4f }) { Run($"ials pop {g}", new PopBoost(ials, sp.Train, g)); Run($"ease pop {g}", new PopBoost(ease, sp.Train, g)); }
+        }
+        else
+        {
+            var ms = Enumerable.Range(0, 5).Select(s => (IRecommender)ModelTrainer.Train("ials", null, sp.Train, 42 + 17 * s)).ToArray();
+            Run("ials seed", ials);
+            Run("bag3", new ZBlend(ms[..3], [1, 1, 1]));
+            Run("bag5", new ZBlend(ms, [1, 1, 1, 1, 1]));
+        }
+    }
+    return;
+}
+if (kind == "search")
+{
+    // Seeded random search over a wide iALS space on validation only; the three best are then trained on train and tested.
+    var space = new Dictionary<string, double[]>
+    {
+        ["factors"] = [32, 64, 128, 256], ["regularization"] = [5, 10, 15, 20, 25, 30], ["alpha"] = [0.5, 1, 2, 3, 4], ["iterations"] = [4, 8, 12, 16],
+    };
+    var configs = Tuner.RandomSearch(space, int.Parse(args.Length > 4 ? args[4] : "30"), 42);
+    var trials = configs.Select(c => { var t = Tuner.RunTrial("ials", c, validation, 10, 42); Console.WriteLine($"val {BenchmarkFormat(c),-60} {t.Score:0.0000} ({t.Seconds:0.0}s)"); return t; }).ToList();
+    foreach (var t in trials.OrderByDescending(t => t.Score).Take(3))
+    {
+        var r = Evaluator.Evaluate(ModelTrainer.Train("ials", t.Parameters, split.Train, 42), split, 10);
+        Console.WriteLine($"best {BenchmarkFormat(t.Parameters),-60} val {t.Score:0.0000} test {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}");
+    }
+    return;
+}
+static string BenchmarkFormat(IReadOnlyDictionary<string, double> p) => MLOps.Recommenders.Benchmark.RecsysBenchmark.Format(p);
+if (kind == "time")
+{
+    var vm = ModelTrainer.Train("ials", null, validation.Train, 42);
+    var tm = ModelTrainer.Train("ials", null, split.Train, 42);
+    foreach (var mode in new[] { 0, 1 })
+    foreach (var beta in new[] { 0.0, 0.1, 0.3, 1.0 })
+    foreach (var slack in new long[] { 0, 86400 * 7, 86400 * 30 })
+    {
+        var v = TimeExp.Eval(vm, validation, beta, slack, mode);
+        var t = test ? TimeExp.Eval(tm, split, beta, slack, mode) : (0, 0);
+        Console.WriteLine($"mode {mode} beta {beta} slack {slack / 86400}d  val {v.Ndcg:0.0000}/{v.P:0.0000}  test {t.Item1:0.0000}/{t.Item2:0.0000}");
+        if (beta == 0) break;
+    }
+    return;
+}
+foreach (var spec in args.Skip(4))
+{
+    var p = spec.Length == 0 ? new Dictionary<string, double>() : spec.Split(',').Select(s => s.Split('=')).ToDictionary(a => a[0], a => double.Parse(a[1]));
+    var w = Stopwatch.StartNew();
+    var m = ModelTrainer.Train(kind, p, validation.Train, 42);
+    var tt = w.Elapsed.TotalSeconds;
+    var v = Evaluator.Evaluate(m, validation, 10);
+    var line = $"{kind} {spec,-60} val ndcg {v["ndcg@10"]:0.0000} p {v["precision@10"]:0.0000} ({tt:0.0}s)";
+    if (test)
+    {
+        var m2 = ModelTrainer.Train(kind, p, split.Train, 42);
+        var r = Evaluator.Evaluate(m2, split, 10);
+        line += $"  test ndcg {r["ndcg@10"]:0.0000} p {r["precision@10"]:0.0000}";
+    }
+    Console.WriteLine(line);
+}
