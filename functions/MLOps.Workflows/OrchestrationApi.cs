@@ -148,7 +148,7 @@ public static class OrchestrationApi
     public static Task<Results<Accepted, ProblemHttpResult>> RewindAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
         ControlAsync(id, () => client.RewindAsync(id, reason, cancellationToken));
 
-    /// <summary>Suspend, resume, rewind: 202 + the status URL; 404 unknown id; 409 wrong state (naming it); 501 where the engine lacks it.</summary>
+    /// <summary>Suspend, resume, rewind: 202 + the status URL; 404 unknown id; 409 wrong state (naming it) or a concurrent change; 501 where the engine lacks it.</summary>
     private static async Task<Results<Accepted, ProblemHttpResult>> ControlAsync(string id, Func<Task> control)
     {
         try
@@ -168,6 +168,11 @@ public static class OrchestrationApi
         catch (NotSupportedException e)
         {
             return TypedResults.Problem(statusCode: 501, title: "Not available on this engine", detail: e.Message);
+        }
+        catch (MLOps.Storage.BlobConditionFailedException)
+        {
+            // Two rewinds of one instance at once: the first checkpoint wins, the other sees a changed history.
+            return TypedResults.Problem(statusCode: 409, title: "Instance changed concurrently", detail: $"id: instance '{id}' changed while this request ran; read its status and retry.");
         }
         catch (ArgumentException e)
         {
