@@ -32,6 +32,34 @@ public sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrches
     public Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
         client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
 
+    public async Task SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanSuspend(instanceId, await StatusAsync(instanceId, cancellationToken).ConfigureAwait(false));
+        await client.SuspendInstanceAsync(instanceId, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanResume(instanceId, await StatusAsync(instanceId, cancellationToken).ConfigureAwait(false));
+        await client.ResumeInstanceAsync(instanceId, reason, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Microsoft.DurableTask.Client 1.3.0 has no rewind: the state is checked (404 / 409 as on the local host), then refused.</summary>
+    public async Task RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanRewind(instanceId, await StatusAsync(instanceId, cancellationToken).ConfigureAwait(false));
+        throw new NotSupportedException(RewindUnsupported);
+    }
+
+    public const string RewindUnsupported =
+        "rewind is not available on the Durable engine in this version (Microsoft.DurableTask.Client 1.3.0 has no rewind API); start a new instance instead.";
+
+    /// <summary>Checked before acting, as Durable Functions' own client does, so both engines refuse with the same words.</summary>
+    private async Task<RuntimeStatus> StatusAsync(string instanceId, CancellationToken cancellationToken) =>
+        (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is { } m
+            ? ToState(m).RuntimeStatus
+            : throw new KeyNotFoundException($"No orchestration instance '{instanceId}'."));
+
     public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
     {
         var query = new OrchestrationQuery(Statuses: statuses?.Select(ToDurable).ToList(), FetchInputsAndOutputs: true);

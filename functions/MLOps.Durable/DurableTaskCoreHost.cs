@@ -122,6 +122,29 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     public Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) =>
         client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason ?? "terminated");
 
+    /// <summary>DurableTask.Core's own suspension: an ExecutionSuspended message; its executor holds later events until ExecutionResumed.</summary>
+    public async Task SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanSuspend(instanceId, await StatusAsync(instanceId).ConfigureAwait(false));
+        await client.SuspendInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason ?? "suspended").ConfigureAwait(false);
+    }
+
+    public async Task ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanResume(instanceId, await StatusAsync(instanceId).ConfigureAwait(false));
+        await client.ResumeInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason ?? "resumed").ConfigureAwait(false);
+    }
+
+    /// <summary>DurableTask.Core 2.17.1 and its emulator have no rewind.</summary>
+    public async Task RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanRewind(instanceId, await StatusAsync(instanceId).ConfigureAwait(false));
+        throw new NotSupportedException(DurableTaskClientAdapter.RewindUnsupported);
+    }
+
+    private async Task<RuntimeStatus> StatusAsync(string instanceId) =>
+        (await GetStateAsync(instanceId).ConfigureAwait(false))?.RuntimeStatus ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+
     /// <summary>The instances this host started (the in-memory service has no query or purge API: purged ones are forgotten here).</summary>
     public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
     {
@@ -141,7 +164,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     }
 
     /// <summary>
-    /// Polls the instance's state, as Durable's own clients do. Not the service's WaitForOrchestrationAsync: the
+    /// Polls the instance's state until it completes, fails or is terminated (a suspended one is not finished), as Durable's own clients do. Not the service's WaitForOrchestrationAsync: the
     /// in-memory emulator completes those waiters from inside its lock with Task.WaitAll, and a waiter whose
     /// continuation calls back into the service (here: the next status query) then deadlocks it — the intermittent
     /// hang of the conformance suite.
@@ -152,7 +175,8 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (await LatestExecutionAsync(instanceId).ConfigureAwait(false) is { } state
-                && state.OrchestrationStatus is not (CoreOrchestrationStatus.ContinuedAsNew or CoreOrchestrationStatus.Running or CoreOrchestrationStatus.Pending))
+                && state.OrchestrationStatus is not (CoreOrchestrationStatus.ContinuedAsNew or CoreOrchestrationStatus.Running or CoreOrchestrationStatus.Pending
+                    or CoreOrchestrationStatus.Suspended))
                 return ToState(state);
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }

@@ -36,6 +36,19 @@ public sealed class OrchestrationHttpFunctions(CoreEndpoints api)
     public IResult TerminateOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Orchestrations + "/instances/{id}/terminate")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => Run(request, client);
 
+    [Function(nameof(SuspendOrchestration))]
+    public IResult SuspendOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Orchestrations + "/instances/{id}/suspend")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => Run(request, client);
+
+    [Function(nameof(ResumeOrchestration))]
+    public IResult ResumeOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Orchestrations + "/instances/{id}/resume")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => Run(request, client);
+
+    /// <summary>Same route and handler as the local host; Durable Task client 1.3.0 has no rewind, so the adapter's refusal becomes a 501 problem.</summary>
+    [Function(nameof(RewindOrchestration))]
+    public IResult RewindOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Orchestrations + "/instances/{id}/rewind")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) => Run(request, client);
+
     [Function(nameof(PurgeOrchestrations))]
     public IResult PurgeOrchestrations([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Orchestrations + "/purge")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => Run(request, client);

@@ -9,11 +9,12 @@ using MLOps.Workflows.Orchestration;
 namespace MLOps.Workflows;
 
 /// <summary>What a start returns (Durable's management payload, camelCase).</summary>
-public sealed record StartResponse(string Id, bool AlreadyRunning, string StatusQueryGetUri, string SendEventPostUri, string TerminatePostUri);
+public sealed record StartResponse(string Id, bool AlreadyRunning, string StatusQueryGetUri, string SendEventPostUri, string TerminatePostUri,
+    string SuspendPostUri, string ResumePostUri, string RewindPostUri);
 
 /// <summary>
 /// The Durable-style management API over <see cref="IOrchestrationClient"/> (same routes on both hosts):
-/// start → 202 + Location of the status; status; raise event; terminate; list; purge.
+/// start → 202 + Location of the status; status; raise event; terminate; suspend / resume / rewind; list; purge.
 /// </summary>
 public static class OrchestrationApi
 {
@@ -27,6 +28,9 @@ public static class OrchestrationApi
         group.MapGet("/instances/{id}", StatusAsync).RequireRole(ApiRole.Read).WithName("OrchestrationStatus");
         group.MapPost("/instances/{id}/raiseEvent/{eventName}", RaiseEventAsync).RequireRole(ApiRole.Admin).WithName("RaiseOrchestrationEvent");
         group.MapPost("/instances/{id}/terminate", TerminateAsync).RequireRole(ApiRole.Admin).WithName("TerminateOrchestration");
+        group.MapPost("/instances/{id}/suspend", SuspendAsync).RequireRole(ApiRole.Admin).WithName("SuspendOrchestration");
+        group.MapPost("/instances/{id}/resume", ResumeAsync).RequireRole(ApiRole.Admin).WithName("ResumeOrchestration");
+        group.MapPost("/instances/{id}/rewind", RewindAsync).RequireRole(ApiRole.Admin).WithName("RewindOrchestration");
         group.MapPost("/purge", PurgeAsync).RequireRole(ApiRole.Admin).WithName("PurgeOrchestrations");
         return endpoints;
     }
@@ -64,7 +68,7 @@ public static class OrchestrationApi
         var status = $"{Prefix}/instances/{start.InstanceId}";
         // A path, not an absolute URI: behind the Functions host the worker sees its own address, not the caller's.
         return TypedResults.Accepted(status, new StartResponse(start.InstanceId, start.AlreadyRunning, status,
-            $"{status}/raiseEvent/{{eventName}}", $"{status}/terminate"));
+            $"{status}/raiseEvent/{{eventName}}", $"{status}/terminate", $"{status}/suspend", $"{status}/resume", $"{status}/rewind"));
     }
 
     public static async Task<Results<Ok<OrchestrationState>, ProblemHttpResult>> StatusAsync(string id, IOrchestrationClient client, CancellationToken cancellationToken)
@@ -128,6 +132,47 @@ public static class OrchestrationApi
         catch (KeyNotFoundException)
         {
             return NotFound(id);
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"id: {e.Message}");
+        }
+    }
+
+    public static Task<Results<Accepted, ProblemHttpResult>> SuspendAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
+        ControlAsync(id, () => client.SuspendAsync(id, reason, cancellationToken));
+
+    public static Task<Results<Accepted, ProblemHttpResult>> ResumeAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
+        ControlAsync(id, () => client.ResumeAsync(id, reason, cancellationToken));
+
+    public static Task<Results<Accepted, ProblemHttpResult>> RewindAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
+        ControlAsync(id, () => client.RewindAsync(id, reason, cancellationToken));
+
+    /// <summary>Suspend, resume, rewind: 202 + the status URL; 404 unknown id; 409 wrong state (naming it) or a concurrent change; 501 where the engine lacks it.</summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> ControlAsync(string id, Func<Task> control)
+    {
+        try
+        {
+            await control().ConfigureAwait(false);
+            return TypedResults.Accepted($"{Prefix}/instances/{id}");
+        }
+        catch (KeyNotFoundException)
+        {
+            return NotFound(id);
+        }
+        catch (InstanceStateException e)
+        {
+            return TypedResults.Problem(statusCode: 409, title: "Instance state does not allow this", detail: $"runtimeStatus: {e.Message}",
+                extensions: new Dictionary<string, object?> { ["runtimeStatus"] = e.Status.ToString() });
+        }
+        catch (NotSupportedException e)
+        {
+            return TypedResults.Problem(statusCode: 501, title: "Not available on this engine", detail: e.Message);
+        }
+        catch (MLOps.Storage.BlobConditionFailedException)
+        {
+            // Two rewinds of one instance at once: the first checkpoint wins, the other sees a changed history.
+            return TypedResults.Problem(statusCode: 409, title: "Instance changed concurrently", detail: $"id: instance '{id}' changed while this request ran; read its status and retry.");
         }
         catch (ArgumentException e)
         {

@@ -24,6 +24,8 @@ namespace MLOps.Local.Tests;
 public sealed class OrchestrationApiTests : IAsyncLifetime
 {
     private const string Greeter = "Greeter";
+    private const string Fragile = "FragileFlow";
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Broken = new();
     private WebApplication _app = null!;
     private string _admin = "", _read = "";
 
@@ -42,7 +44,9 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         var keys = new ApiKeyStore(BlobStoreFactory.Open(root));
         _admin = (await keys.CreateAsync(ApiRole.Admin, "test", DateTimeOffset.UtcNow)).Key;
         _read = (await keys.CreateAsync(ApiRole.Read, "test", DateTimeOffset.UtcNow)).Key;
-        var registry = WorkflowCatalog.Create().AddOrchestrator<string?, string>(Greeter, GreeterAsync);
+        var registry = WorkflowCatalog.Create().AddOrchestrator<string?, string>(Greeter, GreeterAsync)
+            .AddActivity<string, string>("Fragile", (_, _, key, _) => Broken.ContainsKey(key) ? throw new InvalidOperationException($"{key} is broken") : Task.FromResult($"ok {key}"))
+            .AddOrchestrator<string, string>(Fragile, (context, key) => context.CallActivityAsync<string>("Fragile", key));
         _app = LocalHost.Build(root, configure: builder =>
         {
             builder.WebHost.UseTestServer();
@@ -138,7 +142,64 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Contains(list.EnumerateArray(), s => s.GetProperty("instanceId").GetString() == "greet-2");
     }
 
+    [Fact]
+    public async Task SuspendResume_SuspendedInstanceKeepsTheEventForLater_WrongStates409NamingTheStatus()
+    {
+        var admin = Client(_admin);
+        var body = await (await admin.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}?instanceId=greet-4", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var statusUrl = body.GetProperty("statusQueryGetUri").GetString()!;
+        Assert.Equal($"{statusUrl}/suspend", body.GetProperty("suspendPostUri").GetString());
+        Assert.Equal($"{statusUrl}/resume", body.GetProperty("resumePostUri").GetString());
+        Assert.Equal($"{statusUrl}/rewind", body.GetProperty("rewindPostUri").GetString());
+        await WaitForStatusAsync(admin, statusUrl, "running");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/suspend?reason=maintenance", null)).StatusCode);
+        await WaitForStatusAsync(admin, statusUrl, "suspended");
+        var again = await admin.PostAsync($"{statusUrl}/suspend", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var problem = await again.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.StartsWith("runtimeStatus:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Suspended", problem.GetProperty("runtimeStatus").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/raiseEvent/name", Json("\"later\""))).StatusCode);
+        await Task.Delay(300); // six inbox polls: the event is recorded, not applied
+        var suspended = await admin.GetFromJsonAsync<JsonElement>(statusUrl);
+        Assert.Equal("Suspended", suspended.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("waiting", suspended.GetProperty("customStatus").GetProperty("step").GetString());
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/resume?reason=done", null)).StatusCode);
+        var done = await WaitForStatusAsync(admin, statusUrl, "completed");
+        Assert.Equal("hello later", done.GetProperty("output").GetString());
+        foreach (var control in new[] { "suspend", "resume", "rewind" })
+        {
+            var refused = await admin.PostAsync($"{statusUrl}/{control}", null);
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Contains("it is Completed", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Rewind_FailedInstance_202_ThenCompletes()
+    {
+        var admin = Client(_admin);
+        Broken["fragile-1"] = 0;
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Fragile}?instanceId=fragile-1", Json("\"fragile-1\""));
+        var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
+        await WaitForStatusAsync(admin, statusUrl, "failed");
+
+        Broken.TryRemove("fragile-1", out _);
+        var rewound = await admin.PostAsync($"{statusUrl}/rewind?reason=fixed", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, rewound.StatusCode);
+        Assert.EndsWith(statusUrl, rewound.Headers.Location!.ToString(), StringComparison.Ordinal);
+        var done = await WaitForStatusAsync(admin, statusUrl, "completed");
+        Assert.Equal("ok fragile-1", done.GetProperty("output").GetString());
+    }
+
     [Theory]
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/suspend", HttpStatusCode.NotFound, "id")]
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/resume", HttpStatusCode.NotFound, "id")]
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/rewind", HttpStatusCode.NotFound, "id")]
+    [InlineData("POST", "/api/orchestrations/instances/bad%2Fid/suspend", HttpStatusCode.BadRequest, "id")]
     [InlineData("GET", "/api/orchestrations/instances/no-such-instance", HttpStatusCode.NotFound, "id")]
     [InlineData("POST", "/api/orchestrations/instances/no-such-instance/terminate", HttpStatusCode.NotFound, "id")]
     [InlineData("POST", "/api/orchestrations/instances/no-such-instance/raiseEvent/name", HttpStatusCode.NotFound, "id")]
@@ -168,5 +229,10 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     {
         Assert.Equal(HttpStatusCode.Forbidden, (await Client(_read).PostAsync($"{OrchestrationApi.Prefix}/{Greeter}", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Client(null).GetAsync($"{OrchestrationApi.Prefix}/instances/x")).StatusCode);
+        foreach (var control in new[] { "suspend", "resume", "rewind" })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await Client(_read).PostAsync($"{OrchestrationApi.Prefix}/instances/x/{control}", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await Client(null).PostAsync($"{OrchestrationApi.Prefix}/instances/x/{control}", null)).StatusCode);
+        }
     }
 }

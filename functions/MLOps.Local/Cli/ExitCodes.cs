@@ -10,3 +10,6 @@ public static class ExitCodes
 
 /// <summary>Bad usage or bad input: the CLI prints the message as one line and exits 2.</summary>
 public sealed class CliUsageException(string message) : Exception(message);
+
+/// <summary>The request is valid but the state does not allow it (e.g. suspend a finished instance): "conflict: …", exit 1.</summary>
+public sealed class CliConflictException(string message) : Exception(message);

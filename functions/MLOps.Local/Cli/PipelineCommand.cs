@@ -14,7 +14,7 @@ using Spectre.Console;
 
 namespace MLOps.Local.Cli;
 
-/// <summary><c>mlops pipeline run|status|approve|reject|resume|list|terminate|purge</c> over the embedded runner.</summary>
+/// <summary><c>mlops pipeline run|status|approve|reject|resume|list|terminate|suspend|rewind|purge</c> over the embedded runner.</summary>
 public static class PipelineCommand
 {
     public static Command Create()
@@ -27,6 +27,8 @@ public static class PipelineCommand
         group.Subcommands.Add(Resume());
         group.Subcommands.Add(List());
         group.Subcommands.Add(Terminate());
+        group.Subcommands.Add(PipelineControls.Suspend());
+        group.Subcommands.Add(PipelineControls.Rewind());
         group.Subcommands.Add(Purge());
         return group;
     }
@@ -130,7 +132,7 @@ public static class PipelineCommand
         }
     }
 
-    private static void WriteResult(CliContext context, OrchestrationState state) =>
+    internal static void WriteResult(CliContext context, OrchestrationState state) =>
         context.Result(new { instanceId = state.InstanceId, runtimeStatus = state.RuntimeStatus, output = state.Output, failure = state.Failure }, console =>
         {
             console.MarkupLineInterpolated($"[bold]{state.Name} {state.InstanceId}: {state.RuntimeStatus}[/]");
@@ -205,9 +207,15 @@ public static class PipelineCommand
 
     private static Command Resume()
     {
-        var command = new Command("resume", "Finish every unfinished instance (replaying its history), then exit; instances left waiting for an event are listed.");
+        var id = new Argument<string?>("ID") { Description = "A suspended instance to resume (without it: finish every unfinished instance).", Arity = ArgumentArity.ZeroOrOne };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the instance's history)." };
+        var wait = new Option<bool>("--wait") { Description = "With ID: run the resumed instance here and wait for it to finish." };
+        var command = new Command("resume", "Without ID: finish every unfinished instance (replaying its history), then exit; instances left waiting for an event "
+            + "are listed, suspended ones stay suspended. With ID: resume that suspended instance.") { id, reason, wait };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
+            if (context.Parse.GetValue(id) is { } one) return await PipelineControls.ResumeOneAsync(context, one, context.Parse.GetValue(reason), context.Parse.GetValue(wait), cancellationToken).ConfigureAwait(false);
+            if (context.Parse.GetValue(reason) is not null || context.Parse.GetValue(wait)) throw new CliUsageException("--reason and --wait need an instance ID (`pipeline resume ID`).");
             await using var services = BuildServices(context);
             var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
             var resumed = await engine.ResumeAllAsync(cancellationToken).ConfigureAwait(false);

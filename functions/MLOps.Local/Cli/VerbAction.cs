@@ -25,6 +25,11 @@ public static class VerbAction
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.BadInput;
             }
+            catch (CliConflictException e)
+            {
+                Console.Error.WriteLine($"conflict: {e.Message}");
+                return ExitCodes.Failed;
+            }
             catch (BlobConditionFailedException e)
             {
                 Console.Error.WriteLine($"conflict: {e.Message}");

@@ -139,6 +139,73 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.TerminateKind, null, WorkflowJson.ToElement(reason ?? "terminated"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanSuspend(instanceId, await PendingStatusAsync(instanceId, cancellationToken).ConfigureAwait(false));
+        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.SuspendKind, null, WorkflowJson.ToElement(reason ?? "suspended"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InstanceStateException.EnsureCanResume(instanceId, await PendingStatusAsync(instanceId, cancellationToken).ConfigureAwait(false));
+        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.ResumeKind, null, WorkflowJson.ToElement(reason ?? "resumed"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The status once the suspend/resume messages still in the inbox are applied, so that suspend-then-resume works
+    /// before the worker has taken the first message, and a second suspend is refused as Durable refuses it.
+    /// </summary>
+    private async Task<RuntimeStatus> PendingStatusAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var record = (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
+            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+        var status = record.RuntimeStatus;
+        if (record.IsFinished) return status;
+        foreach (var (_, message) in await ReadInboxAsync(instanceId, cancellationToken).ConfigureAwait(false))
+            if (!record.History.Exists(e => e.MessageId == message.Id))
+                status = message.Kind switch { InboxMessage.SuspendKind => RuntimeStatus.Suspended, InboxMessage.ResumeKind => RuntimeStatus.Running, _ => status };
+        return status;
+    }
+
+    /// <summary>
+    /// Rewinds a Failed instance (<see cref="HistoryRewind"/>), its failed sub-orchestrations first. The rewound
+    /// history is checkpointed before anything runs, so a process killed right after resumes the rewound instance.
+    /// </summary>
+    public async Task RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        await RewindRecordAsync(instanceId, reason ?? "rewound", cancellationToken).ConfigureAwait(false);
+        await RunAfterCurrentWorkerAsync(instanceId).ConfigureAwait(false);
+    }
+
+    private async Task RewindRecordAsync(string instanceId, string reason, CancellationToken cancellationToken)
+    {
+        var (record, etag) = await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+        InstanceStateException.EnsureCanRewind(instanceId, record.RuntimeStatus);
+        foreach (var child in HistoryRewind.FailedChildren(record))
+            if (await LoadAsync(child, cancellationToken).ConfigureAwait(false) is { Record.RuntimeStatus: RuntimeStatus.Failed })
+                await RewindRecordAsync(child, reason, cancellationToken).ConfigureAwait(false); // a child already rewound (a crash in between) is kept
+        var now = _time.GetUtcNow();
+        record.History = HistoryRewind.Rewind(_registry.GetOrchestrator(record.Name), record, out var cut);
+        record.History.Add(new HistoryEvent { Type = HistoryEventType.ExecutionRewound, Timestamp = now.UtcDateTime, Data = WorkflowJson.ToElement(reason) });
+        record.RuntimeStatus = RuntimeStatus.Running;
+        record.Failure = null;
+        record.Output = null;
+        record.LastUpdatedAt = now;
+        await SaveAsync(record, etag, cancellationToken).ConfigureAwait(false);
+        LogRewound(_log, instanceId, reason, cut);
+    }
+
+    /// <summary>A worker that just saw the instance fail may still be leaving: start the next one after it.</summary>
+    private async Task RunAfterCurrentWorkerAsync(string instanceId)
+    {
+        if (_workers.TryGetValue(instanceId, out var leaving)) await leaving.Done.Task.ConfigureAwait(false);
+        EnsureWorker(instanceId);
+    }
+
+    /// <summary>Runs one instance in this process (the CLI's `--wait`), even when <see cref="RunStartedInstances"/> is false.</summary>
+    public bool RunInstance(string instanceId) => EnsureWorker(instanceId, force: true);
+
     public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
     {
         var list = new List<OrchestrationState>();
@@ -190,13 +257,19 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         }
     }
 
-    /// <summary>Starts a worker for every unfinished top-level instance in the store (children resume through their parents).</summary>
+    /// <summary>
+    /// Starts a worker for every unfinished top-level instance in the store (children resume through their parents),
+    /// except suspended ones with nothing in their inbox.
+    /// </summary>
     public async Task<IReadOnlyList<string>> ResumeAllAsync(CancellationToken cancellationToken = default)
     {
         var resumed = new List<string>();
         foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (record.IsFinished || record.ParentInstanceId is not null) continue;
+            // A suspended instance stays parked (no worker, nothing dispatched) until a message (resume, terminate) arrives.
+            if (record.RuntimeStatus == RuntimeStatus.Suspended && !_workers.ContainsKey(record.InstanceId)
+                && (await _store.ListAllAsync(InboxPrefix(record.InstanceId), cancellationToken).ConfigureAwait(false)).Count == 0) continue;
             if (EnsureWorker(record.InstanceId, force: true)) resumed.Add(record.InstanceId);
         }
         return resumed;
@@ -445,8 +518,11 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         {
             var (record, etag) = l;
             var definition = _registry.GetOrchestrator(record.Name);
-            var fresh = !record.History.Exists(e => e.Type == HistoryEventType.OrchestratorStarted);
-            DispatchOutstanding(worker, record, ct);
+            // A new instance, or one just rewound, needs an episode although nothing new arrived.
+            var lastStart = record.History.FindLastIndex(e => e.Type == HistoryEventType.OrchestratorStarted);
+            var fresh = lastStart < 0 || record.History.FindLastIndex(e => e.Type == HistoryEventType.ExecutionRewound) > lastStart;
+            // Outstanding actions are dispatched once the inbox has been read: a suspend waiting there keeps them parked.
+            var outstandingDispatched = false;
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
@@ -457,12 +533,15 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 foreach (var (_, message) in inbox)
                 {
                     if (record.History.Exists(e => e.MessageId == message.Id)) continue;
-                    batch.Add(message.Kind == InboxMessage.TerminateKind
-                        ? new HistoryEvent { Type = HistoryEventType.ExecutionTerminated, Timestamp = message.SentAt.UtcDateTime, Data = message.Data, MessageId = message.Id }
-                        : new HistoryEvent { Type = HistoryEventType.EventRaised, Timestamp = message.SentAt.UtcDateTime, Name = message.Name, Data = message.Data, MessageId = message.Id });
+                    batch.Add(ToHistoryEvent(message));
                 }
                 if (batch.Count == 0 && !fresh)
                 {
+                    if (!outstandingDispatched && record.RuntimeStatus != RuntimeStatus.Suspended)
+                    {
+                        DispatchOutstanding(worker, record, ct);
+                        outstandingDispatched = true;
+                    }
                     worker.Idle = true;
                     await worker.WaitAsync(_options.InboxPollInterval, ct).ConfigureAwait(false);
                     worker.Idle = false;
@@ -474,6 +553,18 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 var before = record.History.Count;
                 record.History.Add(new HistoryEvent { Type = HistoryEventType.OrchestratorStarted, Timestamp = now.UtcDateTime });
                 record.History.AddRange(batch);
+                if (IsSuspended(record.History) && !batch.Exists(e => e.Type == HistoryEventType.ExecutionTerminated))
+                {
+                    // Suspended: record what arrived (never lost, delivered after the resume) but do not replay or dispatch.
+                    if (record.RuntimeStatus != RuntimeStatus.Suspended) LogSuspended(_log, worker.Id);
+                    record.RuntimeStatus = RuntimeStatus.Suspended;
+                    record.LastUpdatedAt = now;
+                    Crash("checkpoint:before");
+                    etag = await SaveAsync(record, etag, ct).ConfigureAwait(false);
+                    Crash("checkpoint:after");
+                    foreach (var (path, _) in inbox) await _store.DeleteAsync(path, cancellationToken: ct).ConfigureAwait(false);
+                    continue;
+                }
                 var result = OrchestrationExecutor.Run(definition, record, _loggers);
                 record.LastUpdatedAt = now;
                 if (result.NonDeterminism is { } nd)
@@ -526,6 +617,11 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                     OrchestrationMetrics.Finished(record.Name, record.RuntimeStatus);
                     return;
                 }
+                if (!outstandingDispatched)
+                {
+                    DispatchOutstanding(worker, record, ct);
+                    outstandingDispatched = true;
+                }
                 foreach (var action in result.NewActions) Dispatch(worker, record, action, ct);
             }
         }
@@ -543,6 +639,22 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             }
         }
     }
+
+    private static HistoryEvent ToHistoryEvent(InboxMessage message)
+    {
+        var type = message.Kind switch
+        {
+            InboxMessage.TerminateKind => HistoryEventType.ExecutionTerminated,
+            InboxMessage.SuspendKind => HistoryEventType.ExecutionSuspended,
+            InboxMessage.ResumeKind => HistoryEventType.ExecutionResumed,
+            _ => HistoryEventType.EventRaised,
+        };
+        return new HistoryEvent { Type = type, Timestamp = message.SentAt.UtcDateTime, Name = type == HistoryEventType.EventRaised ? message.Name : null, Data = message.Data, MessageId = message.Id };
+    }
+
+    /// <summary>Whether the last suspend/resume in the history is a suspend.</summary>
+    private static bool IsSuspended(List<HistoryEvent> history) =>
+        history.FindLastIndex(e => e.Type == HistoryEventType.ExecutionSuspended) > history.FindLastIndex(e => e.Type == HistoryEventType.ExecutionResumed);
 
     private static bool HasOutcome(InstanceRecord record, HistoryEvent outcome) =>
         outcome.TaskId is { } id && record.History.Exists(e => e.TaskId == id && e.Type is HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed
@@ -696,6 +808,12 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Instance {InstanceId}: {Message}")]
     private static partial void LogNonDeterministic(ILogger logger, string instanceId, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} suspended: it does not advance until resumed")]
+    private static partial void LogSuspended(ILogger logger, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} rewound ({Reason}); history cut at the first failure: {Cut}")]
+    private static partial void LogRewound(ILogger logger, string instanceId, string reason, bool cut);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} ({Name}) finished: {Status}")]
     private static partial void LogFinished(ILogger logger, string instanceId, string name, RuntimeStatus status);

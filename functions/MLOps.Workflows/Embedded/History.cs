@@ -10,6 +10,10 @@ public enum HistoryEventType
     TimerCreated, TimerFired,
     SubOrchestrationCreated, SubOrchestrationCompleted, SubOrchestrationFailed,
     EventRaised, ExecutionTerminated, ExecutionCompleted, ExecutionFailed, ContinuedAsNew,
+    /// <summary>Operator controls (Data = the reason): while suspended, outcomes and events are recorded but delivered only after the resume.</summary>
+    ExecutionSuspended, ExecutionResumed,
+    /// <summary>A failed instance was rewound (Data = the reason): its failed outcomes were removed so those steps run again.</summary>
+    ExecutionRewound,
 }
 
 /// <summary>
@@ -61,9 +65,11 @@ public sealed record InstanceRecord
     };
 }
 
-/// <summary>A message to an instance from outside its worker (raise event, terminate): <c>orchestrations/&lt;id&gt;/inbox/…</c>.</summary>
+/// <summary>A message to an instance from outside its worker (raise event, terminate, suspend, resume): <c>orchestrations/&lt;id&gt;/inbox/…</c>.</summary>
 public sealed record InboxMessage(string Id, string Kind, string? Name, JsonElement? Data, DateTimeOffset SentAt)
 {
     public const string EventKind = "event";
     public const string TerminateKind = "terminate";
+    public const string SuspendKind = "suspend";
+    public const string ResumeKind = "resume";
 }

@@ -101,6 +101,9 @@ public static class OrchestrationExecutor
                     body = Task.FromException<object?>(e);
                 }
                 pump.Drain();
+                // What arrived while the instance was suspended is delivered, in arrival order, at the resume.
+                var held = new List<(HistoryEvent Event, int Index)>();
+                var suspended = false;
                 for (var i = 0; i < history.Count && _result.NonDeterminism is null; i++)
                 {
                     var e = history[i];
@@ -110,20 +113,26 @@ public static class OrchestrationExecutor
                             CurrentUtcDateTime = e.Timestamp;
                             IsReplaying = i < lastStart;
                             break;
-                        case HistoryEventType.TaskCompleted or HistoryEventType.TimerFired or HistoryEventType.SubOrchestrationCompleted:
-                            if (Outcome(e, i) is { } done) done.Completion.TrySetResult(e.Data);
+                        case HistoryEventType.ExecutionSuspended:
+                            suspended = true;
                             break;
-                        case HistoryEventType.TaskFailed or HistoryEventType.SubOrchestrationFailed:
-                            if (Outcome(e, i) is { } failed)
-                                failed.Completion.TrySetException(new WorkflowTaskFailedException(failed.Name, e.ErrorType ?? "Exception", e.ErrorMessage ?? ""));
-                            break;
-                        case HistoryEventType.EventRaised:
-                            Deliver(e.Name!, e.Data);
+                        case HistoryEventType.ExecutionResumed:
+                            suspended = false;
+                            foreach (var (h, index) in held)
+                            {
+                                Apply(h, index);
+                                pump.Drain();
+                            }
+                            held.Clear();
                             break;
                         case HistoryEventType.ExecutionTerminated:
                             _result.Terminated = true;
                             _result.Output = e.Data;
                             return _result;
+                        default:
+                            if (suspended && IsDelivery(e.Type)) held.Add((e, i));
+                            else Apply(e, i);
+                            break;
                     }
                     pump.Drain();
                 }
@@ -151,6 +160,26 @@ public static class OrchestrationExecutor
             finally
             {
                 SynchronizationContext.SetSynchronizationContext(previous);
+            }
+        }
+
+        private static bool IsDelivery(HistoryEventType type) => type is HistoryEventType.TaskCompleted or HistoryEventType.TimerFired
+            or HistoryEventType.SubOrchestrationCompleted or HistoryEventType.TaskFailed or HistoryEventType.SubOrchestrationFailed or HistoryEventType.EventRaised;
+
+        private void Apply(HistoryEvent e, int index)
+        {
+            switch (e.Type)
+            {
+                case HistoryEventType.TaskCompleted or HistoryEventType.TimerFired or HistoryEventType.SubOrchestrationCompleted:
+                    if (Outcome(e, index) is { } done) done.Completion.TrySetResult(e.Data);
+                    break;
+                case HistoryEventType.TaskFailed or HistoryEventType.SubOrchestrationFailed:
+                    if (Outcome(e, index) is { } failed)
+                        failed.Completion.TrySetException(new WorkflowTaskFailedException(failed.Name, e.ErrorType ?? "Exception", e.ErrorMessage ?? ""));
+                    break;
+                case HistoryEventType.EventRaised:
+                    Deliver(e.Name!, e.Data);
+                    break;
             }
         }
 

@@ -23,6 +23,24 @@ public interface IOrchestrationClient
 
     Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stops a Pending or Running instance from advancing until <see cref="ResumeAsync"/>: activities already running
+    /// finish, and their results and raised events are kept and applied after the resume. Recorded with the reason.
+    /// Throws <see cref="KeyNotFoundException"/> for an unknown id and <see cref="InstanceStateException"/> otherwise
+    /// (finished, or already suspended: Durable's rule).
+    /// </summary>
+    Task SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Lets a Suspended instance advance again; <see cref="InstanceStateException"/> when it is not suspended.</summary>
+    Task ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns a Failed instance to Running: its failed activity and sub-orchestration steps run again, every step that
+    /// succeeded keeps its recorded result. <see cref="InstanceStateException"/> when it has not failed;
+    /// <see cref="NotSupportedException"/> where the engine has no rewind (Durable Task client 1.3.0).
+    /// </summary>
+    Task RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default);
+
     /// <summary>Instances, newest first (optionally only those in <paramref name="statuses"/>).</summary>
     Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default);
 

@@ -32,6 +32,36 @@ public sealed class CaseRun(IConformanceEngine engine, CaseProbe probe, Cancella
     public async Task<string> StartAsync(string name, object? input) =>
         (await Client.StartAsync(name, input, $"{name}-{Guid.NewGuid():N}", cancellationToken)).InstanceId;
 
+    /// <summary>Polls the status API until the instance shows <paramref name="status"/>.</summary>
+    public async Task<OrchestrationState> WaitForRuntimeStatusAsync(string instanceId, RuntimeStatus status)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (await Client.GetStateAsync(instanceId, cancellationToken) is { } state && state.RuntimeStatus == status) return state;
+            await Task.Delay(100, cancellationToken);
+        }
+        throw new TimeoutException($"{instanceId} not {status} within 60 s");
+    }
+
+    /// <summary>What a control call did: "accepted", or "refused: STATUS" (<see cref="InstanceStateException"/>), or "not supported".</summary>
+    public static async Task<string> OutcomeAsync(Func<Task> control)
+    {
+        try
+        {
+            await control();
+            return "accepted";
+        }
+        catch (InstanceStateException e)
+        {
+            return $"refused: {e.Status}";
+        }
+        catch (NotSupportedException)
+        {
+            return "not supported";
+        }
+    }
+
     /// <summary>Polls the status API (as a dashboard would) until the custom status satisfies <paramref name="until"/>.</summary>
     public async Task<JsonElement> WaitForCustomStatusAsync(string instanceId, Func<JsonElement, bool> until)
     {

@@ -179,6 +179,7 @@ public static class ConformanceSuite
                 Assert.InRange(r.Counts.ActivityRuns(StepB), 0, r.Engine == ConformanceEngines.DurableTask ? 1 : 0);
             })
         { Comparable = r => r.Final.RuntimeStatus, SameCount = name => name != StepB },
+        .. ControlCases.All,
         .. PipelineCases.All,
         RealPipelineCase.Case,
     ];

@@ -78,6 +78,7 @@ public static class FeatureWorkflows
     public const string Changing = "Cf.Changing";
     public const string StepA = "Cf.StepA";
     public const string StepB = "Cf.StepB";
+    public const string Suspendable = "Cf.Suspendable";
 
     public static WorkflowRegistry Register(WorkflowRegistry registry, CaseProbe probe)
     {
@@ -217,6 +218,13 @@ public static class FeatureWorkflows
             context.SetCustomStatus("waiting");
             await context.WaitForExternalEvent<string>("go", TimeSpan.FromSeconds(60));
             return step;
+        });
+        registry.AddOrchestrator<JsonElementInput, string>(Suspendable, async (context, _) =>
+        {
+            context.SetCustomStatus(new StepStatus("waiting", 0, 1));
+            var go = await context.WaitForExternalEvent<string>("go", TimeSpan.FromSeconds(60));
+            context.SetCustomStatus(new StepStatus("got-go", 1, 1));
+            return await context.CallActivityAsync<string>(Step, go);
         });
         registry.AddActivity<JsonElementInput, string>(StepA, (_, _, _, _) => Task.FromResult("A"));
         registry.AddActivity<JsonElementInput, string>(StepB, (_, _, _, _) => Task.FromResult("B"));

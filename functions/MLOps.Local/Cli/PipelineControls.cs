@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Workflows.Embedded;
+using MLOps.Workflows.Orchestration;
+using Spectre.Console;
+
+namespace MLOps.Local.Cli;
+
+/// <summary>
+/// <c>mlops pipeline suspend ID</c> · <c>resume ID</c> · <c>rewind ID</c>: the operator controls of the embedded runner.
+/// Unknown id → exit 2; a state that does not allow it (suspend a finished one, rewind one that has not failed) → "conflict:" and exit 1.
+/// </summary>
+internal static class PipelineControls
+{
+    public static Command Suspend()
+    {
+        var id = new Argument<string>("ID") { Description = "A Pending or Running instance." };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the instance's history)." };
+        var command = new Command("suspend", "Stop an instance from advancing until `pipeline resume ID` (running activities finish; results and events are kept).") { id, reason };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = PipelineCommand.BuildServices(context);
+            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+            engine.RunStartedInstances = false;
+            var instance = context.Parse.GetValue(id)!;
+            var why = context.Parse.GetValue(reason) ?? "suspended from the CLI";
+            await ControlAsync(() => engine.SuspendAsync(instance, why, cancellationToken)).ConfigureAwait(false);
+            context.Result(new { instanceId = instance, suspended = true, reason = why },
+                c => c.WriteLine($"suspension requested for {instance}; it takes effect where the instance runs (serve, or its next `pipeline resume`)"));
+            return ExitCodes.Done;
+        });
+        return command;
+    }
+
+    public static async Task<int> ResumeOneAsync(CliContext context, string instance, string? reason, bool wait, CancellationToken cancellationToken)
+    {
+        await using var services = PipelineCommand.BuildServices(context);
+        var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+        engine.RunStartedInstances = false;
+        var why = reason ?? "resumed from the CLI";
+        await ControlAsync(() => engine.ResumeAsync(instance, why, cancellationToken)).ConfigureAwait(false);
+        if (!wait)
+        {
+            context.Result(new { instanceId = instance, resumed = true, reason = why },
+                c => c.WriteLine($"resume requested for {instance}; it continues where it runs (serve, or `pipeline resume`)"));
+            return ExitCodes.Done;
+        }
+        return await RunHereAsync(context, engine, instance, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static Command Rewind()
+    {
+        var id = new Argument<string>("ID") { Description = "A Failed instance." };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the instance's history)." };
+        var wait = new Option<bool>("--wait") { Description = "Run the rewound instance here and wait for it to finish." };
+        var command = new Command("rewind", "Rewind a Failed instance: its failed steps run again, every step that succeeded keeps its result.") { id, reason, wait };
+        command.SetVerbAction(async (context, cancellationToken) =>
+        {
+            await using var services = PipelineCommand.BuildServices(context);
+            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+            engine.RunStartedInstances = false;
+            var instance = context.Parse.GetValue(id)!;
+            var why = context.Parse.GetValue(reason) ?? "rewound from the CLI";
+            await ControlAsync(() => engine.RewindAsync(instance, why, cancellationToken)).ConfigureAwait(false);
+            if (!context.Parse.GetValue(wait))
+            {
+                context.Result(new { instanceId = instance, rewound = true, reason = why, runtimeStatus = RuntimeStatus.Running },
+                    c => c.WriteLine($"rewound {instance}: Running again; `mlops serve` or `mlops pipeline resume` runs it (or use --wait)"));
+                return ExitCodes.Done;
+            }
+            return await RunHereAsync(context, engine, instance, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Runs the instance in this process until it finishes or only waits for an event, a timer or a resume.</summary>
+    private static async Task<int> RunHereAsync(CliContext context, EmbeddedOrchestrationEngine engine, string instance, CancellationToken cancellationToken)
+    {
+        engine.RunInstance(instance);
+        await engine.WaitUntilQuietAsync(cancellationToken).ConfigureAwait(false);
+        var state = (await engine.GetStateAsync(instance, cancellationToken).ConfigureAwait(false))!;
+        PipelineCommand.WriteResult(context, state);
+        if (!state.IsFinished) context.Log.WriteLine($"{instance} is {state.RuntimeStatus}: waiting for an event, a timer or a resume");
+        return state.RuntimeStatus == RuntimeStatus.Failed ? ExitCodes.Failed : ExitCodes.Done;
+    }
+
+    private static async Task ControlAsync(Func<Task> control)
+    {
+        try
+        {
+            await control().ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+        catch (InstanceStateException e)
+        {
+            throw new CliConflictException(e.Message);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using MLOps.Tests;
+
+namespace MLOps.Local.Tests;
+
+/// <summary>
+/// <c>mlops pipeline suspend ID</c> · <c>resume ID</c> · <c>rewind ID</c> through the real executable: a suspended
+/// instance stays suspended across processes (even through the no-ID `pipeline resume`), `resume ID --wait` finishes it;
+/// wrong states exit 1 with "conflict:", unknown ids exit 2.
+/// </summary>
+public class PipelineControlsCliTests
+{
+    [Fact]
+    public async Task Suspend_SurvivesPipelineResume_ResumeIdFinishes_WrongStatesExit1()
+    {
+        var work = TestEnvironment.NewTempFolder("controls");
+        var store = Path.Combine(work, "store");
+        Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, [.. args, "--store", store]);
+
+        var started = await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "purge-1", "--json");
+        Assert.True(started.ExitCode == 0, started.ToString());
+        var suspend = await Mlops("pipeline", "suspend", "purge-1", "--reason", "hold on", "--json");
+        Assert.True(suspend.ExitCode == 0, suspend.ToString());
+        Assert.True(suspend.Json().GetProperty("suspended").GetBoolean());
+        Assert.Equal("hold on", suspend.Json().GetProperty("reason").GetString());
+
+        var all = await Mlops("pipeline", "resume", "--json"); // finishes every unfinished instance: this one records its suspension and stays
+        Assert.True(all.ExitCode == 0, all.ToString());
+        var status = await Mlops("pipeline", "status", "purge-1", "--history", "--json");
+        Assert.Equal("suspended", status.Json().GetProperty("runtimeStatus").GetString(), ignoreCase: true);
+        Assert.Contains(status.Json().GetProperty("history").EnumerateArray(), e => e.GetProperty("type").GetString() == "executionSuspended"
+            && e.GetProperty("data").GetString() == "hold on");
+        Assert.DoesNotContain(status.Json().GetProperty("history").EnumerateArray(), e => e.GetProperty("type").GetString() == "taskScheduled");
+
+        var twice = await Mlops("pipeline", "suspend", "purge-1");
+        Assert.Equal(1, twice.ExitCode);
+        Assert.Contains("conflict: Cannot suspend instance 'purge-1': it is Suspended", twice.StdErr, StringComparison.Ordinal);
+
+        var resumed = await Mlops("pipeline", "resume", "purge-1", "--wait", "--json");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal("completed", resumed.Json().GetProperty("runtimeStatus").GetString(), ignoreCase: true);
+
+        var late = await Mlops("pipeline", "suspend", "purge-1", "--json");
+        Assert.Equal(1, late.ExitCode);
+        Assert.Contains("it is Completed", late.StdErr, StringComparison.Ordinal);
+        Assert.Equal("", late.StdOut);
+        var rewind = await Mlops("pipeline", "rewind", "purge-1");
+        Assert.Equal(1, rewind.ExitCode);
+        Assert.Contains("conflict: Cannot rewind instance 'purge-1': it is Completed; only a Failed instance can be rewound.", rewind.StdErr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("suspend")]
+    [InlineData("resume")]
+    [InlineData("rewind")]
+    public async Task Control_UnknownInstance_Exit2_NamesIt(string verb)
+    {
+        var work = TestEnvironment.NewTempFolder("controls");
+        var run = await CliRunner.RunAsync(work, "pipeline", verb, "no-such-instance", "--store", Path.Combine(work, "s"), "--json");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: No orchestration instance 'no-such-instance'", run.StdErr, StringComparison.Ordinal);
+    }
+}
