@@ -50,7 +50,7 @@ public sealed class OrchestrationHttpFunctions(CoreEndpoints api)
         [DurableClient] DurableTaskClient client) => Run(request, client);
 
     [Function(nameof(PurgeOrchestrations))]
-    public IResult PurgeOrchestrations([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = Orchestrations + "/purge")] HttpRequest request,
+    public IResult PurgeOrchestrations([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = Orchestrations + "/instances")] HttpRequest request,
         [DurableClient] DurableTaskClient client) => Run(request, client);
 
     private IResult Run(HttpRequest request, DurableTaskClient client, [System.Runtime.CompilerServices.CallerMemberName] string endpoint = "")

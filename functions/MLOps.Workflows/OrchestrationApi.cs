@@ -31,7 +31,8 @@ public static class OrchestrationApi
         group.MapPost("/instances/{id}/suspend", SuspendAsync).RequireRole(ApiRole.Admin).WithName("SuspendOrchestration");
         group.MapPost("/instances/{id}/resume", ResumeAsync).RequireRole(ApiRole.Admin).WithName("ResumeOrchestration");
         group.MapPost("/instances/{id}/rewind", RewindAsync).RequireRole(ApiRole.Admin).WithName("RewindOrchestration");
-        group.MapPost("/purge", PurgeAsync).RequireRole(ApiRole.Admin).WithName("PurgeOrchestrations");
+        // Durable's purge-many shape (DELETE …/instances). A POST …/purge route would shadow starting the "Purge" orchestration.
+        group.MapDelete("/instances", PurgeAsync).RequireRole(ApiRole.Admin).WithName("PurgeOrchestrations");
         return endpoints;
     }
 

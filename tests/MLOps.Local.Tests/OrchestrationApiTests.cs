@@ -205,7 +205,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     [InlineData("POST", "/api/orchestrations/instances/no-such-instance/raiseEvent/name", HttpStatusCode.NotFound, "id")]
     [InlineData("POST", "/api/orchestrations/NoSuchOrchestration", HttpStatusCode.NotFound, "name")]
     [InlineData("POST", "/api/orchestrations/Greeter?instanceId=bad%2Fid", HttpStatusCode.BadRequest, "instanceId")]
-    [InlineData("POST", "/api/orchestrations/purge?olderThanDays=-1", HttpStatusCode.BadRequest, "olderThanDays")]
+    [InlineData("DELETE", "/api/orchestrations/instances?olderThanDays=-1", HttpStatusCode.BadRequest, "olderThanDays")]
     public async Task UnknownOrBadRequests_ProblemDetailsNamingTheField(string method, string url, HttpStatusCode expected, string field)
     {
         var response = await Client(_admin).SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
@@ -213,6 +213,26 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal(expected, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.StartsWith($"{field}:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Starting the Purge orchestration by name reaches the start route (a <c>POST …/purge</c> history route used to
+    /// shadow it: routes ignore case); purging history is Durable's <c>DELETE …/instances</c>.
+    /// </summary>
+    [Fact]
+    public async Task PurgeOrchestration_StartsByName_DeleteInstancesPurgesFinishedHistory()
+    {
+        var admin = Client(_admin);
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/Purge?instanceId=purge-by-name", null);
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
+        Assert.Equal("Purge", (await WaitForStatusAsync(admin, statusUrl, "completed")).GetProperty("name").GetString());
+
+        var purge = await admin.DeleteAsync($"{OrchestrationApi.Prefix}/instances?olderThanDays=0");
+        Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
+        Assert.True((await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("purged").GetInt32() >= 1);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(statusUrl)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client(_read).DeleteAsync($"{OrchestrationApi.Prefix}/instances?olderThanDays=0")).StatusCode);
     }
 
     [Fact]
