@@ -153,7 +153,10 @@ public sealed class ServedScoreDriftTests
                 Prediction = PredictionReferences.Build(Lists(new Random(11), 2000, new Serving()), interactions, Titles, id => catalog[id], 10, "synthetic evaluation, top 10 of 2,000 users", Now),
             };
         }
-        return await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new FixedTime(Now), cancellationToken: ct);
+        var report = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new FixedTime(Now), cancellationToken: ct);
+        foreach (var f in report.Features.Where(f => DriftFeatures.IsPrediction(f.Name)))
+            TestContext.Current.TestOutputHelper?.WriteLine($"{f.Name}: {f.Method} {f.Score:0.####}, PSI {f.Psi:0.####}, rows {f.ReferenceRows}/{f.CurrentRows}, {f.Severity}");
+        return report;
     }
 
     /// <summary>The synthetic stream's popularity: 1 / (1 + i mod 50).</summary>
