@@ -98,15 +98,25 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         Lap("volume");
 
         var features = new List<FeatureDrift>();
+        ServedSummary? served = null;
         if (reference is not null)
         {
             var current = new Dictionary<string, FeatureValues>(aggregate.Features, StringComparer.Ordinal);
-            // Popularity bands are the reference's, so the current side is binned only once the reference is known.
-            if (reference.Popularity is { } ranking && aggregate.TitleIds.Count > 0)
+            var prediction = reference.Prediction;
+            // Served titles are compared with the champion's evaluation when its version carries one; else (a champion
+            // registered before) with what was served in the reference period. Popularity bins are the reference's, so
+            // the current side is binned only once the reference is known.
+            if (prediction is not null)
+                foreach (var values in PredictionDrift.Served(prediction, aggregate)) current[values.Name] = values;
+            else if (reference.Popularity is { } ranking && aggregate.TitleIds.Count > 0)
                 current[DriftFeatures.ServedPopularity] = ServedPopularity.Served(ranking, aggregate);
             foreach (var name in DriftFeatures.All)
-                if (reference.Feature(name) is { } refStats && current.TryGetValue(name, out var values) && Compare(refStats, values) is { } drift)
+            {
+                var refStats = prediction is not null && DriftFeatures.IsPrediction(name) ? prediction.Feature(name) : reference.Feature(name);
+                if (refStats is not null && current.TryGetValue(name, out var values) && Compare(refStats, values) is { } drift)
                     features.Add(drift);
+            }
+            served = PredictionDrift.Summary(reference, aggregate);
         }
         Lap("scores");
         var decay = await PerformanceDecay.CheckAsync(store, reference, window, checkedAt, _options, cancellationToken).ConfigureAwait(false);
@@ -135,7 +145,7 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             Id = $"{checkedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture)}Z-{window.ToString().Replace(':', '-')}",
             CheckedAt = checkedAt, Window = window.ToString(), WindowStart = window.Start, WindowEnd = window.End,
             Reference = referenceInfo, DatasetDrift = datasetDrift, DriftShare = share, DriftShareThreshold = _options.DriftShare,
-            Features = features, Quality = quality, Volume = volume, Accounts = aggregate.Accounts, Decay = decay,
+            Features = features, Quality = quality, Volume = volume, Accounts = aggregate.Accounts, Decay = decay, Served = served,
         };
         var candidates = Candidates(report, reference);
         report = report with
@@ -271,6 +281,20 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             var prediction = DriftFeatures.IsPrediction(f.Name);
             var facts = new Dictionary<string, string> { ["referenceRows"] = Fmt(f.ReferenceRows), ["currentRows"] = Fmt(f.CurrentRows), ["statistic"] = f.Statistic is { } s ? Fmt(s) : "" };
             var head = "";
+            if (prediction && report.Served is { } servedBy)
+            {
+                facts["predictionReference"] = servedBy.Source;
+                facts["scoredExposures"] = Fmt(servedBy.ScoredExposures);
+                facts["exposures"] = Fmt(servedBy.Exposures);
+                facts["servedModels"] = string.Join(", ", servedBy.Models.OrderByDescending(m => m.Value).Take(3).Select(m => $"{m.Key}: {Fmt(m.Value)}"));
+            }
+            if (f.Name == DriftFeatures.ServedScore && report.Served is { } scores)
+            {
+                facts["referenceMedian"] = Fmt(scores.ReferenceScoreMedian ?? 0);
+                facts["currentMedian"] = Fmt(scores.CurrentScoreMedian ?? 0);
+                head = $" Median served score {Fmt(scores.ReferenceScoreMedian ?? 0)} at evaluation → {Fmt(scores.CurrentScoreMedian ?? 0)} served"
+                    + (scores.Models.Count > 0 ? $" (served by {facts["servedModels"]})." : ".");
+            }
             if (f.Name == DriftFeatures.ServedPopularity)
             {
                 var (refHead, curHead) = (HeadShare(f, b => b.Reference), HeadShare(f, b => b.Current));
@@ -279,10 +303,11 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
                 head = $" Served from the reference's top 10 % of titles: {refHead:P1} → {curHead:P1}.";
             }
             list.Add(new AlertCandidate(prediction ? AlertKind.PredictionDrift : AlertKind.FeatureDrift, f.Name, f.Severity,
-                f.Name == DriftFeatures.ServedGenre ? "What we serve has shifted (genre mix of served titles)"
+                f.Name == DriftFeatures.ServedScore ? "What we serve has shifted (score distribution of served recommendations)"
+                : f.Name == DriftFeatures.ServedGenre ? "What we serve has shifted (genre mix of served titles)"
                 : f.Name == DriftFeatures.ServedPopularity ? "What we serve has shifted (popularity of served titles)" : $"Feature '{f.Name}' drifted",
                 $"{f.Name}: {f.Method} {Fmt(f.Score)} (threshold {Fmt(f.Threshold)}), PSI {Fmt(f.Psi)} (warn {Fmt(_options.PsiWarning)}, alert {Fmt(_options.PsiAlert)}).{change}{head} "
-                + (prediction ? "Check which model and filters serving runs (a new champion, an experiment, a broken candidate source) before blaming the audience."
+                + (prediction ? $"Compared with the {(report.Served?.Reference == PredictionDrift.Evaluation ? "champion's offline evaluation" : "titles served in the reference period")}. Check which model and filters serving runs (a new champion, an experiment, a broken candidate source) before blaming the audience."
                     : "Check for a source or app change first; if the audience really changed, retrain."),
                 new AlertEvidence
                 {
@@ -372,8 +397,9 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         return list;
     }
 
+    /// <summary>Share served from the top 10 % of titles: the two head bands (training-events reference) or decile 1 (evaluation reference).</summary>
     private static double HeadShare(FeatureDrift f, Func<BinContribution, double> share) =>
-        f.Bins.Where(b => b.Bin is ServedPopularity.Top1 or ServedPopularity.Top10).Sum(share);
+        f.Bins.Where(b => b.Bin is ServedPopularity.Top1 or ServedPopularity.Top10 || b.Bin == PopularityDeciles.Labels[0]).Sum(share);
 
     private async Task PublishMetricsAsync(DriftReport report, CancellationToken cancellationToken)
     {

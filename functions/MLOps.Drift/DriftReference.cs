@@ -37,6 +37,11 @@ public sealed record DriftReference
     /// decay compares the online hit rate with. Read from the manifest on every check, never cached.
     /// </summary>
     public IReadOnlyDictionary<string, OfflineMetric>? OfflineHitRates { get; init; }
+    /// <summary>
+    /// The champion's evaluation summary (served scores, genre mix, popularity deciles), registered with its version; null for an
+    /// explicit reference or a champion registered before these existed (prediction drift then falls back to the reference period).
+    /// </summary>
+    public PredictionReference? Prediction { get; init; }
 
     public FeatureStatistics? Feature(string name) => Features.FirstOrDefault(f => f.Name == name);
 }
@@ -137,8 +142,10 @@ public static class DriftReferences
         var champion = await FindChampionAsync(store, cancellationToken).ConfigureAwait(false);
         if (champion is null) return null;
         var (model, version, snapshot, hitRates) = champion.Value;
+        // Precomputed at evaluation time and stored with the version: read, never recomputed.
+        var prediction = await PredictionReferences.LoadAsync(store, PredictionReferences.PathOf(model, version), cancellationToken).ConfigureAwait(false);
         var cacheName = snapshot ?? $"{model}-v{version}";
-        if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { } cached) return cached with { OfflineHitRates = hitRates };
+        if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { } cached) return cached with { OfflineHitRates = hitRates, Prediction = prediction };
 
         var (from, to) = await SnapshotRangeAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
         if (from is null || to is null) return null;
@@ -148,7 +155,7 @@ public static class DriftReferences
         reference = reference with { Model = model, ModelVersion = version, Snapshot = snapshot };
         if (reference.Events == 0) return null;
         await SaveAsync(store, cacheName, reference, cancellationToken).ConfigureAwait(false);
-        return reference with { OfflineHitRates = hitRates };
+        return reference with { OfflineHitRates = hitRates, Prediction = prediction };
     }
 
     private static async Task<(string Model, string Version, string? Snapshot, IReadOnlyDictionary<string, OfflineMetric> HitRates)?> FindChampionAsync(IBlobStore store, CancellationToken cancellationToken)

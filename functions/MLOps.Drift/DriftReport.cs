@@ -40,6 +40,22 @@ public sealed record ReferenceInfo
     public long Events { get; init; }
 }
 
+/// <summary>What serving logged as served in the window, and what prediction drift compared it with.</summary>
+public sealed record ServedSummary
+{
+    /// <summary>"evaluation": the champion's evaluation (score, genre mix, popularity deciles); "training-events": the reference period's own impressions and exposures (genre mix, popularity bands; scores not compared).</summary>
+    public required string Reference { get; init; }
+    public required string Source { get; init; }
+    public long Exposures { get; init; }
+    /// <summary>Exposures carrying the model's score (its own picks in lists asked for as evaluated).</summary>
+    public long ScoredExposures { get; init; }
+    /// <summary>Scored exposures per serving model ("name vN").</summary>
+    public IReadOnlyDictionary<string, long> Models { get; init; } = new Dictionary<string, long>();
+    public double? ReferenceScoreMedian { get; init; }
+    public double? CurrentScoreMedian { get; init; }
+    public string? Note { get; init; }
+}
+
 public sealed record DataQuality
 {
     public long Lines { get; init; }
@@ -85,6 +101,8 @@ public sealed record DriftReport
     public double DriftShareThreshold { get; init; }
     /// <summary>Online hit rate of served lists against the champion's offline hit rate.</summary>
     public DecayCheck? Decay { get; init; }
+    /// <summary>Served titles and scores, and the reference prediction drift used (null without a reference).</summary>
+    public ServedSummary? Served { get; init; }
     /// <summary>True when a critical feature, dataset or prediction drift or performance decay was found against a real reference (the pipeline may retrain).</summary>
     public bool RetrainRecommended { get; init; }
     public required DataQuality Quality { get; init; }

@@ -11,7 +11,15 @@ public sealed record ModelInfo(string Name, string Version, string Kind);
 public sealed record ExperimentAssignment(string Id, string Variant);
 
 public sealed record RecommendationsResponse(string UserId, bool ColdStart, string? ColdStartReason, ModelInfo? Model,
-    ExperimentAssignment? Experiment, IReadOnlyList<RecommendedItem> Items);
+    ExperimentAssignment? Experiment, IReadOnlyList<RecommendedItem> Items)
+{
+    /// <summary>
+    /// How many leading items the model chose (the rest, if any, are trending fill); 0 for a cold start. Not part of the
+    /// response body: the exposure log uses it to record model scores only for the model's own picks.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int ModelChosen { get; init; }
+}
 
 public sealed record Row(string Id, string Title, IReadOnlyList<RecommendedItem> Items);
 
@@ -61,7 +69,7 @@ public static class RecommendationService
             var items = new List<RecommendedItem>(request.K);
             foreach (var i in chosen) items.Add(Item(data, i, scores[i], personal ? ReasonFor(data, user!, i) : ColdReason(data, i, genreMask)));
             if (items.Count < request.K) FillFromTrending(data, items, request.K, user, request.ExcludeSeen, genreFilter, genreMask, request.Exclude, genreMask);
-            return new RecommendationsResponse(request.UserId, !personal, coldReason, Info(model), experiment, items);
+            return new RecommendationsResponse(request.UserId, !personal, coldReason, Info(model), experiment, items) { ModelChosen = personal ? chosen.Count : 0 };
         }
         finally { ArrayPool<float>.Shared.Return(buffer); }
     }

@@ -78,10 +78,20 @@ public static class ServingApi
             assignment = new ExperimentAssignment(experiment.Id, variant.Name);
         }
         var result = RecommendationService.Recommend(snapshot, new RecommendationRequest(id, k, genres, exclude, diversity, excludeSeen), model, assignment);
-        if (assignment is not null) exposures.Log(assignment.Id, assignment.Variant, id, result.Items.Select(i => i.ContentId));
+        if (assignment is not null) exposures.Log(assignment.Id, assignment.Variant, id, Served(result, genres.Count == 0 && diversity == 0 && excludeSeen), ModelName(result.Model));
         Record("recommendations", start, result.Items.Count);
         return TypedResults.Ok(result);
     }
+
+    /// <summary>
+    /// The served titles with the model's score for its own picks, only when the list was asked for as the offline evaluation
+    /// ranks (no genre filter, no diversity, seen titles excluded): otherwise the scores are not comparable with the champion's
+    /// evaluation and prediction drift would flag a client's choice of filters (docs/drift.md).
+    /// </summary>
+    internal static IEnumerable<ServedItem> Served(RecommendationsResponse result, bool asEvaluated) =>
+        result.Items.Select((item, i) => new ServedItem(item.ContentId, asEvaluated && i < result.ModelChosen ? item.Score : null));
+
+    private static string? ModelName(ModelInfo? model) => model is null ? null : $"{model.Name} v{model.Version}";
 
     public static async Task<Results<Ok<RowsResponse>, ValidationProblem, ProblemHttpResult>> Rows(string id, HttpContext http, ModelHost host, IOptions<ServingOptions> options)
     {

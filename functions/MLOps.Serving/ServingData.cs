@@ -97,8 +97,10 @@ public sealed class ServingData
         {
             var items = group.OrderBy(e => e.Timestamp).Select(e => Items.TryGetIndex(e.ContentId, out var i) ? i : -1).Where(i => i >= 0).ToList();
             if (items.Count == 0) continue;
+            // A user's first fresh events extend the history loaded with the data; starting from them alone would forget
+            // everything seen before (exclude-seen then recommends watched titles).
             _fresh.AddOrUpdate(group.Key,
-                _ => UserState.Create(this, items),
+                user => UserState.Create(this, (_users.GetValueOrDefault(user)?.History ?? []).Concat(items)),
                 (_, old) => UserState.Create(this, old.History.Concat(items)));
         }
     }

@@ -128,8 +128,13 @@ public class IngestTests
             EventId = "e1", UserId = "u", ContentId = "c", Timestamp = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero),
             EventType = EventType.Rate, ViewSeconds = 12.5, Rating = 4, RatingScaleMax = 5, Device = "tv", Country = "US",
         };
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer)) EventIngestor.WriteEvent(w, e);
-        Assert.Equal(JsonSerializer.Serialize(e, StoreJson.Options), System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        // An exposure as serving logs it: experiment, variant, the model's score and the serving model.
+        var exposure = e with { EventType = EventType.Exposure, Rating = null, RatingScaleMax = null, Experiment = "home", Variant = "b", Score = 0.123456, Model = "recommender v3" };
+        foreach (var ev in new[] { e, exposure })
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer)) EventIngestor.WriteEvent(w, ev);
+            Assert.Equal(JsonSerializer.Serialize(ev, StoreJson.Options), System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        }
     }
 }

@@ -89,6 +89,28 @@ public class ModelTests
         Assert.True(GroupPurity(mf) > 0.9, $"iALS group purity {GroupPurity(mf):0.000}");
     }
 
+    /// <summary>The scores kept beside each top-k list (the served-score reference of drift) are the model's own, best first.</summary>
+    [Fact]
+    public void Evaluate_KeepsTheModelsScoreOfEveryListedItem()
+    {
+        var split = Splits.Stratified(Synthetic.Clustered(), 0.75, 42);
+        var ease = ModelTrainer.Train("ease", new Dictionary<string, double> { ["lambda"] = 10 }, split.Train);
+        var result = Evaluator.Evaluate(ease, split, 5);
+        var scores = new float[split.Train.ItemCount];
+        for (var u = 0; u < result.Users.Length; u++)
+        {
+            ease.Score(split.Train.History(result.Users[u]), scores);
+            var row = result.Recommendations[u];
+            Assert.Equal(row.Length, result.RecommendationScores[u].Length);
+            for (var j = 0; j < row.Length; j++)
+            {
+                if (row[j] < 0) { Assert.True(float.IsNaN(result.RecommendationScores[u][j])); continue; }
+                Assert.Equal(scores[row[j]], result.RecommendationScores[u][j]);
+                if (j > 0 && row[j - 1] >= 0) Assert.True(result.RecommendationScores[u][j] <= result.RecommendationScores[u][j - 1]);
+            }
+        }
+    }
+
     [Fact]
     public void Ease_RecoversGroups()
     {

@@ -74,4 +74,15 @@ public sealed class UnitTests
         Assert.Equal(data.Count, data.TrendingOrder.Length);
         Assert.True(data.Trending[data.TrendingOrder[0]] >= data.Trending[data.TrendingOrder[^1]]);
     }
+    /// <summary>A user's first fresh play extends the loaded history (it used to replace it, and exclude-seen then recommended watched titles).</summary>
+    [Fact]
+    public void Append_FirstFreshPlay_KeepsTheLoadedHistory()
+    {
+        var catalog = Enumerable.Range(0, 3).Select(i => new CatalogItem { ContentId = $"t{i}", Title = $"T{i}", Genres = ["Drama"] }).ToList();
+        var at = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        var events = new[] { "t0", "t1" }.Select((id, i) => new ViewingEvent { EventId = $"e{i}", UserId = "u", ContentId = id, Timestamp = at.AddHours(i) }).ToList();
+        var data = ServingData.Build(catalog, events, TimeSpan.FromDays(7));
+        data.Append([new ViewingEvent { EventId = "e2", UserId = "u", ContentId = "t2", Timestamp = at.AddDays(1) }]);
+        Assert.Equal(["t0", "t1", "t2"], data.User("u")!.History.ToArray().Select(i => data.Items[i]));
+    }
 }

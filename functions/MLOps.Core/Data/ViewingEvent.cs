@@ -22,4 +22,10 @@ public sealed record ViewingEvent
     /// <summary>For exposure events: the experiment and variant served (A/B tests).</summary>
     public string? Experiment { get; init; }
     public string? Variant { get; init; }
+    /// <summary>
+    /// For exposure events: the model's score of the title in the served list, and the model that scored it ("name vN").
+    /// Absent on fallback items (cold start, trending fill) and on exposures logged before serving recorded scores.
+    /// </summary>
+    public double? Score { get; init; }
+    public string? Model { get; init; }
 }

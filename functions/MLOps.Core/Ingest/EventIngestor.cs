@@ -162,6 +162,8 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         if (e.Country is { } c) w.WriteString("country"u8, c);
         if (e.Experiment is { } x) w.WriteString("experiment"u8, x);
         if (e.Variant is { } y) w.WriteString("variant"u8, y);
+        if (e.Score is { } s) w.WriteNumber("score"u8, s);
+        if (e.Model is { } model) w.WriteString("model"u8, model);
         w.WriteEndObject();
     }
 

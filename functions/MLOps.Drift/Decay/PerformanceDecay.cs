@@ -59,7 +59,7 @@ internal static class PerformanceDecay
         if (servedTo <= servedFrom)
             return range with { ServedTo = servedFrom, Note = $"no served list of this window has had its {Days(options.DecayHorizonDays)} horizon yet" };
 
-        var batches = (await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false)).Select(b => (b.Day, b.Blob.Path)).ToList();
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
         var (lists, plays) = await ServedListScanner.ScanAsync(store, batches, servedFrom, servedTo, servedTo + horizon, options.Workers, cancellationToken).ConfigureAwait(false);
         var hits = 0;
         foreach (var list in lists) if (ServedListScanner.Hit(list, plays, horizon.Ticks)) hits++;

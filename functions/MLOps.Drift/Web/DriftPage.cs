@@ -70,6 +70,11 @@ public static class DriftPage
                         bins.Select(b => b.Bin).ToList(), bins.Select(b => b.Reference).ToList(), bins.Select(b => b.Current).ToList(), $"hist-{f.Name}"));
                 }
                 html.Append("</div>");
+                if (latest.Served is { } served)
+                    html.Append(CultureInfo.InvariantCulture, $"<p data-testid=\"prediction-reference\" class=\"muted\">Prediction drift (servedScore, servedGenre, servedPopularity) compared with {E(served.Source)}. ")
+                        .Append(CultureInfo.InvariantCulture, $"Exposures {served.Exposures}, with the model's score {served.ScoredExposures}")
+                        .Append(served.Models.Count == 0 ? "" : $" (served by {E(string.Join(", ", served.Models.Select(m => $"{m.Key}: {m.Value}")))})")
+                        .Append(served.Note is null ? ".</p>" : $". {E(served.Note)}.</p>");
             }
             else html.Append("<h2>Features</h2><p class=\"muted\">No reference (no champion yet): distributions are not compared; data quality, volume and accounts still are.</p>");
 

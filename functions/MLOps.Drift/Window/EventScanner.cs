@@ -51,6 +51,8 @@ internal sealed class ScanContext
     public Interner Users { get; } = new();
     public Interner Countries { get; } = new();
     public Interner Devices { get; } = new();
+    /// <summary>Models named by scored exposures ("name vN").</summary>
+    public Interner Models { get; } = new();
 }
 
 /// <summary>A catalogue title as the parsers see it: its index into per-title counters and its genre ids.</summary>
@@ -84,6 +86,12 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
     public readonly Dictionary<double, long> RatingScales = [];
     public readonly long[] Hourly = new long[Math.Max(context.Hours, 0)];
     public readonly List<Activity> Activity = [];
+    /// <summary>Exposures, and those carrying the model's score (serving's own picks in lists asked for as evaluated).</summary>
+    public long Exposures, ScoredExposures;
+    public readonly List<double> ServedScores = [];
+    /// <summary>Per catalogue title: scored exposures (the served side of prediction drift against the champion's evaluation).</summary>
+    public readonly long[] TitleScored = new long[context.ContentIds.Length];
+    public long[] ModelCounts = new long[4];
 
     internal const int MaxId = 256;
 
@@ -93,6 +101,7 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
         Span<char> content = stackalloc char[MaxId];
         Span<char> device = stackalloc char[MaxId];
         Span<char> country = stackalloc char[MaxId];
+        Span<char> model = stackalloc char[MaxId];
         while (chunk.Length > 0)
         {
             var end = chunk.IndexOf((byte)'\n');
@@ -101,20 +110,20 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
             if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
             if (line.IsEmpty) continue;
             Lines++;
-            try { ProcessLine(line, user, content, device, country); }
+            try { ProcessLine(line, user, content, device, country, model); }
             catch (JsonException) { Invalid++; }
             catch (InvalidOperationException) { Invalid++; }
             catch (FormatException) { Invalid++; }
         }
     }
 
-    private void ProcessLine(ReadOnlySpan<byte> line, Span<char> userBuf, Span<char> contentBuf, Span<char> deviceBuf, Span<char> countryBuf)
+    private void ProcessLine(ReadOnlySpan<byte> line, Span<char> userBuf, Span<char> contentBuf, Span<char> deviceBuf, Span<char> countryBuf, Span<char> modelBuf)
     {
         var reader = new Utf8JsonReader(line);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) { Invalid++; return; }
-        int userLen = -1, contentLen = -1, deviceLen = -1, countryLen = -1, type = 0;
+        int userLen = -1, contentLen = -1, deviceLen = -1, countryLen = -1, modelLen = -1, type = 0;
         long ticks = long.MinValue;
-        double view = double.NaN, rating = double.NaN, scale = double.NaN;
+        double view = double.NaN, rating = double.NaN, scale = double.NaN, score = double.NaN;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("userId"u8)) { reader.Read(); userLen = Copy(ref reader, userBuf); }
@@ -126,6 +135,8 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
             else if (reader.ValueTextEquals("ratingScaleMax"u8)) { reader.Read(); scale = Number(ref reader); }
             else if (reader.ValueTextEquals("device"u8)) { reader.Read(); deviceLen = Copy(ref reader, deviceBuf); }
             else if (reader.ValueTextEquals("country"u8)) { reader.Read(); countryLen = Copy(ref reader, countryBuf); }
+            else if (reader.ValueTextEquals("score"u8)) { reader.Read(); score = Number(ref reader); }
+            else if (reader.ValueTextEquals("model"u8)) { reader.Read(); modelLen = Copy(ref reader, modelBuf); }
             else { reader.Read(); reader.Skip(); }
         }
         if (userLen <= 0 || contentLen <= 0 || ticks == long.MinValue || type < 0) { Invalid++; return; }
@@ -146,6 +157,18 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
         Activity.Add(new Activity(context.Users.Id(userBuf[..userLen]), hour, countryId, deviceId));
 
         var eventType = (EventType)type;
+        // Older exposure records have no score: they still count as served titles, just not in the score distribution.
+        var scored = eventType == EventType.Exposure && double.IsFinite(score);
+        if (eventType == EventType.Exposure)
+        {
+            Exposures++;
+            if (scored)
+            {
+                ScoredExposures++;
+                ServedScores.Add(score);
+                if (modelLen > 0) Increment(ref ModelCounts, context.Models.Id(modelBuf[..modelLen]));
+            }
+        }
         if (context.Titles is not null)
         {
             if (!context.TitleLookup.TryGetValue(contentBuf[..contentLen], out var title))
@@ -156,6 +179,7 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
             else if (eventType is EventType.Impression or EventType.Exposure)
             {
                 TitleServed[title.Index]++;
+                if (scored) TitleScored[title.Index]++;
                 foreach (var g in title.Genres) ServedGenreCounts[g]++;
             }
             else if (eventType is EventType.Play or EventType.Rate or EventType.Click)

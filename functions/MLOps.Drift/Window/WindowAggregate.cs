@@ -14,15 +14,17 @@ public static class DriftFeatures
     public const string ViewSeconds = "viewSeconds";
     public const string Rating = "rating";
     public const string RatingScale = "ratingScaleMax";
+    /// <summary>The model's scores of the titles it served (scored exposures), against the champion's evaluation: a prediction-drift feature.</summary>
+    public const string ServedScore = "servedScore";
     /// <summary>Genres of what was served (impression / exposure events): a prediction-drift feature.</summary>
     public const string ServedGenre = "servedGenre";
     /// <summary>Reference popularity band of what was served (impression / exposure events): a prediction-drift feature.</summary>
     public const string ServedPopularity = "servedPopularity";
 
-    public static readonly IReadOnlyList<string> All = [EventType, Device, Country, Genre, ViewSeconds, Rating, RatingScale, ServedGenre, ServedPopularity];
+    public static readonly IReadOnlyList<string> All = [EventType, Device, Country, Genre, ViewSeconds, Rating, RatingScale, ServedGenre, ServedPopularity, ServedScore];
 
     /// <summary>What is served rather than what users do: judged as prediction drift, left out of the dataset-drift share.</summary>
-    public static bool IsPrediction(string name) => name is ServedGenre or ServedPopularity;
+    public static bool IsPrediction(string name) => name is ServedGenre or ServedPopularity or ServedScore;
 }
 
 /// <summary>One feature's values in one window: sorted numeric values or category counts, and the nulls.</summary>
@@ -53,6 +55,15 @@ public sealed class WindowAggregate
     public IReadOnlyList<string> TitleIds { get; init; } = [];
     public long[] TitleInteractions { get; init; } = [];
     public long[] TitleServed { get; init; } = [];
+    /// <summary>Exposure events, those with the model's score, the scores (sorted) and per catalogue title the scored exposures.</summary>
+    public long Exposures { get; init; }
+    public long ScoredExposures { get; init; }
+    public double[] ServedScores { get; init; } = [];
+    public long[] TitleScored { get; init; } = [];
+    /// <summary>Genres of the scored exposures (each genre of a title counts); empty without a catalogue.</summary>
+    public IReadOnlyDictionary<string, long> ScoredGenres { get; init; } = new Dictionary<string, long>();
+    /// <summary>Scored exposures per serving model ("name vN"): which model served what the check compares.</summary>
+    public IReadOnlyDictionary<string, long> ServedModels { get; init; } = new Dictionary<string, long>();
 
     internal static WindowAggregate Merge(ScanContext context, WindowAccumulator[] parts, DriftOptions options)
     {
@@ -83,6 +94,7 @@ public sealed class WindowAggregate
             features[DriftFeatures.RatingScale] = new FeatureValues(DriftFeatures.RatingScale, FeatureKind.Categorical, Sum(p => p.ScaleNulls), null, scales);
         }
 
+        var titleScored = SumPerTitle(context, parts, p => p.TitleScored);
         return new WindowAggregate
         {
             Window = context.Window,
@@ -99,6 +111,12 @@ public sealed class WindowAggregate
             TitleIds = context.ContentIds,
             TitleInteractions = SumPerTitle(context, parts, p => p.TitleInteractions),
             TitleServed = SumPerTitle(context, parts, p => p.TitleServed),
+            Exposures = Sum(p => p.Exposures),
+            ScoredExposures = Sum(p => p.ScoredExposures),
+            ServedScores = context.CountsOnly ? [] : Numeric(DriftFeatures.ServedScore, 0, parts, p => p.ServedScores).Sorted!,
+            TitleScored = titleScored,
+            ScoredGenres = GenresOf(context, titleScored),
+            ServedModels = context.CountsOnly ? new Dictionary<string, long>() : Categorical("models", 0, parts, p => p.ModelCounts, context.Models.Name).Categories!,
         };
     }
 
@@ -111,6 +129,17 @@ public sealed class WindowAggregate
             for (var i = 0; i < total.Length; i++) total[i] += c[i];
         }
         return total;
+    }
+
+    private static Dictionary<string, long> GenresOf(ScanContext context, long[] perTitle)
+    {
+        var genres = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (context.Titles is null) return genres;
+        foreach (var title in context.Titles.Values)
+            if (perTitle[title.Index] > 0)
+                foreach (var g in title.Genres)
+                    genres[context.GenreNames[g]] = genres.GetValueOrDefault(context.GenreNames[g]) + perTitle[title.Index];
+        return genres;
     }
 
     private static FeatureValues Categorical(string name, long nulls, WindowAccumulator[] parts, Func<WindowAccumulator, long[]> counts, Func<int, string> label)

@@ -20,6 +20,9 @@ public sealed class EvaluationResult
     /// <summary>Top-k list per user in <see cref="Users"/> order (item indices, best first; -1 pads short lists).</summary>
     public required int[][] Recommendations { get; init; }
 
+    /// <summary>The model's score of each item of <see cref="Recommendations"/> (same shape; NaN pads short lists): the served-score reference.</summary>
+    public float[][] RecommendationScores { get; init; } = [];
+
     public double Seconds { get; init; }
 
     public double this[string metric] => Metrics[metric];
@@ -45,6 +48,7 @@ public static class Evaluator
         var counts = train.ItemCounts.ToArray();
         var trainUsers = Enumerable.Range(0, train.UserCount).Count(u => train.History(u).Length > 0);
         var recs = new int[users.Length][];
+        var recScores = new float[users.Length][];
         var names = new[] { $"precision@{k}", $"recall@{k}", $"ndcg@{k}", "map", $"map@{k}", $"hit_rate@{k}", $"mrr@{k}", "novelty", "diversity", "popularity_bias" };
         var per = names.Select(_ => new double[users.Length]).ToArray();
         var genres = GenreVectors(train);
@@ -74,6 +78,10 @@ public static class Evaluator
             Array.Fill(row, -1);
             top.CopyTo(row);
             recs[index] = row;
+            var rowScores = new float[k];
+            Array.Fill(rowScores, float.NaN);
+            for (var j = 0; j < count; j++) rowScores[j] = scores[top[j]];
+            recScores[index] = rowScores;
             return buffers;
         }, _ => { });
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -90,7 +98,7 @@ public static class Evaluator
         metrics["users"] = users.Length;
         return new EvaluationResult
         {
-            K = k, Protocol = split.Protocol, Metrics = metrics, Users = users, PerUser = perUser, Recommendations = recs,
+            K = k, Protocol = split.Protocol, Metrics = metrics, Users = users, PerUser = perUser, Recommendations = recs, RecommendationScores = recScores,
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
     }

@@ -10,6 +10,9 @@ using MLOps.Storage;
 
 namespace MLOps.Serving.Experiments;
 
+/// <summary>A served title and the model's score of it (null when a fallback, not the model, put it in the list).</summary>
+public readonly record struct ServedItem(string ContentId, double? Score);
+
 /// <summary>
 /// Exposures (which variant showed which titles to whom) become events in the log. Requests only enqueue;
 /// a background loop writes a batch blob per day every second. When the queue is full, exposures are dropped
@@ -28,19 +31,28 @@ public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILo
 
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    public void Log(string experiment, string variant, string userId, IEnumerable<string> contentIds)
+    public void Log(string experiment, string variant, string userId, IEnumerable<string> contentIds) =>
+        Log(experiment, variant, userId, contentIds.Select(id => new ServedItem(id, null)), null);
+
+    /// <summary>
+    /// One exposure per served title, with the model's score when the model chose it (null for fallback titles) and the
+    /// model that served the list: drift compares these scores with the champion's evaluation (docs/drift.md).
+    /// </summary>
+    public void Log(string experiment, string variant, string userId, IEnumerable<ServedItem> items, string? model)
     {
         var now = time.GetUtcNow();
-        foreach (var id in contentIds)
+        foreach (var item in items)
             if (!_queue.Writer.TryWrite(new ViewingEvent
             {
                 EventId = $"exp-{Guid.NewGuid():N}",
                 UserId = userId,
-                ContentId = id,
+                ContentId = item.ContentId,
                 Timestamp = now,
                 EventType = EventType.Exposure,
                 Experiment = experiment,
                 Variant = variant,
+                Score = item.Score,
+                Model = item.Score is null ? null : model,
             }))
                 Dropped.Add(1);
     }

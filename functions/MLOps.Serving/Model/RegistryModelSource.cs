@@ -7,7 +7,8 @@ namespace MLOps.Serving.Model;
 /// <summary>
 /// The registry's aliases and versions: "champion" / "challenger" resolve through <c>models/&lt;name&gt;/aliases/…</c>
 /// (one small blob read per poll), a number names a version. Loading reads the version's model artifact
-/// (<c>model.bin</c> when present, else the first <c>.bin</c> file of its manifest).
+/// (<c>model.bin</c> when present, else the first <c>.bin</c>, else <c>.mlrc</c> file of its manifest; other files, such as the
+/// evaluation's <c>prediction-reference.json</c>, are not models).
 /// </summary>
 public sealed class RegistryModelSource(ModelRegistry registry) : IModelSource
 {
@@ -25,7 +26,8 @@ public sealed class RegistryModelSource(ModelRegistry registry) : IModelSource
         var manifest = await registry.GetVersionAsync(model.Name, version, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidDataException($"{model.Name} version {version} has no manifest.");
         var files = manifest.Sizes.Keys.Order(StringComparer.Ordinal).ToList();
-        var file = files.FirstOrDefault(f => f == "model.bin") ?? files.FirstOrDefault(f => f.EndsWith(".bin", StringComparison.Ordinal)) ?? files.FirstOrDefault()
+        var file = files.FirstOrDefault(f => f == "model.bin") ?? files.FirstOrDefault(f => f.EndsWith(".bin", StringComparison.Ordinal))
+            ?? files.FirstOrDefault(f => f.EndsWith(".mlrc", StringComparison.Ordinal)) ?? files.FirstOrDefault()
             ?? throw new InvalidDataException($"{model.Name} version {version} has no artifact files.");
         var bytes = await registry.ReadArtifactAsync(model.Name, version, file, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidDataException($"{model.Name} version {version}: artifact '{file}' is missing.");

@@ -39,6 +39,8 @@ public sealed record CandidateEvaluation
     public Dictionary<string, double>? ChampionMetrics { get; init; }
     public List<MetricInterval> VersusChampion { get; init; } = [];
     public double Seconds { get; init; }
+    /// <summary>Blob of what the candidate recommends on the evaluation users (served-score, genre and popularity reference); registered with the version.</summary>
+    public string? PredictionReferencePath { get; init; }
 }
 
 public sealed record ChampionRef(int Version, string Kind, string? SnapshotId, string? ArtifactPath);

@@ -1,3 +1,4 @@
+using MLOps.Drift.Prediction;
 using MLOps.Registry;
 using MLOps.Storage;
 
@@ -47,10 +48,20 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             IdempotencyKey = stepKey,
             CreatedBy = "pipeline",
             Notes = $"candidate {candidate.Key}, baseline {evaluation.Baseline}",
-        }, new Dictionary<string, BinaryData> { [ArtifactFile] = bytes }, cancellationToken).ConfigureAwait(false);
+        }, await FilesAsync(bytes, evaluation, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if ((await registry.GetDecisionsAsync(model, manifest.Version, cancellationToken).ConfigureAwait(false)).Count == 0)
             await registry.EvaluateAsync(model, manifest.Version, Comparison(evaluation), cancellationToken: cancellationToken).ConfigureAwait(false);
         return manifest.Version;
+    }
+
+    /// <summary>The artifact, and beside it the evaluation's prediction reference when the trainer wrote one (drift reads it from there).</summary>
+    private async Task<Dictionary<string, BinaryData>> FilesAsync(BinaryData artifact, CandidateEvaluation evaluation, CancellationToken cancellationToken)
+    {
+        var files = new Dictionary<string, BinaryData>(StringComparer.Ordinal) { [ArtifactFile] = artifact };
+        if (evaluation.PredictionReferencePath is { } path)
+            files[PredictionReference.FileName] = (await store.ReadAsync(path, cancellationToken).ConfigureAwait(false))?.Data
+                ?? throw new InvalidDataException($"The candidate's prediction reference '{path}' is missing.");
+        return files;
     }
 
     public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
