@@ -18,6 +18,13 @@ public sealed class FeatureStoreOptions
     /// <summary>How often the online store looks for a newer snapshot.</summary>
     public TimeSpan OnlineReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Also write each snapshot's views as Parquet files when they are materialized (for readers outside this library).
+    /// Off by default: the views are read from the view state, and encoding 400k rows costs more than the rest of an
+    /// incremental refresh (docs/features.md, "Incremental views").
+    /// </summary>
+    public bool ParquetViews { get; set; }
+
     /// <summary>Parquet compression of the views: "snappy" (default) or "none".</summary>
     public string ParquetCompression { get; set; } = Environment.GetEnvironmentVariable("MLOPS_FEATURES_PARQUET_COMPRESSION") ?? "snappy";
 

@@ -53,8 +53,17 @@ public sealed record FeatureMaterialization
     public required DateTimeOffset Cutoff { get; init; }
     /// <summary>View name → rows.</summary>
     public required Dictionary<string, long> RowCounts { get; init; }
-    /// <summary>View name → blob path of its file.</summary>
+    /// <summary>View name → blob path of its Parquet file (only with <see cref="FeatureStoreOptions.ParquetViews"/>).</summary>
     public required Dictionary<string, string> Files { get; init; }
+    /// <summary>
+    /// The view state of the snapshot's carried segments (cutoff-independent, exact sums): what the views are read from
+    /// and what the next snapshot's materialization extends with its new segments only.
+    /// </summary>
+    public string? ViewState { get; init; }
+    /// <summary>The snapshot whose view state this one extended; null when it was folded from every segment.</summary>
+    public string? ViewStateBase { get; init; }
+    /// <summary>Segments folded into the view state by this materialization.</summary>
+    public int SegmentsFolded { get; init; }
     /// <summary>Per-feature statistics (the drift reference).</summary>
     public required IReadOnlyList<FeatureStatistics> Statistics { get; init; }
     public double Seconds { get; init; }
