@@ -4,10 +4,16 @@ using MLOps.Features.Statistics;
 
 namespace MLOps.Features.Store;
 
-/// <summary>The four views of one snapshot, in id order, with their statistics.</summary>
+/// <summary>
+/// The four views of one snapshot, in id order, with their statistics. The two large views are built on first use:
+/// materializing needs only their statistics, which come from the columns (docs/features.md, "Incremental views").
+/// </summary>
 internal sealed record FeatureTables(
-    List<UserFeatures> Users, List<ItemFeatures> Items, List<UserGenreFeatures> UserGenres, List<UserHistoryRow> History)
+    List<UserFeatures> Users, List<ItemFeatures> Items, Lazy<List<UserGenreFeatures>> LazyUserGenres, Lazy<List<UserHistoryRow>> LazyHistory)
 {
+    public List<UserGenreFeatures> UserGenres => LazyUserGenres.Value;
+    public List<UserHistoryRow> History => LazyHistory.Value;
+    public required int UserGenreRows { get; init; }
     public IReadOnlyList<FeatureStatistics> Statistics { get; init; } = [];
     public string Timing { get; init; } = "";
 }
@@ -40,31 +46,41 @@ internal static class FeatureComputer
         foreach (var c in catalog)
             if (c.ReleaseDate is null || c.ReleaseDate <= cutoffDay) catalogById[c.ContentId] = c;
 
+        // Slot k of a row's daily counts is day state.LastDay − KeepDays + k; age 0 is the cutoff's day.
         var user7 = new long[nUsers]; var user28 = new long[nUsers];
-        foreach (var (key, count) in state.UserDays)
+        var userDays = CollectionsMarshal.AsSpan(state.UserDays);
+        var itemDays = CollectionsMarshal.AsSpan(state.ItemDays);
+        for (var k = 0; k < ViewState.DaySlots; k++)
         {
-            var age = lastDay - (key & 0xFFFFFFFF);
-            if (age < 0) continue;
-            var u = (int)(key >> 32);
-            if (age < 7) user7[u] += count;
-            if (age < 28) user28[u] += count;
+            var age = lastDay - (state.LastDay - FeatureState.KeepDays + k);
+            if (age is < 0 or >= 30) continue;
+            for (var u = 0; u < nUsers; u++)
+            {
+                var count = userDays[u * ViewState.DaySlots + k];
+                if (age < 7) user7[u] += count;
+                if (age < 28) user28[u] += count;
+            }
         }
         var item1 = new long[nItems]; var item7 = new long[nItems]; var item30 = new long[nItems];
-        foreach (var (key, count) in state.ItemDays)
+        for (var k = 0; k < ViewState.DaySlots; k++)
         {
-            var age = lastDay - (key & 0xFFFFFFFF);
-            if (age < 0) continue;
-            var i = (int)(key >> 32);
-            if (age < 1) item1[i] += count;
-            if (age < 7) item7[i] += count;
-            if (age < 30) item30[i] += count;
+            var age = lastDay - (state.LastDay - FeatureState.KeepDays + k);
+            if (age is < 0 or >= 30) continue;
+            for (var i = 0; i < nItems; i++)
+            {
+                var count = itemDays[i * ViewState.DaySlots + k];
+                if (age < 1) item1[i] += count;
+                if (age < 7) item7[i] += count;
+                item30[i] += count;
+            }
         }
 
         var users = new List<UserFeatures>(nUsers);
-        var userGenres = new List<UserGenreFeatures>();
-        var history = new List<UserHistoryRow>(nUsers);
-        var text = new System.Text.StringBuilder();
-        foreach (var u in Order(state.Users.Ids))
+        var userOrder = Order(state.Users.Ids);
+        // user × genre columns, rows in (user id, genre) order
+        var genreUser = new List<int>(); var genreIndex = new List<int>();
+        var genreDecayed = new List<double>(); var genreAffinity = new List<double>(); var genreCount = new List<long>();
+        foreach (var u in userOrder)
         {
             var top = -1; Int128 total = 0;
             for (var k = 0; k < g; k++)
@@ -97,21 +113,24 @@ internal static class FeatureComputer
             {
                 ref readonly var cell = ref userGenre[u * g + k];
                 if (cell.Count == 0) continue;
-                userGenres.Add(new UserGenreFeatures
-                {
-                    UserId = id, Genre = genreNames[k], DecayedCount = FixedPoint.Weight(cell.Weight) * scale, Count = cell.Count,
-                    Affinity = total > 0 ? (double)cell.Weight / totalWeight : 0,
-                });
+                genreUser.Add(u);
+                genreIndex.Add(k);
+                genreDecayed.Add(FixedPoint.Weight(cell.Weight) * scale);
+                genreAffinity.Add(total > 0 ? (double)cell.Weight / totalWeight : 0);
+                genreCount.Add(cell.Count);
             }
-            var recent = state.History[u];
-            text.Clear();
-            foreach (var entry in recent)
-            {
-                if (text.Length > 0) text.Append('|');
-                text.Append(state.Items.Ids[entry.Item]);
-            }
-            history.Add(new UserHistoryRow { UserId = id, Items = text.ToString(), LastAt = new DateTime(recent[^1].LastTicks, DateTimeKind.Utc) });
         }
+        var userGenres = new Lazy<List<UserGenreFeatures>>(() =>
+        {
+            var rows = new List<UserGenreFeatures>(genreUser.Count);
+            for (var r = 0; r < genreUser.Count; r++)
+                rows.Add(new UserGenreFeatures
+                {
+                    UserId = state.Users.Ids[genreUser[r]], Genre = genreNames[genreIndex[r]], DecayedCount = genreDecayed[r], Count = genreCount[r], Affinity = genreAffinity[r],
+                });
+            return rows;
+        });
+        var history = new Lazy<List<UserHistoryRow>>(() => History(state, userOrder));
 
         // Items: every title with events, and every catalogue title released by the cutoff (cold-start titles get zeros).
         var items = new List<ItemFeatures>(nItems + catalogById.Count);
@@ -141,8 +160,9 @@ internal static class FeatureComputer
         var rowsSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         return new FeatureTables(users, items, userGenres, history)
         {
-            Statistics = withStatistics ? Describe(users, items, userGenres) : [],
-            Timing = $"rows {rowsSeconds:F2} s, rows+statistics {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F2} s",
+            UserGenreRows = genreUser.Count,
+            Statistics = withStatistics ? Describe(users, items, genreDecayed, genreAffinity, genreIndex, genreNames) : [],
+            Timing = $"rows {rowsSeconds:F3} s, rows+statistics {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F3} s",
         };
     }
 
@@ -154,7 +174,7 @@ internal static class FeatureComputer
         _ => "heavy",
     };
 
-    private static IEnumerable<int> Order(List<string> ids)
+    private static int[] Order(List<string> ids)
     {
         var order = Enumerable.Range(0, ids.Count).ToArray();
         Array.Sort(order, (a, b) => string.CompareOrdinal(ids[a], ids[b]));
@@ -162,7 +182,26 @@ internal static class FeatureComputer
     }
 
     /// <summary>Per-feature statistics: the drift reference (names are "view.column").</summary>
-    private static List<FeatureStatistics> Describe(List<UserFeatures> users, List<ItemFeatures> items, List<UserGenreFeatures> userGenres)
+    /// <summary>Each user's recent titles, oldest first, as "a|b|c".</summary>
+    private static List<UserHistoryRow> History(ViewState state, int[] userOrder)
+    {
+        var rows = new List<UserHistoryRow>(userOrder.Length);
+        var text = new System.Text.StringBuilder();
+        foreach (var u in userOrder)
+        {
+            var recent = state.History[u];
+            text.Clear();
+            foreach (var entry in recent)
+            {
+                if (text.Length > 0) text.Append('|');
+                text.Append(state.Items.Ids[entry.Item]);
+            }
+            rows.Add(new UserHistoryRow { UserId = state.Users.Ids[u], Items = text.ToString(), LastAt = new DateTime(recent[^1].LastTicks, DateTimeKind.Utc) });
+        }
+        return rows;
+    }
+
+    private static List<FeatureStatistics> Describe(List<UserFeatures> users, List<ItemFeatures> items, List<double> genreDecayed, List<double> genreAffinity, List<int> genreIndex, string[] genreNames)
     {
         // Each feature's statistics are independent: built in parallel, listed in this fixed order.
         var work = new List<Func<FeatureStatistics>>();
@@ -172,10 +211,10 @@ internal static class FeatureComputer
             foreach (var row in rows) b.AddNumeric(value(row));
             return b.Build();
         });
-        void Categorical<T>(string name, List<T> rows, Func<T, IEnumerable<string?>> value) => work.Add(() =>
+        void Categorical<T>(string name, List<T> rows, Func<T, string?> value) => work.Add(() =>
         {
             var b = new FeatureStatisticsBuilder(name, FeatureKind.Categorical);
-            foreach (var row in rows) foreach (var v in value(row)) b.AddCategory(v);
+            foreach (var row in rows) b.AddCategory(value(row));
             return b.Build();
         });
         Numeric("user.events_total", users, u => u.EventsTotal);
@@ -185,9 +224,9 @@ internal static class FeatureComputer
         Numeric("user.events_28d", users, u => u.Events28d);
         Numeric("user.mean_rating", users, u => u.MeanRating);
         Numeric("user.mean_view_minutes", users, u => u.MeanViewMinutes);
-        Categorical("user.activity_level", users, u => [u.ActivityLevel]);
-        Categorical("user.preferred_maturity", users, u => [u.PreferredMaturity]);
-        Categorical("user.top_genre", users, u => [u.TopGenre]);
+        Categorical("user.activity_level", users, u => u.ActivityLevel);
+        Categorical("user.preferred_maturity", users, u => u.PreferredMaturity);
+        Categorical("user.top_genre", users, u => u.TopGenre);
         Numeric("item.popularity_1d", items, i => i.Popularity1d);
         Numeric("item.popularity_7d", items, i => i.Popularity7d);
         Numeric("item.popularity_30d", items, i => i.Popularity30d);
@@ -196,11 +235,19 @@ internal static class FeatureComputer
         Numeric("item.mean_rating", items, i => i.MeanRating);
         Numeric("item.rating_count", items, i => i.RatingCount);
         Numeric("item.age_days", items, i => i.AgeDays);
-        Categorical("item.maturity_rating", items, i => [i.MaturityRating]);
-        Categorical("item.genre", items, i => i.GenreList.Count == 0 ? new string?[] { null } : i.GenreList.ToArray<string?>());
-        Numeric("user_genre.decayed_count", userGenres, r => r.DecayedCount);
-        Numeric("user_genre.affinity", userGenres, r => r.Affinity);
-        Categorical("user_genre.genre", userGenres, r => [r.Genre]);
+        Categorical("item.maturity_rating", items, i => i.MaturityRating);
+        work.Add(() =>
+        {
+            // One count per genre of each title; a title without genres counts as a null.
+            var b = new FeatureStatisticsBuilder("item.genre", FeatureKind.Categorical);
+            foreach (var item in items)
+                if (item.GenreList.Count == 0) b.AddCategory(null);
+                else foreach (var genre in item.GenreList) b.AddCategory(genre);
+            return b.Build();
+        });
+        Numeric("user_genre.decayed_count", genreDecayed, v => v);
+        Numeric("user_genre.affinity", genreAffinity, v => v);
+        Categorical("user_genre.genre", genreIndex, g => genreNames[g]);
         var stats = new FeatureStatistics[work.Count];
         Parallel.For(0, work.Count, k => stats[k] = work[k]());
         return [.. stats];

@@ -239,6 +239,7 @@ public sealed class FeatureStore
         var catalog = await LoadCatalogAsync(manifest, cancellationToken).ConfigureAwait(false);
         var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
         var (carried, baseId) = await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
+        var loadSeconds = clock.Elapsed.TotalSeconds;
         var folded = manifest.Segments.Count - carried.Segments.Count;
         foreach (var segment in manifest.Segments.Skip(carried.Segments.Count))
             carried.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
@@ -257,7 +258,7 @@ public sealed class FeatureStore
         var computeSeconds = clock.Elapsed.TotalSeconds - foldSeconds;
         var files = _options.ParquetViews ? await WriteParquetViewsAsync(snapshotId, tables, cancellationToken).ConfigureAwait(false) : [];
         await writeState.ConfigureAwait(false);
-        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} + {folded} segment(s) {foldSeconds:F2} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
+        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} (load {loadSeconds:F3} s) + {folded} segment(s) {foldSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
         var materialization = new FeatureMaterialization
         {
             SnapshotId = snapshotId,
@@ -266,8 +267,8 @@ public sealed class FeatureStore
             {
                 [FeatureViewNames.User] = tables.Users.Count,
                 [FeatureViewNames.Item] = tables.Items.Count,
-                [FeatureViewNames.UserGenre] = tables.UserGenres.Count,
-                [FeatureViewNames.UserHistory] = tables.History.Count,
+                [FeatureViewNames.UserGenre] = tables.UserGenreRows,
+                [FeatureViewNames.UserHistory] = tables.Users.Count, // one history row per user
             },
             Files = files,
             ViewState = statePath,

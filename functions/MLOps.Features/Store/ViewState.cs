@@ -14,7 +14,7 @@ namespace MLOps.Features.Store;
 /// </summary>
 internal sealed class ViewState
 {
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     public required long AnchorTicks { get; init; }
     public required double HalfLifeDays { get; init; }
@@ -37,8 +37,14 @@ internal sealed class ViewState
     public List<long> UserMaturity { get; private set; } = [];
     /// <summary>Per user, ascending by (last interaction, title id), at most <see cref="HistoryPerUser"/>; arrays are replaced, never changed.</summary>
     public List<HistoryEntry[]> History { get; private set; } = [];
-    public Dictionary<long, int> UserDays { get; private set; } = new(PackedKeyComparer.Instance);
-    public Dictionary<long, int> ItemDays { get; private set; } = new(PackedKeyComparer.Instance);
+    /// <summary>Days a window can reach: <see cref="LastDay"/> − <see cref="FeatureState.KeepDays"/> … <see cref="LastDay"/>.</summary>
+    public const int DaySlots = FeatureState.KeepDays + 1;
+    /// <summary>The cutoff day of the last fold; slot k of a row's daily counts is day LastDay − KeepDays + k.</summary>
+    public long LastDay { get; private set; } = long.MinValue;
+    /// <summary>Dense daily interaction counts, <see cref="DaySlots"/> per user, user-major.</summary>
+    public List<int> UserDays { get; private set; } = [];
+    /// <summary>Dense daily interaction counts, <see cref="DaySlots"/> per title.</summary>
+    public List<int> ItemDays { get; private set; } = [];
     /// <summary>(user &lt;&lt; 32 | title) of every pair seen, sorted.</summary>
     private long[] _pairs = [];
 
@@ -63,6 +69,7 @@ internal sealed class ViewState
     {
         if (delta.AnchorTicks != AnchorTicks || delta.HalfLifeDays != HalfLifeDays)
             throw new InvalidDataException("A feature segment with another decay anchor or half-life cannot be folded into this view state.");
+        Advance(lastDay);
         var userMap = new int[delta.Users.Count];
         for (var k = 0; k < userMap.Length; k++) userMap[k] = InternUser(delta.Users.Ids[k]);
         var itemMap = new int[delta.Items.Count];
@@ -110,12 +117,8 @@ internal sealed class ViewState
             list.Add(new HistoryEntry { Item = i, LastTicks = p.LastTicks });
         }
         foreach (var (u, entries) in touched) History[u] = MergeHistory(History[u], entries);
-        foreach (var (key, count) in delta.UserDays)
-            CollectionsMarshal.GetValueRefOrAddDefault(UserDays, ((long)userMap[(int)(key >> 32)] << 32) | (key & 0xFFFFFFFF), out _) += count;
-        foreach (var (key, count) in delta.ItemDays)
-            CollectionsMarshal.GetValueRefOrAddDefault(ItemDays, ((long)itemMap[(int)(key >> 32)] << 32) | (key & 0xFFFFFFFF), out _) += count;
-        Prune(UserDays, lastDay);
-        Prune(ItemDays, lastDay);
+        AddDays(UserDays, delta.UserDays, userMap);
+        AddDays(ItemDays, delta.ItemDays, itemMap);
         _pairs = MergeSorted(_pairs, added);
         EventsUsed += delta.EventsUsed;
         if (segmentPath is not null) Segments.Add(segmentPath);
@@ -141,10 +144,38 @@ internal sealed class ViewState
         return merged.Count <= HistoryPerUser ? [.. merged] : merged.GetRange(merged.Count - HistoryPerUser, HistoryPerUser).ToArray();
     }
 
-    private static void Prune(Dictionary<long, int> days, long lastDay)
+    /// <summary>Moves the day slots to end at <paramref name="lastDay"/>; days that fall off can never enter a window again.</summary>
+    private void Advance(long lastDay)
     {
-        var oldest = lastDay - FeatureState.KeepDays;
-        foreach (var key in days.Keys.Where(k => (k & 0xFFFFFFFF) < oldest).ToList()) days.Remove(key);
+        if (LastDay == long.MinValue || lastDay == LastDay)
+        {
+            LastDay = lastDay;
+            return;
+        }
+        if (lastDay < LastDay) throw new InvalidDataException("A view state cannot move back in time.");
+        var shift = (int)Math.Min(DaySlots, lastDay - LastDay);
+        foreach (var days in new[] { UserDays, ItemDays })
+        {
+            var span = CollectionsMarshal.AsSpan(days);
+            for (var row = 0; row < span.Length; row += DaySlots)
+            {
+                var slots = span.Slice(row, DaySlots);
+                slots[shift..].CopyTo(slots);
+                slots[(DaySlots - shift)..].Clear();
+            }
+        }
+        LastDay = lastDay;
+    }
+
+    private void AddDays(List<int> days, Dictionary<long, int> delta, int[] map)
+    {
+        var span = CollectionsMarshal.AsSpan(days);
+        var first = LastDay - FeatureState.KeepDays;
+        foreach (var (key, count) in delta)
+        {
+            var slot = (key & 0xFFFFFFFF) - first;
+            if (slot is >= 0 and < DaySlots) span[map[(int)(key >> 32)] * DaySlots + (int)slot] += count;
+        }
     }
 
     private static long[] MergeSorted(long[] current, List<long> added)
@@ -168,6 +199,7 @@ internal sealed class ViewState
         CollectionsMarshal.SetCount(UserGenres, UserGenres.Count + Genres.Length);
         CollectionsMarshal.SetCount(UserMaturity, UserMaturity.Count + Maturities.Length);
         History.Add([]);
+        CollectionsMarshal.SetCount(UserDays, UserDays.Count + DaySlots);
         return u;
     }
 
@@ -176,6 +208,7 @@ internal sealed class ViewState
         var i = Items.Intern(id);
         if (i < ItemTotals.Count) return i;
         ItemTotals.Add(default);
+        CollectionsMarshal.SetCount(ItemDays, ItemDays.Count + DaySlots);
         var (genres, maturity) = _catalog.TryGetValue(id, out var c) ? c : ([], -1);
         _itemGenres.Add(genres);
         _itemMaturity.Add(maturity);
@@ -213,8 +246,7 @@ internal sealed class ViewState
             Genres = Genres, Maturities = Maturities, Segments = [.. Segments], EventsUsed = EventsUsed,
             UserTotals = [.. UserTotals], ItemTotals = [.. ItemTotals], UserGenres = [.. UserGenres], UserMaturity = [.. UserMaturity],
             History = [.. History], _pairs = _pairs,
-            UserDays = new Dictionary<long, int>(UserDays, PackedKeyComparer.Instance),
-            ItemDays = new Dictionary<long, int>(ItemDays, PackedKeyComparer.Instance),
+            LastDay = LastDay, UserDays = [.. UserDays], ItemDays = [.. ItemDays],
             _catalog = _catalog,
         };
         foreach (var id in Users.Ids) copy.Users.Intern(id);
@@ -246,9 +278,11 @@ internal sealed class ViewState
             WriteRaw(w, UserMaturity);
             WriteRaw<int>(w, [.. History.Select(h => h.Length)]);
             WriteRaw<HistoryEntry>(w, [.. History.SelectMany(h => h)]);
-            WriteRaw<long>(w, [.. _pairs]);
-            FeatureState.WriteDays(w, UserDays);
-            FeatureState.WriteDays(w, ItemDays);
+            w.Write(_pairs.Length);
+            w.Write(MemoryMarshal.AsBytes(_pairs.AsSpan()));
+            w.Write(LastDay);
+            WriteRaw(w, UserDays);
+            WriteRaw(w, ItemDays);
         }
         return new BinaryData(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
     }
@@ -279,9 +313,10 @@ internal sealed class ViewState
             state.History.Add(entries.Slice(at, n).ToArray());
             at += n;
         }
-        state._pairs = [.. ReadRaw<long>(r)];
-        state.UserDays = FeatureState.ReadDays(r);
-        state.ItemDays = FeatureState.ReadDays(r);
+        state._pairs = ReadArray<long>(r);
+        state.LastDay = r.ReadInt64();
+        state.UserDays = ReadRaw<int>(r);
+        state.ItemDays = ReadRaw<int>(r);
         state.Join(catalog);
         return state;
     }
@@ -290,6 +325,13 @@ internal sealed class ViewState
     {
         w.Write(values.Count);
         w.Write(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(values)));
+    }
+
+    private static T[] ReadArray<T>(BinaryReader r) where T : unmanaged
+    {
+        var values = new T[r.ReadInt32()];
+        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
     }
 
     private static List<T> ReadRaw<T>(BinaryReader r) where T : unmanaged
