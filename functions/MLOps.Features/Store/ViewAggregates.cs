@@ -25,7 +25,8 @@ internal struct ItemAggregate
 }
 
 /// <summary>One user × genre: Σ decay weight against the anchor (fixed point) and the plain count.</summary>
-[StructLayout(LayoutKind.Sequential)]
+// Packed: the view state is written and read raw, and 16-byte alignment would add a third to its largest array.
+[StructLayout(LayoutKind.Sequential, Pack = 8)]
 internal struct GenreAggregate
 {
     public Int128 Weight;
@@ -33,7 +34,7 @@ internal struct GenreAggregate
 }
 
 /// <summary>One title in a user's recent history: the user's last interaction with it.</summary>
-[StructLayout(LayoutKind.Sequential)]
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
 internal struct HistoryEntry
 {
     public long LastTicks;

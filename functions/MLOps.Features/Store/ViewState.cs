@@ -14,7 +14,7 @@ namespace MLOps.Features.Store;
 /// </summary>
 internal sealed class ViewState
 {
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
 
     public required long AnchorTicks { get; init; }
     public required double HalfLifeDays { get; init; }
