@@ -34,6 +34,12 @@ public sealed class FeatureStoreOptions
     /// </summary>
     public int CompactAfterSegments { get; set; } = 8;
 
+    /// <summary>
+    /// A materialization writes a new view state (~30 MB for 1M events) once the persisted state it started from is this
+    /// many segments behind; in between, snapshots point to that state and readers fold the newer segments (~1 MB a day).
+    /// </summary>
+    public int ViewStateEvery { get; set; } = 4;
+
     /// <summary>Event batches parsed at once (default: one per core).</summary>
     public int Parallelism { get; set; } = Environment.ProcessorCount;
 }

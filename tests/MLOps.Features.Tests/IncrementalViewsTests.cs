@@ -27,7 +27,7 @@ public sealed class IncrementalViewsTests
         }
         await Both(TestData.WriteCatalogAsync);
         await Both(s => TestData.WriteDaysAsync(s, 0, 4));
-        var features = new FeatureStore(store) { UseStateCache = false };
+        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { ViewStateEvery = 3 })) { UseStateCache = false };
         var rebuilds = new FeatureStore(rebuildStore) { UseStateCache = false };
         var previous = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(4));
 
@@ -44,13 +44,17 @@ public sealed class IncrementalViewsTests
             (_ => Task.CompletedTask, TestData.Day0.AddDays(9), "the rest of that day"),
             (s => TestData.WriteBatchAsync(s, "late-d00", lateDay0), TestData.Day0.AddDays(40), "late events on the first day, cutoff 31 days on (windows empty)"),
         };
+        var folded = new List<int>();
         foreach (var (arrive, cutoff, what) in steps)
         {
             await Both(arrive);
             var (snapshot, views) = await RefreshAndMaterializeAsync(features, cutoff);
             Assert.True(snapshot.Mode == "incremental", what);
             Assert.True(views.ViewStateBase == previous.Snapshot.SnapshotId, $"{what}: views folded from {views.ViewStateBase ?? "every segment"}, not from the base");
-            Assert.True(views.SegmentsFolded == 1, what);
+            // A view state is written once the one a snapshot starts from is 3 segments behind; in between it is shared.
+            Assert.True(views.SegmentsFolded == folded.Count % 3 + 1, $"{what}: folded {views.SegmentsFolded} segments");
+            Assert.Equal(views.SegmentsFolded == 3 ? FeatureStore.ViewStatePath(snapshot.SnapshotId) : previous.Views.ViewState, views.ViewState);
+            folded.Add(views.SegmentsFolded);
 
             var (full, fullViews) = await RefreshAndMaterializeAsync(rebuilds, cutoff, fullRebuild: true);
             Assert.Null(fullViews.ViewStateBase);
@@ -64,6 +68,7 @@ public sealed class IncrementalViewsTests
             Assert.Equal(Json(fullViews.Statistics), Json(views.Statistics));
             previous = (snapshot, views);
         }
+        Assert.Equal([1, 2, 3, 1, 2, 3, 1], folded);
         Assert.Contains(await features.ReadUsersAsync(previous.Snapshot.SnapshotId, Ct), u => u.UserId == "late-user");
     }
 
@@ -103,6 +108,7 @@ public sealed class IncrementalViewsTests
         var (snapshot, views) = await RefreshAndMaterializeAsync(writer, TestData.Day0.AddDays(2).AddHours(20)); // with a partly covered batch
         Assert.NotNull(snapshot.PartialSegment);
         Assert.True(await store.ExistsAsync(views.ViewState!, Ct));
+        Assert.NotEqual(FeatureStore.ViewStatePath(snapshot.SnapshotId), views.ViewState); // the first snapshot's state, plus one segment
 
         // The writer keeps the rows it computed; a new instance reads the persisted view state and folds the partial segment.
         var reader = new FeatureStore(store);

@@ -56,8 +56,8 @@ public sealed record FeatureMaterialization
     /// <summary>View name → blob path of its Parquet file (only with <see cref="FeatureStoreOptions.ParquetViews"/>).</summary>
     public required Dictionary<string, string> Files { get; init; }
     /// <summary>
-    /// The view state of the snapshot's carried segments (cutoff-independent, exact sums): what the views are read from
-    /// and what the next snapshot's materialization extends with its new segments only.
+    /// The persisted view state (cutoff-independent, exact sums) the views are read from: this snapshot's, or an earlier
+    /// one's whose segments are a prefix of this snapshot's — readers fold the rest. The next snapshot extends it.
     /// </summary>
     public string? ViewState { get; init; }
     /// <summary>The snapshot whose view state this one extended; null when it was folded from every segment.</summary>

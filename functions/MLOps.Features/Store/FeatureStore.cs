@@ -238,14 +238,19 @@ public sealed class FeatureStore
             throw new InvalidDataException($"Feature snapshot '{snapshotId}' predates aggregate segments: run 'mlops features refresh --full'.");
         var catalog = await LoadCatalogAsync(manifest, cancellationToken).ConfigureAwait(false);
         var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
-        var (carried, baseId) = await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
+        var (carried, baseId, basePath) = await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
         var loadSeconds = clock.Elapsed.TotalSeconds;
         var folded = manifest.Segments.Count - carried.Segments.Count;
         foreach (var segment in manifest.Segments.Skip(carried.Segments.Count))
             carried.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
         var foldSeconds = clock.Elapsed.TotalSeconds;
-        var statePath = ViewStatePath(snapshotId);
-        var writeState = Task.Run(async () => await _store.WriteAsync(statePath, carried.Serialize(), cancellationToken: cancellationToken).ConfigureAwait(false), cancellationToken);
+        // The segments are the deltas of the view state: a new state is written only once the persisted one it started
+        // from is ViewStateEvery segments behind, so most snapshots write nothing but materialized.json.
+        var writeNew = basePath is null || folded >= Math.Max(1, _options.ViewStateEvery);
+        var statePath = writeNew ? ViewStatePath(snapshotId) : basePath!;
+        var writeState = writeNew
+            ? Task.Run(async () => await _store.WriteAsync(statePath, carried.Serialize(), cancellationToken: cancellationToken).ConfigureAwait(false), cancellationToken)
+            : Task.CompletedTask;
 
         var view = carried;
         if (manifest.PartialSegment is { } partial)
@@ -289,7 +294,7 @@ public sealed class FeatureStore
     /// The base snapshot's view state when it can be extended (materialized, same anchor, half-life, catalogue copy and
     /// history length, its segments a prefix of this snapshot's), else an empty state that every segment is folded into.
     /// </summary>
-    private async Task<(ViewState State, string? BaseId)> StartViewStateAsync(FeatureSnapshotManifest manifest, List<CatalogItem> catalog, CancellationToken cancellationToken)
+    private async Task<(ViewState State, string? BaseId, string? BasePath)> StartViewStateAsync(FeatureSnapshotManifest manifest, List<CatalogItem> catalog, CancellationToken cancellationToken)
     {
         var catalogPath = manifest.CatalogPath ?? "";
         if (manifest.BaseSnapshotId is { } baseId
@@ -302,10 +307,10 @@ public sealed class FeatureStore
                 if (state.AnchorTicks == manifest.DecayAnchor.UtcTicks && state.HalfLifeDays == manifest.DecayHalfLifeDays && state.CatalogPath == catalogPath
                     && state.HistoryPerUser == _options.HistoryPerUser && state.Segments.Count <= manifest.Segments.Count
                     && state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
-                    return (state, baseId);
+                    return (state, baseId, path);
             }
         }
-        return (ViewState.Create(manifest.DecayAnchor.UtcTicks, manifest.DecayHalfLifeDays, catalogPath, _options.HistoryPerUser, catalog), null);
+        return (ViewState.Create(manifest.DecayAnchor.UtcTicks, manifest.DecayHalfLifeDays, catalogPath, _options.HistoryPerUser, catalog), null, null);
     }
 
     private async Task<List<CatalogItem>> LoadCatalogAsync(FeatureSnapshotManifest manifest, CancellationToken cancellationToken) =>
@@ -367,8 +372,13 @@ public sealed class FeatureStore
         await using var blob = await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} is gone.");
         var state = ViewState.Deserialize(blob.Stream, catalog);
+        var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
+        if (!state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
+            throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} does not cover a prefix of its segments.");
+        foreach (var segment in manifest.Segments.Skip(state.Segments.Count))
+            state.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
         if (manifest.PartialSegment is { } partial)
-            state.Fold(await LoadSegmentAsync(partial.Path, cancellationToken).ConfigureAwait(false), null, (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay);
+            state.Fold(await LoadSegmentAsync(partial.Path, cancellationToken).ConfigureAwait(false), null, lastDay);
         var tables = FeatureComputer.Compute(state, catalog, manifest.Cutoff, withStatistics: false);
         RememberTables(snapshotId, tables);
         return tables;

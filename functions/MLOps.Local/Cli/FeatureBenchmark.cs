@@ -55,7 +55,9 @@ public static class FeatureBenchmark
                 var progress = new FeaturesCommand.SyncProgress(context);
                 var end = start.AddDays(d);
                 // Untimed: the snapshot the chain starts from, materialized as the pipeline's refresh step does (also warms the JIT).
-                var start0 = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-2), Full = true }, progress, ct).ConfigureAwait(false);
+                var chainDays = Math.Max(1, features.Options.ViewStateEvery);
+                if (d <= chainDays) throw new CliUsageException($"--days must be more than {chainDays} (the incremental chain)");
+                var start0 = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-chainDays), Full = true }, progress, ct).ConfigureAwait(false);
                 await features.MaterializeAsync(start0.SnapshotId, progress, ct).ConfigureAwait(false);
 
                 async Task<(T Value, double Wall, double Cpu)> TimedAsync<T>(Func<Task<T>> run)
@@ -76,10 +78,13 @@ public static class FeatureBenchmark
                 }
                 // Every timed step loads what it needs from the store, as a new process would.
                 features.UseStateCache = false;
-                // Day d-2 onto the d-2 snapshot, then day d-1; a refresh that compacts that chain's three segments into one
-                // (no new batch); then a full refresh of all d days.
-                var first = await StepAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-1) }).ConfigureAwait(false);
-                var second = await StepAsync(new FeatureRefreshRequest { Cutoff = end }).ConfigureAwait(false);
+                // One day at a time onto that snapshot, ViewStateEvery days: one cycle of the view state (the last day
+                // writes a new one, the others fold onto the persisted one); a refresh that compacts the chain's segments
+                // into one (no new batch); then a full refresh of all d days.
+                var chain = new List<Step>();
+                for (var k = chainDays - 1; k >= 0; k--) chain.Add(await StepAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-k) }).ConfigureAwait(false));
+                var first = chain[0];
+                var second = chain[^1];
                 var compacted = await StepAsync(new FeatureRefreshRequest { Cutoff = end, Compact = true }).ConfigureAwait(false);
                 var fullRun = await StepAsync(new FeatureRefreshRequest { Cutoff = end, Full = true }).ConfigureAwait(false);
                 var full = fullRun.Snapshot;
@@ -111,6 +116,9 @@ public static class FeatureBenchmark
                     stepIncrementalShare = Math.Round(second.Wall / fullRun.Wall, 4),
                     stepIncrementalCpuShare = Math.Round(second.Cpu / fullRun.Cpu, 4),
                     stepFirstIncrementalSeconds = Math.Round(first.Wall, 3), stepFirstIncrementalShare = Math.Round(first.Wall / fullRun.Wall, 4),
+                    chain = chain.Select(c => new { cutoff = c.Snapshot.Cutoff, refreshSeconds = Math.Round(c.RefreshWall, 3), viewsSeconds = Math.Round(c.ViewsWall, 3), seconds = Math.Round(c.Wall, 3), cpuSeconds = Math.Round(c.Cpu, 3), c.Views.SegmentsFolded, wroteViewState = c.Views.ViewState == FeatureStore.ViewStatePath(c.Snapshot.SnapshotId) }).ToList(),
+                    stepChainMeanSeconds = Math.Round(chain.Average(c => c.Wall), 3), stepChainMeanCpuSeconds = Math.Round(chain.Average(c => c.Cpu), 3),
+                    stepChainMeanShare = Math.Round(chain.Average(c => c.Wall) / fullRun.Wall, 4), stepChainMeanCpuShare = Math.Round(chain.Average(c => c.Cpu) / fullRun.Cpu, 4),
                     incrementalViewStateBase = second.Views.ViewStateBase,
                     segments = new { full = full.Segments, incremental = incremental.Segments, compacted = compacted.Snapshot.Segments },
                     rows = fullRun.Views.RowCounts,
@@ -125,6 +133,7 @@ public static class FeatureBenchmark
                 {
                     console.MarkupLine($"full refresh: {fullRun.RefreshWall:F2} s wall, {fullRun.RefreshCpu:F2} s CPU ({n:N0} events); views {fullRun.ViewsWall:F2} s; refresh step {fullRun.Wall:F2} s wall, {fullRun.Cpu:F2} s CPU");
                     console.MarkupLine($"incremental refresh (1 new day, {incremental.EventsRead:N0} events): {second.RefreshWall:F2} s wall ({second.RefreshWall / fullRun.RefreshWall:P1} of full); views {second.ViewsWall:F2} s; refresh step {second.Wall:F2} s wall = {second.Wall / fullRun.Wall:P1} of full ({second.Cpu / fullRun.Cpu:P1} of its CPU); the one before: {first.Wall:F2} s ({first.Wall / fullRun.Wall:P1})");
+                    console.MarkupLine($"refresh steps of the {chain.Count}-day chain: {string.Join(", ", chain.Select(c => $"{c.Wall:F2} s"))}; mean {chain.Average(c => c.Wall):F2} s = {chain.Average(c => c.Wall) / fullRun.Wall:P1} of a full one ({chain.Average(c => c.Cpu) / fullRun.Cpu:P1} of its CPU)");
                     console.MarkupLine($"compaction of {incremental.Segments.Count} segments: {compacted.RefreshWall:F2} s wall, {compacted.RefreshCpu:F2} s CPU; its views {compacted.ViewsWall:F2} s");
                     console.MarkupLine(differences.Count == 0 ? "incremental == compacted == full, feature by feature (bitwise), statistics too" : $"[red]{differences.Count} differences[/], e.g. {Markup.Escape(differences[0])}");
                     var table = new Table().AddColumns("format", "bytes", "write s", "read s");
