@@ -78,8 +78,9 @@ internal static class FeatureComputer
         var users = new List<UserFeatures>(nUsers);
         var userOrder = Order(state.Users.Ids);
         // user × genre columns, rows in (user id, genre) order
-        var genreUser = new List<int>(); var genreIndex = new List<int>();
-        var genreDecayed = new List<double>(); var genreAffinity = new List<double>(); var genreCount = new List<long>();
+        var cells = nUsers * g;
+        var genreUser = new List<int>(cells); var genreIndex = new List<int>(cells);
+        var genreDecayed = new List<double>(cells); var genreAffinity = new List<double>(cells); var genreCount = new List<long>(cells);
         foreach (var u in userOrder)
         {
             var top = -1; Int128 total = 0;

@@ -277,7 +277,8 @@ internal sealed class ViewState
             WriteRaw(w, UserGenres);
             WriteRaw(w, UserMaturity);
             WriteRaw<int>(w, [.. History.Select(h => h.Length)]);
-            WriteRaw<HistoryEntry>(w, [.. History.SelectMany(h => h)]);
+            w.Write(History.Sum(h => h.Length));
+            foreach (var entries in History) w.Write(MemoryMarshal.AsBytes(entries.AsSpan()));
             w.Write(_pairs.Length);
             w.Write(MemoryMarshal.AsBytes(_pairs.AsSpan()));
             w.Write(LastDay);
@@ -305,13 +306,13 @@ internal sealed class ViewState
         state.UserGenres = ReadRaw<GenreAggregate>(r);
         state.UserMaturity = ReadRaw<long>(r);
         var lengths = ReadRaw<int>(r);
-        var entries = CollectionsMarshal.AsSpan(ReadRaw<HistoryEntry>(r));
+        if (r.ReadInt32() != lengths.Sum()) throw new InvalidDataException("View state: history lengths and entries disagree.");
         state.History = new List<HistoryEntry[]>(lengths.Count);
-        var at = 0;
         foreach (var n in lengths)
         {
-            state.History.Add(entries.Slice(at, n).ToArray());
-            at += n;
+            var entries = new HistoryEntry[n];
+            r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(entries.AsSpan()));
+            state.History.Add(entries);
         }
         state._pairs = ReadArray<long>(r);
         state.LastDay = r.ReadInt64();
