@@ -142,6 +142,24 @@ public sealed class IncrementalViewsTests
         Assert.Empty(differences);
     }
 
+    [Fact]
+    public async Task Refresh_OverSegmentsOfAnOlderFormat_RebuildsInFull()
+    {
+        var store = TestEnvironment.NewFolderStore("views-old-format");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 3);
+        var features = new FeatureStore(store);
+        var first = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(2) }, cancellationToken: Ct);
+        // Version 1 segments held floating-point sums: they cannot be extended exactly.
+        var segment = (await store.ReadAsync(first.Segments[0].Path, Ct))!.Data.ToArray();
+        BitConverter.GetBytes(1).CopyTo(segment, 0);
+        await store.WriteAsync(first.Segments[0].Path, BinaryData.FromBytes(segment), cancellationToken: Ct);
+
+        var next = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(3) }, cancellationToken: Ct);
+        Assert.Equal("full", next.Mode);
+        Assert.Equal(4, (await features.MaterializeAsync(next.SnapshotId, cancellationToken: Ct)).RowCounts[FeatureViewNames.Item]); // a, b, c and x (events, no catalogue entry); "future" is not released
+    }
+
     private static async Task<(FeatureSnapshotManifest Snapshot, FeatureMaterialization Views)> RefreshAndMaterializeAsync(FeatureStore features, DateTimeOffset cutoff, bool fullRebuild = false)
     {
         var snapshot = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff, Full = fullRebuild }, cancellationToken: Ct);

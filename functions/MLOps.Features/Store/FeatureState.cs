@@ -78,6 +78,9 @@ internal sealed class FeatureState
         for (var k = 0; k < span.Length; k++) _pairIndex[((long)span[k].User << 32) | (uint)span[k].Item] = k;
     }
 
+    /// <summary>True when the segment starts with this build's format version (older ones hold floating-point sums).</summary>
+    public static bool IsCurrentFormat(ReadOnlySpan<byte> head) => head.Length >= 4 && BitConverter.ToInt32(head) == FormatVersion;
+
     public BinaryData Serialize()
     {
         var buffer = new MemoryStream(64 + Pairs.Count * Unsafe.SizeOf<PairAggregate>() + (UserDays.Count + ItemDays.Count) * 12 + (Users.Count + Items.Count) * 16);
@@ -100,7 +103,7 @@ internal sealed class FeatureState
     public static FeatureState Deserialize(Stream stream)
     {
         using var r = new BinaryReader(new BufferedStream(stream, 1 << 16));
-        if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("Feature state has an unknown format version.");
+        if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("Feature segment written in another format version: run 'mlops features refresh --full'.");
         var state = new FeatureState { AnchorTicks = r.ReadInt64(), HalfLifeDays = r.ReadDouble(), EventsUsed = r.ReadInt64() };
         foreach (var id in ReadIds(r)) state.Users.Intern(id);
         foreach (var id in ReadIds(r)) state.Items.Intern(id);

@@ -69,6 +69,8 @@ public sealed class FeatureStore
         {
             baseline = await GetLatestAsync(cancellationToken).ConfigureAwait(false);
             fullReason = baseline is null ? "no previous snapshot" : CannotExtend(baseline, cutoff, candidates, anchorTicks);
+            if (fullReason is null && !await SegmentIsCurrentFormatAsync(baseline!.Segments[0].Path, cancellationToken).ConfigureAwait(false))
+                fullReason = "the latest snapshot's segments were written in an older format";
             if (fullReason is not null) baseline = null;
         }
         if (request.ReuseWhenUpToDate && baseline is not null && baseline.Watermark.PartialBatches.Count == 0 && baseline.CatalogETag == catalogBlob?.ETag.Value
@@ -417,6 +419,14 @@ public sealed class FeatureStore
             else state.Merge(segment);
         }
         return state ?? throw new InvalidDataException("A snapshot needs at least one segment.");
+    }
+
+    private async Task<bool> SegmentIsCurrentFormatAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var blob = await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        if (blob is null) return false;
+        var head = new byte[4];
+        return await blob.Stream.ReadAtLeastAsync(head, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == 4 && FeatureState.IsCurrentFormat(head);
     }
 
     private async Task<FeatureState> LoadSegmentAsync(string path, CancellationToken cancellationToken)
