@@ -143,6 +143,25 @@ public sealed class IncrementalViewsTests
     }
 
     [Fact]
+    public async Task CatalogueChange_RebuildsTheViewStateFromEverySegment_AndStillEqualsFullRebuild()
+    {
+        var store = TestEnvironment.NewFolderStore("views-catalog");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 3);
+        var features = new FeatureStore(store);
+        await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(2));
+        // A new genre: the base's view state has no column for it.
+        await MLOps.Core.Data.CatalogStore.MergeAsync(store, [new MLOps.Core.Data.CatalogItem { ContentId = "x", Title = "X", Genres = ["Western"], ReleaseDate = new DateOnly(2020, 1, 1) }], Ct);
+        var (snapshot, views) = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(3));
+        Assert.Equal("incremental", snapshot.Mode);
+        Assert.Null(views.ViewStateBase);
+        Assert.Contains(await features.ReadUserGenresAsync(snapshot.SnapshotId, Ct), g => g.Genre == "Western");
+
+        var (full, _) = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(3), fullRebuild: true);
+        Assert.Empty(await SnapshotComparer.CompareAsync(features, full.SnapshotId, snapshot.SnapshotId, Ct));
+    }
+
+    [Fact]
     public async Task Refresh_OverSegmentsOfAnOlderFormat_RebuildsInFull()
     {
         var store = TestEnvironment.NewFolderStore("views-old-format");

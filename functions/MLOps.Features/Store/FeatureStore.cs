@@ -305,8 +305,8 @@ public sealed class FeatureStore
         {
             await using (blob)
             {
-                var state = ViewState.Deserialize(blob.Stream, catalog);
-                if (state.AnchorTicks == manifest.DecayAnchor.UtcTicks && state.HalfLifeDays == manifest.DecayHalfLifeDays && state.CatalogPath == catalogPath
+                var state = ViewState.Deserialize(blob.Stream, catalogPath, catalog);
+                if (state is not null && state.AnchorTicks == manifest.DecayAnchor.UtcTicks && state.HalfLifeDays == manifest.DecayHalfLifeDays
                     && state.HistoryPerUser == _options.HistoryPerUser && state.Segments.Count <= manifest.Segments.Count
                     && state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
                     return (state, baseId, path);
@@ -373,7 +373,8 @@ public sealed class FeatureStore
         var path = materialized.ViewState ?? throw new InvalidDataException($"Snapshot {snapshotId} was materialized before view states: refresh it with --full.");
         await using var blob = await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} is gone.");
-        var state = ViewState.Deserialize(blob.Stream, catalog);
+        var state = ViewState.Deserialize(blob.Stream, manifest.CatalogPath ?? "", catalog)
+            ?? throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} was built with another catalogue copy.");
         var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
         if (!state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
             throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} does not cover a prefix of its segments.");

@@ -288,8 +288,11 @@ internal sealed class ViewState
         return new BinaryData(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
     }
 
-    /// <summary>Reads a state written by <see cref="Serialize"/>; <paramref name="catalog"/> is the copy at <see cref="CatalogPath"/>.</summary>
-    public static ViewState Deserialize(Stream stream, IReadOnlyList<CatalogItem> catalog)
+    /// <summary>
+    /// Reads a state written by <see cref="Serialize"/> and joins <paramref name="catalog"/>, the copy at
+    /// <paramref name="catalogPath"/>; null when the state was built with another catalogue copy (its genre columns differ).
+    /// </summary>
+    public static ViewState? Deserialize(Stream stream, string catalogPath, IReadOnlyList<CatalogItem> catalog)
     {
         using var r = new BinaryReader(new BufferedStream(stream, 1 << 16));
         if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("View state has an unknown format version.");
@@ -298,6 +301,7 @@ internal sealed class ViewState
             AnchorTicks = r.ReadInt64(), HalfLifeDays = r.ReadDouble(), CatalogPath = r.ReadString(), HistoryPerUser = r.ReadInt32(),
             EventsUsed = r.ReadInt64(), Genres = [.. FeatureState.ReadIds(r)], Maturities = [.. FeatureState.ReadIds(r)],
         };
+        if (state.CatalogPath != catalogPath) return null;
         state.Segments = FeatureState.ReadIds(r);
         foreach (var id in FeatureState.ReadIds(r)) state.Users.Intern(id);
         foreach (var id in FeatureState.ReadIds(r)) state.Items.Intern(id);
