@@ -93,14 +93,14 @@ internal static class BatchAggregator
                     }
                     ref var pair = ref CollectionsMarshal.AsSpan(partial.Pairs)[slot];
                     pair.Count++;
-                    pair.Weight += Math.Exp(rate * (ticks - anchorTicks));
+                    pair.Weight += FixedPoint.Weight(Math.Exp(rate * (ticks - anchorTicks)));
                     if (ticks > pair.LastTicks) pair.LastTicks = ticks;
                     if (rating is { } r && !double.IsNaN(r))
                     {
                         pair.RatingCount++;
-                        pair.RatingSum += scale is > 0 ? r * 5.0 / scale.Value : r;
+                        pair.RatingSum += FixedPoint.Rating(scale is > 0 ? r * 5.0 / scale.Value : r);
                     }
-                    if (kind == Kind.Play && seconds is { } s && s >= 0) pair.ViewSeconds += s;
+                    if (kind == Kind.Play && seconds is { } s && s >= 0) pair.ViewSeconds += FixedPoint.Seconds(s);
 
                     CollectionsMarshal.GetValueRefOrAddDefault(partial.UserDays, ((long)u << 32) | day, out _)++;
                     CollectionsMarshal.GetValueRefOrAddDefault(partial.ItemDays, ((long)i << 32) | day, out _)++;

@@ -53,8 +53,17 @@ public sealed record FeatureMaterialization
     public required DateTimeOffset Cutoff { get; init; }
     /// <summary>View name → rows.</summary>
     public required Dictionary<string, long> RowCounts { get; init; }
-    /// <summary>View name → blob path of its file.</summary>
+    /// <summary>View name → blob path of its Parquet file (only with <see cref="FeatureStoreOptions.ParquetViews"/>).</summary>
     public required Dictionary<string, string> Files { get; init; }
+    /// <summary>
+    /// The persisted view state (cutoff-independent, exact sums) the views are read from: this snapshot's, or an earlier
+    /// one's whose segments are a prefix of this snapshot's — readers fold the rest. The next snapshot extends it.
+    /// </summary>
+    public string? ViewState { get; init; }
+    /// <summary>The snapshot whose view state this one extended; null when it was folded from every segment.</summary>
+    public string? ViewStateBase { get; init; }
+    /// <summary>Segments folded into the view state by this materialization.</summary>
+    public int SegmentsFolded { get; init; }
     /// <summary>Per-feature statistics (the drift reference).</summary>
     public required IReadOnlyList<FeatureStatistics> Statistics { get; init; }
     public double Seconds { get; init; }

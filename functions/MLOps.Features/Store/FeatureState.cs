@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace MLOps.Features.Store;
@@ -9,7 +10,8 @@ namespace MLOps.Features.Store;
 /// </summary>
 internal sealed class FeatureState
 {
-    private const int FormatVersion = 1;
+    // 2: fixed-point sums (FixedPoint); version 1 segments cannot be read (a full refresh rebuilds them).
+    private const int FormatVersion = 2;
     /// <summary>Daily counts older than this many days before the cutoff day can never enter a window again.</summary>
     public const int KeepDays = 31;
 
@@ -22,18 +24,6 @@ internal sealed class FeatureState
     public long AnchorTicks { get; init; }
     public double HalfLifeDays { get; init; }
     public long EventsUsed { get; set; }
-
-    public FeatureState Clone()
-    {
-        var copy = new FeatureState { AnchorTicks = AnchorTicks, HalfLifeDays = HalfLifeDays, EventsUsed = EventsUsed };
-        foreach (var id in Users.Ids) copy.Users.Intern(id);
-        foreach (var id in Items.Ids) copy.Items.Intern(id);
-        copy.Pairs = new List<PairAggregate>(Pairs);
-        copy._pairIndex = new Dictionary<long, int>(_pairIndex, PackedKeyComparer.Instance);
-        copy.UserDays = new Dictionary<long, int>(UserDays, PackedKeyComparer.Instance);
-        copy.ItemDays = new Dictionary<long, int>(ItemDays, PackedKeyComparer.Instance);
-        return copy;
-    }
 
     /// <summary>Folds one batch's aggregates in (maps its local ids to ours once per distinct id).</summary>
     public void Merge(BatchPartial partial) => Merge(partial.Users, partial.Items, partial.Pairs, partial.UserDays, partial.ItemDays, partial.Used);
@@ -88,9 +78,12 @@ internal sealed class FeatureState
         for (var k = 0; k < span.Length; k++) _pairIndex[((long)span[k].User << 32) | (uint)span[k].Item] = k;
     }
 
+    /// <summary>True when the segment starts with this build's format version (older ones hold floating-point sums).</summary>
+    public static bool IsCurrentFormat(ReadOnlySpan<byte> head) => head.Length >= 4 && BitConverter.ToInt32(head) == FormatVersion;
+
     public BinaryData Serialize()
     {
-        var buffer = new MemoryStream(64 + Pairs.Count * Marshal.SizeOf<PairAggregate>() + (UserDays.Count + ItemDays.Count) * 12 + (Users.Count + Items.Count) * 16);
+        var buffer = new MemoryStream(64 + Pairs.Count * Unsafe.SizeOf<PairAggregate>() + (UserDays.Count + ItemDays.Count) * 12 + (Users.Count + Items.Count) * 16);
         using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             w.Write(FormatVersion);
@@ -110,7 +103,7 @@ internal sealed class FeatureState
     public static FeatureState Deserialize(Stream stream)
     {
         using var r = new BinaryReader(new BufferedStream(stream, 1 << 16));
-        if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("Feature state has an unknown format version.");
+        if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("Feature segment written in another format version: run 'mlops features refresh --full'.");
         var state = new FeatureState { AnchorTicks = r.ReadInt64(), HalfLifeDays = r.ReadDouble(), EventsUsed = r.ReadInt64() };
         foreach (var id in ReadIds(r)) state.Users.Intern(id);
         foreach (var id in ReadIds(r)) state.Items.Intern(id);
@@ -123,13 +116,13 @@ internal sealed class FeatureState
         return state;
     }
 
-    private static void WriteIds(BinaryWriter w, List<string> ids)
+    internal static void WriteIds(BinaryWriter w, List<string> ids)
     {
         w.Write(ids.Count);
         foreach (var id in ids) w.Write(id);
     }
 
-    private static List<string> ReadIds(BinaryReader r)
+    internal static List<string> ReadIds(BinaryReader r)
     {
         var n = r.ReadInt32();
         var ids = new List<string>(n);
@@ -137,7 +130,7 @@ internal sealed class FeatureState
         return ids;
     }
 
-    private static void WriteDays(BinaryWriter w, Dictionary<long, int> days)
+    internal static void WriteDays(BinaryWriter w, Dictionary<long, int> days)
     {
         w.Write(days.Count);
         foreach (var (key, count) in days)
@@ -147,7 +140,7 @@ internal sealed class FeatureState
         }
     }
 
-    private static Dictionary<long, int> ReadDays(BinaryReader r)
+    internal static Dictionary<long, int> ReadDays(BinaryReader r)
     {
         var n = r.ReadInt32();
         var days = new Dictionary<long, int>(n, PackedKeyComparer.Instance);

@@ -60,13 +60,17 @@ public sealed class FeatureStore
         var candidates = listed.Where(b => b.Day <= lastDay).ToList();
         var catalogBlob = await _store.ReadAsync(CatalogStore.CurrentPath, cancellationToken).ConfigureAwait(false);
 
+        var anchorTicks = FixedPoint.AnchorFor(candidates.Count > 0 ? candidates[0].Day : lastDay, lastDay, _options.DecayHalfLifeDays);
+
         // Can we extend the latest snapshot?
         FeatureSnapshotManifest? baseline = null;
         string? fullReason = request.Full ? "full refresh requested" : null;
         if (!request.Full)
         {
             baseline = await GetLatestAsync(cancellationToken).ConfigureAwait(false);
-            fullReason = baseline is null ? "no previous snapshot" : CannotExtend(baseline, cutoff, candidates);
+            fullReason = baseline is null ? "no previous snapshot" : CannotExtend(baseline, cutoff, candidates, anchorTicks);
+            if (fullReason is null && !await SegmentIsCurrentFormatAsync(baseline!.Segments[0].Path, cancellationToken).ConfigureAwait(false))
+                fullReason = "the latest snapshot's segments were written in an older format";
             if (fullReason is not null) baseline = null;
         }
         if (request.ReuseWhenUpToDate && baseline is not null && baseline.Watermark.PartialBatches.Count == 0 && baseline.CatalogETag == catalogBlob?.ETag.Value
@@ -90,8 +94,6 @@ public sealed class FeatureStore
             ? $"full refresh ({fullReason}): {toRead.Count} batches, cutoff {cutoff:O}"
             : $"incremental refresh from {baseline.SnapshotId}: {toRead.Count} new batches, cutoff {cutoff:O}{(compact ? $", compacting {baseline.Segments.Count} segments" : "")}");
 
-        var anchorTicks = baseline?.DecayAnchor.UtcTicks
-            ?? (candidates.Count > 0 ? candidates[0].Day : lastDay).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
         var delta = new FeatureState { AnchorTicks = anchorTicks, HalfLifeDays = _options.DecayHalfLifeDays };
         var (coveredBatches, partialBatches, eventsRead, afterCutoff) = await ReadNewBatchesAsync(toRead, delta, cutoff, baseline, progress, cancellationToken).ConfigureAwait(false);
         var readSeconds = clock.Elapsed.TotalSeconds;
@@ -224,7 +226,9 @@ public sealed class FeatureStore
 
     /// <summary>
     /// The views and statistics of a snapshot as of its cutoff: read from <c>views/materialized.json</c> when someone
-    /// already computed them, else computed from the snapshot's segments and frozen catalogue and written (create-only).
+    /// already computed them, else computed and committed (create-only). The view state starts from the base snapshot's
+    /// when that one is materialized and its segments are a prefix of this one's, so only the new segments are folded in;
+    /// else from every segment. Both give the same state (exact sums), so the views do not depend on the path.
     /// </summary>
     public async Task<FeatureMaterialization> MaterializeAsync(string snapshotId, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -234,21 +238,90 @@ public sealed class FeatureStore
             ?? throw new KeyNotFoundException($"Feature snapshot '{snapshotId}' does not exist.");
         if (manifest.Segments.Count == 0)
             throw new InvalidDataException($"Feature snapshot '{snapshotId}' predates aggregate segments: run 'mlops features refresh --full'.");
-        var carried = await LoadSegmentsAsync(manifest.Segments, cancellationToken).ConfigureAwait(false);
+        var catalog = await LoadCatalogAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
+        var (carried, baseId, basePath) = await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
+        var loadSeconds = clock.Elapsed.TotalSeconds;
+        var folded = manifest.Segments.Count - carried.Segments.Count;
+        foreach (var segment in manifest.Segments.Skip(carried.Segments.Count))
+            carried.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
+        var foldSeconds = clock.Elapsed.TotalSeconds;
+        // The segments are the deltas of the view state: a new state is written only once the persisted one it started
+        // from is ViewStateEvery segments behind, so most snapshots write nothing but materialized.json.
+        var writeNew = basePath is null || folded >= Math.Max(1, _options.ViewStateEvery);
+        var statePath = writeNew ? ViewStatePath(snapshotId) : basePath!;
+        var writeState = writeNew
+            ? Task.Run(async () => await _store.WriteAsync(statePath, carried.Serialize(), cancellationToken: cancellationToken).ConfigureAwait(false), cancellationToken)
+            : Task.CompletedTask;
+
         var view = carried;
         if (manifest.PartialSegment is { } partial)
         {
             view = carried.Clone();
-            view.Merge(await LoadSegmentAsync(partial.Path, cancellationToken).ConfigureAwait(false));
+            view.Fold(await LoadSegmentAsync(partial.Path, cancellationToken).ConfigureAwait(false), null, lastDay);
         }
-        var catalog = manifest.CatalogPath is { } catalogPath
-            ? ParseCatalog((await _store.ReadAsync(catalogPath, cancellationToken).ConfigureAwait(false) ?? throw new InvalidDataException($"Snapshot {snapshotId}: catalogue copy {catalogPath} is gone.")).Data)
-            : [];
-        var loadSeconds = clock.Elapsed.TotalSeconds;
-        var tables = FeatureComputer.Compute(view, catalog, manifest.Cutoff, _options);
-        RememberState(manifest.Segments, carried);
-        var computeSeconds = clock.Elapsed.TotalSeconds - loadSeconds;
+        var tables = FeatureComputer.Compute(view, catalog, manifest.Cutoff);
+        RememberTables(snapshotId, tables);
+        var computeSeconds = clock.Elapsed.TotalSeconds - foldSeconds;
+        var files = _options.ParquetViews ? await WriteParquetViewsAsync(snapshotId, tables, cancellationToken).ConfigureAwait(false) : [];
+        await writeState.ConfigureAwait(false);
+        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} (load {loadSeconds:F3} s) + {folded} segment(s) {foldSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
+        var materialization = new FeatureMaterialization
+        {
+            SnapshotId = snapshotId,
+            Cutoff = manifest.Cutoff,
+            RowCounts = new Dictionary<string, long>
+            {
+                [FeatureViewNames.User] = tables.Users.Count,
+                [FeatureViewNames.Item] = tables.Items.Count,
+                [FeatureViewNames.UserGenre] = tables.UserGenreRows,
+                [FeatureViewNames.UserHistory] = tables.Users.Count, // one history row per user
+            },
+            Files = files,
+            ViewState = statePath,
+            ViewStateBase = baseId,
+            SegmentsFolded = folded,
+            Statistics = tables.Statistics,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+        };
+        // Concurrent readers compute the same rows; the first to commit wins and the others return its record.
+        if (!await _store.TryCreateAsync(MaterializedPath(snapshotId), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(materialization, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
+            return (await ReadMaterializationAsync(snapshotId, cancellationToken).ConfigureAwait(false))!;
+        return materialization;
+    }
 
+    public static string ViewStatePath(string snapshotId) => SnapshotPrefix(snapshotId) + "views/state.bin";
+
+    /// <summary>
+    /// The base snapshot's view state when it can be extended (materialized, same anchor, half-life, catalogue copy and
+    /// history length, its segments a prefix of this snapshot's), else an empty state that every segment is folded into.
+    /// </summary>
+    private async Task<(ViewState State, string? BaseId, string? BasePath)> StartViewStateAsync(FeatureSnapshotManifest manifest, List<CatalogItem> catalog, CancellationToken cancellationToken)
+    {
+        var catalogPath = manifest.CatalogPath ?? "";
+        if (manifest.BaseSnapshotId is { } baseId
+            && await ReadMaterializationAsync(baseId, cancellationToken).ConfigureAwait(false) is { ViewState: { } path }
+            && await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false) is { } blob)
+        {
+            await using (blob)
+            {
+                var state = ViewState.Deserialize(blob.Stream, catalogPath, catalog);
+                if (state is not null && state.AnchorTicks == manifest.DecayAnchor.UtcTicks && state.HalfLifeDays == manifest.DecayHalfLifeDays
+                    && state.HistoryPerUser == _options.HistoryPerUser && state.Segments.Count <= manifest.Segments.Count
+                    && state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
+                    return (state, baseId, path);
+            }
+        }
+        return (ViewState.Create(manifest.DecayAnchor.UtcTicks, manifest.DecayHalfLifeDays, catalogPath, _options.HistoryPerUser, catalog), null, null);
+    }
+
+    private async Task<List<CatalogItem>> LoadCatalogAsync(FeatureSnapshotManifest manifest, CancellationToken cancellationToken) =>
+        manifest.CatalogPath is { } catalogPath
+            ? ParseCatalog((await _store.ReadAsync(catalogPath, cancellationToken).ConfigureAwait(false) ?? throw new InvalidDataException($"Snapshot {manifest.SnapshotId}: catalogue copy {catalogPath} is gone.")).Data)
+            : [];
+
+    private async Task<Dictionary<string, string>> WriteParquetViewsAsync(string snapshotId, FeatureTables tables, CancellationToken cancellationToken)
+    {
         var files = new Dictionary<string, string>();
         async Task WriteView<T>(string name, List<T> rows) where T : new()
         {
@@ -261,30 +334,58 @@ public sealed class FeatureStore
             WriteView(FeatureViewNames.Item, tables.Items),
             WriteView(FeatureViewNames.UserGenre, tables.UserGenres),
             WriteView(FeatureViewNames.UserHistory, tables.History)).ConfigureAwait(false);
-        progress?.Report($"  materialized {snapshotId}: load segments {loadSeconds:F2} s, compute {computeSeconds:F2} s ({tables.Timing}), write views {clock.Elapsed.TotalSeconds - loadSeconds - computeSeconds:F2} s");
-        var materialization = new FeatureMaterialization
-        {
-            SnapshotId = snapshotId,
-            Cutoff = manifest.Cutoff,
-            RowCounts = new Dictionary<string, long>
-            {
-                [FeatureViewNames.User] = tables.Users.Count,
-                [FeatureViewNames.Item] = tables.Items.Count,
-                [FeatureViewNames.UserGenre] = tables.UserGenres.Count,
-                [FeatureViewNames.UserHistory] = tables.History.Count,
-            },
-            Files = files,
-            Statistics = tables.Statistics,
-            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-        };
-        // Concurrent readers compute the same rows; the first to commit wins and the others return its record.
-        if (!await _store.TryCreateAsync(MaterializedPath(snapshotId), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(materialization, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
-            return (await ReadMaterializationAsync(snapshotId, cancellationToken).ConfigureAwait(false))!;
-        return materialization;
+        return files;
     }
 
     private async Task<FeatureMaterialization?> ReadMaterializationAsync(string snapshotId, CancellationToken cancellationToken) =>
         (await _store.ReadJsonAsync<FeatureMaterialization>(MaterializedPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
+
+    private readonly Lock _tablesLock = new();
+    // The two most recent snapshots' rows: serving reads the latest, a comparison reads two.
+    private readonly List<(string SnapshotId, FeatureTables Tables)> _tables = [];
+
+    private void RememberTables(string snapshotId, FeatureTables tables)
+    {
+        lock (_tablesLock)
+        {
+            _tables.RemoveAll(t => t.SnapshotId == snapshotId);
+            _tables.Insert(0, (snapshotId, tables));
+            if (_tables.Count > 2) _tables.RemoveAt(2);
+        }
+    }
+
+    private FeatureTables? RememberedTables(string snapshotId)
+    {
+        lock (_tablesLock) return _tables.FirstOrDefault(t => t.SnapshotId == snapshotId).Tables;
+    }
+
+    /// <summary>
+    /// The rows of a snapshot's four views as of its cutoff: the last ones this instance computed, else computed from the
+    /// materialized view state (plus the snapshot-only segment). Rows are shared between callers: read them, do not change them.
+    /// </summary>
+    private async Task<FeatureTables> GetTablesAsync(string snapshotId, CancellationToken cancellationToken)
+    {
+        if (RememberedTables(snapshotId) is { } remembered) return remembered;
+        var materialized = await MaterializeAsync(snapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (RememberedTables(snapshotId) is { } computed) return computed;
+        var manifest = (await GetManifestAsync(snapshotId, cancellationToken).ConfigureAwait(false))!;
+        var catalog = await LoadCatalogAsync(manifest, cancellationToken).ConfigureAwait(false);
+        var path = materialized.ViewState ?? throw new InvalidDataException($"Snapshot {snapshotId} was materialized before view states: refresh it with --full.");
+        await using var blob = await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} is gone.");
+        var state = ViewState.Deserialize(blob.Stream, manifest.CatalogPath ?? "", catalog)
+            ?? throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} was built with another catalogue copy.");
+        var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
+        if (!state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
+            throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} does not cover a prefix of its segments.");
+        foreach (var segment in manifest.Segments.Skip(state.Segments.Count))
+            state.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
+        if (manifest.PartialSegment is { } partial)
+            state.Fold(await LoadSegmentAsync(partial.Path, cancellationToken).ConfigureAwait(false), null, lastDay);
+        var tables = FeatureComputer.Compute(state, catalog, manifest.Cutoff, withStatistics: false);
+        RememberTables(snapshotId, tables);
+        return tables;
+    }
 
     /// <summary>
     /// Keep the merged state of the last segment list this process wrote or read in memory, so materializing a snapshot
@@ -321,6 +422,14 @@ public sealed class FeatureStore
         return state ?? throw new InvalidDataException("A snapshot needs at least one segment.");
     }
 
+    private async Task<bool> SegmentIsCurrentFormatAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var blob = await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        if (blob is null) return false;
+        var head = new byte[4];
+        return await blob.Stream.ReadAtLeastAsync(head, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == 4 && FeatureState.IsCurrentFormat(head);
+    }
+
     private async Task<FeatureState> LoadSegmentAsync(string path, CancellationToken cancellationToken)
     {
         await using var blob = await _store.OpenReadAsync(path, cancellationToken).ConfigureAwait(false)
@@ -329,11 +438,13 @@ public sealed class FeatureStore
     }
 
     /// <summary>Null when <paramref name="baseline"/>'s state can be extended to <paramref name="cutoff"/>, else why not.</summary>
-    private string? CannotExtend(FeatureSnapshotManifest baseline, DateTimeOffset cutoff, List<(DateOnly Day, BlobInfo Blob)> candidates)
+    private string? CannotExtend(FeatureSnapshotManifest baseline, DateTimeOffset cutoff, List<(DateOnly Day, BlobInfo Blob)> candidates, long anchorTicks)
     {
         if (baseline.Segments.Count == 0) return "the latest snapshot predates aggregate segments";
         if (baseline.Cutoff > cutoff) return $"cutoff {cutoff:O} is before the latest snapshot's {baseline.Cutoff:O}";
         if (Math.Abs(baseline.DecayHalfLifeDays - _options.DecayHalfLifeDays) > 1e-12) return "decay half-life changed";
+        if (baseline.DecayAnchor.UtcTicks != anchorTicks)
+            return $"the decay anchor moves from {baseline.DecayAnchor:yyyy-MM-dd} to {new DateTime(anchorTicks, DateTimeKind.Utc):yyyy-MM-dd} (every {FixedPoint.AnchorStepHalfLives} half-lives, or a batch before the first arrived)";
         var present = candidates.ToDictionary(b => b.Blob.Path, b => b.Blob.ETag.Value, StringComparer.Ordinal);
         foreach (var b in baseline.Watermark.Batches)
             if (!present.TryGetValue(b.Path, out var etag) || etag != b.ETag) return $"covered batch {b.Path} changed or vanished";
@@ -430,14 +541,19 @@ public sealed class FeatureStore
         return list.OrderBy(s => s.Cutoff).ThenBy(s => s.CreatedAt).ToList();
     }
 
-    /// <summary>Reads one view of a snapshot (see <see cref="FeatureViewNames"/>).</summary>
+    /// <summary>Reads one view of a snapshot as of its cutoff (see <see cref="FeatureViewNames"/>).</summary>
     public async Task<IList<T>> ReadViewAsync<T>(string snapshotId, string view, CancellationToken cancellationToken = default) where T : class, new()
     {
-        var materialized = await MaterializeAsync(snapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var blob = (materialized.Files.TryGetValue(view, out var path) ? await _store.ReadAsync(path, cancellationToken).ConfigureAwait(false) : null)
-            ?? throw new InvalidDataException($"Snapshot {snapshotId} has no view '{view}'.");
-        using var stream = blob.Data.ToStream();
-        return (await ParquetSerializer.DeserializeAsync<T>(stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Data;
+        var tables = await GetTablesAsync(snapshotId, cancellationToken).ConfigureAwait(false);
+        object rows = view switch
+        {
+            FeatureViewNames.User => tables.Users,
+            FeatureViewNames.Item => tables.Items,
+            FeatureViewNames.UserGenre => tables.UserGenres,
+            FeatureViewNames.UserHistory => tables.History,
+            _ => throw new InvalidDataException($"Snapshot {snapshotId} has no view '{view}'."),
+        };
+        return rows as IList<T> ?? throw new ArgumentException($"View '{view}' does not hold {typeof(T).Name} rows.", nameof(view));
     }
 
     public Task<IList<UserFeatures>> ReadUsersAsync(string snapshotId, CancellationToken cancellationToken = default) => ReadViewAsync<UserFeatures>(snapshotId, FeatureViewNames.User, cancellationToken);

@@ -5,7 +5,8 @@ namespace MLOps.Features.Store;
 /// <summary>
 /// Everything the feature views need from the events of one (user, title) pair. Decomposable: the aggregate of
 /// two event sets is the field-wise sum (max for <see cref="LastTicks"/>), which is what makes incremental refresh
-/// equal to a full rebuild. <see cref="Weight"/> is Σ 2^((t − anchor) / half-life), rescaled to the cutoff at the end.
+/// equal to a full rebuild. <see cref="Weight"/> is Σ 2^((t − anchor) / half-life), rescaled to the cutoff at the end;
+/// real-valued sums are fixed point (<see cref="FixedPoint"/>), so the sum does not depend on grouping or order.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct PairAggregate
@@ -14,10 +15,13 @@ internal struct PairAggregate
     public int Item;
     public int Count;
     public int RatingCount;
-    public double RatingSum;
-    public double ViewSeconds;
-    public double Weight;
+    /// <summary>Σ normalized rating, <see cref="FixedPoint.RatingBits"/> fixed point.</summary>
+    public long RatingSum;
+    /// <summary>Σ view seconds, <see cref="FixedPoint.SecondsBits"/> fixed point.</summary>
+    public long ViewSeconds;
     public long LastTicks;
+    /// <summary>Σ 2^((t − anchor) / half-life), <see cref="FixedPoint.WeightBits"/> fixed point.</summary>
+    public Int128 Weight;
 
     public void Add(in PairAggregate other)
     {

@@ -54,7 +54,11 @@ public static class FeatureBenchmark
                 var features = new FeatureStore(store);
                 var progress = new FeaturesCommand.SyncProgress(context);
                 var end = start.AddDays(d);
-                await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-2), Full = true }, progress, ct).ConfigureAwait(false);
+                // Untimed: the snapshot the chain starts from, materialized as the pipeline's refresh step does (also warms the JIT).
+                var chainDays = Math.Max(1, features.Options.ViewStateEvery);
+                if (d <= chainDays) throw new CliUsageException($"--days must be more than {chainDays} (the incremental chain)");
+                var start0 = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-chainDays), Full = true }, progress, ct).ConfigureAwait(false);
+                await features.MaterializeAsync(start0.SnapshotId, progress, ct).ConfigureAwait(false);
 
                 async Task<(T Value, double Wall, double Cpu)> TimedAsync<T>(Func<Task<T>> run)
                 {
@@ -65,22 +69,29 @@ public static class FeatureBenchmark
                     process.Refresh();
                     return (value, watch.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu0).TotalSeconds);
                 }
-                Task<(FeatureSnapshotManifest Value, double Wall, double Cpu)> Refresh(FeatureRefreshRequest request) => TimedAsync(() => features.RefreshAsync(request, progress, ct));
+                // One pipeline refresh step: refresh, then materialize the views (the pipeline trains on them next).
+                async Task<Step> StepAsync(FeatureRefreshRequest request)
+                {
+                    var refresh = await TimedAsync(() => features.RefreshAsync(request, progress, ct)).ConfigureAwait(false);
+                    var views = await TimedAsync(() => features.MaterializeAsync(refresh.Value.SnapshotId, progress, ct)).ConfigureAwait(false);
+                    return new Step(refresh.Value, refresh.Wall, refresh.Cpu, views.Value, views.Wall, views.Cpu);
+                }
                 // Every timed step loads what it needs from the store, as a new process would.
                 features.UseStateCache = false;
-                // Day d-2 onto the d-2 snapshot, then day d-1; then a full refresh of all d days, and a refresh that compacts
-                // the incremental chain's three segments into one (no new batch).
-                var first = await Refresh(new FeatureRefreshRequest { Cutoff = end.AddDays(-1) }).ConfigureAwait(false);
-                var second = await Refresh(new FeatureRefreshRequest { Cutoff = end }).ConfigureAwait(false);
-                var compacted = await Refresh(new FeatureRefreshRequest { Cutoff = end, Compact = true }).ConfigureAwait(false);
-                var fullRun = await Refresh(new FeatureRefreshRequest { Cutoff = end, Full = true }).ConfigureAwait(false);
-                var full = fullRun.Value;
-                var incremental = second.Value;
-                // Reading a snapshot's views the first time computes them as of the cutoff and writes them (the cost moved from the refresh).
-                var materializeFull = await TimedAsync(() => features.MaterializeAsync(full.SnapshotId, progress, ct)).ConfigureAwait(false);
-                var materializeIncremental = await TimedAsync(() => features.MaterializeAsync(incremental.SnapshotId, progress, ct)).ConfigureAwait(false);
+                // One day at a time onto that snapshot, ViewStateEvery days: one cycle of the view state (the last day
+                // writes a new one, the others fold onto the persisted one); a refresh that compacts the chain's segments
+                // into one (no new batch); then a full refresh of all d days.
+                var chain = new List<Step>();
+                for (var k = chainDays - 1; k >= 0; k--) chain.Add(await StepAsync(new FeatureRefreshRequest { Cutoff = end.AddDays(-k) }).ConfigureAwait(false));
+                var first = chain[0];
+                var second = chain[^1];
+                var compacted = await StepAsync(new FeatureRefreshRequest { Cutoff = end, Compact = true }).ConfigureAwait(false);
+                var fullRun = await StepAsync(new FeatureRefreshRequest { Cutoff = end, Full = true }).ConfigureAwait(false);
+                var full = fullRun.Snapshot;
+                var incremental = second.Snapshot;
                 var differences = await SnapshotComparer.CompareAsync(features, full.SnapshotId, incremental.SnapshotId, ct).ConfigureAwait(false);
-                differences.AddRange(await SnapshotComparer.CompareAsync(features, full.SnapshotId, compacted.Value.SnapshotId, ct).ConfigureAwait(false));
+                differences.AddRange(await SnapshotComparer.CompareAsync(features, full.SnapshotId, compacted.Snapshot.SnapshotId, ct).ConfigureAwait(false));
+                differences.AddRange(CompareStatistics(fullRun.Views, second.Views));
                 context.Log.WriteLine("measuring view file formats...");
                 var formats = await ViewFormatBenchmark.MeasureAsync(features, full.SnapshotId, cancellationToken: ct).ConfigureAwait(false);
                 var formatTotals = formats.GroupBy(f => f.Format).Select(g => new
@@ -91,30 +102,40 @@ public static class FeatureBenchmark
                 var result = new
                 {
                     events = n, days = d, users = u, items = i,
-                    fullSeconds = Math.Round(fullRun.Wall, 3), fullCpuSeconds = Math.Round(fullRun.Cpu, 3),
-                    incrementalSeconds = Math.Round(second.Wall, 3), incrementalCpuSeconds = Math.Round(second.Cpu, 3),
-                    incrementalShare = Math.Round(second.Wall / fullRun.Wall, 4),
+                    fullSeconds = Math.Round(fullRun.RefreshWall, 3), fullCpuSeconds = Math.Round(fullRun.RefreshCpu, 3),
+                    incrementalSeconds = Math.Round(second.RefreshWall, 3), incrementalCpuSeconds = Math.Round(second.RefreshCpu, 3),
+                    incrementalShare = Math.Round(second.RefreshWall / fullRun.RefreshWall, 4),
                     incrementalEventsRead = incremental.EventsRead,
-                    firstIncrementalSeconds = Math.Round(first.Wall, 3), firstIncrementalCpuSeconds = Math.Round(first.Cpu, 3),
-                    firstIncrementalShare = Math.Round(first.Wall / fullRun.Wall, 4),
-                    compactionSeconds = Math.Round(compacted.Wall, 3), compactionCpuSeconds = Math.Round(compacted.Cpu, 3),
-                    materializeFullSeconds = Math.Round(materializeFull.Wall, 3), materializeFullCpuSeconds = Math.Round(materializeFull.Cpu, 3),
-                    materializeIncrementalSeconds = Math.Round(materializeIncremental.Wall, 3), materializeIncrementalCpuSeconds = Math.Round(materializeIncremental.Cpu, 3),
-                    segments = new { full = full.Segments, incremental = incremental.Segments, compacted = compacted.Value.Segments },
-                    rows = materializeFull.Value.RowCounts,
+                    firstIncrementalSeconds = Math.Round(first.RefreshWall, 3), firstIncrementalCpuSeconds = Math.Round(first.RefreshCpu, 3),
+                    compactionSeconds = Math.Round(compacted.RefreshWall, 3), compactionCpuSeconds = Math.Round(compacted.RefreshCpu, 3),
+                    materializeFullSeconds = Math.Round(fullRun.ViewsWall, 3), materializeFullCpuSeconds = Math.Round(fullRun.ViewsCpu, 3),
+                    materializeIncrementalSeconds = Math.Round(second.ViewsWall, 3), materializeIncrementalCpuSeconds = Math.Round(second.ViewsCpu, 3),
+                    materializeCompactedSeconds = Math.Round(compacted.ViewsWall, 3),
+                    stepFullSeconds = Math.Round(fullRun.Wall, 3), stepFullCpuSeconds = Math.Round(fullRun.Cpu, 3),
+                    stepIncrementalSeconds = Math.Round(second.Wall, 3), stepIncrementalCpuSeconds = Math.Round(second.Cpu, 3),
+                    stepIncrementalShare = Math.Round(second.Wall / fullRun.Wall, 4),
+                    stepIncrementalCpuShare = Math.Round(second.Cpu / fullRun.Cpu, 4),
+                    stepFirstIncrementalSeconds = Math.Round(first.Wall, 3), stepFirstIncrementalShare = Math.Round(first.Wall / fullRun.Wall, 4),
+                    chain = chain.Select(c => new { cutoff = c.Snapshot.Cutoff, refreshSeconds = Math.Round(c.RefreshWall, 3), viewsSeconds = Math.Round(c.ViewsWall, 3), seconds = Math.Round(c.Wall, 3), cpuSeconds = Math.Round(c.Cpu, 3), c.Views.SegmentsFolded, wroteViewState = c.Views.ViewState == FeatureStore.ViewStatePath(c.Snapshot.SnapshotId) }).ToList(),
+                    stepChainMeanSeconds = Math.Round(chain.Average(c => c.Wall), 3), stepChainMeanCpuSeconds = Math.Round(chain.Average(c => c.Cpu), 3),
+                    stepChainMeanShare = Math.Round(chain.Average(c => c.Wall) / fullRun.Wall, 4), stepChainMeanCpuShare = Math.Round(chain.Average(c => c.Cpu) / fullRun.Cpu, 4),
+                    incrementalViewStateBase = second.Views.ViewStateBase,
+                    segments = new { full = full.Segments, incremental = incremental.Segments, compacted = compacted.Snapshot.Segments },
+                    rows = fullRun.Views.RowCounts,
                     incrementalEqualsFull = differences.Count == 0,
                     differences = differences.Take(10).ToList(),
                     formats = formatTotals,
                     formatsByView = formats,
                     cores = Environment.ProcessorCount,
+                    loadAverage = LoadAverage(),
                 };
                 context.Result(result, console =>
                 {
-                    console.MarkupLine($"full refresh: {fullRun.Wall:F2} s wall, {fullRun.Cpu:F2} s CPU ({n:N0} events)");
-                    console.MarkupLine($"incremental refresh (1 new day, {incremental.EventsRead:N0} events): {second.Wall:F2} s wall ({second.Wall / fullRun.Wall:P1} of full), {second.Cpu:F2} s CPU; the one before: {first.Wall:F2} s ({first.Wall / fullRun.Wall:P1})");
-                    console.MarkupLine($"compaction of {incremental.Segments.Count} segments: {compacted.Wall:F2} s wall, {compacted.Cpu:F2} s CPU");
-                    console.MarkupLine($"first read of the views (materialize from segments): full snapshot {materializeFull.Wall:F2} s, incremental snapshot ({incremental.Segments.Count} segments) {materializeIncremental.Wall:F2} s");
-                    console.MarkupLine(differences.Count == 0 ? "incremental == compacted == full, feature by feature" : $"[red]{differences.Count} differences[/], e.g. {Markup.Escape(differences[0])}");
+                    console.MarkupLine($"full refresh: {fullRun.RefreshWall:F2} s wall, {fullRun.RefreshCpu:F2} s CPU ({n:N0} events); views {fullRun.ViewsWall:F2} s; refresh step {fullRun.Wall:F2} s wall, {fullRun.Cpu:F2} s CPU");
+                    console.MarkupLine($"incremental refresh (1 new day, {incremental.EventsRead:N0} events): {second.RefreshWall:F2} s wall ({second.RefreshWall / fullRun.RefreshWall:P1} of full); views {second.ViewsWall:F2} s; refresh step {second.Wall:F2} s wall = {second.Wall / fullRun.Wall:P1} of full ({second.Cpu / fullRun.Cpu:P1} of its CPU); the one before: {first.Wall:F2} s ({first.Wall / fullRun.Wall:P1})");
+                    console.MarkupLine($"refresh steps of the {chain.Count}-day chain: {string.Join(", ", chain.Select(c => $"{c.Wall:F2} s"))}; mean {chain.Average(c => c.Wall):F2} s = {chain.Average(c => c.Wall) / fullRun.Wall:P1} of a full one ({chain.Average(c => c.Cpu) / fullRun.Cpu:P1} of its CPU)");
+                    console.MarkupLine($"compaction of {incremental.Segments.Count} segments: {compacted.RefreshWall:F2} s wall, {compacted.RefreshCpu:F2} s CPU; its views {compacted.ViewsWall:F2} s");
+                    console.MarkupLine(differences.Count == 0 ? "incremental == compacted == full, feature by feature (bitwise), statistics too" : $"[red]{differences.Count} differences[/], e.g. {Markup.Escape(differences[0])}");
                     var table = new Table().AddColumns("format", "bytes", "write s", "read s");
                     foreach (var f in formatTotals) table.AddRow(f.format, f.bytes.ToString("N0"), f.writeSeconds.ToString("F3"), f.readSeconds.ToString("F3"));
                     console.Write(table);
@@ -128,6 +149,23 @@ public static class FeatureBenchmark
         });
         root.Group("benchmark", "Reproducible benchmarks.").Subcommands.Add(command);
     }
+
+    private sealed record Step(FeatureSnapshotManifest Snapshot, double RefreshWall, double RefreshCpu, FeatureMaterialization Views, double ViewsWall, double ViewsCpu)
+    {
+        public double Wall => RefreshWall + ViewsWall;
+        public double Cpu => RefreshCpu + ViewsCpu;
+    }
+
+    /// <summary>Per-feature statistics of two snapshots that must be equal, as their JSON (every field, exactly).</summary>
+    private static IEnumerable<string> CompareStatistics(FeatureMaterialization expected, FeatureMaterialization actual)
+    {
+        var a = expected.Statistics.ToDictionary(s => s.Name, s => JsonSerializer.Serialize(s, StoreJson.Options));
+        foreach (var s in actual.Statistics)
+            if (!a.TryGetValue(s.Name, out var json) || json != JsonSerializer.Serialize(s, StoreJson.Options)) yield return $"statistics of {s.Name} differ";
+    }
+
+    private static double? LoadAverage() =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var load) ? load : null;
 
     private static readonly string[] Genres = ["Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
         "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western"];
