@@ -78,7 +78,8 @@ public static class ServingApi
             assignment = new ExperimentAssignment(experiment.Id, variant.Name);
         }
         var result = RecommendationService.Recommend(snapshot, new RecommendationRequest(id, k, genres, exclude, diversity, excludeSeen), model, assignment);
-        if (assignment is not null) exposures.Log(assignment.Id, assignment.Variant, id, Served(result, genres.Count == 0 && diversity == 0 && excludeSeen), ModelName(result.Model));
+        if (assignment is not null || ExposureLog.Sampled(id, o.ExposureSampleRate))
+            exposures.Log(assignment?.Id, assignment?.Variant, id, Served(result, genres.Count == 0 && diversity == 0 && excludeSeen), ModelName(result.Model));
         Record("recommendations", start, result.Items.Count);
         return TypedResults.Ok(result);
     }

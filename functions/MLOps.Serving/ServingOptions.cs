@@ -36,6 +36,13 @@ public sealed class ServingOptions
     /// <summary>Lexical results cached per normalized query (0 = off); the index is immutable so entries never go stale.</summary>
     public int SearchCacheSize { get; set; } = 10_000;
 
+    /// <summary>
+    /// Share of users (stable per user) whose recommendation lists outside any experiment are logged as exposures, so
+    /// drift can compare served scores with the champion's evaluation and measure decay (docs/drift.md). 0 = off.
+    /// Lists served inside an experiment are always logged (the A/B results need every one).
+    /// </summary>
+    public double ExposureSampleRate { get; set; } = 1;
+
     /// <summary>Experiment id applied to /recommendations (null = none); experiments are defined below.</summary>
     public string? RecommendationsExperiment { get; set; }
     public List<ExperimentDefinition> Experiments { get; set; } = [];

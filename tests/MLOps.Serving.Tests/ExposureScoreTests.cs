@@ -39,6 +39,49 @@ public sealed class ExposureScoreTests(ServingFixture fixture) : IClassFixture<S
         Assert.False(plain.TryGetProperty("modelChosen", out _));
     }
 
+    /// <summary>
+    /// Outside any experiment, lists are still logged (without experiment or variant) for the sampled share of users, so
+    /// prediction drift and decay have served scores in normal operation; a rate of 0 logs none.
+    /// </summary>
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    public async Task Recommendations_OutsideAnExperiment_LoggedForTheSampledShare(double rate)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var host = new ServingFixture();
+        host.Settings.Remove("ServingOptions:RecommendationsExperiment");
+        host.Settings["ServingOptions:ExposureSampleRate"] = rate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await host.InitializeAsync();
+        try
+        {
+            var plain = await (await host.Client(host.ReadKey).GetAsync("/api/users/u41/recommendations?k=5", ct)).ReadAsync();
+            await host.App.Services.GetRequiredService<ExposureLog>().FlushAsync(ct);
+            var logged = await EventLog.ReadAsync(host.Store, cancellationToken: ct).Where(e => e.EventType == EventType.Exposure && e.UserId == "u41").ToListAsync(ct);
+
+            Assert.Equal(rate == 0 ? 0 : plain.GetProperty("items").GetArrayLength(), logged.Count);
+            Assert.All(logged, e => { Assert.Null(e.Experiment); Assert.Null(e.Variant); Assert.NotNull(e.Score); });
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0, 0)]
+    [InlineData(1.0, 1000)]
+    public void ExposureSampling_AllOrNone_AtTheEnds(double rate, int expected) =>
+        Assert.Equal(expected, Enumerable.Range(0, 1000).Count(i => ExposureLog.Sampled($"user-{i}", rate)));
+
+    [Fact]
+    public void ExposureSampling_StableShareOfUsers()
+    {
+        var sampled = Enumerable.Range(0, 10_000).Where(i => ExposureLog.Sampled($"user-{i}", 0.1)).ToList();
+        Assert.InRange(sampled.Count, 900, 1100);
+        Assert.Equal(sampled, Enumerable.Range(0, 10_000).Where(i => ExposureLog.Sampled($"user-{i}", 0.1)));
+    }
+
     [Fact]
     public void ServedItems_FallbackTitlesHaveNoScore()
     {

@@ -31,14 +31,19 @@ public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILo
 
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Whether a list served to this user outside any experiment is logged: a stable share <paramref name="rate"/> of users.</summary>
+    public static bool Sampled(string userId, double rate) =>
+        rate >= 1 || (rate > 0 && ExperimentService.Bucket("exposure-sample", userId) < rate);
+
     public void Log(string experiment, string variant, string userId, IEnumerable<string> contentIds) =>
         Log(experiment, variant, userId, contentIds.Select(id => new ServedItem(id, null)), null);
 
     /// <summary>
     /// One exposure per served title, with the model's score when the model chose it (null for fallback titles) and the
     /// model that served the list: drift compares these scores with the champion's evaluation (docs/drift.md).
+    /// Experiment and variant are null for a list served outside any experiment.
     /// </summary>
-    public void Log(string experiment, string variant, string userId, IEnumerable<ServedItem> items, string? model)
+    public void Log(string? experiment, string? variant, string userId, IEnumerable<ServedItem> items, string? model)
     {
         var now = time.GetUtcNow();
         foreach (var item in items)
