@@ -265,7 +265,7 @@ public sealed class FeatureStore
         var computeSeconds = clock.Elapsed.TotalSeconds - foldSeconds;
         var files = _options.ParquetViews ? await WriteParquetViewsAsync(snapshotId, tables, cancellationToken).ConfigureAwait(false) : [];
         await writeState.ConfigureAwait(false);
-        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} (load {loadSeconds:F3} s) + {folded} segment(s) {foldSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
+        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} (load {loadSeconds:F3} s) + {folded} segment(s) {foldSeconds - loadSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
         var materialization = new FeatureMaterialization
         {
             SnapshotId = snapshotId,
