@@ -81,13 +81,8 @@ public static class DayPlayIndex
         {
             Span<char> user = stackalloc char[WindowAccumulator.MaxId];
             Span<char> title = stackalloc char[WindowAccumulator.MaxId];
-            while (chunk.Length > 0)
+            foreach (var line in new NdjsonLines(chunk))
             {
-                var end = chunk.IndexOf((byte)'\n');
-                var line = end < 0 ? chunk : chunk[..end];
-                chunk = end < 0 ? default : chunk[(end + 1)..];
-                if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
-                if (line.IsEmpty) continue;
                 try { ProcessLine(line, user, title); }
                 catch (JsonException) { }
                 catch (InvalidOperationException) { }

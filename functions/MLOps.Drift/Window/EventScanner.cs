@@ -102,13 +102,8 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
         Span<char> device = stackalloc char[MaxId];
         Span<char> country = stackalloc char[MaxId];
         Span<char> model = stackalloc char[MaxId];
-        while (chunk.Length > 0)
+        foreach (var line in new NdjsonLines(chunk))
         {
-            var end = chunk.IndexOf((byte)'\n');
-            var line = end < 0 ? chunk : chunk[..end];
-            chunk = end < 0 ? default : chunk[(end + 1)..];
-            if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
-            if (line.IsEmpty) continue;
             Lines++;
             try { ProcessLine(line, user, content, device, country, model); }
             catch (JsonException) { Invalid++; }
