@@ -17,35 +17,23 @@ internal static class PipelineControls
         var id = new Argument<string>("ID") { Description = "A Pending or Running instance." };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the instance's history)." };
         var command = new Command("suspend", "Stop an instance from advancing until `pipeline resume ID` (running activities finish; results and events are kept).") { id, reason };
-        command.SetVerbAction(async (context, cancellationToken) =>
+        command.SetVerbAction((context, cancellationToken) =>
         {
-            await using var services = PipelineCommand.BuildServices(context);
-            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
-            engine.RunStartedInstances = false;
             var instance = context.Parse.GetValue(id)!;
             var why = context.Parse.GetValue(reason) ?? "suspended from the CLI";
-            await ControlAsync(() => engine.SuspendAsync(instance, why, cancellationToken)).ConfigureAwait(false);
-            context.Result(new { instanceId = instance, suspended = true, reason = why },
-                c => c.WriteLine($"suspension requested for {instance}; it takes effect where the instance runs (serve, or its next `pipeline resume`)"));
-            return ExitCodes.Done;
+            return ControlAsync(context, engine => engine.SuspendAsync(instance, why, cancellationToken), instance, runHere: false,
+                new { instanceId = instance, suspended = true, reason = why },
+                $"suspension requested for {instance}; it takes effect where the instance runs (serve, or its next `pipeline resume`)", cancellationToken);
         });
         return command;
     }
 
-    public static async Task<int> ResumeOneAsync(CliContext context, string instance, string? reason, bool wait, CancellationToken cancellationToken)
+    public static Task<int> ResumeOneAsync(CliContext context, string instance, string? reason, bool wait, CancellationToken cancellationToken)
     {
-        await using var services = PipelineCommand.BuildServices(context);
-        var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
-        engine.RunStartedInstances = false;
         var why = reason ?? "resumed from the CLI";
-        await ControlAsync(() => engine.ResumeAsync(instance, why, cancellationToken)).ConfigureAwait(false);
-        if (!wait)
-        {
-            context.Result(new { instanceId = instance, resumed = true, reason = why },
-                c => c.WriteLine($"resume requested for {instance}; it continues where it runs (serve, or `pipeline resume`)"));
-            return ExitCodes.Done;
-        }
-        return await RunHereAsync(context, engine, instance, cancellationToken).ConfigureAwait(false);
+        return ControlAsync(context, engine => engine.ResumeAsync(instance, why, cancellationToken), instance, runHere: wait,
+            new { instanceId = instance, resumed = true, reason = why },
+            $"resume requested for {instance}; it continues where it runs (serve, or `pipeline resume`)", cancellationToken);
     }
 
     public static Command Rewind()
@@ -54,21 +42,13 @@ internal static class PipelineControls
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the instance's history)." };
         var wait = new Option<bool>("--wait") { Description = "Run the rewound instance here and wait for it to finish." };
         var command = new Command("rewind", "Rewind a Failed instance: its failed steps run again, every step that succeeded keeps its result.") { id, reason, wait };
-        command.SetVerbAction(async (context, cancellationToken) =>
+        command.SetVerbAction((context, cancellationToken) =>
         {
-            await using var services = PipelineCommand.BuildServices(context);
-            var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
-            engine.RunStartedInstances = false;
             var instance = context.Parse.GetValue(id)!;
             var why = context.Parse.GetValue(reason) ?? "rewound from the CLI";
-            await ControlAsync(() => engine.RewindAsync(instance, why, cancellationToken)).ConfigureAwait(false);
-            if (!context.Parse.GetValue(wait))
-            {
-                context.Result(new { instanceId = instance, rewound = true, reason = why, runtimeStatus = RuntimeStatus.Running },
-                    c => c.WriteLine($"rewound {instance}: Running again; `mlops serve` or `mlops pipeline resume` runs it (or use --wait)"));
-                return ExitCodes.Done;
-            }
-            return await RunHereAsync(context, engine, instance, cancellationToken).ConfigureAwait(false);
+            return ControlAsync(context, engine => engine.RewindAsync(instance, why, cancellationToken), instance, runHere: context.Parse.GetValue(wait),
+                new { instanceId = instance, rewound = true, reason = why, runtimeStatus = RuntimeStatus.Running },
+                $"rewound {instance}: Running again; `mlops serve` or `mlops pipeline resume` runs it (or use --wait)", cancellationToken);
         });
         return command;
     }
@@ -84,11 +64,20 @@ internal static class PipelineControls
         return state.RuntimeStatus == RuntimeStatus.Failed ? ExitCodes.Failed : ExitCodes.Done;
     }
 
-    private static async Task ControlAsync(Func<Task> control)
+    /// <summary>
+    /// Applies one control on the embedded engine of this store (without running other started instances), mapping an
+    /// unknown id to a usage error (exit 2) and a refused state to a conflict (exit 1); then either reports
+    /// <paramref name="result"/> or, with <paramref name="runHere"/>, runs the instance here.
+    /// </summary>
+    private static async Task<int> ControlAsync(CliContext context, Func<EmbeddedOrchestrationEngine, Task> control, string instance, bool runHere,
+        object result, string message, CancellationToken cancellationToken)
     {
+        await using var services = PipelineCommand.BuildServices(context);
+        var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
+        engine.RunStartedInstances = false;
         try
         {
-            await control().ConfigureAwait(false);
+            await control(engine).ConfigureAwait(false);
         }
         catch (KeyNotFoundException e)
         {
@@ -98,5 +87,8 @@ internal static class PipelineControls
         {
             throw new CliConflictException(e.Message);
         }
+        if (runHere) return await RunHereAsync(context, engine, instance, cancellationToken).ConfigureAwait(false);
+        context.Result(result, c => c.WriteLine(message));
+        return ExitCodes.Done;
     }
 }
