@@ -51,6 +51,7 @@ step "chromium (browser tests)"; if MLOPS_CHROMIUM=$("$ROOT/infra/local/chromium
 # --- Tests: every test project in the chosen solution.
 step "tests"
 total_passed=0; total_failed=0; total_skipped=0
+failed_tests=$(mktemp); : >"$failed_tests"
 for proj in $(grep -oE 'tests[/\\][A-Za-z.]+[/\\][A-Za-z.]+\.csproj' "$SOLUTION" | tr '\\' '/' | sort -u); do
   [ -f "$proj" ] || continue
   name=$(basename "$proj" .csproj)
@@ -74,7 +75,11 @@ for proj in $(grep -oE 'tests[/\\][A-Za-z.]+[/\\][A-Za-z.]+\.csproj' "$SOLUTION"
   # A project that ran no test at all is a failure: a check that cannot fail is a defect.
   if [ $(( ${p:-0} + ${f:-0} + ${s:-0} )) -eq 0 ]; then echo "   no test ran in $name"; rc=1; fi
   total_passed=$((total_passed + ${p:-0})); total_failed=$((total_failed + ${f:-0})); total_skipped=$((total_skipped + ${s:-0}))
-  if [ $rc -ne 0 ]; then failures+=("$name"); tail -30 "$log"; fi
+  if [ $rc -ne 0 ]; then
+    failures+=("$name"); tail -30 "$log"
+    # Kept for the end of the output, which is the part a CI summary shows: which test failed and why.
+    { echo "-- $name"; grep -E '^\s+Failed [A-Za-z]' -A12 "$log" | head -60; } >>"$failed_tests"
+  fi
 done
 
 echo
@@ -85,6 +90,7 @@ if [ ${#failures[@]} -eq 0 ]; then
   echo "PASS: everything built and every test passed"
   exit 0
 fi
+if [ -s "$failed_tests" ]; then echo "failed tests (name, message, first stack lines):"; cat "$failed_tests"; fi
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 echo "FAIL: ${failures[*]}"
 exit 1
