@@ -13,8 +13,10 @@ public sealed class IncrementalViewsTests
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
 
-    [Fact]
-    public async Task ViewsExtendedDayByDay_EqualFullRebuild_FeatureByFeature_BitForBit()
+    [Theory]
+    [InlineData(50)]
+    [InlineData(2)] // histories overflow: truncation, late events older than the kept titles, titles touched again
+    public async Task ViewsExtendedDayByDay_EqualFullRebuild_FeatureByFeature_BitForBit(int historyPerUser)
     {
         // The chain lives in one store; each step's full rebuild in a second store with the same events, so the
         // rebuilds never become the snapshot the chain extends.
@@ -27,8 +29,8 @@ public sealed class IncrementalViewsTests
         }
         await Both(TestData.WriteCatalogAsync);
         await Both(s => TestData.WriteDaysAsync(s, 0, 4));
-        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { ViewStateEvery = 3 })) { UseStateCache = false };
-        var rebuilds = new FeatureStore(rebuildStore) { UseStateCache = false };
+        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { ViewStateEvery = 3, HistoryPerUser = historyPerUser })) { UseStateCache = false };
+        var rebuilds = new FeatureStore(rebuildStore, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { HistoryPerUser = historyPerUser })) { UseStateCache = false };
         var previous = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(4));
 
         // Each step: (what arrives, the new cutoff). Late batches land in old day partitions, inside and outside the windows.

@@ -19,10 +19,26 @@ public sealed class FeatureStatisticsBuilder(string name, FeatureKind kind, int 
         _values.Add(value.Value);
     }
 
-    public void AddCategory(string? value)
+    /// <summary>Many values at once (NaN counts as null, as in <see cref="AddNumeric"/>): the large columns, without a call per value.</summary>
+    public void AddNumerics(ReadOnlySpan<double> values)
     {
-        if (string.IsNullOrEmpty(value)) { _nulls++; return; }
-        _categories[value] = _categories.GetValueOrDefault(value) + 1;
+        foreach (var v in values)
+            if (double.IsNaN(v))
+            {
+                foreach (var x in values) AddNumeric(x);
+                return;
+            }
+        _values.AddRange(values);
+    }
+
+    public void AddCategory(string? value) => AddCategory(value, 1);
+
+    /// <summary><paramref name="count"/> occurrences of one category (a column counted by index first).</summary>
+    public void AddCategory(string? value, long count)
+    {
+        if (count == 0) return;
+        if (string.IsNullOrEmpty(value)) { _nulls += count; return; }
+        _categories[value] = _categories.GetValueOrDefault(value) + count;
     }
 
     public FeatureStatistics Build()
@@ -35,11 +51,13 @@ public sealed class FeatureStatisticsBuilder(string name, FeatureKind kind, int 
             };
 
         var sorted = _values.ToArray();
-        Array.Sort(sorted);
+        DoubleRadixSort.Sort(sorted);
         var n = sorted.Length;
         if (n == 0) return new FeatureStatistics { Name = name, Kind = kind, Count = _nulls, Nulls = _nulls };
         var mean = sorted.Average();
-        var variance = sorted.Sum(v => (v - mean) * (v - mean)) / n;
+        var squares = 0.0; // summed in sorted order, as before, so stored references keep their bits
+        foreach (var v in sorted) squares += (v - mean) * (v - mean);
+        var variance = squares / n;
         var quantiles = Enumerable.Range(0, 11).Select(i => Quantile(sorted, i / 10.0)).ToArray();
         var edges = referenceEdges ?? quantiles[1..^1].Distinct().ToArray();
         return new FeatureStatistics

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MLOps.Core.Data;
 using MLOps.Features.Statistics;
@@ -21,6 +22,8 @@ internal sealed record FeatureTables(
 /// <summary>Turns a view state into feature rows as of a cutoff (docs/features.md has every definition).</summary>
 internal static class FeatureComputer
 {
+    // Runs once per snapshot per process: optimized from the first call rather than tiered up after it is done.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FeatureTables Compute(ViewState state, IReadOnlyList<CatalogItem> catalog, DateTimeOffset cutoff, bool withStatistics = true)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -190,7 +193,7 @@ internal static class FeatureComputer
         var text = new System.Text.StringBuilder();
         foreach (var u in userOrder)
         {
-            var recent = state.History[u];
+            var recent = state.HistoryOf(u);
             text.Clear();
             foreach (var entry in recent)
             {
@@ -246,9 +249,23 @@ internal static class FeatureComputer
                 else foreach (var genre in item.GenreList) b.AddCategory(genre);
             return b.Build();
         });
-        Numeric("user_genre.decayed_count", genreDecayed, v => v);
-        Numeric("user_genre.affinity", genreAffinity, v => v);
-        Categorical("user_genre.genre", genreIndex, g => genreNames[g]);
+        // The user × genre columns are the large ones (356k values for 1M events): added in bulk, genres counted by index.
+        void Column(string name, List<double> values) => work.Add(() =>
+        {
+            var b = new FeatureStatisticsBuilder(name, FeatureKind.Numeric);
+            b.AddNumerics(CollectionsMarshal.AsSpan(values));
+            return b.Build();
+        });
+        Column("user_genre.decayed_count", genreDecayed);
+        Column("user_genre.affinity", genreAffinity);
+        work.Add(() =>
+        {
+            var counts = new long[genreNames.Length];
+            foreach (var g in CollectionsMarshal.AsSpan(genreIndex)) counts[g]++;
+            var b = new FeatureStatisticsBuilder("user_genre.genre", FeatureKind.Categorical);
+            for (var g = 0; g < counts.Length; g++) b.AddCategory(genreNames[g], counts[g]);
+            return b.Build();
+        });
         var stats = new FeatureStatistics[work.Count];
         Parallel.For(0, work.Count, k => stats[k] = work[k]());
         return [.. stats];

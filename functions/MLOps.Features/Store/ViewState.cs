@@ -35,8 +35,16 @@ internal sealed class ViewState
     public List<GenreAggregate> UserGenres { get; private set; } = [];
     /// <summary>Dense, user-major: interactions of user u with titles of maturity m at u × Maturities.Length + m.</summary>
     public List<long> UserMaturity { get; private set; } = [];
-    /// <summary>Per user, ascending by (last interaction, title id), at most <see cref="HistoryPerUser"/>; arrays are replaced, never changed.</summary>
-    public List<HistoryEntry[]> History { get; private set; } = [];
+    /// <summary>
+    /// Per user, ascending by (last interaction, title id), at most <see cref="HistoryPerUser"/>: user u's entries are the
+    /// first <see cref="HistoryLengths"/>[u] of the slots from u × HistoryPerUser. One flat array changed in place, so a
+    /// fold allocates nothing per user (11k new arrays a day cost more in garbage collection than the merge itself).
+    /// </summary>
+    private List<HistoryEntry> _history = [];
+    private List<int> _historyLengths = [];
+
+    public ReadOnlySpan<HistoryEntry> HistoryOf(int user) =>
+        CollectionsMarshal.AsSpan(_history).Slice(user * HistoryPerUser, _historyLengths[user]);
     /// <summary>Days a window can reach: <see cref="LastDay"/> − <see cref="FeatureState.KeepDays"/> … <see cref="LastDay"/>.</summary>
     public const int DaySlots = FeatureState.KeepDays + 1;
     /// <summary>The cutoff day of the last fold; slot k of a row's daily counts is day LastDay − KeepDays + k.</summary>
@@ -45,8 +53,7 @@ internal sealed class ViewState
     public List<int> UserDays { get; private set; } = [];
     /// <summary>Dense daily interaction counts, <see cref="DaySlots"/> per title.</summary>
     public List<int> ItemDays { get; private set; } = [];
-    /// <summary>(user &lt;&lt; 32 | title) of every pair seen, sorted.</summary>
-    private long[] _pairs = [];
+    private PairSet _pairs = new([]);
 
     private Dictionary<string, (int[] Genres, int Maturity)> _catalog = new(StringComparer.Ordinal);
     private readonly List<int[]> _itemGenres = [];
@@ -65,6 +72,8 @@ internal sealed class ViewState
     }
 
     /// <summary>Folds one segment's aggregates in, then drops daily counts no window ending at or after <paramref name="lastDay"/> reaches.</summary>
+    // Runs once per segment per process: optimized from the first call rather than tiered up after it is done.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Fold(FeatureState delta, string? segmentPath, long lastDay)
     {
         if (delta.AnchorTicks != AnchorTicks || delta.HalfLifeDays != HalfLifeDays)
@@ -82,14 +91,16 @@ internal sealed class ViewState
         var genres = CollectionsMarshal.AsSpan(UserGenres);
         var maturity = CollectionsMarshal.AsSpan(UserMaturity);
         var added = new List<long>();
-        var touched = new Dictionary<int, List<HistoryEntry>>();
-        foreach (ref readonly var p in CollectionsMarshal.AsSpan(delta.Pairs))
+        var pairs = CollectionsMarshal.AsSpan(delta.Pairs);
+        var touchedUsers = new int[pairs.Length];
+        var touched = new HistoryEntry[pairs.Length];
+        for (var k = 0; k < pairs.Length; k++)
         {
+            ref readonly var p = ref pairs[k];
             var u = userMap[p.User];
             var i = itemMap[p.Item];
-            var key = ((long)u << 32) | (uint)i;
-            var isNew = Array.BinarySearch(_pairs, key) < 0;
-            if (isNew) added.Add(key);
+            var isNew = !_pairs.Contains(u, i);
+            if (isNew) added.Add(PairSet.Key(u, i));
 
             ref var user = ref users[u];
             user.Events += p.Count;
@@ -113,13 +124,26 @@ internal sealed class ViewState
             }
             if (_itemMaturity[i] >= 0) maturity[u * m + _itemMaturity[i]] += p.Count;
 
-            if (!touched.TryGetValue(u, out var list)) touched[u] = list = [];
-            list.Add(new HistoryEntry { Item = i, LastTicks = p.LastTicks });
+            touchedUsers[k] = u;
+            touched[k] = new HistoryEntry { Item = i, LastTicks = p.LastTicks };
         }
-        foreach (var (u, entries) in touched) History[u] = MergeHistory(History[u], entries);
+        // A segment holds one pair per (user, title): grouped by user, each group is that user's touched titles.
+        Array.Sort(touchedUsers, touched);
+        Span<HistoryEntry> merged = new HistoryEntry[HistoryPerUser];
+        for (var start = 0; start < touched.Length;)
+        {
+            var end = start + 1;
+            var u = touchedUsers[start];
+            while (end < touched.Length && touchedUsers[end] == u) end++;
+            var slots = CollectionsMarshal.AsSpan(_history).Slice(u * HistoryPerUser, HistoryPerUser);
+            var length = MergeHistory(slots[.._historyLengths[u]], touched.AsSpan(start, end - start), merged);
+            merged[..length].CopyTo(slots);
+            _historyLengths[u] = length;
+            start = end;
+        }
         AddDays(UserDays, delta.UserDays, userMap);
         AddDays(ItemDays, delta.ItemDays, itemMap);
-        _pairs = MergeSorted(_pairs, added);
+        _pairs.AddNew(added);
         EventsUsed += delta.EventsUsed;
         if (segmentPath is not null) Segments.Add(segmentPath);
     }
@@ -129,20 +153,39 @@ internal sealed class ViewState
     /// of both). A title dropped earlier and touched now enters with the new time only: if its older time were later, it
     /// would still rank below every kept title, so the top is the same as a full rebuild's.
     /// </summary>
-    private HistoryEntry[] MergeHistory(HistoryEntry[] current, List<HistoryEntry> touched)
+    // Both inputs are few and the current entries sorted, so: drop what the other side supersedes, then merge the tails.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int MergeHistory(ReadOnlySpan<HistoryEntry> current, Span<HistoryEntry> touched, Span<HistoryEntry> result)
     {
-        var merged = new List<HistoryEntry>(current.Length + touched.Count);
-        merged.AddRange(current);
-        foreach (var t in touched)
+        if (touched.Length > 1) touched.Sort(CompareHistory);
+        Span<bool> keepCurrent = stackalloc bool[current.Length];
+        keepCurrent.Fill(true);
+        Span<bool> keepTouched = touched.Length <= 256 ? stackalloc bool[touched.Length] : new bool[touched.Length];
+        keepTouched.Clear();
+        var kept = current.Length;
+        for (var t = 0; t < touched.Length; t++)
         {
-            var at = merged.FindIndex(e => e.Item == t.Item);
-            if (at < 0) merged.Add(t);
-            else if (t.LastTicks > merged[at].LastTicks) merged[at] = t;
+            var at = current.Length - 1; // touched titles are mostly recent ones: search from the latest end
+            while (at >= 0 && current[at].Item != touched[t].Item) at--;
+            if (at < 0) { keepTouched[t] = true; kept++; }
+            else if (touched[t].LastTicks > current[at].LastTicks) { keepTouched[t] = true; keepCurrent[at] = false; }
         }
-        var ids = Items.Ids;
-        merged.Sort((a, b) => a.LastTicks != b.LastTicks ? a.LastTicks.CompareTo(b.LastTicks) : string.CompareOrdinal(ids[a.Item], ids[b.Item]));
-        return merged.Count <= HistoryPerUser ? [.. merged] : merged.GetRange(merged.Count - HistoryPerUser, HistoryPerUser).ToArray();
+
+        // Walk both from the latest end, taking the later entry each time, until the history is full.
+        var length = Math.Min(kept, HistoryPerUser);
+        int c = current.Length - 1, n = touched.Length - 1;
+        for (var r = length - 1; r >= 0; r--)
+        {
+            while (c >= 0 && !keepCurrent[c]) c--;
+            while (n >= 0 && !keepTouched[n]) n--;
+            result[r] = n < 0 || (c >= 0 && CompareHistory(current[c], touched[n]) > 0) ? current[c--] : touched[n--];
+        }
+        return length;
     }
+
+    /// <summary>History order: by last interaction, then title id (ordinal), so equal states list equal histories.</summary>
+    private int CompareHistory(HistoryEntry a, HistoryEntry b) =>
+        a.LastTicks != b.LastTicks ? a.LastTicks.CompareTo(b.LastTicks) : string.CompareOrdinal(Items.Ids[a.Item], Items.Ids[b.Item]);
 
     /// <summary>Moves the day slots to end at <paramref name="lastDay"/>; days that fall off can never enter a window again.</summary>
     private void Advance(long lastDay)
@@ -178,19 +221,6 @@ internal sealed class ViewState
         }
     }
 
-    private static long[] MergeSorted(long[] current, List<long> added)
-    {
-        if (added.Count == 0) return current;
-        var extra = added.ToArray();
-        Array.Sort(extra);
-        var merged = new long[current.Length + extra.Length];
-        int a = 0, b = 0, k = 0;
-        while (a < current.Length && b < extra.Length) merged[k++] = current[a] < extra[b] ? current[a++] : extra[b++];
-        while (a < current.Length) merged[k++] = current[a++];
-        while (b < extra.Length) merged[k++] = extra[b++];
-        return merged;
-    }
-
     private int InternUser(string id)
     {
         var u = Users.Intern(id);
@@ -198,7 +228,8 @@ internal sealed class ViewState
         UserTotals.Add(new UserAggregate { LastTicks = long.MinValue });
         CollectionsMarshal.SetCount(UserGenres, UserGenres.Count + Genres.Length);
         CollectionsMarshal.SetCount(UserMaturity, UserMaturity.Count + Maturities.Length);
-        History.Add([]);
+        CollectionsMarshal.SetCount(_history, _history.Count + HistoryPerUser);
+        _historyLengths.Add(0);
         CollectionsMarshal.SetCount(UserDays, UserDays.Count + DaySlots);
         return u;
     }
@@ -245,7 +276,7 @@ internal sealed class ViewState
             AnchorTicks = AnchorTicks, HalfLifeDays = HalfLifeDays, CatalogPath = CatalogPath, HistoryPerUser = HistoryPerUser,
             Genres = Genres, Maturities = Maturities, Segments = [.. Segments], EventsUsed = EventsUsed,
             UserTotals = [.. UserTotals], ItemTotals = [.. ItemTotals], UserGenres = [.. UserGenres], UserMaturity = [.. UserMaturity],
-            History = [.. History], _pairs = _pairs,
+            _history = [.. _history], _historyLengths = [.. _historyLengths], _pairs = _pairs.Clone(),
             LastDay = LastDay, UserDays = [.. UserDays], ItemDays = [.. ItemDays],
             _catalog = _catalog,
         };
@@ -258,7 +289,7 @@ internal sealed class ViewState
 
     public BinaryData Serialize()
     {
-        var buffer = new MemoryStream(1024 + _pairs.Length * 8 + UserGenres.Count * Unsafe.SizeOf<GenreAggregate>() + UserTotals.Count * (Unsafe.SizeOf<UserAggregate>() + 16 * HistoryPerUser));
+        var buffer = new MemoryStream(1024 + _pairs.Count * 8 + UserGenres.Count * Unsafe.SizeOf<GenreAggregate>() + UserTotals.Count * (Unsafe.SizeOf<UserAggregate>() + 16 * HistoryPerUser));
         using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             w.Write(FormatVersion);
@@ -276,11 +307,11 @@ internal sealed class ViewState
             WriteRaw(w, ItemTotals);
             WriteRaw(w, UserGenres);
             WriteRaw(w, UserMaturity);
-            WriteRaw<int>(w, [.. History.Select(h => h.Length)]);
-            w.Write(History.Sum(h => h.Length));
-            foreach (var entries in History) w.Write(MemoryMarshal.AsBytes(entries.AsSpan()));
-            w.Write(_pairs.Length);
-            w.Write(MemoryMarshal.AsBytes(_pairs.AsSpan()));
+            WriteRaw(w, _historyLengths);
+            w.Write(_historyLengths.Sum());
+            for (var u = 0; u < _historyLengths.Count; u++) w.Write(MemoryMarshal.AsBytes(HistoryOf(u)));
+            w.Write(_pairs.Count);
+            w.Write(MemoryMarshal.AsBytes(_pairs.Keys));
             w.Write(LastDay);
             WriteRaw(w, UserDays);
             WriteRaw(w, ItemDays);
@@ -311,14 +342,12 @@ internal sealed class ViewState
         state.UserMaturity = ReadRaw<long>(r);
         var lengths = ReadRaw<int>(r);
         if (r.ReadInt32() != lengths.Sum()) throw new InvalidDataException("View state: history lengths and entries disagree.");
-        state.History = new List<HistoryEntry[]>(lengths.Count);
-        foreach (var n in lengths)
-        {
-            var entries = new HistoryEntry[n];
-            r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(entries.AsSpan()));
-            state.History.Add(entries);
-        }
-        state._pairs = ReadArray<long>(r);
+        state._historyLengths = lengths;
+        CollectionsMarshal.SetCount(state._history, lengths.Count * state.HistoryPerUser);
+        var history = CollectionsMarshal.AsSpan(state._history);
+        for (var u = 0; u < lengths.Count; u++)
+            r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(history.Slice(u * state.HistoryPerUser, lengths[u])));
+        state._pairs = new PairSet(ReadArray<long>(r));
         state.LastDay = r.ReadInt64();
         state.UserDays = ReadRaw<int>(r);
         state.ItemDays = ReadRaw<int>(r);
