@@ -14,9 +14,10 @@ public sealed class IncrementalViewsTests
     private static readonly CancellationToken Ct = CancellationToken.None;
 
     [Theory]
-    [InlineData(50)]
-    [InlineData(2)] // histories overflow: truncation, late events older than the kept titles, titles touched again
-    public async Task ViewsExtendedDayByDay_EqualFullRebuild_FeatureByFeature_BitForBit(int historyPerUser)
+    [InlineData(50, false)]
+    [InlineData(2, false)] // histories overflow: truncation, late events older than the kept titles, titles touched again
+    [InlineData(50, true)] // a warm process: each step extends the previous step's view state in memory
+    public async Task ViewsExtendedDayByDay_EqualFullRebuild_FeatureByFeature_BitForBit(int historyPerUser, bool warmProcess)
     {
         // The chain lives in one store; each step's full rebuild in a second store with the same events, so the
         // rebuilds never become the snapshot the chain extends.
@@ -29,7 +30,7 @@ public sealed class IncrementalViewsTests
         }
         await Both(TestData.WriteCatalogAsync);
         await Both(s => TestData.WriteDaysAsync(s, 0, 4));
-        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { ViewStateEvery = 3, HistoryPerUser = historyPerUser })) { UseStateCache = false };
+        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { ViewStateEvery = 3, HistoryPerUser = historyPerUser })) { UseStateCache = warmProcess };
         var rebuilds = new FeatureStore(rebuildStore, options: Microsoft.Extensions.Options.Options.Create(new FeatureStoreOptions { HistoryPerUser = historyPerUser })) { UseStateCache = false };
         var previous = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(4));
 
@@ -57,6 +58,7 @@ public sealed class IncrementalViewsTests
             Assert.True(views.SegmentsFolded == folded.Count % 3 + 1, $"{what}: folded {views.SegmentsFolded} segments");
             Assert.Equal(views.SegmentsFolded == 3 ? FeatureStore.ViewStatePath(snapshot.SnapshotId) : previous.Views.ViewState, views.ViewState);
             folded.Add(views.SegmentsFolded);
+            Assert.True(views.ViewStateFromMemory == warmProcess, $"{what}: view state from memory {views.ViewStateFromMemory}");
 
             var (full, fullViews) = await RefreshAndMaterializeAsync(rebuilds, cutoff, fullRebuild: true);
             Assert.Null(fullViews.ViewStateBase);
@@ -179,6 +181,32 @@ public sealed class IncrementalViewsTests
         var next = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(3) }, cancellationToken: Ct);
         Assert.Equal("full", next.Mode);
         Assert.Equal(4, (await features.MaterializeAsync(next.SnapshotId, cancellationToken: Ct)).RowCounts[FeatureViewNames.Item]); // a, b, c and x (events, no catalogue entry); "future" is not released
+    }
+
+    [Fact]
+    public async Task WarmProcess_TheNextDaysFoldLeavesTheEarlierSnapshotsRowsAsTheyWere()
+    {
+        // The in-memory view state is folded in place by the next day; the earlier snapshot's rows, built on first read
+        // from the state it was computed with, must not see that day.
+        var store = TestEnvironment.NewFolderStore("views-warm");
+        var rebuildStore = TestEnvironment.NewFolderStore("views-warm-full");
+        foreach (var s in new[] { store, rebuildStore })
+        {
+            await TestData.WriteCatalogAsync(s);
+            await TestData.WriteDaysAsync(s, 0, 4);
+        }
+        var features = new FeatureStore(store) { UseStateCache = true };
+        var (first, _) = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(4));
+        await TestData.WriteDaysAsync(store, 4, 1, seed: 5);
+        var (_, secondViews) = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(5));
+        Assert.True(secondViews.ViewStateFromMemory);
+
+        var (full, _) = await RefreshAndMaterializeAsync(new FeatureStore(rebuildStore) { UseStateCache = false }, TestData.Day0.AddDays(4), fullRebuild: true);
+        var rebuilds = new FeatureStore(rebuildStore) { UseStateCache = false };
+        var differences = new List<string>();
+        SnapshotComparer.Compare(await rebuilds.ReadHistoryAsync(full.SnapshotId, Ct), await features.ReadHistoryAsync(first.SnapshotId, Ct), FeatureViewNames.UserHistory, differences);
+        SnapshotComparer.Compare(await rebuilds.ReadUserGenresAsync(full.SnapshotId, Ct), await features.ReadUserGenresAsync(first.SnapshotId, Ct), FeatureViewNames.UserGenre, differences);
+        Assert.True(differences.Count == 0, string.Join("; ", differences.Take(5)));
     }
 
     private static async Task<(FeatureSnapshotManifest Snapshot, FeatureMaterialization Views)> RefreshAndMaterializeAsync(FeatureStore features, DateTimeOffset cutoff, bool fullRebuild = false)

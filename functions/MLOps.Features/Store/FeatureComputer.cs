@@ -79,6 +79,7 @@ internal static class FeatureComputer
         }
 
         var users = new List<UserFeatures>(nUsers);
+        var userIds = state.Users.Ids.ToArray();
         var userOrder = Order(state.Users.Ids);
         // user × genre columns, rows in (user id, genre) order
         var cells = nUsers * g;
@@ -130,11 +131,14 @@ internal static class FeatureComputer
             for (var r = 0; r < genreUser.Count; r++)
                 rows.Add(new UserGenreFeatures
                 {
-                    UserId = state.Users.Ids[genreUser[r]], Genre = genreNames[genreIndex[r]], DecayedCount = genreDecayed[r], Count = genreCount[r], Affinity = genreAffinity[r],
+                    UserId = userIds[genreUser[r]], Genre = genreNames[genreIndex[r]], DecayedCount = genreDecayed[r], Count = genreCount[r], Affinity = genreAffinity[r],
                 });
             return rows;
         });
-        var history = new Lazy<List<UserHistoryRow>>(() => History(state, userOrder));
+        // The lazy rows read copies, not the state: a warm process folds the next day into this state in place.
+        var historyCopy = state.CopyHistory();
+        var itemIds = state.Items.Ids.ToArray();
+        var history = new Lazy<List<UserHistoryRow>>(() => History(historyCopy, userIds, itemIds, userOrder));
 
         // Items: every title with events, and every catalogue title released by the cutoff (cold-start titles get zeros).
         var items = new List<ItemFeatures>(nItems + catalogById.Count);
@@ -187,20 +191,20 @@ internal static class FeatureComputer
 
     /// <summary>Per-feature statistics: the drift reference (names are "view.column").</summary>
     /// <summary>Each user's recent titles, oldest first, as "a|b|c".</summary>
-    private static List<UserHistoryRow> History(ViewState state, int[] userOrder)
+    private static List<UserHistoryRow> History(ViewState.HistoryCopy history, string[] userIds, string[] itemIds, int[] userOrder)
     {
         var rows = new List<UserHistoryRow>(userOrder.Length);
         var text = new System.Text.StringBuilder();
         foreach (var u in userOrder)
         {
-            var recent = state.HistoryOf(u);
+            var recent = history.Of(u);
             text.Clear();
             foreach (var entry in recent)
             {
                 if (text.Length > 0) text.Append('|');
-                text.Append(state.Items.Ids[entry.Item]);
+                text.Append(itemIds[entry.Item]);
             }
-            rows.Add(new UserHistoryRow { UserId = state.Users.Ids[u], Items = text.ToString(), LastAt = new DateTime(recent[^1].LastTicks, DateTimeKind.Utc) });
+            rows.Add(new UserHistoryRow { UserId = userIds[u], Items = text.ToString(), LastAt = new DateTime(recent[^1].LastTicks, DateTimeKind.Utc) });
         }
         return rows;
     }

@@ -62,8 +62,10 @@ public sealed record FeatureMaterialization
     public string? ViewState { get; init; }
     /// <summary>The snapshot whose view state this one extended; null when it was folded from every segment.</summary>
     public string? ViewStateBase { get; init; }
-    /// <summary>Segments folded into the view state by this materialization.</summary>
+    /// <summary>Segments a reader folds onto <see cref="ViewState"/> to reach this snapshot (what this materialization folded, unless it extended the state in memory).</summary>
     public int SegmentsFolded { get; init; }
+    /// <summary>True when this materialization extended a view state this process held in memory (diagnostics: the rows do not depend on it).</summary>
+    public bool ViewStateFromMemory { get; init; }
     /// <summary>Per-feature statistics (the drift reference).</summary>
     public required IReadOnlyList<FeatureStatistics> Statistics { get; init; }
     public double Seconds { get; init; }

@@ -240,9 +240,14 @@ public sealed class FeatureStore
             throw new InvalidDataException($"Feature snapshot '{snapshotId}' predates aggregate segments: run 'mlops features refresh --full'.");
         var catalog = await LoadCatalogAsync(manifest, cancellationToken).ConfigureAwait(false);
         var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
-        var (carried, baseId, basePath) = await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
+        var cached = UseStateCache ? ViewStateCache.TakeFor(_store.Description, manifest, _options.HistoryPerUser) : null;
+        var (carried, baseId, basePath, persistedSegments) = cached is { } c
+            ? (c.State, c.SnapshotId, c.PersistedPath, c.PersistedSegments)
+            : await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
         var loadSeconds = clock.Elapsed.TotalSeconds;
-        var folded = manifest.Segments.Count - carried.Segments.Count;
+        var foldedNow = manifest.Segments.Count - carried.Segments.Count;
+        // What a reader of this snapshot folds onto its persisted view state (the cached path folds less itself).
+        var folded = manifest.Segments.Count - persistedSegments;
         foreach (var segment in manifest.Segments.Skip(carried.Segments.Count))
             carried.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
         var foldSeconds = clock.Elapsed.TotalSeconds;
@@ -265,7 +270,10 @@ public sealed class FeatureStore
         var computeSeconds = clock.Elapsed.TotalSeconds - foldSeconds;
         var files = _options.ParquetViews ? await WriteParquetViewsAsync(snapshotId, tables, cancellationToken).ConfigureAwait(false) : [];
         await writeState.ConfigureAwait(false);
-        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} (load {loadSeconds:F3} s) + {folded} segment(s) {foldSeconds - loadSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
+        // Kept only once its serialization is done: the next materialization folds it in place (the rows above hold copies).
+        if (UseStateCache)
+            ViewStateCache.Remember(new(_store.Description, snapshotId, carried, statePath, writeNew ? manifest.Segments.Count : persistedSegments));
+        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} ({(cached is null ? "load" : "in memory")} {loadSeconds:F3} s) + {foldedNow} segment(s) {foldSeconds - loadSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
         var materialization = new FeatureMaterialization
         {
             SnapshotId = snapshotId,
@@ -281,6 +289,7 @@ public sealed class FeatureStore
             ViewState = statePath,
             ViewStateBase = baseId,
             SegmentsFolded = folded,
+            ViewStateFromMemory = cached is not null,
             Statistics = tables.Statistics,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
@@ -296,7 +305,7 @@ public sealed class FeatureStore
     /// The base snapshot's view state when it can be extended (materialized, same anchor, half-life, catalogue copy and
     /// history length, its segments a prefix of this snapshot's), else an empty state that every segment is folded into.
     /// </summary>
-    private async Task<(ViewState State, string? BaseId, string? BasePath)> StartViewStateAsync(FeatureSnapshotManifest manifest, List<CatalogItem> catalog, CancellationToken cancellationToken)
+    private async Task<(ViewState State, string? BaseId, string? BasePath, int PersistedSegments)> StartViewStateAsync(FeatureSnapshotManifest manifest, List<CatalogItem> catalog, CancellationToken cancellationToken)
     {
         var catalogPath = manifest.CatalogPath ?? "";
         if (manifest.BaseSnapshotId is { } baseId
@@ -309,10 +318,10 @@ public sealed class FeatureStore
                 if (state is not null && state.AnchorTicks == manifest.DecayAnchor.UtcTicks && state.HalfLifeDays == manifest.DecayHalfLifeDays
                     && state.HistoryPerUser == _options.HistoryPerUser && state.Segments.Count <= manifest.Segments.Count
                     && state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
-                    return (state, baseId, path);
+                    return (state, baseId, path, state.Segments.Count);
             }
         }
-        return (ViewState.Create(manifest.DecayAnchor.UtcTicks, manifest.DecayHalfLifeDays, catalogPath, _options.HistoryPerUser, catalog), null, null);
+        return (ViewState.Create(manifest.DecayAnchor.UtcTicks, manifest.DecayHalfLifeDays, catalogPath, _options.HistoryPerUser, catalog), null, null, 0);
     }
 
     private async Task<List<CatalogItem>> LoadCatalogAsync(FeatureSnapshotManifest manifest, CancellationToken cancellationToken) =>
@@ -388,9 +397,10 @@ public sealed class FeatureStore
     }
 
     /// <summary>
-    /// Keep the merged state of the last segment list this process wrote or read in memory, so materializing a snapshot
-    /// that extends it (the local host's schedule, a warm Functions instance) only loads the newer segments.
-    /// Default true; false always loads every segment from the store.
+    /// Keep the merged state of the last segment list this process wrote or read, and the view state of the last snapshot
+    /// it materialized, in memory, so a snapshot that extends them (the local host's schedule, a warm Functions instance)
+    /// only loads the newer segments (<see cref="ViewStateCache"/>). Default true; false always reads from the store,
+    /// as a new process does.
     /// </summary>
     public bool UseStateCache { get; set; } = true;
 

@@ -45,6 +45,14 @@ internal sealed class ViewState
 
     public ReadOnlySpan<HistoryEntry> HistoryOf(int user) =>
         CollectionsMarshal.AsSpan(_history).Slice(user * HistoryPerUser, _historyLengths[user]);
+
+    /// <summary>Every user's history as of now, detached from later folds.</summary>
+    public HistoryCopy CopyHistory() => new([.. _history], [.. _historyLengths], HistoryPerUser);
+
+    public sealed record HistoryCopy(HistoryEntry[] Entries, int[] Lengths, int PerUser)
+    {
+        public ReadOnlySpan<HistoryEntry> Of(int user) => Entries.AsSpan(user * PerUser, Lengths[user]);
+    }
     /// <summary>Days a window can reach: <see cref="LastDay"/> − <see cref="FeatureState.KeepDays"/> … <see cref="LastDay"/>.</summary>
     public const int DaySlots = FeatureState.KeepDays + 1;
     /// <summary>The cutoff day of the last fold; slot k of a row's daily counts is day LastDay − KeepDays + k.</summary>
