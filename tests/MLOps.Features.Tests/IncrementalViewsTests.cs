@@ -209,6 +209,66 @@ public sealed class IncrementalViewsTests
         Assert.True(differences.Count == 0, string.Join("; ", differences.Take(5)));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Compaction_ExtendsTheViewStateFoldedFromTheSegmentsItReplaces_AndEqualsFullRebuild(bool warmProcess)
+    {
+        var store = TestEnvironment.NewFolderStore("views-compaction");
+        var rebuildStore = TestEnvironment.NewFolderStore("views-compaction-full");
+        foreach (var s in new[] { store, rebuildStore })
+        {
+            await TestData.WriteCatalogAsync(s);
+            await TestData.WriteDaysAsync(s, 0, 10);
+        }
+        var options = new FeatureStoreOptions { CompactAfterSegments = 3, ViewStateEvery = 2 };
+        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(options)) { UseStateCache = warmProcess };
+        var rebuilds = new FeatureStore(rebuildStore) { UseStateCache = false };
+        var previous = (await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(3))).Snapshot;
+        var compactions = 0;
+        for (var day = 4; day <= 10; day++)
+        {
+            var (snapshot, views) = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(day));
+            // Every step extends the previous snapshot's state, compaction days included (their segment names the files it replaces).
+            Assert.True(views.ViewStateBase == previous.SnapshotId, $"day {day}: views from {views.ViewStateBase ?? "every segment"}");
+            if (snapshot.Compacted)
+            {
+                compactions++;
+                Assert.Contains(snapshot.Segments[0].Replaces!, p => p.EndsWith("/delta.bin", StringComparison.Ordinal));
+                Assert.Equal(FeatureStore.ViewStatePath(snapshot.SnapshotId), views.ViewState); // written under the new names
+            }
+            var (full, fullViews) = await RefreshAndMaterializeAsync(rebuilds, TestData.Day0.AddDays(day), fullRebuild: true);
+            var differences = await SnapshotComparer.CompareAsync(rebuilds, full.SnapshotId, features, snapshot.SnapshotId, Ct);
+            Assert.True(differences.Count == 0, $"day {day}: {string.Join("; ", differences.Take(5))}");
+            Assert.Equal(Json(fullViews.Statistics), Json(views.Statistics));
+            previous = snapshot;
+        }
+        Assert.True(compactions >= 2, $"{compactions} compactions");
+    }
+
+    [Fact]
+    public async Task Compaction_WhoseReplacedSegmentIsGone_FoldsFromScratch_AndEqualsFullRebuild()
+    {
+        var store = TestEnvironment.NewFolderStore("views-compaction-gone");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 6);
+        // The persisted state stays the first one, so the compaction's reader must fold the replaced daily segments.
+        var options = new FeatureStoreOptions { CompactAfterSegments = 3, ViewStateEvery = 10 };
+        var features = new FeatureStore(store, options: Microsoft.Extensions.Options.Options.Create(options)) { UseStateCache = false };
+        await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(3));
+        var (day1, _) = await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(4));
+        await RefreshAndMaterializeAsync(features, TestData.Day0.AddDays(5));
+        var compacted = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(6) }, cancellationToken: Ct);
+        Assert.True(compacted.Compacted);
+        Assert.Contains(day1.Segments[^1].Path, compacted.Segments[0].Replaces!);
+        await store.DeleteAsync(day1.Segments[^1].Path, cancellationToken: Ct);
+
+        var views = await features.MaterializeAsync(compacted.SnapshotId, cancellationToken: Ct);
+        Assert.Null(views.ViewStateBase);
+        var full = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(6), Full = true }, cancellationToken: Ct);
+        Assert.Empty(await SnapshotComparer.CompareAsync(features, full.SnapshotId, compacted.SnapshotId, Ct));
+    }
+
     private static async Task<(FeatureSnapshotManifest Snapshot, FeatureMaterialization Views)> RefreshAndMaterializeAsync(FeatureStore features, DateTimeOffset cutoff, bool fullRebuild = false)
     {
         var snapshot = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff, Full = fullRebuild }, cancellationToken: Ct);

@@ -41,7 +41,14 @@ public sealed record FeatureSnapshotManifest
 }
 
 /// <summary>One immutable aggregate segment: its blob, the events and (user, title) pairs it holds.</summary>
-public sealed record FeatureSegment(string Path, long Events, long Pairs, long Bytes);
+public sealed record FeatureSegment(string Path, long Events, long Pairs, long Bytes)
+{
+    /// <summary>
+    /// A compaction's segment: the segment files whose merge it equals (the baseline's segments and the new batches'
+    /// own segment), so a view state folded from those extends it without a fold of the whole log. Null otherwise.
+    /// </summary>
+    public IReadOnlyList<string>? Replaces { get; init; }
+}
 
 /// <summary>
 /// <c>features/&lt;snapshot&gt;/views/materialized.json</c>: the views of a snapshot computed as of its cutoff, written

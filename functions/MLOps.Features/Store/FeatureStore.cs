@@ -99,29 +99,40 @@ public sealed class FeatureStore
         var readSeconds = clock.Elapsed.TotalSeconds;
 
         // The carried segments: the baseline's plus one for the batches just read; a full refresh or a compaction
-        // writes the whole state as the only segment.
+        // writes the whole state as the only segment. A compaction also writes the new batches' own segment and names
+        // what its segment replaces, so view states folded from those extend it (SegmentExtension).
         var segments = new List<FeatureSegment>(baseline?.Segments ?? []);
+        var prefix = SnapshotPrefix(snapshotId);
         FeatureState? whole = null;
+        List<string>? replaces = null;
+        var writes = new List<Task<FeatureSegment>>();
         if (baseline is null) whole = delta;
         else if (compact)
         {
+            replaces = [.. baseline.Segments.Select(s => s.Path)];
+            if (delta.EventsUsed > 0 || delta.Pairs.Count > 0)
+            {
+                writes.Add(WriteSegmentAsync(prefix + DeltaFile, delta, cancellationToken));
+                replaces.Add(prefix + DeltaFile);
+            }
             whole = await LoadSegmentsAsync(baseline.Segments, cancellationToken).ConfigureAwait(false);
             whole.Merge(delta);
             segments.Clear();
         }
         whole?.Prune(lastDay.DayNumber);
-        var prefix = SnapshotPrefix(snapshotId);
-        var writes = new List<Task<FeatureSegment>> { WriteSegmentAsync(prefix + SegmentFile, whole ?? delta, cancellationToken) };
+        var mainWrite = WriteSegmentAsync(prefix + SegmentFile, whole ?? delta, cancellationToken);
+        writes.Add(mainWrite);
+        Task<FeatureSegment>? partialWrite = null;
         if (partialBatches.Count > 0)
         {
             var partial = new FeatureState { AnchorTicks = anchorTicks, HalfLifeDays = delta.HalfLifeDays };
             foreach (var p in partialBatches) partial.Merge(p);
-            writes.Add(WriteSegmentAsync(prefix + PartialFile, partial, cancellationToken));
+            writes.Add(partialWrite = WriteSegmentAsync(prefix + PartialFile, partial, cancellationToken));
         }
         var (catalogPath, catalogItems) = await FreezeCatalogAsync(catalogBlob, baseline, prefix, cancellationToken).ConfigureAwait(false);
         var written = await Task.WhenAll(writes).ConfigureAwait(false);
-        segments.Add(written[0]);
-        var partialSegment = written.Length > 1 ? written[1] : null;
+        segments.Add((await mainWrite.ConfigureAwait(false)) with { Replaces = replaces });
+        var partialSegment = partialWrite is null ? null : await partialWrite.ConfigureAwait(false);
         progress?.Report($"  read+aggregate {readSeconds:F2} s, segments written {clock.Elapsed.TotalSeconds - readSeconds:F2} s ({string.Join(", ", written.Select(w => $"{w.Path}: {w.Pairs:N0} pairs, {w.Bytes:N0} bytes"))})");
 
         var coveredPaths = coveredBatches.Select(b => b.Path).Concat(partialBatches.Select(p => p.Path)).ToList();
@@ -163,6 +174,8 @@ public sealed class FeatureStore
 
     private const string SegmentFile = "segment.bin";
     private const string PartialFile = "partial.bin";
+    /// <summary>A compaction's new batches on their own (what a view state from before the compaction folds).</summary>
+    private const string DeltaFile = "delta.bin";
 
     /// <summary>
     /// Parses the new batches in parallel and folds the fully covered ones into <paramref name="delta"/> in batch order,
@@ -245,15 +258,25 @@ public sealed class FeatureStore
             ? (c.State, c.SnapshotId, c.PersistedPath, c.PersistedSegments)
             : await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
         var loadSeconds = clock.Elapsed.TotalSeconds;
-        var foldedNow = manifest.Segments.Count - carried.Segments.Count;
+        var extension = SegmentExtension.Of(carried.Segments, manifest.Segments);
+        if (extension is { Renamed: true } && !await AllExistAsync(extension.ToFold, cancellationToken).ConfigureAwait(false))
+            extension = null; // a compaction's replaced segments are gone: fold the compacted list from scratch
+        if (extension is null)
+        {
+            (carried, baseId, basePath, persistedSegments) = (NewViewState(manifest, catalog), null, null, 0);
+            extension = SegmentExtension.Of([], manifest.Segments)!;
+        }
+        var foldedNow = extension.ToFold.Count;
         // What a reader of this snapshot folds onto its persisted view state (the cached path folds less itself).
-        var folded = manifest.Segments.Count - persistedSegments;
-        foreach (var segment in manifest.Segments.Skip(carried.Segments.Count))
-            carried.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
+        var folded = carried.Segments.Count + foldedNow - persistedSegments;
+        foreach (var path in extension.ToFold)
+            carried.Fold(await LoadSegmentAsync(path, cancellationToken).ConfigureAwait(false), path, lastDay);
+        if (extension.Renamed) carried.RenameSegments(manifest.Segments.Select(s => s.Path));
         var foldSeconds = clock.Elapsed.TotalSeconds;
         // The segments are the deltas of the view state: a new state is written only once the persisted one it started
-        // from is ViewStateEvery segments behind, so most snapshots write nothing but materialized.json.
-        var writeNew = basePath is null || folded >= Math.Max(1, _options.ViewStateEvery);
+        // from is ViewStateEvery segments behind, so most snapshots write nothing but materialized.json; and after a
+        // compaction, whose readers could otherwise not name what to fold.
+        var writeNew = basePath is null || extension.Renamed || folded >= Math.Max(1, _options.ViewStateEvery);
         var statePath = writeNew ? ViewStatePath(snapshotId) : basePath!;
         var writeState = writeNew
             ? Task.Run(async () => await _store.WriteAsync(statePath, carried.Serialize(), cancellationToken: cancellationToken).ConfigureAwait(false), cancellationToken)
@@ -316,12 +339,21 @@ public sealed class FeatureStore
             {
                 var state = ViewState.Deserialize(blob.Stream, catalogPath, catalog);
                 if (state is not null && state.AnchorTicks == manifest.DecayAnchor.UtcTicks && state.HalfLifeDays == manifest.DecayHalfLifeDays
-                    && state.HistoryPerUser == _options.HistoryPerUser && state.Segments.Count <= manifest.Segments.Count
-                    && state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
+                    && state.HistoryPerUser == _options.HistoryPerUser && SegmentExtension.Of(state.Segments, manifest.Segments) is not null)
                     return (state, baseId, path, state.Segments.Count);
             }
         }
-        return (ViewState.Create(manifest.DecayAnchor.UtcTicks, manifest.DecayHalfLifeDays, catalogPath, _options.HistoryPerUser, catalog), null, null, 0);
+        return (NewViewState(manifest, catalog), null, null, 0);
+    }
+
+    private ViewState NewViewState(FeatureSnapshotManifest manifest, List<CatalogItem> catalog) =>
+        ViewState.Create(manifest.DecayAnchor.UtcTicks, manifest.DecayHalfLifeDays, manifest.CatalogPath ?? "", _options.HistoryPerUser, catalog);
+
+    private async Task<bool> AllExistAsync(IEnumerable<string> paths, CancellationToken cancellationToken)
+    {
+        foreach (var path in paths)
+            if (!await _store.ExistsAsync(path, cancellationToken).ConfigureAwait(false)) return false;
+        return true;
     }
 
     private async Task<List<CatalogItem>> LoadCatalogAsync(FeatureSnapshotManifest manifest, CancellationToken cancellationToken) =>
@@ -385,10 +417,10 @@ public sealed class FeatureStore
         var state = ViewState.Deserialize(blob.Stream, manifest.CatalogPath ?? "", catalog)
             ?? throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} was built with another catalogue copy.");
         var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
-        if (!state.Segments.SequenceEqual(manifest.Segments.Take(state.Segments.Count).Select(s => s.Path)))
-            throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} does not cover a prefix of its segments.");
-        foreach (var segment in manifest.Segments.Skip(state.Segments.Count))
-            state.Fold(await LoadSegmentAsync(segment.Path, cancellationToken).ConfigureAwait(false), segment.Path, lastDay);
+        var extension = SegmentExtension.Of(state.Segments, manifest.Segments)
+            ?? throw new InvalidDataException($"Snapshot {snapshotId}: view state {path} does not cover a prefix of its segments.");
+        foreach (var segmentPath in extension.ToFold)
+            state.Fold(await LoadSegmentAsync(segmentPath, cancellationToken).ConfigureAwait(false), segmentPath, lastDay);
         if (manifest.PartialSegment is { } partial)
             state.Fold(await LoadSegmentAsync(partial.Path, cancellationToken).ConfigureAwait(false), null, lastDay);
         var tables = FeatureComputer.Compute(state, catalog, manifest.Cutoff, withStatistics: false);

@@ -9,13 +9,17 @@ namespace MLOps.Features;
 /// </summary>
 public static class SnapshotComparer
 {
-    public static async Task<List<string>> CompareAsync(FeatureStore store, string expectedId, string actualId, CancellationToken cancellationToken = default)
+    public static Task<List<string>> CompareAsync(FeatureStore store, string expectedId, string actualId, CancellationToken cancellationToken = default) =>
+        CompareAsync(store, expectedId, store, actualId, cancellationToken);
+
+    /// <summary>Snapshots of two stores (a chain and a rebuild of the same events elsewhere).</summary>
+    public static async Task<List<string>> CompareAsync(FeatureStore expectedStore, string expectedId, FeatureStore actualStore, string actualId, CancellationToken cancellationToken = default)
     {
         var differences = new List<string>();
-        Compare(await store.ReadUsersAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadUsersAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.User, differences);
-        Compare(await store.ReadItemsAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadItemsAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.Item, differences);
-        Compare(await store.ReadUserGenresAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadUserGenresAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.UserGenre, differences);
-        Compare(await store.ReadHistoryAsync(expectedId, cancellationToken).ConfigureAwait(false), await store.ReadHistoryAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.UserHistory, differences);
+        Compare(await expectedStore.ReadUsersAsync(expectedId, cancellationToken).ConfigureAwait(false), await actualStore.ReadUsersAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.User, differences);
+        Compare(await expectedStore.ReadItemsAsync(expectedId, cancellationToken).ConfigureAwait(false), await actualStore.ReadItemsAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.Item, differences);
+        Compare(await expectedStore.ReadUserGenresAsync(expectedId, cancellationToken).ConfigureAwait(false), await actualStore.ReadUserGenresAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.UserGenre, differences);
+        Compare(await expectedStore.ReadHistoryAsync(expectedId, cancellationToken).ConfigureAwait(false), await actualStore.ReadHistoryAsync(actualId, cancellationToken).ConfigureAwait(false), FeatureViewNames.UserHistory, differences);
         return differences;
     }
 

@@ -25,6 +25,9 @@ internal sealed class ViewState
     public required string[] Maturities { get; init; }
     /// <summary>The segments folded in, in order: a snapshot whose segment list starts with these extends this state.</summary>
     public List<string> Segments { get; private set; } = [];
+
+    /// <summary>After folding a compaction's replaced segments: the same state, named by the compacted list.</summary>
+    public void RenameSegments(IEnumerable<string> segments) => Segments = [.. segments];
     public long EventsUsed { get; private set; }
 
     public IdTable Users { get; private set; } = new();

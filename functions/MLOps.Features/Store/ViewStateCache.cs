@@ -36,8 +36,7 @@ internal static class ViewStateCache
             var s = e.State;
             if (s.CatalogPath != (manifest.CatalogPath ?? "") || s.AnchorTicks != manifest.DecayAnchor.UtcTicks
                 || s.HalfLifeDays != manifest.DecayHalfLifeDays || s.HistoryPerUser != historyPerUser
-                || s.Segments.Count > manifest.Segments.Count
-                || !s.Segments.SequenceEqual(manifest.Segments.Take(s.Segments.Count).Select(x => x.Path)))
+                || SegmentExtension.Of(s.Segments, manifest.Segments) is null)
                 return null;
             Entries.Remove(store);
             return e;
