@@ -261,9 +261,10 @@ public sealed class FeatureStore
         var extension = SegmentExtension.Of(carried.Segments, manifest.Segments);
         if (extension is { Renamed: true } && !await AllExistAsync(extension.ToFold, cancellationToken).ConfigureAwait(false))
             extension = null; // a compaction's replaced segments are gone: fold the compacted list from scratch
+        var fromMemory = cached is not null;
         if (extension is null)
         {
-            (carried, baseId, basePath, persistedSegments) = (NewViewState(manifest, catalog), null, null, 0);
+            (carried, baseId, basePath, persistedSegments, fromMemory) = (NewViewState(manifest, catalog), null, null, 0, false);
             extension = SegmentExtension.Of([], manifest.Segments)!;
         }
         var foldedNow = extension.ToFold.Count;
@@ -296,7 +297,7 @@ public sealed class FeatureStore
         // Kept only once its serialization is done: the next materialization folds it in place (the rows above hold copies).
         if (UseStateCache)
             ViewStateCache.Remember(new(_store.Description, snapshotId, carried, statePath, writeNew ? manifest.Segments.Count : persistedSegments));
-        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} ({(cached is null ? "load" : "in memory")} {loadSeconds:F3} s) + {foldedNow} segment(s) {foldSeconds - loadSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
+        progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} ({(fromMemory ? "in memory" : "load")} {loadSeconds:F3} s) + {foldedNow} segment(s) {foldSeconds - loadSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
         var materialization = new FeatureMaterialization
         {
             SnapshotId = snapshotId,
@@ -312,7 +313,7 @@ public sealed class FeatureStore
             ViewState = statePath,
             ViewStateBase = baseId,
             SegmentsFolded = folded,
-            ViewStateFromMemory = cached is not null,
+            ViewStateFromMemory = fromMemory,
             Statistics = tables.Statistics,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };

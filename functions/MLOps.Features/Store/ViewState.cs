@@ -169,7 +169,7 @@ internal sealed class ViewState
     private int MergeHistory(ReadOnlySpan<HistoryEntry> current, Span<HistoryEntry> touched, Span<HistoryEntry> result)
     {
         if (touched.Length > 1) touched.Sort(CompareHistory);
-        Span<bool> keepCurrent = stackalloc bool[current.Length];
+        Span<bool> keepCurrent = current.Length <= 256 ? stackalloc bool[current.Length] : new bool[current.Length];
         keepCurrent.Fill(true);
         Span<bool> keepTouched = touched.Length <= 256 ? stackalloc bool[touched.Length] : new bool[touched.Length];
         keepTouched.Clear();
@@ -353,6 +353,7 @@ internal sealed class ViewState
         state.UserMaturity = ReadRaw<long>(r);
         var lengths = ReadRaw<int>(r);
         if (r.ReadInt32() != lengths.Sum()) throw new InvalidDataException("View state: history lengths and entries disagree.");
+        if (lengths.Any(n => n < 0 || n > state.HistoryPerUser)) throw new InvalidDataException("View state: a history is longer than the state's history length.");
         state._historyLengths = lengths;
         CollectionsMarshal.SetCount(state._history, lengths.Count * state.HistoryPerUser);
         var history = CollectionsMarshal.AsSpan(state._history);

@@ -102,6 +102,9 @@ public static class FeatureBenchmark
                 var differences = await SnapshotComparer.CompareAsync(features, full.SnapshotId, incremental.SnapshotId, ct).ConfigureAwait(false);
                 differences.AddRange(await SnapshotComparer.CompareAsync(features, full.SnapshotId, compacted.Snapshot.SnapshotId, ct).ConfigureAwait(false));
                 differences.AddRange(CompareStatistics(fullRun.Views, second.Views));
+                // The new-process chain ends where the one-process chain starts: at the full snapshot start1.
+                differences.AddRange(await SnapshotComparer.CompareAsync(features, start1.SnapshotId, chain[^1].Snapshot.SnapshotId, ct).ConfigureAwait(false));
+                differences.AddRange(CompareStatistics((await features.MaterializeAsync(start1.SnapshotId, cancellationToken: ct).ConfigureAwait(false)), chain[^1].Views));
                 context.Log.WriteLine("measuring view file formats...");
                 var formats = await ViewFormatBenchmark.MeasureAsync(features, full.SnapshotId, cancellationToken: ct).ConfigureAwait(false);
                 var formatTotals = formats.GroupBy(f => f.Format).Select(g => new
