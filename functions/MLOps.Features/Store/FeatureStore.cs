@@ -253,7 +253,7 @@ public sealed class FeatureStore
             throw new InvalidDataException($"Feature snapshot '{snapshotId}' predates aggregate segments: run 'mlops features refresh --full'.");
         var catalog = await LoadCatalogAsync(manifest, cancellationToken).ConfigureAwait(false);
         var lastDay = (manifest.Cutoff.UtcTicks - 1) / TimeSpan.TicksPerDay;
-        var cached = UseStateCache ? ViewStateCache.TakeFor(_store.Description, manifest, _options.HistoryPerUser) : null;
+        var cached = UseStateCache ? _viewStates.TakeFor(manifest, _options.HistoryPerUser) : null;
         var (carried, baseId, basePath, persistedSegments) = cached is { } c
             ? (c.State, c.SnapshotId, c.PersistedPath, c.PersistedSegments)
             : await StartViewStateAsync(manifest, catalog, cancellationToken).ConfigureAwait(false);
@@ -296,7 +296,7 @@ public sealed class FeatureStore
         await writeState.ConfigureAwait(false);
         // Kept only once its serialization is done: the next materialization folds it in place (the rows above hold copies).
         if (UseStateCache)
-            ViewStateCache.Remember(new(_store.Description, snapshotId, carried, statePath, writeNew ? manifest.Segments.Count : persistedSegments));
+            _viewStates.Remember(new(snapshotId, carried, statePath, writeNew ? manifest.Segments.Count : persistedSegments));
         progress?.Report($"  materialized {snapshotId}: view state {(baseId is null ? "from every segment" : $"from {baseId}'s")} ({(fromMemory ? "in memory" : "load")} {loadSeconds:F3} s) + {foldedNow} segment(s) {foldSeconds - loadSeconds:F3} s, rows and statistics {computeSeconds:F2} s ({tables.Timing}), writes {clock.Elapsed.TotalSeconds - foldSeconds - computeSeconds:F2} s");
         var materialization = new FeatureMaterialization
         {
@@ -436,6 +436,8 @@ public sealed class FeatureStore
     /// as a new process does.
     /// </summary>
     public bool UseStateCache { get; set; } = true;
+
+    private readonly ViewStateCache _viewStates = new();
 
     private static readonly object CacheLock = new();
     private static (string Store, IReadOnlyList<string> Segments, FeatureState State)? _cache;
