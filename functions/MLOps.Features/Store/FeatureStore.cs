@@ -339,8 +339,7 @@ public sealed class FeatureStore
             await using (blob)
             {
                 var state = ViewState.Deserialize(blob.Stream, catalogPath, catalog);
-                if (state is not null && state.AnchorTicks == manifest.DecayAnchor.UtcTicks && state.HalfLifeDays == manifest.DecayHalfLifeDays
-                    && state.HistoryPerUser == _options.HistoryPerUser && SegmentExtension.Of(state.Segments, manifest.Segments) is not null)
+                if (state is not null && state.Extends(manifest, _options.HistoryPerUser))
                     return (state, baseId, path, state.Segments.Count);
             }
         }

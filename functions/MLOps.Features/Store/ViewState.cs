@@ -28,6 +28,15 @@ internal sealed class ViewState
 
     /// <summary>After folding a compaction's replaced segments: the same state, named by the compacted list.</summary>
     public void RenameSegments(IEnumerable<string> segments) => Segments = [.. segments];
+
+    /// <summary>
+    /// True when this state can be extended to <paramref name="manifest"/>: same catalogue copy, decay anchor, half-life
+    /// and history length, and its segments lead to the snapshot's (<see cref="SegmentExtension"/>).
+    /// </summary>
+    public bool Extends(FeatureSnapshotManifest manifest, int historyPerUser) =>
+        CatalogPath == (manifest.CatalogPath ?? "") && AnchorTicks == manifest.DecayAnchor.UtcTicks
+        && HalfLifeDays == manifest.DecayHalfLifeDays && HistoryPerUser == historyPerUser
+        && SegmentExtension.Of(Segments, manifest.Segments) is not null;
     public long EventsUsed { get; private set; }
 
     public IdTable Users { get; private set; } = new();
@@ -40,7 +49,7 @@ internal sealed class ViewState
     public List<long> UserMaturity { get; private set; } = [];
     /// <summary>
     /// Per user, ascending by (last interaction, title id), at most <see cref="HistoryPerUser"/>: user u's entries are the
-    /// first <see cref="HistoryLengths"/>[u] of the slots from u × HistoryPerUser. One flat array changed in place, so a
+    /// first _historyLengths[u] of the slots from u × HistoryPerUser. One flat array changed in place, so a
     /// fold allocates nothing per user (11k new arrays a day cost more in garbage collection than the merge itself).
     /// </summary>
     private List<HistoryEntry> _history = [];

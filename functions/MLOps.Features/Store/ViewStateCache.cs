@@ -25,12 +25,7 @@ internal sealed class ViewStateCache
     {
         lock (_gate)
         {
-            if (_entry is not { } e) return null;
-            var s = e.State;
-            if (s.CatalogPath != (manifest.CatalogPath ?? "") || s.AnchorTicks != manifest.DecayAnchor.UtcTicks
-                || s.HalfLifeDays != manifest.DecayHalfLifeDays || s.HistoryPerUser != historyPerUser
-                || SegmentExtension.Of(s.Segments, manifest.Segments) is null)
-                return null;
+            if (_entry is not { } e || !e.State.Extends(manifest, historyPerUser)) return null;
             _entry = null;
             return e;
         }

@@ -129,10 +129,10 @@ public static class FeatureBenchmark
                     stepIncrementalShare = Math.Round(second.Wall / fullRun.Wall, 4),
                     stepIncrementalCpuShare = Math.Round(second.Cpu / fullRun.Cpu, 4),
                     stepFirstIncrementalSeconds = Math.Round(first.Wall, 3), stepFirstIncrementalShare = Math.Round(first.Wall / fullRun.Wall, 4),
-                    chain = chain.Select(c => new { cutoff = c.Snapshot.Cutoff, refreshSeconds = Math.Round(c.RefreshWall, 3), viewsSeconds = Math.Round(c.ViewsWall, 3), seconds = Math.Round(c.Wall, 3), cpuSeconds = Math.Round(c.Cpu, 3), c.Views.SegmentsFolded, wroteViewState = c.Views.ViewState == FeatureStore.ViewStatePath(c.Snapshot.SnapshotId) }).ToList(),
+                    chain = chain.Select(StepSummary).ToList(),
                     stepChainMeanSeconds = Math.Round(chain.Average(c => c.Wall), 3), stepChainMeanCpuSeconds = Math.Round(chain.Average(c => c.Cpu), 3),
                     stepChainMeanShare = Math.Round(chain.Average(c => c.Wall) / fullRun.Wall, 4), stepChainMeanCpuShare = Math.Round(chain.Average(c => c.Cpu) / fullRun.Cpu, 4),
-                    warmChain = warm.Select(c => new { cutoff = c.Snapshot.Cutoff, refreshSeconds = Math.Round(c.RefreshWall, 3), viewsSeconds = Math.Round(c.ViewsWall, 3), seconds = Math.Round(c.Wall, 3), cpuSeconds = Math.Round(c.Cpu, 3), c.Views.SegmentsFolded, c.Views.ViewStateFromMemory, wroteViewState = c.Views.ViewState == FeatureStore.ViewStatePath(c.Snapshot.SnapshotId) }).ToList(),
+                    warmChain = warm.Select(StepSummary).ToList(),
                     stepWarmMeanSeconds = Math.Round(warm.Average(c => c.Wall), 3), stepWarmMeanCpuSeconds = Math.Round(warm.Average(c => c.Cpu), 3),
                     stepWarmMeanShare = Math.Round(warm.Average(c => c.Wall) / fullRun.Wall, 4), stepWarmMeanCpuShare = Math.Round(warm.Average(c => c.Cpu) / fullRun.Cpu, 4),
                     incrementalViewStateBase = second.Views.ViewStateBase,
@@ -172,6 +172,13 @@ public static class FeatureBenchmark
         public double Wall => RefreshWall + ViewsWall;
         public double Cpu => RefreshCpu + ViewsCpu;
     }
+
+    /// <summary>One timed step of a chain, as the --json output lists it.</summary>
+    private static object StepSummary(Step c) => new
+    {
+        cutoff = c.Snapshot.Cutoff, refreshSeconds = Math.Round(c.RefreshWall, 3), viewsSeconds = Math.Round(c.ViewsWall, 3), seconds = Math.Round(c.Wall, 3),
+        cpuSeconds = Math.Round(c.Cpu, 3), c.Views.SegmentsFolded, c.Views.ViewStateFromMemory, wroteViewState = c.Views.ViewState == FeatureStore.ViewStatePath(c.Snapshot.SnapshotId),
+    };
 
     /// <summary>Per-feature statistics of two snapshots that must be equal, as their JSON (every field, exactly).</summary>
     private static IEnumerable<string> CompareStatistics(FeatureMaterialization expected, FeatureMaterialization actual)
