@@ -6,7 +6,15 @@ using MLOps.Recommenders.Tuning;
 // usage: dotnet run -c Release -- <movielens-100k|movielens> <folder> <user|item> <test: 0|1> <kind> ["name=value,..." ...]
 var data = MovieLens.Load(args[0], args[1]);
 args = args[1..];
-var split = args[1] == "item" ? Splits.Stratified(data, 0.75, 42, StratifyBy.Item) : Splits.Stratified(data, 0.75, 42);
+var cutMode = Environment.GetEnvironmentVariable("SPLIT_CUT") == "fraction" ? StratifiedCut.RankFraction : StratifiedCut.RoundHalfEven;
+var split = args[1] == "item" ? Splits.Stratified(data, 0.75, 42, StratifyBy.Item, cutMode) : Splits.Stratified(data, 0.75, 42, StratifyBy.User, cutMode);
+if (Environment.GetEnvironmentVariable("SPLIT_CUT") == "legacy") split = LegacySplit.Make(data, args[1] == "item");
+if (Environment.GetEnvironmentVariable("SPLIT_INFO") == "1")
+{
+    var np = new NumpyRandomState(42);
+    Console.WriteLine($"np.random.seed(42); rand(3) = {np.NextDouble():R} {np.NextDouble():R} {np.NextDouble():R}; permutation(10) = {string.Join(",", LegacySplit.Permutation(10, 42))}");
+    Console.WriteLine($"{split.Protocol}: train {split.Train.InteractionCount}, test {split.TestInteractionCount}, test users {split.TestUsers.Count()}");
+}
 var validation = Tuner.ValidationSplit(split.Train, 42, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture));
 var test = args[2] == "1";
 var kind = args[3];

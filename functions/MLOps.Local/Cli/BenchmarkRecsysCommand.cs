@@ -13,7 +13,7 @@ public static class BenchmarkRecsysCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "movielens-100k | movielens (ml-latest, ml-latest-small)", Required = true };
         var path = new Option<string>("--path") { Description = "Folder holding the MovieLens files.", Required = true };
-        var protocol = new Option<string>("--protocol") { Description = "recommenders (per-user stratified 75/25) | chronological | leave-last-out", DefaultValueFactory = _ => "recommenders" };
+        var protocol = new Option<string>("--protocol") { Description = "recommenders (Recommenders' benchmark split row for row: per-item stratified 75/25, NumPy seed) | recommenders-user (per-user) | chronological | leave-last-out", DefaultValueFactory = _ => "recommenders" };
         var models = new Option<string?>("--models") { Description = $"Comma-separated kinds (default: {string.Join(",", RecsysBenchmark.DefaultModels)})." };
         var k = new Option<int>("--k") { Description = "Cut-off of the ranking metrics.", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "Seed of the split, tuning and models.", DefaultValueFactory = _ => 42 };
@@ -33,8 +33,8 @@ public static class BenchmarkRecsysCommand
             var cutoff = parse.GetValue(k);
             if (cutoff < 1) throw new CliUsageException("--k must be at least 1.");
             var proto = parse.GetValue(protocol)!;
-            if (proto is not ("recommenders" or "recommenders-item" or "chronological" or "leave-last-out"))
-                throw new CliUsageException($"--protocol must be recommenders, chronological or leave-last-out, not '{proto}'.");
+            if (proto is not ("recommenders" or "recommenders-item" or "recommenders-user" or "chronological" or "leave-last-out"))
+                throw new CliUsageException($"--protocol must be recommenders, recommenders-user, chronological or leave-last-out, not '{proto}'.");
 
             context.Log.WriteLine($"loading {name} from {folder}");
             var data = MovieLens.Load(name, folder);

@@ -13,6 +13,7 @@ public readonly record struct Interaction(int User, int Item, float Rating, long
 public sealed class TrainingData
 {
     private readonly Interaction[] _interactions;
+    private readonly int[] _sourcePositions;
     private readonly int[] _userOffsets;
     private readonly int[] _userItems;
     private readonly int[] _itemCounts;
@@ -26,7 +27,7 @@ public sealed class TrainingData
         Items = items;
         UserIds = userIds;
         Catalog = catalog;
-        _interactions = Deduplicate(interactions, userIds.Count, items.Count);
+        (_interactions, _sourcePositions, SourceRowCount) = Deduplicate(interactions, userIds.Count, items.Count);
         _userOffsets = new int[userIds.Count + 1];
         foreach (var x in _interactions) _userOffsets[x.User + 1]++;
         for (var u = 0; u < userIds.Count; u++) _userOffsets[u + 1] += _userOffsets[u];
@@ -52,6 +53,15 @@ public sealed class TrainingData
     /// <summary>All interactions, grouped by user, each user's sorted by time then item.</summary>
     public ReadOnlySpan<Interaction> Interactions => _interactions;
     public int InteractionCount => _interactions.Length;
+
+    /// <summary>
+    /// For each interaction (aligned with <see cref="Interactions"/>), its position in the sequence the data was built from
+    /// (the first row of its user–item pair): a file's row order, which splitters that draw one random number per row need.
+    /// </summary>
+    public ReadOnlySpan<int> SourcePositions => _sourcePositions;
+
+    /// <summary>Rows in the sequence the data was built from, duplicates included.</summary>
+    public int SourceRowCount { get; }
     public long MinTimestamp { get; }
     public long MaxTimestamp { get; }
 
@@ -98,22 +108,36 @@ public sealed class TrainingData
         return new TrainingData(items, users, interactions, aligned);
     }
 
-    private static Interaction[] Deduplicate(IEnumerable<Interaction> source, int users, int items)
+    private readonly record struct Row(Interaction X, int Position);
+
+    private static (Interaction[] Interactions, int[] Positions, int SourceRows) Deduplicate(IEnumerable<Interaction> source, int users, int items)
     {
-        var list = source.ToArray();
-        foreach (var x in list)
+        var sourceRows = source.ToArray();
+        var list = new Row[sourceRows.Length];
+        for (var n = 0; n < sourceRows.Length; n++)
+        {
+            var x = sourceRows[n];
             if ((uint)x.User >= (uint)users || (uint)x.Item >= (uint)items)
                 throw new ArgumentOutOfRangeException(nameof(source), $"Interaction ({x.User}, {x.Item}) lies outside {users} users × {items} items.");
-        Array.Sort(list, static (a, b) => a.User != b.User ? a.User.CompareTo(b.User) : a.Item != b.Item ? a.Item.CompareTo(b.Item) : a.Timestamp.CompareTo(b.Timestamp));
+            list[n] = new Row(x, n);
+        }
+        Array.Sort(list, static (a, b) => a.X.User != b.X.User ? a.X.User.CompareTo(b.X.User) : a.X.Item != b.X.Item ? a.X.Item.CompareTo(b.X.Item)
+            : a.X.Timestamp != b.X.Timestamp ? a.X.Timestamp.CompareTo(b.X.Timestamp) : a.Position.CompareTo(b.Position));
         var kept = 0;
         for (var n = 0; n < list.Length; n++)
         {
-            if (kept > 0 && list[kept - 1].User == list[n].User && list[kept - 1].Item == list[n].Item)
-                list[kept - 1] = list[kept - 1] with { Timestamp = list[n].Timestamp, Rating = Math.Max(list[kept - 1].Rating, list[n].Rating) };
+            if (kept > 0 && list[kept - 1].X.User == list[n].X.User && list[kept - 1].X.Item == list[n].X.Item)
+            {
+                var merged = list[kept - 1].X with { Timestamp = list[n].X.Timestamp, Rating = Math.Max(list[kept - 1].X.Rating, list[n].X.Rating) };
+                list[kept - 1] = new Row(merged, Math.Min(list[kept - 1].Position, list[n].Position));
+            }
             else list[kept++] = list[n];
         }
         Array.Resize(ref list, kept);
-        Array.Sort(list, static (a, b) => a.User != b.User ? a.User.CompareTo(b.User) : a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Item.CompareTo(b.Item));
-        return list;
+        Array.Sort(list, static (a, b) => a.X.User != b.X.User ? a.X.User.CompareTo(b.X.User) : a.X.Timestamp != b.X.Timestamp ? a.X.Timestamp.CompareTo(b.X.Timestamp) : a.X.Item.CompareTo(b.X.Item));
+        var interactions = new Interaction[kept];
+        var positions = new int[kept];
+        for (var n = 0; n < kept; n++) { interactions[n] = list[n].X; positions[n] = list[n].Position; }
+        return (interactions, positions, sourceRows.Length);
     }
 }

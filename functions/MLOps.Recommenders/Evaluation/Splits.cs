@@ -10,33 +10,46 @@ public sealed record Split(string Protocol, TrainingData Train, IReadOnlyList<in
 
 public enum StratifyBy { User, Item }
 
+/// <summary>How many of a group's n shuffled interactions go to train (see <see cref="Splits.Stratified"/>).</summary>
+public enum StratifiedCut { RoundHalfEven, RankFraction }
+
 /// <summary>The evaluation protocols of docs/evaluation.md.</summary>
 public static class Splits
 {
     /// <summary>
-    /// Recommenders' <c>python_stratified_split</c>: interactions grouped by user (or item), each group shuffled with one seeded
-    /// generator, the first round(ratio·n) (round half to even, as Python) go to train, the rest to test.
+    /// Recommenders' <c>python_stratified_split</c>, row for row: <c>np.random.seed(seed)</c>, one <c>np.random.rand()</c> per source
+    /// row (<see cref="TrainingData.SourcePositions"/>: a MovieLens file's line order), each user's (or item's) interactions ordered
+    /// by their draw, and the first ones to train — round(ratio·n), half to even, as their splitter did until 2023
+    /// (<see cref="StratifiedCut.RoundHalfEven"/>, the wording), or those whose rank/n ≤ ratio, as it does since
+    /// (<see cref="StratifiedCut.RankFraction"/>). The rest is test.
     /// </summary>
-    public static Split Stratified(TrainingData data, double ratio = 0.75, int seed = 42, StratifyBy by = StratifyBy.User)
+    public static Split Stratified(TrainingData data, double ratio = 0.75, int seed = 42, StratifyBy by = StratifyBy.User, StratifiedCut cut = StratifiedCut.RoundHalfEven)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (ratio is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ratio), "The train ratio must lie strictly between 0 and 1.");
-        var all = data.Interactions.ToArray();
-        var groups = new List<Interaction>[by == StratifyBy.User ? data.UserCount : data.ItemCount];
-        foreach (var x in all) (groups[by == StratifyBy.User ? x.User : x.Item] ??= []).Add(x);
-        var random = new Random(seed);
+        ArgumentOutOfRangeException.ThrowIfNegative(seed);
+        var all = data.Interactions;
+        var positions = data.SourcePositions.ToArray();
+        var draws = new NumpyRandomState((uint)seed).NextDoubles(data.SourceRowCount);
+        var order = new double[all.Length];
+        for (var n = 0; n < all.Length; n++) order[n] = draws[positions[n]];
+        var groups = new List<int>[by == StratifyBy.User ? data.UserCount : data.ItemCount];
+        for (var n = 0; n < all.Length; n++) (groups[by == StratifyBy.User ? all[n].User : all[n].Item] ??= []).Add(n);
         var train = new List<Interaction>(all.Length);
         var test = new List<Interaction>(all.Length / 3);
         foreach (var group in groups)
         {
             if (group is null) continue;
-            var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(group);
-            random.Shuffle(span);
-            var cut = (int)Math.Round(ratio * span.Length, MidpointRounding.ToEven);
-            train.AddRange(span[..cut]);
-            test.AddRange(span[cut..]);
+            group.Sort((a, b) => order[a] != order[b] ? order[a].CompareTo(order[b]) : positions[a].CompareTo(positions[b]));
+            var roundedCut = (int)Math.Round(ratio * group.Count, MidpointRounding.ToEven);
+            for (var rank = 1; rank <= group.Count; rank++)
+            {
+                var inTrain = cut == StratifiedCut.RoundHalfEven ? rank <= roundedCut : (double)rank / group.Count <= ratio;
+                (inTrain ? train : test).Add(all[group[rank - 1]]);
+            }
         }
-        return Build($"stratified-{by.ToString().ToLowerInvariant()}-{ratio:0.##}", data, train, test);
+        var suffix = cut == StratifiedCut.RankFraction ? "-fraction" : "";
+        return Build($"stratified-{by.ToString().ToLowerInvariant()}-{ratio:0.##}{suffix}", data, train, test);
     }
 
     /// <summary>
