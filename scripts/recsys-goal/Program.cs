@@ -73,6 +73,17 @@ if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == 
     }
     return;
 }
+if (kind == "stack")
+{
+    // args after kind: candidates leaves trees lr minLeaf
+    int C = args.Length > 4 ? int.Parse(args[4]) : 50, L = args.Length > 5 ? int.Parse(args[5]) : 15, T = args.Length > 6 ? int.Parse(args[6]) : 200, M = args.Length > 8 ? int.Parse(args[8]) : 50;
+    var LR = args.Length > 7 ? double.Parse(args[7], System.Globalization.CultureInfo.InvariantCulture) : 0.05;
+    var w0 = Stopwatch.StartNew();
+    Stack.Run(validation, "val", C, L, T, LR, M);
+    if (test) Stack.Run(split, "test", C, L, T, LR, M);
+    Console.WriteLine($"({w0.Elapsed.TotalSeconds:0.0} s)");
+    return;
+}
 if (kind == "search")
 {
     // Seeded random search over a wide iALS space on validation only; the three best are then trained on train and tested.
