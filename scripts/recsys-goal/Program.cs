@@ -73,6 +73,44 @@ if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == 
     }
     return;
 }
+if (kind == "dae")
+{
+    // args after kind: hidden epochs batch lr lam keep
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    int H = args.Length > 4 ? int.Parse(args[4]) : 200, E = args.Length > 5 ? int.Parse(args[5]) : 100, Bt = args.Length > 6 ? int.Parse(args[6]) : 64;
+    double LRd = args.Length > 7 ? double.Parse(args[7], inv) : 1e-3, LAM = args.Length > 8 ? double.Parse(args[8], inv) : 0.01, KEEP = args.Length > 9 ? double.Parse(args[9], inv) : 0.5;
+    var wv = Stopwatch.StartNew();
+    var ialsV = ModelTrainer.Train("ials", null, validation.Train, 42);
+    var best = (Epoch: 0, Ndcg: 0.0);
+    MultDae.Train(validation.Train, H, E, Bt, LRd, LAM, KEEP, 42, (e, m) =>
+    {
+        if (e % 10 != 0) return;
+        var r = Evaluator.Evaluate(m, validation, 10);
+        var bl = Evaluator.Evaluate(new ZBlend([ialsV, m], [1, 0.5f]), validation, 10);
+        Console.WriteLine($"val epoch {e}: dae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}  ials+0.5dae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}  ({wv.Elapsed.TotalSeconds:0} s)");
+        if (r["ndcg@10"] > best.Ndcg) best = (e, r["ndcg@10"]);
+    });
+    Console.WriteLine($"best validation epoch {best.Epoch} ({best.Ndcg:0.0000})");
+    if (test)
+    {
+        var mt = MultDae.Train(split.Train, H, best.Epoch, Bt, LRd, LAM, KEEP, 42);
+        var ialsT = ModelTrainer.Train("ials", null, split.Train, 42);
+        var r = Evaluator.Evaluate(mt, split, 10);
+        Console.WriteLine($"test dae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}");
+        foreach (var w in new[] { 0.25f, 0.5f, 1f })
+        {
+            var bl = Evaluator.Evaluate(new ZBlend([ialsT, mt], [1, w]), split, 10);
+            Console.WriteLine($"test ials+{w}dae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}");
+        }
+    }
+    return;
+}
+if (kind == "sarref")
+{
+    var r = Evaluator.Evaluate(new SarReference(split.Train), split, 10);
+    Console.WriteLine($"{split.Protocol} SAR reference: ndcg@10 {r["ndcg@10"]:0.000000} p@10 {r["precision@10"]:0.000000} recall@10 {r["recall@10"]:0.000000} map {r["map"]:0.000000}");
+    return;
+}
 if (kind == "stack")
 {
     // args after kind: candidates leaves trees lr minLeaf
