@@ -120,6 +120,62 @@ if (kind == "dae")
     }
     return;
 }
+if (kind == "recvae")
+{
+    // args after kind: hidden latent epochs encoderPasses batch lr gamma keep composite(0|1)
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    int H = int.Parse(args[4]), Zd = int.Parse(args[5]), E = int.Parse(args[6]), P = int.Parse(args[7]), Bt = int.Parse(args[8]);
+    double LRd = double.Parse(args[9], inv), G = double.Parse(args[10], inv), KEEP = double.Parse(args[11], inv);
+    var comp = args[12] == "1";
+    var wv = Stopwatch.StartNew();
+    var ialsV = ModelTrainer.Train("ials", null, validation.Train, 42);
+    var best = (Epoch: 0, Ndcg: 0.0);
+    RecVaeLite.Train(validation.Train, H, Zd, E, P, Bt, LRd, G, KEEP, comp, 42, (e, m) =>
+    {
+        if (e % 5 != 0) return;
+        var r = Evaluator.Evaluate(m, validation, 10);
+        var bl = Evaluator.Evaluate(new ZBlend([ialsV, m], [1, 1f]), validation, 10);
+        Console.WriteLine($"val epoch {e}: recvae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}  ials+recvae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}  ({wv.Elapsed.TotalSeconds:0} s)");
+        if (r["ndcg@10"] > best.Ndcg) best = (e, r["ndcg@10"]);
+    });
+    Console.WriteLine($"best validation epoch {best.Epoch} ({best.Ndcg:0.0000})");
+    if (test)
+    {
+        var mt = RecVaeLite.Train(split.Train, H, Zd, best.Epoch, P, Bt, LRd, G, KEEP, comp, 42);
+        var ialsT = ModelTrainer.Train("ials", null, split.Train, 42);
+        var r = Evaluator.Evaluate(mt, split, 10);
+        Console.WriteLine($"test recvae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}");
+        foreach (var w in new[] { 0.5f, 1f, 2f })
+        {
+            var bl = Evaluator.Evaluate(new ZBlend([ialsT, mt], [1, w]), split, 10);
+            Console.WriteLine($"test ials+{w}recvae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}");
+        }
+    }
+    return;
+}
+if (kind == "daebag")
+{
+    // args after kind: hidden epochs batch lr lam keep seeds — fixed epochs, several seeds averaged (z-scores), blended with iALS.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    int H = int.Parse(args[4]), E = int.Parse(args[5]), Bt = int.Parse(args[6]), S = int.Parse(args[10]);
+    double LRd = double.Parse(args[7], inv), LAM = double.Parse(args[8], inv), KEEP = double.Parse(args[9], inv);
+    foreach (var (name, sp) in new[] { ("val", validation), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var wv = Stopwatch.StartNew();
+        var ialsM = ModelTrainer.Train("ials", null, sp.Train, 42);
+        var easeM = ModelTrainer.Train("ease", null, sp.Train, 42);
+        var daes = Enumerable.Range(0, S).Select(k => (IRecommender)MultDae.Train(sp.Train, H, E, Bt, LRd, LAM, KEEP, 42 + 101 * k)).ToArray();
+        void Show(string label, IRecommender m) { var r = Evaluator.Evaluate(m, sp, 10); Console.WriteLine($"{name} {label,-28} {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}"); }
+        Show("dae seed 0", daes[0]);
+        var bag = new ZBlend(daes, Enumerable.Repeat(1f, S).ToArray());
+        Show($"dae bag {S}", bag);
+        foreach (var w in new[] { 0.5f, 1f, 2f }) Show($"ials + {w} bag", new ZBlend([ialsM, bag], [1, w]));
+        Show("ials + bag + 0.5 ease", new ZBlend([ialsM, bag, easeM], [1, 1, 0.5f]));
+        Console.WriteLine($"({wv.Elapsed.TotalSeconds:0} s)");
+    }
+    return;
+}
 if (kind == "easeref")
 {
     var r = Evaluator.Evaluate(new EaseReference(split.Train, 500), split, 10);

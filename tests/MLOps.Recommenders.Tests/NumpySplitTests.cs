@@ -43,6 +43,25 @@ public class NumpySplitTests
     }
 
     [Fact]
+    public void Stratified_RoundsHalfToEven()
+    {
+        // Six rows: draw order u5 u4 u0 u3 u2 u1; round(4.5) = 4 to train (half away from zero would keep 5).
+        var six = new TrainingData(new ItemIndex(["m"]), Enumerable.Range(0, 6).Select(u => $"u{u}").ToArray(),
+            Enumerable.Range(0, 6).Select(u => new Interaction(u, 0, 4, 1000 - u)));
+        Assert.Equal([1, 2], TestUsers(Splits.Stratified(six, 0.75, 42, StratifyBy.Item)));
+    }
+
+    [Fact]
+    public void Stratified_AcceptsEverySeedNumpyAccepts()
+    {
+        // NumPy takes 0…2³²−1; an int seed is read as those 32 bits, so −1 is 4294967295 and int.MaxValue + 1 (the tuner's seed + 1) works.
+        var a = Splits.Stratified(OneTitleTenRows(), 0.75, -1, StratifyBy.Item);
+        var b = Splits.Stratified(OneTitleTenRows(), 0.75, unchecked(int.MaxValue + 1), StratifyBy.Item);
+        Assert.Equal(2, a.TestInteractionCount);
+        Assert.Equal(2, b.TestInteractionCount);
+    }
+
+    [Fact]
     public void Stratified_DrawsByFileRow_NotByTheSortedOrder()
     {
         // The same rows given in reverse: row n is now user 9 − n, so the draws land on other users.
@@ -60,6 +79,22 @@ public class NumpySplitTests
         var byPair = new Dictionary<(int, int), int>();
         for (var n = 0; n < data.InteractionCount; n++) byPair[(data.Interactions[n].User, data.Interactions[n].Item)] = data.SourcePositions[n];
         Assert.Equal(new Dictionary<(int, int), int> { [(1, 0)] = 0, [(0, 0)] = 1, [(0, 1)] = 3 }, byPair);
+    }
+
+    [Fact]
+    public void SourcePositions_ThroughWith_NumberTheRowsInTheOrderGiven()
+    {
+        var data = OneTitleTenRows();
+        var reversed = data.With(data.Interactions.ToArray().Reverse());
+        Assert.Equal(10, reversed.SourceRowCount);
+        for (var n = 0; n < reversed.InteractionCount; n++)
+            Assert.Equal(9 - data.SourcePositions[FindRow(data, reversed.Interactions[n])], reversed.SourcePositions[n]);
+    }
+
+    private static int FindRow(TrainingData data, Interaction x)
+    {
+        for (var n = 0; n < data.InteractionCount; n++) if (data.Interactions[n] == x) return n;
+        throw new InvalidOperationException("row not found");
     }
 
     private static int[] TestUsers(Split split) => split.TestUsers.ToArray();

@@ -83,7 +83,7 @@ public static class BenchmarkRecsysCommand
                 foreach (var r in report.Results)
                     table.AddRow(r.Model, F(r.Metrics[$"ndcg@{at}"]), F(r.Metrics[$"precision@{at}"]), F(r.Metrics[$"recall@{at}"]), F(r.Metrics["map"]),
                         F(r.Metrics[$"map@{at}"]), F(r.Metrics["coverage"]), F(r.Metrics["novelty"]), F(r.Metrics["diversity"]), r.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture));
-                if (report.Dataset == "movielens-100k" && report.Protocol == "recommenders" && report.K == 10)
+                if (report.Dataset == "movielens-100k" && report.Protocol is ("recommenders" or "recommenders-item") && report.K == 10)
                     foreach (var (model, ndcg, precision) in PublishedResults.MovieLens100k)
                         table.AddRow($"[grey]{model} (published)[/]", F(ndcg), F(precision), "", "", "", "", "", "", "");
                 console.Write(table);

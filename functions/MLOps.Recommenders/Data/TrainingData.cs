@@ -125,16 +125,16 @@ public sealed class TrainingData
 
     private static (Interaction[] Interactions, int[] Positions, int SourceRows) Deduplicate(IEnumerable<Interaction> source, int users, int items)
     {
-        var sourceRows = source.ToArray();
-        var list = new Row[sourceRows.Length];
-        for (var n = 0; n < sourceRows.Length; n++)
+        var rows = source.TryGetNonEnumeratedCount(out var count) ? new List<Row>(count) : [];
+        foreach (var x in source)
         {
-            var x = sourceRows[n];
             if ((uint)x.User >= (uint)users || (uint)x.Item >= (uint)items)
                 throw new ArgumentOutOfRangeException(nameof(source), $"Interaction ({x.User}, {x.Item}) lies outside {users} users × {items} items.");
-            list[n] = new Row(x, n);
+            rows.Add(new Row(x, rows.Count));
         }
-        list.AsSpan().Sort(new ByUserItemTime());
+        var sourceRows = rows.Count;
+        var list = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
+        list.Sort(new ByUserItemTime());
         var kept = 0;
         for (var n = 0; n < list.Length; n++)
         {
@@ -145,11 +145,11 @@ public sealed class TrainingData
             }
             else list[kept++] = list[n];
         }
-        Array.Resize(ref list, kept);
-        list.AsSpan().Sort(new ByUserTimeItem());
+        list = list[..kept];
+        list.Sort(new ByUserTimeItem());
         var interactions = new Interaction[kept];
         var positions = new int[kept];
         for (var n = 0; n < kept; n++) { interactions[n] = list[n].X; positions[n] = list[n].Position; }
-        return (interactions, positions, sourceRows.Length);
+        return (interactions, positions, sourceRows);
     }
 }

@@ -21,16 +21,18 @@ public static class Splits
     /// row (<see cref="TrainingData.SourcePositions"/>: a MovieLens file's line order), each user's (or item's) interactions ordered
     /// by their draw, and the first ones to train — round(ratio·n), half to even, as their splitter did until 2023
     /// (<see cref="StratifiedCut.RoundHalfEven"/>, the wording), or those whose rank/n ≤ ratio, as it does since
-    /// (<see cref="StratifiedCut.RankFraction"/>). The rest is test.
+    /// (<see cref="StratifiedCut.RankFraction"/>). The rest is test. The seed's 32 bits are NumPy's seed (−1 = 4294967295).
+    /// Because the draws follow source rows, the same interactions given in another order split differently (as in pandas), and
+    /// de-duplicated pairs count once where pandas would count each row: row for row holds for inputs without duplicate pairs
+    /// (both MovieLens sets). Train sets built with <see cref="TrainingData.With"/> number their rows in the order given.
     /// </summary>
     public static Split Stratified(TrainingData data, double ratio = 0.75, int seed = 42, StratifyBy by = StratifyBy.User, StratifiedCut cut = StratifiedCut.RoundHalfEven)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (ratio is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ratio), "The train ratio must lie strictly between 0 and 1.");
-        ArgumentOutOfRangeException.ThrowIfNegative(seed);
         var all = data.Interactions;
         var positions = data.SourcePositions.ToArray();
-        var draws = new NumpyRandomState((uint)seed).NextDoubles(data.SourceRowCount);
+        var draws = new NumpyRandomState(unchecked((uint)seed)).NextDoubles(data.SourceRowCount);
         var order = new double[all.Length];
         for (var n = 0; n < all.Length; n++) order[n] = draws[positions[n]];
         var groups = new List<int>[by == StratifyBy.User ? data.UserCount : data.ItemCount];
