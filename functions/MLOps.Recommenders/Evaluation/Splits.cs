@@ -43,15 +43,20 @@ public static class Splits
         {
             if (group is null) continue;
             group.Sort((a, b) => order[a] != order[b] ? order[a].CompareTo(order[b]) : positions[a].CompareTo(positions[b]));
-            var roundedCut = (int)Math.Round(ratio * group.Count, MidpointRounding.ToEven);
-            for (var rank = 1; rank <= group.Count; rank++)
-            {
-                var inTrain = cut == StratifiedCut.RoundHalfEven ? rank <= roundedCut : (double)rank / group.Count <= ratio;
-                (inTrain ? train : test).Add(all[group[rank - 1]]);
-            }
+            var trainCount = TrainCount(group.Count, ratio, cut);
+            for (var rank = 0; rank < group.Count; rank++) (rank < trainCount ? train : test).Add(all[group[rank]]);
         }
         var suffix = cut == StratifiedCut.RankFraction ? "-fraction" : "";
         return Build($"stratified-{by.ToString().ToLowerInvariant()}-{ratio:0.##}{suffix}", data, train, test);
+    }
+
+    /// <summary>How many of a group's n ordered rows go to train: round(ratio·n) half to even, or the ranks r (1-based) with r/n ≤ ratio.</summary>
+    private static int TrainCount(int n, double ratio, StratifiedCut cut)
+    {
+        if (cut == StratifiedCut.RoundHalfEven) return (int)Math.Round(ratio * n, MidpointRounding.ToEven);
+        var count = 0;
+        while (count < n && (double)(count + 1) / n <= ratio) count++;
+        return count;
     }
 
     /// <summary>
