@@ -67,52 +67,10 @@ public sealed class MultDae : IRecommender
             foreach (var (i, v) in list) TensorPrimitives.MultiplyAdd(_w1.AsSpan(i * H, H), v, hb, hb);
             TensorPrimitives.Tanh(hb, hb);
         }
-        // logits[b, i] = w2[i]·h_b + b2[i], item rows in parallel.
-        var logits = new float[B * N];
-        Parallel.For(0, 2, t =>
-        {
-            for (var i = t * N / 2; i < (t + 1) * N / 2; i++)
-            {
-                var row = _w2.AsSpan(i * H, H);
-                for (var b = 0; b < B; b++) logits[b * N + i] = TensorPrimitives.Dot(row, hidden.AsSpan(b * H, H)) + _b2[i];
-            }
-        });
-        // g = (n_u · softmax − x) / B
+        var dh = MultinomialOutput.Backprop(data, bu, _w2, _b2, H, hidden, gw2, gb2);
         for (var b = 0; b < B; b++)
         {
-            var l = logits.AsSpan(b * N, N);
-            var max = TensorPrimitives.Max(l);
-            TensorPrimitives.Subtract(l, max, l);
-            TensorPrimitives.Exp(l, l);
-            var sum = TensorPrimitives.Sum(l);
-            var hist = data.History(bu[b]);
-            TensorPrimitives.Multiply(l, hist.Length / sum / B, l);
-            foreach (var i in hist) l[i] -= 1f / B;
-        }
-        // dW2[i] = Σ_b g[b,i] h_b ; dh_b = Σ_i g[b,i] w2[i] (per-thread partial sums).
-        var dh = new float[2][];
-        Parallel.For(0, 2, t =>
-        {
-            var local = dh[t] = new float[B * H];
-            for (var i = t * N / 2; i < (t + 1) * N / 2; i++)
-            {
-                var row = _w2.AsSpan(i * H, H);
-                var grow = gw2.AsSpan(i * H, H);
-                float gb = 0;
-                for (var b = 0; b < B; b++)
-                {
-                    var g = logits[b * N + i];
-                    gb += g;
-                    TensorPrimitives.MultiplyAdd(hidden.AsSpan(b * H, H), g, grow, grow);
-                    TensorPrimitives.MultiplyAdd(row, g, local.AsSpan(b * H, H), local.AsSpan(b * H, H));
-                }
-                gb2[i] = gb;
-            }
-        });
-        for (var b = 0; b < B; b++)
-        {
-            var d = dh[0].AsSpan(b * H, H);
-            TensorPrimitives.Add(d, dh[1].AsSpan(b * H, H), d);
+            var d = dh.AsSpan(b * H, H);
             var hb = hidden.AsSpan(b * H, H);
             for (var k = 0; k < H; k++) d[k] *= 1 - hb[k] * hb[k];
             TensorPrimitives.Add(gb1, d, gb1);
@@ -131,22 +89,5 @@ public sealed class MultDae : IRecommender
         }
         TensorPrimitives.Tanh(h, h);
         for (var i = 0; i < _n; i++) scores[i] = TensorPrimitives.Dot(_w2.AsSpan(i * _h, _h), h) + _b2[i];
-    }
-
-    sealed class Adam(int n)
-    {
-        readonly float[] _m = new float[n], _v = new float[n];
-        public void Step(float[] w, float[] g, double lr, int t)
-        {
-            const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-            var c1 = 1 - Math.Pow(b1, t); var c2 = 1 - Math.Pow(b2, t);
-            var a = (float)(lr * Math.Sqrt(c2) / c1);
-            for (var i = 0; i < w.Length; i++)
-            {
-                _m[i] = b1 * _m[i] + (1 - b1) * g[i];
-                _v[i] = b2 * _v[i] + (1 - b2) * g[i] * g[i];
-                w[i] -= a * _m[i] / (MathF.Sqrt(_v[i]) + eps);
-            }
-        }
     }
 }

@@ -94,30 +94,8 @@ if (kind == "dae")
     var inv = System.Globalization.CultureInfo.InvariantCulture;
     int H = args.Length > 4 ? int.Parse(args[4]) : 200, E = args.Length > 5 ? int.Parse(args[5]) : 100, Bt = args.Length > 6 ? int.Parse(args[6]) : 64;
     double LRd = args.Length > 7 ? double.Parse(args[7], inv) : 1e-3, LAM = args.Length > 8 ? double.Parse(args[8], inv) : 0.01, KEEP = args.Length > 9 ? double.Parse(args[9], inv) : 0.5;
-    var wv = Stopwatch.StartNew();
-    var ialsV = ModelTrainer.Train("ials", null, validation.Train, 42);
-    var best = (Epoch: 0, Ndcg: 0.0);
-    MultDae.Train(validation.Train, H, E, Bt, LRd, LAM, KEEP, 42, (e, m) =>
-    {
-        if (e % 10 != 0) return;
-        var r = Evaluator.Evaluate(m, validation, 10);
-        var bl = Evaluator.Evaluate(new ZBlend([ialsV, m], [1, 0.5f]), validation, 10);
-        Console.WriteLine($"val epoch {e}: dae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}  ials+0.5dae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}  ({wv.Elapsed.TotalSeconds:0} s)");
-        if (r["ndcg@10"] > best.Ndcg) best = (e, r["ndcg@10"]);
-    });
-    Console.WriteLine($"best validation epoch {best.Epoch} ({best.Ndcg:0.0000})");
-    if (test)
-    {
-        var mt = MultDae.Train(split.Train, H, best.Epoch, Bt, LRd, LAM, KEEP, 42);
-        var ialsT = ModelTrainer.Train("ials", null, split.Train, 42);
-        var r = Evaluator.Evaluate(mt, split, 10);
-        Console.WriteLine($"test dae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}");
-        foreach (var w in new[] { 0.25f, 0.5f, 1f })
-        {
-            var bl = Evaluator.Evaluate(new ZBlend([ialsT, mt], [1, w]), split, 10);
-            Console.WriteLine($"test ials+{w}dae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}");
-        }
-    }
+    EpochPicked.Run("dae", (d, e, each) => MultDae.Train(d, H, e, Bt, LRd, LAM, KEEP, 42, each is null ? null : (k, m) => each(k, m)),
+        E, 10, 0.5f, "ials+0.5dae", [0.25f, 0.5f, 1f], validation, split, test);
     return;
 }
 if (kind == "recvae")
@@ -127,30 +105,8 @@ if (kind == "recvae")
     int H = int.Parse(args[4]), Zd = int.Parse(args[5]), E = int.Parse(args[6]), P = int.Parse(args[7]), Bt = int.Parse(args[8]);
     double LRd = double.Parse(args[9], inv), G = double.Parse(args[10], inv), KEEP = double.Parse(args[11], inv);
     var comp = args[12] == "1";
-    var wv = Stopwatch.StartNew();
-    var ialsV = ModelTrainer.Train("ials", null, validation.Train, 42);
-    var best = (Epoch: 0, Ndcg: 0.0);
-    RecVaeLite.Train(validation.Train, H, Zd, E, P, Bt, LRd, G, KEEP, comp, 42, (e, m) =>
-    {
-        if (e % 5 != 0) return;
-        var r = Evaluator.Evaluate(m, validation, 10);
-        var bl = Evaluator.Evaluate(new ZBlend([ialsV, m], [1, 1f]), validation, 10);
-        Console.WriteLine($"val epoch {e}: recvae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}  ials+recvae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}  ({wv.Elapsed.TotalSeconds:0} s)");
-        if (r["ndcg@10"] > best.Ndcg) best = (e, r["ndcg@10"]);
-    });
-    Console.WriteLine($"best validation epoch {best.Epoch} ({best.Ndcg:0.0000})");
-    if (test)
-    {
-        var mt = RecVaeLite.Train(split.Train, H, Zd, best.Epoch, P, Bt, LRd, G, KEEP, comp, 42);
-        var ialsT = ModelTrainer.Train("ials", null, split.Train, 42);
-        var r = Evaluator.Evaluate(mt, split, 10);
-        Console.WriteLine($"test recvae {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}");
-        foreach (var w in new[] { 0.5f, 1f, 2f })
-        {
-            var bl = Evaluator.Evaluate(new ZBlend([ialsT, mt], [1, w]), split, 10);
-            Console.WriteLine($"test ials+{w}recvae {bl["ndcg@10"]:0.0000}/{bl["precision@10"]:0.0000}");
-        }
-    }
+    EpochPicked.Run("recvae", (d, e, each) => RecVaeLite.Train(d, H, Zd, e, P, Bt, LRd, G, KEEP, comp, 42, each is null ? null : (k, m) => each(k, m)),
+        E, 5, 1f, "ials+recvae", [0.5f, 1f, 2f], validation, split, test);
     return;
 }
 if (kind == "daebag")

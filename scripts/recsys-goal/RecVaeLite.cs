@@ -139,49 +139,7 @@ public sealed class RecVaeLite : IRecommender
                 dlv[b * Z + d] = -0.5f * klw[b];
             }
         }
-        // Decoder: logits[b, i] = wd[i]·z_b + bd[i].
-        var logits = new float[B * N];
-        Parallel.For(0, 2, t =>
-        {
-            for (var i = t * N / 2; i < (t + 1) * N / 2; i++)
-            {
-                var row = _wd.AsSpan(i * Z, Z);
-                for (var b = 0; b < B; b++) logits[b * N + i] = TensorPrimitives.Dot(row, z.AsSpan(b * Z, Z)) + _bd[i];
-            }
-        });
-        for (var b = 0; b < B; b++)
-        {
-            var l = logits.AsSpan(b * N, N);
-            var max = TensorPrimitives.Max(l);
-            TensorPrimitives.Subtract(l, max, l);
-            TensorPrimitives.Exp(l, l);
-            var sum = TensorPrimitives.Sum(l);
-            var hist = data.History(bu[b]);
-            TensorPrimitives.Multiply(l, hist.Length / sum / B, l);
-            foreach (var i in hist) l[i] -= 1f / B;
-        }
-        var gwd = decGrad[0]; var gbd = decGrad[1];
-        var dzPart = new float[2][];
-        Parallel.For(0, 2, t =>
-        {
-            var local = dzPart[t] = new float[B * Z];
-            for (var i = t * N / 2; i < (t + 1) * N / 2; i++)
-            {
-                var row = _wd.AsSpan(i * Z, Z);
-                var grow = gwd.AsSpan(i * Z, Z);
-                float gb = 0;
-                for (var b = 0; b < B; b++)
-                {
-                    var g = logits[b * N + i];
-                    gb += g;
-                    TensorPrimitives.MultiplyAdd(z.AsSpan(b * Z, Z), g, grow, grow);
-                    TensorPrimitives.MultiplyAdd(row, g, local.AsSpan(b * Z, Z), local.AsSpan(b * Z, Z));
-                }
-                gbd[i] = gb;
-            }
-        });
-        TensorPrimitives.Add(dz, dzPart[0], dz);
-        TensorPrimitives.Add(dz, dzPart[1], dz);
+        TensorPrimitives.Add(dz, MultinomialOutput.Backprop(data, bu, _wd, _bd, Z, z, decGrad[0], decGrad[1]), dz);
         // Through the sample: dμ = dz, dlv += dz · ½σε.
         for (var k = 0; k < B * Z; k++)
         {
@@ -222,21 +180,5 @@ public sealed class RecVaeLite : IRecommender
         if (history.Length > 0) { var norm = 1f / MathF.Sqrt(history.Length); foreach (var i in history) input.Add((i, norm)); }
         Encode(_w1, _b1, _wm, _bm, _wv, _bv, input, h, mu, lv);
         for (var i = 0; i < _n; i++) scores[i] = TensorPrimitives.Dot(_wd.AsSpan(i * _z, _z), mu) + _bd[i];
-    }
-
-    sealed class Adam(int n)
-    {
-        readonly float[] _m = new float[n], _v = new float[n];
-        public void Step(float[] w, float[] g, double lr, int t)
-        {
-            const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-            var a = (float)(lr * Math.Sqrt(1 - Math.Pow(b2, t)) / (1 - Math.Pow(b1, t)));
-            for (var i = 0; i < w.Length; i++)
-            {
-                _m[i] = b1 * _m[i] + (1 - b1) * g[i];
-                _v[i] = b2 * _v[i] + (1 - b2) * g[i] * g[i];
-                w[i] -= a * _m[i] / (MathF.Sqrt(_v[i]) + eps);
-            }
-        }
     }
 }
