@@ -8,12 +8,15 @@ namespace MLOps.Recommenders;
 /// </summary>
 public static class ModelTrainer
 {
-    public static IReadOnlyList<string> Kinds { get; } = ["popularity", "sar", "ease", "ials", "content", "blend", "ranker"];
+    public static IReadOnlyList<string> Kinds { get; } = ["popularity", "sar", "ease", "ials", "infae", "content", "blend", "ranker"];
 
-    /// <summary>A blend of the strongest generators; parts are named by kind with their weight, part parameters as "kind.name".</summary>
+    /// <summary>
+    /// A blend of the strongest generators; parts are named by kind with their weight, part parameters as "kind.name". iALS (a
+    /// factor model) with half-weight ∞-AE (a user-kernel model): weights picked on a validation split (docs/evaluation.md, "Blend").
+    /// </summary>
     public static IReadOnlyDictionary<string, double> BlendDefaults { get; } = new Dictionary<string, double>
     {
-        ["ease"] = 1, ["ials"] = 0.3,
+        ["ials"] = 1, ["infae"] = 0.5,
     };
 
     public static IReadOnlyDictionary<string, double> Defaults(string kind) => kind switch
@@ -22,6 +25,7 @@ public static class ModelTrainer
         "sar" => Sar.Defaults,
         "ease" => Ease.Defaults,
         "ials" => IalsRecommender.Defaults,
+        "infae" => InfiniteAutoencoder.Defaults,
         "content" => Content.Defaults,
         "blend" => BlendDefaults,
         "ranker" => RankerRecommender.Defaults,
@@ -38,6 +42,7 @@ public static class ModelTrainer
             "sar" => Sar.Train(data, parameters),
             "ease" => Ease.Train(data, parameters),
             "ials" => IalsRecommender.Train(data, parameters, seed, cancellationToken),
+            "infae" => InfiniteAutoencoder.Train(data, parameters, seed, cancellationToken),
             "content" => Content.Train(data, parameters),
             "blend" => TrainBlend(parameters ?? BlendDefaults, data, seed, cancellationToken),
             "ranker" => RankerRecommender.Train(data, parameters, seed, log: null, cancellationToken),

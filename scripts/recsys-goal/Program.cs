@@ -19,10 +19,28 @@ if (Environment.GetEnvironmentVariable("TD_TIME") == "1")
     }
     return;
 }
+if (Environment.GetEnvironmentVariable("INFAE_TIME") is { } infaeUsers)
+{
+    // ∞-AE training and scoring at max_users basis users (synthetic: 100 random items each out of 2000 / 10 000).
+    foreach (var itemCount in new[] { 2000, 10000 })
+    {
+        var r1 = new Random(1); var nu = int.Parse(infaeUsers);
+        var xs1 = Enumerable.Range(0, nu * 100).Select(n => new Interaction(n / 100, r1.Next(itemCount), 1, n)).ToArray();
+        var td1 = new TrainingData(new ItemIndex(Enumerable.Range(0, itemCount).Select(i => $"i{i}")), Enumerable.Range(0, nu).Select(u => $"u{u}").ToArray(), xs1);
+        var sw1 = Stopwatch.StartNew();
+        var m1 = ModelTrainer.Train("infae", new Dictionary<string, double> { ["max_users"] = nu }, td1, 42);
+        var train1 = sw1.Elapsed.TotalSeconds;
+        var sc1 = new float[itemCount]; m1.Score(td1.History(0), sc1);
+        sw1.Restart(); for (var u = 0; u < 100; u++) m1.Score(td1.History(u), sc1);
+        Console.WriteLine($"∞-AE {nu} users × {itemCount} items: train {train1:0.0} s, score one history {sw1.Elapsed.TotalMilliseconds / 100:0.00} ms, payload {m1.PayloadBytes() / 1e6:0} MB");
+    }
+    return;
+}
 var data = MovieLens.Load(args[0], args[1]);
 args = args[1..];
 var cutMode = Environment.GetEnvironmentVariable("SPLIT_CUT") == "fraction" ? StratifiedCut.RankFraction : StratifiedCut.RoundHalfEven;
-var split = args[1] == "item" ? Splits.Stratified(data, 0.75, 42, StratifyBy.Item, cutMode) : Splits.Stratified(data, 0.75, 42, StratifyBy.User, cutMode);
+var splitSeed = int.Parse(Environment.GetEnvironmentVariable("SPLIT_SEED") ?? "42");
+var split = args[1] == "chrono" ? Splits.Chronological(data, 0.8) : args[1] == "item" ? Splits.Stratified(data, 0.75, splitSeed, StratifyBy.Item, cutMode) : Splits.Stratified(data, 0.75, splitSeed, StratifyBy.User, cutMode);
 if (Environment.GetEnvironmentVariable("SPLIT_CUT") == "legacy") split = LegacySplit.Make(data, args[1] == "item");
 if (Environment.GetEnvironmentVariable("SPLIT_INFO") == "1")
 {
@@ -85,6 +103,90 @@ if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == 
             Run("bag3", new ZBlend(ms[..3], [1, 1, 1]));
             Run("bag5", new ZBlend(ms, [1, 1, 1, 1, 1]));
         }
+    }
+    return;
+}
+if (kind == "multival")
+{
+    // Validation-only blend choice averaged over several validation carves (seeds 43..): args[4] = regs (;), args[5] = carves.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var ratio = double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", inv);
+    var carves = int.Parse(args[5]);
+    float[] ws = [0, 0.25f, 0.5f, 1f];
+    var grid = (from a in ws from b in ws select new[] { 1f, a, b }).ToArray();
+    var total = new Dictionary<string, double>();
+    foreach (var reg in args[4].Split(';'))
+        for (var c = 0; c < carves; c++)
+        {
+            var val = Splits.Stratified(split.Train, ratio, 43 + c, StratifyBy.User);
+            IRecommender[] ms = [ModelTrainer.Train("ials", null, val.Train, 42), ModelTrainer.Train("ease", null, val.Train, 42),
+                ModelTrainer.Train("infae", new Dictionary<string, double> { ["regularization"] = double.Parse(reg, inv) }, val.Train, 42)];
+            foreach (var (key, value) in BlendSearch.Grid(val, ms, grid)) total[$"reg {reg} w {key}"] = total.GetValueOrDefault($"reg {reg} w {key}") + value.Ndcg / carves;
+        }
+    foreach (var kv in total.OrderByDescending(kv => kv.Value).Take(12)) Console.WriteLine($"mean val {kv.Key,-24} {kv.Value:0.00000}");
+    foreach (var key in new[] { "reg 2 w 1 0 0", "reg 2 w 1 0 0.5", "reg 3 w 1 0 0.5", "reg 2 w 1 0.5 0" }) if (total.ContainsKey(key)) Console.WriteLine($"mean val {key,-24} {total[key]:0.00000}");
+    return;
+}
+if (kind == "multi")
+{
+    // iALS, EASE, ∞-AE (reg from args[4]), bridge (W 3) [, DAE if args[5] = "dae"]: a weight grid picked on validation.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var regM = double.Parse(args[4], inv);
+    var withDae = args.Length > 5 && args[5] == "dae";
+    float[] ws = [0, 0.25f, 0.5f, 1f];
+    var grid = (from a in ws from b in ws from c in (Environment.GetEnvironmentVariable("NO_BRIDGE") == "1" ? [0f] : ws) from d in (withDae ? ws : [0f]) select new[] { 1f, a, b, c, d }).ToArray();
+    Dictionary<string, (double Ndcg, double P)>? valRes = null;
+    foreach (var (name, sp) in new[] { ("val", validation), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var sw = Stopwatch.StartNew();
+        IRecommender[] ms = [ModelTrainer.Train("ials", null, sp.Train, 42), ModelTrainer.Train("ease", null, sp.Train, 42), ModelTrainer.Train("infae", new Dictionary<string, double> { ["regularization"] = regM }, sp.Train, 42), new BridgeRec(sp.Train, 3),
+            withDae ? MultDae.Train(sp.Train, 200, 50, 64, 1e-3, 0.01, 0.5, 42) : ModelTrainer.Train("ials", null, sp.Train, 42)];
+        var res = BlendSearch.Grid(sp, ms, grid);
+        Console.WriteLine($"{name}: {grid.Length} blends in {sw.Elapsed.TotalSeconds:0} s");
+        foreach (var kv in res.OrderByDescending(kv => kv.Value.Ndcg).Take(5)) Console.WriteLine($"  {name} best  {kv.Key,-26} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
+        if (valRes is null) valRes = res;
+        else
+        {
+            foreach (var kv in valRes.OrderByDescending(kv => kv.Value.Ndcg).Take(5)) Console.WriteLine($"  val pick {kv.Key,-26} val {kv.Value.Ndcg:0.0000}  test {res[kv.Key].Ndcg:0.0000}/{res[kv.Key].P:0.0000}");
+            foreach (var key in new[] { "1 0 0 0 0", "1 0 0.5 0 0", "1 0 1 0 0", "1 0.25 0.5 0 0", "1 0.25 1 0 0" }) Console.WriteLine($"  fixed {key,-16} test {res[key].Ndcg:0.0000}/{res[key].P:0.0000}");
+        }
+    }
+    return;
+}
+if (kind == "ntk")
+{
+    // args after kind: regs(;)
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var regs = args[4].Split(';').Select(x => double.Parse(x, inv)).ToArray();
+    foreach (var (name, sp) in new[] { ("val", validation), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var ialsI = ModelTrainer.Train("ials", null, sp.Train, 42);
+        var easeI = ModelTrainer.Train("ease", null, sp.Train, 42);
+        foreach (var reg in regs)
+        {
+            var sw = Stopwatch.StartNew();
+            var m = ModelTrainer.Train("infae", new Dictionary<string, double> { ["regularization"] = reg, ["depth"] = int.Parse(Environment.GetEnvironmentVariable("NTK_DEPTH") ?? "1") }, sp.Train, 42);
+            var t0 = sw.Elapsed.TotalSeconds;
+            void Show(string label, IRecommender x) { var r = Evaluator.Evaluate(x, sp, 10); Console.WriteLine($"{name} reg {reg} {label,-22} {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}"); }
+            Show($"infae ({t0:0.0}s)", m);
+            foreach (var w in new[] { 0.5f, 1f }) Show($"ials+{w}infae", new ZBlend([ialsI, m], [1, w]));
+            Show("ials+ease+infae", new ZBlend([ialsI, easeI, m], [1, 0.5f, 0.5f]));
+        }
+    }
+    return;
+}
+if (kind == "bridge")
+{
+    // args after kind: window gammas(;) mixes(;) log(0|1)
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var W = int.Parse(args[4]); var gs = args[5].Split(';').Select(x => double.Parse(x, inv)).ToArray(); var mx = args[6].Split(';').Select(x => double.Parse(x, inv)).ToArray();
+    foreach (var (name, sp) in new[] { ("val", validation), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var ialsB = ModelTrainer.Train("ials", null, sp.Train, 42);
+        Bridge.Run(sp, name, ialsB, W, gs, mx, [0.1f, 0.2f, 0.35f, 0.5f], args[7] == "1");
     }
     return;
 }

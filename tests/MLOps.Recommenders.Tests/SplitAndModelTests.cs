@@ -164,6 +164,7 @@ public class ModelTests
     [InlineData("sar")]
     [InlineData("ease")]
     [InlineData("ials")]
+    [InlineData("infae")]
     [InlineData("content")]
     [InlineData("blend")]
     [InlineData("ranker")]
@@ -199,6 +200,7 @@ public class ModelTests
     [InlineData("ease")]
     [InlineData("sar")]
     [InlineData("ials")]
+    [InlineData("infae")]
     [InlineData("blend")]
     public void Recommend_AllocatesNothingOnceWarm(string kind)
     {

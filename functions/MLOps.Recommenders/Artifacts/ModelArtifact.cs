@@ -96,6 +96,7 @@ public static class ModelArtifact
             "popularity" => PopularityRecommender.ReadPayload(items, parameters, reader),
             "sar" or "ease" or "content" => ItemItemRecommender.ReadPayload(kind, items, parameters, reader),
             "ials" => IalsRecommender.ReadPayload(items, parameters, reader),
+            "infae" => InfiniteAutoencoder.ReadPayload(items, parameters, reader),
             "blend" => BlendRecommender.ReadPayload(items, parameters, reader),
             "ranker" => RankerRecommender.ReadPayload(items, parameters, reader),
             _ => throw new InvalidDataException($"Unknown model kind '{kind}' in artifact."),

@@ -26,7 +26,7 @@ public static class PublishedResults
 /// </summary>
 public static class RecsysBenchmark
 {
-    public static IReadOnlyList<string> DefaultModels { get; } = ["popularity", "content", "sar", "ials", "ease", "blend", "ranker"];
+    public static IReadOnlyList<string> DefaultModels { get; } = ["popularity", "content", "sar", "ials", "ease", "infae", "blend", "ranker"];
 
     /// <summary>Small search spaces tuned on a validation split carved from train (kept small: the benchmark has a time budget).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double[]>> TuningSpaces { get; } = new Dictionary<string, IReadOnlyDictionary<string, double[]>>
