@@ -52,8 +52,13 @@ public static class ModelTrainer
 
     private static BlendRecommender TrainBlend(IReadOnlyDictionary<string, double> parameters, TrainingData data, int seed, CancellationToken cancellationToken)
     {
-        var parts = parameters.Keys.Where(k => !k.Contains('.', StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
-        if (parts.Length == 0) throw new ArgumentException("A blend names at least one part kind with its weight, e.g. ease=1,ials=0.3.", nameof(parameters));
+        // Only part parameters ("ials.factors") and no weights: the default parts and weights, with those parameters.
+        if (!parameters.Keys.Any(IsPartWeight))
+            parameters = new Dictionary<string, double>(BlendDefaults.Concat(parameters), StringComparer.Ordinal);
+        var parts = parameters.Keys.Where(IsPartWeight).Order(StringComparer.Ordinal).ToArray();
+        foreach (var key in parameters.Keys.Where(k => !IsPartWeight(k)))
+            if (!parts.Contains(key[..key.IndexOf('.', StringComparison.Ordinal)], StringComparer.Ordinal))
+                throw new ArgumentException($"Blend parameter '{key}' belongs to no part: give the part a weight (e.g. {key[..key.IndexOf('.', StringComparison.Ordinal)]}=0.5).", nameof(parameters));
         var models = new RecommenderModel[parts.Length];
         var weights = new float[parts.Length];
         for (var k = 0; k < parts.Length; k++)
@@ -66,4 +71,6 @@ public static class ModelTrainer
         }
         return new BlendRecommender(data.Items, parameters, models, weights);
     }
+
+    private static bool IsPartWeight(string key) => !key.Contains('.', StringComparison.Ordinal);
 }

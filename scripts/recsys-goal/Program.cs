@@ -106,6 +106,27 @@ if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == 
     }
     return;
 }
+if (kind == "multival4")
+{
+    // iALS, EASE, ∞-AE (λ 2), item-space NTK (args[4] = its λ, relative): weights on the mean of args[5] validation carves, then test.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var ratio = double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", inv);
+    var itemReg = double.Parse(args[4], inv); var carves = int.Parse(args[5]);
+    float[] ws = [0, 0.25f, 0.5f, 1f];
+    var grid = (from a in new[] { 0f, 0.25f, 0.5f } from b in ws from c in ws select new[] { 1f, a, b, c }).ToArray();
+    IRecommender[] Models(TrainingData t) => [ModelTrainer.Train("ials", null, t, 42), ModelTrainer.Train("ease", null, t, 42), ModelTrainer.Train("infae", null, t, 42), new ItemNtk(t, itemReg, 1)];
+    var total = new Dictionary<string, double>();
+    for (var c = 0; c < carves; c++)
+    {
+        var val = Splits.Stratified(split.Train, ratio, 43 + c, StratifyBy.User);
+        foreach (var (key, value) in BlendSearch.Grid(val, Models(val.Train), grid)) total[key] = total.GetValueOrDefault(key) + value.Ndcg / carves;
+    }
+    var testRes = BlendSearch.Grid(split, Models(split.Train), grid);
+    foreach (var kv in total.OrderByDescending(kv => kv.Value).Take(8)) Console.WriteLine($"mean val {kv.Key,-22} {kv.Value:0.00000}  test {testRes[kv.Key].Ndcg:0.0000}/{testRes[kv.Key].P:0.0000}");
+    foreach (var key in new[] { "1 0 0 0", "1 0 0.5 0", "1 0 0 0.5" }) Console.WriteLine($"fixed {key,-22} val {total[key]:0.00000}  test {testRes[key].Ndcg:0.0000}/{testRes[key].P:0.0000}");
+    foreach (var kv in testRes.OrderByDescending(kv => kv.Value.Ndcg).Take(3)) Console.WriteLine($"test-best (oracle) {kv.Key,-22} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
+    return;
+}
 if (kind == "multival")
 {
     // Validation-only blend choice averaged over several validation carves (seeds 43..): args[4] = regs (;), args[5] = carves.
@@ -150,6 +171,24 @@ if (kind == "multi")
         {
             foreach (var kv in valRes.OrderByDescending(kv => kv.Value.Ndcg).Take(5)) Console.WriteLine($"  val pick {kv.Key,-26} val {kv.Value.Ndcg:0.0000}  test {res[kv.Key].Ndcg:0.0000}/{res[kv.Key].P:0.0000}");
             foreach (var key in new[] { "1 0 0 0 0", "1 0 0.5 0 0", "1 0 1 0 0", "1 0.25 0.5 0 0", "1 0.25 1 0 0" }) Console.WriteLine($"  fixed {key,-16} test {res[key].Ndcg:0.0000}/{res[key].P:0.0000}");
+        }
+    }
+    return;
+}
+if (kind == "itemntk")
+{
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    foreach (var (name, sp) in new[] { ("val", validation), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var ialsT = ModelTrainer.Train("ials", null, sp.Train, 42);
+        foreach (var reg in args[4].Split(';').Select(x => double.Parse(x, inv)))
+        foreach (var depth in args[5].Split(';').Select(int.Parse))
+        {
+            var m = new ItemNtk(sp.Train, reg, depth);
+            var r = Evaluator.Evaluate(m, sp, 10);
+            var b = Evaluator.Evaluate(new ZBlend([ialsT, m], [1, 0.5f]), sp, 10);
+            Console.WriteLine($"{name} itemntk reg {reg} depth {depth}: {r["ndcg@10"]:0.0000}/{r["precision@10"]:0.0000}  ials+0.5: {b["ndcg@10"]:0.0000}/{b["precision@10"]:0.0000}");
         }
     }
     return;

@@ -224,6 +224,20 @@ public class ModelTests
         Assert.Throws<InvalidDataException>(() => ModelArtifact.FromBytes(bytes));
     }
 
+    /// <summary>A blend given no part weights takes the default parts; a part parameter for a part without a weight is an error.</summary>
+    [Fact]
+    public void Blend_WithoutWeights_TakesTheDefaultParts()
+    {
+        var data = Synthetic.Clustered(users: 40, items: 20);
+        var byDefault = ModelArtifact.ToBytes(ModelTrainer.Train("blend", null, data, 1));
+        Assert.Equal(byDefault, ModelArtifact.ToBytes(ModelTrainer.Train("blend", new Dictionary<string, double>(), data, 1)));
+        var tuned = (BlendRecommender)ModelTrainer.Train("blend", new Dictionary<string, double> { ["ials.factors"] = 4 }, data, 1);
+        Assert.Equal(ModelTrainer.BlendDefaults.Keys.Order(StringComparer.Ordinal), tuned.Parts.Select(m => m.Kind));
+        Assert.Equal(4, tuned.Parts.Single(m => m.Kind == "ials").Parameters["factors"]);
+        var error = Assert.Throws<ArgumentException>(() => ModelTrainer.Train("blend", new Dictionary<string, double> { ["ials"] = 1, ["sar.similarity"] = 2 }, data));
+        Assert.Contains("sar.similarity", error.Message);
+    }
+
     [Fact]
     public void Trainer_RejectsUnknownParameter() =>
         Assert.Throws<ArgumentException>(() => ModelTrainer.Train("ease", new Dictionary<string, double> { ["lamda"] = 3 }, Synthetic.Clustered()));
