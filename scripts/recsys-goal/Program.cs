@@ -106,6 +106,19 @@ if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == 
     }
     return;
 }
+if (kind == "tunecarves")
+{
+    // The benchmark's tuning grids scored on the mean of args[4] validation carves (seeds 43…), against the single carve 43.
+    var carves = Enumerable.Range(0, int.Parse(args[4])).Select(c => Splits.Stratified(split.Train, 0.75, 43 + c, StratifyBy.User)).ToArray();
+    foreach (var (k, space) in MLOps.Recommenders.Benchmark.RecsysBenchmark.TuningSpaces)
+        foreach (var config in Tuner.Grid(space))
+        {
+            var scores = carves.Select(v => Tuner.RunTrial(k, config, v, 10, 42).Score).ToArray();
+            var t = Evaluator.Evaluate(ModelTrainer.Train(k, config, split.Train, 42), split, 10);
+            Console.WriteLine($"{k} {BenchmarkFormat(config),-22} carve 43 {scores[0]:0.0000}  mean of {scores.Length} {scores.Average():0.00000}  test {t["ndcg@10"]:0.0000}/{t["precision@10"]:0.0000}");
+        }
+    return;
+}
 if (kind == "multival4")
 {
     // iALS, EASE, ∞-AE (λ 2), item-space NTK (args[4] = its λ, relative): weights on the mean of args[5] validation carves, then test.
