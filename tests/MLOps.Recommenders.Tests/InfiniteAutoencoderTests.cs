@@ -51,6 +51,11 @@ public class InfiniteAutoencoderTests
         Assert.Equal(expected, InfiniteAutoencoder.Kernel(length, length, length, inputs, depth: 3), 6); // acos near 1 loses half the digits
     }
 
+    /// <summary>Off the diagonal at depth 2 (angle ≠ 0): the closed form against a Monte-Carlo estimate of its Gaussian expectations (1.3992).</summary>
+    [Fact]
+    public void Kernel_AtDepthTwo_MatchesMonteCarlo() =>
+        Assert.Equal(1.3992, InfiniteAutoencoder.Kernel(3, 5, 7, 12, depth: 2), 2);
+
     /// <summary>With almost no ridge, kernel regression interpolates: each training user's own row comes back.</summary>
     [Fact]
     public void BarelyRegularised_ReconstructsEveryTrainingRow()
@@ -94,6 +99,11 @@ public class InfiniteAutoencoderTests
     [InlineData("regularization", 0)]
     [InlineData("max_users", 0)]
     [InlineData("depth", 0)]
+    [InlineData("depth", double.NaN)]
+    [InlineData("depth", 1.5)]
+    [InlineData("regularization", double.PositiveInfinity)]
+    [InlineData("max_users", 1.5)]
+    [InlineData("max_users", 1e12)]
     public void RejectsOutOfRangeParameters(string name, double value)
     {
         var error = Assert.Throws<ArgumentException>(() => ModelTrainer.Train("infae", new Dictionary<string, double> { [name] = value }, Synthetic.Clustered(users: 20, items: 10)));

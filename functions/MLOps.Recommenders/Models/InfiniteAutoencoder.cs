@@ -13,6 +13,9 @@ namespace MLOps.Recommenders.Models;
 /// </summary>
 public sealed class InfiniteAutoencoder : RecommenderModel
 {
+    /// <summary>Largest basis: the U × U kernel (float64) and its inverse must fit one array each (20 000² · 8 B = 3.2 GB).</summary>
+    public const int MaxBasisUsers = 20_000;
+
     [ThreadStatic] private static int[]? t_overlap;
 
     private readonly NeuralTangentKernel _kernel;
@@ -49,12 +52,14 @@ public sealed class InfiniteAutoencoder : RecommenderModel
         ArgumentNullException.ThrowIfNull(data);
         var p = PopularityRecommender.Merge(Defaults, parameters);
         var lambda = p["regularization"];
-        if (!(lambda > 0)) throw new ArgumentException($"regularization must be positive, not {lambda}.", nameof(parameters));
+        if (!(lambda > 0) || !double.IsFinite(lambda)) throw new ArgumentException($"regularization must be a positive finite number, not {lambda}.", nameof(parameters));
         var depth = p["depth"];
-        if (depth is < 1 or > NeuralTangentKernel.MaxDepth || depth != Math.Floor(depth))
+        if (!(depth >= 1 && depth <= NeuralTangentKernel.MaxDepth) || depth != Math.Floor(depth))
             throw new ArgumentException($"depth must be a whole number 1..{NeuralTangentKernel.MaxDepth}, not {depth}.", nameof(parameters));
-        var maxUsers = (int)p["max_users"];
-        if (maxUsers < 1) throw new ArgumentException($"max_users must be at least 1, not {maxUsers}.", nameof(parameters));
+        var maxUsersValue = p["max_users"];
+        if (!(maxUsersValue >= 1 && maxUsersValue <= MaxBasisUsers) || maxUsersValue != Math.Floor(maxUsersValue))
+            throw new ArgumentException($"max_users must be a whole number 1..{MaxBasisUsers} (the U × U kernel is inverted), not {maxUsersValue}.", nameof(parameters));
+        var maxUsers = (int)maxUsersValue;
         var (userItems, _) = Sar.Incidence(data, (float)p["min_rating"]);
         var basis = Enumerable.Range(0, data.UserCount).Where(u => userItems[u].Length > 0).ToArray();
         if (basis.Length > maxUsers)
@@ -132,7 +137,7 @@ public sealed class InfiniteAutoencoder : RecommenderModel
         var offsets = BinaryArrays.ReadInts(reader);
         var basisItems = BinaryArrays.ReadInts(reader);
         var depth = parameters.TryGetValue("depth", out var d) ? d : 1;
-        if (depth is < 1 or > NeuralTangentKernel.MaxDepth) throw new InvalidDataException($"An ∞-AE artifact with depth {depth} is corrupt.");
+        if (!(depth >= 1 && depth <= NeuralTangentKernel.MaxDepth) || depth != Math.Floor(depth)) throw new InvalidDataException($"An ∞-AE artifact with depth {depth} is corrupt.");
         return new InfiniteAutoencoder(items, parameters, new NeuralTangentKernel(offsets, basisItems, items.Count, (int)depth), BinaryArrays.ReadFloats(reader));
     }
 }
