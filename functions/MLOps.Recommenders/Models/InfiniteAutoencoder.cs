@@ -54,7 +54,7 @@ public sealed class InfiniteAutoencoder : RecommenderModel
         var lambda = p["regularization"];
         if (!(lambda > 0) || !double.IsFinite(lambda)) throw new ArgumentException($"regularization must be a positive finite number, not {lambda}.", nameof(parameters));
         var depth = p["depth"];
-        if (!(depth >= 1 && depth <= NeuralTangentKernel.MaxDepth) || depth != Math.Floor(depth))
+        if (!NeuralTangentKernel.IsValidDepth(depth))
             throw new ArgumentException($"depth must be a whole number 1..{NeuralTangentKernel.MaxDepth}, not {depth}.", nameof(parameters));
         var maxUsersValue = p["max_users"];
         if (!(maxUsersValue >= 1 && maxUsersValue <= MaxBasisUsers) || maxUsersValue != Math.Floor(maxUsersValue))
@@ -137,7 +137,7 @@ public sealed class InfiniteAutoencoder : RecommenderModel
         var offsets = BinaryArrays.ReadInts(reader);
         var basisItems = BinaryArrays.ReadInts(reader);
         var depth = parameters.TryGetValue("depth", out var d) ? d : 1;
-        if (!(depth >= 1 && depth <= NeuralTangentKernel.MaxDepth) || depth != Math.Floor(depth)) throw new InvalidDataException($"An ∞-AE artifact with depth {depth} is corrupt.");
+        if (!NeuralTangentKernel.IsValidDepth(depth)) throw new InvalidDataException($"An ∞-AE artifact with depth {depth} is corrupt.");
         return new InfiniteAutoencoder(items, parameters, new NeuralTangentKernel(offsets, basisItems, items.Count, (int)depth), BinaryArrays.ReadFloats(reader));
     }
 }

@@ -8,6 +8,9 @@ namespace MLOps.Recommenders.Models;
 internal sealed class NeuralTangentKernel
 {
     public const int MaxDepth = 16;
+
+    /// <summary>A depth is a whole number of hidden layers, 1..MaxDepth (NaN and fractions are not).</summary>
+    public static bool IsValidDepth(double depth) => depth >= 1 && depth <= MaxDepth && depth == Math.Floor(depth);
     private const double WeightVariance = 2, BiasVariance = 0.01;
 
     private readonly int[] _itemOffsets;
