@@ -49,6 +49,7 @@ if (Environment.GetEnvironmentVariable("SPLIT_INFO") == "1")
     Console.WriteLine($"{split.Protocol}: train {split.Train.InteractionCount}, test {split.TestInteractionCount}, test users {split.TestUsers.Count()}");
 }
 var validation = Tuner.ValidationSplit(split.Train, 42, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture));
+if (Environment.GetEnvironmentVariable("CARVE_BY") == "item") validation = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
 var test = args[2] == "1";
 var kind = args[3];
 if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == "rp3" || kind == "rrf")
@@ -106,10 +107,70 @@ if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == 
     }
     return;
 }
+if (kind == "calib")
+{
+    // Marginal calibration over a model (args[4] = kind, "" = blend defaults): args[5] taus (;), args[6] gammas (;), args[7] iterations.
+    // Validation carved per item (like the protocol) and per user.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var taus = args[5].Split(';').Select(x => double.Parse(x, inv)).ToArray(); var gammas = args[6].Split(';').Select(x => double.Parse(x, inv)).ToArray();
+    var iters = int.Parse(args[7]);
+    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
+    foreach (var (name, sp) in new[] { ("val-item", valItem), ("val-user", validation), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        Calibrate.Run(name, sp, ModelTrainer.Train(args[4], null, sp.Train, 42), 1.0 / 3, taus, gammas, iters);
+    }
+    return;
+}
+if (kind == "lin")
+{
+    // Item-item linear families: args[4] = "gfcf:alpha:rank" or "nease:lambda(rel):userPower:beta" (;-separated), each alone and blended with iALS and ∞-AE.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
+    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42); var infae = ModelTrainer.Train("infae", null, sp.Train, 42);
+        foreach (var spec in args[4].Split(';'))
+        {
+            var f = spec.Split(':'); var sw = Stopwatch.StartNew();
+            IRecommender m = f[0] == "gfcf" ? LinearItem.GfCf(sp.Train, double.Parse(f[1], inv), int.Parse(f[2]))
+                : LinearItem.NormEase(sp.Train, double.Parse(f[1], inv), double.Parse(f[2], inv), double.Parse(f[3], inv));
+            var built = sw.Elapsed.TotalSeconds;
+            var grid = (from a in new[] { 0f, 0.25f, 0.5f, 1f, 2f } from b in new[] { 0f, 0.5f } select new[] { a, 1f, b }).Append([1f, 0f, 0f]).ToArray();
+            var res = BlendSearch.Grid(sp, [m, ials, infae], grid);
+            Console.WriteLine($"{name} {spec,-22} ({built:0.0} s) model alone {res["1 0 0"].Ndcg:0.0000}/{res["1 0 0"].P:0.0000}  ials+infae0.5 {res["0 1 0.5"].Ndcg:0.0000}");
+            foreach (var kv in res.OrderByDescending(kv => kv.Value.Ndcg).Take(4)) Console.WriteLine($"   {name} w(model ials infae) {kv.Key,-16} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
+        }
+    }
+    return;
+}
+if (kind == "winfae")
+{
+    // ∞-AE with normalisation: args[4] = "lambda:beta:w" specs (;), each alone and in the blend iALS 1 + weight · model.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
+    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42);
+        foreach (var spec in args[4].Split(';'))
+        {
+            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray();
+            var sw = Stopwatch.StartNew();
+            var m = new WeightedInfAe(sp.Train, f[0], f[1], f[2]);
+            var grid = new[] { new[] { 1f, 0f }, [0f, 1f], [0.5f, 1f], [1f, 1f] };
+            var res = BlendSearch.Grid(sp, [m, ials], grid);
+            Console.WriteLine($"{name} {spec,-16} ({sw.Elapsed.TotalSeconds:0.0} s) alone {res["1 0"].Ndcg:0.0000}/{res["1 0"].P:0.0000}  ials+0.5 {res["0.5 1"].Ndcg:0.0000}/{res["0.5 1"].P:0.0000}  ials+1 {res["1 1"].Ndcg:0.0000}  ials {res["0 1"].Ndcg:0.0000}");
+        }
+    }
+    return;
+}
 if (kind == "tunecarves")
 {
     // The benchmark's tuning grids scored on the mean of args[4] validation carves (seeds 43…), against the single carve 43.
-    var carves = Enumerable.Range(0, int.Parse(args[4])).Select(c => Splits.Stratified(split.Train, 0.75, 43 + c, StratifyBy.User)).ToArray();
+    var carveBy = Environment.GetEnvironmentVariable("CARVE_BY") == "item" ? StratifyBy.Item : StratifyBy.User;
+    var carves = Enumerable.Range(0, int.Parse(args[4])).Select(c => Splits.Stratified(split.Train, 0.75, 43 + c, carveBy)).ToArray();
     foreach (var (k, space) in MLOps.Recommenders.Benchmark.RecsysBenchmark.TuningSpaces)
         foreach (var config in Tuner.Grid(space))
         {

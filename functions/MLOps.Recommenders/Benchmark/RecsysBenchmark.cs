@@ -31,7 +31,7 @@ public static class RecsysBenchmark
     /// <summary>Small search spaces tuned on a validation split carved from train (kept small: the benchmark has a time budget).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double[]>> TuningSpaces { get; } = new Dictionary<string, IReadOnlyDictionary<string, double[]>>
     {
-        ["ease"] = new Dictionary<string, double[]> { ["lambda"] = [300, 500, 700] },
+        ["ease"] = new Dictionary<string, double[]> { ["lambda"] = [12, 16, 24] },
         ["ials"] = new Dictionary<string, double[]> { ["regularization"] = [20, 25, 30] },
         ["sar"] = new Dictionary<string, double[]> { ["similarity"] = [1, 2] },
     };
