@@ -238,6 +238,23 @@ public class ModelTests
         Assert.Contains("sar.similarity", error.Message);
     }
 
+    /// <summary>Every generator the ranker accepts as a weight is one of its parts; a parameter it would not use is an error.</summary>
+    [Fact]
+    public void Ranker_UsesEveryWeightedGenerator_AndRejectsUnusedParameters()
+    {
+        var data = Synthetic.Clustered(users: 50, items: 30);
+        var ranker = (RankerRecommender)ModelTrainer.Train("ranker", new Dictionary<string, double>
+        {
+            ["ials"] = 1, ["ease"] = 0, ["sar"] = 0, ["infae"] = 1, ["ials.factors"] = 4, ["ials.iterations"] = 2, ["min_leaf"] = 5, ["candidates"] = 10,
+        }, data, 3);
+        Assert.Equal(["ials", "infae"], ranker.Parts.Select(m => m.Kind));
+        foreach (var (key, named) in new[] { ("infae.regularization", "infae.regularization"), ("blend", "blend"), ("ranker.leaves", "ranker.leaves") })
+        {
+            var error = Assert.Throws<ArgumentException>(() => ModelTrainer.Train("ranker", new Dictionary<string, double> { [key] = 1 }, data, 3));
+            Assert.Contains(named, error.Message);
+        }
+    }
+
     [Fact]
     public void Trainer_RejectsUnknownParameter() =>
         Assert.Throws<ArgumentException>(() => ModelTrainer.Train("ease", new Dictionary<string, double> { ["lamda"] = 3 }, Synthetic.Clustered()));

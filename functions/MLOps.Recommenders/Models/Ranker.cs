@@ -40,6 +40,9 @@ public sealed class RankerRecommender : RecommenderModel
         _candidates = (int)Get(parameters, "candidates", 50);
     }
 
+    /// <summary>Candidate generators the ranker can combine, in order of precedence: the first one given is the primary.</summary>
+    public static IReadOnlyList<string> GeneratorKinds { get; } = ["ials", "ease", "sar", "popularity", "content", "infae"];
+
     public static IReadOnlyDictionary<string, double> Defaults { get; } = new Dictionary<string, double>
     {
         ["ease"] = 1, ["ials"] = 1, ["sar"] = 1,
@@ -174,11 +177,17 @@ public sealed class RankerRecommender : RecommenderModel
         var p = new Dictionary<string, double>(Defaults, StringComparer.Ordinal);
         foreach (var (key, value) in given)
         {
-            if (!key.Contains('.', StringComparison.Ordinal) && !Defaults.ContainsKey(key) && !ModelTrainer.Kinds.Contains(key))
-                throw new ArgumentException($"Unknown ranker parameter '{key}' (known: {string.Join(", ", Defaults.Keys)}, generator kinds, kind.parameter).", nameof(parameters));
+            var dot = key.IndexOf('.', StringComparison.Ordinal);
+            var name = dot < 0 ? key : key[..dot];
+            if (dot < 0 ? !Defaults.ContainsKey(key) && !GeneratorKinds.Contains(key) : !GeneratorKinds.Contains(name))
+                throw new ArgumentException($"Unknown ranker parameter '{key}' (known: {string.Join(", ", Defaults.Keys)}, generators {string.Join(", ", GeneratorKinds)} as weights, generator.parameter).", nameof(parameters));
             p[key] = value;
         }
-        var kinds = new[] { "ials", "ease", "sar", "popularity", "content" }.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
+        // A generator's parameter without its weight would be silently unused: say so instead.
+        foreach (var key in p.Keys.Where(k => k.Contains('.', StringComparison.Ordinal)))
+            if (!(p.GetValueOrDefault(key[..key.IndexOf('.', StringComparison.Ordinal)]) > 0))
+                throw new ArgumentException($"Ranker parameter '{key}' names a generator without a weight: add {key[..key.IndexOf('.', StringComparison.Ordinal)]}=1 or drop it.", nameof(parameters));
+        var kinds = GeneratorKinds.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
         if (kinds.Length == 0) throw new ArgumentException("The ranker needs at least one generator (e.g. ease=1).", nameof(parameters));
 
         // 1. Validation split of train; generators on its train part.
