@@ -166,6 +166,20 @@ if (kind == "winfae")
     }
     return;
 }
+if (kind == "timelocal")
+{
+    // Time-local popularity over a model (args[4] kind, "" = defaults): args[5] windows in hours (;), args[6] betas (;), args[7] ε.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var windows = args[5].Split(';').Select(x => (long)(double.Parse(x, inv) * 3600)).ToArray();
+    var betas = args[6].Split(';').Select(x => double.Parse(x, inv)).ToArray();
+    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
+    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        TimeLocal.Run(name, sp, ModelTrainer.Train(args[4], null, sp.Train, 42), windows, betas, double.Parse(args[7], inv));
+    }
+    return;
+}
 if (kind == "tunecarves")
 {
     // The benchmark's tuning grids scored on the mean of args[4] validation carves (seeds 43…), against the single carve 43.

@@ -56,6 +56,20 @@ public class InfiniteAutoencoderTests
     public void Kernel_AtDepthTwo_MatchesMonteCarlo() =>
         Assert.Equal(1.3992, InfiniteAutoencoder.Kernel(3, 5, 7, 12, depth: 2), 2);
 
+    /// <summary>Items outside the index are ignored everywhere, the history's own length included: the scores equal the in-index history's.</summary>
+    [Fact]
+    public void OutOfIndexHistoryItems_ChangeNothing()
+    {
+        var data = Synthetic.Clustered(users: 40, items: 30);
+        var model = ModelTrainer.Train("infae", null, data);
+        var history = data.History(3).ToArray();
+        var expected = new float[data.ItemCount];
+        var actual = new float[data.ItemCount];
+        model.Score(history, expected);
+        model.Score([.. history, data.ItemCount + 4, -1], actual);
+        Assert.Equal(expected, actual);
+    }
+
     /// <summary>With almost no ridge, kernel regression interpolates: each training user's own row comes back.</summary>
     [Fact]
     public void BarelyRegularised_ReconstructsEveryTrainingRow()

@@ -118,8 +118,7 @@ public sealed class InfiniteAutoencoder : RecommenderModel
         if (scores.Length != n) throw new ArgumentException($"The score buffer must hold {n} items.", nameof(scores));
         var u = BasisUsers;
         var overlap = t_overlap is { } o && o.Length >= u ? o : t_overlap = new int[u];
-        _kernel.CountOverlaps(history, overlap);
-        var variance = _kernel.InputVariance(history.Length);
+        var variance = _kernel.InputVariance(_kernel.CountOverlaps(history, overlap));
         scores.Clear();
         for (var v = 0; v < u; v++)
             TensorPrimitives.MultiplyAdd(_alpha.AsSpan(v * n, n), (float)_kernel.Ntk(overlap[v], variance, _kernel.Variance(v)), scores, scores);

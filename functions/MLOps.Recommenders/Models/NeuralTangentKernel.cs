@@ -47,15 +47,19 @@ internal sealed class NeuralTangentKernel
     public ReadOnlySpan<int> UsersOf(int item) => _itemUsers.AsSpan(_itemOffsets[item], _itemOffsets[item + 1] - _itemOffsets[item]);
     public double Variance(int user) => _variance[user];
 
-    /// <summary>overlap[v] = |history ∩ basis user v| (items outside the index are ignored).</summary>
-    public void CountOverlaps(ReadOnlySpan<int> history, int[] overlap)
+    /// <summary>overlap[v] = |history ∩ basis user v|; returns |history| counting only items of the index (the others are ignored,
+    /// in the overlaps and in the history's own length alike).</summary>
+    public int CountOverlaps(ReadOnlySpan<int> history, int[] overlap)
     {
         Array.Clear(overlap, 0, Users);
+        var length = 0;
         foreach (var i in history)
         {
             if ((uint)i >= (uint)Inputs) continue;
+            length++;
             for (var k = _itemOffsets[i]; k < _itemOffsets[i + 1]; k++) overlap[_itemUsers[k]]++;
         }
+        return length;
     }
 
     public double InputVariance(int overlap) => InputKernel(overlap, Inputs);
