@@ -6,8 +6,10 @@ namespace MLOps.Recommenders.Models;
 /// EASE (Steck 2019): with X the binary user × item matrix, P = (XᵀX + λI)⁻¹ and B = I − P·diag(1/diag P), i.e. B[i, j] = −P[i, j] / P[j, j]
 /// off the diagonal and 0 on it. By default the fit is normalised (measured on ML-100k, ml-latest-small and the chronological
 /// split: +0.003–0.006 nDCG@10 over plain EASE at its best λ): each user's co-occurrences count |history|^-user_weight, and X is
-/// scaled by D^-item_power (item counts) before the solve and back after. The Gram matrix is accumulated sparsely from user histories; the inverse goes through a float64
-/// Cholesky factorisation (<see cref="CholeskyInverse"/>, SIMD; or MathNet's with solver = 1); B is stored dense in float32. Cost O(m³) in the m modelled items, so at most max_items (the most interacted) are modelled.
+/// scaled by D^-item_power (item counts) before the solve and back after. The Gram matrix is accumulated sparsely from user
+/// histories; the inverse goes through a float64 Cholesky factorisation (<see cref="CholeskyInverse"/>, SIMD; or MathNet's with
+/// solver = 1); B is stored dense in float32. Cost O(m³) in the m modelled items, so at most max_items (the most interacted) are
+/// modelled.
 /// </summary>
 public static class Ease
 {
