@@ -7,10 +7,13 @@ using MLOps.Recommenders.Models;
 public sealed class WeightedInfAe : IRecommender
 {
     const double Sw = 2, Sb = 0.01;
-    readonly TrainingData _data; readonly double[] _itemWeight; readonly int[][] _hist; readonly double[] _var; readonly float[] _alpha; readonly List<int>[] _usersOf;
+    readonly TrainingData _data; readonly double[] _itemWeight; readonly int[][] _hist; readonly double[] _var, _len; readonly float[] _alpha; readonly List<int>[] _usersOf;
     readonly int _n, _u;
     public string Kind => "winfae";
     public ItemIndex Items => _data.Items;
+
+    /// Kernel: 0 = NTK (depth 1); g > 0 = exp(g · cosine) over the weighted rows (a PSD kernel: the exponential of a PSD one).
+    public static double Gamma;
 
     public WeightedInfAe(TrainingData data, double lambda, double beta, double w)
     {
@@ -22,12 +25,13 @@ public sealed class WeightedInfAe : IRecommender
         _hist = Enumerable.Range(0, _u).Select(u => data.History(u).ToArray()).ToArray();
         _usersOf = Enumerable.Range(0, _n).Select(_ => new List<int>()).ToArray();
         for (var u = 0; u < _u; u++) foreach (var i in _hist[u]) _usersOf[i].Add(u);
-        _var = _hist.Select(h => Input(h.Sum(i => _itemWeight[i]))).ToArray();
+        _len = _hist.Select(h => h.Sum(i => _itemWeight[i])).ToArray();
+        _var = _len.Select(Input).ToArray();
         var k = new double[_u * _u];
         Parallel.For(0, _u, a =>
         {
             var ov = Overlaps(_hist[a]);
-            for (var b = 0; b < _u; b++) k[a * _u + b] = Ntk(Input(ov[b]), _var[a], _var[b]);
+            for (var b = 0; b < _u; b++) k[a * _u + b] = Kern(ov[b], _len[a], _len[b]);
         });
         var uw = _hist.Select(h => h.Length > 0 ? Math.Pow(h.Length, -w) : 0).ToArray();
         var meanW = uw.Where(x => x > 0).Average();
@@ -45,6 +49,9 @@ public sealed class WeightedInfAe : IRecommender
         return ov;
     }
     double Input(double dot) => Sw * dot / _n + Sb;
+    double Kern(double dot, double lx, double ly) => Gamma > 0
+        ? (lx > 0 && ly > 0 ? Math.Exp(Gamma * (dot / Math.Sqrt(lx * ly) - 1)) : 0)
+        : Ntk(Input(dot), Input(lx), Input(ly));
     static double Ntk(double sigma, double vx, double vy)
     {
         var normv = Math.Sqrt(vx * vy); var cos = Math.Clamp(sigma / normv, -1, 1); var ang = Math.Acos(cos);
@@ -56,8 +63,7 @@ public sealed class WeightedInfAe : IRecommender
     {
         var ov = Overlaps(history);
         double len = 0; foreach (var i in history) len += _itemWeight[i];
-        var vx = Input(len);
         scores.Clear();
-        for (var b = 0; b < _u; b++) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_alpha.AsSpan(b * _n, _n), (float)Ntk(Input(ov[b]), vx, _var[b]), scores, scores);
+        for (var b = 0; b < _u; b++) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_alpha.AsSpan(b * _n, _n), (float)Kern(ov[b], len, _len[b]), scores, scores);
     }
 }
