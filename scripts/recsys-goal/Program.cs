@@ -213,6 +213,26 @@ if (kind == "rbfmulti")
     foreach (var kv in testRes.OrderByDescending(kv => kv.Value.Ndcg).Take(3)) Console.WriteLine($"test-best (oracle) {kv.Key,-28} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
     return;
 }
+if (kind == "aease")
+{
+    // Augmented EASE: args[4] specs "lambda:userPower:itemPower:ratingScale:demoScale" (;), 0 scale = block off; args[5] = folder with u.user.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
+    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
+    {
+        if (name == "test" && !test) break;
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42);
+        foreach (var spec in args[4].Split(';'))
+        {
+            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray();
+            var sw = Stopwatch.StartNew();
+            var m = new AugmentedEase(sp.Train, args[5], f[0], f[1], f[2], f[3] != 0, f[3], f[4] != 0, f[4]);
+            var res = BlendSearch.Grid(sp, [m, ials], [[1f, 0f], [0.5f, 1f], [1f, 1f]]);
+            Console.WriteLine($"{name} {spec,-22} ({sw.Elapsed.TotalSeconds:0.0} s) alone {res["1 0"].Ndcg:0.0000}/{res["1 0"].P:0.0000}  +ials(0.5:1) {res["0.5 1"].Ndcg:0.0000}  +ials(1:1) {res["1 1"].Ndcg:0.0000}/{res["1 1"].P:0.0000}");
+        }
+    }
+    return;
+}
 if (kind == "tunecarves")
 {
     // The benchmark's tuning grids scored on the mean of args[4] validation carves (seeds 43…), against the single carve 43.
