@@ -417,7 +417,7 @@ if (kind == "daebag")
 if (kind == "easeref")
 {
     var r = Evaluator.Evaluate(new EaseReference(split.Train, 500), split, 10);
-    var ours = Evaluator.Evaluate(ModelTrainer.Train("ease", null, split.Train, 42), split, 10);
+    var ours = Evaluator.Evaluate(ModelTrainer.Train("ease", new Dictionary<string, double> { ["lambda"] = 500, ["user_weight"] = 0, ["item_power"] = 0 }, split.Train, 42), split, 10);
     Console.WriteLine($"{split.Protocol} EASE λ 500: double reference ndcg@10 {r["ndcg@10"]:0.000000} p@10 {r["precision@10"]:0.000000}; product {ours["ndcg@10"]:0.000000} p@10 {ours["precision@10"]:0.000000}");
     return;
 }

@@ -32,6 +32,8 @@ public static class Ease
         ArgumentNullException.ThrowIfNull(data);
         var p = PopularityRecommender.Merge(Defaults, parameters);
         var lambda = p["lambda"];
+        foreach (var name in new[] { "lambda", "diagonal_scale" })
+            if (!(p[name] >= 0 && double.IsFinite(p[name]))) throw new ArgumentException($"EASE parameter '{name}' must be a finite number ≥ 0, not {p[name]}.", nameof(parameters));
         foreach (var name in new[] { "user_weight", "item_power" })
             if (!(p[name] is >= 0 and <= 2)) throw new ArgumentException($"EASE parameter '{name}' must lie in [0, 2], not {p[name]}.", nameof(parameters));
         var minRating = (float)p["min_rating"];
@@ -47,7 +49,8 @@ public static class Ease
 
         // X[u, i] = 1, or (rating / 5)^rating_weight when rating_weight > 0 (graded implicit feedback).
         var ratingWeight = p["rating_weight"];
-        // Each user's outer product counts |history|^-user_weight: heavy users' co-occurrences carry less of the Gram.
+        // Each user's outer product counts |history|^-user_weight, the history as modelled (items in the subset, rating ≥ min_rating):
+        // heavy users' co-occurrences carry less of the Gram.
         var userWeight = p["user_weight"];
         var gram = new double[(long)m * m];
         var row = new List<(int Item, double Value)>();

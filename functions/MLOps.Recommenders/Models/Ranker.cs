@@ -40,7 +40,7 @@ public sealed class RankerRecommender : RecommenderModel
         _candidates = (int)Get(parameters, "candidates", 50);
     }
 
-    /// <summary>Candidate generators the ranker can combine, in order of precedence: the first one given is the primary.</summary>
+    /// <summary>Candidate generators the ranker can combine, switched on by a positive weight; the first switched on in this order is the primary.</summary>
     public static IReadOnlyList<string> GeneratorKinds { get; } = ["ials", "ease", "sar", "popularity", "content", "infae"];
 
     public static IReadOnlyDictionary<string, double> Defaults { get; } = new Dictionary<string, double>
@@ -180,7 +180,7 @@ public sealed class RankerRecommender : RecommenderModel
             var dot = key.IndexOf('.', StringComparison.Ordinal);
             var name = dot < 0 ? key : key[..dot];
             if (dot < 0 ? !Defaults.ContainsKey(key) && !GeneratorKinds.Contains(key) : !GeneratorKinds.Contains(name))
-                throw new ArgumentException($"Unknown ranker parameter '{key}' (known: {string.Join(", ", Defaults.Keys)}, generators {string.Join(", ", GeneratorKinds)} as weights, generator.parameter).", nameof(parameters));
+                throw new ArgumentException($"Unknown ranker parameter '{key}' (known: {string.Join(", ", Defaults.Keys)}, generators {string.Join(", ", GeneratorKinds)} switched on by a positive value, generator.parameter).", nameof(parameters));
             p[key] = value;
         }
         // A generator's parameter without its weight would be silently unused: say so instead.
