@@ -233,6 +233,36 @@ if (kind == "aease")
     }
     return;
 }
+if (kind == "bucketblend")
+{
+    // Blend weights chosen per history-length bucket (args[4] buckets) on the mean of args[5] per-user carves; iALS 1 + ∞-AE + EASE + Gaussian AE (γ 2, λ 3).
+    var buckets = int.Parse(args[4]); var carves = int.Parse(args[5]);
+    var grid = (from e in new[] { 0f, 0.5f } from a in new[] { 0f, 0.5f, 1f } from r in new[] { 0f, 0.5f, 1f } select new[] { 1f, e, a, r }).ToArray();
+    IRecommender[] Models(TrainingData t) { WeightedInfAe.Gamma = 2; return [ModelTrainer.Train("ials", null, t, 42), ModelTrainer.Train("ease", null, t, 42), ModelTrainer.Train("infae", null, t, 42), new WeightedInfAe(t, 3, 0, 0)]; }
+    var sum = new double[buckets, grid.Length]; var all = new double[grid.Length];
+    for (var c = 0; c < carves; c++)
+    {
+        var val = Splits.Stratified(split.Train, 0.75, 43 + c, StratifyBy.User);
+        var (nd, _, len) = BucketBlend.Grid(val, Models(val.Train), grid);
+        var b = BucketBlend.Buckets(len, buckets);
+        for (var g = 0; g < grid.Length; g++)
+        {
+            all[g] += nd[g].Average() / carves;
+            for (var bb = 0; bb < buckets; bb++) sum[bb, g] += Enumerable.Range(0, len.Length).Where(k => b[k] == bb).Average(k => nd[g][k]) / carves;
+        }
+    }
+    var picks = Enumerable.Range(0, buckets).Select(bb => Enumerable.Range(0, grid.Length).MaxBy(g => sum[bb, g])).ToArray();
+    var global = Enumerable.Range(0, grid.Length).MaxBy(g => all[g]);
+    var (tn, tp, tl) = BucketBlend.Grid(split, Models(split.Train), grid);
+    var tb = BucketBlend.Buckets(tl, buckets);
+    double bn = 0, bp = 0; for (var k = 0; k < tl.Length; k++) { bn += tn[picks[tb[k]]][k]; bp += tp[picks[tb[k]]][k]; }
+    for (var bb = 0; bb < buckets; bb++) Console.WriteLine($"bucket {bb}: pick {string.Join(" ", grid[picks[bb]])} (val {sum[bb, picks[bb]]:0.0000}; global pick there {sum[bb, global]:0.0000})");
+    Console.WriteLine($"global pick {string.Join(" ", grid[global])}: val {all[global]:0.00000} test {tn[global].Average():0.0000}/{tp[global].Average():0.0000}");
+    Console.WriteLine($"per-bucket picks: test {bn / tl.Length:0.0000}/{bp / tl.Length:0.0000}");
+    var baseG = Array.FindIndex(grid, w => w.SequenceEqual(new[] { 1f, 0f, 0.5f, 0f }));
+    Console.WriteLine($"product blend: val {all[baseG]:0.00000} test {tn[baseG].Average():0.0000}/{tp[baseG].Average():0.0000}");
+    return;
+}
 if (kind == "tunecarves")
 {
     // The benchmark's tuning grids scored on the mean of args[4] validation carves (seeds 43…), against the single carve 43.
