@@ -211,7 +211,9 @@ public sealed class ModelRegistry
         var result = await ChangeAsync(model, ModelAliases.Champion, request.IfMatch, current =>
         {
             var from = current?.Version;
-            if (!request.Force)
+            // Promoting the champion again changes nothing (ChangeAsync returns Changed: false), so its gates do not apply:
+            // its evidence was against the champion before it and would only produce a confusing refusal.
+            if (!request.Force && from != version)
             {
                 if (decision is null && (from is not null || request.UseStoredDecision))
                     throw new PromotionRefusedException($"version {version} has no promotion evidence against the current champion" +

@@ -127,6 +127,20 @@ public sealed class RegistryTests
         Assert.Null(await registry.GetVersionAtAsync(Model, ModelAliases.Champion, clock.Now.AddDays(-1), Ct));
     }
 
+    /// <summary>Promoting the champion again is a no-op (no audit entry), not a refusal over evidence about the champion before it.</summary>
+    [Fact]
+    public async Task Promote_TheChampionAgain_ChangesNothing_WithoutEvidence()
+    {
+        var store = TestEnvironment.NewFolderStore("reg-again");
+        var registry = await RegistryWithVersionsAsync(store, 2);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "a", Force = true }, Ct);
+        var again = await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "b", UseStoredDecision = true }, Ct);
+        Assert.False(again.Changed);
+        Assert.Single(await registry.GetHistoryAsync(Model, "champion", Ct));
+        // The gates still hold for any other version.
+        await Assert.ThrowsAsync<PromotionRefusedException>(() => registry.PromoteAsync(Model, 2, new PromoteRequest { By = "b", UseStoredDecision = true }, Ct));
+    }
+
     [Fact]
     public async Task Promote_WithStaleETag_IsAConflict()
     {

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using MLOps.Tests;
+
+namespace MLOps.Local.Tests;
+
+/// <summary>
+/// The on-call verbs of DESIGN.md through the real executable, on a store the demo has filled: <c>models list|show|history|
+/// promote|rollback</c>, <c>features status</c>, <c>drift check|alerts|report</c>, <c>pipeline approve</c> — their --json
+/// shapes, and exit 2 with one line naming what is wrong.
+/// </summary>
+public class RegistryDriftFeaturesCliTests
+{
+    [Fact]
+    public async Task OnCallVerbs_AfterADemo_JsonShapes_AndClearErrors()
+    {
+        var work = TestEnvironment.NewTempFolder("oncall");
+        var generated = await CliRunner.RunAsync(work, "generate", "--out", "gen", "--users", "300", "--items", "200",
+            "--events", "15000", "--days", "20", "--seed", "5", "--communities", "8", "--no-repeats", "--json");
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+        var demo = await CliRunner.RunAsync(work, "demo", "--data", "gen", "--no-serve", "--store", "store", "--json");
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        async Task<JsonElement> Json(params string[] args)
+        {
+            var run = await CliRunner.RunAsync(work, [.. args, "--store", "store", "--json"]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            return run.Json();
+        }
+        async Task Refused(int exit, string message, params string[] args)
+        {
+            var run = await CliRunner.RunAsync(work, [.. args, "--store", "store", "--json"]);
+            Assert.True(run.ExitCode == exit, run.ToString());
+            Assert.Contains(message, run.StdErr, StringComparison.Ordinal);
+        }
+
+        var list = await Json("models", "list");
+        Assert.Equal(1, list.GetProperty("aliases").GetProperty("champion").GetProperty("version").GetInt32());
+        Assert.Equal("ease", Assert.Single(list.GetProperty("versions").EnumerateArray()).GetProperty("type").GetString());
+        var show = (await Json("models", "show")).GetProperty("manifest");
+        Assert.Equal(1, show.GetProperty("version").GetInt32());
+        Assert.InRange(show.GetProperty("metrics").GetProperty("ndcg@10").GetProperty("value").GetDouble(), 0.01, 1);
+        // The champion's promotion, then the "previous" alias following it (no version before v1).
+        var history = (await Json("models", "history")).GetProperty("entries").EnumerateArray().ToArray();
+        Assert.Equal(("champion", "promote", 1), (history[0].GetProperty("alias").GetString(), history[0].GetProperty("action").GetString(), history[0].GetProperty("to").GetInt32()));
+        Assert.Equal(("previous", "set"), (history[1].GetProperty("alias").GetString(), history[1].GetProperty("action").GetString()));
+        Assert.Equal(2, history.Length);
+
+        var features = await Json("features", "status");
+        Assert.False(string.IsNullOrEmpty(features.GetProperty("latestSnapshotId").GetString()));
+        Assert.False(features.GetProperty("stale").GetBoolean());
+        Assert.Equal(300, features.GetProperty("rowCounts").GetProperty("user").GetInt32());
+
+        var drift = await Json("drift", "check");
+        Assert.Equal(JsonValueKind.False, drift.GetProperty("datasetDrift").ValueKind); // the generator drew no drift
+        Assert.NotEmpty(drift.GetProperty("features").EnumerateArray());
+        foreach (var feature in drift.GetProperty("features").EnumerateArray())
+            foreach (var field in new[] { "name", "method", "score", "threshold", "drifted" })
+                Assert.True(feature.TryGetProperty(field, out _), $"drift feature lacks {field}: {feature}");
+        Assert.Equal(JsonValueKind.Array, drift.GetProperty("alerts").ValueKind);
+        Assert.Equal(JsonValueKind.Array, (await Json("drift", "alerts")).GetProperty("alerts").ValueKind);
+        var report = await Json("drift", "report", "--out", "drift.html");
+        Assert.StartsWith("<!doctype html>", File.ReadAllText(Path.Combine(work, "drift.html")), StringComparison.OrdinalIgnoreCase);
+        Assert.True(report.GetProperty("bytes").GetInt64() > 1000);
+
+        Assert.False((await Json("models", "promote", "1")).GetProperty("changed").GetBoolean()); // already the champion: a no-op
+        await Refused(2, "has no version 99", "models", "promote", "99");
+        await Refused(2, "has no version 7", "models", "show", "7");
+        await Refused(2, "no previous champion to roll back to", "models", "rollback");
+        await Refused(2, "No orchestration instance 'nope'", "pipeline", "approve", "nope");
+    }
+}
