@@ -22,7 +22,7 @@ public class DemoCliTests
 
     /// <summary>
     /// Generated data of the demo's kind (taste communities, no repeat views, docs/data.md): the pipeline completes and
-    /// promotes a first champion, because a personal model beats popularity there (EASE +0.033 nDCG@10 at this size).
+    /// promotes a first champion, because a personal model beats popularity there (EASE 0.321 against popularity 0.263 nDCG@10 at this size, 2026-12-06).
     /// </summary>
     [Fact]
     public async Task Demo_GeneratedData_RunsDataStatsPipelineServe_PromotesAFirstChampion()
