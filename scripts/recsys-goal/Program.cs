@@ -52,6 +52,29 @@ var validation = Tuner.ValidationSplit(split.Train, 42, double.Parse(Environment
 if (Environment.GetEnvironmentVariable("CARVE_BY") == "item") validation = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
 var test = args[2] == "1";
 var kind = args[3];
+// The splits an experiment reports: the per-user validation carve, a per-item one (like the protocol), and test when asked.
+IEnumerable<(string Name, Split Split)> Evaluated()
+{
+    yield return ("val", validation);
+    yield return ("val-item", Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item));
+    if (test) yield return ("test", split);
+}
+// Each spec of args[4] ("a:b:…", ;-separated) built by `build` on each reported split, alone and beside iALS (z-score blends).
+void BesideIals(Func<TrainingData, double[], IRecommender> build)
+{
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    foreach (var (name, sp) in Evaluated())
+    {
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42);
+        foreach (var spec in args[4].Split(';'))
+        {
+            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray();
+            var sw = Stopwatch.StartNew();
+            var res = BlendSearch.Grid(sp, [build(sp.Train, f), ials], [[1f, 0f], [0f, 1f], [0.5f, 1f], [1f, 1f]]);
+            Console.WriteLine($"{name} {spec,-22} ({sw.Elapsed.TotalSeconds:0.0} s) alone {res["1 0"].Ndcg:0.0000}/{res["1 0"].P:0.0000}  ials+0.5 {res["0.5 1"].Ndcg:0.0000}/{res["0.5 1"].P:0.0000}  ials+1 {res["1 1"].Ndcg:0.0000}/{res["1 1"].P:0.0000}  ials {res["0 1"].Ndcg:0.0000}");
+        }
+    }
+}
 if (kind == "knn" || kind == "bag" || kind == "pop" || kind == "seq" || kind == "rp3" || kind == "rrf")
 {
     foreach (var (name, sp) in new[] { ("val", validation), ("test", split) })
@@ -114,10 +137,8 @@ if (kind == "calib")
     var inv = System.Globalization.CultureInfo.InvariantCulture;
     var taus = args[5].Split(';').Select(x => double.Parse(x, inv)).ToArray(); var gammas = args[6].Split(';').Select(x => double.Parse(x, inv)).ToArray();
     var iters = int.Parse(args[7]);
-    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
-    foreach (var (name, sp) in new[] { ("val-item", valItem), ("val-user", validation), ("test", split) })
+    foreach (var (name, sp) in Evaluated())
     {
-        if (name == "test" && !test) break;
         Calibrate.Run(name, sp, ModelTrainer.Train(args[4], null, sp.Train, 42), 1.0 / 3, taus, gammas, iters);
     }
     return;
@@ -126,10 +147,8 @@ if (kind == "lin")
 {
     // Item-item linear families: args[4] = "gfcf:alpha:rank" or "nease:lambda(rel):userPower:beta" (;-separated), each alone and blended with iALS and ∞-AE.
     var inv = System.Globalization.CultureInfo.InvariantCulture;
-    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
-    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
+    foreach (var (name, sp) in Evaluated())
     {
-        if (name == "test" && !test) break;
         var ials = ModelTrainer.Train("ials", null, sp.Train, 42); var infae = ModelTrainer.Train("infae", null, sp.Train, 42);
         foreach (var spec in args[4].Split(';'))
         {
@@ -147,25 +166,9 @@ if (kind == "lin")
 }
 if (kind == "winfae")
 {
-    // ∞-AE with normalisation: args[4] = "lambda:beta:w" specs (;), each alone and in the blend iALS 1 + weight · model.
-    // KERNEL_GAMMA = g > 0 swaps the NTK for exp(g · cosine).
+    // ∞-AE with normalisation: args[4] = "lambda:beta:w" specs (;). KERNEL_GAMMA = g > 0 swaps the NTK for exp(g · (cos − 1)).
     WeightedInfAe.Gamma = double.Parse(Environment.GetEnvironmentVariable("KERNEL_GAMMA") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-    var inv = System.Globalization.CultureInfo.InvariantCulture;
-    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
-    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
-    {
-        if (name == "test" && !test) break;
-        var ials = ModelTrainer.Train("ials", null, sp.Train, 42);
-        foreach (var spec in args[4].Split(';'))
-        {
-            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray();
-            var sw = Stopwatch.StartNew();
-            var m = new WeightedInfAe(sp.Train, f[0], f[1], f[2]);
-            var grid = new[] { new[] { 1f, 0f }, [0f, 1f], [0.5f, 1f], [1f, 1f] };
-            var res = BlendSearch.Grid(sp, [m, ials], grid);
-            Console.WriteLine($"{name} {spec,-16} ({sw.Elapsed.TotalSeconds:0.0} s) alone {res["1 0"].Ndcg:0.0000}/{res["1 0"].P:0.0000}  ials+0.5 {res["0.5 1"].Ndcg:0.0000}/{res["0.5 1"].P:0.0000}  ials+1 {res["1 1"].Ndcg:0.0000}  ials {res["0 1"].Ndcg:0.0000}");
-        }
-    }
+    BesideIals((t, f) => new WeightedInfAe(t, f[0], f[1], f[2]));
     return;
 }
 if (kind == "timelocal")
@@ -174,10 +177,8 @@ if (kind == "timelocal")
     var inv = System.Globalization.CultureInfo.InvariantCulture;
     var windows = args[5].Split(';').Select(x => (long)(double.Parse(x, inv) * 3600)).ToArray();
     var betas = args[6].Split(';').Select(x => double.Parse(x, inv)).ToArray();
-    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
-    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
+    foreach (var (name, sp) in Evaluated())
     {
-        if (name == "test" && !test) break;
         TimeLocal.Run(name, sp, ModelTrainer.Train(args[4], null, sp.Train, 42), windows, betas, double.Parse(args[7], inv));
     }
     return;
@@ -216,21 +217,7 @@ if (kind == "rbfmulti")
 if (kind == "aease")
 {
     // Augmented EASE: args[4] specs "lambda:userPower:itemPower:ratingScale:demoScale" (;), 0 scale = block off; args[5] = folder with u.user.
-    var inv = System.Globalization.CultureInfo.InvariantCulture;
-    var valItem = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
-    foreach (var (name, sp) in new[] { ("val", validation), ("val-item", valItem), ("test", split) })
-    {
-        if (name == "test" && !test) break;
-        var ials = ModelTrainer.Train("ials", null, sp.Train, 42);
-        foreach (var spec in args[4].Split(';'))
-        {
-            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray();
-            var sw = Stopwatch.StartNew();
-            var m = new AugmentedEase(sp.Train, args[5], f[0], f[1], f[2], f[3] != 0, f[3], f[4] != 0, f[4]);
-            var res = BlendSearch.Grid(sp, [m, ials], [[1f, 0f], [0.5f, 1f], [1f, 1f]]);
-            Console.WriteLine($"{name} {spec,-22} ({sw.Elapsed.TotalSeconds:0.0} s) alone {res["1 0"].Ndcg:0.0000}/{res["1 0"].P:0.0000}  +ials(0.5:1) {res["0.5 1"].Ndcg:0.0000}  +ials(1:1) {res["1 1"].Ndcg:0.0000}/{res["1 1"].P:0.0000}");
-        }
-    }
+    BesideIals((t, f) => new AugmentedEase(t, args[5], f[0], f[1], f[2], f[3] != 0, f[3], f[4] != 0, f[4]));
     return;
 }
 if (kind == "bucketblend")

@@ -20,6 +20,15 @@ public class DemoCliTests
         return json;
     }
 
+    /// <summary>Generates communities data (300 users, 200 titles) into WORK/gen and runs the demo on it into WORK/store.</summary>
+    internal static async Task<JsonElement> GeneratedDemoAsync(string work)
+    {
+        var generated = await CliRunner.RunAsync(work, "generate", "--out", "gen", "--users", "300", "--items", "200",
+            "--events", "15000", "--days", "20", "--seed", "5", "--communities", "8", "--no-repeats", "--json");
+        Assert.True(generated.ExitCode == 0, generated.ToString());
+        return await DemoAsync(work, "gen");
+    }
+
     /// <summary>
     /// Generated data of the demo's kind (taste communities, no repeat views, docs/data.md): the pipeline completes and
     /// promotes a first champion, because a personal model beats popularity there (EASE 0.321 against popularity 0.263 nDCG@10 at this size, 2026-12-06).
@@ -27,12 +36,7 @@ public class DemoCliTests
     [Fact]
     public async Task Demo_GeneratedData_RunsDataStatsPipelineServe_PromotesAFirstChampion()
     {
-        var work = TestEnvironment.NewTempFolder("demo");
-        var generated = await CliRunner.RunAsync(work, "generate", "--out", "gen", "--users", "300", "--items", "200",
-            "--events", "15000", "--days", "20", "--seed", "5", "--communities", "8", "--no-repeats", "--json");
-        Assert.True(generated.ExitCode == 0, generated.ToString());
-
-        var decision = (await DemoAsync(work, "gen")).GetProperty("pipeline").GetProperty("output").GetProperty("decision");
+        var decision = (await GeneratedDemoAsync(TestEnvironment.NewTempFolder("demo"))).GetProperty("pipeline").GetProperty("output").GetProperty("decision");
 
         Assert.True(decision.GetProperty("outcome").GetString() == "promoted", decision.ToString());
         Assert.Equal(1, decision.GetProperty("version").GetInt32());

@@ -14,11 +14,7 @@ public class RegistryDriftFeaturesCliTests
     public async Task OnCallVerbs_AfterADemo_JsonShapes_AndClearErrors()
     {
         var work = TestEnvironment.NewTempFolder("oncall");
-        var generated = await CliRunner.RunAsync(work, "generate", "--out", "gen", "--users", "300", "--items", "200",
-            "--events", "15000", "--days", "20", "--seed", "5", "--communities", "8", "--no-repeats", "--json");
-        Assert.True(generated.ExitCode == 0, generated.ToString());
-        var demo = await CliRunner.RunAsync(work, "demo", "--data", "gen", "--no-serve", "--store", "store", "--json");
-        Assert.True(demo.ExitCode == 0, demo.ToString());
+        await DemoCliTests.GeneratedDemoAsync(work);
         async Task<JsonElement> Json(params string[] args)
         {
             var run = await CliRunner.RunAsync(work, [.. args, "--store", "store", "--json"]);
