@@ -48,6 +48,9 @@ if (Environment.GetEnvironmentVariable("SPLIT_INFO") == "1")
     Console.WriteLine($"np.random.seed(42); rand(3) = {np.NextDouble():R} {np.NextDouble():R} {np.NextDouble():R}; permutation(10) = {string.Join(",", LegacySplit.Permutation(10, 42))}");
     Console.WriteLine($"{split.Protocol}: train {split.Train.InteractionCount}, test {split.TestInteractionCount}, test users {split.TestUsers.Count()}");
 }
+// NEST=n: carve the validation split n times first, so "test" is a validation carve and "val" the carve inside it
+// (how an optimum moves as the train share shrinks).
+for (var nest = int.Parse(Environment.GetEnvironmentVariable("NEST") ?? "0"); nest > 0; nest--) split = Tuner.ValidationSplit(split.Train, 42);
 var validation = Tuner.ValidationSplit(split.Train, 42, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture));
 if (Environment.GetEnvironmentVariable("CARVE_BY") == "item") validation = Splits.Stratified(split.Train, 0.75, 43, StratifyBy.Item);
 var test = args[2] == "1";
