@@ -56,21 +56,36 @@ public static class ModelTrainer
         if (!parameters.Keys.Any(IsPartWeight))
             parameters = new Dictionary<string, double>(BlendDefaults.Concat(parameters), StringComparer.Ordinal);
         var parts = parameters.Keys.Where(IsPartWeight).Order(StringComparer.Ordinal).ToArray();
-        foreach (var key in parameters.Keys.Where(k => !IsPartWeight(k)))
-            if (!parts.Contains(key[..key.IndexOf('.', StringComparison.Ordinal)], StringComparer.Ordinal))
-                throw new ArgumentException($"Blend parameter '{key}' belongs to no part: give the part a weight (e.g. {key[..key.IndexOf('.', StringComparison.Ordinal)]}=0.5).", nameof(parameters));
+        RequireWeightedParts("Blend", parameters, part => parts.Contains(part, StringComparer.Ordinal), exampleWeight: 0.5);
         var models = new RecommenderModel[parts.Length];
         var weights = new float[parts.Length];
         for (var k = 0; k < parts.Length; k++)
         {
             if (parts[k] is "blend" or "ranker") throw new ArgumentException("A blend combines generators, not blends or rankers.", nameof(parameters));
-            var prefix = parts[k] + ".";
-            var sub = parameters.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value, StringComparer.Ordinal);
-            models[k] = Train(parts[k], sub, data, seed + k, cancellationToken);
+            models[k] = Train(parts[k], PartParameters(parameters, parts[k]), data, seed + k, cancellationToken);
             weights[k] = (float)parameters[parts[k]];
         }
         return new BlendRecommender(data.Items, parameters, models, weights);
     }
 
-    private static bool IsPartWeight(string key) => !key.Contains('.', StringComparison.Ordinal);
+    private static bool IsPartWeight(string key) => PartOf(key) is null;
+
+    /// <summary>"ials" of a part parameter "ials.factors"; null for a key of the combining model itself (a weight, or its own setting).</summary>
+    internal static string? PartOf(string key)
+    {
+        var dot = key.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? null : key[..dot];
+    }
+
+    /// <summary>One part's parameters with the part's prefix removed ("ials.factors" → "factors").</summary>
+    internal static Dictionary<string, double> PartParameters(IReadOnlyDictionary<string, double> parameters, string part) =>
+        parameters.Where(p => PartOf(p.Key) == part).ToDictionary(p => p.Key[(part.Length + 1)..], p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>A part parameter whose part is not switched on would be silently unused (blend, ranker): an error naming it.</summary>
+    internal static void RequireWeightedParts(string owner, IReadOnlyDictionary<string, double> parameters, Func<string, bool> isOn, double exampleWeight)
+    {
+        foreach (var key in parameters.Keys)
+            if (PartOf(key) is { } part && !isOn(part))
+                throw new ArgumentException($"{owner} parameter '{key}' belongs to no part with a weight: add {part}={exampleWeight.ToString(System.Globalization.CultureInfo.InvariantCulture)} or drop it.", nameof(parameters));
+    }
 }

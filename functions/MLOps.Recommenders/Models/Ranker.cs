@@ -177,16 +177,11 @@ public sealed class RankerRecommender : RecommenderModel
         var p = new Dictionary<string, double>(Defaults, StringComparer.Ordinal);
         foreach (var (key, value) in given)
         {
-            var dot = key.IndexOf('.', StringComparison.Ordinal);
-            var name = dot < 0 ? key : key[..dot];
-            if (dot < 0 ? !Defaults.ContainsKey(key) && !GeneratorKinds.Contains(key) : !GeneratorKinds.Contains(name))
+            if (ModelTrainer.PartOf(key) is { } part ? !GeneratorKinds.Contains(part) : !Defaults.ContainsKey(key) && !GeneratorKinds.Contains(key))
                 throw new ArgumentException($"Unknown ranker parameter '{key}' (known: {string.Join(", ", Defaults.Keys)}, generators {string.Join(", ", GeneratorKinds)} switched on by a positive value, generator.parameter).", nameof(parameters));
             p[key] = value;
         }
-        // A generator's parameter without its weight would be silently unused: say so instead.
-        foreach (var key in p.Keys.Where(k => k.Contains('.', StringComparison.Ordinal)))
-            if (!(p.GetValueOrDefault(key[..key.IndexOf('.', StringComparison.Ordinal)]) > 0))
-                throw new ArgumentException($"Ranker parameter '{key}' names a generator without a weight: add {key[..key.IndexOf('.', StringComparison.Ordinal)]}=1 or drop it.", nameof(parameters));
+        ModelTrainer.RequireWeightedParts("Ranker", p, generator => p.GetValueOrDefault(generator) > 0, exampleWeight: 1);
         var kinds = GeneratorKinds.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
         if (kinds.Length == 0) throw new ArgumentException("The ranker needs at least one generator (e.g. ease=1).", nameof(parameters));
 
@@ -252,9 +247,7 @@ public sealed class RankerRecommender : RecommenderModel
         var parts = new RecommenderModel[kinds.Length];
         for (var k = 0; k < kinds.Length; k++)
         {
-            var prefix = kinds[k] + ".";
-            var sub = p.Where(x => x.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(x => x.Key[prefix.Length..], x => x.Value, StringComparer.Ordinal);
-            parts[k] = ModelTrainer.Train(kinds[k], sub, data, seed + k, cancellationToken);
+            parts[k] = ModelTrainer.Train(kinds[k], ModelTrainer.PartParameters(p, kinds[k]), data, seed + k, cancellationToken);
         }
         return new RankerRecommender(data.Items, p, parts, ItemFeatures.From(data), Trees.Empty);
     }
