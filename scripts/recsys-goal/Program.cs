@@ -288,6 +288,37 @@ if (kind == "multival4")
     foreach (var kv in testRes.OrderByDescending(kv => kv.Value.Ndcg).Take(3)) Console.WriteLine($"test-best (oracle) {kv.Key,-22} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
     return;
 }
+if (kind == "blendsig")
+{
+    // Is a part alone (args[4]) better than the default blend on the validation carve, with 95 % confidence (paired bootstrap)?
+    var blendVal = Evaluator.Evaluate(ModelTrainer.Train("blend", null, validation.Train, 42), validation);
+    var partVal = Evaluator.Evaluate(ModelTrainer.Train(args[4], null, validation.Train, 42), validation);
+    var iv = Bootstrap.PairedDifference(partVal, blendVal, "ndcg@10");
+    Console.WriteLine($"{args[4]} − blend on validation: {iv.Difference:+0.0000;-0.0000} [{iv.Lower:+0.0000;-0.0000}, {iv.Upper:+0.0000;-0.0000}] better {iv.Better}");
+    return;
+}
+if (kind == "blendpick")
+{
+    // Blend weights of iALS, EASE, ∞-AE (defaults) each in {0, 0.5, 1}, picked on the mean of args[4] validation carves: the pick's
+    // test figure beside the product blend's and each part alone (would tuning the blend per dataset help?).
+    var carves = int.Parse(args[4]);
+    float[] ws = [0, 0.5f, 1f];
+    var grid = (from a in ws from b in ws from c in ws where a + b + c > 0 select new[] { a, b, c }).ToArray();
+    IRecommender[] Models(TrainingData t) => [ModelTrainer.Train("ials", null, t, 42), ModelTrainer.Train("ease", null, t, 42), ModelTrainer.Train("infae", null, t, 42)];
+    var total = new Dictionary<string, double>();
+    var sw = Stopwatch.StartNew();
+    for (var c = 0; c < carves; c++)
+    {
+        var val = Tuner.ValidationSplit(split.Train, 42 + c);
+        foreach (var (key, value) in BlendSearch.Grid(val, Models(val.Train), grid)) total[key] = total.GetValueOrDefault(key) + value.Ndcg / carves;
+    }
+    Console.WriteLine($"{carves} carves in {sw.Elapsed.TotalSeconds:0.0} s");
+    var testRes = BlendSearch.Grid(split, Models(split.Train), grid);
+    foreach (var kv in total.OrderByDescending(kv => kv.Value).Take(5)) Console.WriteLine($"mean val {kv.Key,-14} {kv.Value:0.00000}  test {testRes[kv.Key].Ndcg:0.0000}/{testRes[kv.Key].P:0.0000}");
+    foreach (var key in new[] { "1 0 0.5", "1 0 0", "0 1 0", "0 0 1" }) Console.WriteLine($"fixed {key,-14} val {total[key]:0.00000}  test {testRes[key].Ndcg:0.0000}/{testRes[key].P:0.0000}");
+    foreach (var kv in testRes.OrderByDescending(kv => kv.Value.Ndcg).Take(2)) Console.WriteLine($"test-best (oracle) {kv.Key,-14} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
+    return;
+}
 if (kind == "multival")
 {
     // Validation-only blend choice averaged over several validation carves (seeds 43..): args[4] = regs (;), args[5] = carves.
