@@ -56,16 +56,21 @@ public static class ModelTrainer
         if (!parameters.Keys.Any(IsPartWeight))
             parameters = new Dictionary<string, double>(BlendDefaults.Concat(parameters), StringComparer.Ordinal);
         var parts = parameters.Keys.Where(IsPartWeight).Order(StringComparer.Ordinal).ToArray();
-        RequireWeightedParts("Blend", parameters, part => parts.Contains(part, StringComparer.Ordinal), exampleWeight: 0.5);
-        var models = new RecommenderModel[parts.Length];
-        var weights = new float[parts.Length];
+        foreach (var part in parts) Models.ParameterRules.Number("Blend", parameters, part, 0);
+        // Weight 0 switches a part off, as in the ranker: its parameters would be ignored, so they are an error.
+        RequireWeightedParts("Blend", parameters, part => parts.Contains(part, StringComparer.Ordinal) && parameters[part] > 0, exampleWeight: 0.5);
+        if (parts.All(part => parameters[part] == 0)) throw new ArgumentException("A blend needs at least one part with a weight > 0 (e.g. ials=1).", nameof(parameters));
+        var models = new List<RecommenderModel>();
+        var weights = new List<float>();
         for (var k = 0; k < parts.Length; k++)
         {
             if (parts[k] is "blend" or "ranker") throw new ArgumentException("A blend combines generators, not blends or rankers.", nameof(parameters));
-            models[k] = Train(parts[k], PartParameters(parameters, parts[k]), data, seed + k, cancellationToken);
-            weights[k] = (float)parameters[parts[k]];
+            // A part weighted 0 would only be multiplied by 0: it is not trained (its seed stays seed + its position, as before).
+            if (parameters[parts[k]] == 0) continue;
+            models.Add(Train(parts[k], PartParameters(parameters, parts[k]), data, seed + k, cancellationToken));
+            weights.Add((float)parameters[parts[k]]);
         }
-        return new BlendRecommender(data.Items, parameters, models, weights);
+        return new BlendRecommender(data.Items, parameters, models.ToArray(), weights.ToArray());
     }
 
     private static bool IsPartWeight(string key) => PartOf(key) is null;

@@ -104,6 +104,7 @@ public static class RecsysBenchmark
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
+        if (train.UserCount == 0) return 0;
         var scores = new float[train.ItemCount];
         var top = new int[k];
         TopK.Recommend(model, train.History(0), scores, top);

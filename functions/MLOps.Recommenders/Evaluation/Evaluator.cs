@@ -11,7 +11,7 @@ public sealed class EvaluationResult
     /// <summary>Metric name → value (e.g. "ndcg@10", "precision@10", "map", "coverage"); names and definitions in docs/evaluation.md.</summary>
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
 
-    /// <summary>The users averaged over (users with test items), in ascending index order.</summary>
+    /// <summary>The users averaged over (users with test items and a non-empty list), in ascending index order.</summary>
     public required int[] Users { get; init; }
 
     /// <summary>Per-user metric values aligned with <see cref="Users"/> (only the per-user metrics; coverage is global).</summary>
@@ -84,6 +84,18 @@ public static class Evaluator
             recScores[index] = rowScores;
             return buffers;
         }, _ => { });
+        // Recommenders averages over users present in both test and predictions: a user with no candidate left (every train item
+        // already seen) can get no list from any model, so is not counted as a miss. (A model that lists nothing for a user who has
+        // candidates, e.g. NaN scores, still counts as a miss.)
+        var candidates = counts.Count(c => c > 0);
+        var listed = Enumerable.Range(0, users.Length).Where(i => HasCandidates(train.History(users[i]), counts, candidates)).ToArray();
+        if (listed.Length < users.Length)
+        {
+            users = listed.Select(i => users[i]).ToArray();
+            recs = listed.Select(i => recs[i]).ToArray();
+            recScores = listed.Select(i => recScores[i]).ToArray();
+            per = per.Select(values => listed.Select(i => values[i]).ToArray()).ToArray();
+        }
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
         for (var m = 0; m < names.Length; m++)
@@ -101,6 +113,13 @@ public static class Evaluator
             K = k, Protocol = split.Protocol, Metrics = metrics, Users = users, PerUser = perUser, Recommendations = recs, RecommendationScores = recScores,
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
+    }
+
+    private static bool HasCandidates(ReadOnlySpan<int> history, int[] counts, int candidates)
+    {
+        var seen = 0;
+        foreach (var h in history) if (counts[h] > 0) seen++;
+        return seen < candidates;
     }
 
     private static float[]?[]? GenreVectors(TrainingData data)

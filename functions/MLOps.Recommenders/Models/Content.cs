@@ -25,6 +25,8 @@ public static class Content
     {
         ArgumentNullException.ThrowIfNull(data);
         var p = PopularityRecommender.Merge(Defaults, parameters);
+        ParameterRules.Whole("Content", p, "neighbours", 0);
+        foreach (var weight in new[] { "genre_weight", "tag_weight", "title_weight", "decade_weight" }) ParameterRules.Number("Content", p, weight, 0);
         var n = data.ItemCount;
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
         var docs = new (int Token, float Weight)[n][];
@@ -64,7 +66,7 @@ public static class Content
     {
         foreach (var g in item.Genres) yield return ("g:" + g.ToLowerInvariant(), (float)p["genre_weight"]);
         foreach (var t in item.Tags) yield return ("t:" + t.ToLowerInvariant(), (float)p["tag_weight"]);
-        var year = item.ReleaseDate?.Year ?? TitleYear(item.Title);
+        var year = item.Year ?? item.ReleaseDate?.Year ?? TitleYear(item.Title);
         if (year is { } y) yield return ($"d:{y / 10 * 10}", (float)p["decade_weight"]);
         foreach (var w in Words(item.Title + " " + item.Description)) yield return ("w:" + w, (float)p["title_weight"]);
     }

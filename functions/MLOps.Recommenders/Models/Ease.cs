@@ -36,8 +36,11 @@ public static class Ease
             if (!(p[name] >= 0 && double.IsFinite(p[name]))) throw new ArgumentException($"EASE parameter '{name}' must be a finite number ≥ 0, not {p[name]}.", nameof(parameters));
         foreach (var name in new[] { "user_weight", "item_power" })
             if (!(p[name] is >= 0 and <= 2)) throw new ArgumentException($"EASE parameter '{name}' must lie in [0, 2], not {p[name]}.", nameof(parameters));
-        var minRating = (float)p["min_rating"];
-        var maxItems = (int)p["max_items"];
+        var minRating = (float)ParameterRules.Number("EASE", p, "min_rating");
+        var maxItems = ParameterRules.Whole("EASE", p, "max_items", 1);
+        ParameterRules.Whole("EASE", p, "neighbours", 0);
+        ParameterRules.Choice("EASE", p, "solver", "0 (SIMD Cholesky) or 1 (MathNet)", 0, 1);
+        ParameterRules.Number("EASE", p, "rating_weight", 0);
         var counts = new int[data.ItemCount];
         foreach (var x in data.Interactions) if (x.Rating >= minRating) counts[x.Item]++;
         var subset = Enumerable.Range(0, data.ItemCount).Where(i => counts[i] > 0)
@@ -94,8 +97,10 @@ public static class Ease
         {
             var s = toSub[i];
             if (s < 0) return ([], []);
-            return (subset, weights.AsSpan((int)((long)s * m), m).ToArray());
+            var row = weights.AsSpan((int)((long)s * m), m).ToArray();
+            row[s] = float.NegativeInfinity; // B's zero diagonal: an item is not its own neighbour
+            return (subset, row);
         }, neighbours);
-        return ItemItemRecommender.Sparse("ease", data.Items, p, offsets, items, values);
+        return ItemItemRecommender.Sparse("ease", data.Items, p, offsets, items, values, covered: subset);
     }
 }

@@ -47,15 +47,15 @@ public sealed class IalsRecommender : RecommenderModel
     {
         ArgumentNullException.ThrowIfNull(data);
         var p = PopularityRecommender.Merge(Defaults, parameters);
-        var f = (int)p["factors"];
-        var iterations = (int)p["iterations"];
-        var lambda = (float)p["regularization"];
-        var alpha = (float)p["alpha"];
-        var steps = (int)p["cg_steps"];
-        var (userItems, itemUsers) = Sar.Incidence(data, (float)p["min_rating"]);
-        var nu = (float)p["frequency_scaling"];
+        var f = ParameterRules.Whole("iALS", p, "factors", 1, 4096);
+        var iterations = ParameterRules.Whole("iALS", p, "iterations", 1);
+        var lambda = (float)ParameterRules.Number("iALS", p, "regularization", 0);
+        var alpha = (float)ParameterRules.Number("iALS", p, "alpha", 0);
+        var steps = ParameterRules.Whole("iALS", p, "cg_steps", 1);
+        var (userItems, itemUsers) = Sar.Incidence(data, (float)ParameterRules.Number("iALS", p, "min_rating"));
+        var nu = (float)ParameterRules.Number("iALS", p, "frequency_scaling", 0);
         var random = new Random(seed);
-        var scale = (float)(p["init_scale"] / Math.Sqrt(f));
+        var scale = (float)(ParameterRules.Positive("iALS", p, "init_scale") / Math.Sqrt(f));
         var users = new float[data.UserCount * f];
         var items = new float[data.ItemCount * f];
         for (var i = 0; i < users.Length; i++) users[i] = (float)(random.NextDouble() * 2 - 1) * scale;

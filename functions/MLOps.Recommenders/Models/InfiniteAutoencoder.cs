@@ -60,7 +60,7 @@ public sealed class InfiniteAutoencoder : RecommenderModel
         if (!(maxUsersValue >= 1 && maxUsersValue <= MaxBasisUsers) || maxUsersValue != Math.Floor(maxUsersValue))
             throw new ArgumentException($"max_users must be a whole number 1..{MaxBasisUsers} (the U × U kernel is inverted), not {maxUsersValue}.", nameof(parameters));
         var maxUsers = (int)maxUsersValue;
-        var (userItems, _) = Sar.Incidence(data, (float)p["min_rating"]);
+        var (userItems, _) = Sar.Incidence(data, (float)ParameterRules.Number("∞-AE", p, "min_rating"));
         var basis = Enumerable.Range(0, data.UserCount).Where(u => userItems[u].Length > 0).ToArray();
         if (basis.Length > maxUsers)
         {

@@ -5,15 +5,16 @@ namespace MLOps.Recommenders.Models;
 /// <summary>
 /// An item-to-item model: a user's score for item j is the sum over history items h of W[h, j] (optionally weighted by recency of
 /// position in the history). Two storage forms: dense float32 rows over a subset of items (EASE: every weight matters) or sparse
-/// top-k neighbour lists (SAR, content, pruned EASE). Items outside a dense subset score just below the lowest covered item.
+/// top-k neighbour lists (SAR, content, pruned EASE). Items outside a modelled subset (EASE past `max_items`, dense or pruned) score
+/// just below the lowest covered item, so they are never preferred to a modelled one.
 /// </summary>
 public sealed class ItemItemRecommender : RecommenderModel
 {
     [ThreadStatic] private static float[]? t_sub;
     [ThreadStatic] private static float[]? t_similar;
 
-    private readonly int[]? _subset;     // dense: sub index → item index
-    private readonly int[]? _toSub;      // dense: item index → sub index or -1
+    private readonly int[]? _subset;     // dense, or sparse over a subset: sub index → item index
+    private readonly int[]? _toSub;      // item index → sub index or -1 (with _subset)
     private readonly float[]? _dense;    // dense: row-major |subset|², row = history item
     private readonly int[]? _offsets;    // sparse: CSR rows per item
     private readonly int[]? _neighbours;
@@ -27,29 +28,44 @@ public sealed class ItemItemRecommender : RecommenderModel
     public static ItemItemRecommender Dense(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] subset, float[] weights) =>
         new(kind, items, parameters, subset, weights);
 
-    /// <summary>Sparse form: CSR rows (offsets has Items.Count + 1 entries), neighbours sorted by descending weight.</summary>
-    public static ItemItemRecommender Sparse(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] offsets, int[] neighbours, float[] weights) =>
-        new(kind, items, parameters, offsets, neighbours, weights, sparse: true);
+    /// <summary>
+    /// Sparse form: CSR rows (offsets has Items.Count + 1 entries), neighbours sorted by descending weight. With
+    /// <paramref name="covered"/> (ascending item indices), only those items are modelled and the others score below all of them.
+    /// </summary>
+    public static ItemItemRecommender Sparse(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] offsets, int[] neighbours, float[] weights,
+        int[]? covered = null) =>
+        new(kind, items, parameters, offsets, neighbours, weights, covered);
 
     private ItemItemRecommender(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] subset, float[] dense) : this(kind, items, parameters)
     {
         if ((long)subset.Length * subset.Length != dense.Length) throw new InvalidDataException($"Dense weights hold {dense.Length} values, not {subset.Length}².");
-        _subset = subset;
         _dense = dense;
-        _toSub = new int[items.Count];
-        Array.Fill(_toSub, -1);
-        for (var s = 0; s < subset.Length; s++) _toSub[subset[s]] = s;
+        (_subset, _toSub) = SubIndex(subset, items.Count);
     }
 
-    private ItemItemRecommender(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] offsets, int[] neighbours, float[] weights, bool sparse)
+    private ItemItemRecommender(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] offsets, int[] neighbours, float[] weights, int[]? covered)
         : this(kind, items, parameters)
     {
-        _ = sparse;
         if (offsets.Length != items.Count + 1 || neighbours.Length != weights.Length || offsets[^1] != neighbours.Length)
             throw new InvalidDataException("Sparse neighbour lists do not match the item index.");
+        if (neighbours.Any(j => (uint)j >= (uint)items.Count)) throw new InvalidDataException("A neighbour lies outside the item index.");
         _offsets = offsets;
         _neighbours = neighbours;
         _weights = weights;
+        if (covered is not null && covered.Length < items.Count) (_subset, _toSub) = SubIndex(covered, items.Count);
+    }
+
+    private static (int[] Subset, int[] ToSub) SubIndex(int[] subset, int itemCount)
+    {
+        var toSub = new int[itemCount];
+        Array.Fill(toSub, -1);
+        for (var s = 0; s < subset.Length; s++)
+        {
+            if ((uint)subset[s] >= (uint)itemCount || (s > 0 && subset[s] <= subset[s - 1]))
+                throw new InvalidDataException("A modelled subset must hold ascending item indices inside the item index.");
+            toSub[subset[s]] = s;
+        }
+        return (subset, toSub);
     }
 
     public bool IsDense => _dense is not null;
@@ -71,6 +87,8 @@ public sealed class ItemItemRecommender : RecommenderModel
         var scores = Scratch(ref t_similar, Items.Count).AsSpan(0, Items.Count);
         Score([item], scores);
         scores[item] = float.NegativeInfinity;
+        if (_subset!.Length < Items.Count)
+            for (var j = 0; j < scores.Length; j++) if (_toSub![j] < 0) scores[j] = float.NegativeInfinity;
         var written = TopK.Select(scores, neighbours);
         for (var i = 0; i < written; i++) weights[i] = scores[neighbours[i]];
         return written;
@@ -106,6 +124,13 @@ public sealed class ItemItemRecommender : RecommenderModel
             var w = Weight(p, history.Length);
             for (var n = _offsets![h]; n < _offsets[h + 1]; n++) scores[_neighbours![n]] += w * _weights![n];
         }
+        if (_subset is not null)
+        {
+            var floor = float.PositiveInfinity;
+            foreach (var j in _subset) floor = MathF.Min(floor, scores[j]);
+            floor = _subset.Length == 0 ? 0 : floor - 1;
+            for (var j = 0; j < scores.Length; j++) if (_toSub![j] < 0) scores[j] = floor;
+        }
     }
 
     private float Weight(int position, int length) =>
@@ -113,7 +138,8 @@ public sealed class ItemItemRecommender : RecommenderModel
 
     internal override void WritePayload(BinaryWriter writer)
     {
-        writer.Write(IsDense);
+        // Form byte: 0 sparse, 1 dense (the bool of earlier artifacts, which still load), 2 sparse over a modelled subset.
+        writer.Write((byte)(IsDense ? FormDense : _subset is null ? FormSparse : FormSparseSubset));
         if (_dense is not null)
         {
             BinaryArrays.Write(writer, _subset);
@@ -124,19 +150,25 @@ public sealed class ItemItemRecommender : RecommenderModel
             BinaryArrays.Write(writer, _offsets);
             BinaryArrays.Write(writer, _neighbours);
             BinaryArrays.Write(writer, _weights);
+            if (_subset is not null) BinaryArrays.Write(writer, _subset);
         }
     }
 
+    private const byte FormSparse = 0, FormDense = 1, FormSparseSubset = 2;
+
     internal static ItemItemRecommender ReadPayload(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, BinaryReader reader)
     {
-        if (reader.ReadBoolean())
+        var form = reader.ReadByte();
+        if (form > FormSparseSubset) throw new InvalidDataException($"Unknown item-item artifact form {form}.");
+        if (form == FormDense)
         {
             var subset = BinaryArrays.ReadInts(reader);
             return Dense(kind, items, parameters, subset, BinaryArrays.ReadFloats(reader));
         }
         var offsets = BinaryArrays.ReadInts(reader);
         var neighbours = BinaryArrays.ReadInts(reader);
-        return Sparse(kind, items, parameters, offsets, neighbours, BinaryArrays.ReadFloats(reader));
+        var weights = BinaryArrays.ReadFloats(reader);
+        return Sparse(kind, items, parameters, offsets, neighbours, weights, form == FormSparseSubset ? BinaryArrays.ReadInts(reader) : null);
     }
 
     /// <summary>Builds CSR neighbour lists keeping, per row, the <paramref name="k"/> largest positive-or-any weights (k ≤ 0: all).</summary>

@@ -20,7 +20,7 @@ public sealed class PopularityRecommender : RecommenderModel
     {
         ArgumentNullException.ThrowIfNull(data);
         var p = Merge(Defaults, parameters);
-        var halfLife = p["half_life_days"] * 86400;
+        var halfLife = ParameterRules.Number("Popularity", p, "half_life_days", 0) * 86400;
         var scores = new double[data.ItemCount];
         foreach (var x in data.Interactions)
             scores[x.Item] += halfLife > 0 ? Math.Pow(2, -(data.MaxTimestamp - x.Timestamp) / halfLife) : 1;

@@ -7,9 +7,9 @@ using MLOps.Recommenders.Evaluation;
 namespace MLOps.Recommenders.Models;
 
 /// <summary>
-/// Learning-to-rank stage: candidate generators (the first is primary) propose their top `candidates` items; a LightGBM LambdaRank
-/// model (ML.NET) re-orders them from per-(user, item) features — each generator's score and z-score, the primary rank, item
-/// popularity, mean rating, release year, the user's genre affinity, history length and taste for popular titles. The ranker is
+/// Learning-to-rank stage: the primary generator (the first switched on) proposes its top `candidates` items, every generator scores
+/// them; a LightGBM LambdaRank model (ML.NET) re-orders them from per-(user, item) features — each generator's z-score, the primary rank, item popularity,
+/// mean rating, release year, share of recent interactions, whether the item has genres and the user's genre affinity. The ranker is
 /// trained on a validation split carved out of train (generators trained on its train part, labels = its held-out part); half of
 /// those users are held back first to measure whether re-ranking beats the primary order (<see cref="ValidationNdcgPrimary"/>,
 /// <see cref="ValidationNdcgRanker"/>). The trees are copied out of ML.NET into flat float32 arrays, so scoring needs no ML.NET and
@@ -72,7 +72,7 @@ public sealed class RankerRecommender : RecommenderModel
         }
         for (var c = 0; c < count; c++)
         {
-            Features(history.Length, partScores, profile, candidates[c], c, features);
+            Features(partScores, profile, candidates[c], c, features);
             scores[candidates[c]] = _trees.Evaluate(features);
         }
     }
@@ -114,7 +114,7 @@ public sealed class RankerRecommender : RecommenderModel
     private ref float ZStd(int k) => ref Stats()[2 * k + 1];
     private float[] Stats() => Scratch(ref t_stats, 2 * _parts.Length);
 
-    private void Features(int historyLength, ReadOnlySpan<float> partScores, ReadOnlySpan<float> profile, int item, int rank, Span<float> features)
+    private void Features(ReadOnlySpan<float> partScores, ReadOnlySpan<float> profile, int item, int rank, Span<float> features)
     {
         var n = Items.Count;
         var f = 0;
@@ -122,7 +122,6 @@ public sealed class RankerRecommender : RecommenderModel
         {
             features[f++] = (partScores[k * n + item] - ZMean(k)) / ZStd(k);
         }
-        _ = historyLength;
         features[f++] = rank;
         features[f++] = MathF.Log(1e-4f + _item.Count[item]);
         features[f++] = _item.MeanRating[item];
@@ -144,7 +143,7 @@ public sealed class RankerRecommender : RecommenderModel
         for (var c = 0; c < count; c++)
         {
             var row = new float[FeatureCount];
-            Features(history.Length, partScores, profile, candidates[c], c, row);
+            Features(partScores, profile, candidates[c], c, row);
             features.Add(row);
             labels.Add(relevant.BinarySearch(candidates[c]) >= 0 ? 1 : 0);
         }
@@ -181,6 +180,12 @@ public sealed class RankerRecommender : RecommenderModel
                 throw new ArgumentException($"Unknown ranker parameter '{key}' (known: {string.Join(", ", Defaults.Keys)}, generators {string.Join(", ", GeneratorKinds)} switched on by a positive value, generator.parameter).", nameof(parameters));
             p[key] = value;
         }
+        foreach (var generator in GeneratorKinds.Where(p.ContainsKey)) ParameterRules.Number("Ranker", p, generator, 0);
+        ParameterRules.Whole("Ranker", p, "candidates", 1);
+        ParameterRules.Whole("Ranker", p, "leaves", 2);
+        ParameterRules.Whole("Ranker", p, "iterations", 1);
+        ParameterRules.Positive("Ranker", p, "learning_rate");
+        ParameterRules.Whole("Ranker", p, "min_leaf", 1);
         ModelTrainer.RequireWeightedParts("Ranker", p, generator => p.GetValueOrDefault(generator) > 0, exampleWeight: 1);
         var kinds = GeneratorKinds.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
         if (kinds.Length == 0) throw new ArgumentException("The ranker needs at least one generator (e.g. ease=1).", nameof(parameters));
@@ -423,7 +428,7 @@ internal sealed class ItemFeatures
                     if (!genreIndex.TryGetValue(g, out var id)) genreIndex[g] = id = genreIndex.Count;
                     ids.Add(id);
                 }
-                year[i] = c.ReleaseDate?.Year ?? TitleYear(c.Title);
+                year[i] = c.Year ?? c.ReleaseDate?.Year ?? TitleYear(c.Title);
             }
             offsets[i + 1] = ids.Count;
         }

@@ -21,10 +21,11 @@ public static class Sar
     {
         ArgumentNullException.ThrowIfNull(data);
         var p = PopularityRecommender.Merge(Defaults, parameters);
-        var similarity = (int)p["similarity"];
-        if (similarity is < 0 or > 2) throw new ArgumentException("SAR similarity must be 0 (counts), 1 (Jaccard) or 2 (lift).", nameof(parameters));
-        var minCo = (int)p["min_cooccurrence"];
-        var minRating = (float)p["min_rating"];
+        var similarity = ParameterRules.Choice("SAR", p, "similarity", "0 (counts), 1 (Jaccard) or 2 (lift)", 0, 1, 2);
+        var minCo = ParameterRules.Whole("SAR", p, "min_cooccurrence", 1);
+        var minRating = (float)ParameterRules.Number("SAR", p, "min_rating");
+        ParameterRules.Whole("SAR", p, "neighbours", 0);
+        ParameterRules.Number("SAR", p, "recency_half_life", 0);
         var (userItems, itemUsers) = Incidence(data, minRating);
         var n = data.ItemCount;
         var diag = itemUsers.Select(u => u.Length).ToArray();

@@ -45,9 +45,9 @@ public static class Tuner
         return new TuningTrial(parameters, result[$"ndcg@{k}"], stopwatch.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The trial with the highest score; ties go to the earlier trial.</summary>
+    /// <summary>The trial with the highest score; ties go to the earlier trial, and a NaN score never wins over a number.</summary>
     public static TuningTrial Best(IEnumerable<TuningTrial> trials) =>
-        trials.Aggregate((best, t) => t.Score > best.Score ? t : best);
+        trials.Aggregate((best, t) => t.Score > best.Score || (double.IsNaN(best.Score) && !double.IsNaN(t.Score)) ? t : best);
 
     public static TuningResult Tune(string kind, IEnumerable<IReadOnlyDictionary<string, double>> configs, Split validation, int k = 10, int seed = 42,
         Action<TuningTrial>? progress = null, CancellationToken cancellationToken = default)
