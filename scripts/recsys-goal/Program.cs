@@ -257,7 +257,8 @@ if (kind == "tunecarves")
 {
     // The benchmark's tuning grids scored on the mean of args[4] validation carves (seeds 43…), against the single carve 43.
     var carveBy = Environment.GetEnvironmentVariable("CARVE_BY") == "item" ? StratifyBy.Item : StratifyBy.User;
-    var carves = Enumerable.Range(0, int.Parse(args[4])).Select(c => Splits.Stratified(split.Train, 0.75, 43 + c, carveBy)).ToArray();
+    var carveRatio = double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture);
+    var carves = Enumerable.Range(0, int.Parse(args[4])).Select(c => Splits.Stratified(split.Train, carveRatio, 43 + c, carveBy)).ToArray();
     foreach (var (k, space) in MLOps.Recommenders.Benchmark.RecsysBenchmark.TuningSpaces)
         foreach (var config in Tuner.Grid(space))
         {

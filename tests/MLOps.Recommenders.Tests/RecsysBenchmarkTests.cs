@@ -25,6 +25,6 @@ public class RecsysBenchmarkTests
         foreach (var r in report.Results)
             Assert.InRange(r.Metrics["ndcg@5"], 0, 1);
         Assert.True(row["ease"].Metrics["ndcg@5"] > row["popularity"].Metrics["ndcg@5"], "EASE finds the taste groups, popularity cannot");
-        Assert.Contains(lines, l => l.Contains("tune ease", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("tune ease", StringComparison.Ordinal) && l.Contains("mean of 5 carves", StringComparison.Ordinal));
     }
 }

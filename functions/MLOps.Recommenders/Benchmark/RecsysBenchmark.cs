@@ -28,7 +28,7 @@ public static class RecsysBenchmark
 {
     public static IReadOnlyList<string> DefaultModels { get; } = ["popularity", "content", "sar", "ials", "ease", "infae", "blend", "ranker"];
 
-    /// <summary>Small search spaces tuned on a validation split carved from train (kept small: the benchmark has a time budget).</summary>
+    /// <summary>Small search spaces tuned on the mean of five validation carves from train (kept small: the benchmark has a time budget).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double[]>> TuningSpaces { get; } = new Dictionary<string, IReadOnlyDictionary<string, double[]>>
     {
         ["ease"] = new Dictionary<string, double[]> { ["lambda"] = [12, 16, 24] },
@@ -54,7 +54,7 @@ public static class RecsysBenchmark
         var total = Stopwatch.StartNew();
         var split = MakeSplit(data, protocol, seed);
         log?.Invoke($"{dataset}: {data.UserCount} users, {data.ItemCount} items; {split.Protocol}: {split.Train.InteractionCount} train, {split.TestInteractionCount} test interactions");
-        Split? validation = null;
+        IReadOnlyList<Split>? validation = null;
         var rows = new List<BenchmarkRow>();
         var tuned = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         for (var n = 0; n < models.Count; n++)
@@ -66,9 +66,9 @@ public static class RecsysBenchmark
             if (tune && TuningSpaces.TryGetValue(kind, out var space))
             {
                 var watch = Stopwatch.StartNew();
-                validation ??= Tuner.ValidationSplit(split.Train, seed);
+                validation ??= Tuner.ValidationSplits(split.Train, seed);
                 var result = Tuner.Tune(kind, Tuner.Grid(space), validation, k, seed,
-                    t => log?.Invoke($"  tune {kind} {Format(t.Parameters)}: validation ndcg@{k} {t.Score:0.0000} ({t.Seconds:0.0} s)"), cancellationToken);
+                    t => log?.Invoke($"  tune {kind} {Format(t.Parameters)}: validation ndcg@{k} {t.Score:0.0000}, mean of {validation.Count} carves ({t.Seconds:0.0} s)"), cancellationToken);
                 parameters = result.Best;
                 tuned[kind] = result.Best;
                 tuneSeconds = watch.Elapsed.TotalSeconds;

@@ -29,7 +29,11 @@ public sealed class PopularityRecommender : RecommenderModel
 
     public ReadOnlySpan<float> ItemScores => _scores;
 
-    public override void Score(ReadOnlySpan<int> history, Span<float> scores) => _scores.CopyTo(scores);
+    public override void Score(ReadOnlySpan<int> history, Span<float> scores)
+    {
+        if (scores.Length != Items.Count) throw new ArgumentException($"The score buffer must hold {Items.Count} items.", nameof(scores));
+        _scores.CopyTo(scores);
+    }
 
     /// <summary>
     /// Cold start: the k most popular items, restricted to items carrying at least one of <paramref name="genres"/> when any are given
