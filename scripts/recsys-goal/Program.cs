@@ -310,7 +310,7 @@ if (kind == "blendpick")
     var sw = Stopwatch.StartNew();
     for (var c = 0; c < carves; c++)
     {
-        var val = Tuner.ValidationSplit(split.Train, 42 + c);
+        var val = Tuner.ValidationSplit(split.Train, 42 + c, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture));
         foreach (var (key, value) in BlendSearch.Grid(val, Models(val.Train), grid)) total[key] = total.GetValueOrDefault(key) + value.Ndcg / carves;
     }
     Console.WriteLine($"{carves} carves in {sw.Elapsed.TotalSeconds:0.0} s");

@@ -17,14 +17,23 @@ public class RecsysBenchmarkTests
         Assert.Contains(row["ials"].Parameters["regularization"], RecsysBenchmark.TuningSpaces["ials"]["regularization"]);
         Assert.Equal(3, row["ease"].Trials);
         Assert.Equal(0, row["infae"].Trials); // no grid: defaults
-        // The blend's parts (iALS, ∞-AE) and the ranker's generators (iALS, EASE, SAR) take the values tuned above.
-        Assert.Equal(row["ials"].Parameters["regularization"], row["blend"].Parameters["ials.regularization"]);
-        Assert.False(row["blend"].Parameters.ContainsKey("ease.lambda"), "EASE is not a part of the default blend");
+        // The blend's weights are tuned over EASE, iALS and ∞-AE (26 weightings); the parts it keeps, and the ranker's generators
+        // (iALS, EASE, SAR), take the values tuned above; a part weighted 0 is left out with its parameters.
+        var blend = row["blend"].Parameters;
+        Assert.Equal(26, row["blend"].Trials);
+        Assert.Contains(BlendTuningParts(), part => blend.GetValueOrDefault(part) > 0);
+        foreach (var part in BlendTuningParts()) Assert.True(!blend.ContainsKey(part) || blend[part] > 0, $"{part} weighted 0 stays out");
+        foreach (var (part, key) in new[] { ("ease", "lambda"), ("ials", "regularization") })
+            if (blend.GetValueOrDefault(part) > 0) Assert.Equal(row[part].Parameters[key], blend[$"{part}.{key}"]);
+            else Assert.False(blend.ContainsKey($"{part}.{key}"));
         Assert.Equal(row["ease"].Parameters["lambda"], row["ranker"].Parameters["ease.lambda"]);
         Assert.Contains(row["ranker"].Parameters["validation_kept"], new[] { 0.0, 1.0 });
         foreach (var r in report.Results)
             Assert.InRange(r.Metrics["ndcg@5"], 0, 1);
         Assert.True(row["ease"].Metrics["ndcg@5"] > row["popularity"].Metrics["ndcg@5"], "EASE finds the taste groups, popularity cannot");
         Assert.Contains(lines, l => l.Contains("tune ease", StringComparison.Ordinal) && l.Contains("mean of 5 carves", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("tune blend ials=1,infae=0.5", StringComparison.Ordinal)); // the default weighting is tried
     }
+
+    private static IReadOnlyList<string> BlendTuningParts() => RecsysBenchmark.BlendTuningParts;
 }

@@ -36,6 +36,11 @@ public static class RecsysBenchmark
         ["sar"] = new Dictionary<string, double[]> { ["similarity"] = [1, 2] },
     };
 
+    /// <summary>The blend's weights are tuned over these generators, each weighted 0, 0.5 or 1 (the default weighting tried first).</summary>
+    public static IReadOnlyList<string> BlendTuningParts { get; } = ["ease", "ials", "infae"];
+
+    public static double[] BlendTuningWeights { get; } = [0, 0.5, 1];
+
     public static Split MakeSplit(TrainingData data, string protocol, int seed) => protocol switch
     {
         "recommenders" or "recommenders-item" => Splits.Stratified(data, 0.75, seed, StratifyBy.Item),
@@ -74,12 +79,26 @@ public static class RecsysBenchmark
                 tuneSeconds = watch.Elapsed.TotalSeconds;
                 trials = result.Trials.Count;
             }
+            if (tune && kind == "blend")
+            {
+                var watch = Stopwatch.StartNew();
+                validation ??= Tuner.ValidationSplits(split.Train, seed);
+                var weightings = new List<IReadOnlyDictionary<string, double>> { ModelTrainer.BlendDefaults };
+                weightings.AddRange(BlendTuner.WeightGrid(BlendTuningParts, BlendTuningWeights).Where(w => !SameWeights(w, ModelTrainer.BlendDefaults)));
+                var result = BlendTuner.Tune(weightings, tuned, validation, k, seed,
+                    t => log?.Invoke($"  tune blend {Format(t.Parameters)}: validation ndcg@{k} {t.Score:0.0000}, mean of {validation.Count} carves"), cancellationToken);
+                tuned[kind] = result.Best;
+                tuneSeconds = watch.Elapsed.TotalSeconds;
+                trials = result.Trials.Count;
+            }
             if (kind is "blend" or "ranker")
             {
-                // Parts take the parameters tuned for them above (when they were run first).
-                var combined = new Dictionary<string, double>(ModelTrainer.Defaults(kind), StringComparer.Ordinal);
+                // Parts take the parameters tuned for them above (when they were run first); a tuned blend its tuned weights
+                // (parts weighted 0 left out).
+                var combined = new Dictionary<string, double>(
+                    kind == "blend" && tuned.TryGetValue("blend", out var weights) ? weights.Where(w => w.Value > 0) : ModelTrainer.Defaults(kind), StringComparer.Ordinal);
                 foreach (var (part, best) in tuned)
-                    if (combined.GetValueOrDefault(part) > 0) foreach (var (key, value) in best) combined[$"{part}.{key}"] = value;
+                    if (part != "blend" && combined.GetValueOrDefault(part) > 0) foreach (var (key, value) in best) combined[$"{part}.{key}"] = value;
                 parameters = combined;
             }
             var trainWatch = Stopwatch.StartNew();
@@ -112,6 +131,9 @@ public static class RecsysBenchmark
         for (var u = 0; u < train.UserCount; u++) TopK.Recommend(model, train.History(u), scores, top);
         return watch.Elapsed.TotalSeconds;
     }
+
+    private static bool SameWeights(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b) =>
+        a.Keys.Union(b.Keys).All(key => a.GetValueOrDefault(key) == b.GetValueOrDefault(key));
 
     public static string Format(IReadOnlyDictionary<string, double> parameters) =>
         string.Join(",", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value:0.###}"));

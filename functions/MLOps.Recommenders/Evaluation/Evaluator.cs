@@ -28,6 +28,9 @@ public sealed class EvaluationResult
     public double this[string metric] => Metrics[metric];
 }
 
+/// <summary>Scores every item for one test user (their index in the split and their train history) into the buffer.</summary>
+public delegate void UserScorer(int user, ReadOnlySpan<int> history, Span<float> scores);
+
 public static class Evaluator
 {
     /// <summary>
@@ -39,9 +42,17 @@ public static class Evaluator
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
+        if (model.Items.Count != split.Train.ItemCount) throw new ArgumentException($"The model scores {model.Items.Count} items but the split has {split.Train.ItemCount}.", nameof(model));
+        return Evaluate((_, history, scores) => model.Score(history, scores), split, k, cancellationToken);
+    }
+
+    /// <summary>The same evaluation for scores that do not come from one model (e.g. cached per-user scores of a blend search).</summary>
+    public static EvaluationResult Evaluate(UserScorer scorer, Split split, int k = 10, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(split);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var train = split.Train;
-        if (model.Items.Count != train.ItemCount) throw new ArgumentException($"The model scores {model.Items.Count} items but the split has {train.ItemCount}.", nameof(model));
         var stopwatch = Stopwatch.StartNew();
         var users = split.TestUsers.ToArray();
         var n = train.ItemCount;
@@ -58,7 +69,7 @@ public static class Evaluator
             var u = users[index];
             var history = train.History(u);
             var scores = buffers.Scores;
-            model.Score(history, scores);
+            scorer(u, history, scores);
             foreach (var h in history) scores[h] = float.NegativeInfinity;
             for (var i = 0; i < n; i++) if (counts[i] == 0) scores[i] = float.NegativeInfinity;
             var count = TopK.Select(scores, buffers.Top);
