@@ -37,3 +37,29 @@ public class RecsysBenchmarkTests
 
     private static IReadOnlyList<string> BlendTuningParts() => RecsysBenchmark.BlendTuningParts;
 }
+
+/// <summary>Tuning carves are cut from train the way the protocol cuts test from the data.</summary>
+public class ValidationCarveTests
+{
+    [Fact]
+    public void TimeProtocols_CarveTheFutureOfTrain_RandomOnesFiveSeededCarves()
+    {
+        var train = Synthetic.Clustered(users: 60, items: 30);
+        var chronological = RecsysBenchmark.ValidationCarves("chronological", train, 42);
+        Assert.Equal(3, chronological.Count);
+        foreach (var carve in chronological)
+        {
+            var latestTrain = carve.Train.MaxTimestamp;
+            var positives = carve.TestUsers.SelectMany(u => carve.Test[u].Select(i => (u, i))).ToHashSet();
+            // Every held-out interaction happened at or after the carve's cutoff, i.e. after all of its train part.
+            Assert.All(train.Interactions.ToArray().Where(x => positives.Contains((x.User, x.Item))), x => Assert.True(x.Timestamp > latestTrain));
+        }
+        Assert.True(chronological[0].Train.InteractionCount < chronological[2].Train.InteractionCount, "cutoffs at the 80th, 85th, 90th percentiles");
+
+        var last = Assert.Single(RecsysBenchmark.ValidationCarves("leave-last-out", train, 42));
+        Assert.All(last.TestUsers, u => Assert.Equal(train.History(u)[^1], Assert.Single(last.Test[u])));
+
+        Assert.Equal(5, RecsysBenchmark.ValidationCarves("recommenders", train, 42).Count);
+        Assert.Equal(5, RecsysBenchmark.ValidationCarves("recommenders-user", train, 42).Count);
+    }
+}

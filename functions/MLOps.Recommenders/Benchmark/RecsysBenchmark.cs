@@ -71,7 +71,7 @@ public static class RecsysBenchmark
             if (tune && TuningSpaces.TryGetValue(kind, out var space))
             {
                 var watch = Stopwatch.StartNew();
-                validation ??= Tuner.ValidationSplits(split.Train, seed);
+                validation ??= ValidationCarves(protocol, split.Train, seed);
                 var result = Tuner.Tune(kind, Tuner.Grid(space), validation, k, seed,
                     t => log?.Invoke($"  tune {kind} {Format(t.Parameters)}: validation ndcg@{k} {t.Score:0.0000}, mean of {validation.Count} carves ({t.Seconds:0.0} s)"), cancellationToken);
                 parameters = result.Best;
@@ -82,7 +82,7 @@ public static class RecsysBenchmark
             if (tune && kind == "blend")
             {
                 var watch = Stopwatch.StartNew();
-                validation ??= Tuner.ValidationSplits(split.Train, seed);
+                validation ??= ValidationCarves(protocol, split.Train, seed);
                 var weightings = new List<IReadOnlyDictionary<string, double>> { ModelTrainer.BlendDefaults };
                 weightings.AddRange(BlendTuner.WeightGrid(BlendTuningParts, BlendTuningWeights).Where(w => !SameWeights(w, ModelTrainer.BlendDefaults)));
                 var result = BlendTuner.Tune(weightings, tuned, validation, k, seed,
@@ -117,6 +117,18 @@ public static class RecsysBenchmark
         return new BenchmarkReport(dataset, protocol, k, seed, data.UserCount, data.ItemCount, split.Train.InteractionCount, split.TestInteractionCount,
             rows, total.Elapsed.TotalSeconds);
     }
+
+    /// <summary>
+    /// The validation carves tuning scores on, cut from train the way the protocol cuts test from the data: five seeded 90 %
+    /// per-user carves for the random protocols; for "chronological", train's own timeline cut at its 80th, 85th and 90th
+    /// percentiles (the future is what the test asks for); for "leave-last-out", each user's last train item.
+    /// </summary>
+    public static IReadOnlyList<Split> ValidationCarves(string protocol, TrainingData train, int seed) => protocol switch
+    {
+        "chronological" => [.. new[] { 0.8, 0.85, 0.9 }.Select(f => Splits.Chronological(train, f) with { Protocol = $"validation-chronological-{f:0.00}" })],
+        "leave-last-out" => [Splits.LeaveLastOut(train, 1) with { Protocol = "validation-leave-last-out" }],
+        _ => Tuner.ValidationSplits(train, seed),
+    };
 
     /// <summary>Top-k for every user, one thread, one scratch buffer: the serving hot path (score, exclude seen, partial sort).</summary>
     public static double RecommendAllUsers(IRecommender model, TrainingData train, int k)
