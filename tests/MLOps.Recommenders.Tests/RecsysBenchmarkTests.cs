@@ -16,14 +16,15 @@ public class RecsysBenchmarkTests
         Assert.Contains(row["ease"].Parameters["lambda"], RecsysBenchmark.TuningSpaces["ease"]["lambda"]);
         Assert.Contains(row["ials"].Parameters["regularization"], RecsysBenchmark.TuningSpaces["ials"]["regularization"]);
         Assert.Equal(3, row["ease"].Trials);
-        Assert.Equal(0, row["infae"].Trials); // no grid: defaults
+        Assert.Equal(3, row["infae"].Trials);
+        Assert.Contains(row["infae"].Parameters["regularization"], RecsysBenchmark.TuningSpaces["infae"]["regularization"]);
         // The blend's weights are tuned over EASE, iALS and ∞-AE (26 weightings); the parts it keeps, and the ranker's generators
         // (iALS, EASE, SAR), take the values tuned above; a part weighted 0 is left out with its parameters.
         var blend = row["blend"].Parameters;
         Assert.Equal(26, row["blend"].Trials);
         Assert.Contains(BlendTuningParts(), part => blend.GetValueOrDefault(part) > 0);
         foreach (var part in BlendTuningParts()) Assert.True(!blend.ContainsKey(part) || blend[part] > 0, $"{part} weighted 0 stays out");
-        foreach (var (part, key) in new[] { ("ease", "lambda"), ("ials", "regularization") })
+        foreach (var (part, key) in new[] { ("ease", "lambda"), ("ials", "regularization"), ("infae", "regularization") })
             if (blend.GetValueOrDefault(part) > 0) Assert.Equal(row[part].Parameters[key], blend[$"{part}.{key}"]);
             else Assert.False(blend.ContainsKey($"{part}.{key}"));
         Assert.Equal(row["ease"].Parameters["lambda"], row["ranker"].Parameters["ease.lambda"]);

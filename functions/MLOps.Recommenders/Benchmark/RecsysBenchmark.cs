@@ -33,6 +33,7 @@ public static class RecsysBenchmark
     {
         ["ease"] = new Dictionary<string, double[]> { ["lambda"] = [12, 16, 24] },
         ["ials"] = new Dictionary<string, double[]> { ["regularization"] = [20, 25, 30] },
+        ["infae"] = new Dictionary<string, double[]> { ["regularization"] = [1, 2, 4] },
         ["sar"] = new Dictionary<string, double[]> { ["similarity"] = [1, 2] },
     };
 
