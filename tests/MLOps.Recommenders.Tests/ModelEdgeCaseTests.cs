@@ -133,6 +133,38 @@ public class ModelEdgeCaseTests
         return Enumerable.Range(0, data.ItemCount).Where(i => counts[i] > 0).OrderByDescending(i => counts[i]).ThenBy(i => i).Take(count).ToHashSet();
     }
 
+    /// <summary>Corrupt ranker trees fail on load with InvalidDataException, not later in scoring (index errors, endless walks).</summary>
+    [Theory]
+    [InlineData(0, -1, -2, 2)]   // valid: one split on feature 0, leaves 1 and 2
+    [InlineData(0, -1, 5, 2)]    // right child points past the tree
+    [InlineData(0, 0, -2, 2)]    // left child points at its own node: an endless walk
+    [InlineData(7, -1, -2, 2)]   // splits on a feature the ranker does not have
+    [InlineData(0, -1, -3, 2)]   // right leaf past the tree's two leaves
+    public void RankerTrees_AreCheckedOnLoad(int feature, int left, int right, int leaves)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(0.5f);
+            BinaryArrays.Write(w, [0, 1]);
+            BinaryArrays.Write(w, [0, leaves]);
+            BinaryArrays.Write(w, [feature]);
+            BinaryArrays.Write(w, [0.5f]);
+            BinaryArrays.Write(w, [left]);
+            BinaryArrays.Write(w, [right]);
+            BinaryArrays.Write(w, [1f, 2f]);
+        }
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+        if (feature == 0 && left == -1 && right == -2)
+        {
+            var trees = Trees.Read(reader, featureCount: 3);
+            Assert.Equal(1.5f, trees.Evaluate([0f, 0f, 0f]));
+            Assert.Equal(2.5f, trees.Evaluate([1f, 0f, 0f]));
+        }
+        else Assert.Throws<InvalidDataException>(() => Trees.Read(reader, featureCount: 3));
+    }
+
     [Fact]
     public void TunerBest_NeverPicksANaNScore()
     {

@@ -164,7 +164,7 @@ public sealed class RankerRecommender : RecommenderModel
         if (count is <= 0 or > 16) throw new InvalidDataException($"A ranker artifact with {count} generators is corrupt.");
         var parts = new RecommenderModel[count];
         for (var k = 0; k < count; k++) parts[k] = Artifacts.ModelArtifact.ReadModel(reader, items);
-        return new RankerRecommender(items, parameters, parts, ItemFeatures.Read(reader), Trees.Read(reader));
+        return new RankerRecommender(items, parameters, parts, ItemFeatures.Read(reader), Trees.Read(reader, count * PerPart + Extra));
     }
 
     // ---------------------------------------------------------------- training
@@ -360,11 +360,39 @@ internal sealed class Trees
         BinaryArrays.Write(w, _leaf);
     }
 
-    public static Trees Read(BinaryReader r)
+    public static Trees Read(BinaryReader r, int featureCount)
     {
         var bias = r.ReadSingle();
-        return new Trees(BinaryArrays.ReadInts(r), BinaryArrays.ReadInts(r), BinaryArrays.ReadInts(r), BinaryArrays.ReadFloats(r),
+        var trees = new Trees(BinaryArrays.ReadInts(r), BinaryArrays.ReadInts(r), BinaryArrays.ReadInts(r), BinaryArrays.ReadFloats(r),
             BinaryArrays.ReadInts(r), BinaryArrays.ReadInts(r), BinaryArrays.ReadFloats(r), bias);
+        trees.Validate(featureCount);
+        return trees;
+    }
+
+    /// <summary>
+    /// A corrupt artifact must fail on load with <see cref="InvalidDataException"/>, not later inside Evaluate: offsets ascend to
+    /// the array ends, features exist, and every child is a leaf of its own tree or a later node of it (ML.NET numbers a split
+    /// node after its parent), so evaluation always ends.
+    /// </summary>
+    private void Validate(int featureCount)
+    {
+        var nodes = _feature.Length;
+        if (_nodeOffsets.Length == 0 || _nodeOffsets.Length != _leafOffsets.Length || _nodeOffsets[0] != 0 || _leafOffsets[0] != 0
+            || _nodeOffsets[^1] != nodes || _leafOffsets[^1] != _leaf.Length
+            || _threshold.Length != nodes || _left.Length != nodes || _right.Length != nodes)
+            throw new InvalidDataException("The ranker's tree arrays do not fit together.");
+        for (var t = 0; t < _nodeOffsets.Length - 1; t++)
+        {
+            var (first, count, leaves) = (_nodeOffsets[t], _nodeOffsets[t + 1] - _nodeOffsets[t], _leafOffsets[t + 1] - _leafOffsets[t]);
+            if (count < 0 || leaves < 1) throw new InvalidDataException($"Ranker tree {t} has {count} nodes and {leaves} leaves.");
+            for (var node = 0; node < count; node++)
+            {
+                if ((uint)_feature[first + node] >= (uint)featureCount) throw new InvalidDataException($"Ranker tree {t} splits on feature {_feature[first + node]} of {featureCount}.");
+                foreach (var child in new[] { _left[first + node], _right[first + node] })
+                    if (child >= 0 ? child <= node || child >= count : ~child >= leaves)
+                        throw new InvalidDataException($"Ranker tree {t}, node {node}: child {child} lies outside the tree.");
+            }
+        }
     }
 }
 
