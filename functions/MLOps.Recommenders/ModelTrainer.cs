@@ -65,9 +65,12 @@ public static class ModelTrainer
         for (var k = 0; k < parts.Length; k++)
         {
             if (parts[k] is "blend" or "ranker") throw new ArgumentException("A blend combines generators, not blends or rankers.", nameof(parameters));
-            // A part weighted 0 would only be multiplied by 0: it is not trained (its seed stays seed + its position, as before).
+            Defaults(parts[k]); // an unknown kind is an error even when weighted 0
+            // A part weighted 0 would only be multiplied by 0: it is not trained.
             if (parameters[parts[k]] == 0) continue;
-            models.Add(Train(parts[k], PartParameters(parameters, parts[k]), data, seed + k, cancellationToken));
+            // Every part takes the blend's own seed, so a part's model does not depend on which other parts are weighted: the
+            // blend tuner's cached parts are then exactly the parts this blend trains.
+            models.Add(Train(parts[k], PartParameters(parameters, parts[k]), data, seed, cancellationToken));
             weights.Add((float)parameters[parts[k]]);
         }
         return new BlendRecommender(data.Items, parameters, models.ToArray(), weights.ToArray());

@@ -18,6 +18,38 @@ public class BlendTunerTests
         Assert.Equal(Evaluator.Evaluate(blend, carve, 5)["ndcg@5"], result.BestScore, 12);
     }
 
+    /// <summary>Seeded parts too: every blend part takes the blend's seed, so the tuner's cached iALS is the blend's iALS.</summary>
+    [Theory]
+    [InlineData(1.0, 0.5)]
+    [InlineData(1.0, 0.0)]
+    public void Trial_WithSeededParts_ScoresExactlyAsTheTrainedBlend(double ials, double infae)
+    {
+        var train = Synthetic.Clustered(users: 80, items: 30);
+        var carve = Tuner.ValidationSplits(train, carves: 1)[0];
+        var weighting = new Dictionary<string, double> { ["ials"] = ials, ["infae"] = infae };
+        var ialsParameters = new Dictionary<string, double> { ["factors"] = 8, ["iterations"] = 3 };
+        // A second weighting brings EASE into the grid, so iALS is no longer the first of the tuner's parts.
+        var result = BlendTuner.Tune([weighting, new Dictionary<string, double> { ["ease"] = 1 }],
+            new Dictionary<string, IReadOnlyDictionary<string, double>> { ["ials"] = ialsParameters }, [carve], k: 5, seed: 9);
+        var blendParameters = new Dictionary<string, double>(weighting.Where(w => w.Value > 0)) { ["ials.factors"] = 8, ["ials.iterations"] = 3 };
+        var blend = ModelTrainer.Train("blend", blendParameters, carve.Train, seed: 9);
+        Assert.Equal(Evaluator.Evaluate(blend, carve, 5)["ndcg@5"], result.Trials[0].Score, 12);
+    }
+
+    [Fact]
+    public void PastTheCacheBudget_ASeededSampleOfUsersIsScored()
+    {
+        var carve = Tuner.ValidationSplits(Synthetic.Clustered(users: 60, items: 30), carves: 1)[0];
+        var perUser = 3 * 30 * sizeof(float);
+        var all = carve.TestUsers.Count();
+        Assert.Same(carve, BlendTuner.WithinCacheBudget(carve, parts: 3, seed: 1, budgetBytes: all * perUser));
+        var sampled = BlendTuner.WithinCacheBudget(carve, parts: 3, seed: 1, budgetBytes: 10L * perUser);
+        Assert.Equal(10, sampled.TestUsers.Count());
+        Assert.Contains($"10 of {all} users", sampled.Protocol);
+        Assert.All(sampled.TestUsers, u => Assert.Equal(carve.Test[u], sampled.Test[u]));
+        Assert.Equal(sampled.TestUsers, BlendTuner.WithinCacheBudget(carve, parts: 3, seed: 1, budgetBytes: 10L * perUser).TestUsers);
+    }
+
     [Fact]
     public void Tune_KeepsTheFirstWeightingOnATie_AndPicksABetterOne()
     {
@@ -52,5 +84,15 @@ public class BlendTunerTests
         var carve = Tuner.ValidationSplits(Synthetic.Clustered(users: 20, items: 10), carves: 1);
         var error = Assert.Throws<ArgumentException>(() => BlendTuner.Tune([new Dictionary<string, double> { [part] = 1 }], new Dictionary<string, IReadOnlyDictionary<string, double>>(), carve));
         Assert.Contains(part, error.Message);
+    }
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(0.0)]
+    public void Tune_RejectsWeightingsABlendWouldRefuse(double weight)
+    {
+        var carve = Tuner.ValidationSplits(Synthetic.Clustered(users: 20, items: 10), carves: 1);
+        Assert.Throws<ArgumentException>(() => BlendTuner.Tune([new Dictionary<string, double> { ["sar"] = weight }], new Dictionary<string, IReadOnlyDictionary<string, double>>(), carve));
     }
 }

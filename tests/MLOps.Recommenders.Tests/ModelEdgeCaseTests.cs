@@ -51,6 +51,8 @@ public class ModelEdgeCaseTests
         Assert.Contains("ease.lambda", off.Message);
         var none = Assert.Throws<ArgumentException>(() => ModelTrainer.Train("blend", new Dictionary<string, double> { ["sar"] = 0, ["ease"] = 0 }, data));
         Assert.Contains("weight > 0", none.Message);
+        var unknown = Assert.Throws<ArgumentException>(() => ModelTrainer.Train("blend", new Dictionary<string, double> { ["sar"] = 1, ["nope"] = 0 }, data));
+        Assert.Contains("nope", unknown.Message);
     }
 
     /// <summary>Imported catalogues carry the year in <see cref="CatalogItem.Year"/> (the title has lost its "(1995)"): content reads it.</summary>

@@ -39,6 +39,7 @@ public class TunerTests
     [InlineData(0, 0.9)]
     [InlineData(5, 1.0)]
     [InlineData(5, 0.0)]
+    [InlineData(5, double.NaN)]
     public void ValidationSplits_RejectsNoCarvesOrADegenerateRatio(int carves, double ratio) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Tuner.ValidationSplits(Synthetic.Clustered(users: 10, items: 10), carves: carves, ratio: ratio));
 }

@@ -38,10 +38,14 @@ public static class BlendTuner
         var parts = weightings.SelectMany(w => w.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         foreach (var part in parts)
             if (part is "blend" or "ranker" || !ModelTrainer.Kinds.Contains(part)) throw new ArgumentException($"'{part}' is not a generator a blend can weight.", nameof(weightings));
+        foreach (var weighting in weightings)
+            if (weighting.Values.Any(v => !(double.IsFinite(v) && v >= 0)) || !weighting.Values.Any(v => v > 0))
+                throw new ArgumentException($"Weighting {string.Join(",", weighting.Select(w => $"{w.Key}={w.Value}"))} needs finite weights ≥ 0, one of them > 0 (as a blend does).", nameof(weightings));
         var sums = new double[weightings.Count];
         var seconds = new double[weightings.Count];
-        foreach (var validation in validations)
+        foreach (var carve in validations)
         {
+            var validation = WithinCacheBudget(carve, parts.Length, seed);
             var cache = CachedScores.Build(parts, partParameters, validation, seed, cancellationToken);
             for (var w = 0; w < weightings.Count; w++)
             {
@@ -60,6 +64,26 @@ public static class BlendTuner
         }
         var best = Tuner.Best(trials);
         return new TuningResult("blend", $"ndcg@{k}", best.Parameters, best.Score, trials);
+    }
+
+    /// <summary>Bytes the cached scores of one carve may take (parts × test users × items × 4).</summary>
+    public const long CacheBudgetBytes = 1L << 30;
+
+    /// <summary>
+    /// The carve itself when its cache fits <see cref="CacheBudgetBytes"/>; past it (a catalogue far larger than MovieLens'), a
+    /// seeded sample of its test users that fits, so the grid is scored on fewer users instead of running out of memory.
+    /// </summary>
+    internal static Split WithinCacheBudget(Split carve, int parts, int seed, long budgetBytes = CacheBudgetBytes)
+    {
+        var users = carve.TestUsers.ToArray();
+        var perUser = (long)parts * carve.Train.ItemCount * sizeof(float);
+        var fits = (int)Math.Min(users.Length, budgetBytes / Math.Max(1, perUser));
+        if (fits >= users.Length) return carve;
+        if (fits < 1) throw new InvalidOperationException($"One user's cached scores ({perUser:N0} bytes) exceed the blend tuner's budget of {budgetBytes:N0} bytes.");
+        new Random(seed).Shuffle(users);
+        var kept = users.Take(fits).ToHashSet();
+        var test = Enumerable.Range(0, carve.Test.Count).Select(u => kept.Contains(u) ? carve.Test[u] : []).ToArray();
+        return carve with { Test = test, Protocol = $"{carve.Protocol} ({fits} of {users.Length} users)" };
     }
 
     /// <summary>Each part's centred scores and standard deviation for every test user of one carve.</summary>
@@ -93,8 +117,8 @@ public static class BlendTuner
             var std = new float[parts.Length][];
             for (var p = 0; p < parts.Length; p++)
             {
-                // The seed a blend listing every part would give it (seed + its position among the parts, as ModelTrainer does).
-                var model = ModelTrainer.Train(parts[p], partParameters.GetValueOrDefault(parts[p]), train, seed + p, cancellationToken);
+                // The blend's own seed, which ModelTrainer gives every part: the cached part is the part the blend would train.
+                var model = ModelTrainer.Train(parts[p], partParameters.GetValueOrDefault(parts[p]), train, seed, cancellationToken);
                 var rows = centred[p] = new float[users.Length][];
                 var deviations = std[p] = new float[users.Length];
                 Parallel.For(0, users.Length, new ParallelOptions { CancellationToken = cancellationToken }, r =>

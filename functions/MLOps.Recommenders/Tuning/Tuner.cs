@@ -28,7 +28,7 @@ public static class Tuner
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentOutOfRangeException.ThrowIfLessThan(carves, 1);
-        if (ratio is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ratio), ratio, "A validation carve keeps a share of each user's train items strictly between 0 and 1.");
+        if (!(ratio > 0 && ratio < 1)) throw new ArgumentOutOfRangeException(nameof(ratio), ratio, "A validation carve keeps a share of each user's train items strictly between 0 and 1.");
         return Enumerable.Range(1, carves)
             .Select(c => Splits.Stratified(train, ratio, seed + c, StratifyBy.User) with { Protocol = $"validation-{c}" })
             .ToList();
