@@ -97,11 +97,14 @@ public class ModelEdgeCaseTests
             var lowestModelled = modelled.Min(i => scores[i]);
             Assert.All(Enumerable.Range(0, data.ItemCount).Where(i => !modelled.Contains(i)), i => Assert.True(scores[i] < lowestModelled));
         }
-        var neighbours = new int[10];
-        var weights = new float[10];
+        // Keeping more neighbours than there are modelled items lists every other modelled item, never the item itself.
+        var all = (ItemItemRecommender)ModelTrainer.Train("ease", new Dictionary<string, double> { ["max_items"] = 12, ["neighbours"] = 20 }, data);
+        var neighbours = new int[20];
+        var weights = new float[20];
         foreach (var i in modelled)
         {
-            var count = model.Neighbours(i, neighbours, weights);
+            var count = all.Neighbours(i, neighbours, weights);
+            Assert.Equal(11, count);
             Assert.DoesNotContain(i, neighbours[..count]);
         }
         var bytes = ModelArtifact.ToBytes(model);
