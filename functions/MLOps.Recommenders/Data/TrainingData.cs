@@ -13,6 +13,7 @@ public readonly record struct Interaction(int User, int Item, float Rating, long
 public sealed class TrainingData
 {
     private readonly Interaction[] _interactions;
+    private readonly long[] _firstTimestamps;
     private readonly int[] _sourcePositions;
     private readonly int[] _userOffsets;
     private readonly int[] _userItems;
@@ -27,7 +28,7 @@ public sealed class TrainingData
         Items = items;
         UserIds = userIds;
         Catalog = catalog;
-        (_interactions, _sourcePositions, SourceRowCount) = Deduplicate(interactions, userIds.Count, items.Count);
+        (_interactions, _firstTimestamps, _sourcePositions, SourceRowCount) = Deduplicate(interactions, userIds.Count, items.Count);
         _userOffsets = new int[userIds.Count + 1];
         foreach (var x in _interactions) _userOffsets[x.User + 1]++;
         for (var u = 0; u < userIds.Count; u++) _userOffsets[u + 1] += _userOffsets[u];
@@ -60,6 +61,13 @@ public sealed class TrainingData
     /// </summary>
     public ReadOnlySpan<int> SourcePositions => _sourcePositions;
 
+    /// <summary>
+    /// For each interaction (aligned with <see cref="Interactions"/>), the time the user first interacted with the title; the
+    /// interaction's own timestamp is the latest. They differ only for repeat views. Time-based splits hold out titles by their
+    /// first view, so a re-watch of an old title is not a "new" title to predict.
+    /// </summary>
+    public ReadOnlySpan<long> FirstTimestamps => _firstTimestamps;
+
     /// <summary>Rows in the sequence the data was built from, duplicates included.</summary>
     public int SourceRowCount { get; }
     public long MinTimestamp { get; }
@@ -70,6 +78,9 @@ public sealed class TrainingData
 
     /// <summary>The interactions of one user, oldest first.</summary>
     public ReadOnlySpan<Interaction> UserInteractions(int user) => _interactions.AsSpan(_userOffsets[user], _userOffsets[user + 1] - _userOffsets[user]);
+
+    /// <summary>The first-view times of one user's interactions, aligned with <see cref="UserInteractions"/>.</summary>
+    public ReadOnlySpan<long> UserFirstTimestamps(int user) => _firstTimestamps.AsSpan(_userOffsets[user], _userOffsets[user + 1] - _userOffsets[user]);
 
     /// <summary>Number of users who interacted with each item.</summary>
     public ReadOnlySpan<int> ItemCounts => _itemCounts;
@@ -108,7 +119,7 @@ public sealed class TrainingData
         return new TrainingData(items, users, interactions, aligned);
     }
 
-    private readonly record struct Row(Interaction X, int Position);
+    private readonly record struct Row(Interaction X, int Position, long First);
 
     // Struct comparers: the generic Span sort specialises on them, so the 1M-row sorts of the pipeline run without delegate calls.
     private readonly struct ByUserItemTime : IComparer<Row>
@@ -123,14 +134,14 @@ public sealed class TrainingData
             : a.X.Timestamp != b.X.Timestamp ? a.X.Timestamp.CompareTo(b.X.Timestamp) : a.X.Item.CompareTo(b.X.Item);
     }
 
-    private static (Interaction[] Interactions, int[] Positions, int SourceRows) Deduplicate(IEnumerable<Interaction> source, int users, int items)
+    private static (Interaction[] Interactions, long[] FirstTimestamps, int[] Positions, int SourceRows) Deduplicate(IEnumerable<Interaction> source, int users, int items)
     {
         var rows = source.TryGetNonEnumeratedCount(out var count) ? new List<Row>(count) : [];
         foreach (var x in source)
         {
             if ((uint)x.User >= (uint)users || (uint)x.Item >= (uint)items)
                 throw new ArgumentOutOfRangeException(nameof(source), $"Interaction ({x.User}, {x.Item}) lies outside {users} users × {items} items.");
-            rows.Add(new Row(x, rows.Count));
+            rows.Add(new Row(x, rows.Count, x.Timestamp));
         }
         var sourceRows = rows.Count;
         var list = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows);
@@ -141,15 +152,16 @@ public sealed class TrainingData
             if (kept > 0 && list[kept - 1].X.User == list[n].X.User && list[kept - 1].X.Item == list[n].X.Item)
             {
                 var merged = list[kept - 1].X with { Timestamp = list[n].X.Timestamp, Rating = Math.Max(list[kept - 1].X.Rating, list[n].X.Rating) };
-                list[kept - 1] = new Row(merged, Math.Min(list[kept - 1].Position, list[n].Position));
+                list[kept - 1] = new Row(merged, Math.Min(list[kept - 1].Position, list[n].Position), Math.Min(list[kept - 1].First, list[n].First));
             }
             else list[kept++] = list[n];
         }
         list = list[..kept];
         list.Sort(new ByUserTimeItem());
         var interactions = new Interaction[kept];
+        var firsts = new long[kept];
         var positions = new int[kept];
-        for (var n = 0; n < kept; n++) { interactions[n] = list[n].X; positions[n] = list[n].Position; }
-        return (interactions, positions, sourceRows);
+        for (var n = 0; n < kept; n++) { interactions[n] = list[n].X; firsts[n] = list[n].First; positions[n] = list[n].Position; }
+        return (interactions, firsts, positions, sourceRows);
     }
 }

@@ -62,23 +62,34 @@ public static class Splits
     /// <summary>
     /// Global time cutoff: interactions before the <paramref name="trainFraction"/> quantile of timestamps train, the rest test.
     /// Test keeps only users and items that also appear in train (a model cannot rank what it never saw; cold start is measured apart).
+    /// A title counts from the user's first view of it (<see cref="TrainingData.FirstTimestamps"/>): one first seen before the cutoff
+    /// trains even when re-watched after it, so the test holds only titles new to the user.
     /// </summary>
     public static Split Chronological(TrainingData data, double trainFraction = 0.8)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var times = data.Interactions.ToArray().Select(x => x.Timestamp).Order().ToArray();
+        if (!(trainFraction > 0 && trainFraction < 1)) throw new ArgumentOutOfRangeException(nameof(trainFraction), trainFraction, "The train share of a chronological split lies strictly between 0 and 1.");
+        var times = data.FirstTimestamps.ToArray().Order().ToArray();
         if (times.Length == 0) throw new InvalidDataException("No interactions to split.");
         var cutoff = times[Math.Clamp((int)(trainFraction * times.Length), 0, times.Length - 1)];
         return Chronological(data, cutoff);
     }
 
-    /// <summary>Global time cutoff at <paramref name="cutoffUnixSeconds"/>: train before it, test at or after it.</summary>
+    /// <summary>Global time cutoff at <paramref name="cutoffUnixSeconds"/>: titles first viewed before it train, the rest test.</summary>
     public static Split Chronological(TrainingData data, long cutoffUnixSeconds)
     {
         ArgumentNullException.ThrowIfNull(data);
         var train = new List<Interaction>();
         var test = new List<Interaction>();
-        foreach (var x in data.Interactions) (x.Timestamp < cutoffUnixSeconds ? train : test).Add(x);
+        var interactions = data.Interactions;
+        var first = data.FirstTimestamps;
+        for (var n = 0; n < interactions.Length; n++)
+        {
+            var x = interactions[n];
+            // A re-watch after the cutoff must not leak its time into train: the pair trains at its first view.
+            if (first[n] < cutoffUnixSeconds) train.Add(x.Timestamp < cutoffUnixSeconds ? x : x with { Timestamp = first[n] });
+            else test.Add(x);
+        }
         var seenUsers = new bool[data.UserCount];
         var seenItems = new bool[data.ItemCount];
         foreach (var x in train) { seenUsers[x.User] = true; seenItems[x.Item] = true; }
@@ -86,7 +97,11 @@ public static class Splits
         return Build($"chronological@{DateTimeOffset.FromUnixTimeSeconds(cutoffUnixSeconds):yyyy-MM-ddTHH:mm:ssZ}", data, train, test);
     }
 
-    /// <summary>Leave-last-n-out: each user's n most recent interactions test (users with more than n interactions), the rest train.</summary>
+    /// <summary>
+    /// Leave-last-n-out: each user's n newest titles test (users with more than n), the rest train. "Newest" is by first view
+    /// (ties by item), so a re-watched old title stays in train; train interactions re-watched after the first held-out title
+    /// train at their first view, so the held-out period leaks no time into train.
+    /// </summary>
     public static Split LeaveLastOut(TrainingData data, int n = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -95,9 +110,17 @@ public static class Splits
         var test = new List<Interaction>();
         for (var u = 0; u < data.UserCount; u++)
         {
-            var xs = data.UserInteractions(u);
+            var xs = data.UserInteractions(u).ToArray();
+            var first = data.UserFirstTimestamps(u).ToArray();
+            var order = Enumerable.Range(0, xs.Length).OrderBy(i => first[i]).ThenBy(i => xs[i].Item).ToArray();
             var cut = xs.Length > n ? xs.Length - n : xs.Length;
-            for (var i = 0; i < xs.Length; i++) (i < cut ? train : test).Add(xs[i]);
+            var heldOutFrom = cut < xs.Length ? first[order[cut]] : long.MaxValue;
+            for (var k = 0; k < order.Length; k++)
+            {
+                var x = xs[order[k]];
+                if (k >= cut) test.Add(x);
+                else train.Add(x.Timestamp < heldOutFrom ? x : x with { Timestamp = first[order[k]] });
+            }
         }
         return Build($"leave-last-{n}", data, train, test);
     }
