@@ -108,6 +108,9 @@ public class ModelEdgeCaseTests
             Assert.DoesNotContain(i, neighbours[..count]);
         }
         var bytes = ModelArtifact.ToBytes(model);
+        // Written at format 2 (version 1 cannot hold a modelled subset in sparse form), so a version-1 reader refuses it plainly.
+        Assert.Equal(2, BitConverter.ToInt32(bytes, 4));
+        Assert.Equal(1, BitConverter.ToInt32(ModelArtifact.ToBytes(ModelTrainer.Train("ease", new Dictionary<string, double> { ["neighbours"] = 5 }, data)), 4));
         var loaded = ModelArtifact.FromBytes(bytes);
         Assert.Equal(bytes, ModelArtifact.ToBytes(loaded));
         var again = new float[data.ItemCount];

@@ -15,7 +15,15 @@ public sealed record ArtifactInfo(string Path, string Kind, int FormatVersion, l
 /// </summary>
 public static class ModelArtifact
 {
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The newest format this build reads and writes. An artifact is written at the lowest version that can hold it: 2 only when
+    /// a model needs what version 1 lacks (pruned EASE over a modelled subset), so a build that reads only version 1 rejects
+    /// exactly those artifacts with "format 2 is not supported" instead of misreading them.
+    /// </summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The format version <paramref name="model"/> is written at.</summary>
+    public static int VersionFor(RecommenderModel model) => model.ArtifactVersion;
     private static readonly byte[] Magic = "MLRC"u8.ToArray();
 
     public static async Task<ArtifactInfo> SaveAsync(IBlobStore store, string path, RecommenderModel model, WriteCondition condition = default, CancellationToken cancellationToken = default)
@@ -23,7 +31,7 @@ public static class ModelArtifact
         ArgumentNullException.ThrowIfNull(store);
         var bytes = ToBytes(model);
         await store.WriteAsync(path, BinaryData.FromBytes(bytes), condition, cancellationToken).ConfigureAwait(false);
-        return new ArtifactInfo(path, model.Kind, FormatVersion, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return new ArtifactInfo(path, model.Kind, VersionFor(model), bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
     public static async Task<RecommenderModel> LoadAsync(IBlobStore store, string path, CancellationToken cancellationToken = default)
@@ -41,7 +49,7 @@ public static class ModelArtifact
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Magic);
-            writer.Write(FormatVersion);
+            writer.Write(VersionFor(model));
             writer.Write(model.Items.Count);
             foreach (var id in model.Items.Ids) writer.Write(id);
             WriteModel(writer, model);
@@ -57,7 +65,7 @@ public static class ModelArtifact
             using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
             if (!reader.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException($"{source}: not a model artifact (bad magic).");
             var version = reader.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"{source}: artifact format {version} is not supported (this build reads {FormatVersion}).");
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"{source}: artifact format {version} is not supported (this build reads 1 to {FormatVersion}).");
             var count = reader.ReadInt32();
             if (count < 0 || count > bytes.Length) throw new InvalidDataException($"{source}: corrupt item count {count}.");
             var ids = new string[count];

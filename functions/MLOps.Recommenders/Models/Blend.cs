@@ -23,6 +23,8 @@ public sealed class BlendRecommender : RecommenderModel
     public IReadOnlyList<RecommenderModel> Parts => _parts;
     public IReadOnlyList<float> Weights => _weights;
 
+    internal override int ArtifactVersion => _parts.Max(p => p.ArtifactVersion);
+
     public override void Score(ReadOnlySpan<int> history, Span<float> scores)
     {
         if (scores.Length != Items.Count) throw new ArgumentException($"The score buffer must hold {Items.Count} items.", nameof(scores));

@@ -156,6 +156,8 @@ public sealed class ItemItemRecommender : RecommenderModel
 
     private const byte FormSparse = 0, FormDense = 1, FormSparseSubset = 2;
 
+    internal override int ArtifactVersion => _dense is null && _subset is not null ? 2 : 1;
+
     internal static ItemItemRecommender ReadPayload(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, BinaryReader reader)
     {
         var form = reader.ReadByte();

@@ -50,6 +50,8 @@ public sealed class RankerRecommender : RecommenderModel
     };
 
     public IReadOnlyList<RecommenderModel> Parts => _parts;
+
+    internal override int ArtifactVersion => _parts.Max(p => p.ArtifactVersion);
     public double ValidationNdcgPrimary => Get(Parameters, "validation_ndcg_primary", double.NaN);
     public double ValidationNdcgRanker => Get(Parameters, "validation_ndcg_ranker", double.NaN);
     internal int FeatureCount => _parts.Length * PerPart + Extra;

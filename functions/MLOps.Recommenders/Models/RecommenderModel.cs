@@ -20,6 +20,9 @@ public abstract class RecommenderModel : IRecommender
 
     public abstract void Score(ReadOnlySpan<int> history, Span<float> scores);
 
+    /// <summary>The lowest artifact format version that holds this model (see <see cref="Artifacts.ModelArtifact.FormatVersion"/>).</summary>
+    internal virtual int ArtifactVersion => 1;
+
     /// <summary>Writes the model's arrays (little-endian, float32 where possible) after the artifact header.</summary>
     internal abstract void WritePayload(BinaryWriter writer);
 
