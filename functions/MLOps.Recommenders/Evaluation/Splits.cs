@@ -69,7 +69,8 @@ public static class Splits
     {
         ArgumentNullException.ThrowIfNull(data);
         if (!(trainFraction > 0 && trainFraction < 1)) throw new ArgumentOutOfRangeException(nameof(trainFraction), trainFraction, "The train share of a chronological split lies strictly between 0 and 1.");
-        var times = data.FirstTimestamps.ToArray().Order().ToArray();
+        var times = data.FirstTimestamps.ToArray();
+        Array.Sort(times);
         if (times.Length == 0) throw new InvalidDataException("No interactions to split.");
         var cutoff = times[Math.Clamp((int)(trainFraction * times.Length), 0, times.Length - 1)];
         return Chronological(data, cutoff);

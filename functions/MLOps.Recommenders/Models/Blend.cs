@@ -34,12 +34,20 @@ public sealed class BlendRecommender : RecommenderModel
         {
             var part = Scratch(ref t_part, n).AsSpan(0, n);
             _parts[k].Score(history, part);
-            var mean = TensorPrimitives.Sum(part) / n;
-            TensorPrimitives.Add(part, -mean, part);
-            var std = MathF.Sqrt(TensorPrimitives.SumOfSquares(part) / n);
-            TensorPrimitives.MultiplyAdd(part, std > 0 ? _weights[k] / std : 0, scores, scores);
+            AddWeighted(part, _weights[k], Centre(part), scores);
         }
     }
+
+    /// <summary>Centres one part's scores in place and returns their standard deviation (the blend tuner caches both).</summary>
+    internal static float Centre(Span<float> part)
+    {
+        TensorPrimitives.Add(part, -TensorPrimitives.Sum(part) / part.Length, part);
+        return MathF.Sqrt(TensorPrimitives.SumOfSquares(part) / part.Length);
+    }
+
+    /// <summary>scores += weight · centred / std: the part's z-score, weighted (a constant part adds nothing).</summary>
+    internal static void AddWeighted(ReadOnlySpan<float> centred, float weight, float std, Span<float> scores) =>
+        TensorPrimitives.MultiplyAdd(centred, std > 0 ? weight / std : 0, scores, scores);
 
     internal override void WritePayload(BinaryWriter writer)
     {

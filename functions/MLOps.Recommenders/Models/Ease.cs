@@ -32,10 +32,8 @@ public static class Ease
         ArgumentNullException.ThrowIfNull(data);
         var p = PopularityRecommender.Merge(Defaults, parameters);
         var lambda = p["lambda"];
-        foreach (var name in new[] { "lambda", "diagonal_scale" })
-            if (!(p[name] >= 0 && double.IsFinite(p[name]))) throw new ArgumentException($"EASE parameter '{name}' must be a finite number ≥ 0, not {p[name]}.", nameof(parameters));
-        foreach (var name in new[] { "user_weight", "item_power" })
-            if (!(p[name] is >= 0 and <= 2)) throw new ArgumentException($"EASE parameter '{name}' must lie in [0, 2], not {p[name]}.", nameof(parameters));
+        foreach (var name in new[] { "lambda", "diagonal_scale" }) ParameterRules.Number("EASE", p, name, 0);
+        foreach (var name in new[] { "user_weight", "item_power" }) ParameterRules.Number("EASE", p, name, 0, 2);
         var minRating = (float)ParameterRules.Number("EASE", p, "min_rating");
         var maxItems = ParameterRules.Whole("EASE", p, "max_items", 1);
         ParameterRules.Whole("EASE", p, "neighbours", 0);

@@ -51,15 +51,10 @@ public sealed class InfiniteAutoencoder : RecommenderModel
     {
         ArgumentNullException.ThrowIfNull(data);
         var p = PopularityRecommender.Merge(Defaults, parameters);
-        var lambda = p["regularization"];
-        if (!(lambda > 0) || !double.IsFinite(lambda)) throw new ArgumentException($"regularization must be a positive finite number, not {lambda}.", nameof(parameters));
-        var depth = p["depth"];
-        if (!NeuralTangentKernel.IsValidDepth(depth))
-            throw new ArgumentException($"depth must be a whole number 1..{NeuralTangentKernel.MaxDepth}, not {depth}.", nameof(parameters));
-        var maxUsersValue = p["max_users"];
-        if (!(maxUsersValue >= 1 && maxUsersValue <= MaxBasisUsers) || maxUsersValue != Math.Floor(maxUsersValue))
-            throw new ArgumentException($"max_users must be a whole number 1..{MaxBasisUsers} (the U × U kernel is inverted), not {maxUsersValue}.", nameof(parameters));
-        var maxUsers = (int)maxUsersValue;
+        var lambda = ParameterRules.Positive("∞-AE", p, "regularization");
+        var depth = ParameterRules.Whole("∞-AE", p, "depth", 1, NeuralTangentKernel.MaxDepth);
+        // The U × U kernel is inverted: max_users bounds U.
+        var maxUsers = ParameterRules.Whole("∞-AE", p, "max_users", 1, MaxBasisUsers);
         var (userItems, _) = Sar.Incidence(data, (float)ParameterRules.Number("∞-AE", p, "min_rating"));
         var basis = Enumerable.Range(0, data.UserCount).Where(u => userItems[u].Length > 0).ToArray();
         if (basis.Length > maxUsers)
@@ -74,7 +69,7 @@ public sealed class InfiniteAutoencoder : RecommenderModel
         for (var v = 0; v < basis.Length; v++) offsets[v + 1] = offsets[v] + userItems[basis[v]].Length;
         var items = new int[offsets[^1]];
         for (var v = 0; v < basis.Length; v++) userItems[basis[v]].CopyTo(items, offsets[v]);
-        var kernel = new NeuralTangentKernel(offsets, items, data.ItemCount, (int)depth);
+        var kernel = new NeuralTangentKernel(offsets, items, data.ItemCount, depth);
         return new InfiniteAutoencoder(data.Items, p, kernel, SolveAlpha(kernel, lambda, cancellationToken));
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Numerics.Tensors;
 using MLOps.Recommenders.Evaluation;
+using MLOps.Recommenders.Models;
 
 namespace MLOps.Recommenders.Tuning;
 
@@ -125,8 +125,7 @@ public static class BlendTuner
                 {
                     var scores = rows[r] = new float[n];
                     model.Score(train.History(users[r]), scores);
-                    TensorPrimitives.Add(scores, -TensorPrimitives.Sum(scores) / n, scores);
-                    deviations[r] = MathF.Sqrt(TensorPrimitives.SumOfSquares(scores) / n);
+                    deviations[r] = BlendRecommender.Centre(scores);
                 });
             }
             return new CachedScores(row, centred, std, watch.Elapsed.TotalSeconds);
@@ -138,11 +137,7 @@ public static class BlendTuner
             scores.Clear();
             var r = _row[user];
             for (var p = 0; p < weights.Length; p++)
-            {
-                if (weights[p] == 0) continue;
-                var std = _std[p][r];
-                TensorPrimitives.MultiplyAdd(_centred[p][r], std > 0 ? weights[p] / std : 0, scores, scores);
-            }
+                if (weights[p] != 0) BlendRecommender.AddWeighted(_centred[p][r], weights[p], _std[p][r], scores);
         }
     }
 }
