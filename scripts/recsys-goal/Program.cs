@@ -146,6 +146,27 @@ if (kind == "calib")
     }
     return;
 }
+if (kind == "hoease")
+{
+    // Higher-order EASE (HigherOrderEase.cs): args[4] = "lambda:pairs:lambdaPairs:rounds[:userPower:beta]" specs (;), alone and blended with iALS and ∞-AE.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    foreach (var (name, sp) in Evaluated())
+    {
+        if (Environment.GetEnvironmentVariable("ONLY") is { } only && only != name) continue;
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42); var infae = ModelTrainer.Train("infae", null, sp.Train, 42);
+        foreach (var spec in args[4].Split(';'))
+        {
+            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray(); var sw = Stopwatch.StartNew();
+            var m = new HigherOrderEase(sp.Train, f[0], (int)f[1], f[2], (int)f[3], f.Length > 4 ? f[4] : 0, f.Length > 5 ? f[5] : 0);
+            var built = sw.Elapsed.TotalSeconds;
+            var grid = (from a in new[] { 0f, 0.25f, 0.5f, 1f, 2f } from b in new[] { 0f, 0.5f } select new[] { a, 1f, b }).Append([1f, 0f, 0f]).ToArray();
+            var res = BlendSearch.Grid(sp, [m, ials, infae], grid);
+            Console.WriteLine($"{name} {spec,-22} ({built:0.0} s) model alone {res["1 0 0"].Ndcg:0.0000}/{res["1 0 0"].P:0.0000}  ials+infae0.5 {res["0 1 0.5"].Ndcg:0.0000}");
+            foreach (var kv in res.OrderByDescending(kv => kv.Value.Ndcg).Take(3)) Console.WriteLine($"   {name} w(model ials infae) {kv.Key,-16} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
+        }
+    }
+    return;
+}
 if (kind == "lin")
 {
     // Item-item linear families: args[4] = "gfcf:alpha:rank" or "nease:lambda(rel):userPower:beta" (;-separated), each alone and blended with iALS and ∞-AE.
