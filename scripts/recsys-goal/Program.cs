@@ -167,6 +167,25 @@ if (kind == "hoease")
     }
     return;
 }
+if (kind == "batchco")
+{
+    // Batch co-occurrence (BatchCo.cs): args[4] = "gapSeconds:power" specs (;), beside the product blend (iALS 1 + ∞-AE 0.5).
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    foreach (var (name, sp) in Evaluated())
+    {
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42); var infae = ModelTrainer.Train("infae", null, sp.Train, 42);
+        foreach (var spec in args[4].Split(';'))
+        {
+            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray();
+            var m = new BatchCo(sp.Train, (long)f[0], f[1]);
+            var grid = new[] { 0f, 0.1f, 0.2f, 0.35f, 0.5f, 1f }.Select(a => new[] { a, 1f, 0.5f }).Append([1f, 0f, 0f]).ToArray();
+            var res = BlendSearch.Grid(sp, [m, ials, infae], grid);
+            Console.WriteLine($"{name} {spec,-12} alone {res["1 0 0"].Ndcg:0.0000}  blend {res["0 1 0.5"].Ndcg:0.0000}/{res["0 1 0.5"].P:0.0000}  " +
+                string.Join("  ", new[] { "0.1", "0.2", "0.35", "0.5", "1" }.Select(k => $"+{k}: {res[k + " 1 0.5"].Ndcg:0.0000}/{res[k + " 1 0.5"].P:0.0000}")));
+        }
+    }
+    return;
+}
 if (kind == "lin")
 {
     // Item-item linear families: args[4] = "gfcf:alpha:rank" or "nease:lambda(rel):userPower:beta" (;-separated), each alone and blended with iALS and ∞-AE.
