@@ -44,12 +44,22 @@ public static class RegistryApi
             return TypedResults.Ok(new { manifest, decisions });
         });
 
-    private static Task<IResult> HistoryAsync(string name, string? alias, DateTimeOffset? at, ModelRegistry registry, CancellationToken ct) =>
+    // `at` is bound as text and parsed here: a typed parameter that fails to bind gives a bare 400 without the field's
+    // name on the local host, and no problem body at all when the Functions host runs the endpoint.
+    private static Task<IResult> HistoryAsync(string name, string? alias, string? at, ModelRegistry registry, CancellationToken ct) =>
         Guard(async () =>
         {
+            DateTimeOffset? when = null;
+            if (at is not null)
+            {
+                if (!DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+                    return TypedResults.Problem(statusCode: 400, title: "Invalid field 'at'",
+                        detail: $"at: '{(at.Length <= 64 ? at : at[..64] + "…")}' is not a date and time; use ISO 8601, e.g. 2026-12-01T12:00:00Z.");
+                when = parsed;
+            }
             var entries = await registry.GetHistoryAsync(name, alias, ct).ConfigureAwait(false);
-            int? championAt = at is { } t ? await registry.GetVersionAtAsync(name, ModelAliases.Champion, t, ct).ConfigureAwait(false) : null;
-            return TypedResults.Ok(new { model = name, entries, at, championAt });
+            int? championAt = when is { } t ? await registry.GetVersionAtAsync(name, ModelAliases.Champion, t, ct).ConfigureAwait(false) : null;
+            return TypedResults.Ok(new { model = name, entries, at = when, championAt });
         });
 
     private static Task<IResult> PromoteAsync(string name, PromoteBody? body, HttpContext http, ModelRegistry registry, CancellationToken ct) =>

@@ -45,7 +45,7 @@ public static class RecommendationService
         var data = snapshot.Data;
         model ??= snapshot.Champion;
         var user = data.User(request.UserId);
-        var coldReason = user is null ? "unknown-user" : user.History.Length == 0 ? "no-history" : model is null ? "no-model" : null;
+        var coldReason = ColdStartReason(user, model);
         ulong genreMask = 0;
         foreach (var g in request.Genres)
             if (data.GenreIndex.TryGetValue(g, out var gi)) genreMask |= 1UL << gi;
@@ -79,7 +79,7 @@ public static class RecommendationService
         var data = snapshot.Data;
         var model = snapshot.Champion;
         var user = data.User(userId);
-        var coldReason = user is null ? "unknown-user" : user.History.Length == 0 ? "no-history" : model is null ? "no-model" : null;
+        var coldReason = ColdStartReason(user, model);
         var used = new HashSet<int>();
         var result = new List<Row>(rows);
         {
@@ -156,6 +156,20 @@ public static class RecommendationService
         var items = Ranking.TopK(scores, k).Select(i => Item(data, i, scores[i],
             cold ? SharedGenreReason(data, item, i) ?? "Popular right now" : $"Viewers of {title} also watched this")).ToList();
         return new SimilarResponse(data.Items[item], title, cold, Info(model), items);
+    }
+
+    /// <summary>
+    /// Why the list cannot be personal, or null when it can. A history of titles the model never saw (all newer than its
+    /// training data) gives it nothing to score from: without this it would rank in index order and invent reasons.
+    /// </summary>
+    public static string? ColdStartReason(UserState? user, ServingModel? model)
+    {
+        if (user is null) return "unknown-user";
+        if (user.History.Length == 0) return "no-history";
+        if (model is null) return "no-model";
+        foreach (var item in user.History)
+            if (model.Knows(item)) return null;
+        return "history-unknown-to-model";
     }
 
     public static ModelInfo? Info(ServingModel? model) => model is null ? null : new ModelInfo(model.Ref.Name, model.Ref.Version, model.Kind);

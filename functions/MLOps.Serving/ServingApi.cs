@@ -41,6 +41,8 @@ public static class ServingApi
     public static async Task<Results<Ok<ReadyResponse>, ProblemHttpResult>> Ready(ModelHost host, SearchService search)
     {
         var snapshot = host.Current;
+        if (host.DataError is { } dataError)
+            return TypedResults.Problem(statusCode: 503, title: "Not ready", detail: dataError);
         if (snapshot?.Champion is not { } champion)
             return TypedResults.Problem(statusCode: 503, title: "Not ready",
                 detail: snapshot is null ? "Serving data is still loading." : host.LastError ?? "No champion model is loaded yet (serving trending titles meanwhile).");
@@ -74,8 +76,13 @@ public static class ServingApi
         if (o.RecommendationsExperiment is { } experimentId && o.Experiments.FirstOrDefault(x => x.Id == experimentId) is { Variants.Count: > 0 } experiment)
         {
             var variant = ExperimentService.Assign(experiment, id);
-            model = snapshot.ModelFor(variant.Model);
-            assignment = new ExperimentAssignment(experiment.Id, variant.Name);
+            // A variant whose model is not loaded (yet, or it failed): the user gets the champion outside the experiment,
+            // so the variant's results never count the champion's lists.
+            if (snapshot.ModelFor(variant.Model) is { } variantModel)
+            {
+                model = variantModel;
+                assignment = new ExperimentAssignment(experiment.Id, variant.Name);
+            }
         }
         var result = RecommendationService.Recommend(snapshot, new RecommendationRequest(id, k, genres, exclude, diversity, excludeSeen), model, assignment);
         if (assignment is not null || ExposureLog.Sampled(id, o.ExposureSampleRate))
@@ -138,7 +145,8 @@ public static class ServingApi
         else if (text.Length > o.MaxQueryLength) errors["q"] = [$"At most {o.MaxQueryLength} characters."];
         else if (TextNormalizer.Tokens(text, 1).Count == 0) errors["q"] = ["Holds no letters or digits to search for."];
         string? user = q.TryGetValue("user", out var u) ? u.ToString() : null;
-        if (user is not null) CheckId(errors, "user", user, o);
+        if (u.Count > 1) errors["user"] = ["Give user once."];
+        else if (user is not null) CheckId(errors, "user", user, o);
         var k = Int(errors, q, "k", 10, 1, o.MaxK);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);

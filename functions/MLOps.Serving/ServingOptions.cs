@@ -15,6 +15,9 @@ public sealed class ServingOptions
     /// <summary>How often the champion alias is checked for a new version.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>First wait before a model version that failed to load is tried again; it doubles per failure, up to 10 min.</summary>
+    public TimeSpan LoadRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Largest k / perRow / rows a client may ask for (larger is a 400 naming the field).</summary>
     public int MaxK { get; set; } = 100;
     public int MaxRows { get; set; } = 20;

@@ -181,10 +181,14 @@ public static class OrchestrationApi
         }
     }
 
-    public static async Task<Results<Ok<PurgeResponse>, ProblemHttpResult>> PurgeAsync(IOrchestrationClient client, TimeProvider time, int olderThanDays = 30, CancellationToken cancellationToken = default)
+    // Bound as text and parsed here, so "abc" gets a problem naming olderThanDays on both hosts (a typed int that fails
+    // to bind is a bare 400 locally and no problem body on the Functions host).
+    public static async Task<Results<Ok<PurgeResponse>, ProblemHttpResult>> PurgeAsync(IOrchestrationClient client, TimeProvider time, string? olderThanDays = null, CancellationToken cancellationToken = default)
     {
-        if (olderThanDays < 0) return TypedResults.Problem(statusCode: 400, title: "Invalid retention", detail: "olderThanDays: must be 0 or more.");
-        var olderThan = time.GetUtcNow().AddDays(-olderThanDays);
+        var days = 30;
+        if (olderThanDays is not null && (!int.TryParse(olderThanDays, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 0 or > 36_500))
+            return TypedResults.Problem(statusCode: 400, title: "Invalid retention", detail: "olderThanDays: must be a whole number of days from 0 to 36500.");
+        var olderThan = time.GetUtcNow().AddDays(-days);
         return TypedResults.Ok(new PurgeResponse(olderThan, await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false)));
     }
 

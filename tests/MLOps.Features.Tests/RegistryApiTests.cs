@@ -95,4 +95,22 @@ public sealed class RegistryApiTests : IAsyncLifetime
         Assert.Equal(["promote", "promote", "rollback"], actions);
         Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
     }
+
+    [Fact]
+    public async Task History_At_IsParsed_OrRejectedNamingTheField()
+    {
+        var bad = await SendAsync(HttpMethod.Get, "/api/models/recommender/history?at=yesterday", _read);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Invalid field 'at'", problem.GetProperty("title").GetString());
+        Assert.StartsWith("at:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var now = await SendAsync(HttpMethod.Get, $"/api/models/recommender/history?at={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"))}", _read);
+        Assert.Equal(HttpStatusCode.OK, now.StatusCode);
+        var json = JsonDocument.Parse(await now.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal((await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version, json.GetProperty("championAt").GetInt32());
+        var before = JsonDocument.Parse(await (await SendAsync(HttpMethod.Get, "/api/models/recommender/history?at=2000-01-01", _read)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(JsonValueKind.Null, before.GetProperty("championAt").ValueKind);
+    }
 }

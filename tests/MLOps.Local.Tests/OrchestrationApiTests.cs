@@ -206,6 +206,8 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     [InlineData("POST", "/api/orchestrations/NoSuchOrchestration", HttpStatusCode.NotFound, "name")]
     [InlineData("POST", "/api/orchestrations/Greeter?instanceId=bad%2Fid", HttpStatusCode.BadRequest, "instanceId")]
     [InlineData("DELETE", "/api/orchestrations/instances?olderThanDays=-1", HttpStatusCode.BadRequest, "olderThanDays")]
+    [InlineData("DELETE", "/api/orchestrations/instances?olderThanDays=abc", HttpStatusCode.BadRequest, "olderThanDays")]
+    [InlineData("DELETE", "/api/orchestrations/instances?olderThanDays=99999999", HttpStatusCode.BadRequest, "olderThanDays")]
     public async Task UnknownOrBadRequests_ProblemDetailsNamingTheField(string method, string url, HttpStatusCode expected, string field)
     {
         var response = await Client(_admin).SendAsync(new HttpRequestMessage(new HttpMethod(method), url));

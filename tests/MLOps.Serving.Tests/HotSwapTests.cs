@@ -79,6 +79,39 @@ public sealed class HotSwapTests
     }
 
     [Fact]
+    public async Task FailedLoad_IsRetriedWithBackoff_AndSwapsInOnceTheVersionLoads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        fixture.Settings["ServingOptions:LoadRetryDelay"] = "00:00:00.200";
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            fixture.Models.Add("3", null); // a transient failure: the version's artifact cannot be read yet
+            fixture.Models.Point("champion", "3");
+            await ServingFixture.WaitUntilAsync(() => host.LastError is not null);
+            Assert.Equal("1", host.Current!.Champion!.Ref.Version);
+
+            fixture.Models.Add("3", new CooccurrenceRecommender(fixture.Catalog.Select(c => c.ContentId), fixture.Events, "healed"));
+            await ServingFixture.WaitUntilAsync(() => host.Current!.Champion!.Ref.Version == "3");
+            Assert.Null(host.LastError);
+            var ready = await fixture.Client().GetAsync("/ready", ct);
+            Assert.Equal("healed", (await ready.ReadAsync()).GetProperty("model").GetProperty("kind").GetString());
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Theory]
+    [InlineData(1, 30)]
+    [InlineData(2, 60)]
+    [InlineData(5, 480)]
+    [InlineData(6, 600)]
+    [InlineData(1000, 600)]
+    public void RetryDelay_DoublesFromTheFirstDelay_UpToTenMinutes(int attempts, double seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), ModelHost.RetryDelay(attempts, TimeSpan.FromSeconds(30)));
+
+    [Fact]
     public async Task ArtifactSource_BootstrapsFromEvents_ThenSwapsWhenTheBlobIsRewritten()
     {
         var ct = TestContext.Current.CancellationToken;

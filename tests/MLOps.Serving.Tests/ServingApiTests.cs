@@ -70,6 +70,7 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
     [InlineData("/api/items/m1/similar?k=-1", "k")]
     [InlineData("/api/search?q=", "q")]
     [InlineData("/api/search?q=%21%21%21", "q")]
+    [InlineData("/api/search?q=night&user=u1&user=u2", "user")]
     public async Task BadParameters_Are400ProblemNamingTheField(string url, string field)
     {
         var response = await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken);
@@ -142,6 +143,57 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         // A title match outranks a description match: "ghost" titles before titles whose description mentions ghosts.
         var ghost = Ids((await (await client.GetAsync("/api/search?q=ghost&k=3", ct)).ReadAsync()).GetProperty("items"));
         Assert.All(ghost, id => Assert.Contains("Ghost", fixture.Catalog.First(c => c.ContentId == id).Title));
+    }
+
+    [Fact]
+    public async Task Search_KAboveTheDefaultPool_GetsKResults()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Every synthetic description says "story": far more than 100 titles match.
+        Assert.True(fixture.Catalog.Count(c => c.Description!.Contains("story", StringComparison.Ordinal)) > 100);
+        var body = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/search?q=story&k=100", ct)).ReadAsync();
+        var ids = Ids(body.GetProperty("items"));
+        Assert.Equal(100, ids.Length);
+        Assert.Equal(100, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task HistoryTheModelNeverSaw_IsAColdStart_NotAnIndexOrderList()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // "interstellar" is in the catalogue but not in the models (ServingFixture): the user's only title.
+        var batch = new[] { new { userId = "space-fan", contentId = "interstellar", timestamp = "2024-05-22T10:00:00Z", eventType = "play", viewSeconds = 5000.0 } };
+        Assert.Equal(HttpStatusCode.Accepted, (await fixture.Client(fixture.WriteKey).PostAsJsonAsync("/api/events", batch, ct)).StatusCode);
+        var client = fixture.Client(fixture.ReadKey);
+
+        var recs = await (await client.GetAsync("/api/users/space-fan/recommendations?k=5", ct)).ReadAsync();
+        Assert.True(recs.GetProperty("coldStart").GetBoolean());
+        Assert.Equal("history-unknown-to-model", recs.GetProperty("coldStartReason").GetString());
+        var trending = Data.TrendingOrder.Select(i => Data.Items[i]).Where(id => id != "interstellar").Take(5).ToArray();
+        Assert.Equal(trending, Ids(recs.GetProperty("items")));
+        Assert.DoesNotContain(recs.GetProperty("items").EnumerateArray(), i => i.GetProperty("reason").GetString()!.StartsWith("Because you", StringComparison.Ordinal));
+
+        var rows = await (await client.GetAsync("/api/users/space-fan/rows?rows=2", ct)).ReadAsync();
+        Assert.Equal("history-unknown-to-model", rows.GetProperty("coldStartReason").GetString());
+        Assert.Equal("trending", rows.GetProperty("rows")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Events_BatchesAlikeOnlyPastTheirFirst4000Characters_AreBothIngested()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = fixture.Client(fixture.WriteKey);
+        var padding = new string('x', 4100); // an unknown property, ignored by the mapping, ahead of the fields that differ
+        string Batch(string content) => $"[{{\"note\":\"{padding}\",\"userId\":\"long-rows\",\"timestamp\":\"2024-05-23T00:00:00Z\",\"contentId\":\"{content}\"}}]";
+
+        var first = await (await client.PostAsync("/api/events", new StringContent(Batch("m20"), Encoding.UTF8, "application/json"), ct)).ReadAsync();
+        var second = await (await client.PostAsync("/api/events", new StringContent(Batch("m21"), Encoding.UTF8, "application/json"), ct)).ReadAsync();
+
+        Assert.NotEqual(first.GetProperty("batch").GetString(), second.GetProperty("batch").GetString());
+        Assert.False(second.GetProperty("alreadyImported").GetBoolean());
+        Assert.Equal(1, second.GetProperty("accepted").GetInt32());
+        var stored = await EventLog.ReadAsync(fixture.Store, new DateOnly(2024, 5, 23), new DateOnly(2024, 5, 24), ct).Where(e => e.UserId == "long-rows").ToListAsync(ct);
+        Assert.Equal(["m20", "m21"], stored.Select(e => e.ContentId).Order(StringComparer.Ordinal));
     }
 
     [Fact]

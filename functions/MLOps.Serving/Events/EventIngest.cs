@@ -64,8 +64,9 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
     /// <summary>A JSON row as the NDJSON importer reads it: known property names (and their aliases) to text fields.</summary>
     public static RawEvent ToRaw(long line, JsonElement element)
     {
-        var raw = element.GetRawText();
-        var row = new RawEvent { Line = line, Raw = raw.Length <= 4000 ? raw : raw[..4000] };
+        // The whole row: the batch id hashes it (a clipped row let two different batches share an id, and the second was
+        // taken for a repeat) and quarantine keeps it as sent. The body limit (MaxBodyBytes) bounds its size.
+        var row = new RawEvent { Line = line, Raw = element.GetRawText() };
         if (element.ValueKind != JsonValueKind.Object)
         {
             row.ParseError = "the row is JSON but not an object.";

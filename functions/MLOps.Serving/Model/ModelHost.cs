@@ -10,15 +10,19 @@ namespace MLOps.Serving.Model;
 /// <summary>What a request reads, once, at its start: data and the models loaded at that moment.</summary>
 public sealed record ServingSnapshot(ServingData Data, ServingModel? Champion, IReadOnlyDictionary<string, ServingModel> Variants)
 {
-    /// <summary>The model for an alias or version ("champion" when absent), or null (the caller falls back to trending).</summary>
+    /// <summary>
+    /// The loaded model for an alias or version ("champion" when absent), or null when it is not loaded: an experiment
+    /// variant whose model is missing is not silently served by the champion under the variant's name.
+    /// </summary>
     public ServingModel? ModelFor(string? aliasOrVersion) =>
-        aliasOrVersion is null or "champion" ? Champion : Variants.GetValueOrDefault(aliasOrVersion) ?? Champion;
+        aliasOrVersion is null or "champion" ? Champion : Variants.GetValueOrDefault(aliasOrVersion);
 }
 
 /// <summary>
 /// Holds the current <see cref="ServingSnapshot"/> and swaps it atomically when the champion alias moves:
 /// the new version is loaded in the background, requests in flight finish on the snapshot they took,
-/// and a failed load keeps the old model (logged as an error, counted in mlops.serving.model.load_failures).
+/// and a failed load keeps the old model (logged as an error, counted in mlops.serving.model.load_failures) and is
+/// retried with backoff (<see cref="RetryDelay(int, TimeSpan)"/>), so a transient storage error does not need the alias to move.
 /// </summary>
 public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOptions<ServingOptions> options, ILogger<ModelHost> logger)
     : BackgroundService
@@ -30,15 +34,28 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
 
     private readonly TaskCompletionSource _dataReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ServingSnapshot? _current;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<ModelRef, bool> _failed = new();
+    /// <summary>Versions that failed to load: attempts so far and when (Environment.TickCount64) the next may be made.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ModelRef, (int Attempts, long RetryAt)> _failed = new();
+
+    /// <summary>
+    /// The wait before retrying a failed load: <paramref name="first"/> (ServingOptions.LoadRetryDelay, 30 s), doubling per
+    /// failure, at most 10 min — a transient read error heals, a corrupt artifact costs one read per 10 min.
+    /// </summary>
+    public static TimeSpan RetryDelay(int attempts, TimeSpan first) =>
+        TimeSpan.FromMilliseconds(Math.Min(TimeSpan.FromMinutes(10).TotalMilliseconds, first.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempts - 1, 0, 20))));
 
     /// <summary>The snapshot to serve from, or null while the data is still loading.</summary>
     public ServingSnapshot? Current => Volatile.Read(ref _current);
 
     public Task DataReady => _dataReady.Task;
 
-    /// <summary>The last load failure (shown by /ready), null after a successful load.</summary>
-    public string? LastError { get; private set; }
+    /// <summary>The last load failure (shown by /ready): the data's until it loads, else the last model load's (null after a success).</summary>
+    public string? LastError => DataError ?? _modelError;
+
+    /// <summary>Why the serving data failed to load, null once it has loaded; /ready is 503 meanwhile and every poll retries.</summary>
+    public string? DataError { get; private set; }
+
+    private string? _modelError;
     public int SwapCount { get; private set; }
 
     public async Task<ServingSnapshot> WaitForSnapshotAsync(CancellationToken cancellationToken)
@@ -50,29 +67,42 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        try
-        {
-            var data = await ServingData.LoadAsync(store, settings.TrendingHalfLife, stoppingToken).ConfigureAwait(false);
-            Volatile.Write(ref _current, new ServingSnapshot(data, null, new Dictionary<string, ServingModel>()));
-            LogDataLoaded(data.Count, data.UserCount);
-            _dataReady.TrySetResult();
-        }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-        {
-            LogDataFailed(ex);
+        if (!await TryLoadDataAsync(stoppingToken).ConfigureAwait(false))
+            // Requests get empty answers rather than hang; /ready says why and the poll below retries.
             Volatile.Write(ref _current, new ServingSnapshot(ServingData.Build([], [], settings.TrendingHalfLife), null, new Dictionary<string, ServingModel>()));
-            LastError = $"data: {ex.Message}";
-            _dataReady.TrySetResult();
-        }
+        _dataReady.TrySetResult();
 
         using var timer = new PeriodicTimer(settings.PollInterval);
         do
         {
-            try { await RefreshAsync(stoppingToken).ConfigureAwait(false); }
+            try
+            {
+                if (DataError is not null && !await TryLoadDataAsync(stoppingToken).ConfigureAwait(false)) continue;
+                await RefreshAsync(stoppingToken).ConfigureAwait(false);
+            }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
             catch (Exception ex) { LogRefreshFailed(ex); }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Loads the serving data into a fresh snapshot (models are loaded against it by the next refresh); false on failure.</summary>
+    private async Task<bool> TryLoadDataAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var data = await ServingData.LoadAsync(store, options.Value.TrendingHalfLife, stoppingToken).ConfigureAwait(false);
+            Volatile.Write(ref _current, new ServingSnapshot(data, null, new Dictionary<string, ServingModel>()));
+            DataError = null;
+            LogDataLoaded(data.Count, data.UserCount);
+            return true;
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogDataFailed(ex);
+            DataError = $"serving data failed to load: {ex.Message}; retrying every {options.Value.PollInterval.TotalSeconds:0.#} s";
+            return false;
+        }
     }
 
     /// <summary>Resolves the champion (and experiment variants); loads and swaps in whatever changed.</summary>
@@ -103,18 +133,20 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
         var target = await source.ResolveAsync(name, alias, cancellationToken).ConfigureAwait(false);
         if (target is null) return current;
         if (current is not null && current.Ref == target) return current;
-        if (_failed.ContainsKey(target)) return current; // already failed once: alerted, do not retry every poll
+        if (_failed.TryGetValue(target, out var failed) && Environment.TickCount64 < failed.RetryAt) return current; // alerted; retried with backoff
         try
         {
             var recommender = await source.LoadAsync(target, cancellationToken).ConfigureAwait(false);
-            LastError = null;
+            _failed.TryRemove(target, out _);
+            _modelError = null;
             return new ServingModel(target, recommender, data.Items);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _failed[target] = true;
+            var attempts = failed.Attempts + 1;
+            _failed[target] = (attempts, Environment.TickCount64 + (long)RetryDelay(attempts, options.Value.LoadRetryDelay).TotalMilliseconds);
             LoadFailures.Add(1, new KeyValuePair<string, object?>("model", name), new KeyValuePair<string, object?>("version", target.Version));
-            LastError = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {current?.Ref.Version ?? "trending fallback"}";
+            _modelError = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {current?.Ref.Version ?? "trending fallback"}";
             LogLoadFailed(ex, name, target.Version, alias);
             return current;
         }
@@ -123,7 +155,7 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     [LoggerMessage(LogLevel.Information, "Serving data loaded: {Items} items, {Users} users.")]
     private partial void LogDataLoaded(int items, int users);
 
-    [LoggerMessage(LogLevel.Error, "Serving data failed to load; serving an empty catalogue.")]
+    [LoggerMessage(LogLevel.Error, "Serving data failed to load; serving an empty catalogue and retrying at the next poll.")]
     private partial void LogDataFailed(Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "Champion refresh failed; will retry.")]

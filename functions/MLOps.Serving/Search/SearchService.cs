@@ -73,7 +73,9 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
     public async Task<SearchResponse> SearchAsync(ServingSnapshot snapshot, string query, string? userId, int k, CancellationToken cancellationToken)
     {
         var data = snapshot.Data;
-        var lexical = LexicalFor(data).Search(query, Candidates);
+        // At least k candidates from each index, so a k above the default pool still gets k results.
+        var candidates = Math.Max(k, Candidates);
+        var lexical = LexicalFor(data).Search(query, candidates);
         var relevance = new Dictionary<int, double>();
         var mode = "lexical";
         var fallback = false;
@@ -83,7 +85,7 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.Value.OpenAI.Timeout);
-                var semanticHits = await semantic.SearchAsync(query, Candidates, timeout.Token).ConfigureAwait(false);
+                var semanticHits = await semantic.SearchAsync(query, candidates, timeout.Token).ConfigureAwait(false);
                 for (var r = 0; r < lexical.Count; r++) relevance[lexical[r].Item] = 1.0 / (RrfK + r + 1);
                 for (var r = 0; r < semanticHits.Count; r++)
                     relevance[semanticHits[r].Item] = relevance.GetValueOrDefault(semanticHits[r].Item) + options.Value.OpenAI.SemanticWeight / (RrfK + r + 1);

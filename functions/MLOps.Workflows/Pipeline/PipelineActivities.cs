@@ -33,7 +33,7 @@ public static class PipelineActivities
                 models.DecideAsync(r.Model, r.Best, r.Champion, ct))
             .AddActivity<IModelRegistryGateway, RegisterRequest, int>(RegisterModel, (models, r, _, ct) =>
                 models.RegisterAsync(r.Model, r.Candidate, r.Evaluation, r.Snapshot, r.StepKey, ct))
-            .AddActivity<IModelRegistryGateway, PromoteModelRequest, bool>(PromoteModel, (models, r, _, ct) =>
+            .AddActivity<IModelRegistryGateway, PromoteModelRequest, PromotionOutcome>(PromoteModel, (models, r, _, ct) =>
                 models.PromoteAsync(r.Model, r.Version, r.Reason, r.ApprovedBy, r.StepKey, ct))
             .AddActivity<IPipelineNotifier, NotifyRequest, bool>(Notify, async (notifier, r, _, ct) =>
             {

@@ -53,6 +53,9 @@ public interface ICandidateTrainer
     Task<CandidateEvaluation> EvaluateAsync(FeatureSnapshotRef snapshot, TrainedCandidate candidate, ChampionRef? champion, string stepKey, CancellationToken cancellationToken);
 }
 
+/// <summary>What the promote step did: <see cref="Changed"/> when this step moved the alias; <see cref="Refused"/> says why it could not.</summary>
+public sealed record PromotionOutcome(bool Changed, string? Refused = null);
+
 /// <summary>What the registry's gates say about the best candidate.</summary>
 public sealed record PromotionVerdict(bool Promote, string Reason, bool RequiresApproval);
 
@@ -65,8 +68,12 @@ public interface IModelRegistryGateway
     /// <summary>Registers the candidate as a new version once per key; a repeat returns the version made the first time.</summary>
     Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken);
 
-    /// <summary>Points the champion alias at <paramref name="version"/> (compare-and-swap); a repeat is a no-op. True when it changed.</summary>
-    Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken);
+    /// <summary>
+    /// Points the champion alias at <paramref name="version"/> (compare-and-swap) once per step key: a repeat of a step
+    /// that already promoted reports its change and moves nothing, even if a person rolled it back since. A promotion the
+    /// registry's gates refuse now (the champion moved while the run waited for approval) is an outcome, not an error.
+    /// </summary>
+    Task<PromotionOutcome> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken);
 }
 
 public sealed record DriftAlertRef(string Id, string Severity, string Feature, string Message);

@@ -7,7 +7,7 @@ namespace MLOps.Workflows.Pipeline;
 /// <summary>
 /// The model registry behind the pipeline: the registry's promotion policy decides, a version is registered once per
 /// step key (the registry's idempotency key), its decision is stored with it, and the champion alias moves by the
-/// registry's compare-and-swap (audited). A repeated promote of the version that already is champion changes nothing.
+/// registry's compare-and-swap (audited) once per step key: a resumed promote step finds its own audit entry and moves nothing.
 /// </summary>
 public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, TimeProvider time) : IModelRegistryGateway
 {
@@ -64,15 +64,26 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
         return files;
     }
 
-    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
+    public async Task<PromotionOutcome> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
     {
-        var current = await registry.GetAliasAsync(model, ModelAliases.Champion, cancellationToken).ConfigureAwait(false);
-        if (current?.Record.Version == version) return false;
-        var result = await registry.PromoteAsync(model, version, new MLOps.Registry.PromoteRequest
+        // The step's own audit entry, not the alias's current value, says whether this step already ran: after an on-call
+        // rollback the champion is no longer this version, and a resumed step must not undo the person's decision.
+        var instance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))];
+        var history = await registry.GetHistoryAsync(model, ModelAliases.Champion, cancellationToken).ConfigureAwait(false);
+        if (history.Any(e => e.Action == "promote" && e.To == version && e.Instance == instance)) return new PromotionOutcome(true);
+        try
         {
-            By = "pipeline", Reason = reason, Instance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))], UseStoredDecision = true, ApprovedBy = approvedBy,
-        }, cancellationToken).ConfigureAwait(false);
-        return result.Changed;
+            var result = await registry.PromoteAsync(model, version, new MLOps.Registry.PromoteRequest
+            {
+                By = "pipeline", Reason = reason, Instance = instance, UseStoredDecision = true, ApprovedBy = approvedBy,
+            }, cancellationToken).ConfigureAwait(false);
+            return new PromotionOutcome(result.Changed);
+        }
+        catch (PromotionRefusedException refused)
+        {
+            // Retrying cannot change the evidence: the run ends "kept" with the registry's reason and still notifies.
+            return new PromotionOutcome(false, refused.Message);
+        }
     }
 
     /// <summary>

@@ -131,8 +131,14 @@ public static class RetrainPipeline
             Status("publish", 5, $"registering {evaluations[best].Key} and swapping the champion alias");
             version = await context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
                 new RegisterRequest(input.Model, trained[best], evaluations[best], snapshot, context.StepKey("register")), Retry);
-            changed = await context.CallActivityAsync<bool>(PipelineActivities.PromoteModel,
+            var promotion = await context.CallActivityAsync<PromotionOutcome>(PipelineActivities.PromoteModel,
                 new PromoteModelRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", approval?.Approved == true ? approval.By ?? "approver" : null, context.StepKey("promote")), Retry);
+            changed = promotion.Changed;
+            if (promotion.Refused is { } refused)
+            {
+                outcome = "kept";
+                reason = $"registered as v{version} but not promoted: {refused}";
+            }
         }
         Lap("publish");
 

@@ -89,12 +89,12 @@ internal sealed class StandInRegistry(IBlobStore store) : IModelRegistryGateway
         return version;
     }
 
-    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
+    public async Task<PromotionOutcome> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
     {
         var current = await GetChampionAsync(model, cancellationToken);
-        if (current?.Version == version) return false;
+        if (current?.Version == version) return new PromotionOutcome(false);
         await store.WriteJsonAsync($"standin/{model}/champion", new ChampionRef(version, "standin", "snapshot-0001", null), cancellationToken: cancellationToken);
-        return true;
+        return new PromotionOutcome(true);
     }
 }
 

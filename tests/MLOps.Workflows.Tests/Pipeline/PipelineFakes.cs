@@ -88,15 +88,17 @@ public sealed class FakeRegistry(IBlobStore store) : IModelRegistryGateway
     public async Task<List<FakeAudit>> Audit() =>
         [.. (await Task.WhenAll((await store.ListAllAsync("fake/models/audit/")).Select(b => store.ReadJsonAsync<FakeAudit>(b.Path)))).Select(r => r!.Value.Value)];
 
-    public async Task<bool> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
+    public async Task<PromotionOutcome> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
     {
+        // As the real registry refuses when the champion moved while the run waited (its evidence is against another champion).
+        if (await store.ReadAsync("fake/refuse-promotion", cancellationToken) is { } refusal) return new PromotionOutcome(false, refusal.Data.ToString());
         var target = (await Versions()).Single(v => v.Version == version);
         var current = await store.ReadJsonAsync<FakeVersion>("fake/models/champion", cancellationToken: cancellationToken);
-        if (current?.Value.Version == version) return false;
+        if (current?.Value.Version == version) return new PromotionOutcome(false);
         await store.WriteJsonAsync("fake/models/champion", target, current is { } c ? WriteCondition.Match(c.ETag) : WriteCondition.CreateOnly, cancellationToken: cancellationToken);
         var sequence = (await store.ListAllAsync("fake/models/audit/", cancellationToken)).Count + 1;
         await store.WriteJsonAsync($"fake/models/audit/{sequence:D4}", new FakeAudit(sequence, current?.Value.Version, version, reason), WriteCondition.CreateOnly, cancellationToken: cancellationToken);
-        return true;
+        return new PromotionOutcome(true);
     }
 }
 

@@ -73,6 +73,27 @@ public sealed class RetrainPipelineTests
     }
 
     [Fact]
+    public async Task Approval_Given_ButTheRegistryRefusesNow_EndsKept_AndStillNotifies()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(approval: true));
+        await engine.WaitUntilQuietAsync(Timeout);
+        await h.Store.WriteTextAsync("fake/refuse-promotion", "the champion is now v9; evaluate again");
+        await engine.RaiseEventAsync(start.InstanceId, RetrainPipeline.ApprovalEvent, new ApprovalDecision(true, "oncall"));
+        var state = await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
+
+        Assert.Equal(RuntimeStatus.Completed, state.RuntimeStatus);
+        var summary = Summary(state);
+        Assert.Equal("kept", summary.Decision.Outcome);
+        Assert.False(summary.Decision.AliasChanged);
+        Assert.Contains("not promoted: the champion is now v9", summary.Decision.Reason, StringComparison.Ordinal);
+        Assert.Empty(await h.Registry.Audit());
+        var notices = await h.Store.ListAllAsync("notifications/");
+        Assert.Contains(notices, n => n.Path.EndsWith("_notify.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task DriftMonitor_WithoutChampion_NeverStartsARetrain()
     {
         await using var h = new PipelineHarness();

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MLOps.Core.Data;
+using MLOps.Serving.Experiments;
+using MLOps.Serving.Model;
+using MLOps.Storage;
+
+namespace MLOps.Serving.Tests;
+
+/// <summary>Serving while something it depends on is missing: the data, or an experiment variant's model.</summary>
+public sealed class ServingDegradedTests
+{
+    [Fact]
+    public async Task DataThatFailedToLoad_IsNotReady_AndIsRetriedUntilItLoads()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture { WaitForChampion = false };
+        // Runs after the seed data is written and before the host starts: the catalogue is unreadable at startup.
+        fixture.ConfigureServices = _ => fixture.Store.WriteTextAsync(CatalogStore.CurrentPath, "{not json\n").GetAwaiter().GetResult();
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            Assert.NotNull(host.DataError);
+            var ready = await fixture.Client().GetAsync("/ready", ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("serving data failed to load", (await ready.ReadAsync()).GetProperty("detail").GetString());
+
+            await fixture.Store.WriteTextAsync(CatalogStore.CurrentPath,
+                string.Concat(fixture.Catalog.Select(c => JsonSerializer.Serialize(c, StoreJson.Options) + "\n")), cancellationToken: ct);
+            await ServingFixture.WaitUntilAsync(() => host.DataError is null && host.Current?.Champion is not null);
+
+            var again = await fixture.Client().GetAsync("/ready", ct);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(fixture.Catalog.Count, (await again.ReadAsync()).GetProperty("items").GetInt32());
+            var recs = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u1/recommendations?k=3", ct)).ReadAsync();
+            Assert.False(recs.GetProperty("coldStart").GetBoolean());
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
+    public async Task VariantWhoseModelIsNotLoaded_ServesTheChampionOutsideTheExperiment()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        fixture.Settings["ServingOptions:Experiments:0:Variants:1:Model"] = "nightly"; // an alias that resolves to nothing
+        fixture.Settings["ServingOptions:ExposureSampleRate"] = "0";
+        await fixture.InitializeAsync();
+        try
+        {
+            var experiment = fixture.App.Services.GetRequiredService<IOptions<ServingOptions>>().Value.Experiments[0];
+            var users = Enumerable.Range(0, 40).Select(u => $"u{u}").ToList();
+            var treated = users.Where(u => ExperimentService.Assign(experiment, u).Name == "treatment").ToList();
+            Assert.NotEmpty(treated);
+            var client = fixture.Client(fixture.ReadKey);
+            foreach (var user in users)
+            {
+                var recs = await (await client.GetAsync($"/api/users/{user}/recommendations?k=3", ct)).ReadAsync();
+                Assert.Equal("1", recs.GetProperty("model").GetProperty("version").GetString());
+                var experimentField = recs.GetProperty("experiment");
+                if (treated.Contains(user)) Assert.Equal(JsonValueKind.Null, experimentField.ValueKind);
+                else Assert.Equal("control", experimentField.GetProperty("variant").GetString());
+            }
+            await fixture.App.Services.GetRequiredService<ExposureLog>().FlushAsync(ct);
+            var exposures = await EventLog.ReadAsync(fixture.Store, cancellationToken: ct).Where(e => e.EventType == EventType.Exposure).ToListAsync(ct);
+            Assert.NotEmpty(exposures);
+            Assert.All(exposures, e => Assert.Equal("control", e.Variant));
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+}

@@ -1,0 +1,91 @@
+using MLOps.Registry;
+using MLOps.Storage;
+using MLOps.Tests;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Workflows.Tests.Pipeline;
+
+/// <summary>
+/// The pipeline's promote step against the real registry: keyed by its step (a resumed step after an on-call rollback
+/// must not promote again), and a refusal by the gates is an outcome the run reports, not an activity failure.
+/// </summary>
+public sealed class RegistryGatewayPromoteTests
+{
+    private const string Model = ModelRegistry.DefaultModel;
+
+    private static async Task<ModelRegistry> RegistryWithVersionsAsync(IBlobStore store, int count)
+    {
+        var registry = new ModelRegistry(store);
+        for (var v = 1; v <= count; v++)
+            await registry.RegisterAsync(Model, new ModelVersionDraft { Type = "ease", TrainingSnapshotId = "fs-test", SourceInstance = $"run-{v}" },
+                new Dictionary<string, BinaryData> { [RegistryGateway.ArtifactFile] = BinaryData.FromBytes(new byte[8]) }, TestContext.Current.CancellationToken);
+        return registry;
+    }
+
+    private static Task<PromotionDecision> BetterThanAsync(ModelRegistry registry, int version, int champion) =>
+        registry.EvaluateAsync(Model, version, new ModelComparison
+        {
+            ChampionVersion = champion, Champion = 0.30, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05, Users = 500, BootstrapSamples = 1000,
+        }, cancellationToken: TestContext.Current.CancellationToken);
+
+    [Fact]
+    public async Task ResumedPromoteStep_AfterAnOnCallRollback_ReportsItsChange_AndLeavesTheRollbackAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("gateway-resume");
+        var registry = await RegistryWithVersionsAsync(store, 2);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
+        await BetterThanAsync(registry, 2, champion: 1);
+        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+
+        var first = await gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
+        Assert.Equal(new PromotionOutcome(true), first);
+        Assert.Equal(2, (await registry.GetChampionAsync(Model, ct))!.Version);
+
+        await registry.RollbackAsync(Model, new RollbackRequest { By = "oncall", Reason = "complaints" }, ct);
+        // The activity ran again (its completion was lost before the checkpoint): same step key.
+        var repeat = await gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
+
+        Assert.Equal(new PromotionOutcome(true), repeat);
+        Assert.Equal(1, (await registry.GetChampionAsync(Model, ct))!.Version);
+        var history = await registry.GetHistoryAsync(Model, ModelAliases.Champion, ct);
+        Assert.Equal(["promote", "promote", "rollback"], history.OrderBy(e => e.Sequence).Select(e => e.Action));
+    }
+
+    [Fact]
+    public async Task AnotherRunsPromoteStep_OfTheSameVersion_StillGoesThroughTheGates()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("gateway-other-run");
+        var registry = await RegistryWithVersionsAsync(store, 2);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
+        await BetterThanAsync(registry, 2, champion: 1);
+        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+        await gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
+        await registry.RollbackAsync(Model, new RollbackRequest { By = "oncall" }, ct);
+
+        // A different run's step is not this step: its evidence (against v1, the champion again) lets it promote.
+        var other = await gateway.PromoteAsync(Model, 2, "better", null, "retrain-8:promote", ct);
+        Assert.Equal(new PromotionOutcome(true), other);
+        Assert.Equal(2, (await registry.GetChampionAsync(Model, ct))!.Version);
+    }
+
+    [Fact]
+    public async Task ChampionMovedWhileTheRunWaited_IsARefusalOutcome_NotAnException()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("gateway-moved");
+        var registry = await RegistryWithVersionsAsync(store, 3);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
+        await BetterThanAsync(registry, 3, champion: 1);
+        // During the approval wait a person promotes v2.
+        await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "oncall", Force = true }, ct);
+        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+
+        var outcome = await gateway.PromoteAsync(Model, 3, "better", "reviewer", "retrain-9:promote", ct);
+
+        Assert.False(outcome.Changed);
+        Assert.Contains("champion is now v2", outcome.Refused);
+        Assert.Equal(2, (await registry.GetChampionAsync(Model, ct))!.Version);
+    }
+}
