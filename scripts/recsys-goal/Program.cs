@@ -226,6 +226,60 @@ if (kind == "timelocal")
     }
     return;
 }
+if (kind == "dlae")
+{
+    // DLAE / EDLAE (Dlae.cs, Steck 2020): args[4] specs "mode:p:lambda[:userPower:beta[:relative]]" (;), mode d = DLAE, e = EDLAE
+    // (zero diagonal), relative 1 = λ × mean diag; args[5] carves (seeds 43…, train share VALIDATION_RATIO, CARVE_BY=item per item). Each spec alone and in
+    // blends [model, iALS, ∞-AE]; spec and weights picked on the mean of the carves' validation nDCG@10, then test.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var carveBy = Environment.GetEnvironmentVariable("CARVE_BY") == "item" ? StratifyBy.Item : StratifyBy.User;
+    var specs = args[4].Split(';');
+    var carves = int.Parse(args[5]);
+    var grid = (from a in new[] { 0f, 0.25f, 0.5f, 1f, 2f } from b in new[] { 0f, 0.5f } select new[] { a, 1f, b }).Append([1f, 0f, 0f]).Append([1f, 0f, 0.5f]).ToArray();
+    IRecommender Build(TrainingData t, string spec)
+    {
+        var f = spec.Split(':');
+        double F(int i, double def) => f.Length > i ? double.Parse(f[i], inv) : def;
+        return Dlae.Build(t, f[0] == "e", F(1, 0), F(2, 0), F(3, 0), F(4, 0), F(5, 0) != 0);
+    }
+    Dictionary<string, (double Ndcg, double P)> Run(Split sp)
+    {
+        var all = new Dictionary<string, (double, double)>();
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42); var infae = ModelTrainer.Train("infae", null, sp.Train, 42);
+        foreach (var spec in specs)
+            foreach (var (key, value) in BlendSearch.Grid(sp, [Build(sp.Train, spec), ials, infae], grid)) all[$"{spec} w {key}"] = value;
+        return all;
+    }
+    var sw = Stopwatch.StartNew();
+    var val = new Dictionary<string, (double Ndcg, double P)>();
+    if (Environment.GetEnvironmentVariable("ONLY") != "test")
+        for (var c = 0; c < carves; c++)
+        {
+            foreach (var (key, v) in Run(Splits.Stratified(split.Train, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", inv), 43 + c, carveBy)))
+            { var o = val.GetValueOrDefault(key); val[key] = (o.Ndcg + v.Ndcg / carves, o.P + v.P / carves); }
+            Console.WriteLine($"carve {c} done ({sw.Elapsed.TotalSeconds:0} s)");
+        }
+    var testRes = test ? Run(split) : null;
+    string T(string key) => testRes is null ? "" : $"  test {testRes[key].Ndcg:0.0000}/{testRes[key].P:0.0000}";
+    string V(string key) => val.Count == 0 ? "" : $"val {val[key].Ndcg:0.0000}/{val[key].P:0.0000}";
+    foreach (var spec in specs)
+    {
+        var blends = (val.Count > 0 ? val : testRes!).Keys.Where(k => k.StartsWith(spec + " w ") && k.EndsWith(" 1 0.5") && !k.EndsWith("w 0 1 0.5")).ToArray();
+        var bestBlend = val.Count > 0 ? blends.MaxBy(k => val[k].Ndcg)! : blends[0];
+        Console.WriteLine($"{spec,-22} alone {V($"{spec} w 1 0 0")}{T($"{spec} w 1 0 0")}   | blend pick {bestBlend[(spec.Length + 3)..]}: {V(bestBlend)}{T(bestBlend)}");
+    }
+    if (val.Count > 0)
+    {
+        var alone = val.Keys.Where(k => k.EndsWith(" w 1 0 0")).MaxBy(k => val[k].Ndcg)!;
+        Console.WriteLine($"val-picked alone: {alone} {V(alone)}{T(alone)}");
+        foreach (var kv in val.OrderByDescending(kv => kv.Value.Ndcg).Take(8)) Console.WriteLine($"val-picked overall: {kv.Key,-34} {V(kv.Key)}{T(kv.Key)}");
+        var baseKey = $"{specs[0]} w 0 1 0.5";
+        Console.WriteLine($"product blend (iALS 1 + ∞-AE 0.5): {V(baseKey)}{T(baseKey)}");
+    }
+    if (testRes is not null) foreach (var kv in testRes.OrderByDescending(kv => kv.Value.Ndcg).Take(3)) Console.WriteLine($"test-best (oracle) {kv.Key,-34} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
+    Console.WriteLine($"({sw.Elapsed.TotalSeconds:0} s)");
+    return;
+}
 if (kind == "rbfmulti")
 {
     // iALS 1 + EASE + ∞-AE + Gaussian-kernel KRR (exp(γ(cos − 1)) over rows): args[4] "gamma:lambda" configs (;), args[5] carves.

@@ -1,5 +1,4 @@
 using MLOps.Registry;
-using MLOps.Storage;
 using MLOps.Tests;
 using MLOps.Workflows.Pipeline;
 
@@ -13,30 +12,28 @@ public sealed class RegistryGatewayPromoteTests
 {
     private const string Model = ModelRegistry.DefaultModel;
 
-    private static async Task<ModelRegistry> RegistryWithVersionsAsync(IBlobStore store, int count)
+    /// <summary>A registry with <paramref name="versions"/> versions, v1 the champion and <paramref name="challenger"/> evaluated better than it.</summary>
+    private static async Task<(ModelRegistry Registry, RegistryGateway Gateway)> ChampionOneAsync(string name, int versions, int challenger)
     {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore(name);
         var registry = new ModelRegistry(store);
-        for (var v = 1; v <= count; v++)
+        for (var v = 1; v <= versions; v++)
             await registry.RegisterAsync(Model, new ModelVersionDraft { Type = "ease", TrainingSnapshotId = "fs-test", SourceInstance = $"run-{v}" },
-                new Dictionary<string, BinaryData> { [RegistryGateway.ArtifactFile] = BinaryData.FromBytes(new byte[8]) }, TestContext.Current.CancellationToken);
-        return registry;
-    }
-
-    private static Task<PromotionDecision> BetterThanAsync(ModelRegistry registry, int version, int champion) =>
-        registry.EvaluateAsync(Model, version, new ModelComparison
+                new Dictionary<string, BinaryData> { [RegistryGateway.ArtifactFile] = BinaryData.FromBytes(new byte[8]) }, ct);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
+        await registry.EvaluateAsync(Model, challenger, new ModelComparison
         {
-            ChampionVersion = champion, Champion = 0.30, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05, Users = 500, BootstrapSamples = 1000,
-        }, cancellationToken: TestContext.Current.CancellationToken);
+            ChampionVersion = 1, Champion = 0.30, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05, Users = 500, BootstrapSamples = 1000,
+        }, cancellationToken: ct);
+        return (registry, new RegistryGateway(registry, store, TimeProvider.System));
+    }
 
     [Fact]
     public async Task ResumedPromoteStep_AfterAnOnCallRollback_ReportsItsChange_AndLeavesTheRollbackAlone()
     {
         var ct = TestContext.Current.CancellationToken;
-        var store = TestEnvironment.NewFolderStore("gateway-resume");
-        var registry = await RegistryWithVersionsAsync(store, 2);
-        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
-        await BetterThanAsync(registry, 2, champion: 1);
-        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+        var (registry, gateway) = await ChampionOneAsync("gateway-resume", versions: 2, challenger: 2);
 
         var first = await gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
         Assert.Equal(new PromotionOutcome(true), first);
@@ -56,11 +53,7 @@ public sealed class RegistryGatewayPromoteTests
     public async Task AnotherRunsPromoteStep_OfTheSameVersion_StillGoesThroughTheGates()
     {
         var ct = TestContext.Current.CancellationToken;
-        var store = TestEnvironment.NewFolderStore("gateway-other-run");
-        var registry = await RegistryWithVersionsAsync(store, 2);
-        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
-        await BetterThanAsync(registry, 2, champion: 1);
-        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+        var (registry, gateway) = await ChampionOneAsync("gateway-other-run", versions: 2, challenger: 2);
         await gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
         await registry.RollbackAsync(Model, new RollbackRequest { By = "oncall" }, ct);
 
@@ -74,13 +67,9 @@ public sealed class RegistryGatewayPromoteTests
     public async Task ChampionMovedWhileTheRunWaited_IsARefusalOutcome_NotAnException()
     {
         var ct = TestContext.Current.CancellationToken;
-        var store = TestEnvironment.NewFolderStore("gateway-moved");
-        var registry = await RegistryWithVersionsAsync(store, 3);
-        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
-        await BetterThanAsync(registry, 3, champion: 1);
+        var (registry, gateway) = await ChampionOneAsync("gateway-moved", versions: 3, challenger: 3);
         // During the approval wait a person promotes v2.
         await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "oncall", Force = true }, ct);
-        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
 
         var outcome = await gateway.PromoteAsync(Model, 3, "better", "reviewer", "retrain-9:promote", ct);
 

@@ -1,0 +1,41 @@
+using MLOps.Recommenders;
+using MLOps.Recommenders.Models;
+
+/// Steck 2020 (NeurIPS), "Autoencoders that don't overfit towards the Identity": full-rank linear autoencoders trained with
+/// (inverted) dropout p, in closed form. With G = XᵀX (optionally user-weighted / item-degree scaled as NormEase),
+/// Λ = p/(1−p)·dMat(diag G) + λI and P = (G + Λ)⁻¹:
+///  - DLAE:  B = (G + Λ)⁻¹ G = I − P·Λ, i.e. B[a, j] = −P[a, j]·Λ_j off the diagonal (diag(B) ≠ 0 is free);
+///  - EDLAE (full emphasis on the dropped-out entries): each column's own input is always dropped when it counts, so B_jj
+///    drops out of the loss and the column problem is EASE's with Λ in place of λI: B = I − P·dMat(1 ⊘ diag P), diag(B) = 0.
+/// Only history items touch diag(B), and the evaluation masks them, so DLAE's diagonal is zeroed after the solve (no change
+/// to its ranking; keeps the per-user z-scores of blends free of the history items' self-scores).
+/// λ is absolute on the Gram as built, or × mean(diag G) when `relative`.
+public static class Dlae
+{
+    public static LinearItem Build(TrainingData d, bool emphasized, double p, double lambda, double userPower = 0, double beta = 0, bool relative = false)
+    {
+        var n = d.ItemCount;
+        var g = new double[n * n];
+        for (var u = 0; u < d.UserCount; u++)
+        {
+            var h = d.History(u).ToArray(); if (h.Length == 0) continue;
+            var wu = Math.Pow(h.Length, -userPower);
+            foreach (var a in h) foreach (var b in h) g[a * n + b] += wu;
+        }
+        var scale = d.ItemCounts.ToArray().Select(c => Math.Pow(Math.Max(1.0, c), -beta)).ToArray();
+        for (var a = 0; a < n; a++) for (var b = 0; b < n; b++) g[a * n + b] *= scale[a] * scale[b];
+        var meanDiag = Enumerable.Range(0, n).Average(i => g[i * n + i]);
+        var lam = (relative ? lambda * meanDiag : lambda) + 1e-6 * meanDiag; // tiny floor: unseen items have a zero row
+        var reg = new double[n];
+        for (var j = 0; j < n; j++) { reg[j] = p / (1 - p) * g[j * n + j] + lam; g[j * n + j] += reg[j]; }
+        var pinv = CholeskyInverse.Invert(g, n);
+        var w = new float[n * n];
+        for (var a = 0; a < n; a++) for (var j = 0; j < n; j++)
+        {
+            if (a == j) continue;
+            var bij = emphasized ? -pinv[a * n + j] / pinv[j * n + j] : -pinv[a * n + j] * reg[j];
+            w[a * n + j] = (float)(bij * scale[a] / scale[j]);
+        }
+        return new LinearItem(d, w, emphasized ? "edlae" : "dlae");
+    }
+}
