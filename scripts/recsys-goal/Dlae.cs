@@ -12,7 +12,15 @@ using MLOps.Recommenders.Models;
 /// λ is absolute on the Gram as built, or × mean(diag G) when `relative`.
 public static class Dlae
 {
-    public static LinearItem Build(TrainingData d, bool emphasized, double p, double lambda, double userPower = 0, double beta = 0, bool relative = false)
+    /// emphasis = b/a, the loss weight of the entries kept in the input over that of the dropped-out ones: 0 = EDLAE (full
+    /// emphasis), 1 = DLAE (plain dropout). Every such model's column j is a multiple κ_j of EDLAE's column j (all solve
+    /// H β = g over the other items, H = (G + Λ) without item j); minimising over B_jj (unregularised) leaves
+    /// κ_j = p / (p + r (1 − p)(1 − R²_j)) with R²_j = gᵀH⁻¹g / G_jj = (G_jj + Λ_j − 1/P_jj) / G_jj: r = 1 gives DLAE (exactly
+    /// when λ = 0), r = 0 EDLAE.
+    public static LinearItem Build(TrainingData d, double emphasis, double p, double lambda, double userPower = 0, double beta = 0, bool relative = false)
+        => Build(d, true, p, lambda, userPower, beta, relative, emphasis);
+
+    public static LinearItem Build(TrainingData d, bool emphasized, double p, double lambda, double userPower = 0, double beta = 0, bool relative = false, double emphasis = 0)
     {
         var n = d.ItemCount;
         var g = new double[n * n];
@@ -28,14 +36,21 @@ public static class Dlae
         var lam = (relative ? lambda * meanDiag : lambda) + 1e-6 * meanDiag; // tiny floor: unseen items have a zero row
         var reg = new double[n];
         for (var j = 0; j < n; j++) { reg[j] = p / (1 - p) * g[j * n + j] + lam; g[j * n + j] += reg[j]; }
+        var gdiag = Enumerable.Range(0, n).Select(j => g[j * n + j] - reg[j]).ToArray();
         var pinv = CholeskyInverse.Invert(g, n);
+        var kappa = Enumerable.Range(0, n).Select(j =>
+        {
+            if (!emphasized || emphasis == 0 || gdiag[j] <= 0) return 1.0;
+            var unexplained = Math.Clamp(1 - (gdiag[j] + reg[j] - 1 / pinv[j * n + j]) / gdiag[j], 0, 1);
+            return p / (p + emphasis * (1 - p) * unexplained);
+        }).ToArray();
         var w = new float[n * n];
         for (var a = 0; a < n; a++) for (var j = 0; j < n; j++)
         {
             if (a == j) continue;
-            var bij = emphasized ? -pinv[a * n + j] / pinv[j * n + j] : -pinv[a * n + j] * reg[j];
+            var bij = emphasized ? -kappa[j] * pinv[a * n + j] / pinv[j * n + j] : -pinv[a * n + j] * reg[j];
             w[a * n + j] = (float)(bij * scale[a] / scale[j]);
         }
-        return new LinearItem(d, w, emphasized ? "edlae" : "dlae");
+        return new LinearItem(d, w, !emphasized ? "dlae" : emphasis == 0 ? "edlae" : "edlae-r");
     }
 }

@@ -229,7 +229,7 @@ if (kind == "timelocal")
 if (kind == "dlae")
 {
     // DLAE / EDLAE (Dlae.cs, Steck 2020): args[4] specs "mode:p:lambda[:userPower:beta[:relative]]" (;), mode d = DLAE, e = EDLAE
-    // (zero diagonal), relative 1 = λ × mean diag; args[5] carves (seeds 43…, train share VALIDATION_RATIO, CARVE_BY=item per item). Each spec alone and in
+    // (zero diagonal), g<r> = emphasis ratio r = b/a between them (g0 = e, g1 ≈ d), relative 1 = λ × mean diag; args[5] carves (seeds 43…, train share VALIDATION_RATIO, CARVE_BY=item per item). Each spec alone and in
     // blends [model, iALS, ∞-AE]; spec and weights picked on the mean of the carves' validation nDCG@10, then test.
     var inv = System.Globalization.CultureInfo.InvariantCulture;
     var carveBy = Environment.GetEnvironmentVariable("CARVE_BY") == "item" ? StratifyBy.Item : StratifyBy.User;
@@ -240,7 +240,8 @@ if (kind == "dlae")
     {
         var f = spec.Split(':');
         double F(int i, double def) => f.Length > i ? double.Parse(f[i], inv) : def;
-        return Dlae.Build(t, f[0] == "e", F(1, 0), F(2, 0), F(3, 0), F(4, 0), F(5, 0) != 0);
+        return f[0].StartsWith('g') ? Dlae.Build(t, double.Parse(f[0][1..], inv), F(1, 0), F(2, 0), F(3, 0), F(4, 0), F(5, 0) != 0)
+            : Dlae.Build(t, f[0] == "e", F(1, 0), F(2, 0), F(3, 0), F(4, 0), F(5, 0) != 0);
     }
     Dictionary<string, (double Ndcg, double P)> Run(Split sp)
     {

@@ -51,6 +51,26 @@ public sealed class AlertStoreTests
     }
 
     [Fact]
+    public async Task AcknowledgedWarning_DetectedAgainAsCritical_OpensAgain_WithTheEscalationInItsHistory()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        var ct = TestContext.Current.CancellationToken;
+        var alert = await alerts.RecordAsync(Candidate(), T0, ct);
+        await alerts.AcknowledgeAsync(alert.Id, "ana", "watching it", T0.AddMinutes(5), ct);
+
+        var critical = await alerts.RecordAsync(Candidate(severity: AlertSeverity.Critical), T0.AddHours(1), ct);
+
+        Assert.Equal(alert.Id, critical.Id);
+        Assert.Equal(AlertStatus.Open, critical.Status);
+        Assert.Equal(["open", "acknowledged", "open"], critical.History.Select(h => h.Status));
+        Assert.Equal("escalated from warning to critical", critical.History[^1].Note);
+        Assert.Single(await alerts.ListAsync(AlertStatus.Open, ct));
+        // Acknowledging the critical one holds; a further critical detection leaves it acknowledged.
+        await alerts.AcknowledgeAsync(alert.Id, "ana", "on it", T0.AddHours(2), ct);
+        Assert.Equal(AlertStatus.Acknowledged, (await alerts.RecordAsync(Candidate(severity: AlertSeverity.Critical), T0.AddHours(3), ct)).Status);
+    }
+
+    [Fact]
     public async Task Record_ConcurrentDetections_OpenExactlyOneAlert()
     {
         var alerts = new AlertStore(TestEnvironment.NewFolderStore());

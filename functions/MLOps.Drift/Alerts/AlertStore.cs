@@ -32,10 +32,18 @@ public sealed class AlertStore(IBlobStore store)
                 var existing = await store.ReadJsonAsync<DriftAlert>(PathOf(pointer.Value.Id), cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (existing is { } found && found.Value.Status != AlertStatus.Resolved)
                 {
+                    // An acknowledged warning that comes back critical is news the person who acknowledged it has not
+                    // seen: it opens again (recorded in its history), so it reappears in the open list and the page.
+                    var escalated = found.Value.Status == AlertStatus.Acknowledged
+                        && found.Value.Severity != AlertSeverity.Critical && candidate.Severity == AlertSeverity.Critical;
                     var updated = found.Value with
                     {
                         Severity = candidate.Severity, Title = candidate.Title, Summary = candidate.Summary, Evidence = candidate.Evidence,
                         LastSeen = now, Occurrences = found.Value.Occurrences + 1,
+                        Status = escalated ? AlertStatus.Open : found.Value.Status,
+                        History = escalated
+                            ? [.. found.Value.History, new AlertTransition(AlertStatus.Open, "drift check", now, $"escalated from {found.Value.Severity} to {candidate.Severity}")]
+                            : found.Value.History,
                     };
                     try
                     {
