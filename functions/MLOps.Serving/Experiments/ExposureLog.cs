@@ -75,8 +75,11 @@ public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILo
         try
         {
             var (id, batch) = _failed ?? ($"exposures-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}", new List<ViewingEvent>());
+            // A failed batch is retried exactly as it was: some of its day blobs may exist already, and an existing blob
+            // is taken as holding the same events, so anything added to the batch now would be lost for those days.
+            if (_failed is null)
+                while (batch.Count < 50_000 && _queue.Reader.TryRead(out var e)) batch.Add(e);
             _failed = null;
-            while (batch.Count < 50_000 && _queue.Reader.TryRead(out var e)) batch.Add(e);
             if (batch.Count == 0) return;
             try
             {
@@ -118,7 +121,12 @@ public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILo
             }
         }
         catch (OperationCanceledException) { }
-        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        // Shutdown: write everything still queued (a retried batch and the 50 000-event batches behind it).
+        while (_failed is not null || _queue.Reader.Count > 0)
+        {
+            try { await FlushAsync(CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception ex) { LogFlushFailed(ex); return; }
+        }
     }
 
     [LoggerMessage(LogLevel.Error, "Writing exposure events failed; they stay queued for the next flush.")]

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using MLOps.Core.Data;
+using MLOps.Serving.Experiments;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Serving.Tests;
+
+public sealed class ExposureLogTests
+{
+    /// <summary>A clock the test moves.</summary>
+    private sealed class Clock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    /// <summary>A store whose first write to a path containing <paramref name="marker"/> fails, as a storage outage would.</summary>
+    private sealed class FailOnceStore(IBlobStore inner, string marker) : IBlobStore
+    {
+        private int _failed;
+        public string Description => inner.Description;
+        public Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default) => inner.ReadAsync(path, cancellationToken);
+        public Task<BlobReadStream?> OpenReadAsync(string path, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, cancellationToken);
+        public IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+        public Task<bool> DeleteAsync(string path, BlobETag? ifMatch = null, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, ifMatch, cancellationToken);
+
+        public Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default) =>
+            path.Contains(marker, StringComparison.Ordinal) && Interlocked.Exchange(ref _failed, 1) == 0
+                ? throw new IOException("storage unavailable")
+                : inner.WriteAsync(path, content, condition, cancellationToken);
+    }
+
+    [Fact]
+    public async Task AFlushThatFailedHalfway_IsRetriedAsItWas_AndLaterExposuresAreNotLost()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = TestEnvironment.NewFolderStore("exposure-retry");
+        var clock = new Clock(new DateTimeOffset(2024, 5, 1, 23, 59, 0, TimeSpan.Zero));
+        var log = new ExposureLog(new FailOnceStore(folder, "dt=2024-05-02"), clock, NullLogger<ExposureLog>.Instance);
+        ServedItem[] Items(params string[] ids) => [.. ids.Select(id => new ServedItem(id, 1.0))];
+
+        log.Log("home-v2", "control", "u1", Items("m1", "m2"), "recommender v1");     // day 1
+        clock.Now = clock.Now.AddMinutes(2);
+        log.Log("home-v2", "control", "u2", Items("m3"), "recommender v1");           // day 2: its blob write fails
+        await Assert.ThrowsAsync<IOException>(() => log.FlushAsync(ct));             // day 1's blob is written by then
+
+        clock.Now = clock.Now.AddDays(-1);
+        log.Log("home-v2", "treatment", "u3", Items("m4", "m5"), "recommender v2");  // day 1 again, queued after the failure
+        await log.FlushAsync(ct); // the failed batch, exactly as it was
+        await log.FlushAsync(ct); // what came after it
+
+        var stored = await EventLog.ReadAsync(folder, cancellationToken: ct).Where(e => e.EventType == EventType.Exposure).ToListAsync(ct);
+        Assert.Equal(["m1", "m2", "m3", "m4", "m5"], stored.Select(e => e.ContentId).Order(StringComparer.Ordinal));
+    }
+}
