@@ -74,6 +74,12 @@ public sealed class HotSwapTests
             var recs = await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u1/rows?rows=2", ct);
             Assert.Equal(HttpStatusCode.OK, recs.StatusCode);
             Assert.Equal("1", (await recs.ReadAsync()).GetProperty("model").GetProperty("version").GetString());
+
+            // A variant that loads fine meanwhile does not hide the champion's failure.
+            fixture.Models.Add("5", new CooccurrenceRecommender(fixture.Catalog.Select(c => c.ContentId), fixture.Events, "variant"));
+            fixture.Models.Point("challenger", "5");
+            await ServingFixture.WaitUntilAsync(() => host.Current!.Variants.TryGetValue("challenger", out var v) && v.Ref.Version == "5");
+            Assert.Contains("broken", host.LastError);
         }
         finally { await fixture.DisposeAsync(); }
     }

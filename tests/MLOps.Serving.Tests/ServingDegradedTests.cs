@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Core.Data;
 using MLOps.Serving.Experiments;
 using MLOps.Serving.Model;
+using MLOps.Serving.Search;
 using MLOps.Storage;
 
 namespace MLOps.Serving.Tests;
@@ -17,8 +18,13 @@ public sealed class ServingDegradedTests
     {
         var ct = TestContext.Current.CancellationToken;
         var fixture = new ServingFixture { WaitForChampion = false };
+        var embeddings = new CountingEmbeddings();
         // Runs after the seed data is written and before the host starts: the catalogue is unreadable at startup.
-        fixture.ConfigureServices = _ => fixture.Store.WriteTextAsync(CatalogStore.CurrentPath, "{not json\n").GetAwaiter().GetResult();
+        fixture.ConfigureServices = services =>
+        {
+            fixture.Store.WriteTextAsync(CatalogStore.CurrentPath, "{not json\n").GetAwaiter().GetResult();
+            services.AddSingleton<IEmbeddingClient>(embeddings);
+        };
         await fixture.InitializeAsync();
         try
         {
@@ -37,8 +43,24 @@ public sealed class ServingDegradedTests
             Assert.Equal(fixture.Catalog.Count, (await again.ReadAsync()).GetProperty("items").GetInt32());
             var recs = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u1/recommendations?k=3", ct)).ReadAsync();
             Assert.False(recs.GetProperty("coldStart").GetBoolean());
+            // The semantic index is built over the loaded catalogue, not over the empty stand-in of the failed load.
+            var search = fixture.App.Services.GetRequiredService<SearchService>();
+            await ServingFixture.WaitUntilAsync(() => search.SemanticReady);
+            Assert.Equal(fixture.Catalog.Count, embeddings.Texts);
         }
         finally { await fixture.DisposeAsync(); }
+    }
+
+    private sealed class CountingEmbeddings : IEmbeddingClient
+    {
+        private int _texts;
+        public int Texts => Volatile.Read(ref _texts);
+
+        public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+        {
+            Interlocked.Add(ref _texts, texts.Count);
+            return Task.FromResult(texts.Select(FakeAzureOpenAI.Embed).ToArray());
+        }
     }
 
     [Fact]

@@ -50,12 +50,13 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     public Task DataReady => _dataReady.Task;
 
     /// <summary>The last load failure (shown by /ready): the data's until it loads, else the last model load's (null after a success).</summary>
-    public string? LastError => DataError ?? _modelError;
+    public string? LastError => DataError ?? (_modelErrors.TryGetValue("champion", out var champion) ? champion : _modelErrors.Values.FirstOrDefault());
 
     /// <summary>Why the serving data failed to load, null once it has loaded; /ready is 503 meanwhile and every poll retries.</summary>
     public string? DataError { get; private set; }
 
-    private string? _modelError;
+    /// <summary>Per alias, why its current target failed to load (a variant loading fine must not hide a failing champion).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _modelErrors = new(StringComparer.Ordinal);
     public int SwapCount { get; private set; }
 
     public async Task<ServingSnapshot> WaitForSnapshotAsync(CancellationToken cancellationToken)
@@ -132,13 +133,17 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     {
         var target = await source.ResolveAsync(name, alias, cancellationToken).ConfigureAwait(false);
         if (target is null) return current;
-        if (current is not null && current.Ref == target) return current;
+        if (current is not null && current.Ref == target)
+        {
+            _modelErrors.TryRemove(alias, out _); // the alias is back on the loaded version
+            return current;
+        }
         if (_failed.TryGetValue(target, out var failed) && Environment.TickCount64 < failed.RetryAt) return current; // alerted; retried with backoff
         try
         {
             var recommender = await source.LoadAsync(target, cancellationToken).ConfigureAwait(false);
             _failed.TryRemove(target, out _);
-            _modelError = null;
+            _modelErrors.TryRemove(alias, out _);
             return new ServingModel(target, recommender, data.Items);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -146,7 +151,7 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             var attempts = failed.Attempts + 1;
             _failed[target] = (attempts, Environment.TickCount64 + (long)RetryDelay(attempts, options.Value.LoadRetryDelay).TotalMilliseconds);
             LoadFailures.Add(1, new KeyValuePair<string, object?>("model", name), new KeyValuePair<string, object?>("version", target.Version));
-            _modelError = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {current?.Ref.Version ?? "trending fallback"}";
+            _modelErrors[alias] = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {current?.Ref.Version ?? "trending fallback"}";
             LogLoadFailed(ex, name, target.Version, alias);
             return current;
         }

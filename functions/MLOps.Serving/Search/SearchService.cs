@@ -49,6 +49,9 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
         try
         {
             var snapshot = await host.WaitForSnapshotAsync(stoppingToken).ConfigureAwait(false);
+            // Data that failed to load stands in empty while the host retries it: embed the catalogue once it has loaded.
+            while (host.DataError is not null) await Task.Delay(options.Value.PollInterval, stoppingToken).ConfigureAwait(false);
+            snapshot = host.Current!;
             LexicalFor(snapshot.Data);
             if (embeddings is null) return;
             for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)

@@ -64,8 +64,20 @@ public static class OrchestrationContextExtensions
     public static Task CreateTimer(this IOrchestrationContext context, TimeSpan delay, CancellationToken cancellationToken = default) =>
         context.CreateTimer(context.CurrentUtcDateTime + delay, cancellationToken);
 
-    /// <summary>The idempotency key of one step of one instance: activities key their effects by it.</summary>
+    /// <summary>
+    /// The idempotency key of one step of one instance: activities key their effects by it. Only for instances whose id
+    /// is never reused; otherwise key by <see cref="RunKey"/>.
+    /// </summary>
     public static string StepKey(this IOrchestrationContext context, string step) => $"{context.InstanceId}:{step}";
+
+    /// <summary>
+    /// The key of this run of the instance: its id and the run's start time. An id is reused once a run has ended (the
+    /// drift-started singleton, <c>--instance-id</c>), and effects keyed by the id alone would be taken for the earlier
+    /// run's (its registered version, its notification). Read it first thing, before any await: there
+    /// <see cref="IOrchestrationContext.CurrentUtcDateTime"/> is the run's start on every replay and on both engines.
+    /// </summary>
+    public static string RunKey(this IOrchestrationContext context) =>
+        $"{context.InstanceId}@{context.CurrentUtcDateTime.ToString("yyyyMMdd'T'HHmmss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>

@@ -2,7 +2,7 @@ namespace MLOps.Workflows.Pipeline;
 
 // The services the pipeline's activities call, each behind a small interface: the feature store, the recommender
 // trainer/evaluator, the model registry and the drift engine. WorkflowServices wires the real ones; tests use fakes.
-// Every call takes the step's idempotency key (instance:step): calling twice with the same key has one effect.
+// Every call takes the step's idempotency key (run:step, see RunKey): calling twice with the same key has one effect.
 
 /// <summary>A feature snapshot the pipeline trains on.</summary>
 public sealed record FeatureSnapshotRef(string SnapshotId, DateTimeOffset Cutoff, long Events, int Users, int Items, bool Reused, double Seconds);
@@ -54,6 +54,7 @@ public interface ICandidateTrainer
 }
 
 /// <summary>What the promote step did: <see cref="Changed"/> when this step moved the alias; <see cref="Refused"/> says why it could not.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(PromotionOutcomeJson))]
 public sealed record PromotionOutcome(bool Changed, string? Refused = null);
 
 /// <summary>What the registry's gates say about the best candidate.</summary>

@@ -71,10 +71,10 @@ public sealed record RegistryView(int Versions, AliasRecord? Champion, IReadOnly
         return new RegistryView(versions.Count, alias?.Record, audit, decisions);
     }
 
-    /// <summary>Everything but the audit times (wall clock of the promote call).</summary>
+    /// <summary>Everything but the audit times (wall clock of the promote call) and the runs' start times in their keys.</summary>
     public string Comparable() => string.Join('\n',
         new[] { $"versions {Versions}; champion v{Champion?.Version} seq {Champion?.Sequence} previous v{Champion?.PreviousVersion}" }
-            .Concat(Audit.Select(a => $"audit {a.Sequence} {a.Action} {a.From}->{a.To} by {a.By} instance {a.Instance}: {a.Reason}"))
+            .Concat(Audit.Select(a => $"audit {a.Sequence} {a.Action} {a.From}->{a.To} by {a.By} instance {a.Instance?.Split('@')[0]}@*: {a.Reason}"))
             .Concat(DecisionOutcomes));
 }
 
@@ -151,7 +151,8 @@ public static partial class RealPipelineCase
         Assert.Equal(1, registry.Versions);
         Assert.Equal(1, registry.Champion?.Version);
         var promotion = Assert.Single(registry.Audit);
-        Assert.Equal(("promote", (int?)null, (int?)1, 1L, FirstId), (promotion.Action, promotion.From, promotion.To, promotion.Sequence, promotion.Instance));
+        Assert.Equal(("promote", (int?)null, (int?)1, 1L), (promotion.Action, promotion.From, promotion.To, promotion.Sequence));
+        Assert.StartsWith(FirstId + "@", promotion.Instance, StringComparison.Ordinal); // the run: instance id and start time
         Assert.Equal((promotion.Sequence, promotion.Action, promotion.To, promotion.At), (registry.Champion!.Change.Sequence, registry.Champion.Change.Action, registry.Champion.Change.To, registry.Champion.Change.At));
         Assert.Equal(promotion.Sequence, registry.Champion?.Sequence);
         Assert.Equal(["v1 promote"], registry.DecisionOutcomes);

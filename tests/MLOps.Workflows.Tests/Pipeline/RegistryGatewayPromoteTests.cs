@@ -77,4 +77,15 @@ public sealed class RegistryGatewayPromoteTests
         Assert.Contains("champion is now v2", outcome.Refused);
         Assert.Equal(2, (await registry.GetChampionAsync(Model, ct))!.Version);
     }
+
+    [Theory]
+    [InlineData("true", true, null)]
+    [InlineData("false", false, null)]
+    [InlineData("{\"changed\":false,\"refused\":\"champion is now v2\"}", false, "champion is now v2")]
+    public void PromotionOutcome_ReadsTheRecord_AndTheBareBoolOfOlderBuilds(string json, bool changed, string? refused)
+    {
+        Assert.Equal(new PromotionOutcome(changed, refused), System.Text.Json.JsonSerializer.Deserialize<PromotionOutcome>(json, MLOps.Workflows.Orchestration.WorkflowJson.Options));
+        var roundTrip = System.Text.Json.JsonSerializer.Serialize(new PromotionOutcome(changed, refused), MLOps.Workflows.Orchestration.WorkflowJson.Options);
+        Assert.Equal(new PromotionOutcome(changed, refused), System.Text.Json.JsonSerializer.Deserialize<PromotionOutcome>(roundTrip, MLOps.Workflows.Orchestration.WorkflowJson.Options));
+    }
 }

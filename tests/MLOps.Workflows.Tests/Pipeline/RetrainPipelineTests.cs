@@ -134,6 +134,30 @@ public sealed class RetrainPipelineTests
         Assert.Equal(2, (await engine.ListAsync()).Count(i => i.Name == OrchestrationNames.RetrainPipeline));
     }
 
+    /// <summary>
+    /// The drift singleton's id is reused by every drift-started retrain: the second run must register, promote and notify
+    /// as itself, not find the first run's version and notification under the same keys.
+    /// </summary>
+    [Fact]
+    public async Task ASecondRunUnderTheSameInstanceId_RegistersAndNotifiesItsOwnResult()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        var first = Summary(await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(), OrchestrationNames.RetrainSingletonId)).InstanceId, Timeout));
+        Assert.Equal(1, first.Decision.Version);
+
+        h.Time.Advance(TimeSpan.FromDays(1));
+        await h.Store.WriteTextAsync("fake/data-version", "2"); // new data: ials now wins with confidence
+        var second = Summary(await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(), OrchestrationNames.RetrainSingletonId)).InstanceId, Timeout));
+
+        Assert.Equal("promoted", second.Decision.Outcome);
+        Assert.Equal(2, second.Decision.Version);
+        Assert.True(second.Decision.AliasChanged);
+        Assert.Equal(2, (await h.Registry.GetChampionAsync("recommender", default))!.Version);
+        Assert.Equal(["ease", "ials"], (await h.Registry.Versions()).OrderBy(v => v.Version).Select(v => v.Kind));
+        Assert.Equal(2, (await h.Store.ListAllAsync("notifications/")).Count(n => n.Path.EndsWith("_notify.json", StringComparison.Ordinal)));
+    }
+
     public static TheoryData<int> PipelineCrashPoints => new(Enumerable.Range(0, 30).Select(i => i * 2 + i % 2));
 
     /// <summary>
