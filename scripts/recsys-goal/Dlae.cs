@@ -16,7 +16,7 @@ public static class Dlae
     /// emphasis), 1 = DLAE (plain dropout). Every such model's column j is a multiple κ_j of EDLAE's column j (all solve
     /// H β = g over the other items, H = (G + Λ) without item j); minimising over B_jj (unregularised) leaves
     /// κ_j = p / (p + r (1 − p)(1 − R²_j)) with R²_j = gᵀH⁻¹g / G_jj = (G_jj + Λ_j − 1/P_jj) / G_jj: r = 1 gives DLAE (exactly
-    /// when λ = 0), r = 0 EDLAE.
+    /// when λ = 0), r = 0 EDLAE. (Derived here for this runner, not checked against the paper's general-emphasis formula.)
     public static LinearItem Build(TrainingData d, double emphasis, double p, double lambda, double userPower = 0, double beta = 0, bool relative = false)
         => Build(d, true, p, lambda, userPower, beta, relative, emphasis);
 
