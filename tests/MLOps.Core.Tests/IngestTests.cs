@@ -86,6 +86,53 @@ public class IngestTests
     }
 
     [Fact]
+    public async Task Ingest_TheSameFileUnderAnotherName_IsTheSameBatch()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var folder = TestEnvironment.NewTempFolder("input");
+        var file = Path.Combine(folder, "events.csv");
+        BadInputFixture.Write(file);
+        var copy = Path.Combine(folder, "events-copy.csv");
+        File.Copy(file, copy);
+        var ct = TestContext.Current.CancellationToken;
+
+        var first = await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: ct);
+        var second = await new EventIngestor(store).IngestAsync(Csv(copy), cancellationToken: ct);
+
+        Assert.True(second.AlreadyImported);
+        Assert.Equal(first.Batch, second.Batch);
+        Assert.Equal(900, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
+    }
+
+    [Fact]
+    public async Task Ingest_AFileAnOlderBuildImported_UnderItsNameHashedId_IsNotImportedAgain()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        BadInputFixture.Write(file);
+        var ct = TestContext.Current.CancellationToken;
+        var source = Csv(file);
+        var earlier = Assert.Single(source.EarlierBatchIds);
+        Assert.NotEqual(source.BatchId, earlier);
+        // As an older build left it: the same import under the id that hashed the file's name.
+        var first = await new EventIngestor(store).IngestAsync(new RenamedBatch(Csv(file), earlier), cancellationToken: ct);
+
+        var again = await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: ct);
+
+        Assert.True(again.AlreadyImported);
+        Assert.Equal(first.Batch, again.Batch);
+        Assert.Equal(900, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
+    }
+
+    private sealed class RenamedBatch(EventSource inner, string batchId) : EventSource
+    {
+        public override string Name => inner.Name;
+        public override string BatchId => batchId;
+        public override RatingScale Scale => inner.Scale;
+        public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken) => inner.ReadRows(cancellationToken);
+    }
+
+    [Fact]
     public async Task Ingest_SmallBuffer_SplitsDaysIntoPartsWithoutLosingRows()
     {
         var store = TestEnvironment.NewFolderStore();

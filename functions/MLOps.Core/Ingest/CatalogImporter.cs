@@ -94,7 +94,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         }
         var id = raw.ContentId?.Trim();
         if (string.IsNullOrEmpty(id)) problems.Add(new RowProblem("contentId", Reasons.Missing, "no contentId."));
-        else if (id.Length > 128 || id.Any(char.IsControl)) problems.Add(new RowProblem("contentId", Reasons.Invalid, "contentId must be 1 to 128 printable characters."));
+        else if (id.Length > 128 || EventValidator.HasUnprintable(id)) problems.Add(new RowProblem("contentId", Reasons.Invalid, "contentId must be 1 to 128 printable characters (no control characters, no bytes that are not UTF-8)."));
         var title = raw.Title?.Trim();
         if (string.IsNullOrEmpty(title)) problems.Add(new RowProblem("title", Reasons.Missing, "no title."));
         DateOnly? release = null;
@@ -177,11 +177,13 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
 
     private static IEnumerable<RawCatalogRow> ReadMovieLensLatest(string moviesCsv, string? tagsCsv, CancellationToken cancellationToken)
     {
-        var tags = tagsCsv is null ? [] : ReadTags(tagsCsv);
+        var (tags, badTags) = tagsCsv is null ? ([], []) : ReadTags(tagsCsv);
+        foreach (var bad in badTags) yield return bad; // quarantined with their reason, not skipped
         using var reader = new StreamReader(moviesCsv, System.Text.Encoding.UTF8);
         var fields = new List<string>(4);
         long line = 1;
-        if (reader.ReadLine() is null) yield break; // header
+        if (reader.ReadLine() is not { } header) yield break;
+        RequireHeader(moviesCsv, header, "movieId,title,genres");
         while (reader.ReadLine() is { } text)
         {
             line++;
@@ -201,22 +203,37 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         }
     }
 
-    /// <summary>Tags per movie, most applied first (ties by name).</summary>
-    private static Dictionary<string, List<string>> ReadTags(string tagsCsv)
+    /// <summary>Tags per movie, most applied first (ties by name), and the rows that could not be read (as rows to quarantine).</summary>
+    private static (Dictionary<string, List<string>> Tags, List<RawCatalogRow> Bad) ReadTags(string tagsCsv)
     {
         var counts = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        var bad = new List<RawCatalogRow>();
         var fields = new List<string>(4);
         using var reader = new StreamReader(tagsCsv, System.Text.Encoding.UTF8);
-        reader.ReadLine();
+        if (reader.ReadLine() is { } header) RequireHeader(tagsCsv, header, "userId,movieId,tag,timestamp");
+        long line = 1;
         while (reader.ReadLine() is { } text)
         {
-            if (!Delimited.TrySplit(text, ',', fields) || fields.Count != 4) continue;
+            line++;
+            if (text.Length == 0) continue;
+            if (!Delimited.TrySplit(text, ',', fields) || fields.Count != 4)
+            {
+                bad.Add(new RawCatalogRow { Line = line, Raw = text, ParseError = $"tags.csv line {line}: expected 4 columns (userId,movieId,tag,timestamp)." });
+                continue;
+            }
             var tag = fields[2].Trim();
             if (tag.Length == 0) continue;
             if (!counts.TryGetValue(fields[1].Trim(), out var perMovie)) counts[fields[1].Trim()] = perMovie = new(StringComparer.OrdinalIgnoreCase);
             perMovie[tag] = perMovie.GetValueOrDefault(tag) + 1;
         }
-        return counts.ToDictionary(c => c.Key, c => c.Value.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList());
+        return (counts.ToDictionary(c => c.Key, c => c.Value.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList()), bad);
+    }
+
+    /// <summary>A MovieLens file's first line must be its header: a file without one would lose its first record silently.</summary>
+    private static void RequireHeader(string path, string header, string expected)
+    {
+        if (!string.Equals(header.Trim().TrimStart('\uFEFF'), expected, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{path}: the first line must be the header '{expected}', found '{(header.Length <= 80 ? header : header[..80] + "…")}'.");
     }
 
     /// <summary>
@@ -252,14 +269,21 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
                 if (root.ValueKind != JsonValueKind.Object) row.ParseError = "the line is JSON but not an object.";
                 else
                 {
-                    row.ContentId = Scalar(root, "contentId") ?? Scalar(root, "id") ?? Scalar(root, "itemId") ?? Scalar(root, "movieId");
-                    row.Title = Scalar(root, "title");
-                    row.ReleaseDate = Scalar(root, "releaseDate");
-                    row.Year = int.TryParse(Scalar(root, "year"), CultureInfo.InvariantCulture, out var y) ? y : null;
-                    row.MaturityRating = Scalar(root, "maturityRating");
-                    row.Description = Scalar(root, "description");
-                    row.Genres = List(root, "genres");
-                    row.Tags = List(root, "tags");
+                    // A property present with a value that cannot be what it names is an error of the row, never a silent null.
+                    var problems = new List<string>();
+                    row.ContentId = Scalar(root, "contentId", problems) ?? Scalar(root, "id", problems) ?? Scalar(root, "itemId", problems) ?? Scalar(root, "movieId", problems);
+                    row.Title = Scalar(root, "title", problems);
+                    row.ReleaseDate = Scalar(root, "releaseDate", problems);
+                    if (Scalar(root, "year", problems) is { } year)
+                    {
+                        if (int.TryParse(year, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var y)) row.Year = y;
+                        else problems.Add($"year '{(year.Length <= 32 ? year : year[..32] + "…")}' is not a whole number");
+                    }
+                    row.MaturityRating = Scalar(root, "maturityRating", problems);
+                    row.Description = Scalar(root, "description", problems);
+                    row.Genres = List(root, "genres", problems);
+                    row.Tags = List(root, "tags", problems);
+                    if (problems.Count > 0) row.ParseError = string.Join("; ", problems) + ".";
                 }
             }
             catch (JsonException e)
@@ -270,24 +294,40 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         }
     }
 
-    private static string? Scalar(JsonElement obj, string name)
+    /// <summary>A text or number property as text; null when absent or JSON null; anything else is a problem of the row.</summary>
+    private static string? Scalar(JsonElement obj, string name, List<string> problems)
     {
         foreach (var p in obj.EnumerateObject())
             if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
-                return p.Value.ValueKind switch { JsonValueKind.String => p.Value.GetString(), JsonValueKind.Number => p.Value.GetRawText(), _ => null };
+                switch (p.Value.ValueKind)
+                {
+                    case JsonValueKind.String: return p.Value.GetString();
+                    case JsonValueKind.Number: return p.Value.GetRawText();
+                    case JsonValueKind.Null: return null;
+                    default:
+                        problems.Add($"{p.Name} must be text or a number, not {p.Value.ValueKind.ToString().ToLowerInvariant()}");
+                        return null;
+                }
         return null;
     }
 
-    private static List<string> List(JsonElement obj, string name)
+    /// <summary>An array of texts, or one "a|b" text; absent or null is empty; any other value or element is a problem of the row.</summary>
+    private static List<string> List(JsonElement obj, string name, List<string> problems)
     {
         foreach (var p in obj.EnumerateObject())
             if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
-                return p.Value.ValueKind switch
+                switch (p.Value.ValueKind)
                 {
-                    JsonValueKind.Array => p.Value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList(),
-                    JsonValueKind.String => p.Value.GetString()!.Split('|').ToList(),
-                    _ => [],
-                };
+                    case JsonValueKind.Array:
+                        if (p.Value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
+                            problems.Add($"{p.Name} must hold only texts");
+                        return p.Value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList();
+                    case JsonValueKind.String: return p.Value.GetString()!.Split('|').ToList();
+                    case JsonValueKind.Null: return [];
+                    default:
+                        problems.Add($"{p.Name} must be an array of texts or one text");
+                        return [];
+                }
         return [];
     }
 
@@ -303,10 +343,9 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             (Col("contentId", "content_id", "itemId", "item_id", "movieId", "id"), Col("title"), Col("genres"), Col("releaseDate", "release_date"),
              Col("year"), Col("maturityRating", "maturity_rating", "maturity"), Col("description"), Col("tags"));
         if (iId < 0 || iTitle < 0) throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {string.Join(", ", header)}).");
-        long line = 1;
-        while (reader.ReadLine() is { } text)
+        var records = new DelimitedRecords(reader, delimiter, header.Count, firstLine: 2);
+        while (records.TryRead(out var line, out var text))
         {
-            line++;
             cancellationToken.ThrowIfCancellationRequested();
             if (text.Length == 0) continue;
             var row = new RawCatalogRow { Line = line, Raw = text };

@@ -55,6 +55,28 @@ public static class Delimited
         }
     }
 
+    /// <summary>
+    /// Carries the quoting state across <paramref name="text"/>: whether a quote opened at a field's start is still open at
+    /// its end (<paramref name="inQuotes"/> in: the state before it, e.g. after the previous line of a record).
+    /// </summary>
+    public static bool EndsInsideQuotes(string text, char delimiter, bool inQuotes = false)
+    {
+        var atFieldStart = !inQuotes;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (inQuotes)
+            {
+                if (c != '"') continue;
+                if (i + 1 < text.Length && text[i + 1] == '"') i++;
+                else inQuotes = false;
+            }
+            else if (c == '"' && atFieldStart) inQuotes = true;
+            else atFieldStart = c == delimiter;
+        }
+        return inQuotes;
+    }
+
     /// <summary>Quotes a CSV field when it needs it.</summary>
     public static string Quote(string value, char delimiter = ',') =>
         value.IndexOfAny([delimiter, '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;

@@ -28,8 +28,9 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         ValidationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var batch = source.BatchId;
-        if (await ReadManifestAsync(store, batch, cancellationToken).ConfigureAwait(false) is { } existing)
-            return existing with { AlreadyImported = true };
+        foreach (var id in source.EarlierBatchIds.Prepend(batch))
+            if (await ReadManifestAsync(store, id, cancellationToken).ConfigureAwait(false) is { } existing)
+                return existing with { AlreadyImported = true };
 
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();

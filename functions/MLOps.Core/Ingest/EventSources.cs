@@ -8,6 +8,8 @@ public abstract class EventSource
     /// <summary>What the rows are, for messages and quarantine records (e.g. <c>u.data</c>).</summary>
     public abstract string Name { get; }
     public abstract string BatchId { get; }
+    /// <summary>Ids earlier builds gave the same input (<see cref="BatchIds.ForFilesWithEarlier"/>): found imported under one, it is not imported again.</summary>
+    public virtual IReadOnlyList<string> EarlierBatchIds => [];
     public virtual RatingScale Scale => RatingScale.Default;
     /// <summary>Size of the input in bytes (0 when unknown) and how far reading has got, for progress.</summary>
     public virtual long TotalBytes => 0;
@@ -88,11 +90,14 @@ public sealed class DelimitedFileSource : EventSource
         Scale = scale;
         Name = $"{kind}:{Path.GetFileName(path)}";
         TotalBytes = new FileInfo(path).Length;
-        BatchId = BatchIds.ForFiles($"events|{kind}|{(int)delimiter}|{hasHeader}|{map}|{scale}", path);
+        var (id, earlier) = BatchIds.ForFilesWithEarlier($"events|{kind}|{(int)delimiter}|{hasHeader}|{map}|{scale}", path);
+        BatchId = id;
+        EarlierBatchIds = [earlier];
     }
 
     public override string Name { get; }
     public override string BatchId { get; }
+    public override IReadOnlyList<string> EarlierBatchIds { get; }
     public override RatingScale Scale { get; }
     public override long TotalBytes { get; }
 
@@ -169,7 +174,9 @@ public sealed class NdjsonFileSource : EventSource
         Scale = scale;
         Name = $"ndjson:{Path.GetFileName(path)}";
         TotalBytes = new FileInfo(path).Length;
-        BatchId = BatchIds.ForFiles($"events|ndjson|{map}|{scale}", path);
+        var (id, earlier) = BatchIds.ForFilesWithEarlier($"events|ndjson|{map}|{scale}", path);
+        BatchId = id;
+        EarlierBatchIds = [earlier];
         _propertyToField = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (field, column) in map.Explicit)
         {
@@ -183,6 +190,7 @@ public sealed class NdjsonFileSource : EventSource
 
     public override string Name { get; }
     public override string BatchId { get; }
+    public override IReadOnlyList<string> EarlierBatchIds { get; }
     public override RatingScale Scale { get; }
     public override long TotalBytes { get; }
 

@@ -239,9 +239,9 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
             return null;
         }
         var id = text.Trim();
-        if (id.Length > Options.MaxIdLength || HasControl(id))
+        if (id.Length > Options.MaxIdLength || HasUnprintable(id))
         {
-            problems.Add(new RowProblem(field, Reasons.Invalid, $"{field} must be 1 to {Options.MaxIdLength} printable characters."));
+            problems.Add(new RowProblem(field, Reasons.Invalid, $"{field} must be 1 to {Options.MaxIdLength} printable characters (no control characters, no bytes that are not UTF-8)."));
             return null;
         }
         return id;
@@ -251,17 +251,21 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         var value = text.Trim();
-        if (value.Length > Options.MaxIdLength || HasControl(value))
+        if (value.Length > Options.MaxIdLength || HasUnprintable(value))
         {
-            problems.Add(new RowProblem(field, Reasons.Invalid, $"{field} must be 1 to {Options.MaxIdLength} printable characters."));
+            problems.Add(new RowProblem(field, Reasons.Invalid, $"{field} must be 1 to {Options.MaxIdLength} printable characters (no control characters, no bytes that are not UTF-8)."));
             return null;
         }
         return value;
     }
 
-    private static bool HasControl(string s)
+    /// <summary>
+    /// Control characters, or U+FFFD: the reader's stand-in for bytes that are not UTF-8 (different bad bytes would
+    /// otherwise collapse into one id).
+    /// </summary>
+    public static bool HasUnprintable(string s)
     {
-        foreach (var c in s) if (char.IsControl(c)) return true;
+        foreach (var c in s) if (char.IsControl(c) || c == '\uFFFD') return true;
         return false;
     }
 }

@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.Json;
+using MLOps.Core.Data;
+using MLOps.Core.Ingest;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Core.Tests;
+
+/// <summary>Catalogue files whose rows are not one per line, or hold values that cannot be what they name.</summary>
+public sealed class CatalogImportTests
+{
+    private static async Task<(IngestResult Result, IReadOnlyList<CatalogItem> Catalog)> ImportAsync(string name, string content, string? format = null)
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("catalog"), name);
+        await File.WriteAllTextAsync(file, content, TestContext.Current.CancellationToken);
+        var result = await new CatalogImporter(store).ImportAsync(CatalogImporter.FromFile(file, format), TestContext.Current.CancellationToken);
+        return (result, await CatalogStore.ReadAsync(store, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Csv_AQuotedDescriptionOverTwoLines_IsOneRecord_NotAPhantomRow()
+    {
+        var (result, catalog) = await ImportAsync("c.csv", "contentId,title,description\nm1,Heat,\"A heist.\nm9,Phantom,yes\"\nm2,Up,\"Balloons, \"\"lots\"\"\"\n");
+
+        Assert.Equal((2L, 2L, 0L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal(["m1", "m2"], catalog.Select(c => c.ContentId).Order(StringComparer.Ordinal));
+        Assert.Equal("A heist.\nm9,Phantom,yes", catalog.Single(c => c.ContentId == "m1").Description);
+        Assert.Equal("Balloons, \"lots\"", catalog.Single(c => c.ContentId == "m2").Description);
+    }
+
+    [Fact]
+    public async Task Csv_AQuoteThatNeverCloses_QuarantinesItsLineOnly_AndReadsTheRowsAfterIt()
+    {
+        var (result, catalog) = await ImportAsync("c.csv", "contentId,title,description\nm1,\"Heat,a heist\nm2,Up,balloons\nm3,Jaws,a shark\n");
+
+        Assert.Equal((3L, 2L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal(["m2", "m3"], catalog.Select(c => c.ContentId).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("{\"contentId\":\"m1\",\"title\":\"Heat\",\"year\":\"abc\"}", "year 'abc' is not a whole number")]
+    [InlineData("{\"contentId\":\"m1\",\"title\":\"Heat\",\"year\":1899.5}", "year '1899.5' is not a whole number")]
+    [InlineData("{\"contentId\":\"m1\",\"title\":\"Heat\",\"genres\":[1,\"Drama\",null]}", "genres must hold only texts")]
+    [InlineData("{\"contentId\":{\"x\":1},\"title\":\"Heat\"}", "contentId must be text or a number, not object")]
+    [InlineData("{\"contentId\":\"m1\",\"title\":\"Heat\",\"tags\":{\"a\":1}}", "tags must be an array of texts or one text")]
+    public async Task Ndjson_AValueThatCannotBeWhatItNames_IsQuarantinedWithTheReason_NotNulled(string line, string reason)
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("catalog"), "c.ndjson");
+        await File.WriteAllTextAsync(file, line + "\n{\"contentId\":\"m2\",\"title\":\"Up\",\"year\":2009}\n", TestContext.Current.CancellationToken);
+
+        var result = await new CatalogImporter(store).ImportAsync(CatalogImporter.FromFile(file), TestContext.Current.CancellationToken);
+
+        Assert.Equal((2L, 1L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        var row = JsonSerializer.Deserialize<QuarantinedRow>((await store.ReadAsync($"quarantine/{result.Batch}.ndjson", TestContext.Current.CancellationToken))!.Data.ToString().Trim(), StoreJson.Options)!;
+        Assert.Equal(line, row.Raw);
+        Assert.Contains(reason, Assert.Single(row.Reasons).Message);
+    }
+
+    [Fact]
+    public async Task MovieLensLatest_BadTagRowsAreQuarantined_AndAHeaderlessMoviesFileIsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = TestEnvironment.NewTempFolder("ml-latest");
+        var movies = Path.Combine(folder, "movies.csv");
+        var tags = Path.Combine(folder, "tags.csv");
+        await File.WriteAllTextAsync(movies, "movieId,title,genres\n1,Toy Story (1995),Animation|Children\n2,Jumanji (1995),Adventure\n", ct);
+        await File.WriteAllTextAsync(tags, "userId,movieId,tag,timestamp\n5,1,pixar,1000\n5,2,broken\n", ct);
+        var store = TestEnvironment.NewFolderStore();
+
+        var result = await new CatalogImporter(store).ImportAsync(CatalogImporter.MovieLensLatest(movies, tags), ct);
+
+        Assert.Equal((3L, 2L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal(["pixar"], (await CatalogStore.ReadAsync(store, ct)).Single(c => c.ContentId == "1").Tags);
+        var quarantined = (await store.ReadAsync($"quarantine/{result.Batch}.ndjson", ct))!.Data.ToString();
+        Assert.Contains("tags.csv line 3", quarantined);
+
+        await File.WriteAllTextAsync(movies, "1,Toy Story (1995),Animation|Children\n", ct);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new CatalogImporter(TestEnvironment.NewFolderStore()).ImportAsync(CatalogImporter.MovieLensLatest(movies), ct));
+        Assert.Contains("must be the header 'movieId,title,genres'", error.Message);
+    }
+
+    [Fact]
+    public async Task Events_IdsWithBytesThatAreNotUtf8_AreQuarantined_NotMerged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var file = Path.Combine(TestEnvironment.NewTempFolder("events"), "e.csv");
+        var bytes = new List<byte>(Encoding.UTF8.GetBytes("userId,contentId,timestamp\n"));
+        bytes.AddRange(Encoding.UTF8.GetBytes("u")); bytes.AddRange([0xFF, 0xFE]); bytes.AddRange(Encoding.UTF8.GetBytes("1,m1,2024-05-01T00:00:00Z\n"));
+        bytes.AddRange(Encoding.UTF8.GetBytes("u2,m1,2024-05-01T00:00:00Z\n"));
+        await File.WriteAllBytesAsync(file, [.. bytes], ct);
+        var store = TestEnvironment.NewFolderStore();
+
+        var result = await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.WholeStars), cancellationToken: ct);
+
+        Assert.Equal((2L, 1L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal(1, result.Reasons["userId:invalid"]);
+    }
+}
