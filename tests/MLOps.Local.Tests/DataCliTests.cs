@@ -58,6 +58,7 @@ public class DataCliTests
         var wrong = await CliRunner.RunAsync(work, "import", "events", file, "--store", Path.Combine(work, "other"), "--json");
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("no user column", wrong.StdErr, StringComparison.Ordinal);
+        Assert.Contains("try --delimiter semicolon", wrong.StdErr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -68,6 +69,8 @@ public class DataCliTests
     [InlineData("import", "events", "events.csv", "--format", "xml")]
     [InlineData("import", "events", "events.csv", "--rating-scale", "five")]
     [InlineData("import", "events", "events.csv", "--delimiter", "ab")]
+    [InlineData("import", "events", "events.csv", "--map", "user=userId,user=contentId")]
+    [InlineData("benchmark", "recsys", "--dataset", "movielens-100k", "--path", ".", "--models", ",")]
     [InlineData("generate", "--out", "g", "--drift", "meteor:from=2")]
     [InlineData("generate", "--out", "g", "--days", "0")]
     [InlineData("generate", "--out", "g", "--drift", "genre-surge:genre=Opera,from=1")]

@@ -42,7 +42,8 @@ public sealed class ColumnMap
             var key = pair[..eq].Trim();
             var field = Canonical(key) ?? throw new FormatException(
                 $"--map field '{key}' is unknown; use one of {string.Join(", ", Fields.Keys)} (or user, item).");
-            map[field] = pair[(eq + 1)..].Trim();
+            if (!map.TryAdd(field, pair[(eq + 1)..].Trim()))
+                throw new FormatException($"--map maps {field} twice ('{map[field]}' and '{pair[(eq + 1)..].Trim()}'); give each field once.");
         }
         return new ColumnMap(map);
     }
@@ -70,7 +71,11 @@ public sealed class ColumnMap
                 ? $"--map {field}={column}: without a header row, columns are 0-based numbers."
                 : $"--map {field}={column}: no such column in the header ({string.Join(", ", header)}).");
         }
-        if (result["userId"] < 0) throw new FormatException("no user column: name it userId (or user_id, user) or map it with --map user=COLUMN.");
+        // A header read as one column that holds another common delimiter: the file is most likely delimited by it.
+        var hint = header is { Count: 1 } && header[0].IndexOfAny([';', '\t', '|']) is var d and >= 0
+            ? $" The header is one column holding '{(header[0][d] == '\t' ? "tab" : header[0][d].ToString())}': try --delimiter {header[0][d] switch { ';' => "semicolon", '\t' => "tab", _ => "pipe" }}."
+            : header is null && _explicit.Count == 0 ? " Without a header row, map the columns by 0-based index: --map user=0,item=1,timestamp=2." : "";
+        if (result["userId"] < 0) throw new FormatException("no user column: name it userId (or user_id, user) or map it with --map user=COLUMN." + hint);
         if (result["contentId"] < 0) throw new FormatException("no item column: name it contentId (or itemId, movieId, item) or map it with --map item=COLUMN.");
         if (result["timestamp"] < 0) throw new FormatException("no timestamp column: name it timestamp or map it with --map timestamp=COLUMN.");
         return result;

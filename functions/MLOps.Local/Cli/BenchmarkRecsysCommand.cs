@@ -27,7 +27,9 @@ public static class BenchmarkRecsysCommand
             if (name is not ("movielens-100k" or "movielens")) throw new CliUsageException($"--dataset must be movielens-100k or movielens, not '{name}'.");
             var folder = parse.GetValue(path)!;
             if (!Directory.Exists(folder)) throw new CliUsageException($"--path '{folder}' is not a folder.");
-            var kinds = (parse.GetValue(models) ?? string.Join(",", RecsysBenchmark.DefaultModels)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var kinds = (parse.GetValue(models) ?? string.Join(",", RecsysBenchmark.DefaultModels)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Distinct(StringComparer.Ordinal).ToArray();
+            if (kinds.Length == 0) throw new CliUsageException($"--models names no model (known: {string.Join(", ", ModelTrainer.Kinds)}).");
             foreach (var kind in kinds)
                 if (!ModelTrainer.Kinds.Contains(kind)) throw new CliUsageException($"--models: unknown model '{kind}' (known: {string.Join(", ", ModelTrainer.Kinds)}).");
             var cutoff = parse.GetValue(k);
