@@ -104,7 +104,8 @@ public sealed class DelimitedFileSource : EventSource
     public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken)
     {
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+        using var textReader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+        var reader = new LineReader(textReader);
         var fields = new List<string>(16);
         long line = 0;
         List<string>? header = null;
@@ -112,7 +113,9 @@ public sealed class DelimitedFileSource : EventSource
         if (_hasHeader)
         {
             string? first;
-            do { first = reader.ReadLine(); line++; } while (first is { Length: 0 });
+            bool headerTooLong;
+            do { first = reader.ReadLine(out headerTooLong); line++; } while (first is { Length: 0 });
+            if (headerTooLong) throw new InvalidDataException($"{_path}:{line}: the header row is longer than {reader.MaxChars:N0} characters; is this a delimited file?");
             if (first is null) yield break;
             if (!Delimited.TrySplit(first, _delimiter, fields)) throw new InvalidDataException($"{_path}:{line}: the header row is not valid {(_delimiter == ',' ? "CSV" : "TSV")}.");
             header = [.. fields];
@@ -125,7 +128,7 @@ public sealed class DelimitedFileSource : EventSource
             (C("eventId"), C("userId"), C("contentId"), C("timestamp"), C("eventType"), C("viewSeconds"), C("rating"), C("ratingScaleMax"),
              C("device"), C("country"), C("experiment"), C("variant"));
 
-        while (reader.ReadLine() is { } text)
+        while (reader.ReadLine(out var tooLong) is { } text)
         {
             line++;
             if ((line & 0x3FFF) == 0)
@@ -135,7 +138,9 @@ public sealed class DelimitedFileSource : EventSource
             }
             if (text.Length == 0) continue;
             var row = new RawEvent { Line = line, Raw = text };
-            if (!Delimited.TrySplit(text, _delimiter, fields))
+            if (tooLong)
+                row.ParseError = $"the line is longer than {reader.MaxChars:N0} characters (quarantined up to there).";
+            else if (!Delimited.TrySplit(text, _delimiter, fields))
                 row.ParseError = "a quote is left open or text follows a closing quote.";
             else if (exact ? fields.Count != expected : fields.Count < expected)
                 row.ParseError = $"expected {expected} columns, found {fields.Count}.";
@@ -197,9 +202,10 @@ public sealed class NdjsonFileSource : EventSource
     public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken)
     {
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, true, 1 << 16);
+        using var textReader = new StreamReader(stream, System.Text.Encoding.UTF8, true, 1 << 16);
+        var reader = new LineReader(textReader);
         long line = 0;
-        while (reader.ReadLine() is { } text)
+        while (reader.ReadLine(out var tooLong) is { } text)
         {
             line++;
             if ((line & 0x3FFF) == 0)
@@ -208,7 +214,13 @@ public sealed class NdjsonFileSource : EventSource
                 cancellationToken.ThrowIfCancellationRequested();
             }
             if (string.IsNullOrWhiteSpace(text)) continue;
-            yield return Parse(line, text);
+            yield return tooLong
+                ? new RawEvent
+                {
+                    Line = line, Raw = text,
+                    ParseError = $"the line is longer than {reader.MaxChars:N0} characters (quarantined up to there){(text.TrimStart().StartsWith('[') ? "; NDJSON holds one JSON object per line, not one JSON array" : "")}.",
+                }
+                : Parse(line, text);
         }
         BytesRead = TotalBytes;
     }
