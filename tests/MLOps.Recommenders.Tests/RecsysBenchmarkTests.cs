@@ -14,8 +14,9 @@ public class RecsysBenchmarkTests
         Assert.Equal(["popularity", "ease", "ials", "infae", "blend", "ranker"], report.Results.Select(r => r.Model));
         var row = report.Results.ToDictionary(r => r.Model);
         Assert.Contains(row["ease"].Parameters["lambda"], RecsysBenchmark.TuningSpaces["ease"]["lambda"]);
+        Assert.Contains(row["ease"].Parameters["dropout"], RecsysBenchmark.TuningSpaces["ease"]["dropout"]); // EASE (0) or DLAE (0.2)
         Assert.Contains(row["ials"].Parameters["regularization"], RecsysBenchmark.TuningSpaces["ials"]["regularization"]);
-        Assert.Equal(3, row["ease"].Trials);
+        Assert.Equal(6, row["ease"].Trials); // λ {12, 16, 24} × dropout {0, 0.2}
         Assert.Equal(3, row["infae"].Trials);
         Assert.Contains(row["infae"].Parameters["regularization"], RecsysBenchmark.TuningSpaces["infae"]["regularization"]);
         // The blend's weights are tuned over EASE, iALS and ∞-AE (26 weightings); the parts it keeps, and the ranker's generators
@@ -24,15 +25,17 @@ public class RecsysBenchmarkTests
         Assert.Equal(26, row["blend"].Trials);
         Assert.Contains(BlendTuningParts(), part => blend.GetValueOrDefault(part) > 0);
         foreach (var part in BlendTuningParts()) Assert.True(!blend.ContainsKey(part) || blend[part] > 0, $"{part} weighted 0 stays out");
-        foreach (var (part, key) in new[] { ("ease", "lambda"), ("ials", "regularization"), ("infae", "regularization") })
+        foreach (var (part, key) in new[] { ("ease", "lambda"), ("ease", "dropout"), ("ials", "regularization"), ("infae", "regularization") })
             if (blend.GetValueOrDefault(part) > 0) Assert.Equal(row[part].Parameters[key], blend[$"{part}.{key}"]);
             else Assert.False(blend.ContainsKey($"{part}.{key}"));
         Assert.Equal(row["ease"].Parameters["lambda"], row["ranker"].Parameters["ease.lambda"]);
+        Assert.Equal(row["ease"].Parameters["dropout"], row["ranker"].Parameters["ease.dropout"]);
         Assert.Contains(row["ranker"].Parameters["validation_kept"], new[] { 0.0, 1.0 });
         foreach (var r in report.Results)
             Assert.InRange(r.Metrics["ndcg@5"], 0, 1);
         Assert.True(row["ease"].Metrics["ndcg@5"] > row["popularity"].Metrics["ndcg@5"], "EASE finds the taste groups, popularity cannot");
         Assert.Contains(lines, l => l.Contains("tune ease", StringComparison.Ordinal) && l.Contains("mean of 5 carves", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("tune ease dropout=0.2,lambda=16", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("tune blend ials=1,infae=0.5", StringComparison.Ordinal)); // the default weighting is tried
     }
 

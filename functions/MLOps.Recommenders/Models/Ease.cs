@@ -6,10 +6,15 @@ namespace MLOps.Recommenders.Models;
 /// EASE (Steck 2019): with X the binary user × item matrix, P = (XᵀX + λI)⁻¹ and B = I − P·diag(1/diag P), i.e. B[i, j] = −P[i, j] / P[j, j]
 /// off the diagonal and 0 on it. By default the fit is normalised (measured on ML-100k, ml-latest-small and the chronological
 /// split: +0.003–0.006 nDCG@10 over plain EASE at its best λ): each user's co-occurrences count |history|^-user_weight, and X is
-/// scaled by D^-item_power (item counts) before the solve and back after. The Gram matrix is accumulated sparsely from user
+/// scaled by D^-item_power (item counts) before the solve and back after. With dropout = p in (0, 0.95] the fit is DLAE instead
+/// (Steck 2020, "Autoencoders that don't overfit towards the identity": a full-rank linear autoencoder trained with dropout p, in
+/// closed form) on the same Gram G: Λ = diag(λ + (p/(1−p) + diagonal_scale)·G_jj), P = (G + Λ)⁻¹ and B = (G + Λ)⁻¹G = I − P·Λ,
+/// i.e. B[i, j] = −P[i, j]·Λ_j off the diagonal, with no zero-diagonal constraint in the fit; its diagonal only scores history
+/// items, which are never recommended, so it is stored as 0 as EASE's (same rankings, and blends' z-scores stay free of the
+/// history's self-scores). The Gram matrix is accumulated sparsely from user
 /// histories; the inverse goes through a float64 Cholesky factorisation (<see cref="CholeskyInverse"/>, SIMD; or MathNet's with
-/// solver = 1); B is stored dense in float32. Cost O(m³) in the m modelled items, so at most max_items (the most interacted) are
-/// modelled.
+/// solver = 1); B is stored dense in float32, or pruned to the top `neighbours` per row. Cost O(m³) in the m modelled items, so at
+/// most max_items (the most interacted) are modelled.
 /// </summary>
 public static class Ease
 {
@@ -20,11 +25,14 @@ public static class Ease
         ["min_rating"] = 0,
         ["max_items"] = 2000,
         ["neighbours"] = 0,
+        // Adds diagonal_scale·G[j, j] to the diagonal penalty Λ_j (EDLAE-style: popular items shrink more); with dropout it adds to p/(1−p).
         ["diagonal_scale"] = 0,
         ["solver"] = 0,
         ["rating_weight"] = 0,
         ["user_weight"] = 0.25,
         ["item_power"] = 0.25,
+        // 0 = EASE (zero-diagonal constraint); p in (0, 0.95] = DLAE with dropout p (see the class comment).
+        ["dropout"] = 0,
     };
 
     public static ItemItemRecommender Train(TrainingData data, IReadOnlyDictionary<string, double>? parameters = null)
@@ -39,6 +47,8 @@ public static class Ease
         ParameterRules.Whole("EASE", p, "neighbours", 0);
         ParameterRules.Choice("EASE", p, "solver", "0 (SIMD Cholesky) or 1 (MathNet)", 0, 1);
         ParameterRules.Number("EASE", p, "rating_weight", 0);
+        // 0.95 caps p/(1−p) at 19: past it the dropout penalty swamps the data term (and p = 1 divides by zero).
+        var dropout = ParameterRules.Number("EASE", p, "dropout", 0, 0.95);
         var counts = new int[data.ItemCount];
         foreach (var x in data.Interactions) if (x.Rating >= minRating) counts[x.Item]++;
         var subset = Enumerable.Range(0, data.ItemCount).Where(i => counts[i] > 0)
@@ -74,20 +84,29 @@ public static class Ease
         for (var s = 0; s < m; s++) scale[s] = itemPower == 0 ? 1 : Math.Pow(counts[subset[s]], -itemPower);
         if (itemPower != 0)
             Parallel.For(0, m, a => { var offset = (long)a * m; for (var b = 0; b < m; b++) gram[offset + b] *= scale[a] * scale[b]; });
-        // λ on the diagonal, plus diagonal_scale·G[i, i] (EDLAE-style dropout regularisation: popular items are shrunk more).
-        var diagonalScale = p["diagonal_scale"];
-        for (var i = 0; i < m; i++) gram[(long)i * m + i] += lambda + diagonalScale * gram[(long)i * m + i];
+        // Λ on the diagonal: λ, plus diagonal_scale·G[i, i] (EDLAE-style: popular items are shrunk more), plus p/(1−p)·G[i, i] for
+        // DLAE's dropout p.
+        var diagonalScale = p["diagonal_scale"] + (dropout > 0 ? dropout / (1 - dropout) : 0);
+        var penalty = new double[m];
+        for (var i = 0; i < m; i++)
+        {
+            penalty[i] = lambda + diagonalScale * gram[(long)i * m + i];
+            gram[(long)i * m + i] += penalty[i];
+        }
 
         // The Gram matrix and its inverse are symmetric, so row-major and column-major layouts hold the same values.
         var inverse = m == 0 ? []
             : p["solver"] == 1 ? Matrix<double>.Build.Dense(m, m, gram).Cholesky().Solve(Matrix<double>.Build.DenseIdentity(m)).AsColumnMajorArray()
             : CholeskyInverse.Invert(gram, m);
         var weights = new float[(long)m * m];
+        // EASE: B'[i, j] = −P[i, j] / P[j, j]; DLAE: B' = I − P·Λ, B'[i, j] = −P[i, j]·Λ_j off the diagonal. Both scaled back by D^β.
         Parallel.For(0, m, i =>
         {
             var offset = (long)i * m;
             for (var j = 0; j < m; j++)
-                weights[offset + j] = i == j ? 0f : (float)(-inverse[offset + j] / inverse[(long)j * m + j] * scale[i] / scale[j]);
+                weights[offset + j] = i == j ? 0f
+                    : dropout > 0 ? (float)(-inverse[offset + j] * penalty[j] * scale[i] / scale[j])
+                    : (float)(-inverse[offset + j] / inverse[(long)j * m + j] * scale[i] / scale[j]);
         });
         var neighbours = (int)p["neighbours"];
         if (neighbours <= 0) return ItemItemRecommender.Dense("ease", data.Items, p, subset, weights);
