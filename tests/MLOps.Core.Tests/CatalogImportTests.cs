@@ -74,12 +74,33 @@ public sealed class CatalogImportTests
 
         Assert.Equal((3L, 2L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
         Assert.Equal(["pixar"], (await CatalogStore.ReadAsync(store, ct)).Single(c => c.ContentId == "1").Tags);
-        var quarantined = (await store.ReadAsync($"quarantine/{result.Batch}.ndjson", ct))!.Data.ToString();
-        Assert.Contains("tags.csv line 3", quarantined);
+        var row = JsonSerializer.Deserialize<QuarantinedRow>((await store.ReadAsync($"quarantine/{result.Batch}.ndjson", ct))!.Data.ToString().Trim(), StoreJson.Options)!;
+        Assert.Equal(("movielens-latest:tags.csv", 3L, "5,2,broken"), (row.Source, row.Line, row.Raw));
 
         await File.WriteAllTextAsync(movies, "1,Toy Story (1995),Animation|Children\n", ct);
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => new CatalogImporter(TestEnvironment.NewFolderStore()).ImportAsync(CatalogImporter.MovieLensLatest(movies), ct));
         Assert.Contains("must be the header 'movieId,title,genres'", error.Message);
+    }
+
+    [Fact]
+    public async Task ACatalogueAnOlderBuildImported_IsNotImportedAgain_SoNewerTitlesAreNotRolledBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = TestEnvironment.NewTempFolder("catalog");
+        var old = Path.Combine(folder, "a.csv");
+        var newer = Path.Combine(folder, "b.csv");
+        await File.WriteAllTextAsync(old, "contentId,title\nm1,Old title\n", ct);
+        await File.WriteAllTextAsync(newer, "contentId,title\nm1,New title\n", ct);
+        var store = TestEnvironment.NewFolderStore();
+        var source = CatalogImporter.FromFile(old);
+        // As an older build left it: a.csv imported under the id that hashed the file's name, then b.csv.
+        await new CatalogImporter(store).ImportAsync(source with { BatchId = Assert.Single(source.EarlierBatchIds), EarlierBatchIds = [] }, ct);
+        await new CatalogImporter(store).ImportAsync(CatalogImporter.FromFile(newer), ct);
+
+        var again = await new CatalogImporter(store).ImportAsync(CatalogImporter.FromFile(old), ct);
+
+        Assert.True(again.AlreadyImported);
+        Assert.Equal("New title", Assert.Single(await CatalogStore.ReadAsync(store, ct)).Title);
     }
 
     [Fact]

@@ -124,6 +124,20 @@ public class IngestTests
         Assert.Equal(900, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
     }
 
+    /// <summary>
+    /// The earlier id is the one builds before 2026-12-06 gave a file (they hashed its name): pinned for a fixed file, so a
+    /// change to the descriptor or the hashing cannot silently stop old imports from being recognised.
+    /// </summary>
+    [Fact]
+    public async Task EarlierBatchId_IsTheIdOlderBuildsGave()
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        await File.WriteAllTextAsync(file, "userId,contentId,timestamp\nu1,m1,1700000000\n", TestContext.Current.CancellationToken);
+        Assert.Equal(PinnedEarlierId, Assert.Single(Csv(file).EarlierBatchIds));
+    }
+
+    private const string PinnedEarlierId = "853c000856721f930f265ce4"; // `mlops import events` of this file at 7c532b4
+
     private sealed class RenamedBatch(EventSource inner, string batchId) : EventSource
     {
         public override string Name => inner.Name;

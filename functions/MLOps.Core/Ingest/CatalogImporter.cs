@@ -12,6 +12,8 @@ public sealed class RawCatalogRow
 {
     public long Line { get; set; }
     public string Raw { get; set; } = "";
+    /// <summary>The file the row came from when it is not the source's main file (tags.csv beside movies.csv); null: the source's.</summary>
+    public string? Source { get; set; }
     public string? ParseError { get; set; }
     public string? ContentId { get; set; }
     public string? Title { get; set; }
@@ -24,7 +26,18 @@ public sealed class RawCatalogRow
 }
 
 /// <summary>A catalogue source: rows plus a content-derived batch id.</summary>
-public sealed record CatalogSource(string Name, string BatchId, Func<CancellationToken, IEnumerable<RawCatalogRow>> Rows);
+public sealed record CatalogSource(string Name, string BatchId, Func<CancellationToken, IEnumerable<RawCatalogRow>> Rows)
+{
+    /// <summary>Ids earlier builds gave the same input (<see cref="BatchIds.ForFilesWithEarlier"/>): found imported under one, it is not imported again.</summary>
+    public IReadOnlyList<string> EarlierBatchIds { get; init; } = [];
+
+    /// <summary>A source over files: the batch id and the id earlier builds gave them, from one read.</summary>
+    public static CatalogSource ForFiles(string name, string descriptor, string[] files, Func<CancellationToken, IEnumerable<RawCatalogRow>> rows)
+    {
+        var (id, earlier) = BatchIds.ForFilesWithEarlier(descriptor, files);
+        return new CatalogSource(name, id, rows) { EarlierBatchIds = [earlier] };
+    }
+}
 
 /// <summary>
 /// Validates catalogue rows, writes the accepted items as an immutable snapshot <c>catalog/snapshots/&lt;batch&gt;.ndjson</c>,
@@ -37,8 +50,10 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
 
     public async Task<IngestResult> ImportAsync(CatalogSource source, CancellationToken cancellationToken = default)
     {
-        if (await EventIngestor.ReadManifestAsync(store, source.BatchId, cancellationToken).ConfigureAwait(false) is { } existing)
-            return existing with { AlreadyImported = true };
+        // Also under the ids earlier builds gave the same files: re-importing an old file must not roll newer titles back.
+        foreach (var id in source.EarlierBatchIds.Prepend(source.BatchId))
+            if (await EventIngestor.ReadManifestAsync(store, id, cancellationToken).ConfigureAwait(false) is { } existing)
+                return existing with { AlreadyImported = true };
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
         var quarantine = new QuarantineWriter(store, source.BatchId, source.Name, "catalog");
@@ -55,7 +70,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
                 problems.Add(new RowProblem("contentId", Reasons.Duplicate, $"content id '{item.ContentId}' already appeared in this batch."));
                 item = null;
             }
-            if (item is null) quarantine.Add(raw.Line, raw.Raw, problems);
+            if (item is null) quarantine.Add(raw.Line, raw.Raw, problems, raw.Source);
             else items.Add(item);
         }
         var blobs = 0;
@@ -137,7 +152,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
     public static CatalogSource MovieLens100k(string uItem)
     {
         if (!System.IO.File.Exists(uItem)) throw new FileNotFoundException($"{uItem}: no such file.", uItem);
-        return new CatalogSource("movielens-100k:u.item", BatchIds.ForFiles("catalog|movielens-100k", uItem), ct => ReadMovieLens100k(uItem, ct));
+        return CatalogSource.ForFiles("movielens-100k:u.item", "catalog|movielens-100k", [uItem], ct => ReadMovieLens100k(uItem, ct));
     }
 
     private static IEnumerable<RawCatalogRow> ReadMovieLens100k(string path, CancellationToken cancellationToken)
@@ -171,7 +186,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
     {
         if (!System.IO.File.Exists(moviesCsv)) throw new FileNotFoundException($"{moviesCsv}: no such file.", moviesCsv);
         var files = tagsCsv is not null && System.IO.File.Exists(tagsCsv) ? new[] { moviesCsv, tagsCsv } : [moviesCsv];
-        return new CatalogSource("movielens-latest:movies.csv", BatchIds.ForFiles("catalog|movielens-latest", files),
+        return CatalogSource.ForFiles("movielens-latest:movies.csv", "catalog|movielens-latest", files,
             ct => ReadMovieLensLatest(moviesCsv, files.Length > 1 ? tagsCsv : null, ct));
     }
 
@@ -203,6 +218,8 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         }
     }
 
+    private const string TagsSource = "movielens-latest:tags.csv";
+
     /// <summary>Tags per movie, most applied first (ties by name), and the rows that could not be read (as rows to quarantine).</summary>
     private static (Dictionary<string, List<string>> Tags, List<RawCatalogRow> Bad) ReadTags(string tagsCsv)
     {
@@ -218,11 +235,15 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             if (text.Length == 0) continue;
             if (!Delimited.TrySplit(text, ',', fields) || fields.Count != 4)
             {
-                bad.Add(new RawCatalogRow { Line = line, Raw = text, ParseError = $"tags.csv line {line}: expected 4 columns (userId,movieId,tag,timestamp)." });
+                bad.Add(new RawCatalogRow { Line = line, Raw = text, Source = TagsSource, ParseError = "expected 4 columns (userId,movieId,tag,timestamp)." });
                 continue;
             }
             var tag = fields[2].Trim();
-            if (tag.Length == 0) continue;
+            if (tag.Length == 0)
+            {
+                bad.Add(new RawCatalogRow { Line = line, Raw = text, Source = TagsSource, ParseError = "the tag is empty." });
+                continue;
+            }
             if (!counts.TryGetValue(fields[1].Trim(), out var perMovie)) counts[fields[1].Trim()] = perMovie = new(StringComparer.OrdinalIgnoreCase);
             perMovie[tag] = perMovie.GetValueOrDefault(tag) + 1;
         }
@@ -246,8 +267,8 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         format ??= EventSources.FormatOf(path);
         return format switch
         {
-            "ndjson" => new CatalogSource($"ndjson:{Path.GetFileName(path)}", BatchIds.ForFiles("catalog|ndjson", path), ct => ReadNdjson(path, ct)),
-            "csv" or "tsv" => new CatalogSource($"{format}:{Path.GetFileName(path)}", BatchIds.ForFiles($"catalog|{format}", path), ct => ReadDelimited(path, format == "csv" ? ',' : '\t', ct)),
+            "ndjson" => CatalogSource.ForFiles($"ndjson:{Path.GetFileName(path)}", "catalog|ndjson", [path], ct => ReadNdjson(path, ct)),
+            "csv" or "tsv" => CatalogSource.ForFiles($"{format}:{Path.GetFileName(path)}", $"catalog|{format}", [path], ct => ReadDelimited(path, format == "csv" ? ',' : '\t', ct)),
             _ => throw new FormatException($"--format must be csv, tsv or ndjson, not '{format}'."),
         };
     }

@@ -238,12 +238,13 @@ internal sealed class QuarantineWriter(IBlobStore store, string batch, string so
     public long BufferedBytes => _buffer.Length;
     public IReadOnlyDictionary<string, long> Reasons => new SortedDictionary<string, long>(_reasons, StringComparer.Ordinal);
 
-    public void Add(long line, string raw, IReadOnlyList<RowProblem> problems)
+    /// <summary>Quarantines one row; <paramref name="rowSource"/> names its file when it is not the source's main one.</summary>
+    public void Add(long line, string raw, IReadOnlyList<RowProblem> problems, string? rowSource = null)
     {
         Count++;
         foreach (var key in problems.Select(p => p.Key).Distinct())
             _reasons[key] = _reasons.GetValueOrDefault(key) + 1;
-        var row = new QuarantinedRow { Batch = batch, Source = source, Kind = kind, Line = line, Raw = raw, Reasons = [.. problems] };
+        var row = new QuarantinedRow { Batch = batch, Source = rowSource ?? source, Kind = kind, Line = line, Raw = raw, Reasons = [.. problems] };
         JsonSerializer.Serialize(_buffer, row, StoreJson.Options);
         _buffer.WriteByte((byte)'\n');
     }
