@@ -104,6 +104,16 @@ public sealed class CatalogImportTests
     }
 
     [Fact]
+    public async Task Ndjson_AJsonArrayOnOneHugeLine_IsAQuarantinedRowSayingSo_NotAMemoryBlowUp()
+    {
+        var items = string.Join(",", Enumerable.Range(0, 40_000).Select(i => $"{{\"contentId\":\"m{i}\",\"title\":\"Title number {i}\"}}"));
+        var (result, catalog) = await ImportAsync("catalog.json", "[" + items + "]\n{\"contentId\":\"x1\",\"title\":\"Kept\"}\n");
+
+        Assert.Equal((2L, 1L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal("x1", Assert.Single(catalog).ContentId);
+    }
+
+    [Fact]
     public async Task Events_IdsWithBytesThatAreNotUtf8_AreQuarantined_NotMerged()
     {
         var ct = TestContext.Current.CancellationToken;

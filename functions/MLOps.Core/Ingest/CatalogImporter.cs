@@ -275,14 +275,22 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
 
     private static IEnumerable<RawCatalogRow> ReadNdjson(string path, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        using var textReader = new StreamReader(path, System.Text.Encoding.UTF8);
+        var reader = new LineReader(textReader);
         long line = 0;
-        while (reader.ReadLine() is { } text)
+        while (reader.ReadLine(out var tooLong) is { } text)
         {
             line++;
             cancellationToken.ThrowIfCancellationRequested();
             if (string.IsNullOrWhiteSpace(text)) continue;
             var row = new RawCatalogRow { Line = line, Raw = text };
+            if (tooLong)
+            {
+                row.ParseError = $"the line is longer than {reader.MaxChars:N0} characters (quarantined up to there)"
+                    + (text.TrimStart().StartsWith('[') ? "; NDJSON holds one JSON object per line, not one JSON array." : ".");
+                yield return row;
+                continue;
+            }
             try
             {
                 using var doc = JsonDocument.Parse(text);
@@ -364,13 +372,14 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             (Col("contentId", "content_id", "itemId", "item_id", "movieId", "id"), Col("title"), Col("genres"), Col("releaseDate", "release_date"),
              Col("year"), Col("maturityRating", "maturity_rating", "maturity"), Col("description"), Col("tags"));
         if (iId < 0 || iTitle < 0) throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {string.Join(", ", header)}).");
-        var records = new DelimitedRecords(reader, delimiter, header.Count, firstLine: 2);
-        while (records.TryRead(out var line, out var text))
+        var records = new DelimitedRecords(new LineReader(reader), delimiter, header.Count, firstLine: 2);
+        while (records.TryRead(out var line, out var text, out var tooLong))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (text.Length == 0) continue;
             var row = new RawCatalogRow { Line = line, Raw = text };
-            if (!Delimited.TrySplit(text, delimiter, fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
+            if (tooLong) row.ParseError = $"the line is longer than {LineReader.DefaultMaxChars:N0} characters (quarantined up to there).";
+            else if (!Delimited.TrySplit(text, delimiter, fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
             else if (fields.Count != header.Count) row.ParseError = $"expected {header.Count} columns, found {fields.Count}.";
             else
             {

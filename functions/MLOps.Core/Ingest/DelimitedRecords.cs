@@ -10,31 +10,35 @@ namespace MLOps.Core.Ingest;
 /// Otherwise the first line is taken alone (it fails as a quote left open) and the lines after it are read again as
 /// records of their own, so one stray quote cannot swallow the rows that follow it.
 /// </summary>
-public sealed class DelimitedRecords(TextReader reader, char delimiter, int columns, long firstLine)
+public sealed class DelimitedRecords(LineReader reader, char delimiter, int columns, long firstLine)
 {
     public const int MaxLines = 100;
     public const int MaxChars = 1 << 20;
 
-    private readonly LinkedList<(long Line, string Text)> _ahead = new();
+    private readonly LinkedList<(long Line, string Text, bool TooLong)> _ahead = new();
     private readonly List<string> _fields = new(columns);
     private long _next = firstLine;
 
-    /// <summary>The next record and the number of its first line; false at the end of the input.</summary>
-    public bool TryRead(out long line, out string text)
+    /// <summary>
+    /// The next record and the number of its first line; false at the end of the input. <paramref name="tooLong"/>: the
+    /// line was longer than the reader's limit and is cut there (never joined).
+    /// </summary>
+    public bool TryRead(out long line, out string text, out bool tooLong)
     {
         if (Next() is not { } first)
         {
-            (line, text) = (0, "");
+            (line, text, tooLong) = (0, "", false);
             return false;
         }
-        (line, text) = first;
-        var open = Delimited.EndsInsideQuotes(first.Text, delimiter);
-        if (!open) return true;
-        var taken = new List<(long Line, string Text)>();
+        (line, text, tooLong) = first;
+        if (tooLong || !Delimited.EndsInsideQuotes(first.Text, delimiter)) return true;
+        bool open;
+        var taken = new List<(long Line, string Text, bool TooLong)>();
         var joined = new StringBuilder(first.Text);
         while (taken.Count < MaxLines && joined.Length < MaxChars && Next() is { } more)
         {
             taken.Add(more);
+            if (more.TooLong) break;
             joined.Append('\n').Append(more.Text);
             open = Delimited.EndsInsideQuotes(more.Text, delimiter, inQuotes: true);
             if (open) continue;
@@ -50,13 +54,13 @@ public sealed class DelimitedRecords(TextReader reader, char delimiter, int colu
         return true;
     }
 
-    private (long Line, string Text)? Next()
+    private (long Line, string Text, bool TooLong)? Next()
     {
         if (_ahead.First is { } node)
         {
             _ahead.RemoveFirst();
             return node.Value;
         }
-        return reader.ReadLine() is { } text ? (_next++, text) : null;
+        return reader.ReadLine(out var tooLong) is { } text ? (_next++, text, tooLong) : null;
     }
 }
