@@ -691,8 +691,11 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     {
         try
         {
-            var due = new DateTimeOffset(DateTime.SpecifyKind(timer.FireAt!.Value, DateTimeKind.Utc)) - _time.GetUtcNow();
-            if (due > TimeSpan.Zero) await Task.Delay(due, _time, ct).ConfigureAwait(false);
+            // A timer never fires before its time, as in Durable: Task.Delay runs on the monotonic clock and can wake a moment
+            // before the wall clock reaches FireAt, so wait again for what remains (the orchestrator's clock must have moved on).
+            var fireAt = new DateTimeOffset(DateTime.SpecifyKind(timer.FireAt!.Value, DateTimeKind.Utc));
+            for (var due = fireAt - _time.GetUtcNow(); due > TimeSpan.Zero; due = fireAt - _time.GetUtcNow())
+                await Task.Delay(due < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : due, _time, ct).ConfigureAwait(false);
             worker.Post(new HistoryEvent { Type = HistoryEventType.TimerFired, TaskId = timer.TaskId, Timestamp = _time.GetUtcNow().UtcDateTime, FireAt = timer.FireAt });
         }
         catch (OperationCanceledException)
