@@ -193,7 +193,7 @@ public static class ServingApi
         try
         {
             var (result, accepted) = await ingest.IngestAsync(body, o.MaxEventsPerBatch, timeout.Token).ConfigureAwait(false);
-            host.Current?.Data.Append(accepted);
+            host.Append(accepted);
             return TypedResults.Accepted((string?)null, result);
         }
         catch (BatchRejectedException ex)

@@ -51,6 +51,55 @@ public sealed class ServingDegradedTests
         finally { await fixture.DisposeAsync(); }
     }
 
+    /// <summary>A store whose listing of the event log waits for the test: the window in which a load has not read the log yet.</summary>
+    private sealed class GatedEventsStore(IBlobStore inner) : IBlobStore
+    {
+        public TaskCompletionSource Listing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public string Description => inner.Description;
+        public Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default) => inner.ReadAsync(path, cancellationToken);
+        public Task<BlobReadStream?> OpenReadAsync(string path, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, cancellationToken);
+        public Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default) => inner.WriteAsync(path, content, condition, cancellationToken);
+        public Task<bool> DeleteAsync(string path, BlobETag? ifMatch = null, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, ifMatch, cancellationToken);
+
+        public async IAsyncEnumerable<BlobInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            if (prefix.StartsWith(MLOps.Core.StoreLayout.Events, StringComparison.Ordinal))
+            {
+                Listing.TrySetResult();
+                await Release.Task.WaitAsync(cancellationToken);
+            }
+            await foreach (var blob in inner.ListAsync(prefix, cancellationToken)) yield return blob;
+        }
+    }
+
+    [Fact]
+    public async Task EventsPostedWhileTheDataLoads_CountForTheirUsersOnceItHasLoaded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = MLOps.Tests.TestEnvironment.NewFolderStore("serving-load-race");
+        var (catalog, events) = SyntheticData.Create();
+        await SyntheticData.WriteAsync(folder, catalog, events);
+        var store = new GatedEventsStore(folder);
+        var host = new ModelHost(store, new TestModelSource(), Options.Create(new ServingOptions { PollInterval = TimeSpan.FromSeconds(30) }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ModelHost>.Instance);
+        await host.StartAsync(ct);
+        try
+        {
+            await store.Listing.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            // Stored by the events endpoint after the load read the log's listing: the loaded data cannot hold it.
+            host.Append([new ViewingEvent { EventId = "late-1", UserId = "late-user", ContentId = "m7", Timestamp = DateTimeOffset.UtcNow, EventType = EventType.Play }]);
+            store.Release.SetResult();
+            var snapshot = await host.WaitForSnapshotAsync(ct);
+
+            var user = snapshot.Data.User("late-user");
+            Assert.NotNull(user);
+            Assert.True(snapshot.Data.Items.TryGetIndex("m7", out var m7));
+            Assert.Equal([m7], user.History);
+        }
+        finally { await host.StopAsync(CancellationToken.None); }
+    }
+
     private sealed class CountingEmbeddings : IEmbeddingClient
     {
         private int _texts;

@@ -87,19 +87,43 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
+    private readonly Lock _appendGate = new();
+    private List<MLOps.Core.Data.ViewingEvent>? _appendedDuringLoad;
+
+    /// <summary>
+    /// Fresh events (posted to /api/events, already stored) count for their users at once. Those that arrive while the data
+    /// is being (re)loaded are also kept and applied to the new data before it is swapped in: the load may have read the
+    /// log before they were stored. Applying one twice is harmless (a history keeps each title once).
+    /// </summary>
+    public void Append(IReadOnlyList<MLOps.Core.Data.ViewingEvent> events)
+    {
+        lock (_appendGate)
+        {
+            Current?.Data.Append(events);
+            _appendedDuringLoad?.AddRange(events);
+        }
+    }
+
     /// <summary>Loads the serving data into a fresh snapshot (models are loaded against it by the next refresh); false on failure.</summary>
     private async Task<bool> TryLoadDataAsync(CancellationToken stoppingToken)
     {
+        lock (_appendGate) _appendedDuringLoad = [];
         try
         {
             var data = await ServingData.LoadAsync(store, options.Value.TrendingHalfLife, stoppingToken).ConfigureAwait(false);
-            Volatile.Write(ref _current, new ServingSnapshot(data, null, new Dictionary<string, ServingModel>()));
+            lock (_appendGate)
+            {
+                data.Append(_appendedDuringLoad!);
+                Volatile.Write(ref _current, new ServingSnapshot(data, null, new Dictionary<string, ServingModel>()));
+                _appendedDuringLoad = null;
+            }
             DataError = null;
             LogDataLoaded(data.Count, data.UserCount);
             return true;
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
+            lock (_appendGate) _appendedDuringLoad = null;
             LogDataFailed(ex);
             DataError = $"serving data failed to load: {ex.Message}; retrying every {options.Value.PollInterval.TotalSeconds:0.#} s";
             return false;
