@@ -88,8 +88,12 @@ public sealed class DriftApiTests : IAsyncLifetime
         var acked = await ack.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Equal("acknowledged", acked.GetProperty("status").GetString());
         Assert.Contains("on-call", acked.GetProperty("history")[1].GetProperty("by").GetString());
-        var resolve = await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/resolve", _admin, new { note = "fixed" }), ct);
+        // A name in the body is recorded beside the key that acted, never instead of it (no "drift check" spoofing).
+        var resolve = await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/resolve", _admin, new { note = "fixed", by = "drift check" }), ct);
         Assert.Equal(HttpStatusCode.OK, resolve.StatusCode);
+        var resolvedBy = (await resolve.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("history")[2].GetProperty("by").GetString()!;
+        Assert.StartsWith("drift check via key ", resolvedBy, StringComparison.Ordinal);
+        Assert.Contains("on-call", resolvedBy);
         Assert.Equal(HttpStatusCode.Conflict, (await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin), ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.SendAsync(Request(HttpMethod.Post, "/api/drift/alerts/nope/resolve", _admin), ct)).StatusCode);
     }

@@ -32,6 +32,22 @@ public sealed class FeatureStoreTests
     }
 
     [Fact]
+    public async Task Refresh_ACutoffInTheFuture_IsRefused_SoItCannotPinLatest()
+    {
+        var store = TestEnvironment.NewFolderStore("future");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 2);
+        var features = new FeatureStore(store);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => features.RefreshAsync(new FeatureRefreshRequest { Cutoff = DateTimeOffset.UtcNow.AddDays(1) }, cancellationToken: Ct));
+
+        Assert.Contains("is in the future", error.Message);
+        Assert.Null(await features.GetLatestAsync(Ct));
+        var now = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = DateTimeOffset.UtcNow.AddMinutes(1) }, cancellationToken: Ct); // within the clock-skew allowance
+        Assert.Equal(now.SnapshotId, (await features.GetLatestAsync(Ct))!.SnapshotId);
+    }
+
+    [Fact]
     public async Task IncrementalRefresh_ReadsOnlyNewBatches_AndEqualsFullRebuild()
     {
         var store = TestEnvironment.NewFolderStore("incr");

@@ -48,7 +48,12 @@ public static class DriftApi
     {
         if (body?.Note is { Length: > 2000 })
             return TypedResults.Problem(statusCode: 400, title: "Note too long", detail: "Field 'note' must be at most 2000 characters.", extensions: new Dictionary<string, object?> { ["field"] = "note" });
-        var by = body?.By is { Length: > 0 and <= 200 } b ? b : await WhoAsync(http).ConfigureAwait(false);
+        if (body?.By is { Length: > 200 })
+            return TypedResults.Problem(statusCode: 400, title: "Name too long", detail: "Field 'by' must be at most 200 characters.", extensions: new Dictionary<string, object?> { ["field"] = "by" });
+        // The key is always recorded: a name in the body says who at the keyboard, never replaces the key that acted
+        // (otherwise any admin key could write "drift check" into the history).
+        var key = await WhoAsync(http).ConfigureAwait(false);
+        var by = body?.By is { Length: > 0 } b && !string.IsNullOrWhiteSpace(b) ? $"{b.Trim()} via {key}" : key;
         try
         {
             var alert = status == AlertStatus.Acknowledged

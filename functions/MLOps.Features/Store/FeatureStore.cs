@@ -50,11 +50,18 @@ public sealed class FeatureStore
     /// Idempotent: the same inputs give the same snapshot id, and an existing snapshot is returned as is.
     /// The views are computed as of the cutoff when first read (<see cref="MaterializeAsync"/>).
     /// </summary>
+    /// <summary>Clock skew allowed between the caller's "now" and the store's.</summary>
+    public static TimeSpan FutureCutoffTolerance { get; } = TimeSpan.FromMinutes(5);
+
     public async Task<FeatureSnapshotManifest> RefreshAsync(FeatureRefreshRequest? request = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         request ??= new FeatureRefreshRequest();
         var clock = Stopwatch.StartNew();
-        var cutoff = (request.Cutoff ?? _time.GetUtcNow()).ToUniversalTime();
+        var now = _time.GetUtcNow();
+        var cutoff = (request.Cutoff ?? now).ToUniversalTime();
+        // A cutoff in the future would become "latest" and pin it: later refreshes (cutoff now) could never move it back.
+        if (cutoff > now + FutureCutoffTolerance)
+            throw new ArgumentException($"cutoff {cutoff:O} is in the future (now {now:O}); a snapshot holds events strictly before a time that has passed.", nameof(request));
         var lastDay = DateOnly.FromDateTime(new DateTime(cutoff.UtcTicks - 1, DateTimeKind.Utc));
         var listed = await EventLog.ListBatchesAsync(_store, cancellationToken).ConfigureAwait(false);
         var candidates = listed.Where(b => b.Day <= lastDay).ToList();
