@@ -17,7 +17,10 @@ public static class CliRunner
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{StdOut}\nstderr:\n{StdErr}";
     }
 
-    public static async Task<Run> RunAsync(string workingDirectory, params string[] args)
+    public static Task<Run> RunAsync(string workingDirectory, params string[] args) => RunAsync(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunAsync(string, string[])"/>, with extra environment variables (e.g. TZ).</summary>
+    public static async Task<Run> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -30,6 +33,7 @@ public static class CliRunner
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment.Remove("MLOPS_STORE");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

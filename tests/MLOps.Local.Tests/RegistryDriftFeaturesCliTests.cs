@@ -10,6 +10,24 @@ namespace MLOps.Local.Tests;
 /// </summary>
 public class RegistryDriftFeaturesCliTests
 {
+    /// <summary>A time without an offset is UTC on every machine (it used to be read in the machine's zone), and a future cutoff is refused.</summary>
+    [Fact]
+    public async Task FeaturesRefresh_CutoffWithoutOffset_IsUtc_InAnyTimeZone_AndAFutureOneIsRefused()
+    {
+        var work = TestEnvironment.NewTempFolder("cutoff");
+        var newYork = new Dictionary<string, string> { ["TZ"] = "America/New_York" };
+        var run = await CliRunner.RunAsync(work, newYork, "features", "refresh", "--cutoff", "2025-01-20T00:00:00", "--store", "store", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(new DateTimeOffset(2025, 1, 20, 0, 0, 0, TimeSpan.Zero), run.Json().GetProperty("cutoff").GetDateTimeOffset());
+
+        var future = await CliRunner.RunAsync(work, "features", "refresh", "--cutoff", DateTimeOffset.UtcNow.AddDays(2).ToString("O"), "--store", "store", "--json");
+        Assert.True(future.ExitCode == 2, future.ToString());
+        Assert.Contains("is in the future", future.StdErr, StringComparison.Ordinal);
+        var bad = await CliRunner.RunAsync(work, "features", "refresh", "--cutoff", "tuesday", "--store", "store", "--json");
+        Assert.True(bad.ExitCode == 2, bad.ToString());
+        Assert.Contains("--cutoff 'tuesday' is not a date and time", bad.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OnCallVerbs_AfterADemo_JsonShapes_AndClearErrors()
     {

@@ -34,7 +34,7 @@ public static class FeaturesCommand
             return ExitCodes.Done;
         });
 
-        var cutoff = new Option<DateTimeOffset?>("--cutoff") { Description = "Point-in-time cutoff (ISO 8601; default now): only events strictly before it." };
+        var cutoff = UtcTimeOption.Create("--cutoff", "Point-in-time cutoff (ISO 8601; default now): only events strictly before it.");
         var full = new Option<bool>("--full") { Description = "Rebuild from every batch instead of extending the latest snapshot." };
         var materialize = new Option<bool>("--materialize") { Description = "Also compute the views and statistics now (otherwise on first read)." };
         var refresh = new Command("refresh", "Build a snapshot (incremental from the latest one when possible).") { cutoff, full, materialize };

@@ -64,7 +64,7 @@ public static class ModelsCommand
         });
 
         var aliasOption = new Option<string?>("--alias") { Description = "Only this alias (champion, challenger, previous)." };
-        var atOption = new Option<DateTimeOffset?>("--at") { Description = "Also answer: which version was champion at this time (ISO 8601)." };
+        var atOption = UtcTimeOption.Create("--at", "Also answer: which version was champion at this time (ISO 8601).");
         var history = new Command("history", "The audit log of alias changes, oldest first.") { aliasOption, atOption };
         history.SetRegistryAction(async (context, ct) =>
         {
