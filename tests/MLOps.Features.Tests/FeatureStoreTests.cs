@@ -32,6 +32,31 @@ public sealed class FeatureStoreTests
     }
 
     [Fact]
+    public async Task Refresh_AtTheSameCutoffOverTheSameInputs_ReturnsTheSameSnapshot_NotAnEmptySegment()
+    {
+        var store = TestEnvironment.NewFolderStore("same-cutoff");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 4);
+        var features = new FeatureStore(store);
+        var cutoff = TestData.Day0.AddDays(2).AddHours(12); // day 2's batch is partial: read again by every refresh
+
+        var first = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff }, cancellationToken: Ct);
+        var again = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff }, cancellationToken: Ct);
+        var third = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff }, cancellationToken: Ct);
+
+        Assert.Equal(first.SnapshotId, again.SnapshotId);
+        Assert.Equal(first.SnapshotId, third.SnapshotId);
+        Assert.Equal(first.Segments.Count, third.Segments.Count);
+        Assert.Equal(first.SnapshotId, (await features.GetLatestAsync(Ct))!.SnapshotId);
+
+        // New data before the cutoff is a new snapshot.
+        await TestData.WriteBatchAsync(store, "late", [TestData.Play("u1", "a", cutoff.AddHours(-1))]);
+        var later = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff }, cancellationToken: Ct);
+        Assert.NotEqual(first.SnapshotId, later.SnapshotId);
+        Assert.Equal(first.EventsUsed + 1, later.EventsUsed);
+    }
+
+    [Fact]
     public async Task Refresh_ACutoffInTheFuture_IsRefused_SoItCannotPinLatest()
     {
         var store = TestEnvironment.NewFolderStore("future");

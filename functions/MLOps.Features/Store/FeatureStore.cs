@@ -50,6 +50,12 @@ public sealed class FeatureStore
     /// Idempotent: the same inputs give the same snapshot id, and an existing snapshot is returned as is.
     /// The views are computed as of the cutoff when first read (<see cref="MaterializeAsync"/>).
     /// </summary>
+    private static bool SameBatches(FeatureWatermark watermark, IReadOnlyList<(DateOnly Day, BlobInfo Blob)> candidates)
+    {
+        var known = watermark.Batches.Concat(watermark.PartialBatches).Select(b => (b.Path, b.ETag)).ToHashSet();
+        return known.Count == candidates.Count && candidates.All(c => known.Contains((c.Blob.Path, c.Blob.ETag.Value)));
+    }
+
     /// <summary>Clock skew allowed between the caller's "now" and the store's.</summary>
     public static TimeSpan FutureCutoffTolerance { get; } = TimeSpan.FromMinutes(5);
 
@@ -84,6 +90,13 @@ public sealed class FeatureStore
             && candidates.Count == baseline.Watermark.Batches.Count && listed.Count == candidates.Count)
         {
             progress?.Report($"snapshot {baseline.SnapshotId} is up to date (no new event batches); reusing it");
+            return baseline;
+        }
+        // The latest snapshot at this very cutoff over the very same batches and catalogue is this refresh's answer: building
+        // again would only add an empty segment, move "latest" to a copy and force compaction after a few retries.
+        if (baseline is not null && baseline.Cutoff == cutoff && baseline.CatalogETag == catalogBlob?.ETag.Value && SameBatches(baseline.Watermark, candidates))
+        {
+            progress?.Report($"snapshot {baseline.SnapshotId} already covers this cutoff and these inputs; reusing it");
             return baseline;
         }
         var covered = baseline?.Watermark.Batches.Select(b => b.Path).ToHashSet(StringComparer.Ordinal) ?? [];

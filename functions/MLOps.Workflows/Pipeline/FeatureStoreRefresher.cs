@@ -10,12 +10,14 @@ public sealed class FeatureStoreRefresher(FeatureStore features, TimeProvider ti
 {
     public async Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken)
     {
+        var before = (await features.GetLatestAsync(cancellationToken).ConfigureAwait(false))?.SnapshotId;
         var manifest = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = time.GetUtcNow(), RequestedBy = stepKey }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (manifest.EventsUsed == 0) throw new InvalidDataException("The feature snapshot has no events: import or generate events first.");
         // The views and statistics are computed on first read; the pipeline is about to train on this snapshot, so now.
         var views = await features.MaterializeAsync(manifest.SnapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed,
             (int)views.RowCounts.GetValueOrDefault("user"), (int)views.RowCounts.GetValueOrDefault("item"),
-            Reused: manifest.Mode == "incremental" && manifest.EventsRead == 0, Math.Round(manifest.Seconds, 3));
+            // Reused: the latest snapshot itself came back (same cutoff and inputs), or an extension that read no new events.
+            Reused: manifest.SnapshotId == before || (manifest.Mode == "incremental" && manifest.EventsRead == 0), Math.Round(manifest.Seconds, 3));
     }
 }
