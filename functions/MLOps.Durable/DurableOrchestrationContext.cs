@@ -19,6 +19,8 @@ public sealed class DurableOrchestrationContext(TaskOrchestrationContext inner, 
     public string InstanceId => inner.InstanceId;
     public bool IsReplaying => inner.IsReplaying;
     public DateTime CurrentUtcDateTime => inner.CurrentUtcDateTime;
+    // The adapter is made as the orchestrator starts (re)running from the top of its history: "now" is then the first episode's.
+    public DateTime RunStartedUtc { get; } = inner.CurrentUtcDateTime;
 
     /// <summary>The underlying Durable context, for code that needs a Durable-only feature.</summary>
     public TaskOrchestrationContext Inner => inner;

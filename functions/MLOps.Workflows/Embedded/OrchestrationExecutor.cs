@@ -74,6 +74,7 @@ public static class OrchestrationExecutor
         public string InstanceId => record.InstanceId;
         public bool IsReplaying { get; private set; }
         public DateTime CurrentUtcDateTime { get; private set; }
+        public DateTime RunStartedUtc { get; private set; }
 
         public EpisodeResult Execute()
         {
@@ -83,7 +84,7 @@ public static class OrchestrationExecutor
                     _recorded[id] = e;
             var lastStart = history.FindLastIndex(e => e.Type == HistoryEventType.OrchestratorStarted);
             var firstStart = history.FindIndex(e => e.Type == HistoryEventType.OrchestratorStarted);
-            if (firstStart >= 0) CurrentUtcDateTime = history[firstStart].Timestamp;
+            if (firstStart >= 0) RunStartedUtc = CurrentUtcDateTime = history[firstStart].Timestamp;
             IsReplaying = firstStart >= 0 && firstStart < lastStart;
 
             var previous = SynchronizationContext.Current;

@@ -21,6 +21,12 @@ public interface IOrchestrationContext
     /// <summary>Deterministic "now": the time the current episode started, the same on every replay.</summary>
     DateTime CurrentUtcDateTime { get; }
 
+    /// <summary>
+    /// When this run of the instance started (its first episode), the same on every replay. An instance id is reused once
+    /// a run has ended (the drift-started singleton, <c>--instance-id</c>): with <see cref="InstanceId"/> it names the run.
+    /// </summary>
+    DateTime RunStartedUtc { get; }
+
     /// <summary>The orchestration's input, deserialized from JSON (default when there was none).</summary>
     T? GetInput<T>();
 
@@ -66,18 +72,17 @@ public static class OrchestrationContextExtensions
 
     /// <summary>
     /// The idempotency key of one step of one instance: activities key their effects by it. Only for instances whose id
-    /// is never reused; otherwise key by <see cref="RunKey"/>.
+    /// is never reused; otherwise key by <see cref="RunStepKey"/>.
     /// </summary>
     public static string StepKey(this IOrchestrationContext context, string step) => $"{context.InstanceId}:{step}";
 
     /// <summary>
-    /// The key of this run of the instance: its id and the run's start time. An id is reused once a run has ended (the
-    /// drift-started singleton, <c>--instance-id</c>), and effects keyed by the id alone would be taken for the earlier
-    /// run's (its registered version, its notification). Read it first thing, before any await: there
-    /// <see cref="IOrchestrationContext.CurrentUtcDateTime"/> is the run's start on every replay and on both engines.
+    /// The idempotency key of one step of one run (<c>instance@run-start:step</c>). An instance id is reused once a run has
+    /// ended (the drift-started singleton, <c>--instance-id</c>), and effects keyed by the id alone were taken for the
+    /// earlier run's (its registered version, its notification).
     /// </summary>
-    public static string RunKey(this IOrchestrationContext context) =>
-        $"{context.InstanceId}@{context.CurrentUtcDateTime.ToString("yyyyMMdd'T'HHmmss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)}";
+    public static string RunStepKey(this IOrchestrationContext context, string step) =>
+        $"{context.InstanceId}@{context.RunStartedUtc.ToString("yyyyMMdd'T'HHmmss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)}:{step}";
 }
 
 /// <summary>

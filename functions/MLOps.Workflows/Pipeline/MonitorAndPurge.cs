@@ -15,10 +15,9 @@ public static class DriftMonitor
 {
     public static async Task<DriftMonitorResult> RunAsync(IOrchestrationContext context, DriftMonitorInput? input)
     {
-        var run = context.RunKey(); // first, before any await (see RunKey)
         input ??= new DriftMonitorInput();
         context.SetCustomStatus(new PipelineStatus("drift-check", 0, 2, "checking drift"));
-        var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, $"{run}:drift", RetrainPipeline.Retry);
+        var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.RunStepKey("drift"), RetrainPipeline.Retry);
         if (!drift.Critical || !input.StartRetrain)
         {
             context.SetCustomStatus(new PipelineStatus("done", 2, 2, drift.Critical ? "critical drift; retrain not requested" : drift.Note ?? "no critical drift"));

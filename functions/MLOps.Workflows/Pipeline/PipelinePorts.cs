@@ -2,7 +2,7 @@ namespace MLOps.Workflows.Pipeline;
 
 // The services the pipeline's activities call, each behind a small interface: the feature store, the recommender
 // trainer/evaluator, the model registry and the drift engine. WorkflowServices wires the real ones; tests use fakes.
-// Every call takes the step's idempotency key (run:step, see RunKey): calling twice with the same key has one effect.
+// Every call takes the step's idempotency key (instance@run-start:step, see RunStepKey): calling twice with the same key has one effect.
 
 /// <summary>A feature snapshot the pipeline trains on.</summary>
 public sealed record FeatureSnapshotRef(string SnapshotId, DateTimeOffset Cutoff, long Events, int Users, int Items, bool Reused, double Seconds);

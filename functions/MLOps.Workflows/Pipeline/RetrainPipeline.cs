@@ -61,8 +61,6 @@ public static class RetrainPipeline
 
     public static async Task<RetrainSummary> RunAsync(IOrchestrationContext context, RetrainInput? input)
     {
-        var run = context.RunKey(); // first, before any await (see RunKey)
-        string StepKey(string step) => $"{run}:{step}";
         input ??= new RetrainInput();
         var log = context.CreateReplaySafeLogger("MLOps.Workflows.RetrainPipeline");
         var steps = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -75,7 +73,7 @@ public static class RetrainPipeline
         void Status(string step, int done, string detail) => context.SetCustomStatus(new PipelineStatus(step, done, Steps, detail));
 
         Status("refresh-features", 0, "refreshing the feature store from new events");
-        var snapshot = await context.CallActivityAsync<FeatureSnapshotRef>(PipelineActivities.RefreshFeatures, StepKey("refresh"), Retry);
+        var snapshot = await context.CallActivityAsync<FeatureSnapshotRef>(PipelineActivities.RefreshFeatures, context.RunStepKey("refresh"), Retry);
         var champion = (await context.CallActivityAsync<ChampionLookup>(PipelineActivities.GetChampion, input.Model, Retry)).Champion;
         Lap("refresh-features");
         log.LogInformation("snapshot {Snapshot}: {Events} events; champion {Champion}", snapshot.SnapshotId, snapshot.Events, champion?.Version);
@@ -83,16 +81,16 @@ public static class RetrainPipeline
         var candidates = input.Candidates is { Count: > 0 } c ? c : [.. DefaultCandidates];
         Status("train", 1, $"training {candidates.Count} candidates in parallel");
         var trained = await Task.WhenAll(candidates.Select((candidate, i) => context.CallActivityAsync<TrainedCandidate>(
-            PipelineActivities.TrainCandidate, new TrainRequest(snapshot, candidate, StepKey($"train-{i}")), Retry)));
+            PipelineActivities.TrainCandidate, new TrainRequest(snapshot, candidate, context.RunStepKey($"train-{i}")), Retry)));
         Lap("train");
 
         Status("evaluate", 2, $"evaluating {trained.Length} candidates against {(champion is null ? "no champion" : $"champion v{champion.Version}")}");
         var evaluations = await Task.WhenAll(trained.Select((candidate, i) => context.CallActivityAsync<CandidateEvaluation>(
-            PipelineActivities.EvaluateCandidate, new EvaluateRequest(snapshot, candidate, champion, StepKey($"evaluate-{i}")), Retry)));
+            PipelineActivities.EvaluateCandidate, new EvaluateRequest(snapshot, candidate, champion, context.RunStepKey($"evaluate-{i}")), Retry)));
         Lap("evaluate");
 
         Status("drift-check", 3, "checking drift against the champion's training data");
-        var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, StepKey("drift"), Retry);
+        var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.RunStepKey("drift"), Retry);
         Lap("drift-check");
 
         // The best candidate: highest primary metric on the held-out window (the gates then judge it against the champion).
@@ -132,9 +130,9 @@ public static class RetrainPipeline
         {
             Status("publish", 5, $"registering {evaluations[best].Key} and swapping the champion alias");
             version = await context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
-                new RegisterRequest(input.Model, trained[best], evaluations[best], snapshot, StepKey("register")), Retry);
+                new RegisterRequest(input.Model, trained[best], evaluations[best], snapshot, context.RunStepKey("register")), Retry);
             var promotion = await context.CallActivityAsync<PromotionOutcome>(PipelineActivities.PromoteModel,
-                new PromoteModelRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", approval?.Approved == true ? approval.By ?? "approver" : null, StepKey("promote")), Retry);
+                new PromoteModelRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", approval?.Approved == true ? approval.By ?? "approver" : null, context.RunStepKey("promote")), Retry);
             changed = promotion.Changed;
             if (promotion.Refused is { } refused)
             {
@@ -155,7 +153,7 @@ public static class RetrainPipeline
         };
         Status("notify", 6, "notifying");
         await context.CallActivityAsync<bool>(PipelineActivities.Notify,
-            new NotifyRequest(StepKey("notify"), $"{input.Model}: {outcome} ({evaluations[best].Key})", string.Join('\n', summary.Summary)), Retry);
+            new NotifyRequest(context.RunStepKey("notify"), $"{input.Model}: {outcome} ({evaluations[best].Key})", string.Join('\n', summary.Summary)), Retry);
         Lap("notify");
         Status("done", Steps, $"{outcome}: {reason}");
         return summary with { StepSeconds = steps };
