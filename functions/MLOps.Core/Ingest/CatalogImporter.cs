@@ -51,9 +51,8 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
     public async Task<IngestResult> ImportAsync(CatalogSource source, CancellationToken cancellationToken = default)
     {
         // Also under the ids earlier builds gave the same files: re-importing an old file must not roll newer titles back.
-        foreach (var id in source.EarlierBatchIds.Prepend(source.BatchId))
-            if (await EventIngestor.ReadManifestAsync(store, id, cancellationToken).ConfigureAwait(false) is { } existing)
-                return existing with { AlreadyImported = true };
+        if (await EventIngestor.FindImportedAsync(store, source.BatchId, source.EarlierBatchIds, cancellationToken).ConfigureAwait(false) is { } existing)
+            return existing;
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
         var quarantine = new QuarantineWriter(store, source.BatchId, source.Name, "catalog");
@@ -286,8 +285,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             var row = new RawCatalogRow { Line = line, Raw = text };
             if (tooLong)
             {
-                row.ParseError = $"the line is longer than {reader.MaxChars:N0} characters (quarantined up to there)"
-                    + (text.TrimStart().StartsWith('[') ? "; NDJSON holds one JSON object per line, not one JSON array." : ".");
+                row.ParseError = reader.TooLongReason(text, jsonLines: true);
                 yield return row;
                 continue;
             }
@@ -372,13 +370,14 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             (Col("contentId", "content_id", "itemId", "item_id", "movieId", "id"), Col("title"), Col("genres"), Col("releaseDate", "release_date"),
              Col("year"), Col("maturityRating", "maturity_rating", "maturity"), Col("description"), Col("tags"));
         if (iId < 0 || iTitle < 0) throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {string.Join(", ", header)}).");
-        var records = new DelimitedRecords(new LineReader(reader), delimiter, header.Count, firstLine: 2);
+        var lines = new LineReader(reader);
+        var records = new DelimitedRecords(lines, delimiter, header.Count, firstLine: 2);
         while (records.TryRead(out var line, out var text, out var tooLong))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (text.Length == 0) continue;
             var row = new RawCatalogRow { Line = line, Raw = text };
-            if (tooLong) row.ParseError = $"the line is longer than {LineReader.DefaultMaxChars:N0} characters (quarantined up to there).";
+            if (tooLong) row.ParseError = lines.TooLongReason(text);
             else if (!Delimited.TrySplit(text, delimiter, fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
             else if (fields.Count != header.Count) row.ParseError = $"expected {header.Count} columns, found {fields.Count}.";
             else

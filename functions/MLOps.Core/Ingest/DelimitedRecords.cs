@@ -32,7 +32,6 @@ public sealed class DelimitedRecords(LineReader reader, char delimiter, int colu
         }
         (line, text, tooLong) = first;
         if (tooLong || !Delimited.EndsInsideQuotes(first.Text, delimiter)) return true;
-        bool open;
         var taken = new List<(long Line, string Text, bool TooLong)>();
         var joined = new StringBuilder(first.Text);
         while (taken.Count < MaxLines && joined.Length < MaxChars && Next() is { } more)
@@ -40,8 +39,7 @@ public sealed class DelimitedRecords(LineReader reader, char delimiter, int colu
             taken.Add(more);
             if (more.TooLong) break;
             joined.Append('\n').Append(more.Text);
-            open = Delimited.EndsInsideQuotes(more.Text, delimiter, inQuotes: true);
-            if (open) continue;
+            if (Delimited.EndsInsideQuotes(more.Text, delimiter, inQuotes: true)) continue;
             var record = joined.ToString();
             if (Delimited.TrySplit(record, delimiter, _fields) && _fields.Count == columns)
             {

@@ -28,9 +28,8 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         ValidationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var batch = source.BatchId;
-        foreach (var id in source.EarlierBatchIds.Prepend(batch))
-            if (await ReadManifestAsync(store, id, cancellationToken).ConfigureAwait(false) is { } existing)
-                return existing with { AlreadyImported = true };
+        if (await FindImportedAsync(store, batch, source.EarlierBatchIds, cancellationToken).ConfigureAwait(false) is { } existing)
+            return existing;
 
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
@@ -142,6 +141,18 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
     public static async Task<IngestResult?> ReadManifestAsync(IBlobStore store, string batch, CancellationToken cancellationToken = default) =>
         await store.ReadJsonAsync<IngestResult>(StoreLayout.ImportManifest(batch), cancellationToken: cancellationToken).ConfigureAwait(false) is { } found
             ? found.Value : null;
+
+    /// <summary>
+    /// The earlier import of this input, marked already imported: under <paramref name="batch"/>, or under an id an older
+    /// build gave the same files (<see cref="BatchIds.ForFilesWithEarlier"/>); null when it was never imported.
+    /// </summary>
+    internal static async Task<IngestResult?> FindImportedAsync(IBlobStore store, string batch, IReadOnlyList<string> earlierBatchIds, CancellationToken cancellationToken)
+    {
+        foreach (var id in earlierBatchIds.Prepend(batch))
+            if (await ReadManifestAsync(store, id, cancellationToken).ConfigureAwait(false) is { } existing)
+                return existing with { AlreadyImported = true };
+        return null;
+    }
 
     internal static async Task WriteManifestAsync(IBlobStore store, IngestResult result, CancellationToken cancellationToken) =>
         await store.TryCreateAsync(StoreLayout.ImportManifest(result.Batch),

@@ -139,7 +139,7 @@ public sealed class DelimitedFileSource : EventSource
             if (text.Length == 0) continue;
             var row = new RawEvent { Line = line, Raw = text };
             if (tooLong)
-                row.ParseError = $"the line is longer than {reader.MaxChars:N0} characters (quarantined up to there).";
+                row.ParseError = reader.TooLongReason(text);
             else if (!Delimited.TrySplit(text, _delimiter, fields))
                 row.ParseError = "a quote is left open or text follows a closing quote.";
             else if (exact ? fields.Count != expected : fields.Count < expected)
@@ -214,13 +214,7 @@ public sealed class NdjsonFileSource : EventSource
                 cancellationToken.ThrowIfCancellationRequested();
             }
             if (string.IsNullOrWhiteSpace(text)) continue;
-            yield return tooLong
-                ? new RawEvent
-                {
-                    Line = line, Raw = text,
-                    ParseError = $"the line is longer than {reader.MaxChars:N0} characters (quarantined up to there){(text.TrimStart().StartsWith('[') ? "; NDJSON holds one JSON object per line, not one JSON array" : "")}.",
-                }
-                : Parse(line, text);
+            yield return tooLong ? new RawEvent { Line = line, Raw = text, ParseError = reader.TooLongReason(text, jsonLines: true) } : Parse(line, text);
         }
         BytesRead = TotalBytes;
     }

@@ -20,6 +20,11 @@ public sealed class LineReader(TextReader reader, int maxChars = LineReader.Defa
 
     public int MaxChars => maxChars;
 
+    /// <summary>Why a line cut at <see cref="MaxChars"/> is quarantined; for NDJSON a line opening with '[' is most likely a whole JSON array.</summary>
+    public string TooLongReason(string line, bool jsonLines = false) =>
+        $"the line is longer than {maxChars:N0} characters (quarantined up to there)"
+        + (jsonLines && line.TrimStart().StartsWith('[') ? "; NDJSON holds one JSON object per line, not one JSON array." : ".");
+
     /// <summary>The next line, or null at the end; <paramref name="truncated"/> when it was longer than <see cref="MaxChars"/>.</summary>
     public string? ReadLine(out bool truncated)
     {

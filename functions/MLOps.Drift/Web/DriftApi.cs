@@ -53,7 +53,7 @@ public static class DriftApi
         // The key is always recorded: a name in the body says who at the keyboard, never replaces the key that acted
         // (otherwise any admin key could write "drift check" into the history).
         var key = await WhoAsync(http).ConfigureAwait(false);
-        var by = body?.By is { Length: > 0 } b && !string.IsNullOrWhiteSpace(b) ? $"{b.Trim()} via {key}" : key;
+        var by = string.IsNullOrWhiteSpace(body?.By) ? key : $"{body.By.Trim()} via {key}";
         try
         {
             var alert = status == AlertStatus.Acknowledged

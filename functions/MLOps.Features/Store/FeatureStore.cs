@@ -43,13 +43,7 @@ public sealed class FeatureStore
     public static string ViewPath(string snapshotId, string view) => SnapshotPrefix(snapshotId) + "views/" + view + ".parquet";
     public static string MaterializedPath(string snapshotId) => SnapshotPrefix(snapshotId) + "views/materialized.json";
 
-    /// <summary>
-    /// Builds the snapshot as of <see cref="FeatureRefreshRequest.Cutoff"/> (default now). Incremental when the latest
-    /// snapshot can be extended (same half-life, earlier or equal cutoff, its batches unchanged): then only the batches
-    /// it does not cover are read, and their aggregates are written as one new segment beside the carried ones.
-    /// Idempotent: the same inputs give the same snapshot id, and an existing snapshot is returned as is.
-    /// The views are computed as of the cutoff when first read (<see cref="MaterializeAsync"/>).
-    /// </summary>
+    /// <summary>Whether the candidates are exactly the batches (path and ETag) the watermark covered, fully or partially.</summary>
     private static bool SameBatches(FeatureWatermark watermark, IReadOnlyList<(DateOnly Day, BlobInfo Blob)> candidates)
     {
         var known = watermark.Batches.Concat(watermark.PartialBatches).Select(b => (b.Path, b.ETag)).ToHashSet();
@@ -59,6 +53,13 @@ public sealed class FeatureStore
     /// <summary>Clock skew allowed between the caller's "now" and the store's.</summary>
     public static TimeSpan FutureCutoffTolerance { get; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Builds the snapshot as of <see cref="FeatureRefreshRequest.Cutoff"/> (default now). Incremental when the latest
+    /// snapshot can be extended (same half-life, earlier or equal cutoff, its batches unchanged): then only the batches
+    /// it does not cover are read, and their aggregates are written as one new segment beside the carried ones.
+    /// Idempotent: the same inputs give the same snapshot id, and an existing snapshot is returned as is.
+    /// The views are computed as of the cutoff when first read (<see cref="MaterializeAsync"/>).
+    /// </summary>
     public async Task<FeatureSnapshotManifest> RefreshAsync(FeatureRefreshRequest? request = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         request ??= new FeatureRefreshRequest();
