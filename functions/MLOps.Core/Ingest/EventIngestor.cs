@@ -24,6 +24,13 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
     /// <summary>Write parallelism of the flush (blobs per day are independent).</summary>
     public int WriteConcurrency { get; init; } = 16;
 
+    /// <summary>
+    /// Whether accepted events are checked against the ids other batches stored on the same days (<see cref="EarlierEventIds"/>):
+    /// on for imports; the HTTP events API turns it off, since reading today's partition on every POST would cost
+    /// O(day) per request (a retried POST is still a no-op by its batch id).
+    /// </summary>
+    public bool CheckEarlierBatches { get; init; } = true;
+
     public async Task<IngestResult> IngestAsync(EventSource source, IProgress<IngestProgress>? progress = null,
         ValidationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -33,6 +40,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
 
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
+        var earlier = CheckEarlierBatches ? await EarlierEventIds.ListAsync(store, batch, cancellationToken).ConfigureAwait(false) : EarlierEventIds.None(store);
         var validator = new EventValidator(options ?? new ValidationOptions { RatingScale = source.Scale }, now);
         var days = new Dictionary<DateOnly, DayBuffer>();
         var quarantine = new QuarantineWriter(store, batch, source.Name, "event");
@@ -49,6 +57,11 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         {
             rows++;
             var e = validator.Validate(raw, problems);
+            if (e is not null && await earlier.FindAsync(DayOf(e), e.EventId, cancellationToken).ConfigureAwait(false) is { } storedBy)
+            {
+                problems.Add(new RowProblem("eventId", Reasons.AlreadyImported, $"event id '{e.EventId}' was already imported by batch {storedBy} (day {DayOf(e):yyyy-MM-dd})."));
+                e = null;
+            }
             if (e is null)
             {
                 quarantine.Add(raw.Line, raw.Raw, problems);
@@ -59,7 +72,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
                 accepted++;
                 if (from is null || e.Timestamp < from) from = e.Timestamp;
                 if (to is null || e.Timestamp > to) to = e.Timestamp;
-                var day = DateOnly.FromDateTime(e.Timestamp.UtcDateTime);
+                var day = DayOf(e);
                 if (!days.TryGetValue(day, out var buffer)) days[day] = buffer = new DayBuffer();
                 scratch.ResetWrittenCount();
                 json.Reset();
@@ -196,6 +209,8 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         EventType.Exposure => "exposure",
         _ => JsonNamingPolicy.CamelCase.ConvertName(type.ToString()),
     };
+
+    private static DateOnly DayOf(ViewingEvent e) => DateOnly.FromDateTime(e.Timestamp.UtcDateTime);
 
     private static double Fraction(EventSource source) => source.TotalBytes > 0 ? Math.Min(1, (double)source.BytesRead / source.TotalBytes) : 0;
 

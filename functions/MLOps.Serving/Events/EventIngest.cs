@@ -56,7 +56,7 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
             else errors.AddRange(problems.Select(p => new RowError(i, p.Field, p.Reason, p.Message)));
         }
 
-        var result = await new EventIngestor(store, time).IngestAsync(EventSources.Rows("api", rows), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = await new EventIngestor(store, time) { CheckEarlierBatches = false }.IngestAsync(EventSources.Rows("api", rows), cancellationToken: cancellationToken).ConfigureAwait(false);
         return (new EventsAccepted(result.Accepted, result.Quarantined, result.Batch, result.AlreadyImported, errors.Take(100).ToList()),
             result.AlreadyImported ? [] : accepted);
     }

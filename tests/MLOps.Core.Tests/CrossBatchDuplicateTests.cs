@@ -1,0 +1,118 @@
+using System.Text.Json;
+using MLOps.Core.Data;
+using MLOps.Core.Ingest;
+using MLOps.Storage;
+using MLOps.Tests;
+
+namespace MLOps.Core.Tests;
+
+/// <summary>
+/// An event a store already holds, arriving again in another batch (a daily log re-exported with a day more, the same
+/// file saved with CRLF line ends), is quarantined as already imported instead of being counted twice.
+/// </summary>
+public class CrossBatchDuplicateTests
+{
+    private static EventSource Csv(string path) => EventSources.File(path, "csv", ColumnMap.Default, RatingScale.WholeStars);
+
+    /// <summary>Rows <paramref name="from"/>..<paramref name="to"/> (inclusive) of one log: three users over a few days.</summary>
+    private static string Log(int from, int to, string newline = "\n") =>
+        "userId,contentId,timestamp,rating" + newline + string.Concat(Enumerable.Range(from, to - from + 1)
+            .Select(i => $"u{i % 3},m{i},{1_700_000_000 + i * 20_000},{1 + i % 5}{newline}"));
+
+    private static async Task<string> WriteAsync(string name, string text)
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), name);
+        await File.WriteAllTextAsync(file, text, TestContext.Current.CancellationToken);
+        return file;
+    }
+
+    private static async Task<List<QuarantinedRow>> QuarantineOfAsync(IBlobStore store, string batch)
+    {
+        var rows = new List<QuarantinedRow>();
+        foreach (var blob in await store.ListAllAsync(StoreLayout.Quarantine, TestContext.Current.CancellationToken))
+            foreach (var line in (await store.ReadAsync(blob.Path, TestContext.Current.CancellationToken))!.Data.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                if (JsonSerializer.Deserialize<QuarantinedRow>(line, StoreJson.Options) is { } row && row.Batch == batch) rows.Add(row);
+        return rows;
+    }
+
+    [Fact]
+    public async Task Ingest_AGrownLog_AcceptsOnlyTheNewRows_AndQuarantinesTheRestNamingTheEarlierBatch()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var ct = TestContext.Current.CancellationToken;
+        var first = await new EventIngestor(store).IngestAsync(Csv(await WriteAsync("monday.csv", Log(1, 50))), cancellationToken: ct);
+
+        var grown = await new EventIngestor(store).IngestAsync(Csv(await WriteAsync("tuesday.csv", Log(1, 80))), cancellationToken: ct);
+
+        Assert.Equal(50, first.Accepted);
+        Assert.NotEqual(first.Batch, grown.Batch);
+        Assert.Equal((80L, 30L, 50L), (grown.RowsRead, grown.Accepted, grown.Quarantined));
+        Assert.Equal(new Dictionary<string, long> { ["eventId:already_imported"] = 50 }, grown.Reasons);
+        var quarantined = await QuarantineOfAsync(store, grown.Batch);
+        Assert.Equal(Enumerable.Range(2, 50).Select(l => (long)l), quarantined.Select(r => r.Line).Order());
+        Assert.All(quarantined, r => Assert.Contains(first.Batch, Assert.Single(r.Reasons).Message));
+
+        var events = await EventLog.ReadAsync(store, cancellationToken: ct).ToListAsync(ct);
+        Assert.Equal(80, events.Count);
+        Assert.Equal(80, events.Select(e => e.EventId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Ingest_TheSameLogWithCrlfLineEnds_AddsNoEvent()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var ct = TestContext.Current.CancellationToken;
+        await new EventIngestor(store).IngestAsync(Csv(await WriteAsync("log.csv", Log(1, 40))), cancellationToken: ct);
+
+        var copy = await new EventIngestor(store).IngestAsync(Csv(await WriteAsync("log-crlf.csv", Log(1, 40, "\r\n"))), cancellationToken: ct);
+
+        Assert.True(copy.AlreadyImported || (copy.Accepted == 0 && copy.Quarantined == 40), $"accepted {copy.Accepted}, quarantined {copy.Quarantined}");
+        Assert.Equal(40, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
+    }
+
+    [Fact]
+    public async Task Ingest_RunAgainAfterACrashBeforeItsManifest_DoesNotTakeItsOwnBlobsForAnEarlierBatch()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var ct = TestContext.Current.CancellationToken;
+        var file = await WriteAsync("log.csv", Log(1, 60));
+        // A small buffer writes several parts per day: the crashed run left parts named <batch>-1, <batch>-2 ... too.
+        var crashed = await new EventIngestor(store) { BufferBytes = 512 }.IngestAsync(Csv(file), cancellationToken: ct);
+        Assert.True(await store.DeleteAsync(StoreLayout.ImportManifest(crashed.Batch), cancellationToken: ct));
+
+        var again = await new EventIngestor(store) { BufferBytes = 512 }.IngestAsync(Csv(file), cancellationToken: ct);
+
+        Assert.False(again.AlreadyImported);
+        Assert.Equal((60L, 0L), (again.Accepted, again.Quarantined));
+        Assert.Equal(60, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
+    }
+
+    [Fact]
+    public async Task Ingest_WithoutTheEarlierBatchCheck_AcceptsRowsOtherBatchesHold()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var ct = TestContext.Current.CancellationToken;
+        await new EventIngestor(store).IngestAsync(Csv(await WriteAsync("a.csv", Log(1, 10))), cancellationToken: ct);
+
+        var unchecked_ = await new EventIngestor(store) { CheckEarlierBatches = false }.IngestAsync(Csv(await WriteAsync("b.csv", Log(1, 12))), cancellationToken: ct);
+
+        Assert.Equal((12L, 0L), (unchecked_.Accepted, unchecked_.Quarantined));
+    }
+
+    [Fact]
+    public async Task Ingest_ChecksTheDayPartitionsItWritesTo_AnIdOnAnotherDayIsAnotherEvent()
+    {
+        // An event lives in its own day's partition, so a batch reads only the days it writes to.
+        var store = TestEnvironment.NewFolderStore();
+        var ct = TestContext.Current.CancellationToken;
+        RawEvent Row(string raw, string timestamp) => new() { Raw = raw, EventId = "e1", UserId = "u", ContentId = "c", Timestamp = timestamp, ViewSeconds = "5" };
+        await new EventIngestor(store).IngestAsync(EventSources.Rows("one", [Row("a", "2024-05-01T10:00:00Z")]), cancellationToken: ct);
+
+        var otherDay = await new EventIngestor(store).IngestAsync(EventSources.Rows("two", [Row("b", "2024-05-02T10:00:00Z")]), cancellationToken: ct);
+        var sameDay = await new EventIngestor(store).IngestAsync(EventSources.Rows("three", [Row("c", "2024-05-01T11:00:00Z")]), cancellationToken: ct);
+
+        Assert.Equal((1L, 0L), (otherDay.Accepted, otherDay.Quarantined));
+        Assert.Equal((0L, 1L), (sameDay.Accepted, sameDay.Quarantined));
+        Assert.Equal(new Dictionary<string, long> { ["eventId:already_imported"] = 1 }, sameDay.Reasons);
+    }
+}
