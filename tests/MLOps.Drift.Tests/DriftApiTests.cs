@@ -98,6 +98,39 @@ public sealed class DriftApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _client.SendAsync(Request(HttpMethod.Post, "/api/drift/alerts/nope/resolve", _admin), ct)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("{\"note\": \"on it\"", "body", "not valid JSON")]
+    [InlineData("{\"note\": 42}", "note", "note")]
+    [InlineData("[\"on it\"]", "body", "JSON object")]
+    [InlineData("on it", "body", "not valid JSON")]
+    public async Task Acknowledge_WithABodyThatIsNotTheExpectedJson_Is400NamingTheField_AndChangesNothing(string body, string field, string detail)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var request = Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin);
+        request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        var response = await _client.SendAsync(request, ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Contains(detail, problem.GetProperty("detail").GetString());
+        Assert.Equal(AlertStatus.Open, (await new AlertStore(_store).GetAsync(_alertId, ct))!.Status);
+    }
+
+    [Fact]
+    public async Task Acknowledge_WithoutABody_OrAnEmptyObject_Works()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ack = await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin), ct);
+        var resolve = Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/resolve", _admin);
+        resolve.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.SendAsync(resolve, ct)).StatusCode);
+    }
+
     [Fact]
     public async Task DriftPage_WithKey_IsSelfContainedHtmlWithPlots_WithoutKey_AsksForIt()
     {

@@ -23,10 +23,13 @@ public static class DriftApi
         var api = routes.MapGroup("/api/drift").WithTags("Drift");
         api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts");
         api.MapGet("/alerts/{id}", GetAlert).RequireRole(ApiRole.Read).WithName("GetDriftAlert");
-        api.MapPost("/alerts/{id}/acknowledge", (string id, AlertActionRequest? body, HttpContext http, AlertStore alerts, TimeProvider time) =>
-            Transition(id, AlertStatus.Acknowledged, body, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("AcknowledgeDriftAlert");
-        api.MapPost("/alerts/{id}/resolve", (string id, AlertActionRequest? body, HttpContext http, AlertStore alerts, TimeProvider time) =>
-            Transition(id, AlertStatus.Resolved, body, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("ResolveDriftAlert");
+        // The body is read by hand (AlertActionBody) so a malformed one gets a problem naming the field, not a bare 400.
+        api.MapPost("/alerts/{id}/acknowledge", (string id, HttpContext http, AlertStore alerts, TimeProvider time) =>
+            Transition(id, AlertStatus.Acknowledged, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("AcknowledgeDriftAlert")
+            .Accepts<AlertActionRequest>(isOptional: true, "application/json");
+        api.MapPost("/alerts/{id}/resolve", (string id, HttpContext http, AlertStore alerts, TimeProvider time) =>
+            Transition(id, AlertStatus.Resolved, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("ResolveDriftAlert")
+            .Accepts<AlertActionRequest>(isOptional: true, "application/json");
 
         routes.MapGet("/drift", Page).WithName("DriftPage").ExcludeFromDescription();
         routes.MapGet("/drift/alerts/{id}", AlertPage).WithName("DriftAlertPage").ExcludeFromDescription();
@@ -44,8 +47,10 @@ public static class DriftApi
     private static async Task<Results<Ok<DriftAlert>, ProblemHttpResult>> GetAlert(string id, AlertStore alerts, CancellationToken cancellationToken) =>
         await alerts.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } alert ? TypedResults.Ok(alert) : NotFound(id);
 
-    private static async Task<Results<Ok<DriftAlert>, ProblemHttpResult>> Transition(string id, string status, AlertActionRequest? body, HttpContext http, AlertStore alerts, TimeProvider time)
+    private static async Task<Results<Ok<DriftAlert>, ProblemHttpResult>> Transition(string id, string status, HttpContext http, AlertStore alerts, TimeProvider time)
     {
+        var (body, invalid) = await AlertActionBody.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        if (invalid is not null) return invalid;
         if (body?.Note is { Length: > 2000 })
             return TypedResults.Problem(statusCode: 400, title: "Note too long", detail: "Field 'note' must be at most 2000 characters.", extensions: new Dictionary<string, object?> { ["field"] = "note" });
         if (body?.By is { Length: > 200 })
