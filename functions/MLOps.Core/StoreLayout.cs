@@ -20,6 +20,9 @@ public static class StoreLayout
 
     public static string EventBatch(DateOnly day, string batchId) => $"{EventPartition(day)}{batchId}.ndjson";
 
+    /// <summary>Serving's exposure log names its event blobs with this prefix (they are not imports).</summary>
+    public const string ExposureBatchPrefix = "exposures-";
+
     public static string QuarantineBatch(string batchId) => $"{Quarantine}{batchId}.ndjson";
 
     public static string ImportManifest(string batchId) => $"{Imports}{batchId}.json";

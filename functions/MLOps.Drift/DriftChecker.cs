@@ -14,7 +14,7 @@ namespace MLOps.Drift;
 
 /// <summary>
 /// The drift check: compares one window of events with the reference (the champion's training data), checks data
-/// quality, volume and accounts, deduplicates the findings into alerts and stores the report under <c>drift/reports/</c>.
+/// quality, volume, freshness and accounts, deduplicates the findings into alerts and stores the report under <c>drift/reports/</c>.
 /// <see cref="EvaluateAsync"/> computes without writing anything; <see cref="CheckAsync(DriftReference?, DriftWindow?, CancellationToken)"/> also records.
 /// </summary>
 public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null, TimeProvider? time = null)
@@ -49,6 +49,29 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         await store.WriteJsonAsync($"{ReportsFolder}{report.Id}.json", report, WriteCondition.None, cancellationToken: cancellationToken).ConfigureAwait(false);
         await PublishMetricsAsync(report, cancellationToken).ConfigureAwait(false);
         return report;
+    }
+
+    /// <summary>
+    /// The freshness check alone, for when the window is not judged (no events newer than the champion's training data:
+    /// exactly what a stall looks like): records its alert, or resolves an open one once events arrive again.
+    /// </summary>
+    public async Task<(FreshnessCheck Check, DriftAlert? Alert)> CheckFreshnessAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        var check = IngestFreshness.Measure(await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false), now, _options);
+        if (IngestFreshness.Candidate(check, null, _options) is { } candidate)
+            return (check, await Alerts.RecordAsync(candidate, now, cancellationToken).ConfigureAwait(false));
+        if (check.LastWrite is not null)
+            foreach (var open in await Alerts.ListAsync(null, cancellationToken).ConfigureAwait(false))
+                if (open.Kind == AlertKind.Freshness && open.Status != AlertStatus.Resolved)
+                {
+                    try
+                    {
+                        await Alerts.ResolveAsync(open.Id, AutoResolve.By, $"auto-resolved: events were written {check.SilenceHours:F1} h ago ({check.LastBlob})", now, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (AlertTransitionException) { } // resolved by someone else meanwhile
+                }
+        return (check, null);
     }
 
     /// <summary>Resolves (as "drift-check", with a note) the unresolved alerts this check measured again and no longer detects.</summary>
@@ -94,7 +117,9 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         Lap("catalog");
         var aggregate = await WindowReader.ReadAsync(store, window, catalog, _options, cancellationToken).ConfigureAwait(false);
         Lap("scan");
-        var volume = await VolumeAsync(window, aggregate, checkedAt, cancellationToken).ConfigureAwait(false);
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var volume = await VolumeAsync(window, aggregate, batches, checkedAt, cancellationToken).ConfigureAwait(false);
+        var freshness = IngestFreshness.Measure(batches, checkedAt, _options);
         Lap("volume");
 
         var features = new List<FeatureDrift>();
@@ -145,7 +170,7 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             Id = $"{checkedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture)}Z-{window.ToString().Replace(':', '-')}",
             CheckedAt = checkedAt, Window = window.ToString(), WindowStart = window.Start, WindowEnd = window.End,
             Reference = referenceInfo, DatasetDrift = datasetDrift, DriftShare = share, DriftShareThreshold = _options.DriftShare,
-            Features = features, Quality = quality, Volume = volume, Accounts = aggregate.Accounts, Decay = decay, Served = served,
+            Features = features, Quality = quality, Volume = volume, Freshness = freshness, Accounts = aggregate.Accounts, Decay = decay, Served = served,
         };
         var candidates = Candidates(report, reference);
         report = report with
@@ -229,11 +254,11 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         return drift with { Severity = severity };
     }
 
-    private async Task<VolumeCheck> VolumeAsync(DriftWindow window, WindowAggregate aggregate, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<VolumeCheck> VolumeAsync(DriftWindow window, WindowAggregate aggregate, IReadOnlyList<(DateOnly Day, BlobInfo Blob)> batches,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
         var elapsed = (int)Math.Clamp(Math.Floor((now - window.Start).TotalHours), 0, window.Hours);
         var hourly = aggregate.Hourly;
-        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
         var firstDay = window.FirstDay;
         var history = batches.Where(b => b.Day < firstDay && b.Day >= firstDay.AddDays(-_options.BaselineDays))
             .GroupBy(b => b.Day).OrderBy(g => g.Key).ToList();
@@ -362,6 +387,8 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
                         Facts = new Dictionary<string, string> { ["events"] = Fmt(v.Events), ["expected"] = Fmt(v.Expected ?? 0), ["baseline"] = v.Baseline } }));
         }
 
+        if (report.Freshness is { } freshness && IngestFreshness.Candidate(freshness, window, _options) is { } stalled) list.Add(stalled);
+
         foreach (var group in report.Accounts.GroupBy(a => a.Kind))
             foreach (var a in group.Take(_options.MaxAccountAlerts))
             {
@@ -392,8 +419,9 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
                 }));
 
         // Without a reference there is nothing to measure drift against: never critical (it would start retraining loops).
+        // A stalled ingestion still pages: it never starts a retrain.
         if (reference is null)
-            list = list.Select(c => c.Severity == AlertSeverity.Critical ? c with { Severity = AlertSeverity.Warning } : c).ToList();
+            list = list.Select(c => c.Severity == AlertSeverity.Critical && c.Kind != AlertKind.Freshness ? c with { Severity = AlertSeverity.Warning } : c).ToList();
         return list;
     }
 

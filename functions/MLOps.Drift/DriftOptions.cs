@@ -33,6 +33,10 @@ public sealed class DriftOptions
     /// <summary>Days before the window that form the seasonal volume baseline.</summary>
     public int BaselineDays { get; set; } = 28;
     public int MinBaselineDays { get; set; } = 3;
+    /// <summary>Hours without newly written (imported) events that warn: a daily import plus two hours of slack.</summary>
+    public double ImportSilenceWarningHours { get; set; } = 26;
+    /// <summary>Hours without newly written events that are critical (pages on-call): two daily imports missed.</summary>
+    public double ImportSilenceCriticalHours { get; set; } = 50;
     /// <summary>Distinct countries of one account within one clock hour that raise an account-sharing alert.</summary>
     public int CountriesPerHour { get; set; } = 3;
     public int DevicesPerHour { get; set; } = 4;

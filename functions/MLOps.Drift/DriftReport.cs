@@ -107,6 +107,8 @@ public sealed record DriftReport
     public bool RetrainRecommended { get; init; }
     public required DataQuality Quality { get; init; }
     public required VolumeCheck Volume { get; init; }
+    /// <summary>How long ago events were last written (null in reports written before the check existed).</summary>
+    public FreshnessCheck? Freshness { get; init; }
     public IReadOnlyList<AccountAnomaly> Accounts { get; init; } = [];
     public double Seconds { get; init; }
     /// <summary>Seconds per stage of the evaluation (catalog, scan, volume, scores).</summary>

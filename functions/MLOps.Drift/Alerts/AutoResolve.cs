@@ -42,6 +42,7 @@ internal static class AutoResolve
             AlertKind.Volume => report.Volume.Ratio is not null,
             AlertKind.AccountSharing or AlertKind.EventBurst => report.Quality.Events > 0,
             AlertKind.PerformanceDecay => report.Decay?.Status == DecayCheck.Measured,
+            AlertKind.Freshness => report.Freshness?.LastWrite is not null,
             AlertKind.DataQuality => subject switch
             {
                 _ when subject.StartsWith("nulls:", StringComparison.Ordinal) => report.Features.Any(f => f.Name == subject["nulls:".Length..]),

@@ -28,6 +28,8 @@ public static class AlertKind
     public const string AccountSharing = "account-sharing";
     public const string EventBurst = "event-burst";
     public const string PerformanceDecay = "performance-decay";
+    /// <summary>No events written for hours: ingestion stalled (never starts a retrain).</summary>
+    public const string Freshness = "freshness";
 }
 
 /// <summary>What made the alert fire: scores, thresholds, the windows compared and the bins that contribute most.</summary>

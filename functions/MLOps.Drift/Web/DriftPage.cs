@@ -76,7 +76,7 @@ public static class DriftPage
                         .Append(served.Models.Count == 0 ? "" : $" (served by {E(string.Join(", ", served.Models.Select(m => $"{m.Key}: {m.Value}")))})")
                         .Append(served.Note is null ? ".</p>" : $". {E(served.Note)}.</p>");
             }
-            else html.Append("<h2>Features</h2><p class=\"muted\">No reference (no champion yet): distributions are not compared; data quality, volume and accounts still are.</p>");
+            else html.Append("<h2>Features</h2><p class=\"muted\">No reference (no champion yet): distributions are not compared; data quality, volume, freshness and accounts still are.</p>");
 
             var names = reports.SelectMany(r => r.Features.Select(f => f.Name)).Distinct().ToList();
             if (names.Count > 0)
@@ -92,6 +92,8 @@ public static class DriftPage
             var series = new List<(string, IReadOnlyList<double>)> { ("events", v.Hourly.Select(c => (double)c).ToList()) };
             if (v.HourlyExpected is { } expected) series.Add(("expected", expected));
             html.Append(Lines("Events per hour vs the seasonal baseline", hourLabels, series, [], "volume"));
+            if (latest.Freshness is { SilenceHours: { } silence } fresh)
+                html.Append(CultureInfo.InvariantCulture, $"<p data-testid=\"freshness-summary\">Freshness: events last written <span class=\"{E(fresh.Severity)}\">{silence:F1} h</span> before the check ({E(fresh.LastBlob ?? "")}).</p>");
 
             if (latest.Decay is { } d)
             {

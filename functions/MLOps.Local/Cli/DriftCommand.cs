@@ -44,7 +44,7 @@ public static class DriftCommand
             else
             {
                 reference = await checker.ChampionReferenceAsync(cancellationToken).ConfigureAwait(false);
-                if (reference is null) context.Log.WriteLine("no reference: there is no champion model yet, so only data quality, volume and accounts are checked");
+                if (reference is null) context.Log.WriteLine("no reference: there is no champion model yet, so only data quality, volume, freshness and accounts are checked");
             }
             DriftWindow? window = context.Parse.GetValue(from) is { } f ? DriftWindow.Days(Day(f, "--window-start"), length) : null;
             var report = await checker.CheckAsync(reference, window, cancellationToken).ConfigureAwait(false);
@@ -139,6 +139,8 @@ public static class DriftCommand
             console.MarkupLine($"dataset drift: {(report.DatasetDrift ? "[red]yes[/]" : "no")} ({report.DriftShare:P0} of features drifted; threshold {report.DriftShareThreshold:P0})");
         }
         console.MarkupLine($"volume: {report.Volume.Events} events" + (report.Volume.Ratio is { } r ? $", {r:P0} of expected ({Markup.Escape(report.Volume.Baseline)})" : $" ({Markup.Escape(report.Volume.Baseline)})"));
+        if (report.Freshness is { SilenceHours: { } silence } fresh)
+            console.MarkupLine($"freshness: events last written {silence:F1} h ago ({Markup.Escape(fresh.LastBlob ?? "")})");
         if (report.Decay is { } d) console.MarkupLine($"performance decay: {Markup.Escape(d.Status)} · {Markup.Escape(d.Note)}");
         foreach (var a in report.AutoResolved) console.MarkupLine($"[green]auto-resolved[/] {Markup.Escape(a.Title)} ({Markup.Escape(a.Id)})");
         foreach (var a in report.Alerts) console.MarkupLine($"[{(a.Severity == AlertSeverity.Critical ? "red" : "yellow")}]{a.Severity}[/] {Markup.Escape(a.Title)} ({Markup.Escape(a.Id)})");

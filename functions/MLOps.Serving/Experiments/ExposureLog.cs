@@ -74,7 +74,7 @@ public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILo
         await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var (id, batch) = _failed ?? ($"exposures-{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}", new List<ViewingEvent>());
+            var (id, batch) = _failed ?? ($"{StoreLayout.ExposureBatchPrefix}{time.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}", new List<ViewingEvent>());
             // A failed batch is retried exactly as it was: some of its day blobs may exist already, and an existing blob
             // is taken as holding the same events, so anything added to the batch now would be lost for those days.
             if (_failed is null)

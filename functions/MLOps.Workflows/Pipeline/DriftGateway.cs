@@ -14,21 +14,27 @@ public sealed class DriftGateway(DriftChecker checker, FeatureStore features, IB
     {
         var reference = await checker.ChampionReferenceAsync(cancellationToken).ConfigureAwait(false);
         if (reference is not null && await TrainedOnLatestWindowAsync(reference, cancellationToken).ConfigureAwait(false) is { } window)
-            return new DriftSummary(true, false, 0, 0, [])
+        {
+            // No new events is also what a stalled ingestion looks like: its own check still runs.
+            var (freshness, stalled) = await checker.CheckFreshnessAsync(cancellationToken).ConfigureAwait(false);
+            return new DriftSummary(true, false, 0, 0, stalled is null ? [] : [Ref(stalled, reference)])
             {
-                Note = $"not judged: every event of the latest window {window} was in the champion's training snapshot {reference.Snapshot} (no new events)",
+                Note = $"not judged: every event of the latest window {window} was in the champion's training snapshot {reference.Snapshot} (no new events"
+                    + (freshness.SilenceHours is { } hours ? $"; events last written {hours:F1} h ago)" : ")"),
             };
+        }
         var report = await checker.CheckAsync(reference, cancellationToken: cancellationToken).ConfigureAwait(false);
-        // No champion, no reference: nothing can be critical (a first model is not "drifted").
-        var alerts = report.Alerts.Where(a => a.Status != AlertStatus.Resolved)
-            .Select(a => new DriftAlertRef(a.Id, reference is null && a.Severity == AlertSeverity.Critical ? AlertSeverity.Warning : a.Severity, a.Subject, a.Title))
-            .ToList();
+        var alerts = report.Alerts.Where(a => a.Status != AlertStatus.Resolved).Select(a => Ref(a, reference)).ToList();
         return new DriftSummary(reference is not null, report.DatasetDrift, report.Features.Count(f => f.Drifted), report.Features.Count, alerts)
         {
             RetrainRecommended = reference is not null && report.RetrainRecommended,
             ReportId = report.Id,
         };
     }
+
+    // No champion, no reference: nothing can be critical (a first model is not "drifted").
+    private static DriftAlertRef Ref(DriftAlert a, DriftReference? reference) =>
+        new(a.Id, reference is null && a.Severity == AlertSeverity.Critical ? AlertSeverity.Warning : a.Severity, a.Subject, a.Title) { Kind = a.Kind };
 
     /// <summary>
     /// The latest window when every event batch in it is one the champion's training snapshot covered (same path and

@@ -23,7 +23,7 @@ public static class DriftMonitor
             context.SetCustomStatus(new PipelineStatus("done", 2, 2, drift.Critical ? "critical drift; retrain not requested" : drift.Note ?? "no critical drift"));
             return new DriftMonitorResult(drift, null, false);
         }
-        var critical = drift.Alerts.FirstOrDefault(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase));
+        var critical = drift.Alerts.FirstOrDefault(a => a.CallsForRetrain);
         var start = await context.CallActivityAsync<StartResult>(PipelineActivities.StartRetrain, new RetrainInput
         {
             Model = input.Model, Trigger = "drift",

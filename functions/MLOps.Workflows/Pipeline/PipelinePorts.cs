@@ -1,3 +1,5 @@
+using MLOps.Drift.Alerts;
+
 namespace MLOps.Workflows.Pipeline;
 
 // The services the pipeline's activities call, each behind a small interface: the feature store, the recommender
@@ -77,7 +79,15 @@ public interface IModelRegistryGateway
     Task<PromotionOutcome> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken);
 }
 
-public sealed record DriftAlertRef(string Id, string Severity, string Feature, string Message);
+public sealed record DriftAlertRef(string Id, string Severity, string Feature, string Message)
+{
+    /// <summary>The alert's kind (null in histories recorded before it was carried).</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Critical, and of a kind retraining can answer: a stalled ingestion (freshness) pages but cannot be trained away.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool CallsForRetrain => string.Equals(Severity, "critical", StringComparison.OrdinalIgnoreCase) && Kind != AlertKind.Freshness;
+}
 
 public sealed record DriftSummary(bool HasReference, bool DatasetDrift, int DriftedFeatures, int Features, List<DriftAlertRef> Alerts)
 {
@@ -88,7 +98,7 @@ public sealed record DriftSummary(bool HasReference, bool DatasetDrift, int Drif
     public string? Note { get; init; }
 
     /// <summary>Critical drift against a real reference: the champion's training data. Without a champion, never.</summary>
-    public bool Critical => HasReference && (RetrainRecommended || Alerts.Exists(a => string.Equals(a.Severity, "critical", StringComparison.OrdinalIgnoreCase)));
+    public bool Critical => HasReference && (RetrainRecommended || Alerts.Exists(a => a.CallsForRetrain));
 }
 
 public interface IDriftGateway

@@ -81,13 +81,35 @@ public sealed class DriftMonitorRealCheckerTests : IAsyncDisposable
         Assert.Empty(await new AlertStore(_store).ListAsync(null));
     }
 
+    [Fact]
+    public async Task StalledIngestion_NoNewEventsFor60h_PagesWithACriticalFreshnessAlert_ButStartsNoRetrain()
+    {
+        // Nothing imported since: the events were last written 60 h ago.
+        await SeedAsync(Stream, championCutoff: WindowStart.AddDays(1), writtenHoursAgo: 60);
+
+        var result = await MonitorAsync();
+
+        Assert.Contains("no new events", result.Drift.Note, StringComparison.Ordinal);
+        Assert.Contains("events last written 60.0 h ago", result.Drift.Note, StringComparison.Ordinal);
+        var stalled = Assert.Single(result.Drift.Alerts);
+        Assert.Equal((AlertKind.Freshness, AlertSeverity.Critical), (stalled.Kind, stalled.Severity));
+        Assert.False(result.Drift.Critical, "a stall pages; it is not drift a retrain could answer");
+        Assert.Null(result.RetrainInstanceId);
+        Assert.DoesNotContain(await _engine!.ListAsync(), i => i.Name == OrchestrationNames.RetrainPipeline);
+        Assert.Equal(AlertSeverity.Critical, Assert.Single(await new AlertStore(_store).ListAsync(AlertStatus.Open)).Severity);
+    }
+
     /// <summary>Imports the stream, builds the champion's feature snapshot as of <paramref name="championCutoff"/> and points the champion alias at it.</summary>
-    private async Task SeedAsync(GeneratorOptions options, DateTimeOffset championCutoff)
+    private async Task SeedAsync(GeneratorOptions options, DateTimeOffset championCutoff, double? writtenHoursAgo = null)
     {
         var dir = TestEnvironment.NewTempFolder("drift-monitor-data");
         SyntheticGenerator.Generate(options, dir);
         await new CatalogImporter(_store).ImportAsync(CatalogImporter.FromFile(Path.Combine(dir, SyntheticGenerator.CatalogFileName)));
         await new EventIngestor(_store).IngestAsync(EventSources.File(Path.Combine(dir, SyntheticGenerator.EventsFileName), "csv", ColumnMap.Default, RatingScale.Default));
+        // Aged before the snapshot records the batches' ETags (the folder store's ETag follows the write time).
+        if (writtenHoursAgo is { } hours)
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(_store.Root, "events"), "*.ndjson", SearchOption.AllDirectories))
+                File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-hours));
         var snapshot = await new FeatureStore(_store).RefreshAsync(new FeatureRefreshRequest { Cutoff = championCutoff });
         // The registry's layout, reduced to what the drift reference reads: the champion alias → version → training snapshot.
         await _store.WriteJsonAsync("models/recommender/versions/1/manifest.json", new { version = 1, trainingSnapshot = snapshot.SnapshotId }, WriteCondition.None);
