@@ -429,14 +429,24 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
     private static double HeadShare(FeatureDrift f, Func<BinContribution, double> share) =>
         f.Bins.Where(b => b.Bin is ServedPopularity.Top1 or ServedPopularity.Top10 || b.Bin == PopularityDeciles.Labels[0]).Sum(share);
 
+    /// <summary>
+    /// The <c>mlops.drift.score</c> points of a report: PSI and the test's score of every <em>judged</em> feature. A feature
+    /// with too few rows is not judged, and its PSI over a handful of rows is noise that would fire the PSI alert rule
+    /// (`drift-score`) for a finding the check itself declined to make.
+    /// </summary>
+    internal static IEnumerable<(string Feature, string Method, double Value)> ScorePoints(DriftReport report)
+    {
+        foreach (var f in report.Features.Where(f => f.Method != "none"))
+        {
+            yield return (f.Name, "psi", f.Psi);
+            yield return (f.Name, f.Method, f.Score);
+        }
+    }
+
     private async Task PublishMetricsAsync(DriftReport report, CancellationToken cancellationToken)
     {
-        foreach (var f in report.Features)
-        {
-            MLOpsMetrics.DriftScore.Record(f.Psi, new KeyValuePair<string, object?>("feature", f.Name), new KeyValuePair<string, object?>("method", "psi"));
-            if (f.Method != "none")
-                MLOpsMetrics.DriftScore.Record(f.Score, new KeyValuePair<string, object?>("feature", f.Name), new KeyValuePair<string, object?>("method", f.Method));
-        }
+        foreach (var (feature, method, value) in ScorePoints(report))
+            MLOpsMetrics.DriftScore.Record(value, new KeyValuePair<string, object?>("feature", feature), new KeyValuePair<string, object?>("method", method));
         var open = await Alerts.ListAsync(null, cancellationToken).ConfigureAwait(false);
         foreach (var severity in new[] { AlertSeverity.Warning, AlertSeverity.Critical })
             MLOpsMetrics.OpenAlerts.Record(open.Count(a => a.Status != AlertStatus.Resolved && a.Severity == severity), new KeyValuePair<string, object?>("severity", severity));
