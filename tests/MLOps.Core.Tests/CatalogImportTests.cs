@@ -83,6 +83,36 @@ public sealed class CatalogImportTests
     }
 
     [Fact]
+    public async Task MovieLensFiles_ALineLongerThanTheCap_IsQuarantinedAndTheRestImported()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = TestEnvironment.NewTempFolder("ml-long");
+        var huge = new string('x', LineReader.DefaultMaxChars + 10);
+        var uItem = Path.Combine(folder, "u.item");
+        var flags = string.Join('|', Enumerable.Repeat("0", 19));
+        await File.WriteAllTextAsync(uItem, $"1|Toy Story (1995)|01-Jan-1995||http://x|{flags}\n2|{huge}|01-Jan-1995||http://x|{flags}\n3|Four Rooms (1995)|01-Jan-1995||http://x|{flags}\n", System.Text.Encoding.Latin1, ct);
+        var movies = Path.Combine(folder, "movies.csv");
+        var tags = Path.Combine(folder, "tags.csv");
+        await File.WriteAllTextAsync(movies, $"movieId,title,genres\n1,Toy Story (1995),Animation\n2,{huge},Drama\n3,Heat (1995),Action\n", ct);
+        await File.WriteAllTextAsync(tags, $"userId,movieId,tag,timestamp\n5,1,pixar,1000\n5,3,{huge},1000\n", ct);
+
+        foreach (var (source, rows, quarantined) in new[] { (CatalogImporter.MovieLens100k(uItem), 3L, 1L), (CatalogImporter.MovieLensLatest(movies, tags), 4L, 2L) })
+        {
+            var store = TestEnvironment.NewFolderStore();
+            var result = await new CatalogImporter(store).ImportAsync(source, ct);
+
+            Assert.Equal((rows, quarantined), (result.RowsRead, result.Quarantined));
+            Assert.Equal(["1", "3"], (await CatalogStore.ReadAsync(store, ct)).Select(c => c.ContentId).Order());
+            var lines = (await store.ReadAsync($"quarantine/{result.Batch}.ndjson", ct))!.Data.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.All(lines.Select(l => JsonSerializer.Deserialize<QuarantinedRow>(l, StoreJson.Options)!), row =>
+            {
+                Assert.Equal(LineReader.DefaultMaxChars, row.Raw.Length);
+                Assert.Contains("longer than 1,048,576 characters", Assert.Single(row.Reasons).Message);
+            });
+        }
+    }
+
+    [Fact]
     public async Task ACatalogueAnOlderBuildImported_IsNotImportedAgain_SoNewerTitlesAreNotRolledBack()
     {
         var ct = TestContext.Current.CancellationToken;

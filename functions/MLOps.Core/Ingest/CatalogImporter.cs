@@ -156,16 +156,18 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
 
     private static IEnumerable<RawCatalogRow> ReadMovieLens100k(string path, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(path, System.Text.Encoding.Latin1);
+        using var stream = new StreamReader(path, System.Text.Encoding.Latin1);
+        var reader = new LineReader(stream);
         long line = 0;
-        while (reader.ReadLine() is { } text)
+        while (reader.ReadLine(out var tooLong) is { } text)
         {
             line++;
             cancellationToken.ThrowIfCancellationRequested();
             if (text.Length == 0) continue;
             var row = new RawCatalogRow { Line = line, Raw = text };
             var fields = text.Split('|');
-            if (fields.Length != 5 + MovieLens100kGenres.Length)
+            if (tooLong) row.ParseError = reader.TooLongReason(text);
+            else if (fields.Length != 5 + MovieLens100kGenres.Length)
                 row.ParseError = $"expected {5 + MovieLens100kGenres.Length} fields, found {fields.Length}.";
             else
             {
@@ -193,18 +195,20 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
     {
         var (tags, badTags) = tagsCsv is null ? ([], []) : ReadTags(tagsCsv);
         foreach (var bad in badTags) yield return bad; // quarantined with their reason, not skipped
-        using var reader = new StreamReader(moviesCsv, System.Text.Encoding.UTF8);
+        using var stream = new StreamReader(moviesCsv, System.Text.Encoding.UTF8);
+        var reader = new LineReader(stream);
         var fields = new List<string>(4);
         long line = 1;
-        if (reader.ReadLine() is not { } header) yield break;
+        if (reader.ReadLine(out _) is not { } header) yield break;
         RequireHeader(moviesCsv, header, "movieId,title,genres");
-        while (reader.ReadLine() is { } text)
+        while (reader.ReadLine(out var tooLong) is { } text)
         {
             line++;
             cancellationToken.ThrowIfCancellationRequested();
             if (text.Length == 0) continue;
             var row = new RawCatalogRow { Line = line, Raw = text };
-            if (!Delimited.TrySplit(text, ',', fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
+            if (tooLong) row.ParseError = reader.TooLongReason(text);
+            else if (!Delimited.TrySplit(text, ',', fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
             else if (fields.Count != 3) row.ParseError = $"expected 3 columns, found {fields.Count}.";
             else
             {
@@ -225,13 +229,19 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         var counts = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
         var bad = new List<RawCatalogRow>();
         var fields = new List<string>(4);
-        using var reader = new StreamReader(tagsCsv, System.Text.Encoding.UTF8);
-        if (reader.ReadLine() is { } header) RequireHeader(tagsCsv, header, "userId,movieId,tag,timestamp");
+        using var stream = new StreamReader(tagsCsv, System.Text.Encoding.UTF8);
+        var reader = new LineReader(stream);
+        if (reader.ReadLine(out _) is { } header) RequireHeader(tagsCsv, header, "userId,movieId,tag,timestamp");
         long line = 1;
-        while (reader.ReadLine() is { } text)
+        while (reader.ReadLine(out var tooLong) is { } text)
         {
             line++;
             if (text.Length == 0) continue;
+            if (tooLong)
+            {
+                bad.Add(new RawCatalogRow { Line = line, Raw = text, Source = TagsSource, ParseError = reader.TooLongReason(text) });
+                continue;
+            }
             if (!Delimited.TrySplit(text, ',', fields) || fields.Count != 4)
             {
                 bad.Add(new RawCatalogRow { Line = line, Raw = text, Source = TagsSource, ParseError = "expected 4 columns (userId,movieId,tag,timestamp)." });
