@@ -82,6 +82,30 @@ public sealed class CatalogImportTests
         Assert.Contains("must be the header 'movieId,title,genres'", error.Message);
     }
 
+    [Theory]
+    [InlineData("title", 501, "title:invalid")]
+    [InlineData("title", 0, "title:invalid")] // a control character (a tab) in the title
+    [InlineData("description", 10_001, "description:invalid")]
+    public async Task Csv_ATitleOrDescriptionPastItsLimit_IsQuarantinedNamingTheField(string field, int length, string reason)
+    {
+        var value = length == 0 ? "Heat\tTwo" : new string('x', length);
+        var (title, description) = field == "title" ? (value, "fine") : ("Heat", value);
+
+        var (result, catalog) = await ImportAsync("c.tsv", $"contentId\ttitle\tdescription\nm1\t\"{title}\"\t{description}\nm2\tUp\tballoons\n");
+
+        Assert.Equal((2L, 1L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal(new Dictionary<string, long> { [reason] = 1 }, result.Reasons);
+        Assert.Equal(["m2"], catalog.Select(c => c.ContentId));
+    }
+
+    [Fact]
+    public async Task Csv_TitleAndDescriptionAtTheirLimits_AreAccepted()
+    {
+        var (result, _) = await ImportAsync("c.csv", $"contentId,title,description\nm1,{new string('t', 500)},{new string('d', 10_000)}\n");
+
+        Assert.Equal((1L, 0L), (result.Accepted, result.Quarantined));
+    }
+
     [Fact]
     public async Task MovieLensFiles_ALineLongerThanTheCap_IsQuarantinedAndTheRestImported()
     {

@@ -97,6 +97,11 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         return result;
     }
 
+    /// <summary>Titles are shown in rows and lists: longer than this is a broken column, not a title.</summary>
+    public const int MaxTitleChars = 500;
+    /// <summary>Descriptions feed search and are served with every title: a synopsis, not a document.</summary>
+    public const int MaxDescriptionChars = 10_000;
+
     /// <summary>The item, or null with the reasons in <paramref name="problems"/> (cleared first).</summary>
     public static CatalogItem? Validate(RawCatalogRow raw, DateTimeOffset now, List<RowProblem> problems)
     {
@@ -111,6 +116,11 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         else if (id.Length > 128 || EventValidator.HasUnprintable(id)) problems.Add(new RowProblem("contentId", Reasons.Invalid, "contentId must be 1 to 128 printable characters (no control characters, no bytes that are not UTF-8)."));
         var title = raw.Title?.Trim();
         if (string.IsNullOrEmpty(title)) problems.Add(new RowProblem("title", Reasons.Missing, "no title."));
+        else if (title.Length > MaxTitleChars || title.Any(char.IsControl))
+            problems.Add(new RowProblem("title", Reasons.Invalid, $"title must be 1 to {MaxTitleChars} characters without control characters (tabs, line breaks); found {title.Length} characters."));
+        var description = string.IsNullOrWhiteSpace(raw.Description) ? null : raw.Description.Trim();
+        if (description is { Length: > MaxDescriptionChars })
+            problems.Add(new RowProblem("description", Reasons.Invalid, $"description must be at most {MaxDescriptionChars:N0} characters; found {description.Length:N0}."));
         DateOnly? release = null;
         if (!string.IsNullOrWhiteSpace(raw.ReleaseDate))
         {
@@ -130,7 +140,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             ReleaseDate = release,
             Year = year,
             MaturityRating = string.IsNullOrWhiteSpace(raw.MaturityRating) ? null : raw.MaturityRating.Trim(),
-            Description = string.IsNullOrWhiteSpace(raw.Description) ? null : raw.Description.Trim(),
+            Description = description,
             Tags = Clean(raw.Tags),
         };
     }
