@@ -370,7 +370,20 @@ public sealed class ModelRegistry
         var entries = new List<AuditEntry>();
         await foreach (var blob in _store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
             if (await _store.ReadJsonAsync<AuditEntry>(blob.Path, cancellationToken: cancellationToken).ConfigureAwait(false) is { } e) entries.Add(e.Value);
-        return entries.OrderBy(e => e.At).ThenBy(e => e.Alias, StringComparer.Ordinal).ThenBy(e => e.Sequence).ToList();
+        return AuditOrder(entries);
+    }
+
+    /// <summary>
+    /// Oldest first. Within one alias the sequence is the truth (its compare-and-swap chain set it), whatever the clocks of
+    /// the instances that wrote the entries said; between aliases only the clocks can order them. So the entries are laid
+    /// out by time, and each alias's slots are then filled with its own entries in sequence order.
+    /// </summary>
+    internal static List<AuditEntry> AuditOrder(IEnumerable<AuditEntry> entries)
+    {
+        var byTime = entries.OrderBy(e => e.At).ThenBy(e => e.Alias, StringComparer.Ordinal).ThenBy(e => e.Sequence).ToList();
+        var bySequence = byTime.GroupBy(e => e.Alias, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new Queue<AuditEntry>(g.OrderBy(e => e.Sequence)), StringComparer.Ordinal);
+        return byTime.Select(e => bySequence[e.Alias].Dequeue()).ToList();
     }
 
     /// <summary>Which version the alias pointed to at <paramref name="at"/> (null: none yet).</summary>

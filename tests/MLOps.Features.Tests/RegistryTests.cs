@@ -127,6 +127,31 @@ public sealed class RegistryTests
         Assert.Null(await registry.GetVersionAtAsync(Model, ModelAliases.Champion, clock.Now.AddDays(-1), Ct));
     }
 
+    /// <summary>
+    /// Two instances whose clocks disagree: the second promotion is stamped five minutes before the first. An alias's
+    /// history follows its sequence (the order the compare-and-swap chain enforced), not the clocks.
+    /// </summary>
+    [Fact]
+    public async Task History_FollowsEachAliasSequence_WhenInstanceClocksDisagree()
+    {
+        var store = TestEnvironment.NewFolderStore("reg-skew");
+        var clock = new ManualClock(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await RegistryWithVersionsAsync(store, 3);
+        var registry = new ModelRegistry(store, clock);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "a", Force = true }, Ct);
+        clock.Now = clock.Now.AddMinutes(-5); // the next call runs on an instance five minutes behind
+        await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "b", Force = true }, Ct);
+        await registry.PromoteAsync(Model, 3, new PromoteRequest { By = "c", Force = true }, Ct);
+
+        var champion = await registry.GetHistoryAsync(Model, ModelAliases.Champion, Ct);
+        var all = await registry.GetHistoryAsync(Model, cancellationToken: Ct);
+
+        Assert.Equal([1, 2, 3], champion.Select(e => e.To));
+        Assert.Equal([1L, 2L, 3L], champion.Select(e => e.Sequence));
+        Assert.Equal([1, 2, 3], all.Where(e => e.Alias == ModelAliases.Champion).Select(e => e.To));
+        Assert.Equal(all.Count, all.Distinct().Count());
+    }
+
     /// <summary>Promoting the champion again is a no-op (no audit entry), not a refusal over evidence about the champion before it.</summary>
     [Fact]
     public async Task Promote_TheChampionAgain_ChangesNothing_WithoutEvidence()
