@@ -49,6 +49,10 @@ public class RegistryDriftFeaturesCliTests
         var list = await Json("models", "list");
         Assert.Equal(1, list.GetProperty("aliases").GetProperty("champion").GetProperty("version").GetInt32());
         Assert.Equal("ease", Assert.Single(list.GetProperty("versions").EnumerateArray()).GetProperty("type").GetString());
+        // The table a person reads: the metric's interval "[lo, hi]" is text, not console markup.
+        var table = await CliRunner.RunAsync(work, "models", "list", "--store", "store");
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Matches(@"0\.\d{4} \[0\.\d{4}, 0\.\d{4}\]", table.StdOut);
         var show = (await Json("models", "show")).GetProperty("manifest");
         Assert.Equal(1, show.GetProperty("version").GetInt32());
         Assert.InRange(show.GetProperty("metrics").GetProperty("ndcg@10").GetProperty("value").GetDouble(), 0.01, 1);

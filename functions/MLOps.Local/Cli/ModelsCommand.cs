@@ -23,7 +23,7 @@ public static class ModelsCommand
                 foreach (var v in summary.Versions)
                 {
                     var aliases = string.Join(", ", summary.Aliases.Where(a => a.Value.Version == v.Version).Select(a => a.Key));
-                    table.AddRow(v.Version.ToString(), Markup.Escape(aliases), Markup.Escape(v.Type), Metric(v, "ndcg@10"),
+                    table.AddRow(v.Version.ToString(), Markup.Escape(aliases), Markup.Escape(v.Type), Markup.Escape(Metric(v, "ndcg@10")),
                         Markup.Escape(v.TrainingSnapshotId ?? "-"), v.CreatedAt.ToString("u"), Markup.Escape(v.SourceInstance ?? "-"));
                 }
                 console.Write(table);
