@@ -182,6 +182,24 @@ public class IngestTests
     }
 
     [Fact]
+    public async Task Ndjson_AnEscapedLoneSurrogate_QuarantinesItsRow_TheImportGoesOn()
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.ndjson");
+        await File.WriteAllTextAsync(file, """
+            {"userId":"u1","contentId":"m1","timestamp":1700000000}
+            {"userId":"\ud800","contentId":"m1","timestamp":1700000001}
+            {"userId":"u2","contentId":"m2","timestamp":1700000002,"country":"\udc00"}
+            {"userId":"u3","contentId":"m3","timestamp":1700000003}
+            """, TestContext.Current.CancellationToken);
+
+        var result = await new EventIngestor(TestEnvironment.NewFolderStore()).IngestAsync(
+            EventSources.File(file, "ndjson", ColumnMap.Default, RatingScale.Default), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal((4L, 2L, 2L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal(new Dictionary<string, long> { ["country:invalid"] = 1, ["userId:invalid"] = 1 }, result.Reasons);
+    }
+
+    [Fact]
     public void StoredEventJson_MatchesSerializerShape()
     {
         var e = new ViewingEvent

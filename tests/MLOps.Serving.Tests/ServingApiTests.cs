@@ -264,6 +264,27 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         Assert.Equal("body", (await huge.ReadAsync()).GetProperty("field").GetString());
     }
 
+    /// <summary>Text that is not Unicode (raw bytes that are not UTF-8, an escaped lone surrogate) is a bad row, not a 500.</summary>
+    [Fact]
+    public async Task Events_TextThatIsNotUnicode_QuarantinesItsRowNamingTheField()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = fixture.Client(fixture.WriteKey);
+        var good = "{\"userId\":\"nu-ok\",\"contentId\":\"m1\",\"timestamp\":\"2024-05-21T00:00:00Z\"}"u8.ToArray();
+        var badBytes = "{\"userId\":\"nu-"u8.ToArray().Concat(new byte[] { 0xFF, 0xFE }).Concat("\",\"contentId\":\"m1\",\"timestamp\":\"2024-05-21T00:00:00Z\"}"u8.ToArray()).ToArray();
+        var surrogate = "{\"userId\":\"nu-x\",\"contentId\":\"m1\",\"device\":\"\\ud800\",\"timestamp\":\"2024-05-21T00:00:00Z\"}"u8.ToArray();
+        var body = new byte[] { (byte)'[' }.Concat(good).Concat(","u8.ToArray()).Concat(badBytes).Concat(","u8.ToArray()).Concat(surrogate).Concat("]"u8.ToArray()).ToArray();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await client.PostAsync("/api/events", content, ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var result = await response.ReadAsync();
+        Assert.Equal((1, 2), (result.GetProperty("accepted").GetInt32(), result.GetProperty("quarantined").GetInt32()));
+        Assert.Equal(["userId", "device"], result.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()!).ToArray());
+    }
+
     public static TheoryData<string, string, string?> Endpoints => new()
     {
         { "GET", "/api/users/u1/recommendations", null },

@@ -233,14 +233,7 @@ public sealed class NdjsonFileSource : EventSource
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 if (!_propertyToField.TryGetValue(property.Name, out var field)) continue;
-                string? value = property.Value.ValueKind switch
-                {
-                    JsonValueKind.String => property.Value.GetString(),
-                    JsonValueKind.Number => property.Value.GetRawText(),
-                    JsonValueKind.Null => null,
-                    _ => "\u0000" + property.Value.GetRawText(), // not a scalar: rejected by the validator as invalid
-                };
-                Set(row, field, value);
+                Set(row, field, JsonFieldText.Of(property.Value));
             }
         }
         catch (JsonException e)

@@ -66,7 +66,7 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
     {
         // The whole row: the batch id hashes it (a clipped row let two different batches share an id, and the second was
         // taken for a repeat) and quarantine keeps it as sent. The body limit (MaxBodyBytes) bounds its size.
-        var row = new RawEvent { Line = line, Raw = element.GetRawText() };
+        var row = new RawEvent { Line = line, Raw = JsonFieldText.RawText(element) };
         if (element.ValueKind != JsonValueKind.Object)
         {
             row.ParseError = "the row is JSON but not an object.";
@@ -75,13 +75,7 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
         foreach (var property in element.EnumerateObject())
         {
             if (!PropertyToField.TryGetValue(property.Name, out var field)) continue;
-            var value = property.Value.ValueKind switch
-            {
-                JsonValueKind.String => property.Value.GetString(),
-                JsonValueKind.Number => property.Value.GetRawText(),
-                JsonValueKind.Null => null,
-                _ => "\u0000" + property.Value.GetRawText(), // not a scalar: the validator rejects it as invalid
-            };
+            var value = JsonFieldText.Of(property.Value);
             switch (field)
             {
                 case "eventId": row.EventId = value; break;
