@@ -40,22 +40,18 @@ public static class OrchestrationApi
         string name, HttpRequest request, IOrchestrationClient client, WorkflowRegistry registry, string? instanceId = null, CancellationToken cancellationToken = default)
     {
         if (!registry.HasOrchestrator(name))
-            return TypedResults.Problem(statusCode: 404, title: "Unknown orchestration",
-                detail: $"name: no orchestration named '{name}' (known: {string.Join(", ", registry.Orchestrators.Select(o => o.Name).Order(StringComparer.Ordinal))}).");
-        JsonElement? input = null;
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
+            return Problem(404, "Unknown orchestration", "name",
+                $"name: no orchestration named '{name}' (known: {string.Join(", ", registry.Orchestrators.Select(o => o.Name).Order(StringComparer.Ordinal))}).");
+        var (input, unreadable) = await JsonBody.ReadAsync(request, $"{name} input", cancellationToken).ConfigureAwait(false);
+        if (unreadable is not null) return unreadable;
+        if (input is not null)
         {
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
-                input = document.RootElement.Clone();
-                var type = registry.GetOrchestrator(name).InputType;
-                _ = WorkflowJson.FromElement(input, type); // reject a body the orchestration cannot read, now rather than in its first episode
-            }
-            catch (JsonException e)
-            {
-                return TypedResults.Problem(statusCode: 400, title: "Invalid input", detail: $"body: not a valid {name} input: {e.Message}");
-            }
+            // Reject a body the orchestration cannot read, or would run on nonsense, now rather than in its first episode.
+            object? typed;
+            try { typed = WorkflowJson.FromElement(input, registry.GetOrchestrator(name).InputType); }
+            catch (JsonException e) { return Problem(400, "Invalid input", FieldOf(e.Path), $"body: not a valid {name} input: {e.Message}"); }
+            if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
+                return Problem(400, "Invalid input", problem.Field, $"{problem.Field}: {problem.Message}");
         }
         StartResult start;
         try
@@ -64,7 +60,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"instanceId: {e.Message}");
+            return Problem(400, "Invalid instance id", "instanceId", $"instanceId: {e.Message}");
         }
         var status = $"{Prefix}/instances/{start.InstanceId}";
         // A path, not an absolute URI: behind the Functions host the worker sees its own address, not the caller's.
@@ -82,7 +78,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"id: {e.Message}");
+            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
         }
     }
 
@@ -91,19 +87,11 @@ public static class OrchestrationApi
 
     public static async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(string id, string eventName, HttpRequest request, IOrchestrationClient client, CancellationToken cancellationToken)
     {
-        JsonElement? payload = null;
-        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
-        {
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
-                payload = document.RootElement.Clone();
-            }
-            catch (JsonException e)
-            {
-                return TypedResults.Problem(statusCode: 400, title: "Invalid event payload", detail: $"body: {e.Message}");
-            }
-        }
+        // Every event is appended to the instance's history blob: names and payloads are bounded and printable.
+        if (eventName.Length is 0 or > 100 || !eventName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            return Problem(400, "Invalid event name", "eventName", "eventName: must be 1-100 letters, digits, '-', '_' or '.'.");
+        var (payload, unreadable) = await JsonBody.ReadAsync(request, "event payload", cancellationToken).ConfigureAwait(false);
+        if (unreadable is not null) return unreadable;
         try
         {
             await client.RaiseEventAsync(id, eventName, payload, cancellationToken).ConfigureAwait(false);
@@ -115,11 +103,11 @@ public static class OrchestrationApi
         }
         catch (InvalidOperationException e)
         {
-            return TypedResults.Problem(statusCode: 409, title: "Instance finished", detail: $"id: {e.Message}");
+            return Problem(409, "Instance finished", "id", $"id: {e.Message}");
         }
         catch (ArgumentException e)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Invalid request", detail: e.Message);
+            return Problem(400, "Invalid request", e.ParamName ?? "id", e.Message);
         }
     }
 
@@ -127,6 +115,11 @@ public static class OrchestrationApi
     {
         try
         {
+            // A finished instance cannot be terminated: say so, as suspend / resume / rewind do, instead of a 202 that did nothing.
+            if (await client.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { RuntimeStatus: RuntimeStatus.Completed or RuntimeStatus.Failed or RuntimeStatus.Terminated } done)
+                return TypedResults.Problem(statusCode: 409, title: "Instance state does not allow this",
+                    detail: $"runtimeStatus: cannot terminate instance '{id}': it is {done.RuntimeStatus}; only a running, pending or suspended instance can be terminated.",
+                    extensions: new Dictionary<string, object?> { ["runtimeStatus"] = done.RuntimeStatus.ToString(), ["field"] = "id" });
             await client.TerminateAsync(id, reason, cancellationToken).ConfigureAwait(false);
             return TypedResults.Accepted($"{Prefix}/instances/{id}");
         }
@@ -136,7 +129,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"id: {e.Message}");
+            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
         }
     }
 
@@ -164,7 +157,7 @@ public static class OrchestrationApi
         catch (InstanceStateException e)
         {
             return TypedResults.Problem(statusCode: 409, title: "Instance state does not allow this", detail: $"runtimeStatus: {e.Message}",
-                extensions: new Dictionary<string, object?> { ["runtimeStatus"] = e.Status.ToString() });
+                extensions: new Dictionary<string, object?> { ["runtimeStatus"] = e.Status.ToString(), ["field"] = "id" });
         }
         catch (NotSupportedException e)
         {
@@ -173,11 +166,11 @@ public static class OrchestrationApi
         catch (MLOps.Storage.BlobConditionFailedException)
         {
             // Two rewinds of one instance at once: the first checkpoint wins, the other sees a changed history.
-            return TypedResults.Problem(statusCode: 409, title: "Instance changed concurrently", detail: $"id: instance '{id}' changed while this request ran; read its status and retry.");
+            return Problem(409, "Instance changed concurrently", "id", $"id: instance '{id}' changed while this request ran; read its status and retry.");
         }
         catch (ArgumentException e)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Invalid instance id", detail: $"id: {e.Message}");
+            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
         }
     }
 
@@ -187,13 +180,22 @@ public static class OrchestrationApi
     {
         var days = 30;
         if (olderThanDays is not null && (!int.TryParse(olderThanDays, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 0 or > 36_500))
-            return TypedResults.Problem(statusCode: 400, title: "Invalid retention", detail: "olderThanDays: must be a whole number of days from 0 to 36500.");
+            return Problem(400, "Invalid retention", "olderThanDays", "olderThanDays: must be a whole number of days from 0 to 36500.");
         var olderThan = time.GetUtcNow().AddDays(-days);
         return TypedResults.Ok(new PurgeResponse(olderThan, await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false)));
     }
 
     private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(statusCode: 404, title: "Unknown instance", detail: $"id: no orchestration instance '{id}'.");
+        Problem(404, "Unknown instance", "id", $"id: no orchestration instance '{Clip(id)}'.");
+
+    /// <summary>A problem naming the field at fault (the <c>field</c> extension every API of this service carries).</summary>
+    internal static ProblemHttpResult Problem(int status, string title, string field, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    /// <summary><c>$.candidates[0].kind</c> → <c>candidates[0].kind</c>; no path → <c>body</c>.</summary>
+    private static string FieldOf(string? path) => path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "body";
+
+    private static string Clip(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
 
 public sealed record PurgeResponse(DateTimeOffset OlderThan, int Purged);

@@ -215,6 +215,51 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal(expected, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.StartsWith($"{field}:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+    }
+
+    /// <summary>A start or event that would run on nonsense is refused before any instance exists, naming the field.</summary>
+    [Theory]
+    [InlineData("/api/orchestrations/RetrainPipeline", "{\"candidates\":[{\"kind\":\"ease\"},{\"kind\":\"nope\"}]}", HttpStatusCode.BadRequest, "candidates[1].kind")]
+    [InlineData("/api/orchestrations/RetrainPipeline", "{\"model\":\"../../keys\"}", HttpStatusCode.BadRequest, "model")]
+    [InlineData("/api/orchestrations/RetrainPipeline", "{\"candidates\":[]}", HttpStatusCode.BadRequest, "candidates")]
+    [InlineData("/api/orchestrations/RetrainPipeline", "{\"approvalTimeoutHours\":-1}", HttpStatusCode.BadRequest, "approvalTimeoutHours")]
+    [InlineData("/api/orchestrations/RetrainPipeline", "{\"requireApproval\":\"yes\"}", HttpStatusCode.BadRequest, "requireApproval")]
+    [InlineData("/api/orchestrations/Purge", "{\"retentionDays\":-100}", HttpStatusCode.BadRequest, "retentionDays")]
+    [InlineData("/api/orchestrations/DriftMonitor", "{\"model\":\"\"}", HttpStatusCode.BadRequest, "model")]
+    [InlineData("/api/orchestrations/Purge", "LARGE", HttpStatusCode.RequestEntityTooLarge, "body")]
+    [InlineData("/api/orchestrations/instances/no-such-instance/raiseEvent/bad%0Bname", "\"x\"", HttpStatusCode.BadRequest, "eventName")]
+    [InlineData("/api/orchestrations/instances/no-such-instance/raiseEvent/name", "LARGE", HttpStatusCode.RequestEntityTooLarge, "body")]
+    public async Task StartOrRaiseEvent_WithNonsense_ProblemNamingTheField_AndNoInstance(string url, string body, HttpStatusCode expected, string field)
+    {
+        var admin = Client(_admin);
+        var before = (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength();
+        var content = Json(body == "LARGE" ? $"\"{new string('x', 70 * 1024)}\"" : body);
+
+        var response = await admin.PostAsync(url, content);
+
+        Assert.Equal(expected, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Terminate_AFinishedInstance_Is409NamingItsStatus()
+    {
+        var admin = Client(_admin);
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}?instanceId=greet-done", Json("\"hi\""));
+        var body = await start.Content.ReadFromJsonAsync<JsonElement>();
+        await WaitForStatusAsync(admin, body.GetProperty("statusQueryGetUri").GetString()!, "running");
+        await admin.PostAsync(body.GetProperty("sendEventPostUri").GetString()!.Replace("{eventName}", "name"), Json("\"ana\""));
+        await WaitForStatusAsync(admin, body.GetProperty("statusQueryGetUri").GetString()!, "completed");
+
+        var terminate = await admin.PostAsync(body.GetProperty("terminatePostUri").GetString()!, null);
+
+        Assert.Equal(HttpStatusCode.Conflict, terminate.StatusCode);
+        var problem = await terminate.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Completed", problem.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("completed", (await admin.GetFromJsonAsync<JsonElement>(body.GetProperty("statusQueryGetUri").GetString()!)).GetProperty("runtimeStatus").GetString()!.ToLowerInvariant());
     }
 
     /// <summary>

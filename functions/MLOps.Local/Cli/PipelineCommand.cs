@@ -73,6 +73,9 @@ public static class PipelineCommand
                     retrain = retrain with { Candidates = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => new CandidateConfig(k))] };
                 payload = retrain;
             }
+            var typed = payload is JsonElement element ? ReadInput(element, registry.GetOrchestrator(orchestration).InputType) : payload;
+            if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
+                throw new CliUsageException($"invalid {orchestration} input, {problem.Field}: {problem.Message}");
             engine.RunStartedInstances = context.Parse.GetValue(wait);
             var start = await engine.StartAsync(orchestration, payload, context.Parse.GetValue(id), cancellationToken).ConfigureAwait(false);
             context.Log.WriteLine(start.AlreadyRunning ? $"{orchestration} {start.InstanceId} is already running; not starting another" : $"started {orchestration} {start.InstanceId}");
@@ -94,6 +97,12 @@ public static class PipelineCommand
             return state.RuntimeStatus == RuntimeStatus.Completed ? ExitCodes.Done : ExitCodes.Failed;
         });
         return command;
+    }
+
+    private static object? ReadInput(JsonElement input, Type type)
+    {
+        try { return WorkflowJson.FromElement(input, type); }
+        catch (JsonException e) { throw new CliUsageException($"--input is not a valid input of this orchestration: {e.Message}"); }
     }
 
     private static object? ParseInput(string? json)

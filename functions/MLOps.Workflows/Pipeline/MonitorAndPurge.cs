@@ -2,7 +2,10 @@ using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows.Pipeline;
 
-public sealed record DriftMonitorInput(string Model = "recommender", bool StartRetrain = true);
+public sealed record DriftMonitorInput(string Model = "recommender", bool StartRetrain = true) : IValidatableInput
+{
+    public InputProblem? Validate() => ModelNames.Problem(Model) is { } problem ? new("model", problem) : null;
+}
 
 public sealed record DriftMonitorResult(DriftSummary Drift, string? RetrainInstanceId, bool RetrainAlreadyRunning);
 
@@ -34,7 +37,12 @@ public static class DriftMonitor
     }
 }
 
-public sealed record PurgeInput(int RetentionDays = 30);
+public sealed record PurgeInput(int RetentionDays = 30) : IValidatableInput
+{
+    /// <summary>The HTTP purge's bounds (<c>olderThanDays</c>): a negative retention would purge everything finished.</summary>
+    public InputProblem? Validate() => RetentionDays is < 0 or > 36_500
+        ? new("retentionDays", $"retentionDays must be a whole number of days from 0 to 36500, not {RetentionDays}.") : null;
+}
 
 public sealed record PurgeResult(DateTime OlderThan, int Purged);
 

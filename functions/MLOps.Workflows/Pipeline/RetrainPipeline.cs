@@ -4,7 +4,7 @@ using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows.Pipeline;
 
-public sealed record RetrainInput
+public sealed record RetrainInput : IValidatableInput
 {
     public string Model { get; init; } = "recommender";
     /// <summary>manual | schedule | drift (who started it, for the summary and the audit trail).</summary>
@@ -15,6 +15,24 @@ public sealed record RetrainInput
     /// <summary>Wait for an "approval" event before publishing; null: what the registry's promotion policy says.</summary>
     public bool? RequireApproval { get; init; }
     public double ApprovalTimeoutHours { get; init; } = 24;
+
+    public InputProblem? Validate()
+    {
+        if (ModelNames.Problem(Model) is { } model) return new("model", model);
+        if (Trigger is not ("manual" or "schedule" or "drift")) return new("trigger", $"trigger must be manual, schedule or drift, not '{Trigger}'.");
+        if (!double.IsFinite(ApprovalTimeoutHours) || ApprovalTimeoutHours is <= 0 or > 24 * 30)
+            return new("approvalTimeoutHours", $"approvalTimeoutHours must be more than 0 and at most 720 (30 days), not {ApprovalTimeoutHours}.");
+        if (Candidates is { Count: 0 }) return new("candidates", "candidates must name at least one model kind (or be left out for the defaults).");
+        for (var i = 0; i < (Candidates?.Count ?? 0); i++)
+        {
+            var c = Candidates![i];
+            if (!MLOps.Recommenders.ModelTrainer.Kinds.Contains(c.Kind))
+                return new($"candidates[{i}].kind", $"unknown model kind '{c.Kind}' (known: {string.Join(", ", MLOps.Recommenders.ModelTrainer.Kinds)}).");
+            if (c.Parameters?.FirstOrDefault(p => !double.IsFinite(p.Value)) is { Key: { } bad })
+                return new($"candidates[{i}].parameters.{bad}", $"parameter '{bad}' must be a finite number.");
+        }
+        return null;
+    }
 }
 
 /// <summary>The payload of the "approval" event (`mlops pipeline approve|reject ID`).</summary>

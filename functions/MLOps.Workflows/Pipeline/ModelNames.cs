@@ -1,0 +1,20 @@
+using MLOps.Registry;
+
+namespace MLOps.Workflows.Pipeline;
+
+/// <summary>A model name as the registry accepts it (it becomes a blob folder: <c>models/&lt;name&gt;/</c>).</summary>
+internal static class ModelNames
+{
+    public static string? Problem(string? model)
+    {
+        try
+        {
+            ModelRegistry.ValidateName(model ?? "");
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message.Split(" (Parameter", 2)[0];
+        }
+    }
+}
