@@ -16,7 +16,7 @@ public sealed class RegistryFunctions(CoreEndpoints api)
     public IResult GetModel([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Models + "/{name}")] HttpRequest request) => api.Run();
 
     [Function(nameof(GetModelVersion))]
-    public IResult GetModelVersion([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Models + "/{name}/versions/{version:int}")] HttpRequest request) => api.Run();
+    public IResult GetModelVersion([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Models + "/{name}/versions/{version}")] HttpRequest request) => api.Run();
 
     [Function(nameof(GetModelHistory))]
     public IResult GetModelHistory([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Models + "/{name}/history")] HttpRequest request) => api.Run();

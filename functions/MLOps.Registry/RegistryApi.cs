@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using System.Text.Json;
+using MLOps.Core.Http;
 using MLOps.Core.Security;
 
 namespace MLOps.Registry;
@@ -21,11 +23,12 @@ public static class RegistryApi
         var read = app.MapGroup("/api/models").RequireRole(ApiRole.Read).WithTags("models");
         read.MapGet("/", ListAsync).WithName("ListModels");
         read.MapGet("/{name}", GetAsync).WithName("GetModel");
-        read.MapGet("/{name}/versions/{version:int}", GetVersionAsync).WithName("GetModelVersion");
+        read.MapGet("/{name}/versions/{version}", GetVersionAsync).WithName("GetModelVersion");
         read.MapGet("/{name}/history", HistoryAsync).WithName("GetModelHistory");
         var admin = app.MapGroup("/api/models").RequireRole(ApiRole.Admin).WithTags("models");
-        admin.MapPost("/{name}/promote", PromoteAsync).WithName("PromoteModel");
-        admin.MapPost("/{name}/rollback", RollbackAsync).WithName("RollbackModel");
+        // Bodies are read by hand (JsonRequestBody): a malformed one gets a problem naming the field on both hosts.
+        admin.MapPost("/{name}/promote", PromoteAsync).WithName("PromoteModel").Accepts<PromoteBody>("application/json");
+        admin.MapPost("/{name}/rollback", RollbackAsync).WithName("RollbackModel").Accepts<RollbackBody>(isOptional: true, "application/json");
         return app;
     }
 
@@ -35,12 +38,15 @@ public static class RegistryApi
     private static Task<IResult> GetAsync(string name, ModelRegistry registry, CancellationToken ct) =>
         Guard(async () => TypedResults.Ok(await registry.GetModelAsync(name, ct).ConfigureAwait(false)));
 
-    private static Task<IResult> GetVersionAsync(string name, int version, ModelRegistry registry, CancellationToken ct) =>
+    // The version is bound as text: "abc" is a 400 naming it, not the route's plain 404.
+    private static Task<IResult> GetVersionAsync(string name, string version, ModelRegistry registry, CancellationToken ct) =>
         Guard(async () =>
         {
-            var manifest = await registry.GetVersionAsync(name, version, ct).ConfigureAwait(false)
-                ?? throw new RegistryNotFoundException($"model '{name}' has no version {version}");
-            var decisions = await registry.GetDecisionsAsync(name, version, ct).ConfigureAwait(false);
+            if (ParseVersion(version) is not { } number)
+                return JsonRequestBody.Problem(400, "Invalid field 'version'", "version", $"version: '{Clip(version)}' is not a version number (a whole number ≥ 1).");
+            var manifest = await registry.GetVersionAsync(name, number, ct).ConfigureAwait(false)
+                ?? throw new RegistryNotFoundException($"model '{name}' has no version {number}");
+            var decisions = await registry.GetDecisionsAsync(name, number, ct).ConfigureAwait(false);
             return TypedResults.Ok(new { manifest, decisions });
         });
 
@@ -52,21 +58,26 @@ public static class RegistryApi
             DateTimeOffset? when = null;
             if (at is not null)
             {
-                if (!DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-                    return TypedResults.Problem(statusCode: 400, title: "Invalid field 'at'",
-                        detail: $"at: '{(at.Length <= 64 ? at : at[..64] + "…")}' is not a date and time; use ISO 8601, e.g. 2026-12-01T12:00:00Z.");
+                // Repeated values arrive joined by commas; "3/4" would parse as a date in some culture's order: ISO 8601 only.
+                if (at.Contains(',') || at.Length < 10 || !char.IsAsciiDigit(at[0]) || at[4] != '-'
+                    || !DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+                    return JsonRequestBody.Problem(400, "Invalid field 'at'", "at",
+                        $"at: '{Clip(at)}' is not one date and time; use ISO 8601, e.g. 2026-12-01T12:00:00Z.");
                 when = parsed;
             }
+            await registry.GetModelAsync(name, ct).ConfigureAwait(false); // an unknown model is a 404, not an empty history
             var entries = await registry.GetHistoryAsync(name, alias, ct).ConfigureAwait(false);
             int? championAt = when is { } t ? await registry.GetVersionAtAsync(name, ModelAliases.Champion, t, ct).ConfigureAwait(false) : null;
             return TypedResults.Ok(new { model = name, entries, at = when, championAt });
         });
 
-    private static Task<IResult> PromoteAsync(string name, PromoteBody? body, HttpContext http, ModelRegistry registry, CancellationToken ct) =>
+    private static Task<IResult> PromoteAsync(string name, HttpContext http, ModelRegistry registry, CancellationToken ct) =>
         Guard(async () =>
         {
+            var (body, invalid) = await ReadBodyAsync<PromoteBody>(http, "promote body", ct).ConfigureAwait(false);
+            if (invalid is not null) return invalid;
             if (body?.Version is not { } version || version < 1)
-                return TypedResults.Problem(statusCode: 400, title: "Invalid field 'version'", detail: "Send {\"version\": N} with N ≥ 1.");
+                return JsonRequestBody.Problem(400, "Invalid field 'version'", "version", "version: send {\"version\": N} with N ≥ 1.");
             var result = await registry.PromoteAsync(name, version, new PromoteRequest
             {
                 By = await CallerAsync(http).ConfigureAwait(false), Reason = body.Reason, Force = body.Force, ApprovedBy = body.ApprovedBy,
@@ -76,9 +87,11 @@ public static class RegistryApi
             return TypedResults.Ok(result);
         });
 
-    private static Task<IResult> RollbackAsync(string name, RollbackBody? body, HttpContext http, ModelRegistry registry, CancellationToken ct) =>
+    private static Task<IResult> RollbackAsync(string name, HttpContext http, ModelRegistry registry, CancellationToken ct) =>
         Guard(async () =>
         {
+            var (body, invalid) = await ReadBodyAsync<RollbackBody>(http, "rollback body", ct).ConfigureAwait(false);
+            if (invalid is not null) return invalid;
             var result = await registry.RollbackAsync(name, new RollbackRequest
             {
                 By = await CallerAsync(http).ConfigureAwait(false), Reason = body?.Reason, IfMatch = IfMatch(http),
@@ -86,6 +99,20 @@ public static class RegistryApi
             http.Response.Headers.ETag = result.ETag;
             return TypedResults.Ok(result);
         });
+
+    private const int MaxBodyBytes = 16 * 1024;
+    private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web);
+
+    private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadBodyAsync<T>(HttpContext http, string what, CancellationToken ct) where T : class
+    {
+        var (json, unreadable) = await JsonRequestBody.ReadAsync(http.Request, what, MaxBodyBytes, ct).ConfigureAwait(false);
+        return unreadable is not null ? (null, unreadable) : JsonRequestBody.Bind<T>(json, what, BodyOptions);
+    }
+
+    private static int? ParseVersion(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : null;
+
+    private static string Clip(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     private static string? IfMatch(HttpContext http) => http.Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
 
@@ -104,11 +131,13 @@ public static class RegistryApi
         }
         catch (RegistryNotFoundException e)
         {
-            return TypedResults.Problem(statusCode: 404, title: "Not found", detail: e.Message);
+            // "model 'x' has no version 7" names the version; "has no versions" / "no champion" the model.
+            var field = System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"has no version \d") ? "version" : "name";
+            return JsonRequestBody.Problem(404, "Not found", field, e.Message.Length <= 300 ? e.Message : e.Message[..300] + "…");
         }
         catch (RegistryConflictException e)
         {
-            return TypedResults.Problem(statusCode: 409, title: "Conflict", detail: e.Message);
+            return JsonRequestBody.Problem(409, "Conflict", "If-Match", e.Message);
         }
         catch (PromotionRefusedException e)
         {
@@ -117,7 +146,8 @@ public static class RegistryApi
         }
         catch (ArgumentException e)
         {
-            return TypedResults.Problem(statusCode: 400, title: $"Invalid field '{e.ParamName ?? "name"}'", detail: e.Message);
+            var field = e.ParamName switch { null or "model" => "name", var p => p };
+            return JsonRequestBody.Problem(400, $"Invalid field '{field}'", field, e.Message.Split(" (Parameter '", 2)[0]);
         }
     }
 }

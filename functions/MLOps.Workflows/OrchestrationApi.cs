@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using MLOps.Core.Http;
 using MLOps.Core.Security;
 using MLOps.Workflows.Orchestration;
 
@@ -19,6 +20,8 @@ public sealed record StartResponse(string Id, bool AlreadyRunning, string Status
 public static class OrchestrationApi
 {
     public const string Prefix = "/api/orchestrations";
+    /// <summary>Orchestration inputs and event payloads are small documents (each event is appended to the instance's history).</summary>
+    public const int MaxBodyBytes = 64 * 1024;
 
     public static IEndpointRouteBuilder MapOrchestrationApi(this IEndpointRouteBuilder endpoints)
     {
@@ -42,7 +45,7 @@ public static class OrchestrationApi
         if (!registry.HasOrchestrator(name))
             return Problem(404, "Unknown orchestration", "name",
                 $"name: no orchestration named '{name}' (known: {string.Join(", ", registry.Orchestrators.Select(o => o.Name).Order(StringComparer.Ordinal))}).");
-        var (input, unreadable) = await JsonBody.ReadAsync(request, $"{name} input", cancellationToken).ConfigureAwait(false);
+        var (input, unreadable) = await JsonRequestBody.ReadAsync(request, $"{name} input", MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (unreadable is not null) return unreadable;
         if (input is not null)
         {
@@ -90,7 +93,7 @@ public static class OrchestrationApi
         // Every event is appended to the instance's history blob: names and payloads are bounded and printable.
         if (eventName.Length is 0 or > 100 || !eventName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             return Problem(400, "Invalid event name", "eventName", "eventName: must be 1-100 letters, digits, '-', '_' or '.'.");
-        var (payload, unreadable) = await JsonBody.ReadAsync(request, "event payload", cancellationToken).ConfigureAwait(false);
+        var (payload, unreadable) = await JsonRequestBody.ReadAsync(request, "event payload", MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (unreadable is not null) return unreadable;
         try
         {
@@ -188,12 +191,9 @@ public static class OrchestrationApi
     private static ProblemHttpResult NotFound(string id) =>
         Problem(404, "Unknown instance", "id", $"id: no orchestration instance '{Clip(id)}'.");
 
-    /// <summary>A problem naming the field at fault (the <c>field</c> extension every API of this service carries).</summary>
-    internal static ProblemHttpResult Problem(int status, string title, string field, string detail) =>
-        TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["field"] = field });
+    private static ProblemHttpResult Problem(int status, string title, string field, string detail) => JsonRequestBody.Problem(status, title, field, detail);
 
-    /// <summary><c>$.candidates[0].kind</c> → <c>candidates[0].kind</c>; no path → <c>body</c>.</summary>
-    private static string FieldOf(string? path) => path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "body";
+    private static string FieldOf(string? path) => JsonRequestBody.FieldOf(path);
 
     private static string Clip(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }

@@ -113,4 +113,35 @@ public sealed class RegistryApiTests : IAsyncLifetime
         var before = JsonDocument.Parse(await (await SendAsync(HttpMethod.Get, "/api/models/recommender/history?at=2000-01-01", _read)).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(JsonValueKind.Null, before.GetProperty("championAt").ValueKind);
     }
+    /// <summary>Every bad request is a problem naming its field, never the framework's bare 400 or a plain 404.</summary>
+    [Theory]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":", 400, "body")]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":1.5}", 400, "version")]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":99999999999}", 400, "version")]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"force\":\"yes\",\"version\":2}", 400, "force")]
+    [InlineData("POST", "/api/models/recommender/promote", "[1]", 400, "body")]
+    [InlineData("POST", "/api/models/recommender/rollback", "{\"reason\":5}", 400, "reason")]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":9}", 404, "version")]
+    [InlineData("GET", "/api/models/nope", null, 404, "name")]
+    [InlineData("GET", "/api/models/nope/history", null, 404, "name")]
+    [InlineData("GET", "/api/models/recommender/versions/abc", null, 400, "version")]
+    [InlineData("GET", "/api/models/recommender/versions/7", null, 404, "version")]
+    [InlineData("GET", "/api/models/recommender/history?alias=nope", null, 400, "alias")]
+    [InlineData("GET", "/api/models/recommender/history?at=1&at=2", null, 400, "at")]
+    [InlineData("GET", "/api/models/recommender/history?at=3/4", null, 400, "at")]
+    public async Task BadRequests_AreProblemsNamingTheField(string method, string url, string? body, int status, string field)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), url);
+        request.Headers.Add(ApiKeyAuthorization.Header, _admin);
+        if (body is not null) request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.DoesNotContain("(Parameter", problem.GetProperty("detail").GetString());
+        Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
+    }
 }

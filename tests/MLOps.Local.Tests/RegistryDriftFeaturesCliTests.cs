@@ -53,6 +53,8 @@ public class RegistryDriftFeaturesCliTests
         var table = await CliRunner.RunAsync(work, "models", "list", "--store", "store");
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Matches(@"0\.\d{4} \[0\.\d{4}, 0\.\d{4}\]", table.StdOut);
+        var shown = await CliRunner.RunAsync(work, "models", "show", "--store", "store");
+        Assert.True(shown.ExitCode == 0, shown.ToString());
         var show = (await Json("models", "show")).GetProperty("manifest");
         Assert.Equal(1, show.GetProperty("version").GetInt32());
         Assert.InRange(show.GetProperty("metrics").GetProperty("ndcg@10").GetProperty("value").GetDouble(), 0.01, 1);

@@ -56,7 +56,7 @@ public static class ModelsCommand
                 console.Write(grid);
                 var metrics = new Table().AddColumns("metric", "value", "95% interval");
                 foreach (var (k, m) in manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-                    metrics.AddRow(Markup.Escape(k), m.Value.ToString("F4"), m.Lower is { } lo && m.Upper is { } hi ? $"[{lo:F4}, {hi:F4}]" : "-");
+                    metrics.AddRow(Markup.Escape(k), m.Value.ToString("F4"), m.Lower is { } lo && m.Upper is { } hi ? Markup.Escape($"[{lo:F4}, {hi:F4}]") : "-");
                 console.Write(metrics);
                 foreach (var d in decisions) WriteDecision(console, d);
             });
@@ -182,7 +182,7 @@ public static class ModelsCommand
         var table = new Table().AddColumns("check", "metric", "champion", "challenger", "diff", "interval", "rule", "pass");
         foreach (var r in d.Evidence)
             table.AddRow(r.Check, Markup.Escape(r.Metric), F(r.Champion), F(r.Challenger), F(r.Difference),
-                r.Lower is { } lo && r.Upper is { } hi ? $"[{lo:F4}, {hi:F4}]" : "-", Markup.Escape(r.Rule), r.Passed ? "yes" : "[red]no[/]");
+                r.Lower is { } lo && r.Upper is { } hi ? Markup.Escape($"[{lo:F4}, {hi:F4}]") : "-", Markup.Escape(r.Rule), r.Passed ? "yes" : "[red]no[/]");
         console.Write(table);
         foreach (var reason in d.Reasons) console.MarkupLine($"  {Markup.Escape(reason)}");
         static string F(double? v) => v is { } x ? x.ToString("G4") : "-";

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace MLOps.Core.Http;
+
+/// <summary>
+/// JSON request bodies read by hand, bounded, for every API of the service: a body that does not parse, is too large,
+/// stalls, or holds a value of the wrong kind is a problem naming the field (<c>body</c> or the property, e.g.
+/// <c>version</c>), never the framework's bare 400 — or, on the Functions host, no problem body at all — and never the 500
+/// of an unhandled BadHttpRequestException.
+/// </summary>
+public static class JsonRequestBody
+{
+    /// <summary>The parsed body; null without a body (none sent, or only whitespace).</summary>
+    public static async Task<(JsonElement? Value, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, string what, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0)) return (null, null);
+        if (request.ContentLength > maxBytes) return (null, TooLarge(what, maxBytes));
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > maxBytes) return (null, TooLarge(what, maxBytes));
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            var status = e.StatusCode is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status408RequestTimeout ? e.StatusCode : StatusCodes.Status400BadRequest;
+            return (null, Problem(status, "Unreadable body", "body", $"body: the {what} could not be read: {e.Message}"));
+        }
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return (null, null);
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            return (document.RootElement.Clone(), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problem(400, $"Invalid {what}", "body", $"body: the {what} is not valid JSON ({FirstSentence(e.Message)})."));
+        }
+    }
+
+    /// <summary>A body read by <see cref="ReadAsync"/> as <typeparamref name="T"/>: it must be a JSON object, each value of its property's kind.</summary>
+    public static (T? Value, ProblemHttpResult? Problem) Bind<T>(JsonElement? body, string what, JsonSerializerOptions options) where T : class
+    {
+        if (body is not { } element) return (null, null);
+        if (element.ValueKind != JsonValueKind.Object)
+            return (null, Problem(400, $"Invalid {what}", "body", $"body: the {what} must be a JSON object, not a JSON {element.ValueKind.ToString().ToLowerInvariant()}."));
+        try
+        {
+            return (element.Deserialize<T>(options), null);
+        }
+        catch (JsonException e)
+        {
+            var field = FieldOf(e.Path);
+            return (null, Problem(400, $"Invalid field '{field}'", field, $"{field}: {FirstSentence(e.Message)} (the {what} must be {{{Shape<T>()}}})."));
+        }
+    }
+
+    /// <summary>A problem naming the field at fault in its <c>field</c> extension.</summary>
+    public static ProblemHttpResult Problem(int status, string title, string field, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    /// <summary><c>$.candidates[0].kind</c> → <c>candidates[0].kind</c>; no path → <c>body</c>.</summary>
+    public static string FieldOf(string? jsonPath) => jsonPath is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "body";
+
+    private static string FirstSentence(string message) => message.Split(". ", 2)[0].TrimEnd('.');
+
+    private static string Shape<T>() => string.Join(", ", typeof(T).GetProperties().Select(p => $"\"{JsonNamingPolicy.CamelCase.ConvertName(p.Name)}\": …"));
+
+    private static ProblemHttpResult TooLarge(string what, int maxBytes) =>
+        Problem(413, "Body too large", "body", $"body: the {what} must be at most {maxBytes / 1024} KB.");
+}
