@@ -389,7 +389,14 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         var (iId, iTitle, iGenres, iRelease, iYear, iMaturity, iDescription, iTags) =
             (Col("contentId", "content_id", "itemId", "item_id", "movieId", "id"), Col("title"), Col("genres"), Col("releaseDate", "release_date"),
              Col("year"), Col("maturityRating", "maturity_rating", "maturity"), Col("description"), Col("tags"));
-        if (iId < 0 || iTitle < 0) throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {string.Join(", ", header)}).");
+        if (iId < 0 || iTitle < 0)
+        {
+            // Echoed to a terminal: control characters (a binary file's escape bytes) are shown as '?', and the list is clipped.
+            var found = new string(string.Join(", ", header).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+            var binary = header.Any(h => h.Any(c => c == '\uFFFD' || (char.IsControl(c) && c is not '\t')));
+            throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {(found.Length <= 200 ? found : found[..200] + "…")})"
+                + (binary ? "; the file does not look like text." : "."));
+        }
         var lines = new LineReader(reader);
         var records = new DelimitedRecords(lines, delimiter, header.Count, firstLine: 2);
         while (records.TryRead(out var line, out var text, out var tooLong))

@@ -28,6 +28,7 @@ public static class MovieLensImporter
     {
         var ratings = Require(dir, "ratings.csv");
         var movies = Require(dir, "movies.csv");
+        RequireRatingsHeader(ratings);
         var catalog = await new CatalogImporter(store, time).ImportAsync(CatalogImporter.MovieLensLatest(movies, Path.Combine(dir, "tags.csv")), cancellationToken).ConfigureAwait(false);
         var events = await new EventIngestor(store, time).IngestAsync(EventSources.MovieLensLatest(ratings), progress, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new DatasetImport(MovieLensLatest, catalog, events);
@@ -38,6 +39,16 @@ public static class MovieLensImporter
         File.Exists(Path.Combine(dir, "u.data")) ? MovieLens100k
         : File.Exists(Path.Combine(dir, "ratings.csv")) ? MovieLensLatest
         : null;
+
+    /// <summary>Checked before anything is written: without its header the generic column advice ("--map …") would not apply to this verb.</summary>
+    private static void RequireRatingsHeader(string ratingsCsv)
+    {
+        using var reader = new StreamReader(ratingsCsv, System.Text.Encoding.UTF8);
+        var header = new LineReader(reader, 4096).ReadLine(out _) ?? "";
+        const string expected = "userId,movieId,rating,timestamp";
+        if (!string.Equals(header.Trim().TrimStart('\uFEFF'), expected, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{ratingsCsv}: the first line must be the header '{expected}', found '{(header.Length <= 80 ? header : header[..80] + "…")}'.");
+    }
 
     private static string Require(string dir, string file)
     {

@@ -45,13 +45,13 @@ public readonly record struct RatingScale(double Min, double Max, double Step)
         if (parts.Length == 2)
         {
             var maxAndStep = parts[1].Split('/');
-            if (double.TryParse(parts[0], ci, out var min) && double.TryParse(maxAndStep[0], ci, out var max) && max > min)
+            if (double.TryParse(parts[0], ci, out var min) && double.TryParse(maxAndStep[0], ci, out var max) && double.IsFinite(min) && double.IsFinite(max) && max > min)
             {
                 var step = 0d;
-                if (maxAndStep.Length == 1 || (maxAndStep.Length == 2 && double.TryParse(maxAndStep[1], ci, out step) && step >= 0))
+                if (maxAndStep.Length == 1 || (maxAndStep.Length == 2 && double.TryParse(maxAndStep[1], ci, out step) && double.IsFinite(step) && step >= 0))
                     return new RatingScale(min, max, step);
             }
         }
-        throw new FormatException($"rating scale '{text}' must look like MIN..MAX or MIN..MAX/STEP (e.g. 1..5/1).");
+        throw new FormatException($"rating scale '{text}' must look like MIN..MAX or MIN..MAX/STEP with finite numbers, MAX above MIN (e.g. 1..5/1).");
     }
 }

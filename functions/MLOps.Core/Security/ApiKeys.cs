@@ -19,6 +19,9 @@ public sealed class ApiKeyStore(IBlobStore store)
 
     public async Task<(string Key, ApiKeyRecord Record)> CreateAsync(ApiRole role, string? note, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        // The note is shown in audit entries and alert histories ("by key …"): one printable line, like a name.
+        if (note is not null && (note.Length > 200 || note.Any(char.IsControl)))
+            throw new ArgumentException("--note must be at most 200 characters on one line, without control characters (escape sequences, tabs, line breaks).", nameof(note));
         var key = "mlops_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var hash = Hash(key);
         var record = new ApiKeyRecord(hash[..12], role, now, note);

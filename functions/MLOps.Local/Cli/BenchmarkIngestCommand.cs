@@ -25,6 +25,7 @@ public static class BenchmarkIngestCommand
         {
             var p = context.Parse;
             var work = Path.Combine(Path.GetTempPath(), "mlops-bench", $"ingest-{Guid.NewGuid():N}");
+            if (p.GetValue(rows) < 1) throw new CliUsageException($"--rows must be at least 1, not {p.GetValue(rows)}.");
             Directory.CreateDirectory(work);
             try
             {

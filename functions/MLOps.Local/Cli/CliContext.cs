@@ -17,7 +17,11 @@ public sealed class CliContext
     {
         Parse = parse;
         Json = parse.GetValue(GlobalOptions.Json);
+        if (parse.GetValue(GlobalOptions.Store) is { } given && string.IsNullOrWhiteSpace(given))
+            throw new CliUsageException("--store is empty: leave it out for ./.mlops, or give a folder, a connection string or an https:// account URL.");
         StoreSpec = BlobStoreFactory.Resolve(parse.GetValue(GlobalOptions.Store));
+        if (File.Exists(StoreSpec))
+            throw new CliUsageException($"--store {StoreSpec} is a file: give a folder (created when missing), a connection string or an https:// account URL.");
         _store = new Lazy<IBlobStore>(() => BlobStoreFactory.Open(StoreSpec));
         Human = AnsiConsole.Create(new AnsiConsoleSettings
         {

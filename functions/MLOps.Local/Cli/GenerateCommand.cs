@@ -47,7 +47,14 @@ public static class GenerateCommand
                     : defaults.Start,
                 Drift = p.GetValue(drift) is { } spec ? DriftSpec.Parse(spec) : null,
             };
+            // Generated data is for importing: events the importer would quarantine as before 1990 or in the future are no use.
+            var earliest = new DateOnly(1990, 1, 1);
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            if (options.Start < earliest) throw new CliUsageException($"--start {options.Start:yyyy-MM-dd} is before 1990-01-01, the earliest event the importer accepts.");
+            if (options.Days >= 1 && options.Start.DayNumber + (long)options.Days - 1 > today.DayNumber)
+                throw new CliUsageException($"--start {options.Start:yyyy-MM-dd} with --days {options.Days} must end by today ({today:yyyy-MM-dd}): the importer quarantines events in the future.");
             var dir = p.GetValue(output)!;
+            if (File.Exists(dir)) throw new CliUsageException($"--out {dir} is a file; give a directory (it is created when missing).");
             var summary = await CliProgress.RunFractionAsync(context, "generate",
                 progress => Task.Run(() => SyntheticGenerator.Generate(options, dir, progress, cancellationToken), cancellationToken)).ConfigureAwait(false);
             context.Result(Json(summary), console => Print(console, summary));

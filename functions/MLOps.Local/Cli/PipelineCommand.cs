@@ -67,7 +67,7 @@ public static class PipelineCommand
             object? payload = ParseInput(context.Parse.GetValue(input));
             if (orchestration == OrchestrationNames.RetrainPipeline)
             {
-                var retrain = payload is JsonElement e ? e.Deserialize<RetrainInput>(WorkflowJson.Options) ?? new RetrainInput() : new RetrainInput();
+                var retrain = payload is JsonElement e ? (RetrainInput?)ReadInput(e, typeof(RetrainInput)) ?? new RetrainInput() : new RetrainInput();
                 if (context.Parse.GetValue(approval)) retrain = retrain with { RequireApproval = true };
                 if (context.Parse.GetValue(candidates) is { Length: > 0 } list)
                     retrain = retrain with { Candidates = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => new CandidateConfig(k))] };
@@ -76,6 +76,9 @@ public static class PipelineCommand
             var typed = payload is JsonElement element ? ReadInput(element, registry.GetOrchestrator(orchestration).InputType) : payload;
             if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
                 throw new CliUsageException($"invalid {orchestration} input, {problem.Field}: {problem.Message}");
+            // A retrain of an empty store can only fail (three retries of its first step later): say so now.
+            if (orchestration == OrchestrationNames.RetrainPipeline && (await MLOps.Core.Data.EventLog.ListBatchesAsync(context.Store, cancellationToken).ConfigureAwait(false)).Count == 0)
+                throw new CliUsageException("the store holds no events to train on: import some first (mlops import movielens-100k DIR, mlops import events FILE, or mlops demo).");
             engine.RunStartedInstances = context.Parse.GetValue(wait);
             var start = await engine.StartAsync(orchestration, payload, context.Parse.GetValue(id), cancellationToken).ConfigureAwait(false);
             context.Log.WriteLine(start.AlreadyRunning ? $"{orchestration} {start.InstanceId} is already running; not starting another" : $"started {orchestration} {start.InstanceId}");
@@ -241,7 +244,10 @@ public static class PipelineCommand
             }, console =>
             {
                 foreach (var s in states) console.WriteLine($"{s.InstanceId} {s.Name}: {s.RuntimeStatus}");
-                foreach (var w in waiting) console.WriteLine($"{w}: waiting for an event or a timer (approve/reject it, or let `serve` run it)");
+                foreach (var w in waiting)
+                    console.WriteLine(states.Find(s => s.InstanceId == w)?.RuntimeStatus == RuntimeStatus.Suspended
+                        ? $"{w}: suspended (`pipeline resume {w}` continues it)"
+                        : $"{w}: waiting for an event or a timer (approve/reject it, or let `serve` run it)");
             });
             return states.Any(s => s.RuntimeStatus == RuntimeStatus.Failed) ? ExitCodes.Failed : ExitCodes.Done;
         });
@@ -278,6 +284,9 @@ public static class PipelineCommand
             await using var services = BuildServices(context);
             var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
             engine.RunStartedInstances = false;
+            // As the API: a finished instance cannot be terminated (suspend / rewind say the same of wrong states).
+            if (await engine.GetStateAsync(context.Parse.GetValue(id)!, cancellationToken).ConfigureAwait(false) is { RuntimeStatus: RuntimeStatus.Completed or RuntimeStatus.Failed or RuntimeStatus.Terminated } done)
+                throw new CliConflictException($"cannot terminate instance '{done.InstanceId}': it is {done.RuntimeStatus}; only a running, pending or suspended instance can be terminated.");
             try
             {
                 await engine.TerminateAsync(context.Parse.GetValue(id)!, context.Parse.GetValue(reason), cancellationToken).ConfigureAwait(false);
@@ -299,7 +308,7 @@ public static class PipelineCommand
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var n = context.Parse.GetValue(days);
-            if (n < 0) throw new CliUsageException("--older-than-days must be 0 or more.");
+            if (n is < 0 or > 36_500) throw new CliUsageException($"--older-than-days must be a whole number of days from 0 to 36500, not {n}.");
             await using var services = BuildServices(context);
             var olderThan = DateTimeOffset.UtcNow.AddDays(-n);
             var purged = await services.GetRequiredService<IOrchestrationClient>().PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);

@@ -35,6 +35,17 @@ public static class VerbAction
                 Console.Error.WriteLine($"conflict: {e.Message}");
                 return ExitCodes.Failed;
             }
+            catch (Azure.Identity.AuthenticationFailedException e)
+            {
+                // The credential chain's report is a page long: one line, and what to do.
+                Console.Error.WriteLine($"failed: cannot sign in to the storage account ({e.Message.Split('\n')[0].Trim()}); run `az login`, or pass a connection string to --store.");
+                return ExitCodes.Failed;
+            }
+            catch (Azure.RequestFailedException e)
+            {
+                Console.Error.WriteLine($"failed: the storage request failed ({(e.Status == 0 ? "no response" : $"HTTP {e.Status}")}{(e.ErrorCode is { } code ? $", {code}" : "")}): {e.Message.Split('\n')[0].Trim()}");
+                return ExitCodes.Failed;
+            }
             catch (OperationCanceledException)
             {
                 Console.Error.WriteLine("cancelled");

@@ -18,6 +18,8 @@ public static class LocalHost
     public static WebApplication Build(string storeSpec, string? urls = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Host logs go to stderr: stdout is the CLI's output (a --json document, a table), never log lines.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
         if (urls is not null) builder.WebHost.UseUrls(urls);
         builder.AddMLOpsCore(storeSpec);
         builder.AddRegistry();

@@ -1,0 +1,110 @@
+using MLOps.Tests;
+
+namespace MLOps.Local.Tests;
+
+/// <summary>
+/// The CLI used carelessly, as a review found it: each mistake is one line naming the problem and exit 2 (bad input) or
+/// 1 (a conflict), never a stack trace, a raw serializer message, "no drift" over nothing, or data the importer rejects.
+/// </summary>
+public class CarelessUseCliTests
+{
+    private static async Task<(string Work, Func<string[], Task<CliRunner.Run>> Mlops)> StoreWithEventsAsync(string label)
+    {
+        var work = TestEnvironment.NewTempFolder(label);
+        var store = Path.Combine(work, "store");
+        Task<CliRunner.Run> Mlops(string[] args) => CliRunner.RunAsync(work, [.. args, "--store", store]);
+        await File.WriteAllTextAsync(Path.Combine(work, "e.csv"), "userId,contentId,timestamp,rating\nu1,m1,2024-05-01T10:00:00Z,4\nu2,m2,2024-05-02T10:00:00Z,5\n");
+        var import = await Mlops(["import", "events", "e.csv"]);
+        Assert.True(import.ExitCode == 0, import.ToString());
+        return (work, Mlops);
+    }
+
+    private static void Refused(CliRunner.Run run, int exit, string message)
+    {
+        Assert.True(run.ExitCode == exit, run.ToString());
+        Assert.Contains(message, run.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StdErr + run.StdOut, StringComparison.Ordinal); // no stack trace
+    }
+
+    [Fact]
+    public async Task Pipeline_OnAnEmptyStore_TerminateFinished_PurgeOutOfRange()
+    {
+        var work = TestEnvironment.NewTempFolder("careless-pipeline");
+        Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, [.. args, "--store", "store"]);
+
+        Refused(await Mlops("pipeline", "run", "--wait", "--json"), 2, "the store holds no events to train on");
+        var purge = await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "p1", "--wait", "--json");
+        Assert.True(purge.ExitCode == 0, purge.ToString());
+        Refused(await Mlops("pipeline", "terminate", "p1"), 1, "cannot terminate instance 'p1': it is Completed");
+        Refused(await Mlops("pipeline", "purge", "--older-than-days", "99999999"), 2, "--older-than-days must be a whole number of days from 0 to 36500");
+        Refused(await Mlops("pipeline", "run", "--candidates", "bogus,ease"), 2, "candidates[0].kind: unknown model kind 'bogus'");
+        Refused(await Mlops("pipeline", "run", "--input", "{\"requireApproval\":\"yes\"}"), 2, "--input is not a valid input of this orchestration");
+    }
+
+    [Fact]
+    public async Task Drift_OverAnEmptyWindowOrReference_IsRefused_NotNoDrift()
+    {
+        var (work, mlops) = await StoreWithEventsAsync("careless-drift");
+
+        Refused(await mlops(["drift", "check", "--window-start", "2030-01-01"]), 2, "--window-start: no events in");
+        Refused(await mlops(["drift", "check", "--reference-from", "2030-01-01", "--reference-to", "2030-02-01"]), 2, "the store holds events from 2024-05-01 to 2024-05-02");
+        Refused(await mlops(["drift", "report", "--out", work]), 2, "is a folder");
+        var fine = await mlops(["drift", "check", "--window-start", "2024-05-02", "--json"]);
+        Assert.True(fine.ExitCode == 0, fine.ToString());
+    }
+
+    [Fact]
+    public async Task Import_InfiniteRatingScale_AndMovieLensRatingsWithoutHeader()
+    {
+        var (work, mlops) = await StoreWithEventsAsync("careless-import");
+        Refused(await mlops(["import", "events", "e.csv", "--rating-scale", "1..Infinity"]), 2, "with finite numbers");
+
+        var ml = Path.Combine(work, "ml");
+        Directory.CreateDirectory(ml);
+        await File.WriteAllTextAsync(Path.Combine(ml, "movies.csv"), "movieId,title,genres\n1,Heat (1995),Action\n");
+        await File.WriteAllTextAsync(Path.Combine(ml, "ratings.csv"), "1,1,4.0,964982703\n");
+        var headerless = await mlops(["import", "movielens", ml]);
+        Assert.NotEqual(0, headerless.ExitCode);
+        Assert.Contains("the first line must be the header 'userId,movieId,rating,timestamp'", headerless.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("--map", headerless.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Generate_DataTheImporterWouldQuarantine_IsRefused()
+    {
+        var work = TestEnvironment.NewTempFolder("careless-generate");
+        Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, args);
+
+        Refused(await Mlops("generate", "--out", "g1", "--start", "1900-01-01", "--events", "100"), 2, "before 1990-01-01");
+        Refused(await Mlops("generate", "--out", "g2", "--start", "2099-01-01", "--events", "100"), 2, "must end by today");
+        await File.WriteAllTextAsync(Path.Combine(work, "afile"), "x");
+        Refused(await Mlops("generate", "--out", "afile", "--events", "100"), 2, "--out afile is a file");
+        Refused(await Mlops("benchmark", "ingest", "--rows", "-5"), 2, "--rows must be at least 1");
+    }
+
+    [Fact]
+    public async Task Serve_WithABadAddress_KeepsHostLogsOffStdout()
+    {
+        var (_, mlops) = await StoreWithEventsAsync("careless-serve");
+
+        var run = await mlops(["serve", "--urls", "notaurl"]);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.DoesNotContain("fail:", run.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StdOut, StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task Store_EmptyOrAFile_KeyNotesWithControlCharacters_ABinaryCatalogue()
+    {
+        var work = TestEnvironment.NewTempFolder("careless-store");
+        await File.WriteAllTextAsync(Path.Combine(work, "afile"), "x");
+        await File.WriteAllBytesAsync(Path.Combine(work, "c.csv"), [0x1B, 0x5B, 0x33, 0x31, 0x6D, 0x00, 0xFF, 0x0A, 0x41]);
+
+        Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", ""), 2, "--store is empty");
+        Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", "afile"), 2, "--store afile is a file");
+        Refused(await CliRunner.RunAsync(work, "keys", "create", "--role", "read", "--note", "a\nb\u001b[31m", "--store", "store"), 2, "--note must be at most 200 characters on one line");
+        var binary = await CliRunner.RunAsync(work, "import", "catalog", "c.csv", "--store", "store");
+        Refused(binary, 2, "the file does not look like text");
+        Assert.DoesNotContain('\u001b', binary.StdErr);
+    }
+}
