@@ -143,7 +143,10 @@ public static class ServingApi
         if (q["q"].Count > 1) errors["q"] = ["Give q once."];
         else if (string.IsNullOrWhiteSpace(text)) errors["q"] = ["Required: the text to search for."];
         else if (text.Length > o.MaxQueryLength) errors["q"] = [$"At most {o.MaxQueryLength} characters."];
-        else if (TextNormalizer.Tokens(text, 1).Count == 0) errors["q"] = ["Holds no letters or digits to search for."];
+        else if (TextNormalizer.Tokens(text, 1).Count == 0)
+            errors["q"] = [text.Any(char.IsLetterOrDigit)
+                ? $"Every word is longer than {TextNormalizer.MaxTokenLength} characters: no title or tag word is, so nothing can match."
+                : "Holds no letters or digits to search for."];
         string? user = q.TryGetValue("user", out var u) ? u.ToString() : null;
         if (u.Count > 1) errors["user"] = ["Give user once."];
         else if (user is not null) CheckId(errors, "user", user, o);
@@ -161,7 +164,9 @@ public static class ServingApi
     {
         var o = options.Value;
         var request = http.Request;
-        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        // application/json (any charset) or a +json type; "application/jsonfoo" is not JSON.
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            || !(type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
             return TypedResults.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send the events as application/json.", extensions: new Dictionary<string, object?> { ["field"] = "Content-Type" });
         if (request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = o.MaxBodyBytes;
@@ -236,9 +241,10 @@ public static class ServingApi
 
     private static void CheckId(Dictionary<string, string[]> errors, string field, string id, ServingOptions o)
     {
-        if (string.IsNullOrWhiteSpace(id)) errors[field] = ["Must not be empty."];
+        if (id.Length == 0) errors[field] = ["Must not be empty."];
         else if (id.Length > o.MaxIdLength) errors[field] = [$"At most {o.MaxIdLength} characters."];
         else if (id.Any(char.IsControl)) errors[field] = ["Contains control characters."];
+        else if (string.IsNullOrWhiteSpace(id)) errors[field] = ["Must not be blank."];
     }
 
     private static int Int(Dictionary<string, string[]> errors, IQueryCollection q, string name, int fallback, int min, int max)

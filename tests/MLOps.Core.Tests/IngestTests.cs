@@ -200,6 +200,21 @@ public class IngestTests
     }
 
     [Fact]
+    public void Validator_AJsonObjectWhereTextBelongs_IsShownAsItsJson_NotWithTheInternalMarker()
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.ndjson");
+        File.WriteAllText(file, "{\"userId\":\"u1\",\"contentId\":\"m1\",\"timestamp\":{\"at\":1}}\n");
+        var row = EventSources.File(file, "ndjson", ColumnMap.Default, RatingScale.Default).ReadRows(TestContext.Current.CancellationToken).Single();
+        var problems = new List<RowProblem>();
+
+        Assert.Null(new EventValidator(new ValidationOptions(), DateTimeOffset.UtcNow).Validate(row, problems));
+
+        var problem = Assert.Single(problems);
+        Assert.Equal("timestamp:unparseable", problem.Key);
+        Assert.Equal("'{\"at\":1}' is neither unix seconds nor ISO 8601.", problem.Message);
+    }
+
+    [Fact]
     public void StoredEventJson_MatchesSerializerShape()
     {
         var e = new ViewingEvent

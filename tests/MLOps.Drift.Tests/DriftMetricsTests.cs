@@ -19,5 +19,10 @@ public sealed class DriftMetricsTests
         };
 
         Assert.Equal([("genre", "psi", 0.03), ("genre", "jensenshannon", 0.04)], DriftChecker.ScorePoints(report));
+        // The page shows the same: no score, threshold or PSI for the feature the check did not judge.
+        var page = Web.DriftPage.Render([report], [], interactive: false);
+        Assert.Contains("<tr><td>rating</td><td>none</td><td>–</td><td>–</td><td class=\"ok\">no</td><td>–</td>", page);
+        Assert.Contains("rating (not judged: too few rows)", page);
+        Assert.DoesNotContain("PSI 1.7", page);
     }
 }

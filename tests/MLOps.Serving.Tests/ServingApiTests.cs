@@ -80,6 +80,28 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         Assert.True(body.GetProperty("errors").TryGetProperty(field, out _), body.ToString());
     }
 
+    /// <summary>The message says what is actually wrong: a line break is a control character, a 45-letter word is too long.</summary>
+    [Theory]
+    [InlineData("/api/users/%0A/recommendations", "id", "Contains control characters.")]
+    [InlineData("/api/users/%20%20/recommendations", "id", "Must not be blank.")]
+    [InlineData("/api/search?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "q", "Every word is longer than 40 characters")]
+    public async Task BadParameters_MessageNamesTheRealProblem(string url, string field, string message)
+    {
+        var body = await (await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken)).ReadAsync();
+        Assert.StartsWith(message, body.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Events_AContentTypeThatOnlyStartsLikeJson_Is415()
+    {
+        var content = new StringContent("[]", Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/jsonfoo");
+
+        var response = await fixture.Client(fixture.WriteKey).PostAsync("/api/events", content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+
     [Fact]
     public async Task Rows_PersonalizedPage_NoTitleTwice()
     {

@@ -48,17 +48,17 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         var type = EventType.Play;
         var typeGiven = !string.IsNullOrWhiteSpace(raw.EventType);
         if (typeGiven && !TryParseEventType(raw.EventType!.Trim(), out type))
-            problems.Add(new RowProblem("eventType", Reasons.UnknownValue, $"'{raw.EventType}' is not one of play, rate, impression, click, search, exposure."));
+            problems.Add(new RowProblem("eventType", Reasons.UnknownValue, $"'{Shown(raw.EventType)}' is not one of play, rate, impression, click, search, exposure."));
 
         double? view = null;
         if (!string.IsNullOrWhiteSpace(raw.ViewSeconds))
         {
             if (!double.TryParse(raw.ViewSeconds, NumberStyles.Float, Invariant, out var v) || !double.IsFinite(v))
-                problems.Add(new RowProblem("viewSeconds", Reasons.Unparseable, $"'{raw.ViewSeconds}' is not a number."));
+                problems.Add(new RowProblem("viewSeconds", Reasons.Unparseable, $"'{Shown(raw.ViewSeconds)}' is not a number."));
             else if (v < 0)
-                problems.Add(new RowProblem("viewSeconds", Reasons.Negative, $"{raw.ViewSeconds} is negative."));
+                problems.Add(new RowProblem("viewSeconds", Reasons.Negative, $"{Shown(raw.ViewSeconds)} is negative."));
             else if (v > Options.MaxViewSeconds)
-                problems.Add(new RowProblem("viewSeconds", Reasons.OutOfRange, $"{raw.ViewSeconds} is longer than {Options.MaxViewSeconds} s."));
+                problems.Add(new RowProblem("viewSeconds", Reasons.OutOfRange, $"{Shown(raw.ViewSeconds)} is longer than {Options.MaxViewSeconds} s."));
             else view = v;
         }
 
@@ -71,18 +71,18 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
                 scaleMax = m;
                 scale = scale with { Max = m };
             }
-            else problems.Add(new RowProblem("ratingScaleMax", Reasons.Invalid, $"'{raw.RatingScaleMax}' is not a number above {scale.Min}."));
+            else problems.Add(new RowProblem("ratingScaleMax", Reasons.Invalid, $"'{Shown(raw.RatingScaleMax)}' is not a number above {scale.Min}."));
         }
 
         double? rating = null;
         if (!string.IsNullOrWhiteSpace(raw.Rating))
         {
             if (!double.TryParse(raw.Rating, NumberStyles.Float, Invariant, out var r) || !double.IsFinite(r))
-                problems.Add(new RowProblem("rating", Reasons.Unparseable, $"'{raw.Rating}' is not a number."));
+                problems.Add(new RowProblem("rating", Reasons.Unparseable, $"'{Shown(raw.Rating)}' is not a number."));
             else if (r < scale.Min || r > scale.Max)
-                problems.Add(new RowProblem("rating", Reasons.OutOfScale, $"{raw.Rating} is outside the scale {scale}."));
+                problems.Add(new RowProblem("rating", Reasons.OutOfScale, $"{Shown(raw.Rating)} is outside the scale {scale}."));
             else if (scale.Step > 0 && Math.Abs(Math.IEEERemainder(r - scale.Min, scale.Step)) > 1e-9)
-                problems.Add(new RowProblem("rating", Reasons.OutOfScale, $"{raw.Rating} is not on the scale {scale}."));
+                problems.Add(new RowProblem("rating", Reasons.OutOfScale, $"{Shown(raw.Rating)} is not on the scale {scale}."));
             else rating = r;
             if (!typeGiven) type = EventType.Rate;
         }
@@ -95,7 +95,7 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
             var c = raw.Country.Trim();
             if (c.Length == 2 && char.IsAsciiLetterUpper(c[0]) && char.IsAsciiLetterUpper(c[1])) country = c;
             else if (c.Length == 2 && char.IsAsciiLetter(c[0]) && char.IsAsciiLetter(c[1])) country = c.ToUpperInvariant();
-            else problems.Add(new RowProblem("country", Reasons.Invalid, $"'{raw.Country}' is not a two-letter ISO 3166 country code."));
+            else problems.Add(new RowProblem("country", Reasons.Invalid, $"'{Shown(raw.Country)}' is not a two-letter ISO 3166 country code."));
         }
 
         var device = Optional(raw.Device, "device", problems);
@@ -215,7 +215,7 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         }
         if (!TryParseTimestamp(text, out var t))
         {
-            problems.Add(new RowProblem("timestamp", Reasons.Unparseable, $"'{text}' is neither unix seconds nor ISO 8601."));
+            problems.Add(new RowProblem("timestamp", Reasons.Unparseable, $"'{Shown(text)}' is neither unix seconds nor ISO 8601."));
             return null;
         }
         if (t < Options.MinTimestamp)
@@ -263,6 +263,9 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
     /// Control characters, or U+FFFD: the reader's stand-in for bytes that are not UTF-8 (different bad bytes would
     /// otherwise collapse into one id).
     /// </summary>
+    /// <summary>A raw value for a message: a JSON object or array (marked by a leading NUL so it can never be valid) shown as its JSON text.</summary>
+    private static string? Shown(string? value) => value is ['\u0000', ..] ? value[1..] : value;
+
     public static bool HasUnprintable(string s)
     {
         foreach (var c in s) if (char.IsControl(c) || c == '\uFFFD') return true;

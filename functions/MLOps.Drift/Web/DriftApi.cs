@@ -112,7 +112,7 @@ public static class DriftApi
     }
 
     private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(statusCode: 404, title: "No such alert", detail: $"There is no drift alert '{id}'.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
+        TypedResults.Problem(statusCode: 404, title: "No such alert", detail: $"There is no drift alert '{(id.Length <= 200 ? id : id[..200] + "…")}'.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
 
     public sealed record AlertList(IReadOnlyList<DriftAlert> Alerts);
 }

@@ -61,12 +61,12 @@ public static class DriftPage
             {
                 html.Append("<h2>Features: reference vs current</h2><table data-testid=\"features\"><tr><th>feature</th><th>method</th><th>score</th><th>threshold</th><th>drifted</th><th>PSI</th><th>severity</th><th>rows (ref / cur)</th></tr>");
                 foreach (var f in latest.Features)
-                    html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(f.Name)}</td><td>{E(f.Method)}</td><td>{DriftChecker.Fmt(f.Score)}</td><td>{DriftChecker.Fmt(f.Threshold)}</td><td class=\"{(f.Drifted ? "critical" : "ok")}\">{(f.Drifted ? "yes" : "no")}</td><td>{DriftChecker.Fmt(f.Psi)}</td><td class=\"{f.Severity}\">{f.Severity}</td><td>{f.ReferenceRows} / {f.CurrentRows}{(f.Note is null ? "" : $"<div class=\"muted\">{E(f.Note)}</div>")}</td></tr>");
+                    html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(f.Name)}</td><td>{E(f.Method)}</td><td>{Judged(f, f.Score)}</td><td>{Judged(f, f.Threshold)}</td><td class=\"{(f.Drifted ? "critical" : "ok")}\">{(f.Drifted ? "yes" : "no")}</td><td>{Judged(f, f.Psi)}</td><td class=\"{f.Severity}\">{f.Severity}</td><td>{f.ReferenceRows} / {f.CurrentRows}{(f.Note is null ? "" : $"<div class=\"muted\">{E(f.Note)}</div>")}</td></tr>");
                 html.Append("</table><div class=\"grid\">");
                 foreach (var f in latest.Features)
                 {
                     var bins = f.Bins.Take(16).ToList();
-                    html.Append(Bars($"{f.Name} ({f.Method} {DriftChecker.Fmt(f.Score)}, PSI {DriftChecker.Fmt(f.Psi)})",
+                    html.Append(Bars(f.Method == "none" ? $"{f.Name} (not judged: too few rows)" : $"{f.Name} ({f.Method} {DriftChecker.Fmt(f.Score)}, PSI {DriftChecker.Fmt(f.Psi)})",
                         bins.Select(b => b.Bin).ToList(), bins.Select(b => b.Reference).ToList(), bins.Select(b => b.Current).ToList(), $"hist-{f.Name}"));
                 }
                 html.Append("</div>");
@@ -190,4 +190,7 @@ public static class DriftPage
         });
         </script>
         """;
+
+    /// <summary>A feature with too few rows is not judged: its scores would read as findings, so they are shown as "–".</summary>
+    public static string Judged(FeatureDrift f, double value) => f.Method == "none" ? "–" : DriftChecker.Fmt(value);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MLOps.Core.Data;
 using MLOps.Drift;
 using MLOps.Drift.Alerts;
 using MLOps.Drift.Web;
@@ -40,6 +41,9 @@ public static class DriftCommand
                 if (last < first) throw new CliUsageException("--reference-to is before --reference-from.");
                 context.Log.WriteLine($"computing the reference from events {first:yyyy-MM-dd}..{last:yyyy-MM-dd}");
                 reference = await DriftReferences.FromEventsAsync(context.Store, DriftWindow.Days(first, last.DayNumber - first.DayNumber + 1), checker.Options, cancellationToken: cancellationToken).ConfigureAwait(false);
+                // Compared with nothing, every feature would read "no drift": a reference period without events is a mistake.
+                if (reference.Events == 0)
+                    throw new CliUsageException($"--reference-from/--reference-to: no events between {first:yyyy-MM-dd} and {last:yyyy-MM-dd}{await SpanAsync(context, cancellationToken).ConfigureAwait(false)}.");
             }
             else
             {
@@ -47,6 +51,8 @@ public static class DriftCommand
                 if (reference is null) context.Log.WriteLine("no reference: there is no champion model yet, so only data quality, volume, freshness and accounts are checked");
             }
             DriftWindow? window = context.Parse.GetValue(from) is { } f ? DriftWindow.Days(Day(f, "--window-start"), length) : null;
+            if (window is not null && !(await EventLog.ListBatchesAsync(context.Store, cancellationToken).ConfigureAwait(false)).Any(b => window.Covers(b.Day)))
+                throw new CliUsageException($"--window-start: no events in {window}{await SpanAsync(context, cancellationToken).ConfigureAwait(false)}.");
             var report = await checker.CheckAsync(reference, window, cancellationToken).ConfigureAwait(false);
             context.Log.WriteLine($"checked {report.Quality.Events} events of {report.Window} in {report.Seconds:0.00} s; {report.Alerts.Count} alerts");
             context.Result(report, console => WriteReport(console, report));
@@ -114,6 +120,7 @@ public static class DriftCommand
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var path = context.Parse.GetValue(output)!;
+            if (Directory.Exists(path)) throw new CliUsageException($"--out {path} is a folder; name the HTML file to write, e.g. {Path.Combine(path, "drift.html")}.");
             var checker = new DriftChecker(context.Store);
             var html = await DriftPage.RenderAsync(checker, new AlertStore(context.Store), interactive: false, cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(path, html, cancellationToken).ConfigureAwait(false);
@@ -121,6 +128,13 @@ public static class DriftCommand
             return ExitCodes.Done;
         });
         return command;
+    }
+
+    /// <summary>"; the store holds events from D1 to D2" (or that it holds none), for messages about an empty period.</summary>
+    private static async Task<string> SpanAsync(CliContext context, CancellationToken cancellationToken)
+    {
+        var batches = await EventLog.ListBatchesAsync(context.Store, cancellationToken).ConfigureAwait(false);
+        return batches.Count == 0 ? "; the store holds no events" : $"; the store holds events from {batches[0].Day:yyyy-MM-dd} to {batches[^1].Day:yyyy-MM-dd}";
     }
 
     private static DateOnly Day(string text, string option) =>
@@ -134,7 +148,7 @@ public static class DriftCommand
         {
             var table = new Table().AddColumns("feature", "method", "score", "threshold", "PSI", "drifted", "severity");
             foreach (var f in report.Features)
-                table.AddRow(f.Name, f.Method, DriftChecker.Fmt(f.Score), DriftChecker.Fmt(f.Threshold), DriftChecker.Fmt(f.Psi), f.Drifted ? "[red]yes[/]" : "no", f.Severity);
+                table.AddRow(f.Name, f.Method, DriftPage.Judged(f, f.Score), DriftPage.Judged(f, f.Threshold), DriftPage.Judged(f, f.Psi), f.Drifted ? "[red]yes[/]" : "no", f.Severity);
             console.Write(table);
             console.MarkupLine($"dataset drift: {(report.DatasetDrift ? "[red]yes[/]" : "no")} ({report.DriftShare:P0} of features drifted; threshold {report.DriftShareThreshold:P0})");
         }

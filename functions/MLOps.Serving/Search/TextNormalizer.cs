@@ -6,6 +6,9 @@ namespace MLOps.Serving.Search;
 /// <summary>One tokenizer for indexing and querying: lower case, accents folded, split on anything not a letter or digit.</summary>
 public static class TextNormalizer
 {
+    /// <summary>Longer runs of letters and digits are not words (hashes, ids, glued text): they are not indexed or searched.</summary>
+    public const int MaxTokenLength = 40;
+
     public static List<string> Tokens(string? text, int max = int.MaxValue)
     {
         var tokens = new List<string>();
@@ -25,7 +28,7 @@ public static class TextNormalizer
         void Flush()
         {
             if (buffer.Length == 0) return;
-            if (buffer.Length <= 40) tokens.Add(buffer.ToString());
+            if (buffer.Length <= MaxTokenLength) tokens.Add(buffer.ToString());
             buffer.Clear();
         }
     }
