@@ -101,7 +101,8 @@ public static class RegistryApi
         });
 
     private const int MaxBodyBytes = 16 * 1024;
-    private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web);
+    // Strict numbers: {"version": "2"} is a string where a version number belongs, not a version (web defaults read it).
+    private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict };
 
     private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadBodyAsync<T>(HttpContext http, string what, CancellationToken ct) where T : class
     {

@@ -117,6 +117,7 @@ public sealed class RegistryApiTests : IAsyncLifetime
     [Theory]
     [InlineData("POST", "/api/models/recommender/promote", "{\"version\":", 400, "body")]
     [InlineData("POST", "/api/models/recommender/promote", "{\"version\":1.5}", 400, "version")]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":\"2\"}", 400, "version")]
     [InlineData("POST", "/api/models/recommender/promote", "{\"version\":99999999999}", 400, "version")]
     [InlineData("POST", "/api/models/recommender/promote", "{\"force\":\"yes\",\"version\":2}", 400, "force")]
     [InlineData("POST", "/api/models/recommender/promote", "[1]", 400, "body")]
