@@ -115,4 +115,29 @@ public class CrossBatchDuplicateTests
         Assert.Equal((0L, 1L), (sameDay.Accepted, sameDay.Quarantined));
         Assert.Equal(new Dictionary<string, long> { ["eventId:already_imported"] = 1 }, sameDay.Reasons);
     }
+    /// <summary>
+    /// Two overlapping imports at the same moment: each would find the other's events absent and store them too. The
+    /// import lease runs them one after the other, so the store ends as if they had been run in turn.
+    /// </summary>
+    [Fact]
+    public async Task Ingest_TwoOverlappingImportsAtOnce_StoreEachEventOnce_AndTheSameFileTwiceIsOneImport()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var ct = TestContext.Current.CancellationToken;
+        var monday = await WriteAsync("monday.csv", Log(1, 300));
+        var tuesday = await WriteAsync("tuesday.csv", Log(1, 400));
+        var waited = 0;
+        EventIngestor Ingestor() => new(store) { BufferBytes = 2048, WaitingForLease = _ => Interlocked.Increment(ref waited) };
+
+        var results = await Task.WhenAll(Ingestor().IngestAsync(Csv(monday), cancellationToken: ct), Ingestor().IngestAsync(Csv(tuesday), cancellationToken: ct),
+            Ingestor().IngestAsync(Csv(tuesday), cancellationToken: ct));
+
+        var events = await EventLog.ReadAsync(store, cancellationToken: ct).ToListAsync(ct);
+        Assert.Equal(400, events.Count);
+        Assert.Equal(400, events.Select(e => e.EventId).Distinct().Count());
+        Assert.Equal(400, results.Where(r => !r.AlreadyImported).Sum(r => r.Accepted));
+        Assert.Single(results, r => r.AlreadyImported); // the second run of tuesday.csv found the first one's manifest
+        Assert.True(waited >= 1, "the imports overlapped: at least one waited for the lease");
+        Assert.Null(await store.ReadAsync(ImportLease.Path, ct)); // released
+    }
 }

@@ -31,10 +31,20 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
     /// </summary>
     public bool CheckEarlierBatches { get; init; } = true;
 
+    /// <summary>How long the import lease (<see cref="ImportLease"/>, taken with <see cref="CheckEarlierBatches"/>) lives without renewal.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Told once when another import holds the lease and this one waits for it.</summary>
+    public Action<ImportLease.Holder>? WaitingForLease { get; init; }
+
     public async Task<IngestResult> IngestAsync(EventSource source, IProgress<IngestProgress>? progress = null,
         ValidationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var batch = source.BatchId;
+        // Imports checked against earlier batches run one at a time: the check and the writes it guards are not atomic.
+        // Taken before the manifest lookup, so the second of two imports of one file finds the first's manifest.
+        await using var lease = CheckEarlierBatches
+            ? await ImportLease.AcquireAsync(store, batch, LeaseDuration, WaitingForLease, cancellationToken).ConfigureAwait(false) : null;
         if (await FindImportedAsync(store, batch, source.EarlierBatchIds, cancellationToken).ConfigureAwait(false) is { } existing)
             return existing;
 

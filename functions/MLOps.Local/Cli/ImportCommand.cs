@@ -54,7 +54,8 @@ public static class ImportCommand
             var separator = context.Parse.GetValue(delimiter) is { } d ? EventSources.ParseDelimiter(d) : (char?)null;
             var source = EventSources.File(path, fmt, ColumnMap.Parse(context.Parse.GetValue(map)), ratingScale, !context.Parse.GetValue(noHeader), separator);
             var result = await CliProgress.RunAsync(context, "import events",
-                progress => new EventIngestor(context.Store).IngestAsync(source, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                progress => new EventIngestor(context.Store) { WaitingForLease = h => context.Log.WriteLine($"waiting for another import to finish (batch {h.Batch}, {h.Host} pid {h.Pid})") }
+                    .IngestAsync(source, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
             context.Result(BatchJson(result), console => PrintBatch(console, result));
             return ExitCodes.Done;
         });
