@@ -88,13 +88,30 @@ public static class OrchestrationApi
     public static async Task<Ok<IReadOnlyList<OrchestrationState>>> ListAsync(IOrchestrationClient client, CancellationToken cancellationToken) =>
         TypedResults.Ok(await client.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false));
 
-    public static async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(string id, string eventName, HttpRequest request, IOrchestrationClient client, CancellationToken cancellationToken)
+    public static async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(string id, string eventName, HttpRequest request, IOrchestrationClient client,
+        WorkflowRegistry registry, CancellationToken cancellationToken)
     {
         // Every event is appended to the instance's history blob: names and payloads are bounded and printable.
         if (eventName.Length is 0 or > 100 || !eventName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             return Problem(400, "Invalid event name", "eventName", "eventName: must be 1-100 letters, digits, '-', '_' or '.'.");
         var (payload, unreadable) = await JsonRequestBody.ReadAsync(request, "event payload", MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (unreadable is not null) return unreadable;
+        try
+        {
+            // An event whose payload the orchestration declares (approval → {approved, by, comment}) must have that shape:
+            // delivered as it is, {"approved": "maybe"} would fail the instance when it reads the event.
+            if (await client.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { } state && registry.EventPayloadType(state.Name, eventName) is { } type)
+            {
+                if (payload is not { ValueKind: JsonValueKind.Object })
+                    return Problem(400, "Invalid event payload", "body", $"body: the '{eventName}' event of {state.Name} needs a JSON object payload.");
+                try { _ = WorkflowJson.FromElement(payload, type); }
+                catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: not a valid '{eventName}' payload: {e.Message}"); }
+            }
+        }
+        catch (ArgumentException e)
+        {
+            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
+        }
         try
         {
             await client.RaiseEventAsync(id, eventName, payload, cancellationToken).ConfigureAwait(false);

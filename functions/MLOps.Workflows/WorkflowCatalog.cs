@@ -29,6 +29,7 @@ public static class WorkflowCatalog
         ArgumentNullException.ThrowIfNull(registry);
         registry
             .AddOrchestrator<RetrainInput?, RetrainSummary>(OrchestrationNames.RetrainPipeline, RetrainPipeline.RunAsync)
+            .AddEvent<ApprovalDecision>(OrchestrationNames.RetrainPipeline, RetrainPipeline.ApprovalEvent)
             .AddOrchestrator<DriftMonitorInput?, DriftMonitorResult>(OrchestrationNames.DriftMonitor, DriftMonitor.RunAsync)
             .AddOrchestrator<PurgeInput?, PurgeResult>(OrchestrationNames.Purge, PurgeOrchestration.RunAsync);
         PipelineActivities.Register(registry);

@@ -13,6 +13,7 @@ using MLOps.Storage;
 using MLOps.Tests;
 using MLOps.Workflows;
 using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
 
 namespace MLOps.Local.Tests;
 
@@ -46,7 +47,8 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         _read = (await keys.CreateAsync(ApiRole.Read, "test", DateTimeOffset.UtcNow)).Key;
         var registry = WorkflowCatalog.Create().AddOrchestrator<string?, string>(Greeter, GreeterAsync)
             .AddActivity<string, string>("Fragile", (_, _, key, _) => Broken.ContainsKey(key) ? throw new InvalidOperationException($"{key} is broken") : Task.FromResult($"ok {key}"))
-            .AddOrchestrator<string, string>(Fragile, (context, key) => context.CallActivityAsync<string>("Fragile", key));
+            .AddOrchestrator<string, string>(Fragile, (context, key) => context.CallActivityAsync<string>("Fragile", key))
+            .AddEvent<ApprovalDecision>(Greeter, "verdict");
         _app = LocalHost.Build(root, configure: builder =>
         {
             builder.WebHost.UseTestServer();
@@ -242,6 +244,30 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(field, problem.GetProperty("field").GetString());
         Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength());
+    }
+
+    /// <summary>An event whose payload the orchestration declares is refused in another shape, before it can fail the instance.</summary>
+    [Fact]
+    public async Task RaiseEvent_ADeclaredPayloadOfTheWrongShape_Is400NamingTheField_AndTheInstanceRunsOn()
+    {
+        var admin = Client(_admin);
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}?instanceId=greet-typed", Json("\"hi\""));
+        var body = await start.Content.ReadFromJsonAsync<JsonElement>();
+        var status = body.GetProperty("statusQueryGetUri").GetString()!;
+        await WaitForStatusAsync(admin, status, "running");
+        var send = body.GetProperty("sendEventPostUri").GetString()!;
+
+        var maybe = await admin.PostAsync(send.Replace("{eventName}", "verdict"), Json("{\"approved\":\"maybe\"}"));
+        var none = await admin.PostAsync(send.Replace("{eventName}", "verdict"), null);
+        var fine = await admin.PostAsync(send.Replace("{eventName}", "verdict"), Json("{\"approved\":true,\"by\":\"ana\"}"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, maybe.StatusCode);
+        Assert.Equal("approved", (await maybe.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+        Assert.Equal("body", (await none.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, fine.StatusCode);
+        Assert.Equal("running", (await admin.GetFromJsonAsync<JsonElement>(status)).GetProperty("runtimeStatus").GetString()!.ToLowerInvariant());
+        Assert.Equal(typeof(ApprovalDecision), WorkflowCatalog.Create().EventPayloadType(OrchestrationNames.RetrainPipeline, RetrainPipeline.ApprovalEvent));
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public sealed class WorkflowRegistry
 {
     private readonly Dictionary<string, OrchestratorDefinition> _orchestrators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActivityDefinition> _activities = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Orchestration, string Event), Type> _events = [];
 
     public IReadOnlyCollection<OrchestratorDefinition> Orchestrators => _orchestrators.Values;
     public IReadOnlyCollection<ActivityDefinition> Activities => _activities.Values;
@@ -81,6 +82,19 @@ public sealed class WorkflowRegistry
         : throw new ArgumentException($"No activity named '{name}' (known: {string.Join(", ", _activities.Keys.Order(StringComparer.Ordinal))}).", nameof(name));
 
     public bool HasOrchestrator(string name) => _orchestrators.ContainsKey(name);
+
+    /// <summary>
+    /// Declares the payload an orchestration reads from an external event: the API refuses a payload of another shape
+    /// (and a missing one) with a 400, instead of delivering it to fail the instance when the orchestration reads it.
+    /// </summary>
+    public WorkflowRegistry AddEvent<TPayload>(string orchestration, string eventName)
+    {
+        _events.Add((orchestration, eventName), typeof(TPayload));
+        return this;
+    }
+
+    /// <summary>The declared payload type of an event, or null when the orchestration takes any JSON (or none) for it.</summary>
+    public Type? EventPayloadType(string orchestration, string eventName) => _events.GetValueOrDefault((orchestration, eventName));
 }
 
 /// <summary>The JSON of orchestration inputs, outputs, events and statuses: the store's conventions.</summary>
