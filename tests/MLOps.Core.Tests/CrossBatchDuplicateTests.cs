@@ -129,8 +129,14 @@ public class CrossBatchDuplicateTests
         var waited = 0;
         EventIngestor Ingestor() => new(store) { BufferBytes = 2048, WaitingForLease = _ => Interlocked.Increment(ref waited) };
 
-        var results = await Task.WhenAll(Ingestor().IngestAsync(Csv(monday), cancellationToken: ct), Ingestor().IngestAsync(Csv(tuesday), cancellationToken: ct),
-            Ingestor().IngestAsync(Csv(tuesday), cancellationToken: ct));
+        // The test holds the lease until all three imports are under way and waiting for it, so they surely overlap
+        // (started one after another on a fast store, each could otherwise finish before the next began).
+        var held = await ImportLease.AcquireAsync(store, "test", TimeSpan.FromMinutes(2), cancellationToken: ct);
+        var running = new[] { monday, tuesday, tuesday }.Select(file => Task.Run(() => Ingestor().IngestAsync(Csv(file), cancellationToken: ct), ct)).ToArray();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); Volatile.Read(ref waited) < 3 && DateTime.UtcNow < deadline;) await Task.Delay(20, ct);
+        Assert.Equal(3, Volatile.Read(ref waited));
+        await held.DisposeAsync();
+        var results = await Task.WhenAll(running);
 
         var events = await EventLog.ReadAsync(store, cancellationToken: ct).ToListAsync(ct);
         Assert.Equal(400, events.Count);
