@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
+using MLOps.Core;
 using MLOps.Core.Http;
 using MLOps.Core.Security;
 
@@ -43,7 +44,7 @@ public static class RegistryApi
         Guard(async () =>
         {
             if (ParseVersion(version) is not { } number)
-                return JsonRequestBody.Problem(400, "Invalid field 'version'", "version", $"version: '{Clip(version)}' is not a version number (a whole number ≥ 1).");
+                return JsonRequestBody.Problem(400, "Invalid field 'version'", "version", $"version: '{TextClip.Clip(version, 64)}' is not a version number (a whole number ≥ 1).");
             var manifest = await registry.GetVersionAsync(name, number, ct).ConfigureAwait(false)
                 ?? throw new RegistryNotFoundException($"model '{name}' has no version {number}");
             var decisions = await registry.GetDecisionsAsync(name, number, ct).ConfigureAwait(false);
@@ -62,7 +63,7 @@ public static class RegistryApi
                 if (at.Contains(',') || at.Length < 10 || !char.IsAsciiDigit(at[0]) || at[4] != '-'
                     || !DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
                     return JsonRequestBody.Problem(400, "Invalid field 'at'", "at",
-                        $"at: '{Clip(at)}' is not one date and time; use ISO 8601, e.g. 2026-12-01T12:00:00Z.");
+                        $"at: '{TextClip.Clip(at, 64)}' is not one date and time; use ISO 8601, e.g. 2026-12-01T12:00:00Z.");
                 when = parsed;
             }
             await registry.GetModelAsync(name, ct).ConfigureAwait(false); // an unknown model is a 404, not an empty history
@@ -104,16 +105,11 @@ public static class RegistryApi
     // Strict numbers: {"version": "2"} is a string where a version number belongs, not a version (web defaults read it).
     private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict };
 
-    private static async Task<(T? Body, ProblemHttpResult? Problem)> ReadBodyAsync<T>(HttpContext http, string what, CancellationToken ct) where T : class
-    {
-        var (json, unreadable) = await JsonRequestBody.ReadAsync(http.Request, what, MaxBodyBytes, ct).ConfigureAwait(false);
-        return unreadable is not null ? (null, unreadable) : JsonRequestBody.Bind<T>(json, what, BodyOptions);
-    }
+    private static Task<(T? Value, ProblemHttpResult? Problem)> ReadBodyAsync<T>(HttpContext http, string what, CancellationToken ct) where T : class =>
+        JsonRequestBody.ReadObjectAsync<T>(http.Request, what, MaxBodyBytes, BodyOptions, ct);
 
     private static int? ParseVersion(string text) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : null;
-
-    private static string Clip(string text) => text.Length <= 64 ? text : text[..64] + "…";
 
     private static string? IfMatch(HttpContext http) => http.Request.Headers.IfMatch.ToString() is { Length: > 0 } v ? v : null;
 
@@ -134,7 +130,7 @@ public static class RegistryApi
         {
             // "model 'x' has no version 7" names the version; "has no versions" / "no champion" the model.
             var field = System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"has no version \d") ? "version" : "name";
-            return JsonRequestBody.Problem(404, "Not found", field, e.Message.Length <= 300 ? e.Message : e.Message[..300] + "…");
+            return JsonRequestBody.Problem(404, "Not found", field, TextClip.Clip(e.Message, 300));
         }
         catch (RegistryConflictException e)
         {

@@ -68,7 +68,7 @@ public static class ServingApi
         if (snapshot is null) return WarmingUp();
         var unknown = genres.FirstOrDefault(g => !snapshot.Data.GenreIndex.ContainsKey(g));
         if (unknown is not null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["genres"] = [$"Unknown genre '{Clip(unknown)}'. Known: {string.Join(", ", snapshot.Data.Genres)}."] }, title: "Invalid request");
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["genres"] = [$"Unknown genre '{TextClip.Clip(unknown, 64)}'. Known: {string.Join(", ", snapshot.Data.Genres)}."] }, title: "Invalid request");
 
         var start = Environment.TickCount64;
         ServingModel? model = null;
@@ -127,7 +127,7 @@ public static class ServingApi
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);
         if (snapshot is null) return WarmingUp();
         if (!snapshot.Data.Items.TryGetIndex(id, out var item))
-            return TypedResults.Problem(statusCode: 404, title: "Unknown item", detail: $"No title with id '{Clip(id)}' in the catalogue.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
+            return TypedResults.Problem(statusCode: 404, title: "Unknown item", detail: $"No title with id '{TextClip.Clip(id, 64)}' in the catalogue.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
         var start = Environment.TickCount64;
         var result = RecommendationService.Similar(snapshot, item, k);
         Record("similar", start, result.Items.Count);
@@ -211,7 +211,7 @@ public static class ServingApi
     {
         var experiment = options.Value.Experiments.FirstOrDefault(x => string.Equals(x.Id, id, StringComparison.Ordinal));
         if (experiment is null || experiment.Variants.Count == 0)
-            return TypedResults.Problem(statusCode: 404, title: "Unknown experiment", detail: $"No experiment '{Clip(id)}' is configured.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
+            return TypedResults.Problem(statusCode: 404, title: "Unknown experiment", detail: $"No experiment '{TextClip.Clip(id, 64)}' is configured.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
         return TypedResults.Ok(await ExperimentService.ResultsAsync(store, experiment, http.RequestAborted).ConfigureAwait(false));
     }
 
@@ -237,7 +237,6 @@ public static class ServingApi
         Latency.Record(Environment.TickCount64 - start, tag);
     }
 
-    private static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "…";
 
     private static void CheckId(Dictionary<string, string[]> errors, string field, string id, ServingOptions o)
     {

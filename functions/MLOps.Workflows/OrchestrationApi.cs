@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using MLOps.Core;
 using MLOps.Core.Http;
 using MLOps.Core.Security;
 using MLOps.Workflows.Orchestration;
@@ -136,7 +137,7 @@ public static class OrchestrationApi
         try
         {
             // A finished instance cannot be terminated: say so, as suspend / resume / rewind do, instead of a 202 that did nothing.
-            if (await client.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { RuntimeStatus: RuntimeStatus.Completed or RuntimeStatus.Failed or RuntimeStatus.Terminated } done)
+            if (await client.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { IsFinished: true } done)
                 return TypedResults.Problem(statusCode: 409, title: "Instance state does not allow this",
                     detail: $"runtimeStatus: cannot terminate instance '{id}': it is {done.RuntimeStatus}; only a running, pending or suspended instance can be terminated.",
                     extensions: new Dictionary<string, object?> { ["runtimeStatus"] = done.RuntimeStatus.ToString(), ["field"] = "id" });
@@ -199,20 +200,19 @@ public static class OrchestrationApi
     public static async Task<Results<Ok<PurgeResponse>, ProblemHttpResult>> PurgeAsync(IOrchestrationClient client, TimeProvider time, string? olderThanDays = null, CancellationToken cancellationToken = default)
     {
         var days = 30;
-        if (olderThanDays is not null && (!int.TryParse(olderThanDays, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 0 or > 36_500))
-            return Problem(400, "Invalid retention", "olderThanDays", "olderThanDays: must be a whole number of days from 0 to 36500.");
+        if (olderThanDays is not null && (!int.TryParse(olderThanDays, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 0 or > Pipeline.PurgeInput.MaxRetentionDays))
+            return Problem(400, "Invalid retention", "olderThanDays", $"olderThanDays: must be a whole number of days from 0 to {Pipeline.PurgeInput.MaxRetentionDays}.");
         var olderThan = time.GetUtcNow().AddDays(-days);
         return TypedResults.Ok(new PurgeResponse(olderThan, await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false)));
     }
 
     private static ProblemHttpResult NotFound(string id) =>
-        Problem(404, "Unknown instance", "id", $"id: no orchestration instance '{Clip(id)}'.");
+        Problem(404, "Unknown instance", "id", $"id: no orchestration instance '{TextClip.Clip(id, 200)}'.");
 
     private static ProblemHttpResult Problem(int status, string title, string field, string detail) => JsonRequestBody.Problem(status, title, field, detail);
 
     private static string FieldOf(string? path) => JsonRequestBody.FieldOf(path);
 
-    private static string Clip(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
 
 public sealed record PurgeResponse(DateTimeOffset OlderThan, int Purged);

@@ -46,8 +46,15 @@ public static class JsonRequestBody
         }
     }
 
-    /// <summary>A body read by <see cref="ReadAsync"/> as <typeparamref name="T"/>: it must be a JSON object, each value of its property's kind.</summary>
-    public static (T? Value, ProblemHttpResult? Problem) Bind<T>(JsonElement? body, string what, JsonSerializerOptions options) where T : class
+    /// <summary>An optional body that must be a JSON object of <typeparamref name="T"/>'s shape, each value of its property's kind.</summary>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadObjectAsync<T>(HttpRequest request, string what, int maxBytes, JsonSerializerOptions options,
+        CancellationToken cancellationToken) where T : class
+    {
+        var (json, unreadable) = await ReadAsync(request, what, maxBytes, cancellationToken).ConfigureAwait(false);
+        return unreadable is not null ? (null, unreadable) : Bind<T>(json, what, options);
+    }
+
+    private static (T? Value, ProblemHttpResult? Problem) Bind<T>(JsonElement? body, string what, JsonSerializerOptions options) where T : class
     {
         if (body is not { } element) return (null, null);
         if (element.ValueKind != JsonValueKind.Object)

@@ -270,10 +270,10 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
     }
 
     /// <summary>A MovieLens file's first line must be its header: a file without one would lose its first record silently.</summary>
-    private static void RequireHeader(string path, string header, string expected)
+    internal static void RequireHeader(string path, string header, string expected)
     {
         if (!string.Equals(header.Trim().TrimStart('\uFEFF'), expected, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"{path}: the first line must be the header '{expected}', found '{(header.Length <= 80 ? header : header[..80] + "…")}'.");
+            throw new InvalidDataException($"{path}: the first line must be the header '{expected}', found '{TextClip.Clip(header, 80)}'.");
     }
 
     /// <summary>
@@ -324,7 +324,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
                     if (Scalar(root, "year", problems) is { } year)
                     {
                         if (int.TryParse(year, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var y)) row.Year = y;
-                        else problems.Add($"year '{(year.Length <= 32 ? year : year[..32] + "…")}' is not a whole number");
+                        else problems.Add($"year '{TextClip.Clip(year, 32)}' is not a whole number");
                     }
                     row.MaturityRating = Scalar(root, "maturityRating", problems);
                     row.Description = Scalar(root, "description", problems);
@@ -394,7 +394,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             // Echoed to a terminal: control characters (a binary file's escape bytes) are shown as '?', and the list is clipped.
             var found = new string(string.Join(", ", header).Select(c => char.IsControl(c) ? '?' : c).ToArray());
             var binary = header.Any(h => h.Any(c => c == '\uFFFD' || (char.IsControl(c) && c is not '\t')));
-            throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {(found.Length <= 200 ? found : found[..200] + "…")})"
+            throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {TextClip.Clip(found, 200)})"
                 + (binary ? "; the file does not look like text." : "."));
         }
         var lines = new LineReader(reader);

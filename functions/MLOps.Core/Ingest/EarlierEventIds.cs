@@ -52,6 +52,7 @@ internal sealed class EarlierEventIds
         return ids.GetValueOrDefault(Hash(eventId));
     }
 
+    /// <summary>An event id as both checks hold it (this one and the validator's within the batch).</summary>
     internal static ulong Hash(string eventId) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(eventId.AsSpan()));
 
     private async Task<Dictionary<ulong, string>> LoadDayAsync(DateOnly day, CancellationToken cancellationToken)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using System.Text;
 using MLOps.Core.Data;
 
@@ -108,7 +107,7 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         if (problems.Count > 0) return null;
 
         eventId ??= DeriveEventId(user!, content!, timestamp!.Value, type);
-        if (!_seen.Add(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(eventId.AsSpan()))))
+        if (!_seen.Add(EarlierEventIds.Hash(eventId)))
         {
             problems.Add(new RowProblem("eventId", Reasons.Duplicate, $"event id '{eventId}' already appeared in this batch."));
             return null;
@@ -259,13 +258,13 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         return value;
     }
 
+    /// <summary>A raw value for a message: a JSON object or array (marked by a leading NUL so it can never be valid) shown as its JSON text.</summary>
+    private static string? Shown(string? value) => value is ['\u0000', ..] ? value[1..] : value;
+
     /// <summary>
     /// Control characters, or U+FFFD: the reader's stand-in for bytes that are not UTF-8 (different bad bytes would
     /// otherwise collapse into one id).
     /// </summary>
-    /// <summary>A raw value for a message: a JSON object or array (marked by a leading NUL so it can never be valid) shown as its JSON text.</summary>
-    private static string? Shown(string? value) => value is ['\u0000', ..] ? value[1..] : value;
-
     public static bool HasUnprintable(string s)
     {
         foreach (var c in s) if (char.IsControl(c) || c == '\uFFFD') return true;

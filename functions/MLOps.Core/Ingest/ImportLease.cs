@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLOps.Storage;
 
 namespace MLOps.Core.Ingest;
@@ -55,19 +54,7 @@ public sealed class ImportLease : IAsyncDisposable
     }
 
     /// <summary>A holder on this machine whose process has exited (a killed import) holds nothing.</summary>
-    private static bool IsGone(Holder holder)
-    {
-        if (holder.Host != Environment.MachineName || holder.Pid == Environment.ProcessId) return false;
-        try
-        {
-            using var process = Process.GetProcessById(holder.Pid);
-            return process.HasExited;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return true;
-        }
-    }
+    private static bool IsGone(Holder holder) => holder.Pid != Environment.ProcessId && ProcessLiveness.HasExited(holder.Host, holder.Pid);
 
     private async Task RenewAsync(Holder holder, TimeSpan duration)
     {

@@ -44,10 +44,7 @@ public static class MovieLensImporter
     private static void RequireRatingsHeader(string ratingsCsv)
     {
         using var reader = new StreamReader(ratingsCsv, System.Text.Encoding.UTF8);
-        var header = new LineReader(reader, 4096).ReadLine(out _) ?? "";
-        const string expected = "userId,movieId,rating,timestamp";
-        if (!string.Equals(header.Trim().TrimStart('\uFEFF'), expected, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"{ratingsCsv}: the first line must be the header '{expected}', found '{(header.Length <= 80 ? header : header[..80] + "…")}'.");
+        CatalogImporter.RequireHeader(ratingsCsv, new LineReader(reader, 4096).ReadLine(out _) ?? "", "userId,movieId,rating,timestamp");
     }
 
     private static string Require(string dir, string file)

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using MLOps.Core;
+using MLOps.Core.Http;
 using MLOps.Core.Security;
 using MLOps.Drift.Alerts;
 
@@ -17,13 +19,16 @@ public sealed record AlertActionRequest(string? Note, string? By);
 public static class DriftApi
 {
     public const string KeyCookie = "mlops_key";
+    /// <summary>Notes are at most 2,000 characters: a body past this is not a transition request.</summary>
+    private const int MaxBodyBytes = 64 * 1024;
+    private static readonly System.Text.Json.JsonSerializerOptions BodyOptions = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     public static IEndpointRouteBuilder MapDriftApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/drift").WithTags("Drift");
         api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts");
         api.MapGet("/alerts/{id}", GetAlert).RequireRole(ApiRole.Read).WithName("GetDriftAlert");
-        // The body is read by hand (AlertActionBody) so a malformed one gets a problem naming the field, not a bare 400.
+        // The body is read by hand (JsonRequestBody) so a malformed one gets a problem naming the field, not a bare 400.
         api.MapPost("/alerts/{id}/acknowledge", (string id, HttpContext http, AlertStore alerts, TimeProvider time) =>
             Transition(id, AlertStatus.Acknowledged, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("AcknowledgeDriftAlert")
             .Accepts<AlertActionRequest>(isOptional: true, "application/json");
@@ -49,7 +54,7 @@ public static class DriftApi
 
     private static async Task<Results<Ok<DriftAlert>, ProblemHttpResult>> Transition(string id, string status, HttpContext http, AlertStore alerts, TimeProvider time)
     {
-        var (body, invalid) = await AlertActionBody.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        var (body, invalid) = await JsonRequestBody.ReadObjectAsync<AlertActionRequest>(http.Request, "transition body", MaxBodyBytes, BodyOptions, http.RequestAborted).ConfigureAwait(false);
         if (invalid is not null) return invalid;
         if (body?.Note is { Length: > 2000 })
             return TypedResults.Problem(statusCode: 400, title: "Note too long", detail: "Field 'note' must be at most 2000 characters.", extensions: new Dictionary<string, object?> { ["field"] = "note" });
@@ -112,7 +117,7 @@ public static class DriftApi
     }
 
     private static ProblemHttpResult NotFound(string id) =>
-        TypedResults.Problem(statusCode: 404, title: "No such alert", detail: $"There is no drift alert '{(id.Length <= 200 ? id : id[..200] + "…")}'.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
+        TypedResults.Problem(statusCode: 404, title: "No such alert", detail: $"There is no drift alert '{TextClip.Clip(id, 200)}'.", extensions: new Dictionary<string, object?> { ["field"] = "id" });
 
     public sealed record AlertList(IReadOnlyList<DriftAlert> Alerts);
 }

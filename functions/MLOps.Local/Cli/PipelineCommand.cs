@@ -285,7 +285,7 @@ public static class PipelineCommand
             var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
             engine.RunStartedInstances = false;
             // As the API: a finished instance cannot be terminated (suspend / rewind say the same of wrong states).
-            if (await engine.GetStateAsync(context.Parse.GetValue(id)!, cancellationToken).ConfigureAwait(false) is { RuntimeStatus: RuntimeStatus.Completed or RuntimeStatus.Failed or RuntimeStatus.Terminated } done)
+            if (await engine.GetStateAsync(context.Parse.GetValue(id)!, cancellationToken).ConfigureAwait(false) is { IsFinished: true } done)
                 throw new CliConflictException($"cannot terminate instance '{done.InstanceId}': it is {done.RuntimeStatus}; only a running, pending or suspended instance can be terminated.");
             try
             {
@@ -308,7 +308,7 @@ public static class PipelineCommand
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var n = context.Parse.GetValue(days);
-            if (n is < 0 or > 36_500) throw new CliUsageException($"--older-than-days must be a whole number of days from 0 to 36500, not {n}.");
+            if (n is < 0 or > PurgeInput.MaxRetentionDays) throw new CliUsageException($"--older-than-days must be a whole number of days from 0 to {PurgeInput.MaxRetentionDays}, not {n}.");
             await using var services = BuildServices(context);
             var olderThan = DateTimeOffset.UtcNow.AddDays(-n);
             var purged = await services.GetRequiredService<IOrchestrationClient>().PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);

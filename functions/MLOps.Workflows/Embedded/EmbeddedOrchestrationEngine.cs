@@ -395,24 +395,10 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         }
     }
 
-    private static bool HolderIsDead(Lease lease)
-    {
-        if (lease.Host != Environment.MachineName) return false;
-        if (lease.Pid == Environment.ProcessId) return !LiveEngines.ContainsKey(lease.EngineId);
-        try
-        {
-            using var process = Process.GetProcessById(lease.Pid);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return true;
-        }
-    }
+    private static bool HolderIsDead(Lease lease) =>
+        lease.Host == Environment.MachineName && lease.Pid == Environment.ProcessId
+            ? !LiveEngines.ContainsKey(lease.EngineId)
+            : ProcessLiveness.HasExited(lease.Host, lease.Pid);
 
     private async Task RenewLeaseAsync(string id, BlobETag etag, CancellationToken cancellationToken)
     {

@@ -39,9 +39,12 @@ public static class DriftMonitor
 
 public sealed record PurgeInput(int RetentionDays = 30) : IValidatableInput
 {
+    /// <summary>The longest retention any purge takes (the Purge orchestration, <c>DELETE …/instances</c>, <c>pipeline purge</c>).</summary>
+    public const int MaxRetentionDays = 36_500;
+
     /// <summary>The HTTP purge's bounds (<c>olderThanDays</c>): a negative retention would purge everything finished.</summary>
-    public InputProblem? Validate() => RetentionDays is < 0 or > 36_500
-        ? new("retentionDays", $"retentionDays must be a whole number of days from 0 to 36500, not {RetentionDays}.") : null;
+    public InputProblem? Validate() => RetentionDays is < 0 or > MaxRetentionDays
+        ? new("retentionDays", $"retentionDays must be a whole number of days from 0 to {MaxRetentionDays}, not {RetentionDays}.") : null;
 }
 
 public sealed record PurgeResult(DateTime OlderThan, int Purged);
