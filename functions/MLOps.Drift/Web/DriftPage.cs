@@ -82,7 +82,7 @@ public static class DriftPage
             if (names.Count > 0)
                 html.Append("<h2>PSI over time</h2>").Append(Lines("PSI per feature, one point per check",
                     reports.Select(r => r.Window).ToList(),
-                    names.Select(n => (n, (IReadOnlyList<double>)reports.Select(r => r.Features.FirstOrDefault(f => f.Name == n)?.Psi ?? 0).ToList())).ToList(),
+                    names.Select(n => (n, (IReadOnlyList<double>)reports.Select(r => PlottedPsi(r.Features.FirstOrDefault(f => f.Name == n))).ToList())).ToList(),
                     [(0.1, "0.1 warn"), (0.25, "0.25 alert")], "psi-over-time"));
 
             var v = latest.Volume;
@@ -103,8 +103,8 @@ public static class DriftPage
                 if (measured.Count > 0)
                     html.Append(Lines("Online hit rate of served lists (Wilson 95 % bounds) vs the champion's offline hit rate, one point per check",
                         measured.Select(r => r.Window).ToList(),
-                        [("online", measured.Select(r => r.Decay!.OnlineHitRate ?? 0).ToList()), ("online lower", measured.Select(r => r.Decay!.Lower ?? 0).ToList()),
-                         ("online upper", measured.Select(r => r.Decay!.Upper ?? 0).ToList()), ("offline", measured.Select(r => r.Decay!.OfflineHitRate ?? 0).ToList())],
+                        [("online", measured.Select(r => r.Decay!.OnlineHitRate ?? double.NaN).ToList()), ("online lower", measured.Select(r => r.Decay!.Lower ?? double.NaN).ToList()),
+                         ("online upper", measured.Select(r => r.Decay!.Upper ?? double.NaN).ToList()), ("offline", measured.Select(r => r.Decay!.OfflineHitRate ?? double.NaN).ToList())],
                         [], "decay-over-time"));
             }
 
@@ -190,6 +190,9 @@ public static class DriftPage
         });
         </script>
         """;
+
+    /// <summary>A check that did not judge the feature (too few rows) or did not have it is no point on the PSI chart, not a zero.</summary>
+    private static double PlottedPsi(FeatureDrift? f) => f is null || f.Method == "none" ? double.NaN : f.Psi;
 
     /// <summary>A feature with too few rows is not judged: its scores would read as findings, so they are shown as "–".</summary>
     public static string Judged(FeatureDrift f, double value) => f.Method == "none" ? "–" : DriftChecker.Fmt(value);

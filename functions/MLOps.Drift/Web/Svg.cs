@@ -36,13 +36,14 @@ internal static class Svg
         return sb.Append("</svg>").ToString();
     }
 
-    /// <summary>One polyline per series over x = 0..n−1, with horizontal rules at <paramref name="rules"/>.</summary>
+    /// <summary>One line per series over x = 0..n−1, with horizontal rules at <paramref name="rules"/>. A NaN value is no
+    /// point (a check that did not judge the feature): the line breaks there rather than dropping to zero.</summary>
     public static string Lines(string title, IReadOnlyList<string> xLabels, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, IReadOnlyList<(double Y, string Label)> rules, string testId)
     {
         const int width = 700, height = 240, left = 44, bottom = 36, top = 22, right = 130;
         var plotW = width - left - right;
         var plotH = height - bottom - top;
-        var max = Math.Max(series.SelectMany(s => s.Values).Concat(rules.Select(r => r.Y * 1.2)).DefaultIfEmpty(1).Max(), 1e-9);
+        var max = Math.Max(series.SelectMany(s => s.Values).Where(double.IsFinite).Concat(rules.Select(r => r.Y * 1.2)).DefaultIfEmpty(1).Max(), 1e-9);
         var n = Math.Max(xLabels.Count, 1);
         double X(int i) => left + (n == 1 ? plotW / 2.0 : (double)i / (n - 1) * plotW);
         double Y(double v) => top + plotH - v / max * plotH;
@@ -60,10 +61,14 @@ internal static class Svg
         for (var s = 0; s < series.Count; s++)
         {
             var color = palette[s % palette.Length];
-            var points = string.Join(" ", series[s].Values.Select((v, i) => $"{F(X(i))},{F(Y(v))}"));
-            sb.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{points}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\" class=\"series\"><title>{E(series[s].Name)}</title></polyline>");
+            foreach (var run in FiniteRuns(series[s].Values))
+            {
+                var points = string.Join(" ", run.Select(i => $"{F(X(i))},{F(Y(series[s].Values[i]))}"));
+                sb.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{points}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\" class=\"series\"><title>{E(series[s].Name)}</title></polyline>");
+            }
             for (var i = 0; i < series[s].Values.Count; i++)
-                sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(X(i))}\" cy=\"{F(Y(series[s].Values[i]))}\" r=\"2.5\" fill=\"{color}\"><title>{E(series[s].Name)} {E(xLabels[i])}: {F(series[s].Values[i])}</title></circle>");
+                if (double.IsFinite(series[s].Values[i]))
+                    sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(X(i))}\" cy=\"{F(Y(series[s].Values[i]))}\" r=\"2.5\" fill=\"{color}\"><title>{E(series[s].Name)} {E(xLabels[i])}: {F(series[s].Values[i])}</title></circle>");
             sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{width - right + 40}\" y=\"{top + s * 14}\" width=\"10\" height=\"10\" fill=\"{color}\"/>");
             sb.Append(Text(width - right + 54, top + s * 14 + 9, series[s].Name, "legend"));
         }
@@ -73,6 +78,18 @@ internal static class Svg
             if (xLabels.Count > 1) sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + plotW}\" y=\"{height - 8}\" class=\"axis\" text-anchor=\"end\">{E(xLabels[^1])}</text>");
         }
         return sb.Append("</svg>").ToString();
+    }
+
+    /// <summary>The index runs of consecutive finite values.</summary>
+    private static IEnumerable<List<int>> FiniteRuns(IReadOnlyList<double> values)
+    {
+        var run = new List<int>();
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (double.IsFinite(values[i])) { run.Add(i); continue; }
+            if (run.Count > 0) { yield return run; run = []; }
+        }
+        if (run.Count > 0) yield return run;
     }
 
     public static string Timeline(string title, IReadOnlyList<(string Label, DateTimeOffset From, DateTimeOffset To, string Severity, string Status)> items, string testId)
