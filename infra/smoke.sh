@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Smoke test of a deployed (or local) host:  infra/smoke.sh BASE_URL [MLOPS_STORE]
 # 1. GET /health answers 200 within 5 minutes (a cold Flex Consumption start plus package load takes a while).
-# 2. With a store (the caller's Entra identity needs Storage Blob Data Contributor on it): creates a short-lived
-#    admin key through the CLI, starts RetrainPipeline (POST /api/orchestrations/RetrainPipeline -> 202) and reads
-#    its status URL once. MLOPS_SMOKE_KEY, when set, is used instead of creating a key.
+# 2. With a store (the caller's Entra identity needs Storage Blob Data Contributor on it): creates an admin key that
+#    expires in an hour through the CLI (and revokes it on exit), reads the OpenAPI document and the instance list,
+#    then runs an orchestration end to end: Purge with a retention of 36500 days (POST /api/orchestrations/Purge ->
+#    202), which exercises the orchestration engine, its activities and the store but can delete nothing younger
+#    than a century, and polls its status until Completed (MLOPS_SMOKE_RUN_TIMEOUT, default 300 s).
+#    Not RetrainPipeline: on a new environment it fails for want of events (a Sev 1 page), and with events it can
+#    promote a model in prod without anyone deciding to. MLOPS_SMOKE_KEY, when set, is used instead of a new key.
 set -euo pipefail
 URL=${1:?usage: infra/smoke.sh BASE_URL [MLOPS_STORE]}; URL=${URL%/}
 STORE=${2:-}
@@ -18,23 +22,46 @@ done
 log "GET /health -> 200 $(head -c 200 /tmp/mlops-smoke-health.json)"
 
 KEY=${MLOPS_SMOKE_KEY:-}
+mlops() { dotnet run --project "$ROOT/functions/MLOps.Local" -c Release -- "$@"; }
 if [ -z "$KEY" ] && [ -n "$STORE" ]; then
-  log "creating an admin key in $STORE (needs Storage Blob Data Contributor for the signed-in identity)"
-  json=$(dotnet run --project "$ROOT/functions/MLOps.Local" -c Release -- keys create --role admin --store "$STORE" --json) \
-    || { log "FAIL: could not create a key in the store (give this identity Storage Blob Data Contributor: AZURE_PRINCIPAL_ID)"; exit 1; }
+  log "creating an admin key in $STORE that expires in 1 h (needs Storage Blob Data Contributor for the signed-in identity)"
+  # Role assignments made by the deployment a moment ago can take minutes to apply: retry for up to 5 minutes.
+  for attempt in $(seq 1 10); do
+    json=$(mlops keys create --role admin --expires-in 1h --note "smoke test $(date -u +%FT%TZ)" --store "$STORE" --json) && break
+    [ "$attempt" -lt 10 ] || { log "FAIL: could not create a key in the store (give this identity Storage Blob Data Contributor: AZURE_PRINCIPAL_ID)"; exit 1; }
+    log "key creation failed (attempt $attempt); role assignments may still be applying, retrying in 30 s"; sleep 30
+  done
   KEY=$(sed -nE 's/.*"key" *: *"([^"]+)".*/\1/p' <<<"$json")
+  KEY_ID=$(sed -nE 's/.*"keyId" *: *"([^"]+)".*/\1/p' <<<"$json")
+  trap 'mlops keys revoke "$KEY_ID" --store "$STORE" >/dev/null && log "revoked the smoke key $KEY_ID" || log "WARN: could not revoke the smoke key $KEY_ID (it expires within the hour)"' EXIT
 fi
-if [ -z "$KEY" ]; then log "no key and no store: pipeline start skipped"; exit 0; fi
+if [ -z "$KEY" ]; then log "no key and no store: API and orchestration checks skipped"; exit 0; fi
+
+get() { # get PATH EXPECTED_CODE: GET with the key, the body in /tmp/mlops-smoke-get.json
+  local code
+  code=$(curl -s -o /tmp/mlops-smoke-get.json -w '%{http_code}' --max-time 60 -H "x-api-key: $KEY" "$URL$1")
+  [ "$code" = "$2" ] || { log "FAIL: GET $1 -> $code (expected $2) $(head -c 500 /tmp/mlops-smoke-get.json)"; exit 1; }
+  log "GET $1 -> $code"
+}
+get /openapi/v1.json 200
+get /api/orchestrations/instances 200
 
 code=$(curl -s -o /tmp/mlops-smoke-start.json -D /tmp/mlops-smoke-start.headers -w '%{http_code}' --max-time 60 \
-  -X POST -H "x-api-key: $KEY" -H 'content-type: application/json' -d '{}' "$URL/api/orchestrations/RetrainPipeline")
-[ "$code" = 202 ] || { log "FAIL: POST /api/orchestrations/RetrainPipeline -> $code $(head -c 500 /tmp/mlops-smoke-start.json)"; exit 1; }
-status=$(sed -nE 's/^[Ll]ocation: *([^[:space:]]+).*/\1/p' /tmp/mlops-smoke-start.headers | head -1)
-log "POST /api/orchestrations/RetrainPipeline -> 202 (status: ${status:-see body})"
-if [ -n "$status" ]; then
-  case $status in http*) ;; *) status="$URL$status" ;; esac
-  code=$(curl -s -o /tmp/mlops-smoke-status.json -w '%{http_code}' --max-time 30 -H "x-api-key: $KEY" "$status")
-  log "GET status -> $code $(head -c 300 /tmp/mlops-smoke-status.json)"
-  case $code in 200|202) ;; *) log "FAIL: status URL answered $code"; exit 1 ;; esac
-fi
+  -X POST -H "x-api-key: $KEY" -H 'content-type: application/json' -d '{"retentionDays":36500}' "$URL/api/orchestrations/Purge")
+[ "$code" = 202 ] || { log "FAIL: POST /api/orchestrations/Purge -> $code $(head -c 500 /tmp/mlops-smoke-start.json)"; exit 1; }
+id=$(sed -nE 's/.*"id" *: *"([^"]+)".*/\1/p' /tmp/mlops-smoke-start.json | head -1)
+[ -n "$id" ] || { log "FAIL: POST /api/orchestrations/Purge -> 202 without an instance id: $(head -c 500 /tmp/mlops-smoke-start.json)"; exit 1; }
+log "POST /api/orchestrations/Purge -> 202 (instance $id)"
+
+deadline=$((SECONDS + ${MLOPS_SMOKE_RUN_TIMEOUT:-300}))
+while :; do
+  get "/api/orchestrations/instances/$id" 200 >/dev/null 2>&1 || true
+  status=$(sed -nE 's/.*"runtimeStatus" *: *"([^"]+)".*/\1/p' /tmp/mlops-smoke-get.json | head -1)
+  case $status in
+    Completed) log "Purge $id: Completed $(head -c 300 /tmp/mlops-smoke-get.json)"; break ;;
+    Failed|Terminated) log "FAIL: Purge $id ended $status: $(head -c 800 /tmp/mlops-smoke-get.json)"; exit 1 ;;
+  esac
+  [ $SECONDS -lt $deadline ] || { log "FAIL: Purge $id still '${status:-unknown}' after ${MLOPS_SMOKE_RUN_TIMEOUT:-300} s"; exit 1; }
+  sleep 5
+done
 log "PASS"

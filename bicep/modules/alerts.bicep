@@ -51,35 +51,38 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-// Each log rule: a KQL query returning one row per metric point, the measure column, optional split dimension.
+// Each log rule: a KQL query returning the points to judge, the measure column, optional split dimension.
+// The drift gauges are recorded once per drift check, which runs hourly (DriftMonitorSchedule), and the exporter sends
+// a gauge only in an interval it was recorded in: those rules look back 2 hours (one check plus ingestion delay) and
+// judge the latest point per series, so they neither resolve between checks nor fire on for 2 hours after one.
 var logRules = [
   {
     key: 'drift-score'
     displayName: 'MLOps: feature drift score above threshold'
     description: 'mlops.drift.score{method=psi} of a feature reached the alert threshold (PSI 0.25). Runbook: "Drift score alert".'
     severity: 2
-    query: 'customMetrics | where name == "mlops.drift.score" and tostring(customDimensions["method"]) == "psi" | extend feature = tostring(customDimensions["feature"]), score = valueMax | project timestamp, feature, score'
+    query: 'customMetrics | where name == "mlops.drift.score" and tostring(customDimensions["method"]) == "psi" | extend feature = tostring(customDimensions["feature"]), score = valueMax | summarize arg_max(timestamp, score) by feature | project timestamp, feature, score'
     measure: 'score'
     aggregation: 'Maximum'
     dimension: 'feature'
     operator: 'GreaterThanOrEqual'
     threshold: json(driftScoreThreshold)
     frequency: 'PT15M'
-    window: 'PT1H'
+    window: 'PT2H'
   }
   {
     key: 'open-critical'
     displayName: 'MLOps: open critical drift alerts'
     description: 'mlops.drift.alerts.open{severity=critical} > 0: a critical drift alert is open or acknowledged (not yet resolved). Runbook: "Open critical alert".'
     severity: 1
-    query: 'customMetrics | where name == "mlops.drift.alerts.open" and tostring(customDimensions["severity"]) == "critical" | extend open = valueMax | project timestamp, open'
+    query: 'customMetrics | where name == "mlops.drift.alerts.open" and tostring(customDimensions["severity"]) == "critical" | extend open = valueMax | summarize arg_max(timestamp, open) | project timestamp, open'
     measure: 'open'
     aggregation: 'Maximum'
     dimension: ''
     operator: 'GreaterThan'
     threshold: 0
     frequency: 'PT15M'
-    window: 'PT30M'
+    window: 'PT2H'
   }
   {
     key: 'orchestration-failed'
@@ -112,9 +115,11 @@ var logRules = [
   {
     key: 'latency-p95'
     displayName: 'MLOps: request latency p95 high'
-    description: 'p95 duration of API requests (health checks excluded, at least 20 requests) above the threshold. Runbook: "Latency".'
+    description: 'p95 duration of HTTP API requests (health checks excluded, at least 20 requests) above the threshold. Runbook: "Latency".'
     severity: 2
-    query: 'requests | where name !has "health" | summarize p95 = percentile(duration, 95), n = count() by bin(timestamp, 5m) | where n >= 20 | project timestamp, p95'
+    // The Functions host writes a requests row for every invocation: orchestrators, timers and minutes-long training
+    // activities have no URL, and counted as requests they would page during every pipeline run.
+    query: 'requests | where isnotempty(url) and name !has "health" | summarize p95 = percentile(duration, 95), n = count() by bin(timestamp, 5m) | where n >= 20 | project timestamp, p95'
     measure: 'p95'
     aggregation: 'Maximum'
     dimension: ''

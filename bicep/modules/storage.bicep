@@ -1,4 +1,4 @@
-// Storage account: the MLOps blob store (one container, prefixes per concern, DESIGN.md "Storage layout"),
+// Storage account: the MLOps blob store (one container, prefixes per concern: functions/MLOps.Core/StoreLayout.cs),
 // the Flex Consumption deployment package container, and queues + tables for the Durable Functions task hub.
 // Shared-key access is off: everything signs in with Entra ID (the app's managed identity).
 

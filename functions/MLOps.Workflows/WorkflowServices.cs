@@ -19,6 +19,12 @@ public static class WorkflowServices
     public static IHostApplicationBuilder AddWorkflowDefinitions(this IHostApplicationBuilder builder)
     {
         builder.AddMLOpsCore();
+        // Both hosts read the schedules' settings ("Workflows", e.g. Workflows__RetentionDays); a retention outside
+        // Purge's bounds stops the host at start rather than purging more (or less) than anyone meant.
+        builder.Services.AddOptions<WorkflowOptions>().BindConfiguration("Workflows")
+            .Validate(o => new PurgeInput(o.RetentionDays).Validate() is null,
+                $"Workflows:RetentionDays must be a whole number of days from 0 to {PurgeInput.MaxRetentionDays}.")
+            .ValidateOnStart();
         builder.Services.TryAddSingleton(_ => WorkflowCatalog.Create());
         PipelineWiring.AddPipelinePorts(builder);
         return builder;
@@ -32,7 +38,6 @@ public static class WorkflowServices
     public static IHostApplicationBuilder AddWorkflows(this IHostApplicationBuilder builder, bool runSchedules = true)
     {
         builder.AddWorkflowDefinitions();
-        builder.Services.AddOptions<WorkflowOptions>().BindConfiguration("Workflows");
         builder.Services.TryAddSingleton(sp => new EmbeddedOrchestrationEngine(
             sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<WorkflowRegistry>(), sp,
             sp.GetRequiredService<TimeProvider>(),
