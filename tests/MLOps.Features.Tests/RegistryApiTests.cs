@@ -143,6 +143,7 @@ public sealed class RegistryApiTests : IAsyncLifetime
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(field, problem.GetProperty("field").GetString());
         Assert.DoesNotContain("(Parameter", problem.GetProperty("detail").GetString());
+        Assert.DoesNotContain("MLOps.", problem.GetProperty("detail").GetString()); // no .NET type names
         Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
     }
 }

@@ -18,6 +18,11 @@ public class PipelineControlsCliTests
 
         var started = await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "purge-1", "--json");
         Assert.True(started.ExitCode == 0, started.ToString());
+        Assert.False(started.Json().GetProperty("alreadyRunning").GetBoolean());
+        var again = await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "purge-1", "--json");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.True(again.Json().GetProperty("alreadyRunning").GetBoolean()); // the singleton: not started twice
+        Assert.Contains("Purge purge-1 already exists and is pending; not starting another", again.StdErr, StringComparison.Ordinal);
         var suspend = await Mlops("pipeline", "suspend", "purge-1", "--reason", "hold on", "--json");
         Assert.True(suspend.ExitCode == 0, suspend.ToString());
         Assert.True(suspend.Json().GetProperty("suspended").GetBoolean());
@@ -43,6 +48,9 @@ public class PipelineControlsCliTests
         Assert.Equal(1, late.ExitCode);
         Assert.Contains("it is Completed", late.StdErr, StringComparison.Ordinal);
         Assert.Equal("", late.StdOut);
+        var approve = await Mlops("pipeline", "approve", "purge-1"); // a finished instance takes no events: state, not usage
+        Assert.Equal(1, approve.ExitCode);
+        Assert.Contains("conflict: ", approve.StdErr, StringComparison.Ordinal);
         var rewind = await Mlops("pipeline", "rewind", "purge-1");
         Assert.Equal(1, rewind.ExitCode);
         Assert.Contains("conflict: Cannot rewind instance 'purge-1': it is Completed; only a Failed instance can be rewound.", rewind.StdErr, StringComparison.Ordinal);

@@ -66,7 +66,10 @@ public static class JsonRequestBody
         catch (JsonException e)
         {
             var field = FieldOf(e.Path);
-            return (null, Problem(400, $"Invalid field '{field}'", field, $"{field}: {FirstSentence(e.Message)} (the {what} must be {{{Shape<T>()}}})."));
+            // The serializer's message names .NET types ("could not be converted to MLOps.Registry.RegistryApi+PromoteBody");
+            // a caller needs the kind of value the field takes.
+            var problem = ExpectedKind(typeof(T), field) is { } kind ? $"must be {kind}" : FirstSentence(e.Message);
+            return (null, Problem(400, $"Invalid field '{field}'", field, $"{field}: {problem} (the {what} must be {{{Shape<T>()}}})."));
         }
     }
 
@@ -76,6 +79,37 @@ public static class JsonRequestBody
 
     /// <summary><c>$.candidates[0].kind</c> → <c>candidates[0].kind</c>; no path → <c>body</c>.</summary>
     public static string FieldOf(string? jsonPath) => jsonPath is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "body";
+
+    /// <summary>What the property at <paramref name="field"/> (e.g. <c>candidates[1].kind</c>) of <paramref name="type"/> takes, in words; null when unknown.</summary>
+    internal static string? ExpectedKind(Type type, string field)
+    {
+        if (field == "body") return null;
+        foreach (var segment in field.Split('.'))
+        {
+            var name = segment.Split('[')[0];
+            var property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (property is null) return null;
+            type = property.PropertyType;
+            for (var i = segment.Count(c => c == '['); i > 0; i--) type = ElementType(type) ?? type;
+        }
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            _ when type == typeof(string) => "text",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) => "a whole number",
+            _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
+            _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "an ISO 8601 time",
+            _ when type.IsEnum => $"one of {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.CamelCase.ConvertName))}",
+            _ when ElementType(type) is not null => "a list",
+            _ => "an object",
+        };
+    }
+
+    private static Type? ElementType(Type type) =>
+        type.IsArray ? type.GetElementType()
+        : type.IsGenericType && type.GetGenericArguments() is [var element] && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) ? element
+        : null;
 
     private static string FirstSentence(string message) => message.Split(". ", 2)[0].TrimEnd('.');
 

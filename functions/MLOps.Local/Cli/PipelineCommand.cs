@@ -81,12 +81,14 @@ public static class PipelineCommand
                 throw new CliUsageException("the store holds no events to train on: import some first (mlops import movielens-100k DIR, mlops import events FILE, or mlops demo).");
             engine.RunStartedInstances = context.Parse.GetValue(wait);
             var start = await engine.StartAsync(orchestration, payload, context.Parse.GetValue(id), cancellationToken).ConfigureAwait(false);
-            context.Log.WriteLine(start.AlreadyRunning ? $"{orchestration} {start.InstanceId} is already running; not starting another" : $"started {orchestration} {start.InstanceId}");
+            var started = (await engine.GetStateAsync(start.InstanceId, cancellationToken).ConfigureAwait(false))!;
+            context.Log.WriteLine(start.AlreadyRunning
+                ? $"{orchestration} {start.InstanceId} already exists and is {started.RuntimeStatus.ToString().ToLowerInvariant()}; not starting another"
+                : $"started {orchestration} {start.InstanceId}");
             if (!context.Parse.GetValue(wait))
             {
-                var pending = (await engine.GetStateAsync(start.InstanceId, cancellationToken).ConfigureAwait(false))!;
-                context.Log.WriteLine("recorded; `mlops serve` or `mlops pipeline resume` runs it (or use --wait)");
-                context.Result(new { instanceId = pending.InstanceId, runtimeStatus = pending.RuntimeStatus }, c => c.WriteLine(pending.InstanceId));
+                if (!start.AlreadyRunning) context.Log.WriteLine("recorded; `mlops serve` or `mlops pipeline resume` runs it (or use --wait)");
+                context.Result(new { instanceId = started.InstanceId, runtimeStatus = started.RuntimeStatus, alreadyRunning = start.AlreadyRunning }, c => c.WriteLine(started.InstanceId));
                 return ExitCodes.Done;
             }
             // Instances this one starts (DriftMonitor's retrain) are only recorded: this process exits when its own
@@ -131,18 +133,29 @@ public static class PipelineCommand
         while (true)
         {
             var state = await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
-            var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out var step)
-                ? $"[{s.GetProperty("done").GetInt32()}/{s.GetProperty("total").GetInt32()}] {step.GetString()}: {s.GetProperty("detail").GetString()}"
+            var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _)
+                ? Progress(s)
                 : state?.RuntimeStatus.ToString() ?? "";
             if (status != last)
             {
                 context.Log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {status}");
+                foreach (var line in state?.CustomStatus is { } cs ? Evidence(cs) ?? [] : []) context.Log.MarkupLineInterpolated($"         {line}");
                 last = status;
             }
             if (completion.IsCompleted) return await completion.ConfigureAwait(false);
             await Task.WhenAny(completion, Task.Delay(250, cancellationToken)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>"[done/total] step: detail" of a pipeline's custom status.</summary>
+    private static string Progress(JsonElement status) =>
+        $"[{status.GetProperty("done").GetInt32()}/{status.GetProperty("total").GetInt32()}] {status.GetProperty("step").GetString()}: {status.GetProperty("detail").GetString()}";
+
+    /// <summary>The evidence lines a pipeline waiting for approval puts in its custom status (null when there are none).</summary>
+    private static IEnumerable<string>? Evidence(JsonElement status) =>
+        status.ValueKind == JsonValueKind.Object && status.TryGetProperty("evidence", out var lines) && lines.ValueKind == JsonValueKind.Array
+            ? lines.EnumerateArray().Select(l => l.GetString() ?? "")
+            : null;
 
     internal static void WriteResult(CliContext context, OrchestrationState state) =>
         context.Result(new { instanceId = state.InstanceId, runtimeStatus = state.RuntimeStatus, output = state.Output, failure = state.Failure }, console =>
@@ -175,7 +188,11 @@ public static class PipelineCommand
             }, console =>
             {
                 console.MarkupLineInterpolated($"[bold]{state.Name} {state.InstanceId}: {state.RuntimeStatus}[/] (created {state.CreatedAt:u}, updated {state.LastUpdatedAt:u})");
-                if (state.CustomStatus is { } cs) console.WriteLine("  status: " + cs.GetRawText());
+                if (state.CustomStatus is { } cs)
+                {
+                    console.WriteLine("  status: " + (Evidence(cs) is null ? cs.GetRawText() : Progress(cs)));
+                    foreach (var line in Evidence(cs) ?? []) console.WriteLine("    " + line);
+                }
                 if (context.Parse.GetValue(history))
                     foreach (var e in record.History) console.WriteLine($"  {e.Timestamp:HH:mm:ss.fff} {e.Type} {e.TaskId} {e.Name}");
                 WriteResult(context, state);
@@ -208,7 +225,8 @@ public static class PipelineCommand
             }
             catch (InvalidOperationException e)
             {
-                throw new CliUsageException(e.Message);
+                // A finished instance takes no more events: a valid request the state does not allow (HTTP 409).
+                throw new CliConflictException(e.Message);
             }
             context.Result(new { instanceId = instance, @event = RetrainPipeline.ApprovalEvent, approved },
                 console => console.WriteLine($"{verb}d {instance}; the instance continues where it runs (serve, or `pipeline resume`)"));

@@ -38,7 +38,8 @@ public sealed record RetrainInput : IValidatableInput
 /// <summary>The payload of the "approval" event (`mlops pipeline approve|reject ID`).</summary>
 public sealed record ApprovalDecision(bool Approved, string? By = null, string? Comment = null);
 
-public sealed record PipelineStatus(string Step, int Done, int Total, string Detail);
+/// <summary>The custom status: the step, progress and, while a person must decide, the evidence to decide on.</summary>
+public sealed record PipelineStatus(string Step, int Done, int Total, string Detail, List<string>? Evidence = null);
 
 public sealed record CandidateResult(string Key, double TrainSeconds, Dictionary<string, double> Metrics, List<MetricInterval> VersusChampion);
 
@@ -88,7 +89,7 @@ public static class RetrainPipeline
             steps[step] = Math.Round((context.CurrentUtcDateTime - clock).TotalSeconds, 3);
             clock = context.CurrentUtcDateTime;
         }
-        void Status(string step, int done, string detail) => context.SetCustomStatus(new PipelineStatus(step, done, Steps, detail));
+        void Status(string step, int done, string detail, List<string>? evidence = null) => context.SetCustomStatus(new PipelineStatus(step, done, Steps, detail, evidence));
 
         Status("refresh-features", 0, "refreshing the feature store from new events");
         var snapshot = await context.CallActivityAsync<FeatureSnapshotRef>(PipelineActivities.RefreshFeatures, context.RunStepKey("refresh"), Retry);
@@ -122,16 +123,22 @@ public static class RetrainPipeline
         ApprovalDecision? approval = null;
         var outcome = verdict.Promote ? "promoted" : "kept";
         var reason = verdict.Reason;
+        Lap("decide");
         if (verdict.Promote && (input.RequireApproval ?? verdict.RequiresApproval))
         {
-            Status("awaiting-approval", 4, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}");
+            // The reviewer decides on this: nothing is registered before the approval, so the custom status carries it.
+            var evidence = Describe(snapshot, champion, trained, evaluations, drift,
+                new RetrainDecision("awaiting approval", verdict.Reason, null, evaluations[best].Key, false));
+            Status("awaiting-approval", 4, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
             try
             {
                 approval = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromHours(input.ApprovalTimeoutHours));
-                if (!approval.Approved)
+                var comment = approval.Comment is { Length: > 0 } text ? $": {text}" : "";
+                if (approval.Approved) reason = $"{verdict.Reason}; approved by {approval.By ?? "a reviewer"}{comment}";
+                else
                 {
                     outcome = "rejected";
-                    reason = $"rejected by {approval.By ?? "a reviewer"}{(approval.Comment is { Length: > 0 } comment ? $": {comment}" : "")}";
+                    reason = $"rejected by {approval.By ?? "a reviewer"}{comment}";
                 }
             }
             catch (TaskCanceledException)
@@ -139,8 +146,8 @@ public static class RetrainPipeline
                 outcome = "rejected";
                 reason = $"no approval within {input.ApprovalTimeoutHours} h";
             }
+            Lap("approval");
         }
-        Lap("decide");
 
         int? version = null;
         var changed = false;

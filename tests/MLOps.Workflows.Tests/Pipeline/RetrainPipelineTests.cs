@@ -48,6 +48,10 @@ public sealed class RetrainPipelineTests
         await engine.WaitUntilQuietAsync(Timeout);
         var waiting = await engine.GetStateAsync(start.InstanceId);
         Assert.Equal("awaiting-approval", waiting!.CustomStatus!.Value.GetProperty("step").GetString());
+        // Nothing is registered before the approval: the reviewer's evidence is in the custom status.
+        var evidence = waiting.CustomStatus!.Value.GetProperty("evidence").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains(evidence, line => line.StartsWith("candidate ease: ndcg@10 ", StringComparison.Ordinal));
+        Assert.Contains(evidence, line => line.StartsWith("decision: awaiting approval — ", StringComparison.Ordinal));
 
         h.Time.Advance(TimeSpan.FromHours(25));
         var summary = Summary(await engine.WaitForCompletionAsync(start.InstanceId, Timeout));
@@ -64,12 +68,15 @@ public sealed class RetrainPipelineTests
         var engine = h.NewEngine();
         var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(approval: true));
         await engine.WaitUntilQuietAsync(Timeout);
-        await engine.RaiseEventAsync(start.InstanceId, RetrainPipeline.ApprovalEvent, new ApprovalDecision(true, "oncall"));
+        await engine.RaiseEventAsync(start.InstanceId, RetrainPipeline.ApprovalEvent, new ApprovalDecision(true, "oncall", "nDCG@10 +0.012 [0.004, 0.020]"));
         var summary = Summary(await engine.WaitForCompletionAsync(start.InstanceId, Timeout));
 
         Assert.Equal("promoted", summary.Decision.Outcome);
         Assert.Equal("oncall", summary.Approval!.By);
-        Assert.Single(await h.Registry.Audit());
+        // The approver and their comment reach the audit entry, not only the instance's output.
+        Assert.Contains("approved by oncall: nDCG@10 +0.012 [0.004, 0.020]", Assert.Single(await h.Registry.Audit()).Reason, StringComparison.Ordinal);
+        // The wait for a person is its own step, not part of "decide".
+        Assert.Equal(["refresh-features", "train", "evaluate", "drift-check", "decide", "approval", "publish", "notify"], summary.StepSeconds.Keys);
     }
 
     [Fact]
