@@ -184,6 +184,20 @@ public class DataCliTests
     }
 
     [Fact]
+    public async Task Demo_OnTheFolderAboveTheDatasets_NamesTheDatasetsInside()
+    {
+        var work = Work();
+        Directory.CreateDirectory(Path.Combine(work, "data", "ml-100k"));
+        File.WriteAllText(Path.Combine(work, "data", "ml-100k", "u.data"), "1\t1\t5\t881250949\n");
+        Directory.CreateDirectory(Path.Combine(work, "data", "notes"));
+
+        var run = await CliRunner.RunAsync(work, "demo", "--data", "data", "--no-serve", "--store", "store");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"datasets inside it: ml-100k (e.g. --data {Path.Combine("data", "ml-100k")})", run.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BenchmarkIngest_SmallRun_PrintsRowsPerSecond()
     {
         var run = await CliRunner.RunAsync(Work(), "benchmark", "ingest", "--rows", "20000", "--days", "5", "--json");

@@ -101,10 +101,19 @@ public static class DemoCommand
                 EventSources.File(eventsPath, "csv", ColumnMap.Default, RatingScale.Default), progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
             imported = new DatasetImport("generated", catalog, events);
         }
-        else throw new CliUsageException($"--data {dir}: no u.data (ml-100k), ratings.csv (MovieLens latest) or events.csv (generated) there.");
+        else
+        {
+            // A parent of the datasets (../shared/data itself) is the likely slip: name the folders that would do.
+            var inside = Directory.EnumerateDirectories(dir).Where(IsDataset).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            throw new CliUsageException($"--data {dir}: no u.data (ml-100k), ratings.csv (MovieLens latest) or events.csv (generated) there"
+                + (inside.Count > 0 ? $"; datasets inside it: {string.Join(", ", inside)} (e.g. --data {Path.Combine(dir, inside[0]!)})." : "."));
+        }
         ImportCommand.PrintDataset(cli.Log, imported);
         demo.Results["data"] = ImportCommand.DatasetJson(imported);
     }
+
+    private static bool IsDataset(string dir) =>
+        MovieLensImporter.Detect(dir) is not null || File.Exists(Path.Combine(dir, SyntheticGenerator.EventsFileName));
 
     private static async Task StatsAsync(DemoContext demo, CancellationToken cancellationToken)
     {
