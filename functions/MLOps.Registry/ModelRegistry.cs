@@ -223,7 +223,8 @@ public sealed class ModelRegistry
                     if (!decision.Passed) throw new PromotionRefusedException($"version {version} is refused: {string.Join("; ", decision.Reasons)}", decision);
                     if (from is not null && decision.Comparison.ChampionVersion != from)
                         throw new PromotionRefusedException($"version {version}'s evidence compares it with v{decision.Comparison.ChampionVersion?.ToString() ?? "(none)"}, but the champion is now v{from}, so its gates no longer say anything: retrain (the pipeline evaluates against the current champion) or force the promotion with a reason (recorded as forced)", decision);
-                    if (decision.RequiresApproval && string.IsNullOrWhiteSpace(request.ApprovedBy))
+                    // The policy in force now also counts: evidence stored before approval was required must not skip it.
+                    if ((decision.RequiresApproval || _options.Policy.RequireApproval) && string.IsNullOrWhiteSpace(request.ApprovedBy))
                         throw new PromotionRefusedException($"version {version} passed the gates but the policy requires a person's approval", decision);
                 }
             }

@@ -244,6 +244,24 @@ public sealed class RegistryTests
     }
 
     [Fact]
+    public async Task Promote_StoredEvidenceFromBeforeApprovalWasRequired_StillNeedsAnApprover()
+    {
+        var store = TestEnvironment.NewFolderStore("reg-approval-now");
+        var before = await RegistryWithVersionsAsync(store, 2);
+        await before.PromoteAsync(Model, 1, new PromoteRequest { By = "a", Force = true }, Ct);
+        var evidence = await before.EvaluateAsync(Model, 2, new ModelComparison { ChampionVersion = 1, Champion = 0.30, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05 }, cancellationToken: Ct);
+        Assert.Equal("promote", evidence.Outcome); // stored while no approval was required
+
+        var now = new ModelRegistry(store, options: Microsoft.Extensions.Options.Options.Create(new RegistryOptions { Policy = new PromotionPolicyOptions { RequireApproval = true } }));
+        var refused = await Assert.ThrowsAsync<PromotionRefusedException>(() => now.PromoteAsync(Model, 2, new PromoteRequest { By = "b", UseStoredDecision = true }, Ct));
+        Assert.Contains("requires a person's approval", refused.Message);
+        Assert.Equal(1, (await now.GetChampionAsync(Model, Ct))!.Version);
+
+        var approved = await now.PromoteAsync(Model, 2, new PromoteRequest { By = "b", UseStoredDecision = true, ApprovedBy = "oncall" }, Ct);
+        Assert.Equal(2, approved.Entry.To);
+    }
+
+    [Fact]
     public void PairedBootstrap_SeparatesAClearWinnerFromNoise()
     {
         var random = new Random(7);
