@@ -18,6 +18,13 @@ public sealed record OfflineMetric(double Value, double? Lower = null, double? U
 /// </summary>
 public sealed record DriftReference
 {
+    /// <summary>
+    /// Version of the summary: a cached reference of an older one is computed again, once. 2: exposures are left out of
+    /// the input features (format 1 counted them as events, so its eventType, device and country shares are not comparable).
+    /// </summary>
+    public const int CurrentFormat = 2;
+
+    public int Format { get; init; }
     /// <summary>"champion" (from the registry's champion and its training snapshot) or "explicit" (a range of days).</summary>
     public required string Kind { get; init; }
     /// <summary>Human description for the page and alerts.</summary>
@@ -67,6 +74,7 @@ public static class DriftReferences
         if (popularity is not null) features.Add(ToStatistics(ServedPopularity.Served(popularity, aggregate), options));
         return new()
         {
+            Format = DriftReference.CurrentFormat,
             Kind = kind,
             Source = source,
             From = aggregate.Window.Start,
@@ -145,7 +153,7 @@ public static class DriftReferences
         // Precomputed at evaluation time and stored with the version: read, never recomputed.
         var prediction = await PredictionReferences.LoadAsync(store, PredictionReferences.PathOf(model, version), cancellationToken).ConfigureAwait(false);
         var cacheName = snapshot ?? $"{model}-v{version}";
-        if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { } cached) return cached with { OfflineHitRates = hitRates, Prediction = prediction };
+        if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { Format: DriftReference.CurrentFormat } cached) return cached with { OfflineHitRates = hitRates, Prediction = prediction };
 
         var (from, to) = await SnapshotRangeAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
         if (from is null || to is null) return null;

@@ -59,7 +59,10 @@ public sealed record ServedSummary
 public sealed record DataQuality
 {
     public long Lines { get; init; }
+    /// <summary>The audience's events in the window: serving's exposures are not among them (see <see cref="Exposures"/>).</summary>
     public long Events { get; init; }
+    /// <summary>Serving's exposure events in the window: read for prediction drift only, never counted as events, volume, quality or accounts.</summary>
+    public long Exposures { get; init; }
     public long InvalidRows { get; init; }
     public long UnknownContent { get; init; }
     public double UnknownContentShare { get; init; }
@@ -97,6 +100,9 @@ public sealed record DriftReport
     public DateTimeOffset WindowStart { get; init; }
     public DateTimeOffset WindowEnd { get; init; }
     public required ReferenceInfo Reference { get; init; }
+    /// <summary>Input features judged (enough rows on both sides; what is served excluded) and those of them that drifted: the drift share's denominator and numerator.</summary>
+    public int JudgedFeatures { get; init; }
+    public int DriftedFeatures { get; init; }
     public double DriftShare { get; init; }
     public double DriftShareThreshold { get; init; }
     /// <summary>Online hit rate of served lists against the champion's offline hit rate.</summary>
@@ -113,4 +119,21 @@ public sealed record DriftReport
     public double Seconds { get; init; }
     /// <summary>Seconds per stage of the evaluation (catalog, scan, volume, scores).</summary>
     public IReadOnlyDictionary<string, double>? Timings { get; init; }
+}
+
+/// <summary>
+/// A window the check declined to judge because the champion was trained on every event in it (its snapshot covered each
+/// batch, same path and ETag): it is the champion's own training data, not new traffic. Only freshness was checked.
+/// </summary>
+public sealed record NotJudgedWindow
+{
+    public bool Judged => false;
+    public required string Window { get; init; }
+    public required string Note { get; init; }
+    public required ReferenceInfo Reference { get; init; }
+    public required FreshnessCheck Freshness { get; init; }
+    /// <summary>The freshness alert this check opened or updated (a stall looks exactly like "no new events").</summary>
+    public IReadOnlyList<DriftAlert> Alerts { get; init; } = [];
+    public bool DatasetDrift => false;
+    public bool RetrainRecommended => false;
 }

@@ -94,7 +94,10 @@ public sealed class DriftApiTests : IAsyncLifetime
         var resolvedBy = (await resolve.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("history")[2].GetProperty("by").GetString()!;
         Assert.StartsWith("drift check via key ", resolvedBy, StringComparison.Ordinal);
         Assert.Contains("on-call", resolvedBy);
-        Assert.Equal(HttpStatusCode.Conflict, (await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin), ct)).StatusCode);
+        var conflict = await _client.SendAsync(Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin), ct);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        // Like every drift alert problem, it names the field: the alert's status is what does not allow it.
+        Assert.Equal("status", (await conflict.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("field").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await _client.SendAsync(Request(HttpMethod.Post, "/api/drift/alerts/nope/resolve", _admin), ct)).StatusCode);
     }
 

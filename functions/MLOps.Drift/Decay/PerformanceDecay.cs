@@ -69,7 +69,8 @@ internal static class PerformanceDecay
             return measured with
             {
                 Status = DecayCheck.InsufficientData,
-                Note = $"insufficient data: {lists.Count} served lists in {Range(servedFrom, servedTo)}, {options.DecayMinServedLists} needed (exposures are logged when serving runs an experiment)",
+                Note = $"insufficient data: {lists.Count} served lists in {Range(servedFrom, servedTo)}, {options.DecayMinServedLists} needed "
+                    + $"(the lists served {Days(options.DecayHorizonDays)} before the window, whose horizon has passed; {ExposureLog(batches)})",
             };
 
         var (lower, upper) = DriftScores.Wilson(hits, lists.Count);
@@ -110,6 +111,18 @@ internal static class PerformanceDecay
             if (rates.TryGetValue(name, out var m)) return (name, m);
         var first = rates.Keys.Order(StringComparer.Ordinal).First();
         return (first, rates[first]);
+    }
+
+    /// <summary>
+    /// Which days serving's exposure log holds: exposures outside the cohort's range (e.g. served this week, horizon not
+    /// passed, or on days the window does not reach) are the usual reason for too few lists, not a missing experiment.
+    /// </summary>
+    private static string ExposureLog(IReadOnlyList<(DateOnly Day, BlobInfo Blob)> batches)
+    {
+        var days = batches.Where(b => WindowReader.IsExposureLog(b.Blob)).Select(b => b.Day).ToList();
+        return days.Count == 0
+            ? "serving has logged no exposures: it logs the lists of every experiment and, outside experiments, of ServingOptions.ExposureSampleRate of users, 1 % by default"
+            : $"serving's exposure log holds {days.Min():yyyy-MM-dd}" + (days.Max() != days.Min() ? $" to {days.Max():yyyy-MM-dd}" : "");
     }
 
     private static string Days(double days) => days == 1 ? "1 day" : $"{days.ToString("0.##", CultureInfo.InvariantCulture)} days";

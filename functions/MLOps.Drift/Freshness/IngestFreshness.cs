@@ -1,6 +1,7 @@
 using System.Globalization;
 using MLOps.Core;
 using MLOps.Drift.Alerts;
+using MLOps.Drift.Window;
 using MLOps.Storage;
 
 namespace MLOps.Drift;
@@ -32,8 +33,7 @@ internal static class IngestFreshness
     {
         BlobInfo? newest = null;
         foreach (var (_, blob) in batches)
-            if (!Path.GetFileName(blob.Path).StartsWith(StoreLayout.ExposureBatchPrefix, StringComparison.Ordinal)
-                && (newest is null || blob.LastModified > newest.LastModified))
+            if (!WindowReader.IsExposureLog(blob) && (newest is null || blob.LastModified > newest.LastModified))
                 newest = blob;
         if (newest is null) return new FreshnessCheck { Severity = "none" };
         var hours = Math.Max(0, (now - newest.LastModified).TotalHours);

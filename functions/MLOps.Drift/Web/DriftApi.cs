@@ -73,7 +73,8 @@ public static class DriftApi
         }
         catch (AlertTransitionException e)
         {
-            return TypedResults.Problem(statusCode: 409, title: "Invalid transition", detail: e.Message);
+            // The alert's status is what does not allow it (docs/interfaces.md: drift alert problems name a field).
+            return TypedResults.Problem(statusCode: 409, title: "Invalid transition", detail: e.Message, extensions: new Dictionary<string, object?> { ["field"] = "status" });
         }
     }
 

@@ -136,6 +136,15 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
         }
         if (userLen <= 0 || contentLen <= 0 || ticks == long.MinValue || type < 0) { Invalid++; return; }
         if (ticks < context.StartTicks || ticks >= context.EndTicks) { OutOfWindow++; return; }
+        var eventType = (EventType)type;
+        // Exposures are serving's output, not the audience's input: they feed prediction drift only, never the event count,
+        // volume, input features, data quality or accounts. Counted there, serving's own log read as critical eventType
+        // drift (exposure 0 % → 100 %) and started a retrain on every hourly check.
+        if (eventType == EventType.Exposure)
+        {
+            if (!context.CountsOnly) Served(contentBuf[..contentLen], score, modelLen > 0 ? modelBuf[..modelLen] : []);
+            return;
+        }
         Events++;
         var hour = (int)((ticks - context.StartTicks) / TimeSpan.TicksPerHour);
         Hourly[hour]++;
@@ -151,19 +160,6 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
 
         Activity.Add(new Activity(context.Users.Id(userBuf[..userLen]), hour, countryId, deviceId));
 
-        var eventType = (EventType)type;
-        // Older exposure records have no score: they still count as served titles, just not in the score distribution.
-        var scored = eventType == EventType.Exposure && double.IsFinite(score);
-        if (eventType == EventType.Exposure)
-        {
-            Exposures++;
-            if (scored)
-            {
-                ScoredExposures++;
-                ServedScores.Add(score);
-                if (modelLen > 0) Increment(ref ModelCounts, context.Models.Id(modelBuf[..modelLen]));
-            }
-        }
         if (context.Titles is not null)
         {
             if (!context.TitleLookup.TryGetValue(contentBuf[..contentLen], out var title))
@@ -171,10 +167,9 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
                 UnknownContent++;
                 if (UnknownSamples.Count < 10) UnknownSamples.Add(contentBuf[..contentLen].ToString());
             }
-            else if (eventType is EventType.Impression or EventType.Exposure)
+            else if (eventType == EventType.Impression)
             {
                 TitleServed[title.Index]++;
-                if (scored) TitleScored[title.Index]++;
                 foreach (var g in title.Genres) ServedGenreCounts[g]++;
             }
             else if (eventType is EventType.Play or EventType.Rate or EventType.Click)
@@ -197,6 +192,24 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
                 else CollectionsMarshal.GetValueRefOrAddDefault(RatingScales, scale, out _)++;
             }
         }
+    }
+
+    /// <summary>One exposure: a served title (and, when it carries the model's score, a scored one).</summary>
+    private void Served(ReadOnlySpan<char> contentId, double score, ReadOnlySpan<char> model)
+    {
+        Exposures++;
+        // Older exposure records have no score: they still count as served titles, just not in the score distribution.
+        var scored = double.IsFinite(score);
+        if (scored)
+        {
+            ScoredExposures++;
+            ServedScores.Add(score);
+            if (model.Length > 0) Increment(ref ModelCounts, context.Models.Id(model));
+        }
+        if (context.Titles is null || !context.TitleLookup.TryGetValue(contentId, out var title)) return;
+        TitleServed[title.Index]++;
+        if (scored) TitleScored[title.Index]++;
+        foreach (var g in title.Genres) ServedGenreCounts[g]++;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -17,13 +17,21 @@ public static class WindowReader
         return WindowAggregate.Merge(context, parts, options);
     }
 
-    /// <summary>The latest <paramref name="days"/> days that hold events (by day partition), or null when there are none.</summary>
+    /// <summary>
+    /// The latest <paramref name="days"/> days that hold imported events (by day partition), or null when there are none.
+    /// Serving's exposure log does not count: it is written at serving time, so today's partition would hold nothing but
+    /// exposures until today's import arrives, and judging it would read as the audience vanishing (a critical volume drop).
+    /// </summary>
     public static async Task<DriftWindow?> LatestAsync(IBlobStore store, int days, CancellationToken cancellationToken = default)
     {
         var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
         if (batches.Count == 0) return null;
-        return DriftWindow.Days(batches[^1].Day.AddDays(1 - Math.Max(1, days)), Math.Max(1, days));
+        var last = batches.LastOrDefault(b => !IsExposureLog(b.Blob), batches[^1]).Day;
+        return DriftWindow.Days(last.AddDays(1 - Math.Max(1, days)), Math.Max(1, days));
     }
+
+    /// <summary>A blob of serving's own exposure log (<c>events/dt=…/exposures-….ndjson</c>), not an import.</summary>
+    public static bool IsExposureLog(BlobInfo blob) => Path.GetFileName(blob.Path).StartsWith(StoreLayout.ExposureBatchPrefix, StringComparison.Ordinal);
 
     /// <summary>
     /// Events per hour of one past day, cached at <c>drift/volume/dt=DAY.json</c> together with the batches it counted
@@ -33,7 +41,8 @@ public static class WindowReader
         CancellationToken cancellationToken = default)
     {
         var path = $"{StoreLayout.Drift}volume/dt={day:yyyy-MM-dd}.json";
-        var signature = string.Join(";", dayBatches.Select(b => $"{b.Path}@{b.ETag}"));
+        // "v2": counts since exposures are left out (serving's output is not event volume); older caches are recounted once.
+        var signature = "v2;" + string.Join(";", dayBatches.Select(b => $"{b.Path}@{b.ETag}"));
         if (await store.ReadJsonAsync<DayCounts>(path, cancellationToken: cancellationToken).ConfigureAwait(false) is { } cached && cached.Value.Batches == signature)
             return cached.Value.Hours;
         var context = new ScanContext(DriftWindow.Days(day), null, countsOnly: true);
