@@ -134,6 +134,8 @@ public sealed record NotJudgedWindow
     public required FreshnessCheck Freshness { get; init; }
     /// <summary>The freshness alert this check opened or updated (a stall looks exactly like "no new events").</summary>
     public IReadOnlyList<DriftAlert> Alerts { get; init; } = [];
+    /// <summary>The report's contract fields, empty: nothing was compared.</summary>
     public bool DatasetDrift => false;
+    public IReadOnlyList<FeatureDrift> Features => [];
     public bool RetrainRecommended => false;
 }

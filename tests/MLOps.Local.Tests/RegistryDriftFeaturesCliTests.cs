@@ -69,7 +69,9 @@ public class RegistryDriftFeaturesCliTests
         Assert.False(features.GetProperty("stale").GetBoolean());
         Assert.Equal(300, features.GetProperty("rowCounts").GetProperty("user").GetInt32());
 
-        var drift = await Json("drift", "check");
+        // The demo's champion was trained on every event: not judged (as the DriftMonitor), unless forced.
+        Assert.False((await Json("drift", "check")).GetProperty("judged").GetBoolean());
+        var drift = await Json("drift", "check", "--force");
         Assert.Equal(JsonValueKind.False, drift.GetProperty("datasetDrift").ValueKind); // the generator drew no drift
         Assert.NotEmpty(drift.GetProperty("features").EnumerateArray());
         foreach (var feature in drift.GetProperty("features").EnumerateArray())

@@ -27,7 +27,8 @@ public static class DriftCommand
         var days = new Option<int>("--days") { Description = "Window length in days.", DefaultValueFactory = _ => 1 };
         var refFrom = new Option<string?>("--reference-from") { Description = "Compare with these days instead of the champion's training data (yyyy-MM-dd)." };
         var refTo = new Option<string?>("--reference-to") { Description = "Last reference day, inclusive (yyyy-MM-dd)." };
-        var command = new Command("check", "Check the latest window for drift, data quality, volume and account anomalies; record alerts.") { from, days, refFrom, refTo };
+        var force = new Option<bool>("--force") { Description = "Judge the window even when the champion was trained on every event in it (the DriftMonitor does not)." };
+        var command = new Command("check", "Check the latest window for drift, data quality, volume and account anomalies; record alerts.") { from, days, refFrom, refTo, force };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var length = context.Parse.GetValue(days);
@@ -53,6 +54,14 @@ public static class DriftCommand
             DriftWindow? window = context.Parse.GetValue(from) is { } f ? DriftWindow.Days(Day(f, "--window-start"), length) : null;
             if (window is not null && !(await EventLog.ListBatchesAsync(context.Store, cancellationToken).ConfigureAwait(false)).Any(b => window.Covers(b.Day)))
                 throw new CliUsageException($"--window-start: no events in {window}{await SpanAsync(context, cancellationToken).ConfigureAwait(false)}.");
+            // The DriftMonitor's rule, so the runbook's first triage step does not page on the champion's own training data
+            // (an alert the monitor would then never judge again, so never auto-resolve).
+            if (!context.Parse.GetValue(force) && await checker.NotJudgedAsync(reference, window, cancellationToken).ConfigureAwait(false) is { } skipped)
+            {
+                context.Log.WriteLine($"window {skipped.Window} not judged: the champion was trained on every event in it (--force judges it anyway)");
+                context.Result(skipped, console => WriteNotJudged(console, skipped));
+                return ExitCodes.Done;
+            }
             var report = await checker.CheckAsync(reference, window, cancellationToken).ConfigureAwait(false);
             context.Log.WriteLine($"checked {report.Quality.Events} events of {report.Window} in {report.Seconds:0.00} s; {report.Alerts.Count} alerts");
             context.Result(report, console => WriteReport(console, report));
@@ -73,8 +82,10 @@ public static class DriftCommand
             var list = await new AlertStore(context.Store).ListAsync(s, cancellationToken).ConfigureAwait(false);
             context.Result(new { alerts = list }, console =>
             {
-                var table = new Table().AddColumns("id", "severity", "status", "title", "last seen", "seen");
-                foreach (var a in list) table.AddRow(Markup.Escape(a.Id), a.Severity, a.Status, Markup.Escape(a.Title), a.LastSeen.ToString("u", CultureInfo.InvariantCulture), a.Occurrences.ToString(CultureInfo.InvariantCulture));
+                var table = new Table().AddColumns("id", "kind", "subject", "severity", "status", "title", "last seen", "seen");
+                foreach (var a in list)
+                    table.AddRow(Markup.Escape(a.Id), Markup.Escape(a.Kind), Markup.Escape(a.Subject), a.Severity, a.Status, Markup.Escape(a.Title),
+                        a.LastSeen.ToString("u", CultureInfo.InvariantCulture), a.Occurrences.ToString(CultureInfo.InvariantCulture));
                 console.Write(table);
             });
             return ExitCodes.Done;
@@ -105,7 +116,8 @@ public static class DriftCommand
                     ? await store.AcknowledgeAsync(alertId, who, context.Parse.GetValue(note), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false)
                     : await store.ResolveAsync(alertId, who, context.Parse.GetValue(note), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
             }
-            catch (AlertTransitionException e) { throw new CliUsageException(e.Message); }
+            // A valid request the alert's state does not allow (already acknowledged or resolved): exit 1, not a usage error.
+            catch (AlertTransitionException e) { throw new CliConflictException(e.Message); }
             if (alert is null) throw new CliUsageException($"no alert '{alertId}' (see 'mlops drift alerts').");
             context.Result(alert, console => console.WriteLine($"{alert.Id}: {alert.Status}"));
             return ExitCodes.Done;
@@ -141,6 +153,13 @@ public static class DriftCommand
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day
         : throw new CliUsageException($"{option} must be a date yyyy-MM-dd, not '{text}'.");
 
+    private static void WriteNotJudged(IAnsiConsole console, NotJudgedWindow skipped)
+    {
+        console.MarkupLine($"window [bold]{Markup.Escape(skipped.Window)}[/] · reference: {Markup.Escape(skipped.Reference.Source ?? skipped.Reference.Status)}");
+        console.MarkupLine(Markup.Escape(skipped.Note));
+        foreach (var a in skipped.Alerts) console.MarkupLine($"[{(a.Severity == AlertSeverity.Critical ? "red" : "yellow")}]{a.Severity}[/] {Markup.Escape(a.Title)} ({Markup.Escape(a.Id)})");
+    }
+
     private static void WriteReport(IAnsiConsole console, DriftReport report)
     {
         console.MarkupLine($"window [bold]{Markup.Escape(report.Window)}[/] · reference: {Markup.Escape(report.Reference.Source ?? report.Reference.Status)}");
@@ -150,7 +169,7 @@ public static class DriftCommand
             foreach (var f in report.Features)
                 table.AddRow(f.Name, f.Method, DriftPage.Judged(f, f.Score), DriftPage.Judged(f, f.Threshold), DriftPage.Judged(f, f.Psi), f.Drifted ? "[red]yes[/]" : "no", f.Severity);
             console.Write(table);
-            console.MarkupLine($"dataset drift: {(report.DatasetDrift ? "[red]yes[/]" : "no")} ({report.DriftShare:P0} of features drifted; threshold {report.DriftShareThreshold:P0})");
+            console.MarkupLine($"dataset drift: {(report.DatasetDrift ? "[red]yes[/]" : "no")} ({report.DriftedFeatures} of {report.JudgedFeatures} judged features drifted, {report.DriftShare:P0}; threshold {report.DriftShareThreshold:P0})");
         }
         console.MarkupLine($"volume: {report.Volume.Events} events" + (report.Volume.Ratio is { } r ? $", {r:P0} of expected ({Markup.Escape(report.Volume.Baseline)})" : $" ({Markup.Escape(report.Volume.Baseline)})"));
         if (report.Freshness is { SilenceHours: { } silence } fresh)
