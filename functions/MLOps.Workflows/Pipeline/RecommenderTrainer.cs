@@ -62,7 +62,7 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
                 : ModelTrainer.Train("popularity", null, prepared.Split.Train, Seed, cancellationToken);
             return (model, await Task.Run(() => Evaluator.Evaluate(model, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false));
         })).Value.ConfigureAwait(false);
-        var predictionReference = await PredictionReferenceWriter.WriteAsync(store, result, prepared.Split.Train, candidate.Key, prepared.Window, stepKey, cancellationToken).ConfigureAwait(false);
+        var predictionReference = await PredictionReferenceWriter.WriteAsync(store, model, prepared.Split, result, candidate.Key, prepared.Window, stepKey, cancellationToken).ConfigureAwait(false);
         var metrics = Pick(result, prepared.Split);
         championMetrics = Pick(baseline, prepared.Split);
         // Latency is timed now for both models, side by side, rather than cached with the baseline's scores.
