@@ -15,6 +15,13 @@ public interface IRecommender
 
     /// <summary>Writes a score per item into <paramref name="scores"/> (length = Items.Count); higher is better.</summary>
     void Score(ReadOnlySpan<int> history, Span<float> scores);
+
+    /// <summary>
+    /// True when the model learned something about the item, so a history holding it (or "similar to it") moves scores.
+    /// False for items outside a partial model (EASE past <c>max_items</c>) or without training interactions: scoring
+    /// them gives a flat floor, which ranks the catalogue in index order.
+    /// </summary>
+    bool Covers(int item) => true;
 }
 
 /// <summary>Content ids ↔ dense indices 0..Count-1, in a fixed order saved with every artifact.</summary>

@@ -241,8 +241,7 @@ public static class RecommendationService
     private static void Mask(Span<float> scores, ServingData data, UserState? user, bool excludeSeen, bool genreFilter, ulong genreMask,
         IReadOnlyList<string> exclude, HashSet<int>? used)
     {
-        if (excludeSeen && user is not null)
-            foreach (var h in user.History) scores[h] = float.NegativeInfinity;
+        if (excludeSeen && user is not null) user.MaskSeen(scores);
         if (genreFilter)
             for (var i = 0; i < scores.Length; i++)
                 if ((data.GenreMask[i] & genreMask) == 0) scores[i] = float.NegativeInfinity;

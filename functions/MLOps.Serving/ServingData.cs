@@ -100,8 +100,8 @@ public sealed class ServingData
             // A user's first fresh events extend the history loaded with the data; starting from them alone would forget
             // everything seen before (exclude-seen then recommends watched titles).
             _fresh.AddOrUpdate(group.Key,
-                user => UserState.Create(this, (_users.GetValueOrDefault(user)?.History ?? []).Concat(items)),
-                (_, old) => UserState.Create(this, old.History.Concat(items)));
+                user => _users.GetValueOrDefault(user) is { } loaded ? UserState.Create(this, loaded.History.Concat(items), loaded.Seen) : UserState.Create(this, items),
+                (_, old) => UserState.Create(this, old.History.Concat(items), old.Seen));
         }
     }
 
@@ -175,16 +175,36 @@ public sealed class UserState
 
     public bool HasSeen(int item) => (Seen[item >> 6] & (1UL << (item & 63))) != 0;
 
-    internal static UserState Create(ServingData data, IEnumerable<int> chronological)
+    /// <summary>Sets the score of every title the user has seen (the whole seen set, not only the scored history) to −∞.</summary>
+    public void MaskSeen(Span<float> scores)
     {
-        // Keep each title once, at its latest position, and at most MaxHistory of the most recent.
+        for (var w = 0; w < Seen.Length; w++)
+        {
+            var bits = Seen[w];
+            while (bits != 0)
+            {
+                var i = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                if (i < scores.Length) scores[i] = float.NegativeInfinity;
+                bits &= bits - 1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A user's state from their titles in time order, plus <paramref name="alreadySeen"/> (the state being extended by
+    /// fresh events). The history the model scores keeps each title once, at its latest position, and at most
+    /// MaxHistory of the most recent (bounded scoring cost); the seen set keeps every title, so a user with a long
+    /// past is never recommended what they watched before their latest MaxHistory titles.
+    /// </summary>
+    internal static UserState Create(ServingData data, IEnumerable<int> chronological, ulong[]? alreadySeen = null)
+    {
         var list = chronological.ToList();
         var last = new Dictionary<int, int>();
         for (var p = 0; p < list.Count; p++) last[list[p]] = p;
+        var seen = alreadySeen is null ? new ulong[(data.Count + 63) / 64] : (ulong[])alreadySeen.Clone();
+        foreach (var i in last.Keys) seen[i >> 6] |= 1UL << (i & 63);
         var history = last.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
         if (history.Length > ServingData.MaxHistory) history = history[^ServingData.MaxHistory..];
-        var seen = new ulong[(data.Count + 63) / 64];
-        foreach (var i in history) seen[i >> 6] |= 1UL << (i & 63);
         var affinity = new float[data.Genres.Length];
         for (var p = 0; p < history.Length; p++)
         {

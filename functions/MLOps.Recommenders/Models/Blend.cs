@@ -25,6 +25,9 @@ public sealed class BlendRecommender : RecommenderModel
 
     internal override int ArtifactVersion => _parts.Max(p => p.ArtifactVersion);
 
+    /// <summary>Covered when any part covers the item.</summary>
+    public override bool Covers(int item) => _parts.Any(p => p.Covers(item));
+
     public override void Score(ReadOnlySpan<int> history, Span<float> scores)
     {
         if (scores.Length != Items.Count) throw new ArgumentException($"The score buffer must hold {Items.Count} items.", nameof(scores));

@@ -149,6 +149,9 @@ public sealed class IalsRecommender : RecommenderModel
         }
     }
 
+    /// <summary>An item whose factors are not all zero: the item solve leaves an item without training interactions at zero.</summary>
+    public override bool Covers(int item) => _items.AsSpan(item * _factors, _factors).ContainsAnyExcept(0f);
+
     /// <summary>Folds the history in (CG run to convergence from zero, at most 2·factors steps) and scores every item by its dot product.</summary>
     public override void Score(ReadOnlySpan<int> history, Span<float> scores)
     {

@@ -73,6 +73,10 @@ public sealed class ItemItemRecommender : RecommenderModel
     /// <summary>Number of stored weights.</summary>
     public long WeightCount => _dense?.Length ?? _weights!.Length;
 
+    /// <summary>An item with neighbours (top-k form) or inside the modelled subset (dense form).</summary>
+    public override bool Covers(int item) =>
+        _offsets is not null ? _offsets[item + 1] > _offsets[item] : _toSub is null || _toSub[item] >= 0;
+
     /// <summary>The k strongest neighbours of an item (for "similar titles"); writes into the spans and returns how many.</summary>
     public int Neighbours(int item, Span<int> neighbours, Span<float> weights)
     {

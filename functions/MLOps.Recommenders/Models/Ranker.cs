@@ -56,6 +56,9 @@ public sealed class RankerRecommender : RecommenderModel
     public double ValidationNdcgRanker => Get(Parameters, "validation_ndcg_ranker", double.NaN);
     internal int FeatureCount => _parts.Length * PerPart + Extra;
 
+    /// <summary>Covered when any part covers the item.</summary>
+    public override bool Covers(int item) => _parts.Any(p => p.Covers(item));
+
     public override void Score(ReadOnlySpan<int> history, Span<float> scores)
     {
         if (scores.Length != Items.Count) throw new ArgumentException($"The score buffer must hold {Items.Count} items.", nameof(scores));

@@ -20,6 +20,9 @@ public abstract class RecommenderModel : IRecommender
 
     public abstract void Score(ReadOnlySpan<int> history, Span<float> scores);
 
+    /// <inheritdoc cref="IRecommender.Covers"/>
+    public virtual bool Covers(int item) => true;
+
     /// <summary>The lowest artifact format version that holds this model (see <see cref="Artifacts.ModelArtifact.FormatVersion"/>).</summary>
     internal virtual int ArtifactVersion => 1;
 

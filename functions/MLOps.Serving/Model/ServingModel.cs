@@ -54,7 +54,7 @@ public sealed class ServingModel
         {
             var span = scores.AsSpan(0, _toModel.Length);
             Score(user.History, span);
-            foreach (var h in user.History) span[h] = float.NegativeInfinity;
+            user.MaskSeen(span);
             var top = Ranking.TopK(span, CandidateCount);
             var values = new float[top.Length];
             for (var i = 0; i < top.Length; i++) values[i] = span[top[i]];
@@ -67,8 +67,13 @@ public sealed class ServingModel
     }
     public string Kind => _recommender.Kind;
 
-    /// <summary>True when the model can score from this serving item (it was in its training data).</summary>
-    public bool Knows(int servingItem) => _toModel[servingItem] >= 0;
+    /// <summary>
+    /// True when the model can score from this serving item: it is in the model's index and the model learned something
+    /// about it (EASE models only its <c>max_items</c> most-interacted titles; an item without training interactions
+    /// carries nothing). Otherwise similar titles, "because you watched" rows and cold-start reasons take their fallbacks
+    /// instead of listing the catalogue in index order with score 0.
+    /// </summary>
+    public bool Knows(int servingItem) => _toModel[servingItem] is var m and >= 0 && _recommender.Covers(m);
 
     /// <summary>Scores every serving item for a history of serving indices (most recent last).</summary>
     public void Score(ReadOnlySpan<int> history, Span<float> scores)
