@@ -4,7 +4,8 @@ using MLOps.Serving.Model;
 
 namespace MLOps.Serving;
 
-public sealed record RecommendedItem(string ContentId, string Title, double Score, string Reason, IReadOnlyList<string> Genres);
+/// <summary>One listed title. <c>Year</c> (release year, when the catalogue has it) tells apart titles of the same name.</summary>
+public sealed record RecommendedItem(string ContentId, string Title, double Score, string Reason, IReadOnlyList<string> Genres, int? Year = null);
 
 public sealed record ModelInfo(string Name, string Version, string Kind);
 
@@ -175,7 +176,7 @@ public static class RecommendationService
     public static ModelInfo? Info(ServingModel? model) => model is null ? null : new ModelInfo(model.Ref.Name, model.Ref.Version, model.Kind);
 
     public static RecommendedItem Item(ServingData data, int i, float score, string reason) =>
-        new(data.Items[i], data.Title(i), float.IsFinite(score) ? Math.Round(score, 6) : 0, reason, data.GenresOf(i).ToArray());
+        new(data.Items[i], data.Title(i), float.IsFinite(score) ? Math.Round(score, 6) : 0, reason, data.GenresOf(i).ToArray(), data.Catalog[i]?.Year);
 
     /// <summary>Why a personal pick fits: the recent title it is most like, else the genre the user favours, else freshness.</summary>
     public static string ReasonFor(ServingData data, UserState user, int item)

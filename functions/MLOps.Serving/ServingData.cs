@@ -38,13 +38,14 @@ public sealed class ServingData
             var bit = 1UL << g;
             GenreTrendingOrder[g] = TrendingOrder.Where(i => (genreMask[i] & bit) != 0).ToArray();
         }
-        var dated = Enumerable.Range(0, items.Count).Where(i => catalog[i]?.ReleaseDate is not null).ToArray();
-        NewestRelease = dated.Length == 0 ? null : dated.Max(i => catalog[i]!.ReleaseDate);
+        // A release date, else the release year's first day (ml-latest titles carry a year only).
+        var dated = Enumerable.Range(0, items.Count).Where(i => catalog[i]?.ReleasedOn is not null).ToArray();
+        NewestRelease = dated.Length == 0 ? null : dated.Max(i => catalog[i]!.ReleasedOn);
         // "New" = released within 180 days of the newest title in the catalogue (the catalogue's own clock).
         IsNew = new bool[items.Count];
         if (NewestRelease is { } newest)
-            foreach (var i in dated) IsNew[i] = catalog[i]!.ReleaseDate!.Value.DayNumber >= newest.DayNumber - 180;
-        NewReleaseOrder = dated.OrderByDescending(i => catalog[i]!.ReleaseDate).ThenByDescending(i => trending[i]).ToArray();
+            foreach (var i in dated) IsNew[i] = catalog[i]!.ReleasedOn!.Value.DayNumber >= newest.DayNumber - 180;
+        NewReleaseOrder = dated.OrderByDescending(i => catalog[i]!.ReleasedOn).ThenByDescending(i => trending[i]).ToArray();
         var maxTrend = trending.Length == 0 ? 0 : trending.Max();
         TrendingNormalized = trending.Select(t => maxTrend > 0 ? t / maxTrend : 0f).ToArray();
     }

@@ -134,4 +134,20 @@ public sealed class UnitTests
         Assert.Equal(["t4", "t5"], similar.Items.Select(i => i.ContentId).Order(StringComparer.Ordinal)); // the other Horror titles
         Assert.False(RecommendationService.Similar(snapshot, t0, 2).ColdStart); // a modelled title still uses the model
     }
+
+    /// <summary>A catalogue with release years only (ml-latest) still has new releases: the newest year's titles.</summary>
+    [Fact]
+    public void NewReleases_FromReleaseYearsWhenThereAreNoDates()
+    {
+        var years = new[] { 1995, 2017, 2018, 2018 };
+        var catalog = years.Select((y, i) => new CatalogItem { ContentId = $"t{i}", Title = $"T{i} ({y})", Year = y, Genres = ["Drama"] }).ToList();
+        var at = new DateTimeOffset(2018, 9, 1, 0, 0, 0, TimeSpan.Zero);
+        var events = catalog.Select((c, i) => new ViewingEvent { EventId = $"e{i}", UserId = "u", ContentId = c.ContentId, Timestamp = at.AddHours(i) }).ToList();
+
+        var data = ServingData.Build(catalog, events, TimeSpan.FromDays(7));
+
+        Assert.Equal(new DateOnly(2018, 1, 1), data.NewestRelease);
+        Assert.Equal(["t2", "t3"], data.NewReleaseOrder.Where(i => data.IsNew[i]).Select(i => data.Items[i]).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("releasedOn", System.Text.Json.JsonSerializer.Serialize(catalog[0], MLOps.Storage.StoreJson.Options), StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -12,4 +12,11 @@ public sealed record CatalogItem
     public string? MaturityRating { get; init; }
     public string? Description { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>
+    /// The release date, else 1 January of the release year (the earliest day the title can have existed: MovieLens
+    /// gives ml-latest titles a year only). Derived, not stored.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateOnly? ReleasedOn => ReleaseDate ?? (Year is >= 1 and <= 9999 ? new DateOnly(Year.Value, 1, 1) : null);
 }
