@@ -54,6 +54,7 @@ public static class ServingApi
     public static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem, ProblemHttpResult>> Recommendations(
         string id, HttpContext http, ModelHost host, IOptions<ServingOptions> options, ExposureLog exposures)
     {
+        id = RouteId(id);
         var o = options.Value;
         var q = http.Request.Query;
         var errors = new Dictionary<string, string[]>();
@@ -103,6 +104,7 @@ public static class ServingApi
 
     public static async Task<Results<Ok<RowsResponse>, ValidationProblem, ProblemHttpResult>> Rows(string id, HttpContext http, ModelHost host, IOptions<ServingOptions> options)
     {
+        id = RouteId(id);
         var o = options.Value;
         var errors = new Dictionary<string, string[]>();
         CheckId(errors, "id", id, o);
@@ -119,6 +121,7 @@ public static class ServingApi
 
     public static async Task<Results<Ok<SimilarResponse>, ValidationProblem, ProblemHttpResult>> Similar(string id, HttpContext http, ModelHost host, IOptions<ServingOptions> options)
     {
+        id = RouteId(id);
         var o = options.Value;
         var errors = new Dictionary<string, string[]>();
         CheckId(errors, "id", id, o);
@@ -237,6 +240,17 @@ public static class ServingApi
         Latency.Record(Environment.TickCount64 - start, tag);
     }
 
+
+    /// <summary>
+    /// An id from the route as ingestion stores it: trimmed (the importers trim ids), and with "%2F" read as "/"
+    /// (ASP.NET Core leaves an encoded slash encoded in route values, so "a/b", which events accept, was unreachable).
+    /// </summary>
+    internal static string RouteId(string id)
+    {
+        id = id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        // A blank id or one with control characters is left as sent, for CheckId to name what is wrong with it.
+        return string.IsNullOrWhiteSpace(id) || id.Any(char.IsControl) ? id : id.Trim();
+    }
 
     private static void CheckId(Dictionary<string, string[]> errors, string field, string id, ServingOptions o)
     {

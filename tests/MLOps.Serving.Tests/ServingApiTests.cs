@@ -179,6 +179,29 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         Assert.Equal(100, ids.Distinct().Count());
     }
 
+    /// <summary>Events accept "team/7" and trim " padded "; the user routes reach both (an encoded slash stayed "%2F").</summary>
+    [Fact]
+    public async Task UserIdsWithASlashOrPadding_AreTheUsersTheirEventsCreated()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var batch = new[]
+        {
+            new { userId = "team/7", contentId = "m1", timestamp = "2024-05-22T10:00:00Z", eventType = "play", viewSeconds = 5000.0 },
+            new { userId = " padded ", contentId = "m2", timestamp = "2024-05-22T10:00:00Z", eventType = "play", viewSeconds = 5000.0 },
+        };
+        Assert.Equal(HttpStatusCode.Accepted, (await fixture.Client(fixture.WriteKey).PostAsJsonAsync("/api/events", batch, ct)).StatusCode);
+        var client = fixture.Client(fixture.ReadKey);
+
+        var slash = await (await client.GetAsync("/api/users/team%2F7/recommendations?k=5", ct)).ReadAsync();
+        Assert.Equal("team/7", slash.GetProperty("userId").GetString());
+        Assert.NotEqual("unknown-user", slash.GetProperty("coldStartReason").ValueKind == JsonValueKind.String ? slash.GetProperty("coldStartReason").GetString() : null);
+        Assert.DoesNotContain("m1", Ids(slash.GetProperty("items")));
+
+        var padded = await (await client.GetAsync("/api/users/%20padded%20/rows?rows=1", ct)).ReadAsync();
+        Assert.Equal("padded", padded.GetProperty("userId").GetString());
+        Assert.NotEqual("unknown-user", padded.GetProperty("coldStartReason").ValueKind == JsonValueKind.String ? padded.GetProperty("coldStartReason").GetString() : null);
+    }
+
     [Fact]
     public async Task HistoryTheModelNeverSaw_IsAColdStart_NotAnIndexOrderList()
     {
