@@ -5,19 +5,22 @@ namespace MLOps.Workflows.Pipeline;
 /// <summary>
 /// Refreshes the feature store (incremental when it can extend the latest snapshot). The snapshot's cutoff is when the
 /// refresh ran; its id depends on the cutoff and the event batches it covers, and the same inputs give the same snapshot.
+/// When no event batch (and no catalogue change) arrived since the latest snapshot, that snapshot is reused as is: a new
+/// one would differ only by its cutoff and add an empty segment per run.
 /// </summary>
 public sealed class FeatureStoreRefresher(FeatureStore features, TimeProvider time) : IFeatureRefresher
 {
     public async Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken)
     {
         var before = (await features.GetLatestAsync(cancellationToken).ConfigureAwait(false))?.SnapshotId;
-        var manifest = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = time.GetUtcNow(), RequestedBy = stepKey }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var manifest = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = time.GetUtcNow(), ReuseWhenUpToDate = true, RequestedBy = stepKey }, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (manifest.EventsUsed == 0) throw new InvalidDataException("The feature snapshot has no events: import or generate events first.");
         // The views and statistics are computed on first read; the pipeline is about to train on this snapshot, so now.
         var views = await features.MaterializeAsync(manifest.SnapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed,
             (int)views.RowCounts.GetValueOrDefault("user"), (int)views.RowCounts.GetValueOrDefault("item"),
-            // Reused: the latest snapshot itself came back (same cutoff and inputs), or an extension that read no new events.
-            Reused: manifest.SnapshotId == before || (manifest.Mode == "incremental" && manifest.EventsRead == 0), Math.Round(manifest.Seconds, 3));
+            // Reused: the latest snapshot itself came back. A new snapshot that read no new events (a partly covered batch read
+            // again, a changed catalogue) is not reused, so the summary's "reused: no new events" is said only when true.
+            Reused: manifest.SnapshotId == before, Math.Round(manifest.Seconds, 3));
     }
 }

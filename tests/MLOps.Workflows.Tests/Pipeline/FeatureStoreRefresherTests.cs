@@ -1,0 +1,61 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using MLOps.Core;
+using MLOps.Core.Data;
+using MLOps.Features;
+using MLOps.Storage;
+using MLOps.Tests;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Workflows.Tests.Pipeline;
+
+/// <summary>
+/// The pipeline's refresh step reuses the latest snapshot when no event batch arrived since (no new empty snapshot per
+/// run), and its "reused" flag is true exactly when the snapshot it returns already existed.
+/// </summary>
+public sealed class FeatureStoreRefresherTests
+{
+    private static readonly DateTimeOffset Day0 = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static async Task WriteBatchAsync(IBlobStore store, string batch, DateTimeOffset at, int events)
+    {
+        var text = new StringBuilder();
+        for (var k = 0; k < events; k++)
+            text.Append(JsonSerializer.Serialize(new ViewingEvent
+            {
+                EventId = $"{batch}-{k}", UserId = $"u{k % 5}", ContentId = $"m{k % 7}", EventType = EventType.Play, ViewSeconds = 600, Timestamp = at.AddMinutes(k),
+            }, StoreJson.Options)).Append('\n');
+        await store.WriteTextAsync(StoreLayout.EventBatch(DateOnly.FromDateTime(at.UtcDateTime), batch), text.ToString());
+    }
+
+    [Fact]
+    public async Task NoNewEvents_ReusesTheLatestSnapshot_AndSaysSo_NewEvents_MakeANewOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("feature-refresher");
+        await WriteBatchAsync(store, "d0", Day0.AddHours(1), 30);
+        var clock = new FakeTimeProvider(Day0.AddDays(1));
+        var features = new FeatureStore(store, clock);
+        var refresher = new FeatureStoreRefresher(features, clock);
+
+        var first = await refresher.RefreshAsync("run-1", ct);
+        Assert.False(first.Reused);
+
+        // A later run with nothing new: the same snapshot, no new segment, flagged reused.
+        clock.Advance(TimeSpan.FromMinutes(25));
+        var again = await refresher.RefreshAsync("run-2", ct);
+        Assert.Equal(first.SnapshotId, again.SnapshotId);
+        Assert.True(again.Reused);
+        Assert.Equal(first.Cutoff, again.Cutoff);
+        Assert.Single((await features.GetStatusAsync(ct)).Snapshots);
+
+        // New events: a new snapshot, not reused.
+        await WriteBatchAsync(store, "d1", Day0.AddDays(1).AddHours(1), 10);
+        clock.Advance(TimeSpan.FromDays(1));
+        var next = await refresher.RefreshAsync("run-3", ct);
+        Assert.NotEqual(first.SnapshotId, next.SnapshotId);
+        Assert.False(next.Reused);
+        Assert.Equal(40, next.Events);
+    }
+}
