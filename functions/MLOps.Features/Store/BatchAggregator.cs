@@ -39,7 +39,7 @@ internal static class BatchAggregator
     {
         var partial = new BatchPartial { Path = path, ETag = etag };
         var pairIndex = new Dictionary<long, int>(PackedKeyComparer.Instance);
-        var rate = Math.Log(2) / (halfLifeDays * TimeSpan.TicksPerDay);
+        var ticksPerHalfLife = halfLifeDays * TimeSpan.TicksPerDay;
         Span<char> chars = stackalloc char[256];
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
 
@@ -93,7 +93,7 @@ internal static class BatchAggregator
                     }
                     ref var pair = ref CollectionsMarshal.AsSpan(partial.Pairs)[slot];
                     pair.Count++;
-                    pair.Weight += FixedPoint.Weight(Math.Exp(rate * (ticks - anchorTicks)));
+                    pair.Weight.Add(DecayedSum.Of((ticks - anchorTicks) / ticksPerHalfLife));
                     if (ticks > pair.LastTicks) pair.LastTicks = ticks;
                     if (rating is { } r && !double.IsNaN(r))
                     {

@@ -85,14 +85,19 @@ internal static class FeatureComputer
         var cells = nUsers * g;
         var genreUser = new List<int>(cells); var genreIndex = new List<int>(cells);
         var genreDecayed = new List<double>(cells); var genreAffinity = new List<double>(cells); var genreCount = new List<long>(cells);
+        var relative = new double[g];
         foreach (var u in userOrder)
         {
-            var top = -1; Int128 total = 0;
+            // Shares and the top genre from the user's sums in units of their newest era: no underflow however old.
+            var era = int.MinValue;
+            for (var k = 0; k < g; k++)
+                if (!userGenre[u * g + k].Weight.IsEmpty) era = Math.Max(era, userGenre[u * g + k].Weight.Era);
+            var top = -1; var total = 0.0;
             for (var k = 0; k < g; k++)
             {
-                var w = userGenre[u * g + k].Weight;
+                var w = relative[k] = userGenre[u * g + k].Weight.Relative(era);
                 total += w;
-                if (w > 0 && (top < 0 || w > userGenre[u * g + top].Weight)) top = k;
+                if (w > 0 && (top < 0 || w > relative[top])) top = k;
             }
             var maturity = -1;
             for (var k = 0; k < m; k++)
@@ -113,15 +118,14 @@ internal static class FeatureComputer
                 PreferredMaturity = maturity >= 0 ? maturityNames[maturity] : null,
                 TopGenre = top >= 0 ? genreNames[top] : null,
             });
-            var totalWeight = (double)total;
             for (var k = 0; k < g; k++)
             {
                 ref readonly var cell = ref userGenre[u * g + k];
                 if (cell.Count == 0) continue;
                 genreUser.Add(u);
                 genreIndex.Add(k);
-                genreDecayed.Add(FixedPoint.Weight(cell.Weight) * scale);
-                genreAffinity.Add(total > 0 ? (double)cell.Weight / totalWeight : 0);
+                genreDecayed.Add(Math.ScaleB(relative[k], DecayedSum.EraHalfLives * era - FixedPoint.WeightBits) * scale);
+                genreAffinity.Add(total > 0 ? relative[k] / total : 0);
                 genreCount.Add(cell.Count);
             }
         }

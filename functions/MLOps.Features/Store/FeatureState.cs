@@ -10,8 +10,9 @@ namespace MLOps.Features.Store;
 /// </summary>
 internal sealed class FeatureState
 {
-    // 2: fixed-point sums (FixedPoint); version 1 segments cannot be read (a full refresh rebuilds them).
-    private const int FormatVersion = 2;
+    // 2: fixed-point sums (FixedPoint); 3: decay weights per era (DecayedSum), since one grid let old events round to 0.
+    // Older segments cannot be read (a refresh rebuilds them in full).
+    private const int FormatVersion = 3;
     /// <summary>Daily counts older than this many days before the cutoff day can never enter a window again.</summary>
     public const int KeepDays = 31;
 

@@ -20,8 +20,8 @@ internal struct PairAggregate
     /// <summary>Σ view seconds, <see cref="FixedPoint.SecondsBits"/> fixed point.</summary>
     public long ViewSeconds;
     public long LastTicks;
-    /// <summary>Σ 2^((t − anchor) / half-life), <see cref="FixedPoint.WeightBits"/> fixed point.</summary>
-    public Int128 Weight;
+    /// <summary>Σ 2^((t − anchor) / half-life), exact per era (<see cref="DecayedSum"/>).</summary>
+    public DecayedSum Weight;
 
     public void Add(in PairAggregate other)
     {
@@ -29,7 +29,7 @@ internal struct PairAggregate
         RatingCount += other.RatingCount;
         RatingSum += other.RatingSum;
         ViewSeconds += other.ViewSeconds;
-        Weight += other.Weight;
+        Weight.Add(other.Weight);
         if (other.LastTicks > LastTicks) LastTicks = other.LastTicks;
     }
 }

@@ -24,12 +24,12 @@ internal struct ItemAggregate
     public long RatingCount;
 }
 
-/// <summary>One user × genre: Σ decay weight against the anchor (fixed point) and the plain count.</summary>
+/// <summary>One user × genre: Σ decay weight against the anchor (<see cref="DecayedSum"/>) and the plain count.</summary>
 // Packed: the view state is written and read raw, and 16-byte alignment would add a third to its largest array.
 [StructLayout(LayoutKind.Sequential, Pack = 8)]
 internal struct GenreAggregate
 {
-    public Int128 Weight;
+    public DecayedSum Weight;
     public long Count;
 }
 

@@ -14,7 +14,8 @@ namespace MLOps.Features.Store;
 /// </summary>
 internal sealed class ViewState
 {
-    private const int FormatVersion = 3;
+    // 4: decay weights per era (DecayedSum).
+    private const int FormatVersion = 4;
 
     public required long AnchorTicks { get; init; }
     public required double HalfLifeDays { get; init; }
@@ -139,7 +140,7 @@ internal sealed class ViewState
             foreach (var genre in _itemGenres[i])
             {
                 ref var cell = ref genres[u * g + genre];
-                cell.Weight += p.Weight;
+                cell.Weight.Add(p.Weight);
                 cell.Count += p.Count;
             }
             if (_itemMaturity[i] >= 0) maturity[u * m + _itemMaturity[i]] += p.Count;
@@ -346,7 +347,7 @@ internal sealed class ViewState
     public static ViewState? Deserialize(Stream stream, string catalogPath, IReadOnlyList<CatalogItem> catalog)
     {
         using var r = new BinaryReader(new BufferedStream(stream, 1 << 16));
-        if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("View state has an unknown format version.");
+        if (r.ReadInt32() != FormatVersion) throw new InvalidDataException("View state written in another format version: run 'mlops features refresh --full'.");
         var state = new ViewState
         {
             AnchorTicks = r.ReadInt64(), HalfLifeDays = r.ReadDouble(), CatalogPath = r.ReadString(), HistoryPerUser = r.ReadInt32(),
