@@ -44,10 +44,9 @@ internal static class FeatureComputer
         var userGenre = CollectionsMarshal.AsSpan(state.UserGenres);
         var userMaturity = CollectionsMarshal.AsSpan(state.UserMaturity);
 
-        // Titles released after the cutoff do not exist yet (item view only).
+        // Every title's catalogue data; the ones released after the cutoff do not exist yet and are listed only with events.
         var catalogById = new Dictionary<string, CatalogItem>(StringComparer.Ordinal);
-        foreach (var c in catalog)
-            if (c.ReleaseDate is null || c.ReleaseDate <= cutoffDay) catalogById[c.ContentId] = c;
+        foreach (var c in catalog) catalogById[c.ContentId] = c;
 
         // Slot k of a row's daily counts is day state.LastDay − KeepDays + k; age 0 is the cutoff's day.
         var user7 = new long[nUsers]; var user28 = new long[nUsers];
@@ -146,12 +145,16 @@ internal static class FeatureComputer
 
         // Items: every title with events, and every catalogue title released by the cutoff (cold-start titles get zeros).
         var items = new List<ItemFeatures>(nItems + catalogById.Count);
-        var allItemIds = state.Items.Ids.Concat(catalogById.Keys.Where(id => !state.Items.TryGet(id, out _))).ToList();
+        var allItemIds = state.Items.Ids.Concat(catalogById.Values
+            .Where(c => !state.Items.TryGet(c.ContentId, out _) && (Released(c) is not { } r || r <= cutoffDay)).Select(c => c.ContentId)).ToList();
         foreach (var id in allItemIds.Order(StringComparer.Ordinal))
         {
             var known = state.Items.TryGet(id, out var i);
             var t = known ? itemTotals[i] : default;
             catalogById.TryGetValue(id, out var c);
+            // Age from the same day that decides the listing; unknown while that day is after the cutoff (a title with
+            // events before its year ended) unless the release date itself is known.
+            var released = c is null ? null : Released(c);
             items.Add(new ItemFeatures
             {
                 ItemId = id,
@@ -162,7 +165,8 @@ internal static class FeatureComputer
                 DistinctUsers = t.DistinctUsers,
                 MeanRating = t.RatingCount > 0 ? FixedPoint.Rating(t.RatingSum) / t.RatingCount : null,
                 RatingCount = t.RatingCount,
-                AgeDays = c?.ReleaseDate is { } release ? (double)(cutoffTicks - release.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks) / TimeSpan.TicksPerDay : null,
+                AgeDays = released is { } release && (c!.ReleaseDate is not null || release <= cutoffDay)
+                    ? (double)(cutoffTicks - release.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks) / TimeSpan.TicksPerDay : null,
                 Genres = c is null ? "" : string.Join('|', c.Genres.Distinct(StringComparer.Ordinal)),
                 MaturityRating = c?.MaturityRating,
                 InCatalog = c is not null,
@@ -177,6 +181,14 @@ internal static class FeatureComputer
             Timing = $"rows {rowsSeconds:F3} s, rows+statistics {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F3} s",
         };
     }
+
+    /// <summary>
+    /// The day a title is taken to exist from: its release date, else 31 December of its release year (MovieLens titles carry
+    /// only the year). The year's last day, because it is the only day of the year by which the title surely existed: a
+    /// point-in-time view never lists a title before its release, at the cost of listing a title released in the cutoff's
+    /// own year only once that year has ended (or once it has events) and of ages short by up to a year.
+    /// </summary>
+    public static DateOnly? Released(CatalogItem c) => c.ReleaseDate ?? (c.Year is int year and >= 1 and <= 9999 ? new DateOnly(year, 12, 31) : null);
 
     public static string ActivityLevel(long events28d) => events28d switch
     {
