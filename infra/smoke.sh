@@ -55,13 +55,15 @@ log "POST /api/orchestrations/Purge -> 202 (instance $id)"
 
 deadline=$((SECONDS + ${MLOPS_SMOKE_RUN_TIMEOUT:-300}))
 while :; do
-  get "/api/orchestrations/instances/$id" 200 >/dev/null 2>&1 || true
-  status=$(sed -nE 's/.*"runtimeStatus" *: *"([^"]+)".*/\1/p' /tmp/mlops-smoke-get.json | head -1)
+  # Not `get`: it exits on any other code, and one transient 5xx or timeout while polling must not fail a deploy.
+  code=$(curl -s -o /tmp/mlops-smoke-get.json -w '%{http_code}' --max-time 30 -H "x-api-key: $KEY" "$URL/api/orchestrations/instances/$id" || true)
+  status=""
+  [ "$code" = 200 ] && status=$(sed -nE 's/.*"runtimeStatus" *: *"([^"]+)".*/\1/p' /tmp/mlops-smoke-get.json | head -1)
   case $status in
     Completed) log "Purge $id: Completed $(head -c 300 /tmp/mlops-smoke-get.json)"; break ;;
     Failed|Terminated) log "FAIL: Purge $id ended $status: $(head -c 800 /tmp/mlops-smoke-get.json)"; exit 1 ;;
   esac
-  [ $SECONDS -lt $deadline ] || { log "FAIL: Purge $id still '${status:-unknown}' after ${MLOPS_SMOKE_RUN_TIMEOUT:-300} s"; exit 1; }
+  [ $SECONDS -lt $deadline ] || { log "FAIL: Purge $id still '${status:-unknown}' after ${MLOPS_SMOKE_RUN_TIMEOUT:-300} s (last status answer: HTTP ${code:-none})"; exit 1; }
   sleep 5
 done
 log "PASS"

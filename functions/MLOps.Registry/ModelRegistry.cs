@@ -223,10 +223,11 @@ public sealed class ModelRegistry
                     if (!decision.Passed) throw new PromotionRefusedException($"version {version} is refused: {string.Join("; ", decision.Reasons)}", decision);
                     if (from is not null && decision.Comparison.ChampionVersion != from)
                         throw new PromotionRefusedException($"version {version}'s evidence compares it with v{decision.Comparison.ChampionVersion?.ToString() ?? "(none)"}, but the champion is now v{from}, so its gates no longer say anything: retrain (the pipeline evaluates against the current champion) or force the promotion with a reason (recorded as forced)", decision);
-                    // The policy in force now also counts: evidence stored before approval was required must not skip it.
-                    if ((decision.RequiresApproval || _options.Policy.RequireApproval) && string.IsNullOrWhiteSpace(request.ApprovedBy))
-                        throw new PromotionRefusedException($"version {version} passed the gates but the policy requires a person's approval", decision);
                 }
+                // The policy in force now also counts, with or without evidence: evidence stored before approval was
+                // required, or a first promotion made without any, must not skip it.
+                if ((decision?.RequiresApproval == true || _options.Policy.RequireApproval) && string.IsNullOrWhiteSpace(request.ApprovedBy))
+                    throw new PromotionRefusedException($"version {version} {(decision is null ? "has no evidence" : "passed the gates")} but the policy requires a person's approval", decision);
             }
             return Task.FromResult(new Planned("promote", version, from, request.By, request.Instance, request.Reason, request.ApprovedBy, decision, request.Force));
         }, cancellationToken).ConfigureAwait(false);

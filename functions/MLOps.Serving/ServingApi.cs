@@ -150,7 +150,7 @@ public static class ServingApi
             errors["q"] = [text.Any(char.IsLetterOrDigit)
                 ? $"Every word is longer than {TextNormalizer.MaxTokenLength} characters: no title or tag word is, so nothing can match."
                 : "Holds no letters or digits to search for."];
-        string? user = q.TryGetValue("user", out var u) ? u.ToString() : null;
+        string? user = q.TryGetValue("user", out var u) ? u.ToString().Trim() is { Length: > 0 } trimmed && !trimmed.Any(char.IsControl) ? trimmed : u.ToString() : null;
         if (u.Count > 1) errors["user"] = ["Give user once."];
         else if (user is not null) CheckId(errors, "user", user, o);
         var k = Int(errors, q, "k", 10, 1, o.MaxK);
@@ -244,6 +244,7 @@ public static class ServingApi
     /// <summary>
     /// An id from the route as ingestion stores it: trimmed (the importers trim ids), and with "%2F" read as "/"
     /// (ASP.NET Core leaves an encoded slash encoded in route values, so "a/b", which events accept, was unreachable).
+    /// The cost: an id that literally contains "%2F" cannot be addressed in a route (documented in serving.md).
     /// </summary>
     internal static string RouteId(string id)
     {

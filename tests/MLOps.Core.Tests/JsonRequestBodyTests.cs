@@ -10,7 +10,7 @@ public sealed class JsonRequestBodyTests
     private sealed record Body(int Version, double? Weight, bool Force, string? Reason, DateTimeOffset? At, Shade Colour, List<Item>? Items, Item? Main);
 
     [Theory]
-    [InlineData("version", "a whole number")]
+    [InlineData("version", "a whole number from -2147483648 to 2147483647")]
     [InlineData("weight", "a number")]
     [InlineData("force", "true or false")]
     [InlineData("reason", "text")]
@@ -20,6 +20,7 @@ public sealed class JsonRequestBodyTests
     [InlineData("items[2]", "an object")]
     [InlineData("items[2].kind", "text")]
     [InlineData("items[0].parameters", "an object")]
+    [InlineData("items[0].parameters.count", "a number")] // a key of the dictionary, not Dictionary.Count
     [InlineData("main.kind", "text")]
     public void ExpectedKind_NamesWhatTheFieldTakes(string field, string expected) =>
         Assert.Equal(expected, JsonRequestBody.ExpectedKind(typeof(Body), field));

@@ -259,6 +259,12 @@ public sealed class RegistryTests
 
         var approved = await now.PromoteAsync(Model, 2, new PromoteRequest { By = "b", UseStoredDecision = true, ApprovedBy = "oncall" }, Ct);
         Assert.Equal(2, approved.Entry.To);
+
+        // A first promotion through the library, without evidence, meets the policy too.
+        var fresh = new ModelRegistry(TestEnvironment.NewFolderStore("reg-approval-first"), options: Microsoft.Extensions.Options.Options.Create(new RegistryOptions { Policy = new PromotionPolicyOptions { RequireApproval = true } }));
+        await fresh.RegisterAsync(Model, new ModelVersionDraft { Type = "ease", TrainingSnapshotId = "fs-test" }, new Dictionary<string, BinaryData> { ["model.bin"] = BinaryData.FromBytes(new byte[4]) }, Ct);
+        var first = await Assert.ThrowsAsync<PromotionRefusedException>(() => fresh.PromoteAsync(Model, 1, new PromoteRequest { By = "lib" }, Ct));
+        Assert.Contains("has no evidence but the policy requires a person's approval", first.Message);
     }
 
     [Fact]

@@ -87,9 +87,9 @@ public static class JsonRequestBody
         foreach (var segment in field.Split('.'))
         {
             var name = segment.Split('[')[0];
-            var property = type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
-            if (property is null) return null;
-            type = property.PropertyType;
+            if (DictionaryValueType(type) is { } value) type = value; // the segment is a key, not a property of the dictionary
+            else if (type.GetProperties().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { } property) type = property.PropertyType;
+            else return null;
             for (var i = segment.Count(c => c == '['); i > 0; i--) type = ElementType(type) ?? type;
         }
         type = Nullable.GetUnderlyingType(type) ?? type;
@@ -97,7 +97,8 @@ public static class JsonRequestBody
         {
             _ when type == typeof(string) => "text",
             _ when type == typeof(bool) => "true or false",
-            _ when type == typeof(int) || type == typeof(long) || type == typeof(short) => "a whole number",
+            _ when type == typeof(int) => "a whole number from -2147483648 to 2147483647",
+            _ when type == typeof(long) || type == typeof(short) => "a whole number",
             _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
             _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "an ISO 8601 time",
             _ when type.IsEnum => $"one of {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.CamelCase.ConvertName))}",
@@ -105,6 +106,10 @@ public static class JsonRequestBody
             _ => "an object",
         };
     }
+
+    private static Type? DictionaryValueType(Type type) =>
+        type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType
+            && (i.GetGenericTypeDefinition() == typeof(IDictionary<,>) || i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>)))?.GetGenericArguments()[1];
 
     private static Type? ElementType(Type type) =>
         type.IsArray ? type.GetElementType()

@@ -12,12 +12,15 @@ namespace MLOps.Workflows.Pipeline;
 /// </summary>
 public static class PredictionReferenceWriter
 {
+    /// <summary>The history length serving scores (<c>ServingData.MaxHistory</c>; the pipeline does not reference serving).</summary>
+    public const int MaxHistory = 1000;
+
     public static string PathOf(string stepKey) => $"pipeline/candidates/{stepKey.Replace(':', '_')}.prediction.json";
 
     public static async Task<string> WriteAsync(IBlobStore store, IRecommender model, Split split, EvaluationResult result, string candidate, string window,
         string stepKey, CancellationToken cancellationToken)
     {
-        var reference = Build(model, split, result.Users, result.K, $"{candidate} on {window}, top {result.K} of {result.Users.Length} users (full histories)");
+        var reference = Build(model, split, result.Users, result.K, $"{candidate} on {window}, top {result.K} of {result.Users.Length} users (full histories)", cancellationToken);
         var path = PathOf(stepKey);
         await PredictionReferences.SaveAsync(store, path, reference, cancellationToken).ConfigureAwait(false);
         return path;
@@ -29,21 +32,27 @@ public static class PredictionReferenceWriter
     /// model's scores grow with the history (EASE sums rows over it): compared with served scores, those read as a
     /// servedScore shift of the unchanged champion (Wasserstein 0.24 on ML-100k with leave-last-10-out).
     /// </summary>
-    public static PredictionReference Build(IRecommender model, Split split, IReadOnlyList<int> users, int k, string source)
+    public static PredictionReference Build(IRecommender model, Split split, IReadOnlyList<int> users, int k, string source,
+        CancellationToken cancellationToken = default)
     {
         var train = split.Train;
         var items = train.Items;
-        var scores = new float[model.Items.Count];
-        var top = new int[k];
-        var lists = new List<IReadOnlyList<ScoredTitle>>(users.Count);
-        foreach (var u in users)
+        var lists = new IReadOnlyList<ScoredTitle>[users.Count];
+        var options = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Math.Min(Environment.ProcessorCount, 4)) };
+        Parallel.For(0, users.Count, options, () => (Scores: new float[model.Items.Count], Top: new int[k]), (index, _, buffers) =>
         {
-            int[] history = [.. train.History(u).ToArray().Concat(split.Test[u]).Distinct()];
-            var count = TopK.Recommend(model, history, scores, top);
+            var u = users[index];
+            var full = train.History(u).ToArray().Concat(split.Test[u]).Distinct().ToArray();
+            // Serving scores the latest MaxHistory titles (the held-out ones are the latest) and excludes all of them.
+            var scored = full.Length > MaxHistory ? full[^MaxHistory..] : full;
+            model.Score(scored, buffers.Scores);
+            foreach (var h in full) buffers.Scores[h] = float.NegativeInfinity;
+            var count = TopK.Select(buffers.Scores, buffers.Top);
             var list = new List<ScoredTitle>(count);
-            for (var j = 0; j < count; j++) list.Add(new ScoredTitle(items[top[j]], scores[top[j]]));
-            lists.Add(list);
-        }
+            for (var j = 0; j < count; j++) list.Add(new ScoredTitle(items[buffers.Top[j]], buffers.Scores[buffers.Top[j]]));
+            lists[index] = list;
+            return buffers;
+        }, _ => { });
         var counts = train.ItemCounts;
         var interactions = new Dictionary<string, long>(items.Count, StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++) interactions[items[i]] = counts[i];
