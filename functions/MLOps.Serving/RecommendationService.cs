@@ -148,14 +148,25 @@ public static class RecommendationService
         var model = snapshot.Champion;
         var scores = new float[data.Count];
         var cold = model is null || !model.Knows(item);
+        // A title the model did not learn but viewers watched (EASE models only its max_items most-watched titles):
+        // what those viewers also watched, from the serving data; genre neighbours only without such viewers.
+        var coWatched = cold && data.CoWatched(item, scores);
+        var watchedToo = coWatched ? scores.Select(v => v > 0).ToArray() : null;
         if (!cold) model!.Score([item], scores);
+        else if (coWatched)
+        {
+            // Titles no viewer shared rank below every shared one, by genre; genre also breaks ties among shared ones.
+            var least = scores.Where(v => v > 0).DefaultIfEmpty(1).Min();
+            for (var i = 0; i < data.Count; i++)
+                scores[i] += data.GenreSimilarity(item, i) * least * (watchedToo![i] ? 1e-3f : 0.5f);
+        }
         else
             for (var i = 0; i < data.Count; i++)
                 scores[i] = data.GenreMask[item] == 0 ? data.TrendingNormalized[i] : data.GenreSimilarity(item, i) + 0.1f * data.TrendingNormalized[i];
         scores[item] = float.NegativeInfinity;
         var title = data.Title(item);
         var items = Ranking.TopK(scores, k).Select(i => Item(data, i, scores[i],
-            cold ? SharedGenreReason(data, item, i) ?? "Popular right now" : $"Viewers of {title} also watched this")).ToList();
+            !cold || watchedToo?[i] == true ? $"Viewers of {title} also watched this" : SharedGenreReason(data, item, i) ?? "Popular right now")).ToList();
         return new SimilarResponse(data.Items[item], title, cold, Info(model), items);
     }
 

@@ -68,6 +68,50 @@ public sealed class ServingData
     public DateTimeOffset Now { get; }
     public int UserCount => _users.Count;
 
+    private int[][]? _itemUsers;
+
+    /// <summary>
+    /// For each title, the loaded users who watched it (built on first use): "viewers also watched" for titles the model
+    /// did not learn. Fresh events are not in it; they reach it with the next load.
+    /// </summary>
+    public int[][] ItemUsers => _itemUsers ??= BuildItemUsers();
+
+    private int[][] BuildItemUsers()
+    {
+        var lists = new List<int>[Count];
+        var u = 0;
+        foreach (var user in _users.Values)
+        {
+            for (var w = 0; w < user.Seen.Length; w++)
+                for (var bits = user.Seen[w]; bits != 0; bits &= bits - 1)
+                    (lists[(w << 6) + BitOperations.TrailingZeroCount(bits)] ??= []).Add(u);
+            u++;
+        }
+        return lists.Select(l => l?.ToArray() ?? []).ToArray();
+    }
+
+    /// <summary>
+    /// Cosine co-occurrence of every title with <paramref name="item"/> over the loaded users (c_ij / √(n_i·n_j)), into
+    /// <paramref name="scores"/>; false when fewer than two users watched the item (no signal).
+    /// </summary>
+    public bool CoWatched(int item, Span<float> scores)
+    {
+        var users = ItemUsers;
+        var watchers = users[item];
+        if (watchers.Length < 2) return false;
+        scores.Clear();
+        var seen = _seenByIndex ??= _users.Values.Select(x => x.Seen).ToArray();
+        foreach (var u in watchers)
+            for (var w = 0; w < seen[u].Length; w++)
+                for (var bits = seen[u][w]; bits != 0; bits &= bits - 1)
+                    scores[(w << 6) + BitOperations.TrailingZeroCount(bits)]++;
+        for (var j = 0; j < scores.Length; j++)
+            scores[j] = scores[j] == 0 ? 0 : scores[j] / MathF.Sqrt((float)watchers.Length * users[j].Length);
+        return true;
+    }
+
+    private ulong[][]? _seenByIndex;
+
     public string Title(int item) => Catalog[item]?.Title ?? Items[item];
 
     public IEnumerable<string> GenresOf(int item)
