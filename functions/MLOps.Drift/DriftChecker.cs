@@ -64,11 +64,11 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         if (reference?.Snapshot is not { } snapshot || await new FeatureStore(store).GetManifestAsync(snapshot, cancellationToken).ConfigureAwait(false) is not { } manifest)
             return null;
         var latest = window is null;
-        window ??= await WindowReader.LatestAsync(store, _options.WindowDays, cancellationToken).ConfigureAwait(false);
+        var listed = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        window ??= WindowReader.Latest(listed, _options.WindowDays);
         if (window is null) return null;
         var covered = manifest.Watermark.Batches.Select(b => (b.Path, b.ETag)).ToHashSet();
-        var batches = (await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false))
-            .Where(b => window.Covers(b.Day) && !WindowReader.IsExposureLog(b.Blob)).ToList();
+        var batches = listed.Where(b => window.Covers(b.Day) && !WindowReader.IsExposureLog(b.Blob)).ToList();
         if (batches.Count == 0 || !batches.All(b => covered.Contains((b.Blob.Path, b.Blob.ETag.Value)))) return null;
 
         // No new events is also what a stalled ingestion looks like: its own check still runs.

@@ -4,6 +4,12 @@ namespace MLOps.Recommenders;
 public static class TopK
 {
     /// <summary>
+    /// A served history is scored on at most this many of its most recent titles (it bounds scoring time); the titles
+    /// before them still count as seen. Serving applies it, and the prediction reference that mirrors serving.
+    /// </summary>
+    public const int MaxScoredHistory = 1000;
+
+    /// <summary>
     /// Writes the indices of the highest scores into <paramref name="result"/> (best first; ties: lower index first) and returns how
     /// many were written (fewer than its length when fewer items have a finite score). Items scored −∞ or NaN are never selected:
     /// callers exclude seen items by setting their score to <see cref="float.NegativeInfinity"/>.

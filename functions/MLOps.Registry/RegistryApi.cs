@@ -144,7 +144,7 @@ public static class RegistryApi
         catch (ArgumentException e)
         {
             var field = e.ParamName switch { null or "model" => "name", var p => p };
-            return JsonRequestBody.Problem(400, $"Invalid field '{field}'", field, e.Message.Split(" (Parameter '", 2)[0]);
+            return JsonRequestBody.Problem(400, $"Invalid field '{field}'", field, ArgumentText.Of(e));
         }
     }
 }

@@ -13,7 +13,7 @@ namespace MLOps.Serving;
 /// </summary>
 public sealed class ServingData
 {
-    public const int MaxHistory = 1000;
+    public const int MaxHistory = TopK.MaxScoredHistory;
     private readonly Dictionary<string, UserState> _users;
     private readonly ConcurrentDictionary<string, UserState> _fresh = new(StringComparer.Ordinal);
 
@@ -68,26 +68,24 @@ public sealed class ServingData
     public DateTimeOffset Now { get; }
     public int UserCount => _users.Count;
 
-    private int[][]? _itemUsers;
+    /// <summary>The loaded users' seen sets, and for each title the users (indices into them) who watched it.</summary>
+    private sealed record Viewers(ulong[][] SeenByUser, int[][] ByItem);
+
+    private Viewers? _viewers;
 
     /// <summary>
-    /// For each title, the loaded users who watched it (built on first use): "viewers also watched" for titles the model
-    /// did not learn. Fresh events are not in it; they reach it with the next load.
+    /// Built on first use, for "viewers also watched" of titles the model did not learn. Fresh events are not in it; they
+    /// reach it with the next load.
     /// </summary>
-    public int[][] ItemUsers => _itemUsers ??= BuildItemUsers();
+    private Viewers LoadedViewers => _viewers ??= BuildViewers();
 
-    private int[][] BuildItemUsers()
+    private Viewers BuildViewers()
     {
+        var seenByUser = _users.Values.Select(user => user.Seen).ToArray();
         var lists = new List<int>[Count];
-        var u = 0;
-        foreach (var user in _users.Values)
-        {
-            for (var w = 0; w < user.Seen.Length; w++)
-                for (var bits = user.Seen[w]; bits != 0; bits &= bits - 1)
-                    (lists[(w << 6) + BitOperations.TrailingZeroCount(bits)] ??= []).Add(u);
-            u++;
-        }
-        return lists.Select(l => l?.ToArray() ?? []).ToArray();
+        for (var u = 0; u < seenByUser.Length; u++)
+            foreach (var i in new SetBits(seenByUser[u])) (lists[i] ??= []).Add(u);
+        return new Viewers(seenByUser, lists.Select(l => l?.ToArray() ?? []).ToArray());
     }
 
     /// <summary>
@@ -96,21 +94,16 @@ public sealed class ServingData
     /// </summary>
     public bool CoWatched(int item, Span<float> scores)
     {
-        var users = ItemUsers;
-        var watchers = users[item];
+        var viewers = LoadedViewers;
+        var watchers = viewers.ByItem[item];
         if (watchers.Length < 2) return false;
         scores.Clear();
-        var seen = _seenByIndex ??= _users.Values.Select(x => x.Seen).ToArray();
         foreach (var u in watchers)
-            for (var w = 0; w < seen[u].Length; w++)
-                for (var bits = seen[u][w]; bits != 0; bits &= bits - 1)
-                    scores[(w << 6) + BitOperations.TrailingZeroCount(bits)]++;
+            foreach (var i in new SetBits(viewers.SeenByUser[u])) scores[i]++;
         for (var j = 0; j < scores.Length; j++)
-            scores[j] = scores[j] == 0 ? 0 : scores[j] / MathF.Sqrt((float)watchers.Length * users[j].Length);
+            scores[j] = scores[j] == 0 ? 0 : scores[j] / MathF.Sqrt((float)watchers.Length * viewers.ByItem[j].Length);
         return true;
     }
-
-    private ulong[][]? _seenByIndex;
 
     public string Title(int item) => Catalog[item]?.Title ?? Items[item];
 
@@ -223,16 +216,8 @@ public sealed class UserState
     /// <summary>Sets the score of every title the user has seen (the whole seen set, not only the scored history) to −∞.</summary>
     public void MaskSeen(Span<float> scores)
     {
-        for (var w = 0; w < Seen.Length; w++)
-        {
-            var bits = Seen[w];
-            while (bits != 0)
-            {
-                var i = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                if (i < scores.Length) scores[i] = float.NegativeInfinity;
-                bits &= bits - 1;
-            }
-        }
+        foreach (var i in new SetBits(Seen))
+            if (i < scores.Length) scores[i] = float.NegativeInfinity;
     }
 
     /// <summary>

@@ -14,9 +14,19 @@ public sealed record CatalogItem
     public IReadOnlyList<string> Tags { get; init; } = [];
 
     /// <summary>
-    /// The release date, else 1 January of the release year (the earliest day the title can have existed: MovieLens
-    /// gives ml-latest titles a year only). Derived, not stored.
+    /// The release date, else 1 January of the release year: the earliest day the title can have existed (MovieLens gives
+    /// ml-latest titles a year only), what "new releases" want. Derived, not stored.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public DateOnly? ReleasedOn => ReleaseDate ?? (Year is >= 1 and <= 9999 ? new DateOnly(Year.Value, 1, 1) : null);
+    public DateOnly? ReleasedOn => ReleaseDate ?? DayOfYear(1, 1);
+
+    /// <summary>
+    /// The release date, else 31 December of the release year: the only day of the year by which the title surely existed,
+    /// so a point-in-time view never lists it before its release (at the cost of a title of the cutoff's own year appearing
+    /// only once that year has ended, or once it has events, and of ages short by up to a year). Derived, not stored.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateOnly? ExistsBy => ReleaseDate ?? DayOfYear(12, 31);
+
+    private DateOnly? DayOfYear(int month, int day) => Year is >= 1 and <= 9999 ? new DateOnly(Year.Value, month, day) : null;
 }

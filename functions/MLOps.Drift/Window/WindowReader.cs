@@ -22,9 +22,12 @@ public static class WindowReader
     /// Serving's exposure log does not count: it is written at serving time, so today's partition would hold nothing but
     /// exposures until today's import arrives, and judging it would read as the audience vanishing (a critical volume drop).
     /// </summary>
-    public static async Task<DriftWindow?> LatestAsync(IBlobStore store, int days, CancellationToken cancellationToken = default)
+    public static async Task<DriftWindow?> LatestAsync(IBlobStore store, int days, CancellationToken cancellationToken = default) =>
+        Latest(await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false), days);
+
+    /// <summary><see cref="LatestAsync"/> over a listing the caller already holds (<see cref="EventLog.ListBatchesAsync"/>, day order).</summary>
+    public static DriftWindow? Latest(IReadOnlyList<(DateOnly Day, BlobInfo Blob)> batches, int days)
     {
-        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
         if (batches.Count == 0) return null;
         var last = batches.LastOrDefault(b => !IsExposureLog(b.Blob), batches[^1]).Day;
         return DriftWindow.Days(last.AddDays(1 - Math.Max(1, days)), Math.Max(1, days));

@@ -146,7 +146,7 @@ internal static class FeatureComputer
         // Items: every title with events, and every catalogue title released by the cutoff (cold-start titles get zeros).
         var items = new List<ItemFeatures>(nItems + catalogById.Count);
         var allItemIds = state.Items.Ids.Concat(catalogById.Values
-            .Where(c => !state.Items.TryGet(c.ContentId, out _) && (Released(c) is not { } r || r <= cutoffDay)).Select(c => c.ContentId)).ToList();
+            .Where(c => !state.Items.TryGet(c.ContentId, out _) && (c.ExistsBy is not { } r || r <= cutoffDay)).Select(c => c.ContentId)).ToList();
         foreach (var id in allItemIds.Order(StringComparer.Ordinal))
         {
             var known = state.Items.TryGet(id, out var i);
@@ -154,7 +154,7 @@ internal static class FeatureComputer
             catalogById.TryGetValue(id, out var c);
             // Age from the same day that decides the listing; unknown while that day is after the cutoff (a title with
             // events before its year ended) unless the release date itself is known.
-            var released = c is null ? null : Released(c);
+            var released = c?.ExistsBy;
             items.Add(new ItemFeatures
             {
                 ItemId = id,
@@ -181,14 +181,6 @@ internal static class FeatureComputer
             Timing = $"rows {rowsSeconds:F3} s, rows+statistics {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F3} s",
         };
     }
-
-    /// <summary>
-    /// The day a title is taken to exist from: its release date, else 31 December of its release year (MovieLens titles carry
-    /// only the year). The year's last day, because it is the only day of the year by which the title surely existed: a
-    /// point-in-time view never lists a title before its release, at the cost of listing a title released in the cutoff's
-    /// own year only once that year has ended (or once it has events) and of ages short by up to a year.
-    /// </summary>
-    public static DateOnly? Released(CatalogItem c) => c.ReleaseDate ?? (c.Year is int year and >= 1 and <= 9999 ? new DateOnly(year, 12, 31) : null);
 
     public static string ActivityLevel(long events28d) => events28d switch
     {

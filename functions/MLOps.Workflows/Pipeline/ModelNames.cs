@@ -1,3 +1,4 @@
+using MLOps.Core;
 using MLOps.Registry;
 
 namespace MLOps.Workflows.Pipeline;
@@ -14,7 +15,7 @@ internal static class ModelNames
         }
         catch (ArgumentException e)
         {
-            return e.Message.Split(" (Parameter", 2)[0];
+            return ArgumentText.Of(e);
         }
     }
 }

@@ -12,9 +12,6 @@ namespace MLOps.Workflows.Pipeline;
 /// </summary>
 public static class PredictionReferenceWriter
 {
-    /// <summary>The history length serving scores (<c>ServingData.MaxHistory</c>; the pipeline does not reference serving).</summary>
-    public const int MaxHistory = 1000;
-
     public static string PathOf(string stepKey) => $"pipeline/candidates/{stepKey.Replace(':', '_')}.prediction.json";
 
     public static async Task<string> WriteAsync(IBlobStore store, IRecommender model, Split split, EvaluationResult result, string candidate, string window,
@@ -43,8 +40,8 @@ public static class PredictionReferenceWriter
         {
             var u = users[index];
             var full = train.History(u).ToArray().Concat(split.Test[u]).Distinct().ToArray();
-            // Serving scores the latest MaxHistory titles (the held-out ones are the latest) and excludes all of them.
-            var scored = full.Length > MaxHistory ? full[^MaxHistory..] : full;
+            // Serving scores the latest MaxScoredHistory titles (the held-out ones are the latest) and excludes all of them.
+            var scored = full.Length > TopK.MaxScoredHistory ? full[^TopK.MaxScoredHistory..] : full;
             model.Score(scored, buffers.Scores);
             foreach (var h in full) buffers.Scores[h] = float.NegativeInfinity;
             var count = TopK.Select(buffers.Scores, buffers.Top);
