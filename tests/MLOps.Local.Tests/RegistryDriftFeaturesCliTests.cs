@@ -28,6 +28,21 @@ public class RegistryDriftFeaturesCliTests
         Assert.Contains("--cutoff 'tuesday' is not a date and time", bad.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>Before anything is trained, <c>models list</c> is an empty list with a hint (it was exit 2, "has no versions").</summary>
+    [Fact]
+    public async Task ModelsList_OnAFreshStore_IsEmpty_WithAHint()
+    {
+        var work = TestEnvironment.NewTempFolder("fresh-models");
+        var json = await CliRunner.RunAsync(work, "models", "list", "--store", "store", "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Equal("recommender", json.Json().GetProperty("model").GetString());
+        Assert.Empty(json.Json().GetProperty("versions").EnumerateArray());
+        var human = await CliRunner.RunAsync(work, "models", "list", "--store", "store");
+        Assert.True(human.ExitCode == 0, human.ToString());
+        Assert.Contains("has no versions yet", human.StdOut, StringComparison.Ordinal);
+        Assert.Contains("pipeline run --wait", human.StdOut, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OnCallVerbs_AfterADemo_JsonShapes_AndClearErrors()
     {
@@ -47,6 +62,7 @@ public class RegistryDriftFeaturesCliTests
         }
 
         var list = await Json("models", "list");
+        await Refused(2, "model 'recomender' has no versions; the store's models: recommender", "models", "list", "--model", "recomender");
         Assert.Equal(1, list.GetProperty("aliases").GetProperty("champion").GetProperty("version").GetInt32());
         Assert.Equal("ease", Assert.Single(list.GetProperty("versions").EnumerateArray()).GetProperty("type").GetString());
         // The table a person reads: the metric's interval "[lo, hi]" is text, not console markup.

@@ -17,9 +17,14 @@ public static class ModelsCommand
         list.SetRegistryAction(async (context, ct) =>
         {
             var registry = Open(context);
-            var summary = await registry.GetModelAsync(context.Parse.GetValue(model)!, ct).ConfigureAwait(false);
+            var summary = await SummaryOrEmptyAsync(registry, context.Parse.GetValue(model)!, ct).ConfigureAwait(false);
             context.Result(summary, console =>
             {
+                if (summary.Versions.Count == 0)
+                {
+                    console.MarkupLine(Markup.Escape($"Model '{summary.Model}' has no versions yet: `mlops pipeline run --wait` (or `mlops demo`) trains and registers one."));
+                    return;
+                }
                 var table = new Table().AddColumns("version", "aliases", "type", "ndcg@10", "snapshot", "created", "instance");
                 foreach (var v in summary.Versions)
                 {
@@ -176,6 +181,25 @@ public static class ModelsCommand
     private static Task FlushAsync(CliContext context) => _notifier?.FlushAsync(TimeSpan.FromSeconds(30)) ?? Task.CompletedTask;
 
     private static string Who() => Environment.GetEnvironmentVariable("MLOPS_USER") is { Length: > 0 } u ? u : $"cli:{Environment.UserName}";
+
+    /// <summary>
+    /// A store nothing has been registered in yet lists no versions (exit 0), like an empty table; a name that is not one
+    /// of the store's models stays a usage error naming them, so a typo is not read as "nothing trained".
+    /// </summary>
+    private static async Task<ModelSummary> SummaryOrEmptyAsync(ModelRegistry registry, string model, CancellationToken ct)
+    {
+        try
+        {
+            return await registry.GetModelAsync(model, ct).ConfigureAwait(false);
+        }
+        catch (RegistryNotFoundException)
+        {
+            var known = await registry.ListModelsAsync(ct).ConfigureAwait(false);
+            if (known.Count > 0)
+                throw new CliUsageException($"model '{model}' has no versions; the store's models: {string.Join(", ", known)}");
+            return new ModelSummary { Model = model, Aliases = new Dictionary<string, AliasView>(), Versions = [] };
+        }
+    }
 
     private static string Metric(ModelVersionManifest v, string name) =>
         v.Metrics.TryGetValue(name, out var m) ? m.Value.ToString("F4") + (m.Lower is { } lo && m.Upper is { } hi ? $" [{lo:F4}, {hi:F4}]" : "") : "-";
