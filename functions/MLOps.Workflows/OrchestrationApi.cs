@@ -64,7 +64,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return Problem(400, "Invalid instance id", "instanceId", $"instanceId: {e.Message}");
+            return Problem(400, "Invalid instance id", "instanceId", $"instanceId: {ArgumentText.Of(e)}");
         }
         var status = $"{Prefix}/instances/{start.InstanceId}";
         // A path, not an absolute URI: behind the Functions host the worker sees its own address, not the caller's.
@@ -82,7 +82,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
+            return Problem(400, "Invalid instance id", "id", $"id: {ArgumentText.Of(e)}");
         }
     }
 
@@ -111,7 +111,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
+            return Problem(400, "Invalid instance id", "id", $"id: {ArgumentText.Of(e)}");
         }
         try
         {
@@ -128,7 +128,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return Problem(400, "Invalid request", e.ParamName ?? "id", e.Message);
+            return Problem(400, "Invalid request", e.ParamName ?? "id", ArgumentText.Of(e));
         }
     }
 
@@ -150,7 +150,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
+            return Problem(400, "Invalid instance id", "id", $"id: {ArgumentText.Of(e)}");
         }
     }
 
@@ -191,7 +191,7 @@ public static class OrchestrationApi
         }
         catch (ArgumentException e)
         {
-            return Problem(400, "Invalid instance id", "id", $"id: {e.Message}");
+            return Problem(400, "Invalid instance id", "id", $"id: {ArgumentText.Of(e)}");
         }
     }
 

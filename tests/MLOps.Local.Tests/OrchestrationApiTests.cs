@@ -217,6 +217,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal(expected, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.StartsWith($"{field}:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter '", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(field, problem.GetProperty("field").GetString());
     }
 
@@ -243,6 +244,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal(expected, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.DoesNotContain("(Parameter '", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength());
     }
 

@@ -67,4 +67,17 @@ public class PipelineControlsCliTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("error: No orchestration instance 'no-such-instance'", run.StdErr, StringComparison.Ordinal);
     }
+
+    /// <summary>An id the engine refuses is one line saying why, without .NET's "(Parameter 'id')" suffix.</summary>
+    [Theory]
+    [InlineData("status")]
+    [InlineData("suspend")]
+    public async Task Control_InvalidInstanceId_Exit2_OneLineWithoutParameterSuffix(string verb)
+    {
+        var work = TestEnvironment.NewTempFolder("controls");
+        var run = await CliRunner.RunAsync(work, "pipeline", verb, "bad/id", "--store", Path.Combine(work, "s"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: instance id 'bad/id' must be", run.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", run.StdErr, StringComparison.Ordinal);
+    }
 }

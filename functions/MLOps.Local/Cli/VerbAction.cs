@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLOps.Core;
 using MLOps.Storage;
 
 namespace MLOps.Local.Cli;
@@ -22,7 +23,7 @@ public static class VerbAction
             }
             catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine($"error: {(e is ArgumentException a ? ArgumentText.Of(a) : e.Message)}");
                 return ExitCodes.BadInput;
             }
             catch (CliConflictException e)
