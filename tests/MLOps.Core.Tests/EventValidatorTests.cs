@@ -33,12 +33,47 @@ public class EventValidatorTests
     [InlineData("2024-05-01T12:00:00+02:00", 2024, 5, 1, 10)]
     [InlineData("2024-05-01 10:00:00", 2024, 5, 1, 10)]
     [InlineData("1714557600000", 2024, 5, 1, 10)]
+    [InlineData("2024-05-01T10:00Z", 2024, 5, 1, 10)]
+    [InlineData("2024-05-01T10:00:00.000+00:00", 2024, 5, 1, 10)]
+    [InlineData("2024-05-01T11:00:00+0100", 2024, 5, 1, 10)]
+    [InlineData("1714557600.0", 2024, 5, 1, 10)]
+    [InlineData("1.7145576e9", 2024, 5, 1, 10)]
     public void TryParseTimestamp_AcceptsUnixAndIso_AsUtc(string text, int y, int m, int d, int h)
     {
         Assert.True(EventValidator.TryParseTimestamp(text, out var t));
         Assert.Equal(new DateTimeOffset(y, m, d, h, 0, 0, TimeSpan.Zero), t);
         Assert.Equal(TimeSpan.Zero, t.Offset);
     }
+
+    /// <summary>Python's time.time() and JavaScript's Date.now()/1000 give fractional unix seconds: kept to the millisecond.</summary>
+    [Fact]
+    public void TryParseTimestamp_FractionalUnixSeconds_ToTheMillisecond()
+    {
+        Assert.True(EventValidator.TryParseTimestamp("1700000000.9", out var t));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_900), t);
+        Assert.True(EventValidator.TryParseTimestamp("1700000000123.4", out var ms));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), ms);
+    }
+
+    /// <summary>
+    /// Only the documented forms: a culture's date (03/04/2023 is March or April depending on who wrote it), a date
+    /// without a year or a time without a date would be stored as a guess, so they are unparseable.
+    /// </summary>
+    [Theory]
+    [InlineData("03/04/2023")]
+    [InlineData("14/11/2023")]
+    [InlineData("5/6")]
+    [InlineData("12/31")]
+    [InlineData("Dec 1")]
+    [InlineData("00:01")]
+    [InlineData("1 December 2023")]
+    [InlineData("Fri, 01 Dec 2023 10:00:00 GMT")]
+    [InlineData("2023-11-14T")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1e400")]
+    public void TryParseTimestamp_RefusesWhatIsNotUnixOrIso(string text) =>
+        Assert.False(EventValidator.TryParseTimestamp(text, out _), text);
 
     [Fact]
     public void Validate_SeveralBadFields_NamesEachFieldAndReason()

@@ -153,32 +153,32 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         [.. Enum.GetValues<EventType>().Select(t => (t.ToString(), t))];
 
     /// <summary>
-    /// Parses unix seconds (or milliseconds when the number is beyond year 5000 in seconds) or ISO 8601;
-    /// a time without an offset is taken as UTC.
+    /// Parses unix seconds (or milliseconds when the number is beyond year 5000 in seconds; a fraction or an exponent
+    /// is kept to the millisecond) or ISO 8601 (<see cref="IsoTimestamp"/>); a time without an offset is taken as UTC.
+    /// Nothing else: a culture's date such as 03/04/2023 would be a guess between March and April.
     /// </summary>
     public static bool TryParseTimestamp(string text, out DateTimeOffset value)
     {
         var span = text.AsSpan().Trim();
         if (long.TryParse(span, NumberStyles.AllowLeadingSign, Invariant, out var unix))
-        {
-            try
-            {
-                value = Math.Abs(unix) > 100_000_000_000 ? DateTimeOffset.FromUnixTimeMilliseconds(unix) : DateTimeOffset.FromUnixTimeSeconds(unix);
-                return true;
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-                value = default;
-                return false;
-            }
-        }
+            return TryFromUnixMilliseconds(Math.Abs(unix) > UnixMillisecondsFrom ? unix : unix * 1000.0, out value);
         if (TryParseIsoUtc(span, out value)) return true;
-        if (DateTimeOffset.TryParse(span, Invariant, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
-        {
-            value = value.ToUniversalTime();
-            return true;
-        }
-        return false;
+        if (double.TryParse(span, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, Invariant, out var number))
+            return TryFromUnixMilliseconds(Math.Abs(number) > UnixMillisecondsFrom ? number : number * 1000, out value);
+        return IsoTimestamp.TryParse(span, out value);
+    }
+
+    /// <summary>Numbers above this are unix milliseconds (in seconds they would be after the year 5000).</summary>
+    private const long UnixMillisecondsFrom = 100_000_000_000;
+
+    private static bool TryFromUnixMilliseconds(double milliseconds, out DateTimeOffset value)
+    {
+        value = default;
+        if (!double.IsFinite(milliseconds)) return false;
+        var rounded = Math.Floor(milliseconds);
+        if (rounded < -62_135_596_800_000d || rounded > 253_402_300_799_999d) return false;
+        value = DateTimeOffset.FromUnixTimeMilliseconds((long)rounded);
+        return true;
     }
 
     /// <summary>The fast path for the most common form, <c>yyyy-MM-ddTHH:mm:ssZ</c>.</summary>
