@@ -199,6 +199,50 @@ public class IngestTests
         Assert.Equal(new Dictionary<string, long> { ["country:invalid"] = 1, ["userId:invalid"] = 1 }, result.Reasons);
     }
 
+    /// <summary>
+    /// A date and a time in two columns both read as timestamp: the time was silently dropped (and two plays of a title on
+    /// one day became duplicates). Two columns of one field are a usage error that says how to choose.
+    /// </summary>
+    [Theory]
+    [InlineData("user,item,date,time,rating", "columns 'date' and 'time' both read as timestamp; choose one with --map timestamp=COLUMN (a date and a time in two columns", "timestamp=date")]
+    [InlineData("user,userId,contentId,timestamp,x", "columns 'user' and 'userId' both read as userId; choose one with --map userId=COLUMN.", "userId=user")]
+    public void Csv_TwoColumnsOfOneField_IsAUsageError_NamingBoth(string header, string message, string map)
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        File.WriteAllText(file, header + "\nu1,m1,2023-11-14,22:13:20,4\n");
+        var error = Assert.Throws<FormatException>(() => Csv(file).ReadRows(TestContext.Current.CancellationToken).ToList());
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        // --map resolves it: the other column is not read.
+        var mapped = EventSources.File(file, "csv", ColumnMap.Parse(map), RatingScale.WholeStars).ReadRows(TestContext.Current.CancellationToken).ToList();
+        Assert.Single(mapped);
+    }
+
+    /// <summary>
+    /// A JSON row that gives a field twice with different values (two aliases, or a repeated property) is quarantined as
+    /// ambiguous: CSV kept the first, NDJSON the last, so one record became two users. The same value twice is fine.
+    /// </summary>
+    [Fact]
+    public async Task Ndjson_AFieldGivenTwiceWithDifferentValues_IsQuarantinedAsAmbiguous()
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.ndjson");
+        await File.WriteAllTextAsync(file, """
+            {"user":"A","userId":"B","contentId":"m1","timestamp":1700000000}
+            {"userId":"u1","contentId":"m1","timestamp":1700000000,"rating":4,"rating":2}
+            {"user":"u2","userId":"u2","contentId":"m2","timestamp":1700000002}
+            """, TestContext.Current.CancellationToken);
+
+        var store = TestEnvironment.NewFolderStore();
+        var result = await new EventIngestor(store).IngestAsync(
+            EventSources.File(file, "ndjson", ColumnMap.Default, RatingScale.Default), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal((3L, 1L, 2L), (result.RowsRead, result.Accepted, result.Quarantined));
+        Assert.Equal(new Dictionary<string, long> { ["rating:ambiguous"] = 1, ["userId:ambiguous"] = 1 }, result.Reasons);
+        var row = EventSources.File(file, "ndjson", ColumnMap.Default, RatingScale.Default).ReadRows(TestContext.Current.CancellationToken).First();
+        var problems = new List<RowProblem>();
+        Assert.Null(new EventValidator(new ValidationOptions(), DateTimeOffset.UtcNow).Validate(row, problems));
+        Assert.Equal("userId is given twice with different values ('A', then 'B' from property 'userId'); send it once.", Assert.Single(problems).Message);
+    }
+
     [Fact]
     public void Validator_AJsonObjectWhereTextBelongs_IsShownAsItsJson_NotWithTheInternalMarker()
     {

@@ -62,7 +62,15 @@ public sealed class ColumnMap
         foreach (var field in Fields.Keys) result[field] = -1;
         if (header is not null)
             for (var i = 0; i < header.Count; i++)
-                if (Canonical(header[i].Trim()) is { } f && result[f] < 0 && !_explicit.ContainsKey(f)) result[f] = i;
+            {
+                if (Canonical(header[i].Trim()) is not { } f || _explicit.ContainsKey(f)) continue;
+                // Two columns that both read as one field (date and time, user and user_id): taking either would be a
+                // guess that silently drops the other, so the user chooses.
+                if (result[f] >= 0)
+                    throw new FormatException($"columns '{header[result[f]].Trim()}' and '{header[i].Trim()}' both read as {f}; choose one with --map {f}=COLUMN"
+                        + (f == "timestamp" ? " (a date and a time in two columns: join them into one ISO 8601 column first)." : "."));
+                result[f] = i;
+            }
         foreach (var (field, column) in _explicit)
         {
             if (int.TryParse(column, out var index) && index >= 0) result[field] = index;

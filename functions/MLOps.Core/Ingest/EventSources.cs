@@ -233,7 +233,7 @@ public sealed class NdjsonFileSource : EventSource
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 if (!_propertyToField.TryGetValue(property.Name, out var field)) continue;
-                Set(row, field, JsonFieldText.Of(property.Value));
+                row.Set(field, JsonFieldText.Of(property.Value), property.Name);
             }
         }
         catch (JsonException e)
@@ -241,24 +241,5 @@ public sealed class NdjsonFileSource : EventSource
             row.ParseError = $"not valid JSON ({e.Message.Split('.')[0]}).";
         }
         return row;
-    }
-
-    private static void Set(RawEvent row, string field, string? value)
-    {
-        switch (field)
-        {
-            case "eventId": row.EventId = value; break;
-            case "userId": row.UserId = value; break;
-            case "contentId": row.ContentId = value; break;
-            case "timestamp": row.Timestamp = value; break;
-            case "eventType": row.EventType = value; break;
-            case "viewSeconds": row.ViewSeconds = value; break;
-            case "rating": row.Rating = value; break;
-            case "ratingScaleMax": row.RatingScaleMax = value; break;
-            case "device": row.Device = value; break;
-            case "country": row.Country = value; break;
-            case "experiment": row.Experiment = value; break;
-            case "variant": row.Variant = value; break;
-        }
     }
 }

@@ -40,6 +40,7 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
             return null;
         }
 
+        if (raw.Ambiguities is { } ambiguous) problems.AddRange(ambiguous);
         var user = Id(raw.UserId, "userId", problems);
         var content = Id(raw.ContentId, "contentId", problems);
         var timestamp = Timestamp(raw.Timestamp, problems);

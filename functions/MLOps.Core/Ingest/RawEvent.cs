@@ -23,6 +23,51 @@ public sealed class RawEvent
     public string? Country { get; set; }
     public string? Experiment { get; set; }
     public string? Variant { get; set; }
+
+    /// <summary>Fields a JSON row gave twice with different values (two aliases, or a repeated property).</summary>
+    public List<RowProblem>? Ambiguities { get; private set; }
+
+    /// <summary>
+    /// Sets a canonical field (<see cref="ColumnMap.Fields"/>) from the JSON property <paramref name="property"/>. A second,
+    /// different value for a field is recorded as ambiguous instead of silently winning: which of
+    /// <c>{"user":"A","userId":"B"}</c> is the user would be a guess (CSV refuses such a header outright).
+    /// </summary>
+    public void Set(string field, string? value, string property)
+    {
+        var current = Get(field);
+        if (current is not null && !string.Equals(current, value, StringComparison.Ordinal))
+            (Ambiguities ??= []).Add(new RowProblem(field, Reasons.Ambiguous,
+                $"{field} is given twice with different values ('{current}', then '{value}' from property '{property}'); send it once."));
+        else Assign(field, value);
+    }
+
+    private string? Get(string field) => field switch
+    {
+        "eventId" => EventId, "userId" => UserId, "contentId" => ContentId, "timestamp" => Timestamp, "eventType" => EventType,
+        "viewSeconds" => ViewSeconds, "rating" => Rating, "ratingScaleMax" => RatingScaleMax, "device" => Device,
+        "country" => Country, "experiment" => Experiment, "variant" => Variant,
+        _ => throw new ArgumentException($"unknown event field '{field}'", nameof(field)),
+    };
+
+    private void Assign(string field, string? value)
+    {
+        switch (field)
+        {
+            case "eventId": EventId = value; break;
+            case "userId": UserId = value; break;
+            case "contentId": ContentId = value; break;
+            case "timestamp": Timestamp = value; break;
+            case "eventType": EventType = value; break;
+            case "viewSeconds": ViewSeconds = value; break;
+            case "rating": Rating = value; break;
+            case "ratingScaleMax": RatingScaleMax = value; break;
+            case "device": Device = value; break;
+            case "country": Country = value; break;
+            case "experiment": Experiment = value; break;
+            case "variant": Variant = value; break;
+            default: throw new ArgumentException($"unknown event field '{field}'", nameof(field));
+        }
+    }
 }
 
 /// <summary>The rating scale of a source: ratings must lie in [Min, Max] and, when Step &gt; 0, on Min + k·Step.</summary>

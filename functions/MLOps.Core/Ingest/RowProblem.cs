@@ -22,6 +22,8 @@ public static class Reasons
     public const string OutOfRange = "out_of_range";
     public const string UnknownValue = "unknown_value";
     public const string Duplicate = "duplicate";
+    /// <summary>A JSON row gave the field twice with different values (<see cref="RawEvent.Set"/>).</summary>
+    public const string Ambiguous = "ambiguous";
     /// <summary>Another batch stored this event id on the same day (<see cref="EarlierEventIds"/>).</summary>
     public const string AlreadyImported = "already_imported";
 }

@@ -75,22 +75,7 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
         foreach (var property in element.EnumerateObject())
         {
             if (!PropertyToField.TryGetValue(property.Name, out var field)) continue;
-            var value = JsonFieldText.Of(property.Value);
-            switch (field)
-            {
-                case "eventId": row.EventId = value; break;
-                case "userId": row.UserId = value; break;
-                case "contentId": row.ContentId = value; break;
-                case "timestamp": row.Timestamp = value; break;
-                case "eventType": row.EventType = value; break;
-                case "viewSeconds": row.ViewSeconds = value; break;
-                case "rating": row.Rating = value; break;
-                case "ratingScaleMax": row.RatingScaleMax = value; break;
-                case "device": row.Device = value; break;
-                case "country": row.Country = value; break;
-                case "experiment": row.Experiment = value; break;
-                case "variant": row.Variant = value; break;
-            }
+            row.Set(field, JsonFieldText.Of(property.Value), property.Name);
         }
         return row;
     }
