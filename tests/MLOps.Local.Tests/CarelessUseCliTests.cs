@@ -53,6 +53,28 @@ public class CarelessUseCliTests
         Assert.True(fine.ExitCode == 0, fine.ToString());
     }
 
+    /// <summary>
+    /// A file in the wrong format (a pretty-printed JSON array read as NDJSON) accepted nothing and exited 0; a folder was
+    /// "no such file". Both are exit 2 saying what is wrong; the --json result still reaches stdout, and repeats alone are
+    /// not an error (a daily export sent again).
+    /// </summary>
+    [Fact]
+    public async Task Import_WrongFormatFile_Exit2_FolderNamed_RepeatsAreFine()
+    {
+        var (work, mlops) = await StoreWithEventsAsync("careless-format");
+        await File.WriteAllTextAsync(Path.Combine(work, "pretty.json"), "[\n  {\n    \"userId\": \"u1\",\n    \"contentId\": \"m1\",\n    \"timestamp\": 1700000000\n  }\n]\n");
+        var wrong = await mlops(["import", "events", "pretty.json", "--json"]);
+        Refused(wrong, 2, "error: none of the 7 rows was accepted (line:unparseable_line 7); is the file ndjson?");
+        Assert.Equal(0, wrong.Json().GetProperty("accepted").GetInt32());
+        Refused(await mlops(["import", "events", work]), 2, "is a folder: give one file");
+        Refused(await mlops(["import", "catalog", work]), 2, "is a folder: give one file");
+
+        await File.WriteAllTextAsync(Path.Combine(work, "again.csv"), "userId,contentId,timestamp,rating\r\nu1,m1,2024-05-01T10:00:00Z,4\r\n");
+        var repeat = await mlops(["import", "events", "again.csv", "--json"]);
+        Assert.True(repeat.ExitCode == 0, repeat.ToString());
+        Assert.Equal(1, repeat.Json().GetProperty("reasons").GetProperty("eventId:already_imported").GetInt32());
+    }
+
     [Fact]
     public async Task Import_InfiniteRatingScale_AndMovieLensRatingsWithoutHeader()
     {

@@ -102,6 +102,20 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }
 
+    /// <summary>A body with a UTF-8 byte order mark (Windows tools write one) was a 400 "'0xEF' is an invalid start of a value".</summary>
+    [Fact]
+    public async Task Events_ABodyWithAUtf8ByteOrderMark_IsRead()
+    {
+        var json = "[{\"userId\":\"bom-user\",\"contentId\":\"m1\",\"timestamp\":1700000000}]";
+        var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(json)]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await fixture.Client(fixture.WriteKey).PostAsync("/api/events", content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1, (await response.ReadAsync()).GetProperty("accepted").GetInt32());
+    }
+
     [Fact]
     public async Task Rows_PersonalizedPage_NoTitleTwice()
     {

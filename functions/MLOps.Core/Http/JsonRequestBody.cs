@@ -33,7 +33,7 @@ public static class JsonRequestBody
             var status = e.StatusCode is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status408RequestTimeout ? e.StatusCode : StatusCodes.Status400BadRequest;
             return (null, Problem(status, "Unreadable body", "body", $"body: the {what} could not be read: {e.Message}"));
         }
-        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        var bytes = ByteOrderMark.Skip(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return (null, null);
         try
         {

@@ -48,7 +48,7 @@ public static class ImportCommand
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var path = context.Parse.GetValue(file)!;
-            if (!File.Exists(path)) throw new CliUsageException($"{path}: no such file.");
+            RequireFile(path);
             var fmt = context.Parse.GetValue(format)?.ToLowerInvariant() ?? EventSources.FormatOf(path);
             var ratingScale = context.Parse.GetValue(scale) is { } s ? RatingScale.Parse(s) : RatingScale.Default;
             var separator = context.Parse.GetValue(delimiter) is { } d ? EventSources.ParseDelimiter(d) : (char?)null;
@@ -57,9 +57,24 @@ public static class ImportCommand
                 progress => new EventIngestor(context.Store) { WaitingForLease = h => context.Log.WriteLine($"waiting for another import to finish (batch {h.Batch}, {h.Host} pid {h.Pid})") }
                     .IngestAsync(source, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
             context.Result(BatchJson(result), console => PrintBatch(console, result));
-            return ExitCodes.Done;
+            return NothingUsable(context, result, fmt);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Exit 2 when a file gave no row at all to keep and its rows were refused for what they hold (not because they are
+    /// repeats): a whole file in the wrong format (a pretty-printed JSON array as NDJSON) read as "0 accepted", exit 0,
+    /// and a script checking the exit code saw success. The batch and its quarantine are still stored, as always.
+    /// </summary>
+    private static int NothingUsable(CliContext context, IngestResult result, string format)
+    {
+        var refused = result.Reasons.Where(r => !r.Key.EndsWith(":" + Reasons.Duplicate, StringComparison.Ordinal)
+            && !r.Key.EndsWith(":" + Reasons.AlreadyImported, StringComparison.Ordinal)).ToList();
+        if (result.Accepted > 0 || refused.Count == 0) return ExitCodes.Done;
+        var top = string.Join(", ", refused.OrderByDescending(r => r.Value).Take(3).Select(r => $"{r.Key} {r.Value:N0}"));
+        Console.Error.WriteLine($"error: none of the {result.RowsRead:N0} rows was accepted ({top}); is the file {format}? The rows are in quarantine/{result.Batch}.ndjson with their reasons.");
+        return ExitCodes.BadInput;
     }
 
     private static Command Catalog()
@@ -70,12 +85,19 @@ public static class ImportCommand
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var path = context.Parse.GetValue(file)!;
-            if (!File.Exists(path)) throw new CliUsageException($"{path}: no such file.");
-            var result = await new CatalogImporter(context.Store).ImportAsync(CatalogImporter.FromFile(path, context.Parse.GetValue(format)?.ToLowerInvariant()), cancellationToken).ConfigureAwait(false);
+            RequireFile(path);
+            var fmt = context.Parse.GetValue(format)?.ToLowerInvariant();
+            var result = await new CatalogImporter(context.Store).ImportAsync(CatalogImporter.FromFile(path, fmt), cancellationToken).ConfigureAwait(false);
             context.Result(BatchJson(result), console => PrintBatch(console, result));
-            return ExitCodes.Done;
+            return NothingUsable(context, result, fmt ?? EventSources.FormatOf(path));
         });
         return command;
+    }
+
+    private static void RequireFile(string path)
+    {
+        if (Directory.Exists(path)) throw new CliUsageException($"{path} is a folder: give one file (to import several, run the verb once per file).");
+        if (!File.Exists(path)) throw new CliUsageException($"{path}: no such file.");
     }
 
     /// <summary>The interface shape <c>{"accepted","quarantined","batch"}</c> plus the details.</summary>

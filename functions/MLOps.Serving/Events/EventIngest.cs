@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLOps.Core.Data;
+using MLOps.Core.Http;
 using MLOps.Core.Ingest;
 using MLOps.Storage;
 
@@ -29,7 +30,7 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
     public async Task<(EventsAccepted Result, IReadOnlyList<ViewingEvent> Accepted)> IngestAsync(ReadOnlyMemory<byte> body, int maxEvents, CancellationToken cancellationToken)
     {
         JsonDocument document;
-        try { document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 }); }
+        try { document = JsonDocument.Parse(ByteOrderMark.Skip(body), new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException ex) { throw new BatchRejectedException("body", $"The body is not valid JSON: {ex.Message.Split('.')[0]}."); }
         using var _ = document;
         var root = document.RootElement;
