@@ -30,6 +30,17 @@ public sealed class CatalogImportTests
         Assert.Equal("Balloons, \"lots\"", catalog.Single(c => c.ContentId == "m2").Description);
     }
 
+    /// <summary>"Drama, Comedy" was stored as one genre of that name; genres split on commas too, tags only on '|'.</summary>
+    [Fact]
+    public async Task Csv_GenresWrittenWithCommas_AreSeveralGenres_TagsKeepTheirCommas()
+    {
+        var (result, catalog) = await ImportAsync("c.csv", "contentId,title,genres,tags\nm1,Heat,\"Crime, Drama|Thriller\",\"heist, sort of|LA\"\n");
+
+        Assert.Equal(1L, result.Accepted);
+        Assert.Equal(["Crime", "Drama", "Thriller"], catalog.Single().Genres);
+        Assert.Equal(["heist, sort of", "LA"], catalog.Single().Tags);
+    }
+
     [Fact]
     public async Task Csv_AQuoteThatNeverCloses_QuarantinesItsLineOnly_AndReadsTheRowsAfterIt()
     {

@@ -136,7 +136,9 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         {
             ContentId = id!,
             Title = title!,
-            Genres = Clean(raw.Genres),
+            // "Drama, Comedy" is two genres, not one called so (lists are '|'-separated, but a comma is the common slip);
+            // no genre name holds a comma. Tags may, so they are split on '|' only.
+            Genres = Clean([.. raw.Genres.SelectMany(g => g.Split(','))]),
             ReleaseDate = release,
             Year = year,
             MaturityRating = string.IsNullOrWhiteSpace(raw.MaturityRating) ? null : raw.MaturityRating.Trim(),
