@@ -50,6 +50,33 @@ public static class ModelTrainer
         };
     }
 
+    /// <summary>
+    /// Checks a candidate's parameters as training would, before any data is read: an unknown name or a value out of range
+    /// throws the model's own <see cref="ArgumentException"/>, so a pipeline refuses its input instead of training, retrying
+    /// and failing. The models' checks run on a three-user toy matrix (well under a millisecond), so their rules have no
+    /// second copy to drift from; the ranker's own settings are parsed, and each generator it switches on is checked.
+    /// </summary>
+    public static void CheckParameters(string kind, IReadOnlyDictionary<string, double>? parameters)
+    {
+        if (kind == "ranker")
+        {
+            var (p, generators) = RankerRecommender.ParseParameters(parameters);
+            foreach (var generator in generators) CheckParameters(generator, PartParameters(p, generator));
+            return;
+        }
+        Train(kind, parameters, ToyData.Value, seed: 1);
+    }
+
+    private static readonly Lazy<TrainingData> ToyData = new(() =>
+    {
+        var at = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        (string User, string Item)[] pairs = [("u1", "a"), ("u1", "b"), ("u2", "b"), ("u2", "c"), ("u3", "a"), ("u3", "c")];
+        return TrainingData.FromEvents(pairs.Select((x, i) => new Core.Data.ViewingEvent
+        {
+            EventId = $"toy{i}", UserId = x.User, ContentId = x.Item, Timestamp = at.AddHours(i), EventType = Core.Data.EventType.Rate, Rating = 4, RatingScaleMax = 5,
+        }));
+    });
+
     private static BlendRecommender TrainBlend(IReadOnlyDictionary<string, double> parameters, TrainingData data, int seed, CancellationToken cancellationToken)
     {
         // Only part parameters ("ials.factors") and no weights: the default parts and weights, with those parameters.

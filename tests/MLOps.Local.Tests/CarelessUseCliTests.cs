@@ -39,6 +39,9 @@ public class CarelessUseCliTests
         Refused(await Mlops("pipeline", "purge", "--older-than-days", "99999999"), 2, "--older-than-days must be a whole number of days from 0 to 36500");
         Refused(await Mlops("pipeline", "run", "--candidates", "bogus,ease"), 2, "candidates[0].kind: unknown model kind 'bogus'");
         Refused(await Mlops("pipeline", "run", "--input", "{\"requireApproval\":\"yes\"}"), 2, "--input is not a valid input of this orchestration");
+        // A parameter typo was three failed training attempts and a failed pipeline (exit 1): now refused up front.
+        Refused(await Mlops("pipeline", "run", "--input", "{\"candidates\":[{\"kind\":\"ials\",\"parameters\":{\"factorz\":4}}]}"), 2,
+            "candidates[0].parameters: Unknown parameter 'factorz'");
     }
 
     [Fact]

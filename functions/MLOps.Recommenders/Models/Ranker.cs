@@ -174,9 +174,9 @@ public sealed class RankerRecommender : RecommenderModel
 
     // ---------------------------------------------------------------- training
 
-    public static RankerRecommender Train(TrainingData data, IReadOnlyDictionary<string, double>? parameters, int seed, Action<string>? log = null, CancellationToken cancellationToken = default)
+    /// <summary>The ranker's settings merged over its defaults, checked, and the generators switched on (before any training).</summary>
+    internal static (Dictionary<string, double> Parameters, string[] Generators) ParseParameters(IReadOnlyDictionary<string, double>? parameters)
     {
-        ArgumentNullException.ThrowIfNull(data);
         var given = parameters?.Where(p => !p.Key.StartsWith("validation_", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value) ?? [];
         var p = new Dictionary<string, double>(Defaults, StringComparer.Ordinal);
         foreach (var (key, value) in given)
@@ -194,6 +194,13 @@ public sealed class RankerRecommender : RecommenderModel
         ModelTrainer.RequireWeightedParts("Ranker", p, generator => p.GetValueOrDefault(generator) > 0, exampleWeight: 1);
         var kinds = GeneratorKinds.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
         if (kinds.Length == 0) throw new ArgumentException("The ranker needs at least one generator (e.g. ease=1).", nameof(parameters));
+        return (p, kinds);
+    }
+
+    public static RankerRecommender Train(TrainingData data, IReadOnlyDictionary<string, double>? parameters, int seed, Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var (p, kinds) = ParseParameters(parameters);
 
         // 1. Validation split of train; generators on its train part.
         var validation = Tuning.Tuner.ValidationSplit(data, seed);

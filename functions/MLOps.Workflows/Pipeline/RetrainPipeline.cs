@@ -30,6 +30,15 @@ public sealed record RetrainInput : IValidatableInput
                 return new($"candidates[{i}].kind", $"unknown model kind '{c.Kind}' (known: {string.Join(", ", MLOps.Recommenders.ModelTrainer.Kinds)}).");
             if (c.Parameters?.FirstOrDefault(p => !double.IsFinite(p.Value)) is { Key: { } bad })
                 return new($"candidates[{i}].parameters.{bad}", $"parameter '{bad}' must be a finite number.");
+            // Names and ranges as training checks them: a typo failed three training attempts, then the pipeline.
+            try
+            {
+                MLOps.Recommenders.ModelTrainer.CheckParameters(c.Kind, c.Parameters);
+            }
+            catch (ArgumentException e)
+            {
+                return new($"candidates[{i}].parameters", MLOps.Core.ArgumentText.Of(e));
+            }
         }
         return null;
     }
