@@ -103,6 +103,10 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
             var data = TrainingData.FromEvents(events, catalog.Count > 0 ? catalog : null, before: snapshot.Cutoff);
             if (data.InteractionCount == 0) throw new InvalidDataException("The snapshot has no interactions to train on: import or generate events first.");
             var split = Splits.LeaveLastOut(data, HoldOut);
+            // An empty window would "evaluate" every candidate at 0 against 0 and decide on that: refuse, saying why.
+            if (split.TestInteractionCount == 0)
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"Nothing to evaluate on: no user has more than {HoldOut} interactions before the cutoff (the snapshot holds {data.InteractionCount} interactions of {data.UserCount} users), and the held-out window is each user's {HoldOut} most recent. Import more history."));
             var window = string.Create(CultureInfo.InvariantCulture,
                 $"each user's {HoldOut} most recent interactions up to {DateTimeOffset.FromUnixTimeSeconds(data.MaxTimestamp):u} ({split.TestInteractionCount} interactions of {split.TestUsers.Count()} users; the rest train)");
             return new Prepared(split, window);

@@ -58,6 +58,27 @@ public sealed class RecommenderTrainerTests
         Assert.True(ndcg.Lower > 0, $"EASE − popularity nDCG@10 {ndcg.Difference:F4} [{ndcg.Lower:F4}, {ndcg.Upper:F4}] should lie above 0");
     }
 
+    /// <summary>
+    /// With no user past the held-out window's size, nothing can be evaluated: the pipeline said "0 interactions of 0 users"
+    /// and then reported ndcg@10 0.0000 against 0.0000 as if computed. Training now refuses, saying why.
+    /// </summary>
+    [Fact]
+    public async Task Train_WhenNoUserHasMoreHistoryThanTheHeldOutWindow_IsRefused_SayingWhy()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var file = Path.Combine(TestEnvironment.NewTempFolder("short-histories"), "events.csv");
+        var rows = Enumerable.Range(0, 3).SelectMany(u => Enumerable.Range(0, 5).Select(i => $"u{u},m{(u + i) % 7},{1_700_000_000 + u * 100 + i},play"));
+        await File.WriteAllTextAsync(file, "userId,contentId,timestamp,eventType\n" + string.Join('\n', rows) + "\n", ct);
+        var store = TestEnvironment.NewFolderStore("short-histories");
+        await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
+        var snapshot = new FeatureSnapshotRef("fs-short", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 15, 3, 7, false, 0);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new RecommenderTrainer(store).TrainAsync(snapshot, new CandidateConfig("popularity"), "short:train-0", ct));
+
+        Assert.Contains("no user has more than 10 interactions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("15 interactions of 3 users", error.Message, StringComparison.Ordinal);
+    }
+
     private static Task<IBlobStore> GeneratedStoreAsync(long seed, CancellationToken ct) =>
         GeneratedStoreAsync(new GeneratorOptions { Users = 60, Items = 80, Events = 1_500, Days = 10, Seed = seed }, ct);
 
