@@ -222,7 +222,7 @@ public sealed class ModelRegistry
                 {
                     if (!decision.Passed) throw new PromotionRefusedException($"version {version} is refused: {string.Join("; ", decision.Reasons)}", decision);
                     if (from is not null && decision.Comparison.ChampionVersion != from)
-                        throw new PromotionRefusedException($"version {version}'s evidence compares it with v{decision.Comparison.ChampionVersion?.ToString() ?? "(none)"}, but the champion is now v{from}, so its gates no longer say anything: retrain (the pipeline evaluates against the current champion) or force the promotion with a reason (recorded as forced)", decision);
+                        throw new PromotionRefusedException($"version {version}'s evidence compares it with {(decision.Comparison.ChampionVersion is { } then ? $"v{then}" : "the popularity baseline (there was no champion)")}, but the champion is now v{from}, so its gates no longer say anything: retrain (the pipeline evaluates against the current champion) or force the promotion with a reason (recorded as forced)", decision);
                 }
                 // The policy in force now also counts, with or without evidence: evidence stored before approval was
                 // required, or a first promotion made without any, must not skip it.

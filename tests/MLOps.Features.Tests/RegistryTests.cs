@@ -204,6 +204,20 @@ public sealed class RegistryTests
         Assert.Equal(1, (await registry.GetChampionAsync(Model, Ct))!.Version == 4 ? 1 : 0);
     }
 
+    /// <summary>Evidence from before the first champion was against the popularity baseline: said so, not "v(none)".</summary>
+    [Fact]
+    public async Task Promote_EvidenceFromBeforeAnyChampion_AfterOneWasPromoted_NamesTheBaseline()
+    {
+        var store = TestEnvironment.NewFolderStore("stale-first");
+        var registry = await RegistryWithVersionsAsync(store, 2);
+        await registry.EvaluateAsync(Model, 1, new ModelComparison { ChampionVersion = null, Champion = 0.20, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05 }, cancellationToken: Ct);
+        await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "a", Force = true }, Ct);
+
+        var refused = await Assert.ThrowsAsync<PromotionRefusedException>(() => registry.PromoteAsync(Model, 1, new PromoteRequest { By = "a", UseStoredDecision = true }, Ct));
+
+        Assert.Contains("version 1's evidence compares it with the popularity baseline (there was no champion), but the champion is now v2", refused.Message);
+    }
+
     [Fact]
     public void Policy_GuardrailDrop_BeyondTolerance_Refuses()
     {

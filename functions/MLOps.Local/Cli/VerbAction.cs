@@ -21,7 +21,8 @@ public static class VerbAction
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.BadInput;
             }
-            catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+            // An ArgumentNullException is a bug inside, not the user's input: it falls through to "failed:", exit 1.
+            catch (Exception e) when (e is InvalidDataException or FormatException or (ArgumentException and not ArgumentNullException) or FileNotFoundException or DirectoryNotFoundException)
             {
                 Console.Error.WriteLine($"error: {(e is ArgumentException a ? ArgumentText.Of(a) : e.Message)}");
                 return ExitCodes.BadInput;
