@@ -12,6 +12,8 @@ public sealed class RawCatalogRow
 {
     public long Line { get; set; }
     public string Raw { get; set; } = "";
+    /// <summary>The row's exact bytes when <see cref="Raw"/> is not a faithful decoding of them (not UTF-8); else null.</summary>
+    public byte[]? RawBytes { get; set; }
     /// <summary>The file the row came from when it is not the source's main file (tags.csv beside movies.csv); null: the source's.</summary>
     public string? Source { get; set; }
     public string? ParseError { get; set; }
@@ -69,7 +71,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
                 problems.Add(new RowProblem("contentId", Reasons.Duplicate, $"content id '{item.ContentId}' already appeared in this batch."));
                 item = null;
             }
-            if (item is null) quarantine.Add(raw.Line, raw.Raw, problems, raw.Source);
+            if (item is null) quarantine.Add(raw.Line, raw.Raw, problems, raw.Source, raw.RawBytes);
             else items.Add(item);
         }
         var blobs = 0;
@@ -207,7 +209,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
     {
         var (tags, badTags) = tagsCsv is null ? ([], []) : ReadTags(tagsCsv);
         foreach (var bad in badTags) yield return bad; // quarantined with their reason, not skipped
-        using var stream = new StreamReader(moviesCsv, System.Text.Encoding.UTF8);
+        using var stream = System.IO.File.OpenRead(moviesCsv);
         var reader = new LineReader(stream);
         var fields = new List<string>(4);
         long line = 1;
@@ -218,7 +220,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             line++;
             cancellationToken.ThrowIfCancellationRequested();
             if (text.Length == 0) continue;
-            var row = new RawCatalogRow { Line = line, Raw = text };
+            var row = new RawCatalogRow { Line = line, Raw = text, RawBytes = reader.LastLineBytes };
             if (tooLong) row.ParseError = reader.TooLongReason(text);
             else if (!Delimited.TrySplit(text, ',', fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
             else if (fields.Count != 3) row.ParseError = $"expected 3 columns, found {fields.Count}.";
@@ -241,7 +243,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         var counts = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
         var bad = new List<RawCatalogRow>();
         var fields = new List<string>(4);
-        using var stream = new StreamReader(tagsCsv, System.Text.Encoding.UTF8);
+        using var stream = System.IO.File.OpenRead(tagsCsv);
         var reader = new LineReader(stream);
         if (reader.ReadLine(out _) is { } header) RequireHeader(tagsCsv, header, "userId,movieId,tag,timestamp");
         long line = 1;
@@ -251,18 +253,18 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             if (text.Length == 0) continue;
             if (tooLong)
             {
-                bad.Add(new RawCatalogRow { Line = line, Raw = text, Source = TagsSource, ParseError = reader.TooLongReason(text) });
+                bad.Add(new RawCatalogRow { Line = line, Raw = text, RawBytes = reader.LastLineBytes, Source = TagsSource, ParseError = reader.TooLongReason(text) });
                 continue;
             }
             if (!Delimited.TrySplit(text, ',', fields) || fields.Count != 4)
             {
-                bad.Add(new RawCatalogRow { Line = line, Raw = text, Source = TagsSource, ParseError = "expected 4 columns (userId,movieId,tag,timestamp)." });
+                bad.Add(new RawCatalogRow { Line = line, Raw = text, RawBytes = reader.LastLineBytes, Source = TagsSource, ParseError = "expected 4 columns (userId,movieId,tag,timestamp)." });
                 continue;
             }
             var tag = fields[2].Trim();
             if (tag.Length == 0)
             {
-                bad.Add(new RawCatalogRow { Line = line, Raw = text, Source = TagsSource, ParseError = "the tag is empty." });
+                bad.Add(new RawCatalogRow { Line = line, Raw = text, RawBytes = reader.LastLineBytes, Source = TagsSource, ParseError = "the tag is empty." });
                 continue;
             }
             if (!counts.TryGetValue(fields[1].Trim(), out var perMovie)) counts[fields[1].Trim()] = perMovie = new(StringComparer.OrdinalIgnoreCase);
@@ -296,15 +298,15 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
 
     private static IEnumerable<RawCatalogRow> ReadNdjson(string path, CancellationToken cancellationToken)
     {
-        using var textReader = new StreamReader(path, System.Text.Encoding.UTF8);
-        var reader = new LineReader(textReader);
+        using var stream = System.IO.File.OpenRead(path);
+        var reader = new LineReader(stream);
         long line = 0;
         while (reader.ReadLine(out var tooLong) is { } text)
         {
             line++;
             cancellationToken.ThrowIfCancellationRequested();
             if (string.IsNullOrWhiteSpace(text)) continue;
-            var row = new RawCatalogRow { Line = line, Raw = text };
+            var row = new RawCatalogRow { Line = line, Raw = text, RawBytes = reader.LastLineBytes };
             if (tooLong)
             {
                 row.ParseError = reader.TooLongReason(text, jsonLines: true);
@@ -382,9 +384,10 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
 
     private static IEnumerable<RawCatalogRow> ReadDelimited(string path, char delimiter, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8);
+        using var stream = System.IO.File.OpenRead(path);
+        var lines = new LineReader(stream);
         var fields = new List<string>(8);
-        if (reader.ReadLine() is not { } headerLine || !Delimited.TrySplit(headerLine, delimiter, fields))
+        if (lines.ReadLine(out _) is not { } headerLine || !Delimited.TrySplit(headerLine, delimiter, fields))
             throw new InvalidDataException($"{path}: no valid header row.");
         var header = fields.Select(f => f.Trim()).ToList();
         int Col(params string[] names) => header.FindIndex(h => names.Any(n => string.Equals(h, n, StringComparison.OrdinalIgnoreCase)));
@@ -399,14 +402,14 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {TextClip.Clip(found, 200)})"
                 + (binary ? "; the file does not look like text." : "."));
         }
-        var lines = new LineReader(reader);
         var records = new DelimitedRecords(lines, delimiter, header.Count, firstLine: 2);
-        while (records.TryRead(out var line, out var text, out var tooLong))
+        while (records.TryRead(out var record))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var text = record.Text;
             if (text.Length == 0) continue;
-            var row = new RawCatalogRow { Line = line, Raw = text };
-            if (tooLong) row.ParseError = lines.TooLongReason(text);
+            var row = new RawCatalogRow { Line = record.Line, Raw = record.Raw, RawBytes = record.RawBytes };
+            if (record.TooLong) row.ParseError = lines.TooLongReason(text);
             else if (!Delimited.TrySplit(text, delimiter, fields)) row.ParseError = "a quote is left open or text follows a closing quote.";
             else if (fields.Count != header.Count) row.ParseError = $"expected {header.Count} columns, found {fields.Count}.";
             else

@@ -74,7 +74,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
             }
             if (e is null)
             {
-                quarantine.Add(raw.Line, raw.Raw, problems);
+                quarantine.Add(raw.Line, raw.Raw, problems, rawBytes: raw.RawBytes);
                 if (quarantine.BufferedBytes > BufferBytes / 4) blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             else
@@ -274,13 +274,13 @@ internal sealed class QuarantineWriter(IBlobStore store, string batch, string so
     public long BufferedBytes => _buffer.Length;
     public IReadOnlyDictionary<string, long> Reasons => new SortedDictionary<string, long>(_reasons, StringComparer.Ordinal);
 
-    /// <summary>Quarantines one row; <paramref name="rowSource"/> names its file when it is not the source's main one.</summary>
-    public void Add(long line, string raw, IReadOnlyList<RowProblem> problems, string? rowSource = null)
+    /// <summary>Quarantines one row; <paramref name="rowSource"/> names its file when it is not the source's main one, <paramref name="rawBytes"/> keeps bytes that <paramref name="raw"/> cannot.</summary>
+    public void Add(long line, string raw, IReadOnlyList<RowProblem> problems, string? rowSource = null, byte[]? rawBytes = null)
     {
         Count++;
         foreach (var key in problems.Select(p => p.Key).Distinct())
             _reasons[key] = _reasons.GetValueOrDefault(key) + 1;
-        var row = new QuarantinedRow { Batch = batch, Source = rowSource ?? source, Kind = kind, Line = line, Raw = raw, Reasons = [.. problems] };
+        var row = new QuarantinedRow { Batch = batch, Source = rowSource ?? source, Kind = kind, Line = line, Raw = raw, RawBytes = rawBytes, Reasons = [.. problems] };
         JsonSerializer.Serialize(_buffer, row, StoreJson.Options);
         _buffer.WriteByte((byte)'\n');
     }

@@ -104,8 +104,7 @@ public sealed class DelimitedFileSource : EventSource
     public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken)
     {
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        using var textReader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-        var reader = new LineReader(textReader);
+        var reader = new LineReader(stream);
         var fields = new List<string>(16);
         long line = 0;
         List<string>? header = null;
@@ -137,7 +136,7 @@ public sealed class DelimitedFileSource : EventSource
                 cancellationToken.ThrowIfCancellationRequested();
             }
             if (text.Length == 0) continue;
-            var row = new RawEvent { Line = line, Raw = text };
+            var row = new RawEvent { Line = line, Raw = text, RawBytes = reader.LastLineBytes };
             if (tooLong)
                 row.ParseError = reader.TooLongReason(text);
             else if (!Delimited.TrySplit(text, _delimiter, fields))
@@ -202,8 +201,7 @@ public sealed class NdjsonFileSource : EventSource
     public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken)
     {
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        using var textReader = new StreamReader(stream, System.Text.Encoding.UTF8, true, 1 << 16);
-        var reader = new LineReader(textReader);
+        var reader = new LineReader(stream);
         long line = 0;
         while (reader.ReadLine(out var tooLong) is { } text)
         {
@@ -214,7 +212,9 @@ public sealed class NdjsonFileSource : EventSource
                 cancellationToken.ThrowIfCancellationRequested();
             }
             if (string.IsNullOrWhiteSpace(text)) continue;
-            yield return tooLong ? new RawEvent { Line = line, Raw = text, ParseError = reader.TooLongReason(text, jsonLines: true) } : Parse(line, text);
+            var row = tooLong ? new RawEvent { Line = line, Raw = text, ParseError = reader.TooLongReason(text, jsonLines: true) } : Parse(line, text);
+            row.RawBytes = reader.LastLineBytes;
+            yield return row;
         }
         BytesRead = TotalBytes;
     }

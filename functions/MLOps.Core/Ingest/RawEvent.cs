@@ -9,6 +9,8 @@ public sealed class RawEvent
     public long Line { get; set; }
     /// <summary>The row's text as it appeared in the source (kept for quarantine).</summary>
     public string Raw { get; set; } = "";
+    /// <summary>The row's exact bytes when <see cref="Raw"/> is not a faithful decoding of them (not UTF-8); else null.</summary>
+    public byte[]? RawBytes { get; set; }
     /// <summary>Set when the row could not even be split into fields (wrong column count, broken JSON, ...).</summary>
     public string? ParseError { get; set; }
     public string? EventId { get; set; }

@@ -37,6 +37,14 @@ public sealed record QuarantinedRow
     public required string Kind { get; init; }
     /// <summary>1-based line number in the source file (0 when the row did not come from a file).</summary>
     public required long Line { get; init; }
+    /// <summary>The row as text: the file's bytes decoded as UTF-8, bytes that are not UTF-8 read as U+FFFD.</summary>
     public required string Raw { get; init; }
+    /// <summary>
+    /// The row's exact bytes, present only when <see cref="Raw"/> is not a faithful decoding of them (bytes that are not
+    /// UTF-8): two rows whose different bad bytes both read as U+FFFD stay apart, and the original can be recovered.
+    /// Stored as base64 (<c>rawBase64</c>); absent for every row whose text is the row.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("rawBase64")]
+    public byte[]? RawBytes { get; init; }
     public required IReadOnlyList<RowProblem> Reasons { get; init; }
 }
