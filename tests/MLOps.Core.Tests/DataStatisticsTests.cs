@@ -1,4 +1,5 @@
 using MLOps.Core.Ingest;
+using MLOps.Storage;
 using MLOps.Tests;
 
 namespace MLOps.Core.Tests;
@@ -22,5 +23,40 @@ public class DataStatisticsTests
         Assert.Equal(900, stats.RatingHistogram.Values.Sum());
         Assert.Equal(["1", "2", "3", "4", "5"], stats.RatingHistogram.Keys.Order());
         Assert.Equal(37, stats.Users);
+    }
+
+    [Fact]
+    public async Task Stats_ReportTheFractionOfBlobsRead_RisingToOne()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        BadInputFixture.Write(file);
+        var ct = TestContext.Current.CancellationToken;
+        await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.WholeStars), cancellationToken: ct);
+        var blobs = (await store.ListAllAsync("events/", ct)).Count + (await store.ListAllAsync("quarantine/", ct)).Count;
+        var seen = new Recorder();
+
+        await DataStatistics.ComputeAsync(store, seen, ct);
+
+        Assert.True(seen.Fractions.Count >= blobs, $"{seen.Fractions.Count} reports for {blobs} blobs");
+        Assert.Equal(seen.Fractions.Order(), seen.Fractions);
+        Assert.All(seen.Fractions, f => Assert.InRange(f, 0.0, 1.0));
+        Assert.Equal(1.0, seen.Fractions[^1]);
+        Assert.True(seen.Fractions[0] < 1, "the first report comes before the scan is done");
+    }
+
+    [Fact]
+    public async Task Stats_OnAnEmptyStore_EndAtOne()
+    {
+        var seen = new Recorder();
+        await DataStatistics.ComputeAsync(TestEnvironment.NewFolderStore(), seen, TestContext.Current.CancellationToken);
+        Assert.Equal([1.0], seen.Fractions);
+    }
+
+    /// <summary>Records on the reporting thread (Progress&lt;T&gt; would post them later).</summary>
+    private sealed class Recorder : IProgress<double>
+    {
+        public List<double> Fractions { get; } = [];
+        public void Report(double value) => Fractions.Add(value);
     }
 }

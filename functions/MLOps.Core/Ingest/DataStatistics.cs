@@ -31,9 +31,18 @@ public sealed record DataStats
 
 public static class DataStatistics
 {
-    public static async Task<DataStats> ComputeAsync(IBlobStore store, CancellationToken cancellationToken = default)
+    public static Task<DataStats> ComputeAsync(IBlobStore store, CancellationToken cancellationToken = default) =>
+        ComputeAsync(store, null, cancellationToken);
+
+    /// <summary>
+    /// Reads every event and quarantine blob; <paramref name="progress"/> is told the fraction of their bytes read so far,
+    /// after each blob (a scan of millions of events takes seconds to minutes).
+    /// </summary>
+    public static async Task<DataStats> ComputeAsync(IBlobStore store, IProgress<double>? progress, CancellationToken cancellationToken = default)
     {
         var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var quarantineBlobs = await store.ListAllAsync(StoreLayout.Quarantine, cancellationToken).ConfigureAwait(false);
+        var scan = new ScanProgress(progress, batches.Sum(b => b.Blob.Length) + quarantineBlobs.Sum(b => b.Length));
         var users = new HashSet<string>(StringComparer.Ordinal);
         var items = new HashSet<string>(StringComparer.Ordinal);
         var types = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -41,7 +50,14 @@ public static class DataStatistics
         long events = 0, rated = 0;
         double ratingSum = 0;
         DateTimeOffset? from = null, to = null;
-        await foreach (var e in EventLog.ReadAsync(store, batches.Select(b => b.Blob.Path), cancellationToken).ConfigureAwait(false))
+        foreach (var (_, blob) in batches)
+        {
+            await foreach (var e in EventLog.ReadAsync(store, [blob.Path], cancellationToken).ConfigureAwait(false))
+                Count(e);
+            scan.Read(blob.Length);
+        }
+
+        void Count(ViewingEvent e)
         {
             events++;
             users.Add(e.UserId);
@@ -65,20 +81,23 @@ public static class DataStatistics
 
         long quarantined = 0;
         var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
-        await foreach (var blob in store.ListAsync(StoreLayout.Quarantine, cancellationToken).ConfigureAwait(false))
+        foreach (var blob in quarantineBlobs)
         {
-            await using var stream = await store.OpenReadAsync(blob.Path, cancellationToken).ConfigureAwait(false);
-            if (stream is null) continue;
-            using var reader = new StreamReader(stream.Stream);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            await using (var stream = await store.OpenReadAsync(blob.Path, cancellationToken).ConfigureAwait(false))
             {
-                if (line.Length == 0) continue;
-                var row = JsonSerializer.Deserialize<QuarantinedRow>(line, StoreJson.Options);
-                if (row is null) continue;
-                quarantined++;
-                foreach (var key in row.Reasons.Select(r => r.Key).Distinct()) reasons[key] = reasons.GetValueOrDefault(key) + 1;
+                using var reader = new StreamReader(stream?.Stream ?? Stream.Null);
+                while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+                {
+                    if (line.Length == 0) continue;
+                    var row = JsonSerializer.Deserialize<QuarantinedRow>(line, StoreJson.Options);
+                    if (row is null) continue;
+                    quarantined++;
+                    foreach (var key in row.Reasons.Select(r => r.Key).Distinct()) reasons[key] = reasons.GetValueOrDefault(key) + 1;
+                }
             }
+            scan.Read(blob.Length);
         }
+        scan.Finish();
         var imports = 0;
         await foreach (var _ in store.ListAsync(StoreLayout.Imports, cancellationToken).ConfigureAwait(false)) imports++;
 
@@ -105,4 +124,18 @@ public static class DataStatistics
             QuarantineReasons = reasons.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
         };
     }
+}
+
+/// <summary>The fraction of a scan's bytes read, for <see cref="DataStatistics"/>; 1 at the end even when there was nothing to read.</summary>
+internal sealed class ScanProgress(IProgress<double>? progress, long totalBytes)
+{
+    private long _read;
+
+    public void Read(long bytes)
+    {
+        _read += bytes;
+        if (totalBytes > 0) progress?.Report(Math.Min(1, (double)_read / totalBytes));
+    }
+
+    public void Finish() => progress?.Report(1);
 }

@@ -12,7 +12,9 @@ public static class DataCommand
         var stats = new Command("stats", "Counts, date range, rating histogram, users and titles, quarantine summary by reason.");
         stats.SetVerbAction(async (context, cancellationToken) =>
         {
-            var result = await DataStatistics.ComputeAsync(context.Store, cancellationToken).ConfigureAwait(false);
+            // Reading every event takes seconds per million: progress on stderr, so --json keeps stdout to the one document.
+            var result = await CliProgress.RunFractionAsync(context, "Reading events and quarantine",
+                progress => DataStatistics.ComputeAsync(context.Store, progress, cancellationToken)).ConfigureAwait(false);
             context.Result(result, console => Print(console, result));
             return ExitCodes.Done;
         });
