@@ -27,6 +27,25 @@ public static class StoreLayout
 
     public static string ImportManifest(string batchId) => $"{Imports}{batchId}.json";
 
+    /// <summary>
+    /// Markers of imports under way or killed: written before a batch's first blob, deleted after its manifest. Readers
+    /// hide the blobs of a batch that has a marker and no manifest (<see cref="Data.UnfinishedImports"/>).
+    /// </summary>
+    public const string UnfinishedImports = $"{Imports}unfinished/";
+
+    public static string UnfinishedImport(string batchId) => $"{UnfinishedImports}{batchId}.json";
+
+    /// <summary>
+    /// The batch of an event or quarantine blob: <c>…/&lt;batch&gt;[-part].ndjson</c> → <c>&lt;batch&gt;</c> (a part
+    /// number is a trailing <c>-N</c>; batch ids never end in one).
+    /// </summary>
+    public static string BatchOfBlob(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        var dash = name.LastIndexOf('-');
+        return dash > 0 && dash < name.Length - 1 && name.AsSpan(dash + 1).IndexOfAnyExceptInRange('0', '9') < 0 ? name[..dash] : name;
+    }
+
     /// <summary>Parses the day of an events blob path, or null when the path is not an events partition.</summary>
     public static DateOnly? PartitionDay(string path)
     {

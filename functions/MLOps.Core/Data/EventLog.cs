@@ -7,8 +7,19 @@ namespace MLOps.Core.Data;
 /// <summary>Reads accepted events back from their day partitions (<c>events/dt=YYYY-MM-DD/*.ndjson</c>), streamed.</summary>
 public static class EventLog
 {
-    /// <summary>Every event blob, grouped by day, in day then path order.</summary>
+    /// <summary>
+    /// Every event blob of a committed batch, grouped by day, in day then path order. Blobs of imports still running or
+    /// killed before their manifest (<see cref="UnfinishedImports"/>) are left out: a rerun may rewrite them.
+    /// </summary>
     public static async Task<IReadOnlyList<(DateOnly Day, BlobInfo Blob)>> ListBatchesAsync(IBlobStore store, CancellationToken cancellationToken = default)
+    {
+        var all = await ListAllBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var unfinished = await UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false); // after the blobs: see ListAsync
+        return unfinished.Count == 0 ? all : all.Where(b => !unfinished.ContainsKey(StoreLayout.BatchOfBlob(b.Blob.Path))).ToList();
+    }
+
+    /// <summary>Every event blob, unfinished imports' included (for <c>data stats</c> and the importer's cleanup), in day then path order.</summary>
+    public static async Task<IReadOnlyList<(DateOnly Day, BlobInfo Blob)>> ListAllBatchesAsync(IBlobStore store, CancellationToken cancellationToken = default)
     {
         var batches = new List<(DateOnly, BlobInfo)>();
         await foreach (var blob in store.ListAsync(StoreLayout.Events, cancellationToken).ConfigureAwait(false))

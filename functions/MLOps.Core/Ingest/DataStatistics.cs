@@ -27,6 +27,20 @@ public sealed record DataStats
     public int Imports { get; init; }
     public long Quarantined { get; init; }
     public IReadOnlyDictionary<string, long> QuarantineReasons { get; init; } = new Dictionary<string, long>();
+    /// <summary>Imports killed (or still running) before their manifest: their blobs are in none of the figures above.</summary>
+    public IReadOnlyList<UnfinishedImport> UnfinishedImports { get; init; } = [];
+}
+
+/// <summary>
+/// A batch with blobs on the store and no manifest: readers ignore it until the same import is run again. Days and
+/// bytes are those of the event blobs it left.
+/// </summary>
+public sealed record UnfinishedImport(string Batch, string Source, DateTimeOffset StartedAt, int Days, DateOnly? FirstDay, DateOnly? LastDay,
+    int EventBlobs, long Bytes, long QuarantineBytes, bool Running)
+{
+    public string Hint => Running
+        ? "an import of this batch holds the import lease: it is still running"
+        : $"run the import of {(Source.Length > 0 ? Source : "this batch")} again: it rewrites the batch and commits it";
 }
 
 public static class DataStatistics
@@ -35,13 +49,18 @@ public static class DataStatistics
         ComputeAsync(store, null, cancellationToken);
 
     /// <summary>
-    /// Reads every event and quarantine blob; <paramref name="progress"/> is told the fraction of their bytes read so far,
-    /// after each blob (a scan of millions of events takes seconds to minutes).
+    /// Reads every committed event and quarantine blob; <paramref name="progress"/> is told the fraction of their bytes read
+    /// so far, after each blob (a scan of millions of events takes seconds to minutes).
     /// </summary>
     public static async Task<DataStats> ComputeAsync(IBlobStore store, IProgress<double>? progress, CancellationToken cancellationToken = default)
     {
-        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
-        var quarantineBlobs = await store.ListAllAsync(StoreLayout.Quarantine, cancellationToken).ConfigureAwait(false);
+        // One listing of events/ and one of the unfinished-import markers split the blobs into committed and left over.
+        var allBatches = await EventLog.ListAllBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var markers = await MLOps.Core.Data.UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false);
+        bool Unfinished(string path) => markers.ContainsKey(StoreLayout.BatchOfBlob(path));
+        var batches = allBatches.Where(b => !Unfinished(b.Blob.Path)).ToList();
+        var allQuarantine = await store.ListAllAsync(StoreLayout.Quarantine, cancellationToken).ConfigureAwait(false);
+        var quarantineBlobs = allQuarantine.Where(b => !Unfinished(b.Path)).ToList();
         var scan = new ScanProgress(progress, batches.Sum(b => b.Blob.Length) + quarantineBlobs.Sum(b => b.Length));
         var users = new HashSet<string>(StringComparer.Ordinal);
         var items = new HashSet<string>(StringComparer.Ordinal);
@@ -81,6 +100,8 @@ public static class DataStatistics
 
         long quarantined = 0;
         var reasons = new Dictionary<string, long>(StringComparer.Ordinal);
+        var quarantineLeftBytes = allQuarantine.Where(b => Unfinished(b.Path)).GroupBy(b => StoreLayout.BatchOfBlob(b.Path), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(b => b.Length), StringComparer.Ordinal);
         foreach (var blob in quarantineBlobs)
         {
             await using (var stream = await store.OpenReadAsync(blob.Path, cancellationToken).ConfigureAwait(false))
@@ -99,7 +120,19 @@ public static class DataStatistics
         }
         scan.Finish();
         var imports = 0;
-        await foreach (var _ in store.ListAsync(StoreLayout.Imports, cancellationToken).ConfigureAwait(false)) imports++;
+        await foreach (var blob in store.ListAsync(StoreLayout.Imports, cancellationToken).ConfigureAwait(false))
+            if (!blob.Path.StartsWith(StoreLayout.UnfinishedImports, StringComparison.Ordinal)) imports++;
+        var leftOver = allBatches.Where(b => Unfinished(b.Blob.Path)).ToLookup(b => StoreLayout.BatchOfBlob(b.Blob.Path), StringComparer.Ordinal);
+        // A marker is also what a running import looks like; the lease tells the two apart.
+        var lease = (await store.ReadJsonAsync<ImportLease.Holder>(ImportLease.Path, cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
+        var unfinished = markers.Values.OrderBy(m => m.StartedAt).ThenBy(m => m.Batch, StringComparer.Ordinal).Select(m =>
+        {
+            var blobs = leftOver[m.Batch].ToList();
+            return new UnfinishedImport(m.Batch, m.Source, m.StartedAt, blobs.Select(b => b.Day).Distinct().Count(),
+                blobs.Count > 0 ? blobs.Min(b => b.Day) : null, blobs.Count > 0 ? blobs.Max(b => b.Day) : null,
+                blobs.Count, blobs.Sum(b => b.Blob.Length), quarantineLeftBytes.GetValueOrDefault(m.Batch),
+                lease is not null && lease.Batch == m.Batch && ImportLease.IsHeld(lease));
+        }).ToList();
 
         return new DataStats
         {
@@ -122,6 +155,7 @@ public static class DataStatistics
             Imports = imports,
             Quarantined = quarantined,
             QuarantineReasons = reasons.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value),
+            UnfinishedImports = unfinished,
         };
     }
 }

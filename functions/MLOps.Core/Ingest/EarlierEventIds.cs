@@ -37,7 +37,7 @@ internal sealed class EarlierEventIds
         var byDay = new Dictionary<DateOnly, List<string>>();
         foreach (var (day, blob) in await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false))
         {
-            if (BlobBatchName(blob.Path) == batch) continue;
+            if (StoreLayout.BatchOfBlob(blob.Path) == batch) continue;
             if (!byDay.TryGetValue(day, out var paths)) byDay[day] = paths = [];
             paths.Add(blob.Path);
         }
@@ -62,7 +62,7 @@ internal sealed class EarlierEventIds
         {
             var blob = await _store.ReadAsync(path, cancellationToken).ConfigureAwait(false);
             if (blob is null) continue; // removed since the listing (retention): nothing left to duplicate
-            var batch = BlobBatchName(path);
+            var batch = StoreLayout.BatchOfBlob(path);
             var bytes = blob.Data.ToMemory();
             var lineNumber = 0;
             while (!bytes.IsEmpty)
@@ -96,13 +96,5 @@ internal sealed class EarlierEventIds
         }
         catch (JsonException) { }
         return null;
-    }
-
-    /// <summary><c>events/dt=…/&lt;batch&gt;[-part].ndjson</c> → <c>&lt;batch&gt;</c> (a part number is a trailing <c>-N</c>).</summary>
-    private static string BlobBatchName(string path)
-    {
-        var name = Path.GetFileNameWithoutExtension(path);
-        var dash = name.LastIndexOf('-');
-        return dash > 0 && dash < name.Length - 1 && name.AsSpan(dash + 1).IndexOfAnyExceptInRange('0', '9') < 0 ? name[..dash] : name;
     }
 }

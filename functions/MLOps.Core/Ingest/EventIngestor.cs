@@ -10,9 +10,10 @@ namespace MLOps.Core.Ingest;
 /// Validates a stream of raw events and writes the accepted ones to <c>events/dt=YYYY-MM-DD/&lt;batch&gt;.ndjson</c>
 /// and the rejected ones, with line, raw text and reasons, to <c>quarantine/&lt;batch&gt;.ndjson</c>.
 /// Memory stays bounded: buffered day partitions are flushed as numbered parts (<c>&lt;batch&gt;-1.ndjson</c>, ...)
-/// whenever they pass <see cref="BufferBytes"/>. Every blob is written create-only and the batch manifest
-/// <c>imports/&lt;batch&gt;.json</c> last, so re-importing the same content is a no-op and a crashed import
-/// can simply be run again.
+/// whenever they pass <see cref="BufferBytes"/>. The batch manifest <c>imports/&lt;batch&gt;.json</c> is written last
+/// and commits the batch: re-importing the same content is then a no-op, and until then readers hide the batch's blobs
+/// (<see cref="UnfinishedImports"/>). A killed import run again rewrites its blobs from scratch, deleting those the new
+/// run does not write: its verdicts, hence its part boundaries, may differ (the clock moved, other batches committed).
 /// </summary>
 public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
 {
@@ -50,6 +51,10 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
 
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
+        var rerun = await UnfinishedImports.BeginAsync(store, new UnfinishedImports.Marker(batch, source.Name, now, Environment.MachineName, Environment.ProcessId),
+            cancellationToken).ConfigureAwait(false);
+        // An import (or an older build's, which left no marker) may have been killed after writing some of this batch's blobs.
+        var leftovers = rerun || CheckEarlierBatches ? await BatchBlobs.ListAsync(store, batch, cancellationToken).ConfigureAwait(false) : [];
         var earlier = CheckEarlierBatches ? await EarlierEventIds.ListAsync(store, batch, cancellationToken).ConfigureAwait(false) : EarlierEventIds.None(store);
         var validator = new EventValidator(options ?? new ValidationOptions { RatingScale = source.Scale }, now);
         var days = new Dictionary<DateOnly, DayBuffer>();
@@ -61,6 +66,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         DateTimeOffset? from = null, to = null;
         var blobs = 0;
         var daysWritten = new HashSet<DateOnly>();
+        var pathsWritten = new HashSet<string>(StringComparer.Ordinal);
         var lastReport = Stopwatch.GetTimestamp();
 
         await foreach (var raw in ReadAhead(source, cancellationToken).ConfigureAwait(false))
@@ -92,7 +98,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
                 buffered += scratch.WrittenCount + 1;
                 if (buffered > BufferBytes)
                 {
-                    blobs += await FlushDaysAsync(batch, days, daysWritten, cancellationToken).ConfigureAwait(false);
+                    blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, cancellationToken).ConfigureAwait(false);
                     buffered = 0;
                 }
             }
@@ -102,8 +108,10 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
                 progress.Report(new IngestProgress(rows, accepted, rows - accepted, Fraction(source)));
             }
         }
-        blobs += await FlushDaysAsync(batch, days, daysWritten, cancellationToken).ConfigureAwait(false);
+        blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, cancellationToken).ConfigureAwait(false);
         blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
+        pathsWritten.UnionWith(quarantine.PathsWritten);
+        await BatchBlobs.DeleteAsync(store, leftovers.Where(path => !pathsWritten.Contains(path)), cancellationToken).ConfigureAwait(false);
         progress?.Report(new IngestProgress(rows, accepted, rows - accepted, 1));
 
         var result = new IngestResult
@@ -123,6 +131,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
             ImportedAt = now,
         };
         await WriteManifestAsync(store, result, cancellationToken).ConfigureAwait(false);
+        await UnfinishedImports.EndAsync(store, batch, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -224,22 +233,21 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
 
     private static double Fraction(EventSource source) => source.TotalBytes > 0 ? Math.Min(1, (double)source.BytesRead / source.TotalBytes) : 0;
 
-    private async Task<int> FlushDaysAsync(string batch, Dictionary<DateOnly, DayBuffer> days, HashSet<DateOnly> written, CancellationToken cancellationToken)
+    private async Task<int> FlushDaysAsync(string batch, Dictionary<DateOnly, DayBuffer> days, HashSet<DateOnly> daysWritten, HashSet<string> pathsWritten,
+        CancellationToken cancellationToken)
     {
-        var pending = days.Where(d => d.Value.Length > 0).OrderBy(d => d.Key).ToList();
+        var pending = days.Where(d => d.Value.Length > 0).OrderBy(d => d.Key)
+            .Select(d => (Day: d.Key, Buffer: d.Value, Path: StoreLayout.EventBatch(d.Key, d.Value.Parts == 0 ? batch : $"{batch}-{d.Value.Parts}"))).ToList();
         await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken },
-            async (entry, ct) =>
-            {
-                var (day, buffer) = entry;
-                var name = buffer.Parts == 0 ? batch : $"{batch}-{buffer.Parts}";
-                // Create-only: a part that exists already holds these very bytes (same content, same batch id).
-                await store.TryCreateAsync(StoreLayout.EventBatch(day, name), new BinaryData(buffer.WrittenMemory), ct).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-        foreach (var (day, buffer) in pending)
+            // Overwrite: a part a killed run of this batch left may hold other rows (its verdicts and boundaries may differ).
+            async (part, ct) => await store.WriteAsync(part.Path, new BinaryData(part.Buffer.WrittenMemory), WriteCondition.None, ct).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        foreach (var (day, buffer, path) in pending)
         {
             buffer.Parts++;
             buffer.Clear();
-            written.Add(day);
+            daysWritten.Add(day);
+            pathsWritten.Add(path);
         }
         return pending.Count;
     }
@@ -268,9 +276,11 @@ internal sealed class QuarantineWriter(IBlobStore store, string batch, string so
 {
     private readonly MemoryStream _buffer = new();
     private readonly Dictionary<string, long> _reasons = new(StringComparer.Ordinal);
-    private int _parts;
+    private readonly List<string> _paths = [];
 
     public long Count { get; private set; }
+    /// <summary>The quarantine blobs written so far (a rerun of a killed batch deletes those of its own it did not write again).</summary>
+    public IReadOnlyList<string> PathsWritten => _paths;
     public long BufferedBytes => _buffer.Length;
     public IReadOnlyDictionary<string, long> Reasons => new SortedDictionary<string, long>(_reasons, StringComparer.Ordinal);
 
@@ -288,9 +298,10 @@ internal sealed class QuarantineWriter(IBlobStore store, string batch, string so
     public async Task<int> FlushAsync(CancellationToken cancellationToken)
     {
         if (_buffer.Length == 0) return 0;
-        var name = _parts == 0 ? batch : $"{batch}-{_parts}";
-        await store.TryCreateAsync(StoreLayout.QuarantineBatch(name), new BinaryData(_buffer.ToArray()), cancellationToken).ConfigureAwait(false);
-        _parts++;
+        var path = StoreLayout.QuarantineBatch(_paths.Count == 0 ? batch : $"{batch}-{_paths.Count}");
+        // Overwrite: a killed run of this batch may have quarantined other rows (see EventIngestor).
+        await store.WriteAsync(path, new BinaryData(_buffer.ToArray()), WriteCondition.None, cancellationToken).ConfigureAwait(false);
+        _paths.Add(path);
         _buffer.SetLength(0);
         return 1;
     }

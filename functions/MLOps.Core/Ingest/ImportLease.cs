@@ -41,7 +41,7 @@ public sealed class ImportLease : IAsyncDisposable
             {
                 if (existing is not { } e)
                     return new ImportLease(store, await store.WriteJsonAsync(Path, mine, WriteCondition.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false), mine, duration);
-                if (e.Value.ExpiresAt < DateTimeOffset.UtcNow || IsGone(e.Value))
+                if (!IsHeld(e.Value))
                     return new ImportLease(store, await store.WriteJsonAsync(Path, mine, WriteCondition.Match(e.ETag), cancellationToken: cancellationToken).ConfigureAwait(false), mine, duration);
                 if (!told) { waiting?.Invoke(e.Value); told = true; }
             }
@@ -52,6 +52,9 @@ public sealed class ImportLease : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether <paramref name="holder"/> still holds the lease: not expired, and not a process on this machine that has exited.</summary>
+    public static bool IsHeld(Holder holder) => holder.ExpiresAt >= DateTimeOffset.UtcNow && !IsGone(holder);
 
     /// <summary>A holder on this machine whose process has exited (a killed import) holds nothing.</summary>
     private static bool IsGone(Holder holder) => holder.Pid != Environment.ProcessId && ProcessLiveness.HasExited(holder.Host, holder.Pid);
