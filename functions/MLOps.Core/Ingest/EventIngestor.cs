@@ -67,9 +67,9 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         var blobs = 0;
         var daysWritten = new HashSet<DateOnly>();
         var pathsWritten = new HashSet<string>(StringComparer.Ordinal);
-        var lastReport = Stopwatch.GetTimestamp();
+        var report = new IngestProgressReporter(progress, source.TotalBytes);
 
-        await foreach (var raw in ReadAhead(source, cancellationToken).ConfigureAwait(false))
+        await foreach (var raw in ReadAhead(source, report, cancellationToken).ConfigureAwait(false))
         {
             rows++;
             var e = validator.Validate(raw, problems);
@@ -98,21 +98,19 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
                 buffered += scratch.WrittenCount + 1;
                 if (buffered > BufferBytes)
                 {
-                    blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, cancellationToken).ConfigureAwait(false);
+                    report.Rows(rows, accepted);
+                    blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
                     buffered = 0;
                 }
             }
-            if ((rows & 0xFFF) == 0 && progress is not null && Stopwatch.GetElapsedTime(lastReport).TotalMilliseconds > 200)
-            {
-                lastReport = Stopwatch.GetTimestamp();
-                progress.Report(new IngestProgress(rows, accepted, rows - accepted, Fraction(source)));
-            }
+            if ((rows & 0xFFF) == 0) report.Rows(rows, accepted);
         }
-        blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, cancellationToken).ConfigureAwait(false);
+        report.Rows(rows, accepted);
+        blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
         blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
         pathsWritten.UnionWith(quarantine.PathsWritten);
         await BatchBlobs.DeleteAsync(store, leftovers.Where(path => !pathsWritten.Contains(path)), cancellationToken).ConfigureAwait(false);
-        progress?.Report(new IngestProgress(rows, accepted, rows - accepted, 1));
+        report.Done(rows, accepted);
 
         var result = new IngestResult
         {
@@ -139,9 +137,11 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
     /// Reads and splits rows on another thread, a few thousand at a time, while this one validates and serializes:
     /// the two halves of the work run on two cores.
     /// </summary>
-    private static async IAsyncEnumerable<RawEvent> ReadAhead(EventSource source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<RawEvent> ReadAhead(EventSource source, IngestProgressReporter report,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var channel = System.Threading.Channels.Channel.CreateBounded<List<RawEvent>>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        // Each chunk carries the input position after its last row: progress counts what was consumed, not read ahead.
+        var channel = System.Threading.Channels.Channel.CreateBounded<(List<RawEvent> Rows, long BytesAfter)>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
         var producer = Task.Run(async () =>
         {
             try
@@ -152,11 +152,11 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
                     chunk.Add(row);
                     if (chunk.Count == 4096)
                     {
-                        await channel.Writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                        await channel.Writer.WriteAsync((chunk, source.BytesRead), cancellationToken).ConfigureAwait(false);
                         chunk = new List<RawEvent>(4096);
                     }
                 }
-                if (chunk.Count > 0) await channel.Writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                if (chunk.Count > 0) await channel.Writer.WriteAsync((chunk, source.BytesRead), cancellationToken).ConfigureAwait(false);
                 channel.Writer.Complete();
             }
             catch (Exception e)
@@ -164,8 +164,11 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
                 channel.Writer.Complete(e);
             }
         }, cancellationToken);
-        await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var (chunk, bytesAfter) in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
             foreach (var row in chunk) yield return row;
+            report.Consumed(bytesAfter);
+        }
         await producer.ConfigureAwait(false);
     }
 
@@ -231,17 +234,19 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
 
     private static DateOnly DayOf(ViewingEvent e) => DateOnly.FromDateTime(e.Timestamp.UtcDateTime);
 
-    private static double Fraction(EventSource source) => source.TotalBytes > 0 ? Math.Min(1, (double)source.BytesRead / source.TotalBytes) : 0;
-
     private async Task<int> FlushDaysAsync(string batch, Dictionary<DateOnly, DayBuffer> days, HashSet<DateOnly> daysWritten, HashSet<string> pathsWritten,
-        CancellationToken cancellationToken)
+        IngestProgressReporter report, CancellationToken cancellationToken)
     {
         var pending = days.Where(d => d.Value.Length > 0).OrderBy(d => d.Key)
             .Select(d => (Day: d.Key, Buffer: d.Value, Path: StoreLayout.EventBatch(d.Key, d.Value.Parts == 0 ? batch : $"{batch}-{d.Value.Parts}"))).ToList();
+        var written = 0;
         await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = WriteConcurrency, CancellationToken = cancellationToken },
             // Overwrite: a part a killed run of this batch left may hold other rows (its verdicts and boundaries may differ).
-            async (part, ct) => await store.WriteAsync(part.Path, new BinaryData(part.Buffer.WrittenMemory), WriteCondition.None, ct).ConfigureAwait(false))
-            .ConfigureAwait(false);
+            async (part, ct) =>
+            {
+                await store.WriteAsync(part.Path, new BinaryData(part.Buffer.WrittenMemory), WriteCondition.None, ct).ConfigureAwait(false);
+                report.Writing(Interlocked.Increment(ref written), pending.Count);
+            }).ConfigureAwait(false);
         foreach (var (day, buffer, path) in pending)
         {
             buffer.Parts++;

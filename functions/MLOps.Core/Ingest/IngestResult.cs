@@ -26,5 +26,12 @@ public sealed record IngestResult
     public bool AlreadyImported { get; init; }
 }
 
-/// <summary>Progress of a running import: rows so far and the fraction of the input read (0 when unknown).</summary>
-public readonly record struct IngestProgress(long Rows, long Accepted, long Quarantined, double Fraction);
+/// <summary>
+/// Progress of a running import: rows so far and the fraction of the input validated (0 when unknown; 1 only when
+/// done); while blobs are written, how many of how many (<see cref="BlobsToWrite"/> is 0 otherwise).
+/// </summary>
+public readonly record struct IngestProgress(long Rows, long Accepted, long Quarantined, double Fraction)
+{
+    public int BlobsWritten { get; init; }
+    public int BlobsToWrite { get; init; }
+}

@@ -20,7 +20,7 @@ public static class CliProgress
                     result = await work(new Progress<IngestProgress>(p =>
                     {
                         task.Value = p.Fraction;
-                        task.Description = Markup.Escape($"{label}: {p.Rows:N0} rows");
+                        task.Description = Markup.Escape($"{label}: {p.Rows:N0} rows{Writing(p)}");
                     })).ConfigureAwait(false);
                     task.Value = 1;
                 }).ConfigureAwait(false);
@@ -32,9 +32,12 @@ public static class CliProgress
         {
             if (clock.Elapsed - last < TimeSpan.FromSeconds(3)) return;
             last = clock.Elapsed;
-            Console.Error.WriteLine($"{label}: {p.Rows:N0} rows ({p.Accepted:N0} accepted, {p.Quarantined:N0} quarantined){(p.Fraction > 0 ? $", {p.Fraction:P0}" : "")}");
+            Console.Error.WriteLine($"{label}: {p.Rows:N0} rows ({p.Accepted:N0} accepted, {p.Quarantined:N0} quarantined){(p.Fraction > 0 ? $", {p.Fraction:P0}" : "")}{Writing(p)}");
         })).ConfigureAwait(false);
     }
+
+    /// <summary>The write phase (day blobs), which can take most of an import with many days.</summary>
+    private static string Writing(IngestProgress p) => p.BlobsToWrite > 0 ? $", writing blobs {p.BlobsWritten:N0} of {p.BlobsToWrite:N0}" : "";
 
     /// <summary>Progress of a job that knows only its fraction done.</summary>
     public static async Task<T> RunFractionAsync<T>(CliContext context, string label, Func<IProgress<double>, Task<T>> work)
