@@ -1,3 +1,4 @@
+using MLOps.Core.Data;
 using MLOps.Recommenders.Evaluation;
 
 namespace MLOps.Recommenders.Tests;
@@ -42,7 +43,37 @@ public class BeyondAccuracyTests
         Assert.Equal(2 / 3.0, BeyondAccuracy.IntraListDiversity([0, 1, 2], genres), 6);
         // [0, 3, 4]: one usable pair, 1 − 1/√2.
         Assert.Equal(1 - 1 / Math.Sqrt(2), BeyondAccuracy.IntraListDiversity([0, 3, 4], genres), 6);
-        Assert.Equal(0.0, BeyondAccuracy.IntraListDiversity([0, 1, 2], null), 12);
+        // Fewer than two items with genres: no pair to measure, undefined (not a computed 0).
+        Assert.True(double.IsNaN(BeyondAccuracy.IntraListDiversity([0, 4], genres)));
+        Assert.True(double.IsNaN(BeyondAccuracy.IntraListDiversity([0, 1, 2], null)));
+    }
+
+    /// <summary>
+    /// Users whose list has no measurable pair are left out of the mean (as Recommenders leaves out users without a pair), where
+    /// they were averaged in as 0 and pulled diversity down.
+    /// </summary>
+    [Fact]
+    public void Diversity_AveragesOnlyUsersWithAMeasurablePair()
+    {
+        // Items 0 and 1 have orthogonal genres, 2 and 3 none. Users 2 and 3 saw everything in train (every item is a candidate).
+        var catalog = new CatalogItem?[]
+        {
+            new() { ContentId = "i0", Title = "a", Genres = ["A"] }, new() { ContentId = "i1", Title = "b", Genres = ["B"] },
+            new() { ContentId = "i2", Title = "c" }, new() { ContentId = "i3", Title = "d" },
+        };
+        var interactions = Enumerable.Range(0, 4).SelectMany(i => new[] { new Interaction(2, i, 4, 1 + i), new Interaction(3, i, 4, 10 + i) });
+        var train = new TrainingData(Synthetic.Items(4), Synthetic.Users(4), interactions, catalog);
+        var split = new Split("hand", train, [[0], [2], [], []]);
+        // User 0 is shown items 0 and 1 (diversity 1); user 1 items 2 and 3 (no genres: no pair).
+        var result = Evaluator.Evaluate((user, _, scores) =>
+        {
+            scores.Clear();
+            if (user == 0) { scores[0] = 2; scores[1] = 1; }
+            else { scores[2] = 2; scores[3] = 1; }
+        }, split, k: 2);
+        Assert.Equal(1.0, result["diversity"], 12);
+        Assert.Equal(1.0, result.PerUser["diversity"][0], 12);
+        Assert.True(double.IsNaN(result.PerUser["diversity"][1]));
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public static class Bootstrap
     /// <summary>
     /// Resamples users with replacement <paramref name="resamples"/> times (seeded), each time taking the mean of the per-user
     /// differences challenger − champion, and returns the percentile interval. Both results must come from the same split: users are
-    /// paired by index and only users present in both count.
+    /// paired by index and only users present in both count (and, for a metric undefined for some users — diversity of a list
+    /// without two genre-carrying items, NaN — only users for whom both values are defined).
     /// </summary>
     public static BootstrapInterval PairedDifference(EvaluationResult challenger, EvaluationResult champion, string metric,
         int resamples = 1000, double confidence = 0.95, int seed = 42)
@@ -29,7 +30,7 @@ public static class Bootstrap
         for (var i = 0; i < champion.Users.Length; i++) championIndex[champion.Users[i]] = i;
         var diffs = new List<double>(challenger.Users.Length);
         for (var i = 0; i < challenger.Users.Length; i++)
-            if (championIndex.TryGetValue(challenger.Users[i], out var j)) diffs.Add(a[i] - b[j]);
+            if (championIndex.TryGetValue(challenger.Users[i], out var j) && double.IsFinite(a[i] - b[j])) diffs.Add(a[i] - b[j]);
         return PairedDifference(metric, diffs.ToArray(), resamples, confidence, seed);
     }
 
@@ -40,14 +41,14 @@ public static class Bootstrap
         return challenger.PerUser.Keys.Order(StringComparer.Ordinal).Select(m => PairedDifference(challenger, champion, m, resamples, confidence, seed)).ToList();
     }
 
-    /// <summary>The bootstrap on precomputed per-user differences.</summary>
+    /// <summary>The bootstrap on precomputed per-user differences (at least one: an interval over no user would be a made-up 0).</summary>
     public static BootstrapInterval PairedDifference(string metric, double[] differences, int resamples = 1000, double confidence = 0.95, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(differences);
         ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 1);
         if (confidence is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(confidence), "Confidence must lie strictly between 0 and 1.");
         var n = differences.Length;
-        if (n == 0) return new BootstrapInterval(metric, 0, 0, 0, confidence, resamples, 0);
+        if (n == 0) throw new ArgumentException($"No paired user to resample for '{metric}': the two results share no evaluated user.", nameof(differences));
         var random = new Random(seed);
         var means = new double[resamples];
         for (var r = 0; r < resamples; r++)

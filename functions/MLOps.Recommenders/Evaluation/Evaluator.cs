@@ -52,6 +52,7 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(split);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        EvaluableUsers.Require(split);
         var train = split.Train;
         var stopwatch = Stopwatch.StartNew();
         var users = split.TestUsers.ToArray();
@@ -99,7 +100,7 @@ public static class Evaluator
         // already seen) can get no list from any model, so is not counted as a miss. (A model that lists nothing for a user who has
         // candidates, e.g. NaN scores, still counts as a miss.)
         var candidates = counts.Count(c => c > 0);
-        var listed = Enumerable.Range(0, users.Length).Where(i => HasCandidates(train.History(users[i]), counts, candidates)).ToArray();
+        var listed = Enumerable.Range(0, users.Length).Where(i => EvaluableUsers.HasCandidates(train.History(users[i]), counts, candidates)).ToArray();
         if (listed.Length < users.Length)
         {
             users = listed.Select(i => users[i]).ToArray();
@@ -111,9 +112,13 @@ public static class Evaluator
         var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
         for (var m = 0; m < names.Length; m++)
         {
-            metrics[names[m]] = users.Length == 0 ? 0 : per[m].Average();
+            metrics[names[m]] = per[m].Average();
             perUser[names[m]] = per[m];
         }
+        // A list with fewer than two genre-carrying items has no pair to measure (NaN per user): it is left out of the mean, as
+        // Recommenders leaves out users without a pair. With no such pair anywhere (a catalogue without genres) the metric is 0.
+        var measured = per[8].Where(double.IsFinite).ToArray();
+        metrics["diversity"] = measured.Length == 0 ? 0 : measured.Average();
         // Recommenders' novelty is weighted by how often each item is recommended, which equals the mean of per-user means only when
         // every list is full; recompute it over all recommendations to match its definition exactly.
         metrics["novelty"] = BeyondAccuracy.Novelty(recs, counts, trainUsers);
@@ -124,13 +129,6 @@ public static class Evaluator
             K = k, Protocol = split.Protocol, Metrics = metrics, Users = users, PerUser = perUser, Recommendations = recs, RecommendationScores = recScores,
             Seconds = stopwatch.Elapsed.TotalSeconds,
         };
-    }
-
-    private static bool HasCandidates(ReadOnlySpan<int> history, int[] counts, int candidates)
-    {
-        var seen = 0;
-        foreach (var h in history) if (counts[h] > 0) seen++;
-        return seen < candidates;
     }
 
     private static float[]?[]? GenreVectors(TrainingData data)
@@ -182,10 +180,13 @@ public static class BeyondAccuracy
         return count == 0 ? 0 : sum / count;
     }
 
-    /// <summary>Intra-list diversity: mean over pairs of recommended items of 1 − cosine(genre vectors); items without genres are skipped.</summary>
+    /// <summary>
+    /// Intra-list diversity: mean over pairs of recommended items of 1 − cosine(genre vectors); items without genres are skipped.
+    /// NaN when the list has fewer than two items with genres (no pair to measure; the mean over users leaves it out).
+    /// </summary>
     public static double IntraListDiversity(ReadOnlySpan<int> recommended, float[]?[]? genres)
     {
-        if (genres is null) return 0;
+        if (genres is null) return double.NaN;
         double sum = 0;
         var pairs = 0;
         for (var a = 0; a < recommended.Length; a++)
@@ -201,7 +202,7 @@ public static class BeyondAccuracy
                 pairs++;
             }
         }
-        return pairs == 0 ? 0 : sum / pairs;
+        return pairs == 0 ? double.NaN : sum / pairs;
     }
 
     /// <summary>Average recommendation popularity: mean over the list of (users of item in train / train users).</summary>
