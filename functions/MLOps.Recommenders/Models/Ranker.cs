@@ -85,6 +85,28 @@ public sealed class RankerRecommender : RecommenderModel
     /// <summary>Whether re-ranking beat the primary order on held-back validation users with 95 % confidence (else scores are the primary's).</summary>
     public bool Kept => Get(Parameters, "validation_kept", 1) > 0;
 
+    /// <summary>Whether the validation data sufficed to train the trees at all (else scores are the primary's; <see cref="NotTrainedReason"/>).</summary>
+    public bool Trained => Get(Parameters, "validation_trained", 1) > 0;
+
+    /// <summary>Why the trees were not trained, or null when they were.</summary>
+    public string? NotTrainedReason => Trained ? null
+        : WhyNotTrainable((int)Get(Parameters, "validation_rows", 0), (int)Get(Parameters, "validation_positives", 0),
+            (int)Get(Parameters, "validation_held_back_users", 0), (int)Get(Parameters, "min_leaf", Defaults["min_leaf"]))
+          ?? "too little validation data";
+
+    /// <summary>
+    /// Null when the validation rows can train and judge the trees: LightGBM needs at least 2 × min_leaf rows to make one split
+    /// and a relevant candidate to learn from, and the gain is measured on held-back users.
+    /// </summary>
+    internal static string? WhyNotTrainable(int rows, int positives, int heldBackUsers, int minLeaf)
+    {
+        if (rows < 2 * minLeaf)
+            return $"{rows} training rows (the candidates of its validation users), fewer than the {2 * minLeaf} (twice min_leaf {minLeaf}) that one tree split needs";
+        if (positives == 0) return $"none of its {rows} training rows is a held-out item (no relevant candidate to learn from)";
+        if (heldBackUsers == 0) return "no held-back validation user to measure the re-ranking on";
+        return null;
+    }
+
     /// <summary>Scores the parts, fills the user profile, writes primary z − 1000 into scores and returns the candidates.</summary>
     private int Prepare(ReadOnlySpan<int> history, Span<float> partScores, Span<float> profile, Span<float> scores, Span<int> candidates)
     {
@@ -216,6 +238,22 @@ public sealed class RankerRecommender : RecommenderModel
             inner.Rows(validation.Train.History(u), validation.Test[u], features, labels);
             var target = holdout.Contains(u) ? rowsB : rowsA;
             for (var r = 0; r < features.Count; r++) target.Add((u, features[r], labels[r]));
+        }
+        var minLeaf = (int)p["min_leaf"];
+        var heldBack = rowsB.Select(r => r.User).Distinct().Count();
+        var positives = rowsA.Count(r => r.Label > 0);
+        if (WhyNotTrainable(rowsA.Count, positives, heldBack, minLeaf) is { } why)
+        {
+            // Too little data for LightGBM (it throws on zero rows and cannot split fewer than 2 × min_leaf): serve the primary
+            // generator's order, as a ranker that was not kept does, and say why in the parameters.
+            p["validation_kept"] = 0;
+            p["validation_trained"] = 0;
+            p["validation_rows"] = rowsA.Count;
+            p["validation_positives"] = positives;
+            p["validation_held_back_users"] = heldBack;
+            log?.Invoke($"  ranker not trained: {why}; it serves its primary generator's ({kinds[0]}) order");
+            var fallback = BuildUntrained(kinds, p, data, seed, cancellationToken);
+            return new RankerRecommender(data.Items, p, fallback._parts, fallback._item, Trees.Empty);
         }
         // 2. Does re-ranking beat the primary order on held-back users?
         var k = K;
