@@ -40,6 +40,65 @@ public class RecsysBenchmarkTests
     }
 
     private static IReadOnlyList<string> BlendTuningParts() => RecsysBenchmark.BlendTuningParts;
+
+    /// <summary>A composite's row depends on the data, protocol, k and seed only: its parts are tuned even when not benchmarked.</summary>
+    [Fact]
+    public void CompositeRows_AreTheSame_WhateverElseIsBenchmarked()
+    {
+        var data = Synthetic.Clustered(users: 120, items: 40);
+        var lines = new List<string>();
+        var alone = RecsysBenchmark.Run("synthetic", data, "recommenders", ["blend", "ranker"], 5, 42, tune: true, lines.Add).Results.ToDictionary(r => r.Model);
+        var all = RecsysBenchmark.Run("synthetic", data, "recommenders", ["sar", "ials", "ease", "infae", "blend", "ranker"], 5, 42, tune: true)
+            .Results.ToDictionary(r => r.Model);
+        foreach (var model in new[] { "blend", "ranker" })
+        {
+            Assert.Equal(all[model].Parameters.OrderBy(p => p.Key), alone[model].Parameters.OrderBy(p => p.Key));
+            Assert.Equal(all[model].Metrics["ndcg@5"], alone[model].Metrics["ndcg@5"]);
+            Assert.Equal(all[model].Metrics["precision@5"], alone[model].Metrics["precision@5"]);
+        }
+        Assert.Contains(lines, l => l.Contains("tuning ials for blend", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("tuning sar for ranker", StringComparison.Ordinal));
+        Assert.Equal(["blend", "ranker"], alone.Keys.Order(StringComparer.Ordinal)); // parts tuned for them get no row
+    }
+
+    /// <summary>One model failing leaves the other rows, with the failure in its own row.</summary>
+    [Fact]
+    public void AFailingModel_KeepsTheOtherRows_AndReportsItsError()
+    {
+        var data = Synthetic.Clustered(users: 60, items: 30);
+        var report = RecsysBenchmark.Run("synthetic", data, "recommenders", ["popularity", "sar", "ials"], 5, 42, tune: false,
+            (kind, parameters, train, seed, ct) => kind == "sar" ? throw new InvalidOperationException("boom") : ModelTrainer.Train(kind, parameters, train, seed, ct));
+        Assert.Equal(["popularity", "sar", "ials"], report.Results.Select(r => r.Model));
+        var sar = report.Results[1];
+        Assert.Equal("InvalidOperationException: boom", sar.Error);
+        Assert.Empty(sar.Metrics);
+        Assert.All(new[] { report.Results[0], report.Results[2] }, r => { Assert.Null(r.Error); Assert.InRange(r.Metrics["ndcg@5"], 0, 1); });
+    }
+
+    [Fact]
+    public void K_AboveTheItemsThatCanBeRecommended_IsRefused()
+    {
+        var data = Synthetic.Clustered(users: 60, items: 30);
+        var error = Assert.Throws<ArgumentException>(() => RecsysBenchmark.Run("synthetic", data, "recommenders", ["popularity"], 31, 42, tune: false));
+        Assert.StartsWith("--k 31 is more than the 30 items that can be recommended", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("recommenders")]
+    [InlineData("chronological")]
+    [InlineData("leave-last-out")]
+    public void NoEvaluableUser_IsRefusedBeforeTraining_OnEveryProtocol(string protocol)
+    {
+        // Two users with one interaction each: no protocol leaves a test user with train history.
+        var data = new TrainingData(Synthetic.Items(5), Synthetic.Users(2), [new Interaction(0, 0, 4, 1), new Interaction(1, 1, 4, 2)]);
+        var lines = new List<string>();
+        var error = Assert.Throws<InvalidDataException>(() => RecsysBenchmark.Run("tiny", data, protocol, ["popularity"], 1, 42, tune: true, lines.Add));
+        Assert.StartsWith("No user can be evaluated:", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.StartsWith("[1/1]", StringComparison.Ordinal));
+        var none = new TrainingData(Synthetic.Items(5), Synthetic.Users(0), []);
+        Assert.Contains("holds no interaction", Assert.Throws<InvalidDataException>(() => RecsysBenchmark.Run("empty", none, protocol, ["popularity"], 1, 42, tune: true)).Message,
+            StringComparison.Ordinal);
+    }
 }
 
 /// <summary>Tuning carves are cut from train the way the protocol cuts test from the data.</summary>

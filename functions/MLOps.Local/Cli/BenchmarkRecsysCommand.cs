@@ -55,27 +55,7 @@ public static class BenchmarkRecsysCommand
                 ["trainInteractions"] = report.TrainInteractions,
                 ["testInteractions"] = report.TestInteractions,
                 ["totalSeconds"] = Math.Round(report.TotalSeconds, 2),
-                ["results"] = report.Results.Select(r => new Dictionary<string, object>
-                {
-                    ["model"] = r.Model,
-                    [$"ndcg@{at}"] = Round(r.Metrics[$"ndcg@{at}"]),
-                    [$"precision@{at}"] = Round(r.Metrics[$"precision@{at}"]),
-                    [$"recall@{at}"] = Round(r.Metrics[$"recall@{at}"]),
-                    ["map"] = Round(r.Metrics["map"]),
-                    [$"map@{at}"] = Round(r.Metrics[$"map@{at}"]),
-                    ["coverage"] = Round(r.Metrics["coverage"]),
-                    ["train_seconds"] = Math.Round(r.TrainSeconds, 3),
-                    [$"hit_rate@{at}"] = Round(r.Metrics[$"hit_rate@{at}"]),
-                    [$"mrr@{at}"] = Round(r.Metrics[$"mrr@{at}"]),
-                    ["novelty"] = Round(r.Metrics["novelty"]),
-                    ["diversity"] = Round(r.Metrics["diversity"]),
-                    ["popularity_bias"] = Round(r.Metrics["popularity_bias"]),
-                    ["evaluate_seconds"] = Math.Round(r.EvaluateSeconds, 3),
-                    ["recommend_all_users_seconds"] = Math.Round(r.RecommendAllUsersSeconds, 4),
-                    ["artifact_bytes"] = r.ArtifactBytes,
-                    ["tune_seconds"] = Math.Round(r.TuneSeconds, 3),
-                    ["parameters"] = r.Parameters,
-                }).ToList(),
+                ["results"] = report.Results.Select(r => Row(r, at)).ToList(),
             };
             context.Result(json, console =>
             {
@@ -83,17 +63,58 @@ public static class BenchmarkRecsysCommand
                 foreach (var column in new[] { "model", $"nDCG@{at}", $"P@{at}", $"R@{at}", "MAP", $"MAP@{at}", "coverage", "novelty", "diversity", "train s" })
                     table.AddColumn(column);
                 foreach (var r in report.Results)
-                    table.AddRow(r.Model, F(r.Metrics[$"ndcg@{at}"]), F(r.Metrics[$"precision@{at}"]), F(r.Metrics[$"recall@{at}"]), F(r.Metrics["map"]),
+                    if (r.Error is not null) table.AddRow($"[red]{Markup.Escape(r.Model)}[/]", "[red]failed[/]", "", "", "", "", "", "", "", "");
+                    else table.AddRow(r.Model, F(r.Metrics[$"ndcg@{at}"]), F(r.Metrics[$"precision@{at}"]), F(r.Metrics[$"recall@{at}"]), F(r.Metrics["map"]),
                         F(r.Metrics[$"map@{at}"]), F(r.Metrics["coverage"]), F(r.Metrics["novelty"]), F(r.Metrics["diversity"]), r.TrainSeconds.ToString("0.00", CultureInfo.InvariantCulture));
                 if (report.Dataset == "movielens-100k" && report.Protocol is ("recommenders" or "recommenders-item") && report.K == 10)
                     foreach (var (model, ndcg, precision) in PublishedResults.MovieLens100k)
                         table.AddRow($"[grey]{model} (published)[/]", F(ndcg), F(precision), "", "", "", "", "", "", "");
                 console.Write(table);
+                foreach (var r in report.Results.Where(r => r.Note is not null)) console.WriteLine($"{r.Model}: {r.Note}");
+                foreach (var r in report.Results.Where(r => r.Error is not null)) console.WriteLine($"{r.Model} failed: {r.Error}");
                 console.WriteLine($"total {report.TotalSeconds:0.0} s");
             });
+            // Every other row is printed above; the run as a whole still failed when a model did, so scripts notice.
+            var failed = report.Results.Where(r => r.Error is not null).Select(r => r.Model).ToArray();
+            if (failed.Length > 0)
+            {
+                Console.Error.WriteLine($"failed: {failed.Length} of {report.Results.Count} models ({string.Join(", ", failed)}); the other rows are complete");
+                return Task.FromResult(ExitCodes.Failed);
+            }
             return Task.FromResult(ExitCodes.Done);
         });
         root.Group("benchmark", "Benchmarks that print measured figures.").Subcommands.Add(command);
+    }
+
+    /// <summary>One result of the JSON document (shape: docs/evaluation.md, "benchmark recsys --json"). A failed model has no metrics.</summary>
+    private static Dictionary<string, object> Row(BenchmarkRow r, string at)
+    {
+        var row = new Dictionary<string, object> { ["model"] = r.Model };
+        if (r.Error is not null)
+        {
+            row["error"] = r.Error;
+            row["tune_seconds"] = Math.Round(r.TuneSeconds, 3);
+            return row;
+        }
+        row[$"ndcg@{at}"] = Round(r.Metrics[$"ndcg@{at}"]);
+        row[$"precision@{at}"] = Round(r.Metrics[$"precision@{at}"]);
+        row[$"recall@{at}"] = Round(r.Metrics[$"recall@{at}"]);
+        row["map"] = Round(r.Metrics["map"]);
+        row[$"map@{at}"] = Round(r.Metrics[$"map@{at}"]);
+        row["coverage"] = Round(r.Metrics["coverage"]);
+        row["train_seconds"] = Math.Round(r.TrainSeconds, 3);
+        row[$"hit_rate@{at}"] = Round(r.Metrics[$"hit_rate@{at}"]);
+        row[$"mrr@{at}"] = Round(r.Metrics[$"mrr@{at}"]);
+        row["novelty"] = Round(r.Metrics["novelty"]);
+        row["diversity"] = Round(r.Metrics["diversity"]);
+        row["popularity_bias"] = Round(r.Metrics["popularity_bias"]);
+        row["evaluate_seconds"] = Math.Round(r.EvaluateSeconds, 3);
+        row["recommend_all_users_seconds"] = Math.Round(r.RecommendAllUsersSeconds, 4);
+        row["artifact_bytes"] = r.ArtifactBytes;
+        row["tune_seconds"] = Math.Round(r.TuneSeconds, 3);
+        row["parameters"] = r.Parameters;
+        if (r.Note is not null) row["note"] = r.Note;
+        return row;
     }
 
     private static double Round(double v) => Math.Round(v, 6);

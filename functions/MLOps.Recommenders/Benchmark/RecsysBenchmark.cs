@@ -4,8 +4,13 @@ using MLOps.Recommenders.Tuning;
 
 namespace MLOps.Recommenders.Benchmark;
 
+/// <summary>
+/// One model's result. <see cref="Note"/> says what a reader must know to read the figures (a ranker that serves its primary
+/// generator's order); a model that failed has <see cref="Error"/> and no metrics.
+/// </summary>
 public sealed record BenchmarkRow(string Model, IReadOnlyDictionary<string, double> Parameters, IReadOnlyDictionary<string, double> Metrics,
-    double TrainSeconds, double EvaluateSeconds, double TuneSeconds, int Trials, double RecommendAllUsersSeconds, long ArtifactBytes);
+    double TrainSeconds, double EvaluateSeconds, double TuneSeconds, int Trials, double RecommendAllUsersSeconds, long ArtifactBytes,
+    string? Note = null, string? Error = null);
 
 public sealed record BenchmarkReport(string Dataset, string Protocol, int K, int Seed, int Users, int Items, int TrainInteractions, int TestInteractions,
     IReadOnlyList<BenchmarkRow> Results, double TotalSeconds);
@@ -52,71 +57,91 @@ public static class RecsysBenchmark
     };
 
     public static BenchmarkReport Run(string dataset, TrainingData data, string protocol, IReadOnlyList<string> models, int k, int seed, bool tune,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        Run(dataset, data, protocol, models, k, seed, tune, ModelTrainer.Train, log, cancellationToken);
+
+    /// <summary>Trains one benchmarked model (<see cref="ModelTrainer.Train"/>; tests substitute one that fails).</summary>
+    internal delegate Models.RecommenderModel Trainer(string kind, IReadOnlyDictionary<string, double>? parameters, TrainingData data, int seed, CancellationToken cancellationToken);
+
+    internal static BenchmarkReport Run(string dataset, TrainingData data, string protocol, IReadOnlyList<string> models, int k, int seed, bool tune,
+        Trainer train, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(models);
         foreach (var m in models) ModelTrainer.Defaults(m);
         var total = Stopwatch.StartNew();
+        if (data.InteractionCount == 0) throw new InvalidDataException($"{dataset} holds no interaction: there is nothing to split or evaluate on.");
         var split = MakeSplit(data, protocol, seed);
         log?.Invoke($"{dataset}: {data.UserCount} users, {data.ItemCount} items; {split.Protocol}: {split.Train.InteractionCount} train, {split.TestInteractionCount} test interactions");
-        IReadOnlyList<Split>? validation = null;
+        // Refused before any training: a mean over no user, or a top-k longer than what can be recommended, is no figure.
+        EvaluableUsers.Require(split);
+        var candidates = CandidateItems(split.Train);
+        if (k > candidates)
+            throw new ArgumentException($"--k {k} is more than the {candidates} items that can be recommended ({split.Protocol}: items with a train interaction); use at most {candidates}.", nameof(k));
+        var tuning = tune ? new BenchmarkTuning(protocol, split.Train, k, seed, log, cancellationToken) : null;
+        var benchmarked = models.ToHashSet(StringComparer.Ordinal);
         var rows = new List<BenchmarkRow>();
-        var tuned = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         for (var n = 0; n < models.Count; n++)
         {
             var kind = models[n];
-            IReadOnlyDictionary<string, double>? parameters = null;
-            var tuneSeconds = 0.0;
-            var trials = 0;
-            if (tune && TuningSpaces.TryGetValue(kind, out var space))
-            {
-                var watch = Stopwatch.StartNew();
-                validation ??= ValidationCarves(protocol, split.Train, seed);
-                var result = Tuner.Tune(kind, Tuner.Grid(space), validation, k, seed,
-                    t => log?.Invoke($"  tune {kind} {Format(t.Parameters)}: validation ndcg@{k} {t.Score:0.0000}, mean of {validation.Count} carves ({t.Seconds:0.0} s)"), cancellationToken);
-                parameters = result.Best;
-                tuned[kind] = result.Best;
-                tuneSeconds = watch.Elapsed.TotalSeconds;
-                trials = result.Trials.Count;
-            }
-            if (tune && kind == "blend")
-            {
-                var watch = Stopwatch.StartNew();
-                validation ??= ValidationCarves(protocol, split.Train, seed);
-                var weightings = new List<IReadOnlyDictionary<string, double>> { ModelTrainer.BlendDefaults };
-                weightings.AddRange(BlendTuner.WeightGrid(BlendTuningParts, BlendTuningWeights).Where(w => !SameWeights(w, ModelTrainer.BlendDefaults)));
-                var result = BlendTuner.Tune(weightings, tuned, validation, k, seed,
-                    t => log?.Invoke($"  tune blend {Format(t.Parameters)}: validation ndcg@{k} {t.Score:0.0000}, mean of {validation.Count} carves"), cancellationToken);
-                tuned[kind] = result.Best;
-                tuneSeconds = watch.Elapsed.TotalSeconds;
-                trials = result.Trials.Count;
-            }
-            if (kind is "blend" or "ranker")
-            {
-                // Parts take the parameters tuned for them above (when they were run first); a tuned blend its tuned weights
-                // (parts weighted 0 left out).
-                var combined = new Dictionary<string, double>(
-                    kind == "blend" && tuned.TryGetValue("blend", out var weights) ? weights.Where(w => w.Value > 0) : ModelTrainer.Defaults(kind), StringComparer.Ordinal);
-                foreach (var (part, best) in tuned)
-                    if (part != "blend" && combined.GetValueOrDefault(part) > 0) foreach (var (key, value) in best) combined[$"{part}.{key}"] = value;
-                parameters = combined;
-            }
+            var row = RunOne(kind, benchmarked, split, tuning, k, seed, train, log, cancellationToken);
+            rows.Add(row);
+            log?.Invoke(row.Error is { } error
+                ? $"[{n + 1}/{models.Count}] {kind}: FAILED ({error}); the other models go on"
+                : $"[{n + 1}/{models.Count}] {kind}: ndcg@{k} {row.Metrics[$"ndcg@{k}"]:0.0000}  precision@{k} {row.Metrics[$"precision@{k}"]:0.0000}  " +
+                  $"train {row.TrainSeconds:0.00} s, evaluate {row.EvaluateSeconds:0.00} s, top-{k} for all {split.Train.UserCount} users {row.RecommendAllUsersSeconds:0.000} s" +
+                  (row.Trials > 0 ? $", tuning {row.Trials} trials {row.TuneSeconds:0.0} s" : ""));
+        }
+        var failed = rows.Where(r => r.Error is not null).Select(r => r.Model).ToArray();
+        log?.Invoke(failed.Length == 0
+            ? $"done: {rows.Count} models in {total.Elapsed.TotalSeconds:0.0} s"
+            : $"done: {rows.Count - failed.Length} of {rows.Count} models in {total.Elapsed.TotalSeconds:0.0} s; failed: {string.Join(", ", failed)}");
+        return new BenchmarkReport(dataset, protocol, k, seed, data.UserCount, data.ItemCount, split.Train.InteractionCount, split.TestInteractionCount,
+            rows, total.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Tunes (when asked), trains and evaluates one model. A failure becomes the row's <see cref="BenchmarkRow.Error"/> so it never
+    /// discards the other models' rows; cancellation still ends the run.
+    /// </summary>
+    private static BenchmarkRow RunOne(string kind, IReadOnlySet<string> benchmarked, Split split, BenchmarkTuning? tuning, int k, int seed,
+        Trainer train, Action<string>? log, CancellationToken cancellationToken)
+    {
+        var tuneSeconds = 0.0;
+        var trials = 0;
+        try
+        {
+            IReadOnlyDictionary<string, double>? parameters = kind is "blend" or "ranker" ? ModelTrainer.Defaults(kind) : null;
+            if (tuning is not null) (parameters, trials, tuneSeconds) = tuning.For(kind, benchmarked);
             var trainWatch = Stopwatch.StartNew();
-            var model = ModelTrainer.Train(kind, parameters, split.Train, seed, cancellationToken);
+            var model = train(kind, parameters, split.Train, seed, cancellationToken);
             var trainSeconds = trainWatch.Elapsed.TotalSeconds;
             var evaluation = Evaluator.Evaluate(model, split, k, cancellationToken);
             var serving = RecommendAllUsers(model, split.Train, k);
-            rows.Add(new BenchmarkRow(kind, model.Parameters, evaluation.Metrics, trainSeconds, evaluation.Seconds, tuneSeconds, trials, serving,
-                Artifacts.ModelArtifact.ToBytes(model).LongLength));
-            if (model is Models.RankerRecommender ranker)
-                log?.Invoke($"  ranker on held-back validation users: ndcg@10 {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked); " +
-                            (ranker.Kept ? "kept (gain significant at 95 %)" : "not kept: no significant gain, it serves its primary generator's order"));
-            log?.Invoke($"[{n + 1}/{models.Count}] {kind}: ndcg@{k} {evaluation[$"ndcg@{k}"]:0.0000}  precision@{k} {evaluation[$"precision@{k}"]:0.0000}  " +
-                        $"train {trainSeconds:0.00} s, evaluate {evaluation.Seconds:0.00} s, top-{k} for all {split.Train.UserCount} users {serving:0.000} s{(trials > 0 ? $", tuning {trials} trials {tuneSeconds:0.0} s" : "")}");
+            var note = model is Models.RankerRecommender ranker ? RankerNote(ranker) : null;
+            if (note is not null) log?.Invoke($"  ranker {note}");
+            return new BenchmarkRow(kind, model.Parameters, evaluation.Metrics, trainSeconds, evaluation.Seconds, tuneSeconds, trials, serving,
+                Artifacts.ModelArtifact.ToBytes(model).LongLength, note);
         }
-        return new BenchmarkReport(dataset, protocol, k, seed, data.UserCount, data.ItemCount, split.Train.InteractionCount, split.TestInteractionCount,
-            rows, total.Elapsed.TotalSeconds);
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new BenchmarkRow(kind, new Dictionary<string, double>(), new Dictionary<string, double>(), 0, 0, tuneSeconds, trials, 0, 0,
+                Error: $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static string RankerNote(Models.RankerRecommender ranker) =>
+        !ranker.Trained ? $"not trained: {ranker.NotTrainedReason}; it serves the order of its primary generator"
+        : ranker.Kept ? $"kept: held-back validation users ndcg@10 {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), gain significant at 95 %"
+        : $"not kept: held-back validation users ndcg@10 {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), no significant gain; it serves the order of its primary generator";
+
+    /// <summary>Items with at least one train interaction: the only ones a list can hold (the Recommenders protocol).</summary>
+    public static int CandidateItems(TrainingData train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var count = 0;
+        foreach (var c in train.ItemCounts) if (c > 0) count++;
+        return count;
     }
 
     /// <summary>
@@ -144,9 +169,6 @@ public static class RecsysBenchmark
         for (var u = 0; u < train.UserCount; u++) TopK.Recommend(model, train.History(u), scores, top);
         return watch.Elapsed.TotalSeconds;
     }
-
-    private static bool SameWeights(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b) =>
-        a.Keys.Union(b.Keys).All(key => a.GetValueOrDefault(key) == b.GetValueOrDefault(key));
 
     public static string Format(IReadOnlyDictionary<string, double> parameters) =>
         string.Join(",", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value:0.###}"));
