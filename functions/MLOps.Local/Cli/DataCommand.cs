@@ -46,6 +46,6 @@ public static class DataCommand
         if (s.CatalogGenres.Count > 0) console.WriteLine("genres: " + string.Join(", ", s.CatalogGenres.Take(12).Select(p => $"{p.Key} {p.Value:N0}")));
         foreach (var (reason, count) in s.QuarantineReasons) console.WriteLine($"quarantined {count:N0} × {reason}");
         foreach (var u in s.UnfinishedImports)
-            console.MarkupLineInterpolated($"[yellow]unfinished import[/] {u.Batch} ({(u.Source.Length > 0 ? u.Source : "source unknown")}, started {u.StartedAt:yyyy-MM-dd HH:mm:ss}): {u.EventBlobs:N0} event blobs, {u.Bytes:N0} bytes on {u.Days:N0} days{(u.FirstDay is { } first ? $" ({first:yyyy-MM-dd} … {u.LastDay:yyyy-MM-dd})" : "")}, not counted above; {u.Hint}");
+            console.MarkupLineInterpolated($"[yellow]unfinished import[/] {u.Batch} ({(u.Source.Length > 0 ? u.Source : "source unknown")}, started {u.StartedAt:yyyy-MM-dd HH:mm:ss}): {u.EventBlobs:N0} event blob{(u.EventBlobs == 1 ? "" : "s")}, {u.Bytes:N0} bytes on {u.Days:N0} day{(u.Days == 1 ? "" : "s")}{(u.FirstDay is { } first ? $" ({first:yyyy-MM-dd} … {u.LastDay:yyyy-MM-dd})" : "")}, not counted above; {u.Hint}");
     }
 }
