@@ -218,6 +218,32 @@ public class IngestTests
     }
 
     /// <summary>
+    /// The store's own event shape re-imports unchanged: an exposure's "score" and "model" were read as a rating of the
+    /// score (and the model dropped), so exported events came back corrupted.
+    /// </summary>
+    [Fact]
+    public async Task Ndjson_TheStoredExposureShape_ReimportsUnchanged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stored = new ViewingEvent
+        {
+            EventId = "x1", UserId = "u1", ContentId = "m1", Timestamp = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero),
+            EventType = EventType.Exposure, Experiment = "home", Variant = "b", Score = 0.83, Model = "recommender v3",
+        };
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.ndjson");
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) EventIngestor.WriteEvent(writer, stored);
+        await File.WriteAllBytesAsync(file, [.. buffer.WrittenSpan, (byte)'\n'], ct);
+        var store = TestEnvironment.NewFolderStore();
+
+        var result = await new EventIngestor(store).IngestAsync(EventSources.File(file, "ndjson", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
+
+        Assert.Equal(1, result.Accepted);
+        var reimported = Assert.Single(await EventLog.ReadAsync(store, cancellationToken: ct).ToListAsync(ct));
+        Assert.Equal(stored, reimported);
+    }
+
+    /// <summary>
     /// A JSON row that gives a field twice with different values (two aliases, or a repeated property) is quarantined as
     /// ambiguous: CSV kept the first, NDJSON the last, so one record became two users. The same value twice is fine.
     /// </summary>

@@ -15,12 +15,15 @@ public sealed class ColumnMap
         ["timestamp"] = ["timestamp", "time", "ts", "date", "datetime"],
         ["eventType"] = ["eventType", "event_type", "type"],
         ["viewSeconds"] = ["viewSeconds", "view_seconds", "view", "seconds", "duration"],
-        ["rating"] = ["rating", "score", "stars"],
+        // "score" is not a rating: it is the stored shape's exposure score (below), so the store's own events re-import as they are.
+        ["rating"] = ["rating", "stars"],
         ["ratingScaleMax"] = ["ratingScaleMax", "rating_scale_max", "scale"],
         ["device"] = ["device"],
         ["country"] = ["country"],
         ["experiment"] = ["experiment"],
         ["variant"] = ["variant"],
+        ["score"] = ["score"],
+        ["model"] = ["model"],
     };
 
     private readonly Dictionary<string, string> _explicit;

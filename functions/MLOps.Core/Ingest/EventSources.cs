@@ -126,6 +126,7 @@ public sealed class DelimitedFileSource : EventSource
         var (iEvent, iUser, iContent, iTime, iType, iView, iRating, iScale, iDevice, iCountry, iExperiment, iVariant) =
             (C("eventId"), C("userId"), C("contentId"), C("timestamp"), C("eventType"), C("viewSeconds"), C("rating"), C("ratingScaleMax"),
              C("device"), C("country"), C("experiment"), C("variant"));
+        var (iScore, iModel) = (C("score"), C("model"));
 
         while (reader.ReadLine(out var tooLong) is { } text)
         {
@@ -158,6 +159,8 @@ public sealed class DelimitedFileSource : EventSource
                 row.Country = F(iCountry);
                 row.Experiment = F(iExperiment);
                 row.Variant = F(iVariant);
+                row.Score = F(iScore);
+                row.Model = F(iModel);
             }
             yield return row;
         }

@@ -101,6 +101,13 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         var device = Optional(raw.Device, "device", problems);
         var experiment = Optional(raw.Experiment, "experiment", problems);
         var variant = Optional(raw.Variant, "variant", problems);
+        var model = Optional(raw.Model, "model", problems);
+        double? score = null;
+        if (!string.IsNullOrWhiteSpace(raw.Score))
+        {
+            if (double.TryParse(raw.Score, NumberStyles.Float, Invariant, out var sc) && double.IsFinite(sc)) score = sc;
+            else problems.Add(new RowProblem("score", Reasons.Unparseable, $"'{Shown(raw.Score)}' is not a number."));
+        }
 
         string? eventId = null;
         if (!string.IsNullOrWhiteSpace(raw.EventId)) eventId = Id(raw.EventId, "eventId", problems);
@@ -128,6 +135,8 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
             Country = country,
             Experiment = experiment,
             Variant = variant,
+            Score = score,
+            Model = model,
         };
     }
 

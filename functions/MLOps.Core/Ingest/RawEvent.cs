@@ -25,6 +25,9 @@ public sealed class RawEvent
     public string? Country { get; set; }
     public string? Experiment { get; set; }
     public string? Variant { get; set; }
+    /// <summary>An exposure's model score and the model that scored it, as serving stores them.</summary>
+    public string? Score { get; set; }
+    public string? Model { get; set; }
 
     /// <summary>Fields a JSON row gave twice with different values (two aliases, or a repeated property).</summary>
     public List<RowProblem>? Ambiguities { get; private set; }
@@ -47,7 +50,7 @@ public sealed class RawEvent
     {
         "eventId" => EventId, "userId" => UserId, "contentId" => ContentId, "timestamp" => Timestamp, "eventType" => EventType,
         "viewSeconds" => ViewSeconds, "rating" => Rating, "ratingScaleMax" => RatingScaleMax, "device" => Device,
-        "country" => Country, "experiment" => Experiment, "variant" => Variant,
+        "country" => Country, "experiment" => Experiment, "variant" => Variant, "score" => Score, "model" => Model,
         _ => throw new ArgumentException($"unknown event field '{field}'", nameof(field)),
     };
 
@@ -67,6 +70,8 @@ public sealed class RawEvent
             case "country": Country = value; break;
             case "experiment": Experiment = value; break;
             case "variant": Variant = value; break;
+            case "score": Score = value; break;
+            case "model": Model = value; break;
             default: throw new ArgumentException($"unknown event field '{field}'", nameof(field));
         }
     }
