@@ -116,7 +116,7 @@ public class ApiKeyStoreTests
         {
             var http = new DefaultHttpContext
             {
-                RequestServices = new ServiceCollection().AddSingleton(keys).AddSingleton<TimeProvider>(new FixedTime(now)).BuildServiceProvider(),
+                RequestServices = new ServiceCollection().AddSingleton(keys).AddSingleton<TimeProvider>(new ManualClock(now)).BuildServiceProvider(),
             };
             http.Request.Headers[ApiKeyAuthorization.Header] = presented;
             return (ProblemHttpResult?)await ApiKeyAuthorization.CheckAsync(http, ApiRole.Read);
@@ -128,10 +128,5 @@ public class ApiKeyStoreTests
         Assert.Equal("Expired API key", expired?.ProblemDetails.Title);
         Assert.Contains("expired at 2025-03-01 12:30:00Z", expired?.ProblemDetails.Detail, StringComparison.Ordinal);
         Assert.Equal("Unknown API key", (await CheckAt(T0, key + "x"))?.ProblemDetails.Title);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

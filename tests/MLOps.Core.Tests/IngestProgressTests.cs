@@ -9,18 +9,12 @@ namespace MLOps.Core.Tests;
 public class IngestProgressTests
 {
     /// <summary>A store whose event blob writes take a while, as 4,110 small blobs do on a folder store.</summary>
-    private sealed class SlowEventWrites(IBlobStore inner, TimeSpan delay) : IBlobStore
+    private sealed class SlowEventWrites(IBlobStore inner, TimeSpan delay) : DelegatingBlobStore(inner)
     {
-        public string Description => inner.Description;
-        public Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default) => inner.ReadAsync(path, cancellationToken);
-        public Task<BlobReadStream?> OpenReadAsync(string path, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, cancellationToken);
-        public IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-        public Task<bool> DeleteAsync(string path, BlobETag? ifMatch = null, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, ifMatch, cancellationToken);
-
-        public async Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default)
+        public override async Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default)
         {
             if (path.StartsWith(MLOps.Core.StoreLayout.Events, StringComparison.Ordinal)) await Task.Delay(delay, cancellationToken);
-            return await inner.WriteAsync(path, content, condition, cancellationToken);
+            return await Inner.WriteAsync(path, content, condition, cancellationToken);
         }
     }
 

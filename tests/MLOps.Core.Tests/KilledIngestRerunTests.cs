@@ -17,26 +17,15 @@ public class KilledIngestRerunTests
     private static readonly DateTimeOffset T0 = new(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
     private const int PartBytes = 1024; // a handful of events per part
 
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     /// <summary>A store on which the process dies after <paramref name="eventBlobs"/> event blobs: the next one fails and the import stops.</summary>
-    private sealed class KilledAfter(IBlobStore inner, int eventBlobs) : IBlobStore
+    private sealed class KilledAfter(IBlobStore inner, int eventBlobs) : DelegatingBlobStore(inner)
     {
         private int _written;
-        public string Description => inner.Description;
-        public Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default) => inner.ReadAsync(path, cancellationToken);
-        public Task<BlobReadStream?> OpenReadAsync(string path, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, cancellationToken);
-        public IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-        public Task<bool> DeleteAsync(string path, BlobETag? ifMatch = null, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, ifMatch, cancellationToken);
 
-        public Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default) =>
+        public override Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default) =>
             path.StartsWith(StoreLayout.Events, StringComparison.Ordinal) && Interlocked.Increment(ref _written) > eventBlobs
                 ? throw new IOException("killed")
-                : inner.WriteAsync(path, content, condition, cancellationToken);
+                : Inner.WriteAsync(path, content, condition, cancellationToken);
     }
 
     private static EventSource Csv(string path) => EventSources.File(path, "csv", ColumnMap.Default, RatingScale.WholeStars);
@@ -70,7 +59,7 @@ public class KilledIngestRerunTests
         var ct = TestContext.Current.CancellationToken;
         var store = TestEnvironment.NewFolderStore();
         var file = await WriteAsync("live.csv", Recent(0, 199).Prepend($"FUT1,uf,mf,{(T0 + TimeSpan.FromMinutes(6)).ToUnixTimeSeconds()},tv"));
-        var clock = new Clock(T0);
+        var clock = new ManualClock(T0);
         await Assert.ThrowsAsync<IOException>(() => new EventIngestor(new KilledAfter(store, 1), clock) { BufferBytes = PartBytes }.IngestAsync(Csv(file), cancellationToken: ct));
 
         clock.Now = T0 + TimeSpan.FromSeconds(65);
@@ -90,7 +79,7 @@ public class KilledIngestRerunTests
         var store = TestEnvironment.NewFolderStore();
         await new EventIngestor(store).IngestAsync(Csv(await WriteAsync("committed.csv", Recent(1000, 1009))), cancellationToken: ct);
         var file = await WriteAsync("killed.csv", Recent(0, 99));
-        await Assert.ThrowsAsync<IOException>(() => new EventIngestor(new KilledAfter(store, 3), new Clock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(file), cancellationToken: ct));
+        await Assert.ThrowsAsync<IOException>(() => new EventIngestor(new KilledAfter(store, 3), new ManualClock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(file), cancellationToken: ct));
         Assert.Equal(4, (await EventLog.ListAllBatchesAsync(store, ct)).Count); // the committed batch's blob and the killed run's three parts
 
         Assert.Single(await EventLog.ListBatchesAsync(store, ct));
@@ -103,7 +92,7 @@ public class KilledIngestRerunTests
         Assert.True(unfinished.Bytes > 0);
         Assert.Contains("again", unfinished.Hint);
 
-        await new EventIngestor(store, new Clock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(file), cancellationToken: ct);
+        await new EventIngestor(store, new ManualClock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(file), cancellationToken: ct);
 
         stats = await DataStatistics.ComputeAsync(store, ct);
         Assert.Equal((110L, 2), (stats.Events, stats.Imports));
@@ -121,10 +110,10 @@ public class KilledIngestRerunTests
         var ct = TestContext.Current.CancellationToken;
         var store = TestEnvironment.NewFolderStore();
         var grown = await WriteAsync("tuesday.csv", Recent(1, 60));
-        await Assert.ThrowsAsync<IOException>(() => new EventIngestor(new KilledAfter(store, 4), new Clock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(grown), cancellationToken: ct));
+        await Assert.ThrowsAsync<IOException>(() => new EventIngestor(new KilledAfter(store, 4), new ManualClock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(grown), cancellationToken: ct));
 
-        var monday = await new EventIngestor(store, new Clock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(await WriteAsync("monday.csv", Recent(1, 50))), cancellationToken: ct);
-        var rerun = await new EventIngestor(store, new Clock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(grown), cancellationToken: ct);
+        var monday = await new EventIngestor(store, new ManualClock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(await WriteAsync("monday.csv", Recent(1, 50))), cancellationToken: ct);
+        var rerun = await new EventIngestor(store, new ManualClock(T0)) { BufferBytes = PartBytes }.IngestAsync(Csv(grown), cancellationToken: ct);
 
         Assert.Equal((50L, 0L), (monday.Accepted, monday.Quarantined)); // the killed run's parts were nobody's events
         Assert.Equal((60L, 10L, 50L), (rerun.RowsRead, rerun.Accepted, rerun.Quarantined));

@@ -20,7 +20,7 @@ public sealed class AutoResolveTests
         var day = Synthetic.DriftFrom(ReferenceDays);
         var t = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
 
-        var first = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(day), time: new FixedTime(t), cancellationToken: ct);
+        var first = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(day), time: new ManualClock(t), cancellationToken: ct);
         var genre = Assert.Single(first.Alerts, a => a.Kind == AlertKind.FeatureDrift && a.Subject == "genre");
         var shared = Assert.Single(first.Alerts, a => a.Kind == AlertKind.AccountSharing && a.Subject == "user:u-shared");
         Assert.Empty(first.AutoResolved);
@@ -28,17 +28,17 @@ public sealed class AutoResolveTests
         await alerts.AcknowledgeAsync(shared.Id, "ana", "looking", t.AddMinutes(1), ct);
 
         // A backfill of an earlier window measures everything but says nothing about now: nothing is resolved.
-        var backfill = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(day.AddDays(-1)), time: new FixedTime(t.AddHours(1)), cancellationToken: ct);
+        var backfill = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(day.AddDays(-1)), time: new ManualClock(t.AddHours(1)), cancellationToken: ct);
         Assert.Empty(backfill.AutoResolved);
 
         // Without a reference the next day's features are not judged: the genre alert stays, the account (measured) resolves.
-        var unjudged = await DriftChecker.CheckAsync(store, null, DriftWindow.Days(day.AddDays(1)), time: new FixedTime(t.AddHours(2)), cancellationToken: ct);
+        var unjudged = await DriftChecker.CheckAsync(store, null, DriftWindow.Days(day.AddDays(1)), time: new ManualClock(t.AddHours(2)), cancellationToken: ct);
         var resolvedShared = Assert.Single(unjudged.AutoResolved);
         Assert.Equal(shared.Id, resolvedShared.Id);
         Assert.Equal(AlertStatus.Open, (await alerts.GetAsync(genre.Id, ct))!.Status);
 
         // The full check of the next day judges genre again, finds no drift, and resolves it.
-        var next = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(day.AddDays(1)), time: new FixedTime(t.AddHours(3)), cancellationToken: ct);
+        var next = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(day.AddDays(1)), time: new ManualClock(t.AddHours(3)), cancellationToken: ct);
         Assert.Empty(next.Alerts);
         Assert.Equal(genre.Id, Assert.Single(next.AutoResolved).Id);
 
@@ -64,17 +64,12 @@ public sealed class AutoResolveTests
         await Synthetic.WriteAsync(store, ReferenceDays + 2, 2000, seed: 7, Plant.GenreSurge, driftFromDay: ReferenceDays);
         var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
         var t = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
-        var first = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new FixedTime(t), cancellationToken: ct);
-        var second = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays + 1)), time: new FixedTime(t.AddDays(1)), cancellationToken: ct);
+        var first = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new ManualClock(t), cancellationToken: ct);
+        var second = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays + 1)), time: new ManualClock(t.AddDays(1)), cancellationToken: ct);
         Assert.Empty(second.AutoResolved);
         var genre = Assert.Single(second.Alerts, a => a.Subject == "genre");
         Assert.Equal(Assert.Single(first.Alerts, a => a.Subject == "genre").Id, genre.Id);
         Assert.Equal(2, genre.Occurrences);
         Assert.Equal(DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays + 1)).End, genre.Evidence.WindowEnd);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -27,7 +27,7 @@ public sealed class DecayIndexTests
         {
             OfflineHitRates = new Dictionary<string, OfflineMetric> { ["hit_rate@10"] = new(0.30) },
         };
-        var checker = new DriftChecker(store, time: new FixedTime(Now));
+        var checker = new DriftChecker(store, time: new ManualClock(Now));
         var window = DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays + Horizon));
         var first = (await checker.EvaluateAsync(reference, window, ct)).Report.Decay!;
         Assert.Equal(DecayCheck.Measured, first.Status);
@@ -74,10 +74,5 @@ public sealed class DecayIndexTests
         Assert.Equal(events, DayPlayIndex.Parse(bytes, "events/dt=2024-03-01/a.ndjson@\"1\""));
         Assert.Null(DayPlayIndex.Parse(bytes, "events/dt=2024-03-01/a.ndjson@\"2\""));
         Assert.Null(DayPlayIndex.Parse(bytes.AsSpan(0, bytes.Length - 1), "events/dt=2024-03-01/a.ndjson@\"1\""));
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -21,7 +21,7 @@ public sealed class DriftCheckerTests
     }
 
     private static Task<DriftReport> CheckAsync(IBlobStore store, DriftReference? reference, DriftWindow window) =>
-        DriftChecker.CheckAsync(store, reference, window, time: new FixedTime(Now), cancellationToken: TestContext.Current.CancellationToken);
+        DriftChecker.CheckAsync(store, reference, window, time: new ManualClock(Now), cancellationToken: TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task GenreSurge_IsDetected_NamingGenreAndTheSurgingCategory()
@@ -110,7 +110,7 @@ public sealed class DriftCheckerTests
     public async Task AccountAnomalies_BelowTheirThresholds_AreNotAlerted()
     {
         var (store, reference, window) = await ArrangeAsync(Plant.AccountDevices | Plant.EventBurst);
-        var strict = new DriftChecker(store, new DriftOptions { DevicesPerHour = 6, EventsPerUserHour = 151 }, new FixedTime(Now));
+        var strict = new DriftChecker(store, new DriftOptions { DevicesPerHour = 6, EventsPerUserHour = 151 }, new ManualClock(Now));
         var (report, alerts) = await strict.EvaluateAsync(reference, window, TestContext.Current.CancellationToken);
         Assert.Empty(report.Accounts);
         Assert.DoesNotContain(alerts, a => a.Kind is AlertKind.AccountSharing or AlertKind.EventBurst);
@@ -149,7 +149,7 @@ public sealed class DriftCheckerTests
             var store = TestEnvironment.NewFolderStore();
             await Synthetic.WriteAsync(store, ReferenceDays + 30, 1500, seed);
             var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
-            var checker = new DriftChecker(store, new DriftOptions(), new FixedTime(Now));
+            var checker = new DriftChecker(store, new DriftOptions(), new ManualClock(Now));
             for (var d = 0; d < 30; d++)
             {
                 var (report, alerts) = await checker.EvaluateAsync(reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays).AddDays(d)), ct);
@@ -196,10 +196,5 @@ public sealed class DriftCheckerTests
         var cached = await DriftReferences.ChampionAsync(store, cancellationToken: ct);
         foreach (var r in new[] { reference, cached! })
             Assert.Equal(new OfflineMetric(0.31, 0.29, 0.33), Assert.Single(r.OfflineHitRates!).Value);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -55,7 +55,7 @@ public sealed class ExposureIsNotInputTests
         Assert.Equal(ReferenceDays * EventsPerDay, reference.Events);
         Assert.Equal(0, reference.Feature(DriftFeatures.Device)!.Nulls);
 
-        var report = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(WindowDay), time: new FixedTime(Now), cancellationToken: ct);
+        var report = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(WindowDay), time: new ManualClock(Now), cancellationToken: ct);
         // What is served may have shifted (prediction drift judges that); nothing about the audience's input did.
         var input = report.Alerts.Where(a => a.Kind != AlertKind.PredictionDrift).ToList();
         Assert.True(input.Count == 0, string.Join("\n", input.Select(a => $"{a.Kind} {a.Subject} {a.Severity}: {a.Summary}")));
@@ -86,7 +86,7 @@ public sealed class ExposureIsNotInputTests
         Assert.Equal(DriftWindow.Days(WindowDay), await WindowReader.LatestAsync(store, 1, ct));
         var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
         // A day of nothing but exposures would read as the audience vanishing: a critical volume drop, and a retrain.
-        var report = await DriftChecker.CheckAsync(store, reference, time: new FixedTime(Now), cancellationToken: ct);
+        var report = await DriftChecker.CheckAsync(store, reference, time: new ManualClock(Now), cancellationToken: ct);
         Assert.Equal(DriftWindow.Days(WindowDay).ToString(), report.Window);
         Assert.DoesNotContain(report.Alerts, a => a.Kind == AlertKind.Volume);
     }
@@ -123,14 +123,9 @@ public sealed class ExposureIsNotInputTests
             text.Append(JsonSerializer.Serialize(new ViewingEvent { EventId = $"r{i}", UserId = "u-bot", ContentId = $"c{i}", Timestamp = at.AddSeconds(i), EventType = EventType.Rate, Rating = 4 }, StoreJson.Options)).Append('\n');
         await store.WriteTextAsync(StoreLayout.EventBatch(DateOnly.FromDateTime(at.UtcDateTime), "ml"), text.ToString(), cancellationToken: ct);
 
-        var report = await DriftChecker.CheckAsync(store, null, time: new FixedTime(Now), cancellationToken: ct);
+        var report = await DriftChecker.CheckAsync(store, null, time: new ManualClock(Now), cancellationToken: ct);
         var burst = Assert.Single(report.Alerts, a => a.Kind == AlertKind.EventBurst);
         Assert.Contains("account u-bot sent 150 events (the events carry no country or device).", burst.Summary, StringComparison.Ordinal);
         Assert.DoesNotContain("[]", burst.Summary, StringComparison.Ordinal);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

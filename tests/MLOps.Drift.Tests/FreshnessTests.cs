@@ -22,7 +22,7 @@ public sealed class FreshnessTests
     }
 
     private static Task<DriftReport> CheckAsync(IBlobStore store, DriftReference? reference, DateTimeOffset at) =>
-        DriftChecker.CheckAsync(store, reference, time: new FixedTime(at), cancellationToken: TestContext.Current.CancellationToken);
+        DriftChecker.CheckAsync(store, reference, time: new ManualClock(at), cancellationToken: TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task ImportsThatStop_WarnAfter26h_AreCriticalAfter50h_NeverRecommendARetrain_AndResolveWhenEventsArrive()
@@ -82,9 +82,9 @@ public sealed class FreshnessTests
         await Synthetic.WriteAsync(store, 2, 200, seed: 5);
         WrittenAt(store, T.AddHours(-30));
 
-        var (check, alert) = await new DriftChecker(store, time: new FixedTime(T)).CheckFreshnessAsync(ct);
+        var (check, alert) = await new DriftChecker(store, time: new ManualClock(T)).CheckFreshnessAsync(ct);
         WrittenAt(store, T.AddHours(1));
-        var (after, none) = await new DriftChecker(store, time: new FixedTime(T.AddHours(2))).CheckFreshnessAsync(ct);
+        var (after, none) = await new DriftChecker(store, time: new ManualClock(T.AddHours(2))).CheckFreshnessAsync(ct);
 
         Assert.Equal((30.0, AlertSeverity.Warning), (check.SilenceHours, alert!.Severity));
         Assert.Equal((1.0, "none"), (after.SilenceHours, after.Severity));
@@ -97,14 +97,9 @@ public sealed class FreshnessTests
     [Fact]
     public async Task AStoreWithoutEvents_HasNoFreshnessToJudge()
     {
-        var (check, alert) = await new DriftChecker(TestEnvironment.NewFolderStore(), time: new FixedTime(T)).CheckFreshnessAsync(TestContext.Current.CancellationToken);
+        var (check, alert) = await new DriftChecker(TestEnvironment.NewFolderStore(), time: new ManualClock(T)).CheckFreshnessAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal((null, null, "none"), (check.LastWrite, check.SilenceHours, check.Severity));
         Assert.Null(alert);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

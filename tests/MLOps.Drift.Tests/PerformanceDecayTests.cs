@@ -26,7 +26,7 @@ public sealed class PerformanceDecayTests
         await Synthetic.WriteServedAsync(store, days, listsPerDay, seed: 12, followRate, followRateAfter, driftFromDay: ReferenceDays);
         var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
         if (offline) reference = reference with { OfflineHitRates = Offline };
-        return await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays + Horizon)), time: new FixedTime(Now), cancellationToken: ct);
+        return await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays + Horizon)), time: new ManualClock(Now), cancellationToken: ct);
     }
 
     [Fact]
@@ -115,19 +115,14 @@ public sealed class PerformanceDecayTests
         await Synthetic.WriteServedAsync(store, 10, 400, seed: 1, followRate: 0.3);
         var window = DriftWindow.Days(Synthetic.Start.AddDays(9));
         // Twelve hours into day 9: only lists of the first half of day 2 have had their 7 days.
-        var report = await DriftChecker.CheckAsync(store, null, window, time: new FixedTime(window.Start.AddHours(12)), cancellationToken: ct);
+        var report = await DriftChecker.CheckAsync(store, null, window, time: new ManualClock(window.Start.AddHours(12)), cancellationToken: ct);
         var decay = report.Decay!;
         Assert.Equal(window.Start.AddDays(-Horizon), decay.ServedFrom);
         Assert.Equal(window.Start.AddDays(-Horizon).AddHours(12), decay.ServedTo);
         Assert.InRange(decay.ServedLists, 150, 250);
         // Checked before the window starts: nothing has had its horizon.
-        var early = await DriftChecker.CheckAsync(store, null, window, time: new FixedTime(window.Start), cancellationToken: ct);
+        var early = await DriftChecker.CheckAsync(store, null, window, time: new ManualClock(window.Start), cancellationToken: ct);
         Assert.Equal(DecayCheck.NotElapsed, early.Decay!.Status);
         Assert.Equal(0, early.Decay.ServedLists);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -20,7 +20,7 @@ public sealed class PredictionDriftTests
         var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
         Assert.NotNull(reference.Popularity);
         Assert.Equal(200, reference.Popularity.CatalogTitles);
-        return await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new FixedTime(Now), cancellationToken: ct);
+        return await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new ManualClock(Now), cancellationToken: ct);
     }
 
     [Fact]
@@ -61,10 +61,5 @@ public sealed class PredictionDriftTests
         Assert.Equal("Horror", alert.Evidence.TopBins![0].Bin);
         Assert.True(alert.Evidence.TopBins[0].Current > alert.Evidence.TopBins[0].Reference);
         Assert.DoesNotContain(report.Alerts, a => a.Kind == AlertKind.FeatureDrift && a.Subject == DriftFeatures.Genre);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

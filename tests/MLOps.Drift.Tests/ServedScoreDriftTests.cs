@@ -153,7 +153,7 @@ public sealed class ServedScoreDriftTests
                 Prediction = PredictionReferences.Build(Lists(new Random(11), 2000, new Serving()), interactions, Titles, id => catalog[id], 10, "synthetic evaluation, top 10 of 2,000 users", Now),
             };
         }
-        var report = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new FixedTime(Now), cancellationToken: ct);
+        var report = await DriftChecker.CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)), time: new ManualClock(Now), cancellationToken: ct);
         foreach (var f in report.Features.Where(f => DriftFeatures.IsPrediction(f.Name)))
             TestContext.Current.TestOutputHelper?.WriteLine($"{f.Name}: {f.Method} {f.Score:0.####}, PSI {f.Psi:0.####}, rows {f.ReferenceRows}/{f.CurrentRows}, {f.Severity}");
         return report;
@@ -215,9 +215,4 @@ public sealed class ServedScoreDriftTests
 
     private static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }

@@ -9,26 +9,16 @@ namespace MLOps.Serving.Tests;
 public sealed class ExposureLogTests
 {
     /// <summary>A clock the test moves.</summary>
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 
     /// <summary>A store whose first write to a path containing <paramref name="marker"/> fails, as a storage outage would.</summary>
-    private sealed class FailOnceStore(IBlobStore inner, string marker) : IBlobStore
+    private sealed class FailOnceStore(IBlobStore inner, string marker) : DelegatingBlobStore(inner)
     {
         private int _failed;
-        public string Description => inner.Description;
-        public Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default) => inner.ReadAsync(path, cancellationToken);
-        public Task<BlobReadStream?> OpenReadAsync(string path, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, cancellationToken);
-        public IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-        public Task<bool> DeleteAsync(string path, BlobETag? ifMatch = null, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, ifMatch, cancellationToken);
 
-        public Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default) =>
+        public override Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default) =>
             path.Contains(marker, StringComparison.Ordinal) && Interlocked.Exchange(ref _failed, 1) == 0
                 ? throw new IOException("storage unavailable")
-                : inner.WriteAsync(path, content, condition, cancellationToken);
+                : Inner.WriteAsync(path, content, condition, cancellationToken);
     }
 
     [Fact]
@@ -36,7 +26,7 @@ public sealed class ExposureLogTests
     {
         var ct = TestContext.Current.CancellationToken;
         var folder = TestEnvironment.NewFolderStore("exposure-retry");
-        var clock = new Clock(new DateTimeOffset(2024, 5, 1, 23, 59, 0, TimeSpan.Zero));
+        var clock = new ManualClock(new DateTimeOffset(2024, 5, 1, 23, 59, 0, TimeSpan.Zero));
         var log = new ExposureLog(new FailOnceStore(folder, "dt=2024-05-02"), clock, NullLogger<ExposureLog>.Instance);
         ServedItem[] Items(params string[] ids) => [.. ids.Select(id => new ServedItem(id, 1.0))];
 

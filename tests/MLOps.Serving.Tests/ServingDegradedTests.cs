@@ -1,3 +1,4 @@
+using MLOps.Tests;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,24 +53,19 @@ public sealed class ServingDegradedTests
     }
 
     /// <summary>A store whose listing of the event log waits for the test: the window in which a load has not read the log yet.</summary>
-    private sealed class GatedEventsStore(IBlobStore inner) : IBlobStore
+    private sealed class GatedEventsStore(IBlobStore inner) : DelegatingBlobStore(inner)
     {
         public TaskCompletionSource Listing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public string Description => inner.Description;
-        public Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default) => inner.ReadAsync(path, cancellationToken);
-        public Task<BlobReadStream?> OpenReadAsync(string path, CancellationToken cancellationToken = default) => inner.OpenReadAsync(path, cancellationToken);
-        public Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default) => inner.WriteAsync(path, content, condition, cancellationToken);
-        public Task<bool> DeleteAsync(string path, BlobETag? ifMatch = null, CancellationToken cancellationToken = default) => inner.DeleteAsync(path, ifMatch, cancellationToken);
 
-        public async IAsyncEnumerable<BlobInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public override async IAsyncEnumerable<BlobInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             if (prefix.StartsWith(MLOps.Core.StoreLayout.Events, StringComparison.Ordinal))
             {
                 Listing.TrySetResult();
                 await Release.Task.WaitAsync(cancellationToken);
             }
-            await foreach (var blob in inner.ListAsync(prefix, cancellationToken)) yield return blob;
+            await foreach (var blob in Inner.ListAsync(prefix, cancellationToken)) yield return blob;
         }
     }
 
