@@ -56,6 +56,29 @@ public sealed class FeatureStoreTests
         Assert.Equal(first.EventsUsed + 1, later.EventsUsed);
     }
 
+    /// <summary>
+    /// A refresh killed between writing its manifest and moving <c>latest.json</c>: the retry found the snapshot, said
+    /// "already exists" and left "latest" on the older one for good. The retry now finishes the move.
+    /// </summary>
+    [Fact]
+    public async Task Refresh_KilledBeforeTheLatestPointerMoved_TheRetryMovesIt()
+    {
+        var store = TestEnvironment.NewFolderStore("pointer");
+        await TestData.WriteCatalogAsync(store);
+        await TestData.WriteDaysAsync(store, 0, 4);
+        var features = new FeatureStore(store);
+        var first = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(2) }, cancellationToken: Ct);
+        var olderPointer = (await store.ReadAsync(FeatureStore.LatestPath, Ct))!.Data;
+        var second = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(3) }, cancellationToken: Ct);
+        await store.WriteAsync(FeatureStore.LatestPath, olderPointer, WriteCondition.None, Ct); // the kill: pointer never moved
+
+        Assert.Equal(first.SnapshotId, (await features.GetLatestAsync(Ct))!.SnapshotId);
+        var retry = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = TestData.Day0.AddDays(3) }, cancellationToken: Ct);
+
+        Assert.Equal(second.SnapshotId, retry.SnapshotId);
+        Assert.Equal(second.SnapshotId, (await features.GetLatestAsync(Ct))!.SnapshotId);
+    }
+
     [Fact]
     public async Task Refresh_ACutoffInTheFuture_IsRefused_SoItCannotPinLatest()
     {

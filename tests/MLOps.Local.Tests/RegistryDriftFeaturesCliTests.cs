@@ -28,6 +28,38 @@ public class RegistryDriftFeaturesCliTests
         Assert.Contains("--cutoff 'tuesday' is not a date and time", bad.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>features refresh</c> follows the hosts' FeatureStore settings from the environment (it used the defaults, so a
+    /// manual refresh wrote a snapshot with another half-life than the pipeline's); another half-life is another snapshot.
+    /// </summary>
+    [Fact]
+    public async Task FeaturesRefresh_ReadsTheFeatureStoreSettings_AndAnotherHalfLifeIsAnotherSnapshot()
+    {
+        var work = TestEnvironment.NewTempFolder("features-settings");
+        await File.WriteAllTextAsync(Path.Combine(work, "e.csv"), "userId,contentId,timestamp\nu1,m1,2024-05-01T10:00:00Z\nu2,m2,2024-05-02T10:00:00Z\n", TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await CliRunner.RunAsync(work, "import", "events", "e.csv", "--store", "store")).ExitCode);
+        async Task<(string Id, double HalfLife)> RefreshAsync(Dictionary<string, string> env)
+        {
+            var run = await CliRunner.RunAsync(work, env, "features", "refresh", "--cutoff", "2024-06-01T00:00:00Z", "--store", "store", "--json");
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var id = run.Json().GetProperty("snapshotId").GetString()!;
+            using var manifest = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(work, "store", "features", id, "manifest.json")));
+            return (id, manifest.RootElement.GetProperty("decayHalfLifeDays").GetDouble());
+        }
+
+        var plain = await RefreshAsync(new() { ["FeatureStore__DecayHalfLifeDays"] = "7" });
+        var prefixed = await RefreshAsync(new() { ["MLOPS_FeatureStore__DecayHalfLifeDays"] = "14" });
+        var defaults = await RefreshAsync([]);
+
+        Assert.Equal(7, plain.HalfLife);
+        Assert.Equal(14, prefixed.HalfLife);
+        Assert.Equal(30, defaults.HalfLife);
+        Assert.Equal(3, new[] { plain.Id, prefixed.Id, defaults.Id }.Distinct().Count());
+        var bad = await CliRunner.RunAsync(work, new Dictionary<string, string> { ["FeatureStore__DecayHalfLifeDays"] = "soon" }, "features", "refresh", "--store", "store");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("a FeatureStore__… environment setting is invalid", bad.StdErr, StringComparison.Ordinal);
+    }
+
     /// <summary>Before anything is trained, <c>models list</c> is an empty list with a hint (it was exit 2, "has no versions").</summary>
     [Fact]
     public async Task ModelsList_OnAFreshStore_IsEmpty_WithAHint()

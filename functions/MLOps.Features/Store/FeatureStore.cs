@@ -104,10 +104,12 @@ public sealed class FeatureStore
         var toRead = candidates.Where(b => !covered.Contains(b.Blob.Path)).ToList();
         var mode = baseline is null ? "full" : "incremental";
 
-        var snapshotId = SnapshotId(cutoff, mode, baseline?.SnapshotId, candidates.Select(b => (b.Blob.Path, b.Blob.ETag.Value)), catalogBlob?.ETag.Value);
+        var snapshotId = SnapshotId(cutoff, mode, baseline?.SnapshotId, candidates.Select(b => (b.Blob.Path, b.Blob.ETag.Value)), catalogBlob?.ETag.Value, _options.DecayHalfLifeDays);
         if (await _store.ReadJsonAsync<FeatureSnapshotManifest>(ManifestPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false) is { } existing)
         {
             progress?.Report($"snapshot {snapshotId} already exists (same cutoff and inputs)");
+            // A refresh killed between its manifest and the pointer left "latest" behind: the retry finishes the move.
+            await MoveLatestAsync(existing.Value, cancellationToken).ConfigureAwait(false);
             return existing.Value;
         }
         var compact = baseline is not null && (request.Compact || baseline.Segments.Count + 1 > Math.Max(1, _options.CompactAfterSegments));
@@ -186,7 +188,12 @@ public sealed class FeatureStore
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
         };
         if (!await _store.TryCreateAsync(ManifestPath(snapshotId), BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJson.Options)), cancellationToken).ConfigureAwait(false))
-            return (await _store.ReadJsonAsync<FeatureSnapshotManifest>(ManifestPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false))!.Value.Value;
+        {
+            // Another refresh of the same inputs created it first; it may have died before moving the pointer.
+            var winner = (await _store.ReadJsonAsync<FeatureSnapshotManifest>(ManifestPath(snapshotId), cancellationToken: cancellationToken).ConfigureAwait(false))!.Value.Value;
+            await MoveLatestAsync(winner, cancellationToken).ConfigureAwait(false);
+            return winner;
+        }
         await MoveLatestAsync(manifest, cancellationToken).ConfigureAwait(false);
         if (whole is not null) RememberState(segments, whole);
         progress?.Report($"snapshot {snapshotId}: {manifest.EventsUsed:N0} events in {segments.Count} segment(s), {clock.Elapsed.TotalSeconds:F2} s ({mode})");
@@ -526,9 +533,12 @@ public sealed class FeatureStore
         return partial;
     }
 
-    private static string SnapshotId(DateTimeOffset cutoff, string mode, string? baseId, IEnumerable<(string Path, string ETag)> batches, string? catalogETag)
+    private static string SnapshotId(DateTimeOffset cutoff, string mode, string? baseId, IEnumerable<(string Path, string ETag)> batches, string? catalogETag, double halfLifeDays)
     {
         var text = new StringBuilder().Append(mode).Append('\n').Append(baseId).Append('\n').Append(catalogETag).Append('\n');
+        // Another half-life is another snapshot of the same inputs (it was the old one, returned as "already exists"); the
+        // default leaves the text as it was, so ids of existing snapshots still match their inputs.
+        if (halfLifeDays != new FeatureStoreOptions().DecayHalfLifeDays) text.Append("half-life ").Append(halfLifeDays.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
         foreach (var (path, etag) in batches) text.Append(path).Append(' ').Append(etag).Append('\n');
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..8];
         return $"fs-{cutoff.UtcDateTime:yyyyMMdd'T'HHmmss}Z-{(mode == "full" ? "f" : "i")}{hash}";

@@ -14,7 +14,7 @@ public static class FeaturesCommand
         var status = new Command("status", "The latest snapshot, its watermark, what the event log holds beyond it, and how stale it is.");
         status.SetVerbAction(async (context, ct) =>
         {
-            var s = await new FeatureStore(context.Store).GetStatusAsync(ct).ConfigureAwait(false);
+            var s = await Open(context).GetStatusAsync(ct).ConfigureAwait(false);
             context.Result(s, console =>
             {
                 if (s.LatestSnapshotId is null) { console.MarkupLine("no feature snapshot yet (run 'mlops features refresh')"); return; }
@@ -40,7 +40,7 @@ public static class FeaturesCommand
         var refresh = new Command("refresh", "Build a snapshot (incremental from the latest one when possible).") { cutoff, full, materialize };
         refresh.SetVerbAction(async (context, ct) =>
         {
-            var features = new FeatureStore(context.Store);
+            var features = Open(context);
             var manifest = await features.RefreshAsync(new FeatureRefreshRequest
             {
                 Cutoff = context.Parse.GetValue(cutoff), Full = context.Parse.GetValue(full), RequestedBy = Environment.UserName,
@@ -58,6 +58,10 @@ public static class FeaturesCommand
         command.Subcommands.Add(refresh);
         return command;
     }
+
+    /// <summary>The feature store with the hosts' <c>FeatureStore</c> settings (half-life, Parquet views, staleness …).</summary>
+    private static FeatureStore Open(CliContext context) =>
+        new(context.Store, options: Microsoft.Extensions.Options.Options.Create(CliSettings.Bind<FeatureStoreOptions>("FeatureStore")));
 
     /// <summary>Progress written synchronously to stderr (Progress&lt;T&gt; posts to the thread pool and may reorder lines).</summary>
     internal sealed class SyncProgress(CliContext context) : IProgress<string>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Configuration;
 using MLOps.Registry;
 using Spectre.Console;
 
@@ -168,9 +167,7 @@ public static class ModelsCommand
     {
         // The same "Registry" settings as the hosts (Registry__Policy__RequireApproval=true …), from the environment,
         // so a promotion from the CLI meets the policy the deployed service enforces.
-        var options = new RegistryOptions();
-        try { new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Registry").Bind(options); }
-        catch (InvalidOperationException e) { throw new CliUsageException($"a Registry__… environment setting is invalid: {e.Message}"); }
+        var options = CliSettings.Bind<RegistryOptions>("Registry");
         if (Environment.GetEnvironmentVariable("MLOPS_REGISTRY_WEBHOOKS") is { Length: > 0 } hooks)
             options.Webhooks.AddRange(hooks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         options.QueueConnectionString = Environment.GetEnvironmentVariable("MLOPS_REGISTRY_QUEUE");

@@ -37,7 +37,7 @@ public static class PipelineCommand
     internal static ServiceProvider BuildServices(CliContext context)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production" });
-        builder.Configuration.AddEnvironmentVariables("MLOPS_");
+        builder.Configuration.AddCliEnvironment();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MLOPS_DEBUG") is "1" ? LogLevel.Debug : LogLevel.Warning);
