@@ -68,6 +68,27 @@ public class PipelineControlsCliTests
         Assert.Contains("error: No orchestration instance 'no-such-instance'", run.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>pipeline run --instance-id X --wait</c> on an existing X runs X only: it resumed the whole store, ran every other
+    /// unfinished instance here and abandoned them mid-run when X ended. The others stay pending and are named.
+    /// </summary>
+    [Fact]
+    public async Task RunWait_OnAnExistingInstance_RunsOnlyThatOne_AndNamesTheOthers()
+    {
+        var work = TestEnvironment.NewTempFolder("controls");
+        var store = Path.Combine(work, "store");
+        Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, [.. args, "--store", store]);
+        Assert.Equal(0, (await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "x")).ExitCode);
+        Assert.Equal(0, (await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "y")).ExitCode);
+
+        var run = await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "x", "--wait");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Purge y is pending: `mlops serve` or `mlops pipeline resume` runs it", run.StdErr, StringComparison.Ordinal);
+        var y = await Mlops("pipeline", "status", "y", "--json");
+        Assert.Equal("pending", y.Json().GetProperty("runtimeStatus").GetString());
+    }
+
     /// <summary>An id the engine refuses is one line saying why, without .NET's "(Parameter 'id')" suffix.</summary>
     [Theory]
     [InlineData("status")]

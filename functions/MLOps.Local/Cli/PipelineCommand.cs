@@ -94,10 +94,13 @@ public static class PipelineCommand
             // Instances this one starts (DriftMonitor's retrain) are only recorded: this process exits when its own
             // instance ends, and would otherwise abandon them half-run. `serve` or `pipeline resume` runs them.
             engine.RunStartedInstances = false;
-            if (start.AlreadyRunning) await engine.ResumeAllAsync(cancellationToken).ConfigureAwait(false);
+            // Only the named instance runs here: resuming the whole store ran every unfinished instance and abandoned them
+            // mid-run when this one ended.
+            if (start.AlreadyRunning) engine.RunInstance(start.InstanceId);
             var state = await WaitWithProgressAsync(context, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
-            foreach (var pending in await engine.ListAsync([RuntimeStatus.Pending], cancellationToken).ConfigureAwait(false))
-                context.Log.WriteLine($"{pending.Name} {pending.InstanceId} is pending: `mlops serve` or `mlops pipeline resume` runs it");
+            foreach (var other in await engine.ListAsync([RuntimeStatus.Pending, RuntimeStatus.Running], cancellationToken).ConfigureAwait(false))
+                if (other.InstanceId != start.InstanceId)
+                    context.Log.WriteLine($"{other.Name} {other.InstanceId} is {other.RuntimeStatus.ToString().ToLowerInvariant()}: `mlops serve` or `mlops pipeline resume` runs it");
             WriteResult(context, state);
             return state.RuntimeStatus == RuntimeStatus.Completed ? ExitCodes.Done : ExitCodes.Failed;
         });

@@ -38,6 +38,9 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     private readonly ILogger _log;
     private readonly SemaphoreSlim _activitySlots;
     private readonly ConcurrentDictionary<string, Worker> _workers = new(StringComparer.Ordinal);
+    /// <summary>Instances this process was told run elsewhere, and damaged records: each logged once, not every scan.</summary>
+    private readonly ConcurrentDictionary<string, byte> _leaseHeldReported = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _unreadableReported = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _engineId = Guid.NewGuid().ToString("N");
     private volatile bool _crashed;
@@ -341,8 +344,16 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         foreach (var blob in await _store.ListAllAsync(StoreLayout.Orchestrations, cancellationToken).ConfigureAwait(false))
         {
             if (!blob.Path.EndsWith("/instance.json", StringComparison.Ordinal)) continue;
-            var read = await _store.ReadJsonAsync<InstanceRecord>(blob.Path, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-            if (read is { } r) records.Add(r.Value);
+            try
+            {
+                var read = await _store.ReadJsonAsync<InstanceRecord>(blob.Path, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+                if (read is { } r) records.Add(r.Value);
+            }
+            catch (JsonException e)
+            {
+                // One damaged record must not stop the host (its schedules, every other instance) or the instance list.
+                if (_unreadableReported.TryAdd(blob.Path, 0)) LogUnreadableRecord(_log, blob.Path, e.Message);
+            }
         }
         return records;
     }
@@ -496,9 +507,12 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         if (loaded is not { } l || l.Record.IsFinished) return;
         if (await TryAcquireLeaseAsync(worker.Id, ct).ConfigureAwait(false) is not { } leaseTag)
         {
-            LogLeaseHeld(_log, worker.Id);
+            // The pending scan finds it again every few seconds for as long as the other process runs it (an approval
+            // may wait a day): said once per process, not every scan.
+            if (_leaseHeldReported.TryAdd(worker.Id, 0)) LogLeaseHeld(_log, worker.Id);
             return;
         }
+        _leaseHeldReported.TryRemove(worker.Id, out _);
         _ = RenewLeaseAsync(worker.Id, leaseTag, ct);
         try
         {
@@ -794,6 +808,9 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} runs in another process (lease held); not starting it here")]
     private static partial void LogLeaseHeld(ILogger logger, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Orchestration record {Path} is unreadable and skipped (repair or delete it): {Message}")]
+    private static partial void LogUnreadableRecord(ILogger logger, string path, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Instance {InstanceId}: {Message}")]
     private static partial void LogNonDeterministic(ILogger logger, string instanceId, string message);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MLOps.Storage;
 using MLOps.Workflows.Embedded;
 using MLOps.Workflows.Orchestration;
 
@@ -23,6 +24,22 @@ public sealed class EmbeddedEngineTests
         Assert.Equal(1, engine.ActivityExecutions["Echo"]);
         Assert.Equal("done", state.CustomStatus!.Value.GetProperty("step").GetString());
         Assert.Equal(3, (await h.Ledger.KeysAsync()).Count);
+    }
+
+    /// <summary>One damaged instance record stopped `serve` (its first scan threw) and broke the instance list: it is skipped.</summary>
+    [Fact]
+    public async Task ADamagedInstanceRecord_IsSkipped_OthersStillListAndRun()
+    {
+        await using var h = new EngineHarness();
+        await h.Store.WriteTextAsync("orchestrations/bad/instance.json", "{\"instanceId\":\"bad\",\"name\":\"Checkout\",\"runtimeStatus\":\"Weird\"", cancellationToken: TestContext.Current.CancellationToken);
+        var engine = h.NewEngine();
+        var start = await engine.StartAsync("Checkout", new Order("cy", [1]));
+
+        await engine.ResumeAllAsync(Timeout);
+        var state = await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
+
+        Assert.Equal(RuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal([start.InstanceId], (await engine.ListAsync()).Select(s => s.InstanceId));
     }
 
     [Fact]
