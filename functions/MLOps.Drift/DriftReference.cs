@@ -21,8 +21,10 @@ public sealed record DriftReference
     /// <summary>
     /// Version of the summary: a cached reference of an older one is computed again, once. 2: exposures are left out of
     /// the input features (format 1 counted them as events, so its eventType, device and country shares are not comparable).
+    /// 3: a champion reference reads exactly its training snapshot's batches (format 2 read every batch of the time range
+    /// as listed when first computed, so it could hold events imported after the snapshot, even the window being judged).
     /// </summary>
-    public const int CurrentFormat = 2;
+    public const int CurrentFormat = 3;
 
     public int Format { get; init; }
     /// <summary>"champion" (from the registry's champion and its training snapshot) or "explicit" (a range of days).</summary>
@@ -35,6 +37,8 @@ public sealed record DriftReference
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
     public long Events { get; init; }
+    /// <summary>Event blobs read (a champion reference: its training snapshot's batches that are still as the snapshot read them).</summary>
+    public int Batches { get; init; }
     public DateTimeOffset ComputedAt { get; init; }
     public required IReadOnlyList<FeatureStatistics> Features { get; init; }
     /// <summary>Popularity ranking of the reference's titles (the served-popularity bands); null without a catalogue.</summary>
@@ -62,9 +66,18 @@ public static class DriftReferences
         string kind = "explicit", string? source = null, CancellationToken cancellationToken = default)
     {
         options ??= new DriftOptions();
+        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        var paths = batches.Where(b => range.Covers(b.Day)).Select(b => b.Blob.Path).ToList();
+        return await FromBatchesAsync(store, range, paths, options, kind, source ?? $"events {range}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reference statistics over the events of <paramref name="range"/> in exactly these event blobs.</summary>
+    private static async Task<DriftReference> FromBatchesAsync(IBlobStore store, DriftWindow range, IReadOnlyList<string> paths, DriftOptions options,
+        string kind, string source, CancellationToken cancellationToken)
+    {
         var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
-        var aggregate = await WindowReader.ReadAsync(store, range, catalog, options, cancellationToken).ConfigureAwait(false);
-        return FromAggregate(aggregate, options, kind, source ?? $"events {range}");
+        var aggregate = await WindowReader.ReadBatchesAsync(store, range, paths, catalog, options, cancellationToken).ConfigureAwait(false);
+        return FromAggregate(aggregate, options, kind, source) with { Batches = paths.Count };
     }
 
     public static DriftReference FromAggregate(WindowAggregate aggregate, DriftOptions options, string kind, string source)
@@ -141,8 +154,9 @@ public static class DriftReferences
 
     /// <summary>
     /// The champion's reference: finds <c>models/&lt;name&gt;/aliases/champion</c>, its version manifest's training snapshot,
-    /// and that snapshot's manifest (<c>features/&lt;snapshot&gt;/manifest.json</c>: cutoff, partitions). Statistics are computed
-    /// once from the snapshot's events and cached at <c>drift/reference/&lt;snapshot&gt;.json</c>. Null when there is no champion.
+    /// and that snapshot's manifest (<c>features/&lt;snapshot&gt;/manifest.json</c>: cutoff, watermark). Statistics are computed
+    /// once from the snapshot's own batches (events before the cutoff) and cached at <c>drift/reference/&lt;snapshot&gt;.json</c>,
+    /// so the reference is a function of the training data alone. Null when there is no champion.
     /// </summary>
     public static async Task<DriftReference?> ChampionAsync(IBlobStore store, DriftOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -155,11 +169,11 @@ public static class DriftReferences
         var cacheName = snapshot ?? $"{model}-v{version}";
         if (await LoadAsync(store, cacheName, cancellationToken).ConfigureAwait(false) is { Format: DriftReference.CurrentFormat } cached) return cached with { OfflineHitRates = hitRates, Prediction = prediction };
 
-        var (from, to) = await SnapshotRangeAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
-        if (from is null || to is null) return null;
-        var range = new DriftWindow(from.Value, to.Value);
-        var reference = await FromEventsAsync(store, range, options, "champion",
-            $"champion {model} v{version}" + (snapshot is null ? "" : $", training snapshot {snapshot}") + $" (events {range})", cancellationToken).ConfigureAwait(false);
+        var inputs = await TrainingInputsAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
+        if (inputs is null) return null;
+        var (range, paths, read) = inputs.Value;
+        var reference = await FromBatchesAsync(store, range, paths, options, "champion",
+            $"champion {model} v{version}" + (snapshot is null ? "" : $", training snapshot {snapshot}") + $" ({read}, events {range})", cancellationToken).ConfigureAwait(false);
         reference = reference with { Model = model, ModelVersion = version, Snapshot = snapshot };
         if (reference.Events == 0) return null;
         await SaveAsync(store, cacheName, reference, cancellationToken).ConfigureAwait(false);
@@ -193,7 +207,13 @@ public static class DriftReferences
         return null;
     }
 
-    private static async Task<(DateTimeOffset? From, DateTimeOffset? To)> SnapshotRangeAsync(IBlobStore store, string? snapshot, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the champion trained on: the batches its snapshot's manifest records (<see cref="SnapshotInputs"/>), events
+    /// before the cutoff. A snapshot without a watermark (not written by the feature store) falls back to every batch
+    /// listed now from the first day to the cutoff (or the last day), and says so. Null when there are no events.
+    /// </summary>
+    private static async Task<(DriftWindow Range, IReadOnlyList<string> Paths, string Read)?> TrainingInputsAsync(IBlobStore store, string? snapshot,
+        CancellationToken cancellationToken)
     {
         JsonNode? manifest = null;
         if (snapshot is not null)
@@ -203,13 +223,20 @@ public static class DriftReferences
                     manifest = Parse(content.Data.ToString());
                     break;
                 }
-        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
-        if (batches.Count == 0) return (null, null);
+        var listed = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
+        if (listed.Count == 0) return null;
         var cutoff = FindString(manifest, "cutoff", "cutoffTime", "cutoffUtc") is { } c && DateTimeOffset.TryParse(c, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : (DateTimeOffset?)null;
-        var first = new DateTimeOffset(batches[0].Day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var end = cutoff ?? new DateTimeOffset(batches[^1].Day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        return (first, end);
+        if (cutoff is { } end && SnapshotInputs.Match(manifest, listed) is { } inputs)
+        {
+            if (inputs.Batches.Count == 0) return null;
+            return (new DriftWindow(Midnight(inputs.Batches[0].Day), end), inputs.Batches.Select(b => b.Path).ToList(), inputs.Describe());
+        }
+        var range = new DriftWindow(Midnight(listed[0].Day), cutoff ?? Midnight(listed[^1].Day.AddDays(1)));
+        return (range, listed.Where(b => range.Covers(b.Day)).Select(b => b.Blob.Path).ToList(),
+            snapshot is null ? "no training snapshot recorded: every event batch listed now" : "the snapshot records no batches: every event batch listed now before its cutoff");
     }
+
+    private static DateTimeOffset Midnight(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
     /// <summary>
     /// The manifest's <c>metrics</c> named <c>hit_rate…</c> (the registry writes <c>{"hit_rate@10":{"value":…,"lower":…,"upper":…}}</c>;

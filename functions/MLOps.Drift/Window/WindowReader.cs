@@ -12,6 +12,13 @@ public static class WindowReader
     {
         var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
         var paths = batches.Where(b => window.Covers(b.Day)).Select(b => b.Blob.Path).ToList();
+        return await ReadBatchesAsync(store, window, paths, catalog, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The events of <paramref name="window"/> in exactly these event blobs (a training snapshot's batches).</summary>
+    public static async Task<WindowAggregate> ReadBatchesAsync(IBlobStore store, DriftWindow window, IReadOnlyList<string> paths, IReadOnlyList<CatalogItem>? catalog,
+        DriftOptions options, CancellationToken cancellationToken = default)
+    {
         var context = new ScanContext(window, catalog);
         var parts = await EventScanner.ScanAsync(store, paths, context, options.Workers, cancellationToken).ConfigureAwait(false);
         return WindowAggregate.Merge(context, parts, options);
