@@ -44,7 +44,10 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         var now = _time.GetUtcNow();
         var alerts = new List<DriftAlert>();
         foreach (var candidate in candidates)
-            alerts.Add(await Alerts.RecordAsync(candidate with { Evidence = candidate.Evidence with { WindowEnd = window.End } }, now, cancellationToken).ConfigureAwait(false));
+            alerts.Add(await Alerts.RecordAsync(candidate with
+            {
+                Evidence = candidate.Evidence with { WindowEnd = window.End, ReferenceKind = candidate.Evidence.Reference is null ? null : report.Reference.Status },
+            }, now, cancellationToken).ConfigureAwait(false));
         report = report with { Alerts = alerts };
         report = report with { AutoResolved = await ResolveClearedAsync(report, candidates, now, cancellationToken).ConfigureAwait(false) };
         await store.WriteJsonAsync($"{ReportsFolder}{report.Id}.json", report, WriteCondition.None, cancellationToken: cancellationToken).ConfigureAwait(false);

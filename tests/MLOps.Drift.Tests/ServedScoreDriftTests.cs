@@ -142,14 +142,15 @@ public sealed class ServedScoreDriftTests
         var store = TestEnvironment.NewFolderStore();
         await Synthetic.WriteAsync(store, ReferenceDays + 1, 1000, seed: 5);
         await WriteServedAsync(store, ReferenceDays + 1, driftFromDay: ReferenceDays, from, seed: 6);
-        var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
+        // A champion's reference over the training days (with or without its evaluation).
+        var reference = (await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct))
+            with { Kind = "champion", Model = "recommender", ModelVersion = "1" };
         if (withEvaluation)
         {
             var catalog = (await CatalogStore.ReadAsync(store, ct)).ToDictionary(c => c.ContentId, c => c.Genres);
             var interactions = Enumerable.Range(0, Titles).ToDictionary(i => $"c{i}", i => (long)Math.Round(1000 * Weight(i)));
             reference = reference with
             {
-                Model = "recommender", ModelVersion = "1",
                 Prediction = PredictionReferences.Build(Lists(new Random(11), 2000, new Serving()), interactions, Titles, id => catalog[id], 10, "synthetic evaluation, top 10 of 2,000 users", Now),
             };
         }

@@ -5,8 +5,9 @@ namespace MLOps.Drift.Alerts;
 
 /// <summary>
 /// Which unresolved alerts a full check may resolve: those whose kind and subject the check measured again (a judged
-/// feature, a volume ratio, a decay measurement, …) without detecting them, for a window ending no earlier than the one
-/// the alert was last seen in. What the check could not measure (no reference, no baseline, too few served lists) stays open.
+/// feature, a volume ratio, a decay measurement, …) against the same reference without detecting them, for a window ending
+/// no earlier than the one the alert was last seen in. What the check could not measure (no reference, no baseline, too
+/// few served lists) stays open.
 /// </summary>
 internal static class AutoResolve
 {
@@ -17,7 +18,22 @@ internal static class AutoResolve
         if (alert.Status == AlertStatus.Resolved || detected.Contains(alert.Key)) return false;
         // A backfill of an old window says nothing about today.
         if (alert.Evidence.WindowEnd is { } seen && report.WindowEnd < seen) return false;
-        return Measured(alert.Kind, alert.Subject, report);
+        return SameReference(alert.Evidence, report.Reference) && Measured(alert.Kind, alert.Subject, report);
+    }
+
+    /// <summary>
+    /// A finding measured against a reference is cleared only by a check against that reference: a champion alert by a
+    /// champion check (any version: a new champion is what retraining on drift produces), an explicit range's alert by a
+    /// check against the very same range. Else an ad-hoc comparison with other days (say the drifted window with itself)
+    /// "no longer detects" what the champion still faces. Findings without a reference (volume, accounts, freshness,
+    /// unreadable rows, unknown ids) measure the window alone, so any check of it may clear them.
+    /// </summary>
+    internal static bool SameReference(AlertEvidence evidence, ReferenceInfo reference)
+    {
+        if (evidence.Reference is null) return true;
+        // Alerts recorded before ReferenceKind existed: a champion reference's source always starts "champion ".
+        var kind = evidence.ReferenceKind ?? (evidence.Reference.StartsWith("champion ", StringComparison.Ordinal) ? "champion" : "explicit");
+        return kind == reference.Status && (kind == "champion" || evidence.Reference == reference.Source);
     }
 
     /// <summary>Kind + subject of every finding, including accounts past the per-check alert cap (still anomalous, not cleared).</summary>

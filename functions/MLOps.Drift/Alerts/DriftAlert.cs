@@ -38,7 +38,10 @@ public sealed record AlertEvidence
     public string? Window { get; init; }
     /// <summary>End of the checked window: a later check auto-resolves the alert only if it looked at a window ending no earlier.</summary>
     public DateTimeOffset? WindowEnd { get; init; }
+    /// <summary>The reference the finding was measured against (its source); null for findings that do not depend on one (volume, accounts, freshness, …).</summary>
     public string? Reference { get; init; }
+    /// <summary>"champion" or "explicit" (the report's reference status) when <see cref="Reference"/> is set: which checks may auto-resolve it.</summary>
+    public string? ReferenceKind { get; init; }
     public string? Method { get; init; }
     public double? Score { get; init; }
     public double? Threshold { get; init; }

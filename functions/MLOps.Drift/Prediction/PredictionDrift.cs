@@ -35,8 +35,11 @@ public static class PredictionDrift
             {
                 Reference = TrainingEvents, Exposures = aggregate.Exposures, ScoredExposures = aggregate.ScoredExposures, Models = aggregate.ServedModels,
                 CurrentScoreMedian = current,
-                Source = $"what was served in the reference period ({reference.Source}): {champion} has no evaluation reference "
-                    + "(registered before prediction references existed), so served scores are not compared",
+                Source = $"what was served in the reference period ({reference.Source}): "
+                    + (reference.Kind == "champion"
+                        ? $"{champion} has no evaluation reference (registered before prediction references existed)"
+                        : "an explicit reference (a range of days) carries no model evaluation")
+                    + ", so served scores are not compared",
             };
         return new ServedSummary
         {
