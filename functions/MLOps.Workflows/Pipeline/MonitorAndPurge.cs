@@ -7,7 +7,7 @@ public sealed record DriftMonitorInput(string Model = "recommender", bool StartR
     public InputProblem? Validate() => ModelNames.Problem(Model) is { } problem ? new("model", problem) : null;
 }
 
-public sealed record DriftMonitorResult(DriftSummary Drift, string? RetrainInstanceId, bool RetrainAlreadyRunning);
+public sealed record DriftMonitorResult(DriftSummary Drift, string? RetrainInstanceId, bool RetrainAlreadyRunning, string? RetrainSkippedBecause = null);
 
 /// <summary>
 /// Drift on the latest window (alerts raised and resolved by the drift engine); a critical alert starts the
@@ -27,11 +27,16 @@ public static class DriftMonitor
             return new DriftMonitorResult(drift, null, false);
         }
         var critical = drift.Alerts.FirstOrDefault(a => a.CallsForRetrain);
-        var start = await context.CallActivityAsync<StartResult>(PipelineActivities.StartRetrain, new RetrainInput
+        var start = await context.CallActivityAsync<RetrainStart>(PipelineActivities.StartRetrain, new RetrainInput
         {
             Model = input.Model, Trigger = "drift",
             Reason = critical is null ? $"drift report {drift.ReportId} recommends retraining" : $"critical drift alert {critical.Id}: {critical.Message}",
         }, RetrainPipeline.Retry);
+        if (start.SkippedBecause is { } why)
+        {
+            context.SetCustomStatus(new PipelineStatus("done", 2, 2, $"critical drift; retrain skipped: {why}"));
+            return new DriftMonitorResult(drift, null, false, why);
+        }
         context.SetCustomStatus(new PipelineStatus("done", 2, 2, $"retrain {start.InstanceId}{(start.AlreadyRunning ? " (already running)" : " started")}"));
         return new DriftMonitorResult(drift, start.InstanceId, start.AlreadyRunning);
     }

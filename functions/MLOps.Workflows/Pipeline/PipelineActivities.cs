@@ -40,8 +40,8 @@ public static class PipelineActivities
                 await notifier.NotifyAsync(r.StepKey, r.Subject, r.Body, ct).ConfigureAwait(false);
                 return true;
             })
-            .AddActivity<RetrainInput, StartResult>(StartRetrain, (services, _, input, ct) =>
-                services.GetRequiredService<IOrchestrationClient>().StartAsync(OrchestrationNames.RetrainPipeline, input, OrchestrationNames.RetrainSingletonId, ct))
+            .AddActivity<RetrainInput, RetrainStart>(StartRetrain, (services, _, input, ct) =>
+                RetrainStarter.StartAsync(services.GetRequiredService<IOrchestrationClient>(), services.GetRequiredService<MLOps.Storage.IBlobStore>(), input, ct))
             .AddActivity<DateTime, int>(PurgeHistory, (services, _, olderThan, ct) =>
                 services.GetRequiredService<IOrchestrationClient>().PurgeAsync(new DateTimeOffset(DateTime.SpecifyKind(olderThan, DateTimeKind.Utc)), ct));
     }
