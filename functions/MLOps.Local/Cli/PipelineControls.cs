@@ -59,8 +59,12 @@ internal static class PipelineControls
         engine.RunInstance(instance);
         await engine.WaitUntilQuietAsync(cancellationToken).ConfigureAwait(false);
         var state = (await engine.GetStateAsync(instance, cancellationToken).ConfigureAwait(false))!;
+        // Another process (`serve`) holds it: it takes the control from there, and the state read here may predate that.
+        var elsewhere = state.IsFinished ? null : await engine.HeldElsewhereAsync(instance, cancellationToken).ConfigureAwait(false);
         PipelineCommand.WriteResult(context, state);
-        if (!state.IsFinished) context.Log.WriteLine($"{instance} is {state.RuntimeStatus}: waiting for an event, a timer or a resume");
+        if (elsewhere is not null)
+            context.Log.WriteLine($"{instance} runs in another process ({elsewhere}): it continues there; `mlops pipeline status {instance}` follows it");
+        else if (!state.IsFinished) context.Log.WriteLine($"{instance} is {state.RuntimeStatus}: waiting for an event, a timer or a resume");
         return state.RuntimeStatus == RuntimeStatus.Failed ? ExitCodes.Failed : ExitCodes.Done;
     }
 

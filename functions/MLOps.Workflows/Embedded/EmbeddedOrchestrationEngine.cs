@@ -406,6 +406,14 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         }
     }
 
+    /// <summary>"HOST pid N" when another live process holds the instance's lease (it runs the instance there), else null.</summary>
+    public async Task<string?> HeldElsewhereAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var existing = await _store.ReadJsonAsync<Lease>(LeasePath(instanceId), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+        return existing is not { Value: var lease } || lease.EngineId == _engineId || lease.ExpiresAt < DateTimeOffset.UtcNow || HolderIsDead(lease)
+            ? null : $"{lease.Host} pid {lease.Pid}";
+    }
+
     private static bool HolderIsDead(Lease lease) =>
         lease.Host == Environment.MachineName && lease.Pid == Environment.ProcessId
             ? !LiveEngines.ContainsKey(lease.EngineId)

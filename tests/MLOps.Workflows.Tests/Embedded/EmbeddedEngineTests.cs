@@ -82,6 +82,25 @@ public sealed class EmbeddedEngineTests
         Assert.Contains("activity 'Echo'", replay.NonDeterminism.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// `pipeline resume ID --wait` beside a `serve` that holds the instance printed a stale "Suspended" and exit 0 as if it
+    /// had run it: the CLI now asks who holds it and says the instance continues there.
+    /// </summary>
+    [Fact]
+    public async Task HeldElsewhere_NamesAnotherLiveHolder_NotItself_NotADeadOne()
+    {
+        await using var h = new EngineHarness();
+        var holder = h.NewEngine();
+        var other = h.NewEngine();
+        var start = await holder.StartAsync("Checkout", new Order("eve", [50, 60])); // waits for approval, lease held
+        await holder.WaitUntilQuietAsync(Timeout);
+
+        Assert.Null(await holder.HeldElsewhereAsync(start.InstanceId));
+        Assert.Equal($"{Environment.MachineName} pid {Environment.ProcessId}", await other.HeldElsewhereAsync(start.InstanceId));
+        await holder.DisposeAsync();
+        Assert.Null(await other.HeldElsewhereAsync(start.InstanceId));
+    }
+
     [Fact]
     public async Task ChangedOrchestrator_OnResume_FailsInstance_AndKeepsHistory()
     {
