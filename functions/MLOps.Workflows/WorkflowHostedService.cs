@@ -20,28 +20,15 @@ public sealed partial class WorkflowHostedService(EmbeddedOrchestrationEngine en
         var o = options.Value;
         var resumed = await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
         if (resumed.Count > 0) LogResumed(log, resumed.Count, string.Join(", ", resumed));
-        var nextDrift = time.GetUtcNow() + o.DriftMonitorInterval;
-        var nextPurge = time.GetUtcNow();
+        var scheduler = new WorkflowScheduler(engine, o, time, log);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(o.PendingScanInterval, time, stoppingToken).ConfigureAwait(false);
                 await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
-                var now = time.GetUtcNow();
                 if (!o.SchedulesEnabled) continue;
-                if (now >= nextDrift)
-                {
-                    nextDrift = now + o.DriftMonitorInterval;
-                    var start = await engine.StartAsync(OrchestrationNames.DriftMonitor, new DriftMonitorInput(), $"drift-monitor-{now:yyyyMMddHHmm}", stoppingToken).ConfigureAwait(false);
-                    LogScheduled(log, OrchestrationNames.DriftMonitor, start.InstanceId);
-                }
-                if (now >= nextPurge)
-                {
-                    nextPurge = now + o.PurgeInterval;
-                    var start = await engine.StartAsync(OrchestrationNames.Purge, new PurgeInput(o.RetentionDays), $"purge-{now:yyyyMMddHHmm}", stoppingToken).ConfigureAwait(false);
-                    LogScheduled(log, OrchestrationNames.Purge, start.InstanceId);
-                }
+                await scheduler.TickAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -56,9 +43,6 @@ public sealed partial class WorkflowHostedService(EmbeddedOrchestrationEngine en
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} unfinished orchestration(s): {Ids}")]
     private static partial void LogResumed(ILogger logger, int count, string ids);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Schedule started {Name} as {InstanceId}")]
-    private static partial void LogScheduled(ILogger logger, string name, string instanceId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Orchestration schedule tick failed")]
     private static partial void LogScheduleFailed(ILogger logger, Exception e);
