@@ -2,15 +2,16 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MLOps.Workflows.Embedded;
-using MLOps.Workflows.Pipeline;
+using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows;
 
 /// <summary>
 /// The local host's share of the orchestration work: resume every unfinished instance at start, pick up instances
-/// started by other processes (e.g. `mlops pipeline run`), and run the schedules: DriftMonitor every
-/// DriftMonitorInterval, Purge every PurgeInterval. A schedule's instance id is its time slot, so two hosts on one
-/// store start it once.
+/// started by other processes (e.g. `mlops pipeline run`), and run the schedules (<see cref="WorkflowScheduler"/>):
+/// DriftMonitor and Purge in UTC-aligned slots, each slot's instance id its start, started at most once per store
+/// (<see cref="StartMode.Once"/>), so several hosts or restarts never run a slot twice; the current slot is caught up at
+/// start when no one ran it.
 /// </summary>
 public sealed partial class WorkflowHostedService(EmbeddedOrchestrationEngine engine, IOptions<WorkflowOptions> options, TimeProvider time,
     ILogger<WorkflowHostedService> log) : BackgroundService
@@ -21,14 +22,17 @@ public sealed partial class WorkflowHostedService(EmbeddedOrchestrationEngine en
         var resumed = await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
         if (resumed.Count > 0) LogResumed(log, resumed.Count, string.Join(", ", resumed));
         var scheduler = new WorkflowScheduler(engine, o, time, log);
-        while (!stoppingToken.IsCancellationRequested)
+        for (var first = true; !stoppingToken.IsCancellationRequested; first = false)
         {
             try
             {
-                await Task.Delay(o.PendingScanInterval, time, stoppingToken).ConfigureAwait(false);
-                await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
-                if (!o.SchedulesEnabled) continue;
-                await scheduler.TickAsync(stoppingToken).ConfigureAwait(false);
+                if (!first)
+                {
+                    await Task.Delay(o.PendingScanInterval, time, stoppingToken).ConfigureAwait(false);
+                    await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
+                }
+                // The first pass is at start: the current slot runs now when no host has run it yet.
+                if (o.SchedulesEnabled) await scheduler.TickAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

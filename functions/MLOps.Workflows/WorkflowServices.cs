@@ -24,11 +24,16 @@ public static class WorkflowServices
         builder.Services.AddOptions<WorkflowOptions>().BindConfiguration("Workflows")
             .Validate(o => new PurgeInput(o.RetentionDays).Validate() is null,
                 $"Workflows:RetentionDays must be a whole number of days from 0 to {PurgeInput.MaxRetentionDays}.")
+            // A schedule's instance id is its slot's start to the minute: a shorter or unaligned interval would give two slots one id.
+            .Validate(o => IsWholeMinutes(o.DriftMonitorInterval), "Workflows:DriftMonitorInterval must be a whole number of minutes, at least 00:01:00.")
+            .Validate(o => IsWholeMinutes(o.PurgeInterval), "Workflows:PurgeInterval must be a whole number of minutes, at least 00:01:00.")
             .ValidateOnStart();
         builder.Services.TryAddSingleton(_ => WorkflowCatalog.Create());
         PipelineWiring.AddPipelinePorts(builder);
         return builder;
     }
+
+    private static bool IsWholeMinutes(TimeSpan interval) => interval >= TimeSpan.FromMinutes(1) && interval.Ticks % TimeSpan.TicksPerMinute == 0;
 
     /// <summary>
     /// The local engine: definitions + the embedded runner as <see cref="IOrchestrationClient"/>. With

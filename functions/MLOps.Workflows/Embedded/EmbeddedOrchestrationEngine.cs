@@ -83,7 +83,14 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
 
     // ---------------------------------------------------------------- client
 
-    public async Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
+    public Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default) =>
+        StartCoreAsync(name, input, instanceId, StartMode.ReplaceFinished, cancellationToken);
+
+    /// <summary>A start under <paramref name="mode"/>; with <see cref="StartMode.Once"/> the create-only write makes one of several racing starters win.</summary>
+    public Task<StartResult> StartAsync(string name, object? input, string instanceId, StartMode mode, CancellationToken cancellationToken = default) =>
+        StartCoreAsync(name, input, instanceId, mode, cancellationToken);
+
+    private async Task<StartResult> StartCoreAsync(string name, object? input, string? instanceId, StartMode mode, CancellationToken cancellationToken)
     {
         var definition = _registry.GetOrchestrator(name);
         var id = instanceId ?? Guid.NewGuid().ToString("N");
@@ -94,6 +101,8 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             var existing = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
             if (existing is { Record.IsFinished: false })
                 return new StartResult(id, AlreadyRunning: true);
+            if (existing is not null && mode == StartMode.Once)
+                return new StartResult(id, AlreadyRunning: false) { AlreadyFinished = true };
             var now = _time.GetUtcNow();
             var record = new InstanceRecord
             {

@@ -15,6 +15,23 @@ public interface IOrchestrationClient
     /// </summary>
     Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Starts <paramref name="name"/> as <paramref name="instanceId"/> under <paramref name="mode"/>:
+    /// <see cref="StartMode.ReplaceFinished"/> is the start above; <see cref="StartMode.Once"/> (the schedules: one
+    /// instance per time slot) starts nothing when any instance with the id exists, finished or not, and reports it
+    /// (AlreadyRunning, or AlreadyFinished). This default checks then starts, so two clients racing may both start; the
+    /// embedded engine overrides it with a create-only write, so there one start wins.
+    /// </summary>
+    async Task<StartResult> StartAsync(string name, object? input, string instanceId, StartMode mode, CancellationToken cancellationToken = default)
+    {
+        if (mode == StartMode.Once && await GetStateAsync(instanceId, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            var finished = existing.RuntimeStatus is RuntimeStatus.Completed or RuntimeStatus.Failed or RuntimeStatus.Terminated;
+            return new StartResult(instanceId, AlreadyRunning: !finished) { AlreadyFinished = finished };
+        }
+        return await StartAsync(name, input, instanceId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The instance's state, or null when unknown.</summary>
     Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default);
 
@@ -51,7 +68,24 @@ public interface IOrchestrationClient
     Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default);
 }
 
-public sealed record StartResult(string InstanceId, bool AlreadyRunning);
+public sealed record StartResult(string InstanceId, bool AlreadyRunning)
+{
+    /// <summary>A <see cref="StartMode.Once"/> start found the id's instance already finished: nothing started.</summary>
+    public bool AlreadyFinished { get; init; }
+
+    /// <summary>This start created the instance (neither an unfinished nor, with <see cref="StartMode.Once"/>, a finished one existed).</summary>
+    public bool Started => !AlreadyRunning && !AlreadyFinished;
+}
+
+/// <summary>How a start with an instance id treats an existing instance of that id.</summary>
+public enum StartMode
+{
+    /// <summary>Explicit starts (HTTP, CLI, DriftMonitor's retrain): an unfinished instance is kept (AlreadyRunning); a finished one is replaced and runs again.</summary>
+    ReplaceFinished,
+
+    /// <summary>Schedules: any existing instance of the id, finished or not, is kept; the id is started at most once per store.</summary>
+    Once,
+}
 
 [JsonConverter(typeof(JsonStringEnumConverter<RuntimeStatus>))]
 public enum RuntimeStatus { Pending, Running, Completed, Failed, Terminated, Suspended, ContinuedAsNew }
