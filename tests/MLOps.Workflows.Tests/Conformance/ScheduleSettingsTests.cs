@@ -50,25 +50,15 @@ public sealed class ScheduleSettingsTests
         Assert.Contains("Workflows:RetentionDays", e.Message);
     }
 
-    private sealed class StartRecorder : IOrchestrationClient
+    private sealed class StartRecorder : StartOnlyOrchestrationClient
     {
         public string? Name { get; private set; }
         public object? Input { get; private set; }
 
-        public Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
+        public override Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
         {
             (Name, Input) = (name, input);
             return Task.FromResult(new StartResult(instanceId ?? "generated", AlreadyRunning: false));
         }
-
-        public Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task RaiseEventAsync(string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

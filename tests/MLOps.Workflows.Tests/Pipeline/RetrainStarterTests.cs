@@ -35,24 +35,16 @@ public sealed class RetrainStarterTests
         if (!starts) Assert.Contains("no import was committed since: it would learn nothing new", result.SkippedBecause);
     }
 
-    private sealed class RetrainClient(OrchestrationState? last) : IOrchestrationClient
+    private sealed class RetrainClient(OrchestrationState? last) : StartOnlyOrchestrationClient
     {
         public bool Started { get; private set; }
 
-        public Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
+        public override Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
         {
             Started = true;
             return Task.FromResult(new StartResult(instanceId!, AlreadyRunning: false));
         }
 
-        public Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) => Task.FromResult(last);
-        public Task RaiseEventAsync(string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-        public Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) => Task.FromResult(last);
     }
 }
