@@ -14,9 +14,12 @@ public static class EventLog
     public static async Task<IReadOnlyList<(DateOnly Day, BlobInfo Blob)>> ListBatchesAsync(IBlobStore store, CancellationToken cancellationToken = default)
     {
         var all = await ListAllBatchesAsync(store, cancellationToken).ConfigureAwait(false);
-        var unfinished = await UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false); // after the blobs: see ListAsync
-        return unfinished.Count == 0 ? all : all.Where(b => !unfinished.ContainsKey(StoreLayout.BatchOfBlob(b.Blob.Path))).ToList();
+        return Committed(all, await UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false)); // markers after the blobs: see ListAsync
     }
+
+    /// <summary>The blobs of <paramref name="all"/> whose batch is not <paramref name="unfinished"/> (markers listed after <paramref name="all"/>).</summary>
+    public static IReadOnlyList<(DateOnly Day, BlobInfo Blob)> Committed(IReadOnlyList<(DateOnly Day, BlobInfo Blob)> all, IReadOnlyDictionary<string, UnfinishedImports.Marker> unfinished) =>
+        unfinished.Count == 0 ? all : all.Where(b => !unfinished.ContainsKey(StoreLayout.BatchOfBlob(b.Blob.Path))).ToList();
 
     /// <summary>Every event blob, unfinished imports' included (for <c>data stats</c> and the importer's cleanup), in day then path order.</summary>
     public static async Task<IReadOnlyList<(DateOnly Day, BlobInfo Blob)>> ListAllBatchesAsync(IBlobStore store, CancellationToken cancellationToken = default)

@@ -29,13 +29,14 @@ internal sealed class EarlierEventIds
     public static EarlierEventIds None(IBlobStore store) => new(store, []);
 
     /// <summary>
-    /// Lists the event blobs of every batch but <paramref name="batch"/> (whose own parts a crashed run may have left:
-    /// running it again must not take them for an earlier import).
+    /// The event blobs of every committed batch (<paramref name="committed"/>, from <see cref="EventLog.Committed"/>) but
+    /// <paramref name="batch"/> (whose own parts a crashed run may have left: running it again must not take them for an
+    /// earlier import).
     /// </summary>
-    public static async Task<EarlierEventIds> ListAsync(IBlobStore store, string batch, CancellationToken cancellationToken)
+    public static EarlierEventIds Of(IBlobStore store, string batch, IReadOnlyList<(DateOnly Day, BlobInfo Blob)> committed)
     {
         var byDay = new Dictionary<DateOnly, List<string>>();
-        foreach (var (day, blob) in await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false))
+        foreach (var (day, blob) in committed)
         {
             if (StoreLayout.BatchOfBlob(blob.Path) == batch) continue;
             if (!byDay.TryGetValue(day, out var paths)) byDay[day] = paths = [];

@@ -53,9 +53,13 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         var now = _time.GetUtcNow();
         var rerun = await UnfinishedImports.BeginAsync(store, new UnfinishedImports.Marker(batch, source.Name, now, Environment.MachineName, Environment.ProcessId),
             cancellationToken).ConfigureAwait(false);
-        // An import (or an older build's, which left no marker) may have been killed after writing some of this batch's blobs.
-        var leftovers = rerun || CheckEarlierBatches ? await BatchBlobs.ListAsync(store, batch, cancellationToken).ConfigureAwait(false) : [];
-        var earlier = CheckEarlierBatches ? await EarlierEventIds.ListAsync(store, batch, cancellationToken).ConfigureAwait(false) : EarlierEventIds.None(store);
+        // An import (or an older build's, which left no marker) may have been killed after writing some of this batch's
+        // blobs; one listing of events/ finds them and the other batches to check for duplicates.
+        var eventBlobs = rerun || CheckEarlierBatches ? await Data.EventLog.ListAllBatchesAsync(store, cancellationToken).ConfigureAwait(false) : [];
+        var leftovers = rerun || CheckEarlierBatches ? await BatchBlobs.ListAsync(store, batch, eventBlobs, cancellationToken).ConfigureAwait(false) : [];
+        var earlier = CheckEarlierBatches
+            ? EarlierEventIds.Of(store, batch, Data.EventLog.Committed(eventBlobs, await UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false)))
+            : EarlierEventIds.None(store);
         var validator = new EventValidator(options ?? new ValidationOptions { RatingScale = source.Scale }, now);
         var days = new Dictionary<DateOnly, DayBuffer>();
         var quarantine = new QuarantineWriter(store, batch, source.Name, "event");
