@@ -75,7 +75,7 @@ public static class RecsysBenchmark
         log?.Invoke($"{dataset}: {data.UserCount} users, {data.ItemCount} items; {split.Protocol}: {split.Train.InteractionCount} train, {split.TestInteractionCount} test interactions");
         // Refused before any training: a mean over no user, or a top-k longer than what can be recommended, is no figure.
         EvaluableUsers.Require(split);
-        var candidates = CandidateItems(split.Train);
+        var candidates = EvaluableUsers.CandidateItems(split.Train);
         if (k > candidates)
             throw new ArgumentException($"--k {k} is more than the {candidates} items that can be recommended ({split.Protocol}: items with a train interaction); use at most {candidates}.", nameof(k));
         var tuning = tune ? new BenchmarkTuning(protocol, split.Train, k, seed, log, cancellationToken) : null;
@@ -134,15 +134,6 @@ public static class RecsysBenchmark
         !ranker.Trained ? $"not trained: {ranker.NotTrainedReason}; it serves the order of its primary generator"
         : ranker.Kept ? $"kept: held-back validation users ndcg@10 {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), gain significant at 95 %"
         : $"not kept: held-back validation users ndcg@10 {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), no significant gain; it serves the order of its primary generator";
-
-    /// <summary>Items with at least one train interaction: the only ones a list can hold (the Recommenders protocol).</summary>
-    public static int CandidateItems(TrainingData train)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        var count = 0;
-        foreach (var c in train.ItemCounts) if (c > 0) count++;
-        return count;
-    }
 
     /// <summary>
     /// The validation carves tuning scores on, cut from train the way the protocol cuts test from the data: five seeded 90 %

@@ -12,9 +12,17 @@ public static class EvaluableUsers
     {
         ArgumentNullException.ThrowIfNull(split);
         var counts = split.Train.ItemCounts.ToArray();
-        var candidates = 0;
-        foreach (var c in counts) if (c > 0) candidates++;
+        var candidates = CandidateItems(split.Train);
         return split.TestUsers.Where(u => HasCandidates(split.Train.History(u), counts, candidates)).ToArray();
+    }
+
+    /// <summary>Items with at least one train interaction: the only ones a list can hold (the Recommenders protocol).</summary>
+    public static int CandidateItems(TrainingData train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var count = 0;
+        foreach (var c in train.ItemCounts) if (c > 0) count++;
+        return count;
     }
 
     /// <summary>Why <paramref name="split"/> has no evaluable user, or null when it has some.</summary>
@@ -41,7 +49,7 @@ public static class EvaluableUsers
     }
 
     /// <summary>A user with no candidate left (every train item already seen) gets no list from any model: not a miss, not counted.</summary>
-    internal static bool HasCandidates(ReadOnlySpan<int> history, ReadOnlySpan<int> counts, int candidates)
+    private static bool HasCandidates(ReadOnlySpan<int> history, ReadOnlySpan<int> counts, int candidates)
     {
         var seen = 0;
         foreach (var h in history) if (counts[h] > 0) seen++;

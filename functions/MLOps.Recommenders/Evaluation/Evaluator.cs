@@ -52,10 +52,13 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(split);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        EvaluableUsers.Require(split);
         var train = split.Train;
         var stopwatch = Stopwatch.StartNew();
-        var users = split.TestUsers.ToArray();
+        // Recommenders averages over users present in both test and predictions: a user with no candidate left (every train item
+        // already seen) can get no list from any model, so is neither scored nor counted as a miss. (A model that lists nothing for
+        // a user who has candidates, e.g. NaN scores, still counts as a miss.) No such user at all: refused, saying why.
+        var users = EvaluableUsers.Of(split);
+        if (users.Length == 0) EvaluableUsers.Require(split);
         var n = train.ItemCount;
         var counts = train.ItemCounts.ToArray();
         var trainUsers = Enumerable.Range(0, train.UserCount).Count(u => train.History(u).Length > 0);
@@ -96,18 +99,6 @@ public static class Evaluator
             recScores[index] = rowScores;
             return buffers;
         }, _ => { });
-        // Recommenders averages over users present in both test and predictions: a user with no candidate left (every train item
-        // already seen) can get no list from any model, so is not counted as a miss. (A model that lists nothing for a user who has
-        // candidates, e.g. NaN scores, still counts as a miss.)
-        var candidates = counts.Count(c => c > 0);
-        var listed = Enumerable.Range(0, users.Length).Where(i => EvaluableUsers.HasCandidates(train.History(users[i]), counts, candidates)).ToArray();
-        if (listed.Length < users.Length)
-        {
-            users = listed.Select(i => users[i]).ToArray();
-            recs = listed.Select(i => recs[i]).ToArray();
-            recScores = listed.Select(i => recScores[i]).ToArray();
-            per = per.Select(values => listed.Select(i => values[i]).ToArray()).ToArray();
-        }
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
         for (var m = 0; m < names.Length; m++)
