@@ -26,7 +26,8 @@ cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm
 trap cleanup EXIT
 
 echo "building (Release)..." >&2
-dotnet build "$ROOT/functions/MLOps.Local" -c Release -p:RestoreAdditionalProjectSources=${NUGET_SOURCE:-$ROOT/../shared/nuget} -p:_FunctionsBuildEnabled=false -v:q -nologo -clp:ErrorsOnly >&2
+. "$ROOT/scripts/build-flags.sh"
+dotnet build "$ROOT/functions/MLOps.Local" -c Release "${BUILD_FLAGS[@]}" -v:q -nologo -clp:ErrorsOnly >&2
 MLOPS="dotnet $ROOT/functions/MLOps.Local/bin/Release/net10.0/mlops.dll --store $WORK/store"
 $MLOPS import movielens-100k "$DATA" >&2
 export MLOPS_KEY=$($MLOPS keys create --role read --json | jq -r .key)

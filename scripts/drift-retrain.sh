@@ -15,8 +15,8 @@ DATA=${1:-$ROOT/../shared/data/ml-100k}
 DLL=$ROOT/functions/MLOps.Local/bin/Release/net10.0/mlops.dll
 [ -f "$DATA/u.data" ] || { echo "no ML-100k at $DATA (u.data)" >&2; exit 2; }
 if [ ! -f "$DLL" ]; then
-  dotnet build "$ROOT/functions/MLOps.Local" -c Release -p:RestoreAdditionalProjectSources="$ROOT/../shared/nuget" \
-    -p:_FunctionsBuildEnabled=false -v:q -nologo -clp:ErrorsOnly >&2
+  . "$ROOT/scripts/build-flags.sh"
+  dotnet build "$ROOT/functions/MLOps.Local" -c Release "${BUILD_FLAGS[@]}" -v:q -nologo -clp:ErrorsOnly >&2
 fi
 WORK=$(mktemp -d /tmp/mlops-drift-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

@@ -20,10 +20,10 @@ SEED=${3:-1}
 STAGES=(refresh-features train evaluate drift-check decide publish notify)
 WORK=$(mktemp -d /tmp/mlops-kill-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-FLAGS=(-p:RestoreAdditionalProjectSources=$ROOT/../shared/nuget -p:_FunctionsBuildEnabled=false)
+. "$ROOT/scripts/build-flags.sh"
 
 echo "building mlops (Release)..." >&2
-dotnet build "$ROOT/functions/MLOps.Local" -c Release "${FLAGS[@]}" -v:q -nologo -clp:ErrorsOnly >&2 || exit 1
+dotnet build "$ROOT/functions/MLOps.Local" -c Release "${BUILD_FLAGS[@]}" -v:q -nologo -clp:ErrorsOnly >&2 || exit 1
 # A private copy of the build, so a rebuild while the rounds run cannot swap the binary under them.
 cp -r "$ROOT/functions/MLOps.Local/bin/Release/net10.0" "$WORK/bin"
 MLOPS=(dotnet "$WORK/bin/mlops.dll")

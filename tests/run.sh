@@ -8,14 +8,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 failures=()
 step() { printf '\n== %s  (t=%ds)\n' "$*" "$SECONDS"; }
 
-# --- Build flags: ../shared/nuget holds the Functions / Durable Task packages this machine's feed lacks.
-BUILD_FLAGS=()
-SHARED_NUGET="$ROOT/../shared/nuget"
-if [ -d "$SHARED_NUGET" ]; then
-  SHARED_NUGET=$(cd "$SHARED_NUGET" && pwd)
-  BUILD_FLAGS+=("-p:RestoreAdditionalProjectSources=$SHARED_NUGET" "-p:_FunctionsBuildEnabled=false")
-  echo "using the extra package folder $SHARED_NUGET (Functions worker + Durable Task)"
-fi
+# --- Build flags: the extra package folder beside the repository, when it exists (scripts/build-flags.sh).
+. "$ROOT/scripts/build-flags.sh"
+[ -n "${EXTRA_PACKAGES:-}" ] && echo "using the extra package folder $EXTRA_PACKAGES (Functions worker + Durable Task)"
 
 step "restore + build (Release)"
 SOLUTION=MLOps.sln
