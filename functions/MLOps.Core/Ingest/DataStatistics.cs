@@ -58,7 +58,7 @@ public static class DataStatistics
         var allBatches = await EventLog.ListAllBatchesAsync(store, cancellationToken).ConfigureAwait(false);
         var markers = await MLOps.Core.Data.UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false);
         bool Unfinished(string path) => markers.ContainsKey(StoreLayout.BatchOfBlob(path));
-        var batches = allBatches.Where(b => !Unfinished(b.Blob.Path)).ToList();
+        var batches = EventLog.Committed(allBatches, markers);
         var allQuarantine = await store.ListAllAsync(StoreLayout.Quarantine, cancellationToken).ConfigureAwait(false);
         var quarantineBlobs = allQuarantine.Where(b => !Unfinished(b.Path)).ToList();
         var scan = new ScanProgress(progress, batches.Sum(b => b.Blob.Length) + quarantineBlobs.Sum(b => b.Length));
@@ -120,8 +120,7 @@ public static class DataStatistics
         }
         scan.Finish();
         var imports = 0;
-        await foreach (var blob in store.ListAsync(StoreLayout.Imports, cancellationToken).ConfigureAwait(false))
-            if (!blob.Path.StartsWith(StoreLayout.UnfinishedImports, StringComparison.Ordinal)) imports++;
+        await foreach (var _ in ImportManifests.ListAsync(store, cancellationToken).ConfigureAwait(false)) imports++;
         var leftOver = allBatches.Where(b => Unfinished(b.Blob.Path)).ToLookup(b => StoreLayout.BatchOfBlob(b.Blob.Path), StringComparer.Ordinal);
         // A marker is also what a running import looks like; the lease tells the two apart.
         var lease = (await store.ReadJsonAsync<ImportLease.Holder>(ImportLease.Path, cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;

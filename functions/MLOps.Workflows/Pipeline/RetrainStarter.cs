@@ -1,4 +1,4 @@
-using MLOps.Core;
+using MLOps.Core.Data;
 using MLOps.Storage;
 using MLOps.Workflows.Orchestration;
 
@@ -30,9 +30,8 @@ public static class RetrainStarter
     private static async Task<DateTimeOffset?> LatestCommitAsync(IBlobStore store, CancellationToken cancellationToken)
     {
         DateTimeOffset? latest = null;
-        await foreach (var blob in store.ListAsync(StoreLayout.Imports, cancellationToken).ConfigureAwait(false))
-            if (!blob.Path.StartsWith(StoreLayout.UnfinishedImports, StringComparison.Ordinal) && (latest is null || blob.LastModified > latest))
-                latest = blob.LastModified;
+        await foreach (var blob in ImportManifests.ListAsync(store, cancellationToken).ConfigureAwait(false))
+            if (latest is null || blob.LastModified > latest) latest = blob.LastModified;
         return latest;
     }
 }
