@@ -19,8 +19,9 @@ public sealed partial class WorkflowHostedService(EmbeddedOrchestrationEngine en
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var resumed = await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
-        if (resumed.Count > 0) LogResumed(log, resumed.Count, string.Join(", ", resumed));
+        var report = await engine.ResumeAllAsync(stoppingToken).ConfigureAwait(false);
+        if (report.Resumed.Count > 0) LogResumed(log, report.Resumed.Count, string.Join(", ", report.Resumed));
+        foreach (var held in report.RunningElsewhere) LogRunningElsewhere(log, held.InstanceId, held.Holder);
         var scheduler = new WorkflowScheduler(engine, o, time, log);
         for (var first = true; !stoppingToken.IsCancellationRequested; first = false)
         {
@@ -47,6 +48,9 @@ public sealed partial class WorkflowHostedService(EmbeddedOrchestrationEngine en
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resumed {Count} unfinished orchestration(s): {Ids}")]
     private static partial void LogResumed(ILogger logger, int count, string ids);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unfinished orchestration {InstanceId} runs in another process ({Holder}); this host takes it over if that one stops")]
+    private static partial void LogRunningElsewhere(ILogger logger, string instanceId, string holder);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Orchestration schedule tick failed")]
     private static partial void LogScheduleFailed(ILogger logger, Exception e);

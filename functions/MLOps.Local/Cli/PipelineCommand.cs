@@ -251,8 +251,11 @@ public static class PipelineCommand
             if (context.Parse.GetValue(reason) is not null || context.Parse.GetValue(wait)) throw new CliUsageException("--reason and --wait need an instance ID (`pipeline resume ID`).");
             await using var services = BuildServices(context);
             var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
-            var resumed = await engine.ResumeAllAsync(cancellationToken).ConfigureAwait(false);
-            context.Log.WriteLine(resumed.Count == 0 ? "nothing to resume" : $"resuming {resumed.Count}: {string.Join(", ", resumed)}");
+            var report = await engine.ResumeAllAsync(cancellationToken).ConfigureAwait(false);
+            var resumed = report.Resumed;
+            context.Log.WriteLine(resumed.Count == 0 ? "nothing to resume here" : $"resuming {resumed.Count}: {string.Join(", ", resumed)}");
+            foreach (var held in report.RunningElsewhere)
+                context.Log.WriteLine($"{held.InstanceId}: runs in another process ({held.Holder}); not resumed here");
             var waiting = await engine.WaitUntilQuietAsync(cancellationToken).ConfigureAwait(false);
             var states = new List<OrchestrationState>();
             foreach (var id in resumed)
@@ -262,6 +265,7 @@ public static class PipelineCommand
                 resumed,
                 instances = states.Select(s => new { instanceId = s.InstanceId, name = s.Name, runtimeStatus = s.RuntimeStatus }),
                 waiting,
+                runningElsewhere = report.RunningElsewhere.Select(h => new { instanceId = h.InstanceId, holder = h.Holder }),
             }, console =>
             {
                 foreach (var s in states) console.WriteLine($"{s.InstanceId} {s.Name}: {s.RuntimeStatus}");

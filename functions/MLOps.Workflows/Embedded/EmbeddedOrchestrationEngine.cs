@@ -43,6 +43,8 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     private readonly ConcurrentDictionary<string, byte> _unreadableReported = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _engineId = Guid.NewGuid().ToString("N");
+    private readonly UnfinishedIndex _index;
+    private int _indexBackfilled;
     private volatile bool _crashed;
 
     public EmbeddedOrchestrationEngine(IBlobStore store, WorkflowRegistry registry, IServiceProvider services,
@@ -56,6 +58,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _log = _loggers.CreateLogger("MLOps.Workflows.Engine");
         _activitySlots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentActivities));
+        _index = new UnfinishedIndex(store);
         LiveEngines[_engineId] = 0;
     }
 
@@ -111,7 +114,10 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             };
             try
             {
+                // Marked before the save (a crash after it leaves the instance findable) and after (see UnfinishedIndex).
+                await _index.MarkAsync(id, cancellationToken).ConfigureAwait(false);
                 await SaveAsync(record, existing?.ETag, cancellationToken).ConfigureAwait(false);
+                await _index.MarkAsync(id, cancellationToken).ConfigureAwait(false);
                 if (existing is not null) await ClearInboxAsync(id, cancellationToken).ConfigureAwait(false);
                 break;
             }
@@ -204,7 +210,10 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         record.Failure = null;
         record.Output = null;
         record.LastUpdatedAt = now;
+        var topLevel = record.ParentInstanceId is null; // children resume through their parents
+        if (topLevel) await _index.MarkAsync(instanceId, cancellationToken).ConfigureAwait(false);
         await SaveAsync(record, etag, cancellationToken).ConfigureAwait(false);
+        if (topLevel) await _index.MarkAsync(instanceId, cancellationToken).ConfigureAwait(false);
         LogRewound(_log, instanceId, reason, cut);
     }
 
@@ -271,20 +280,76 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
 
     /// <summary>
     /// Starts a worker for every unfinished top-level instance in the store (children resume through their parents),
-    /// except suspended ones with nothing in their inbox.
+    /// except suspended ones with nothing in their inbox and ones another live process runs. The first call of an engine
+    /// reads every instance record (and indexes unfinished ones a build before the index started); later calls, the
+    /// host's pending scan, read only the indexed ones (<see cref="UnfinishedIndex"/>).
     /// </summary>
-    public async Task<IReadOnlyList<string>> ResumeAllAsync(CancellationToken cancellationToken = default)
+    public async Task<ResumeReport> ResumeAllAsync(CancellationToken cancellationToken = default)
     {
+        var unfinished = Interlocked.Exchange(ref _indexBackfilled, 1) == 0
+            ? await BackfillIndexAsync(cancellationToken).ConfigureAwait(false)
+            : await ListIndexedAsync(cancellationToken).ConfigureAwait(false);
         var resumed = new List<string>();
-        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
+        var elsewhere = new List<HeldInstance>();
+        foreach (var record in unfinished)
         {
             if (record.IsFinished || record.ParentInstanceId is not null) continue;
             // A suspended instance stays parked (no worker, nothing dispatched) until a message (resume, terminate) arrives.
             if (record.RuntimeStatus == RuntimeStatus.Suspended && !_workers.ContainsKey(record.InstanceId)
                 && (await _store.ListAllAsync(InboxPrefix(record.InstanceId), cancellationToken).ConfigureAwait(false)).Count == 0) continue;
+            if (!_workers.ContainsKey(record.InstanceId) && await HeldElsewhereAsync(record.InstanceId, cancellationToken).ConfigureAwait(false) is { } holder)
+            {
+                elsewhere.Add(new HeldInstance(record.InstanceId, holder));
+                continue;
+            }
             if (EnsureWorker(record.InstanceId, force: true)) resumed.Add(record.InstanceId);
         }
-        return resumed;
+        return new ResumeReport(resumed, elsewhere);
+    }
+
+    /// <summary>Every unfinished top-level record, each indexed (a store written before the index, or a lost marker).</summary>
+    private async Task<List<InstanceRecord>> BackfillIndexAsync(CancellationToken cancellationToken)
+    {
+        var marked = (await _index.ListAsync(cancellationToken).ConfigureAwait(false)).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        var unfinished = new List<InstanceRecord>();
+        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (record.IsFinished || record.ParentInstanceId is not null) continue;
+            if (!marked.Contains(record.InstanceId)) await _index.MarkAsync(record.InstanceId, cancellationToken).ConfigureAwait(false);
+            unfinished.Add(record);
+        }
+        return unfinished;
+    }
+
+    /// <summary>The indexed instances' records; markers of finished or purged instances are cleared on the way.</summary>
+    private async Task<List<InstanceRecord>> ListIndexedAsync(CancellationToken cancellationToken)
+    {
+        var unfinished = new List<InstanceRecord>();
+        foreach (var (id, seen) in await _index.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            InstanceRecord? record;
+            try
+            {
+                record = (await LoadAsync(id, cancellationToken).ConfigureAwait(false))?.Record;
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException)
+            {
+                // A damaged record (reported by the full listing) or a stray marker name: left for a person to repair.
+                if (_unreadableReported.TryAdd(UnfinishedIndex.Prefix + id, 0)) LogUnreadableRecord(_log, UnfinishedIndex.Prefix + id, e.Message);
+                continue;
+            }
+            if (record is { IsFinished: false }) unfinished.Add(record);
+            else await _index.ClearIfFinishedAsync(id, seen, () => Task.FromResult(true), cancellationToken).ConfigureAwait(false);
+        }
+        return unfinished;
+    }
+
+    /// <summary>After a top-level instance finished: its marker goes, unless a restart marked it again meanwhile.</summary>
+    private async Task ClearIndexAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await _index.VersionAsync(id, cancellationToken).ConfigureAwait(false) is not { } seen) return;
+        await _index.ClearIfFinishedAsync(id, seen,
+            async () => (await LoadAsync(id, cancellationToken).ConfigureAwait(false))?.Record.IsFinished ?? true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -632,6 +697,14 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 {
                     LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
                     OrchestrationMetrics.Finished(record.Name, record.RuntimeStatus);
+                    try
+                    {
+                        if (record.ParentInstanceId is null) await ClearIndexAsync(worker.Id, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException and not SimulatedCrashException)
+                    {
+                        // The instance is finished all the same; the stale marker is cleared by the next pending scan.
+                    }
                     return;
                 }
                 if (!outstandingDispatched)

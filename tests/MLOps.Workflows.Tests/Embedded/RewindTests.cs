@@ -164,7 +164,7 @@ public sealed class RewindTests
         await first.DisposeAsync();
 
         var second = h.NewEngine();
-        Assert.Equal([id], await second.ResumeAllAsync());
+        Assert.Equal([id], (await second.ResumeAllAsync()).Resumed);
         var state = await second.WaitForCompletionAsync(id, Timeout);
 
         Assert.Equal(RuntimeStatus.Completed, state.RuntimeStatus);

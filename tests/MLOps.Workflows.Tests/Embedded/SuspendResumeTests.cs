@@ -109,7 +109,7 @@ public sealed class SuspendResumeTests
         await first.DisposeAsync(); // the process goes away
 
         var second = h.NewEngine();
-        Assert.Empty(await second.ResumeAllAsync());
+        Assert.Empty((await second.ResumeAllAsync()).Resumed);
         await second.WaitUntilQuietAsync(Timeout);
         Assert.Equal(RuntimeStatus.Suspended, (await second.GetStateAsync(id))!.RuntimeStatus);
         Assert.Empty(second.ActiveInstances);
