@@ -241,7 +241,11 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         var purged = 0;
         foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!record.IsFinished || record.LastUpdatedAt >= olderThan || _workers.ContainsKey(record.InstanceId)) continue;
+            if (!record.IsFinished || record.LastUpdatedAt >= olderThan) continue;
+            // A finished instance's worker may still be tidying up (inbox, index, lease) for a moment: purged once it has left,
+            // not skipped (a purge right after a status read of "completed" found nothing to purge).
+            if (_workers.TryGetValue(record.InstanceId, out var leaving)
+                && !await HasLeftAsync(leaving, cancellationToken).ConfigureAwait(false)) continue;
             foreach (var blob in await _store.ListAllAsync($"{StoreLayout.Orchestrations}{record.InstanceId}/", cancellationToken).ConfigureAwait(false))
             {
                 // The instance blob goes last and only if unchanged, so a concurrent restart of the id is never lost.
@@ -261,6 +265,19 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             }
         }
         return purged;
+    }
+
+    private static async Task<bool> HasLeftAsync(Worker worker, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await worker.Done.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     public async Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default)
