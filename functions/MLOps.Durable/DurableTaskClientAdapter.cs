@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DurableTask.Core.Exceptions;
+using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using MLOps.Workflows.Orchestration;
@@ -12,16 +14,54 @@ namespace MLOps.Durable;
 /// </summary>
 public sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrchestrationClient
 {
-    public async Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default)
+    public Task<StartResult> StartAsync(string name, object? input = null, string? instanceId = null, CancellationToken cancellationToken = default) =>
+        instanceId is null
+            ? ScheduleAsync(name, input, null, cancellationToken)
+            : StartAsync(name, input, instanceId, StartMode.ReplaceFinished, cancellationToken);
+
+    /// <summary>
+    /// Durable Task client 1.3.0 has no create-only start (no dedupe statuses: the Azure Storage provider recreates an
+    /// instance whose id is taken by a finished one), so the id's state is checked first. The check and the create are
+    /// two calls: a start racing this one between them is refused by the host — host.json sets
+    /// <c>overridableExistingInstanceStates: NonRunningStates</c>, so a Pending or Running instance is never replaced —
+    /// and the refusal (gRPC AlreadyExists) is reported like the check's answer. What stays open is a racing instance
+    /// that both started and finished inside that gap; the timers are singletons, so two starts of one slot only meet
+    /// when a past-due catch-up overlaps a tick.
+    /// </summary>
+    public async Task<StartResult> StartAsync(string name, object? input, string instanceId, StartMode mode, CancellationToken cancellationToken = default)
     {
-        if (instanceId is not null
-            && await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is { } existing
-            && existing.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended)
-            return new StartResult(instanceId, AlreadyRunning: true);
+        if (await ExistingAsync(instanceId, mode, cancellationToken).ConfigureAwait(false) is { } existing) return existing;
+        try
+        {
+            return await ScheduleAsync(name, input, instanceId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsAlreadyExists(e))
+        {
+            // Another start created the id between the check and this create: report it as the check would have.
+            return await ExistingAsync(instanceId, StartMode.Once, cancellationToken).ConfigureAwait(false)
+                ?? new StartResult(instanceId, AlreadyRunning: true);
+        }
+    }
+
+    /// <summary>What an existing instance of the id means for a start in <paramref name="mode"/>; null when it may start.</summary>
+    private async Task<StartResult?> ExistingAsync(string instanceId, StartMode mode, CancellationToken cancellationToken)
+    {
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not { } existing) return null;
+        var finished = ToState(existing).IsFinished;
+        if (!finished) return new StartResult(instanceId, AlreadyRunning: true);
+        return mode == StartMode.Once ? new StartResult(instanceId, AlreadyRunning: false) { AlreadyFinished = true } : null;
+    }
+
+    private async Task<StartResult> ScheduleAsync(string name, object? input, string? instanceId, CancellationToken cancellationToken)
+    {
         var id = await client.ScheduleNewOrchestrationInstanceAsync(name, WorkflowJson.ToElement(input),
             new StartOrchestrationOptions(instanceId), cancellationToken).ConfigureAwait(false);
         return new StartResult(id, AlreadyRunning: false);
     }
+
+    /// <summary>The host's refusal to replace an unfinished instance: gRPC AlreadyExists from client 1.3.0, the Durable Task exception from later clients.</summary>
+    public static bool IsAlreadyExists(Exception e) =>
+        e is RpcException { StatusCode: StatusCode.AlreadyExists } or OrchestrationAlreadyExistsException;
 
     public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
         await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false) is { } m ? ToState(m) : null;

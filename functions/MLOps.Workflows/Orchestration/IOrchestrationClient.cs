@@ -20,7 +20,8 @@ public interface IOrchestrationClient
     /// <see cref="StartMode.ReplaceFinished"/> is the start above; <see cref="StartMode.Once"/> (the schedules: one
     /// instance per time slot) starts nothing when any instance with the id exists, finished or not, and reports it
     /// (AlreadyRunning, or AlreadyFinished). This default checks then starts, so two clients racing may both start; the
-    /// embedded engine overrides it with a create-only write, so there one start wins.
+    /// embedded engine overrides it with a create-only write, so there one start wins; the Durable adapter checks too,
+    /// and the host refuses a racing create while the other instance is unfinished (docs/orchestration-conformance.md, 9).
     /// </summary>
     async Task<StartResult> StartAsync(string name, object? input, string instanceId, StartMode mode, CancellationToken cancellationToken = default)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MLOps.Durable;
 using MLOps.Functions;
@@ -27,7 +28,7 @@ public sealed class ScheduleSettingsTests
         var services = AzureHostServices("7");
         var client = new StartRecorder();
 
-        var start = await new ScheduleFunctions(TimeProvider.System, services.GetRequiredService<IOptions<WorkflowOptions>>()).StartPurgeAsync(client);
+        var start = await new ScheduleFunctions(TimeProvider.System, services.GetRequiredService<IOptions<WorkflowOptions>>(), NullLogger<ScheduleFunctions>.Instance).StartPurgeAsync(client);
 
         Assert.Equal((OrchestrationNames.Purge, new PurgeInput(7)), (client.Name, client.Input));
         Assert.StartsWith("purge-", start.InstanceId);
@@ -37,7 +38,7 @@ public sealed class ScheduleSettingsTests
     public async Task PurgeTimer_WithoutTheSetting_KeepsThirtyDays()
     {
         var client = new StartRecorder();
-        await new ScheduleFunctions(TimeProvider.System, AzureHostServices(null).GetRequiredService<IOptions<WorkflowOptions>>()).StartPurgeAsync(client);
+        await new ScheduleFunctions(TimeProvider.System, AzureHostServices(null).GetRequiredService<IOptions<WorkflowOptions>>(), NullLogger<ScheduleFunctions>.Instance).StartPurgeAsync(client);
         Assert.Equal(new PurgeInput(30), client.Input);
     }
 
@@ -60,5 +61,8 @@ public sealed class ScheduleSettingsTests
             (Name, Input) = (name, input);
             return Task.FromResult(new StartResult(instanceId ?? "generated", AlreadyRunning: false));
         }
+
+        public override Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
+            Task.FromResult<OrchestrationState?>(null);
     }
 }
