@@ -44,7 +44,7 @@ public sealed class DriftGatewayCountsTests
                     Timestamp = WindowStart.AddHours(12).AddSeconds(u),
                 }, StoreJson.Options)).Append('\n');
         await store.WriteTextAsync(StoreLayout.EventBatch(WindowDay, $"{StoreLayout.ExposureBatchPrefix}serve"), text.ToString());
-        return (store, new DriftGateway(new DriftChecker(store)));
+        return (store, new DriftGateway(new DriftChecker(store), store));
     }
 
     [Fact]

@@ -99,6 +99,21 @@ public sealed class DriftMonitorRealCheckerTests : IAsyncDisposable
         Assert.Equal(AlertSeverity.Critical, Assert.Single(await new AlertStore(_store).ListAsync(AlertStatus.Open)).Severity);
     }
 
+    [Fact]
+    public async Task NewEnvironmentWithNoEvents_CompletesNotJudged_WithoutAlertsOrRetrain()
+    {
+        // The first hours after a deploy: the timer runs DriftMonitor on an empty store. It used to fail (3 attempts,
+        // "There are no events in the store"), so every hour paged orchestration-failed until the first import.
+        WireServices();
+
+        var result = await MonitorAsync();
+
+        Assert.Equal(DriftGateway.NoEventsNote, result.Drift.Note);
+        Assert.Equal((false, false, 0), (result.Drift.HasReference, result.Drift.Critical, result.Drift.Alerts.Count));
+        Assert.Null(result.RetrainInstanceId);
+        Assert.Empty(await new AlertStore(_store).ListAsync(null));
+    }
+
     /// <summary>Imports the stream, builds the champion's feature snapshot as of <paramref name="championCutoff"/> and points the champion alias at it.</summary>
     private async Task SeedAsync(GeneratorOptions options, DateTimeOffset championCutoff, double? writtenHoursAgo = null)
     {
@@ -114,7 +129,12 @@ public sealed class DriftMonitorRealCheckerTests : IAsyncDisposable
         // The registry's layout, reduced to what the drift reference reads: the champion alias → version → training snapshot.
         await _store.WriteJsonAsync("models/recommender/versions/1/manifest.json", new { version = 1, trainingSnapshot = snapshot.SnapshotId }, WriteCondition.None);
         await _store.WriteJsonAsync("models/recommender/aliases/champion", new { model = "recommender", alias = "champion", version = 1 }, WriteCondition.None);
+        WireServices();
+    }
 
+    /// <summary>The real drift checker and feature store over the test's store, and the engine that runs DriftMonitor.</summary>
+    private void WireServices()
+    {
         var services = new ServiceCollection();
         services.AddSingleton<IBlobStore>(_store);
         services.AddSingleton(new DriftChecker(_store));
