@@ -103,7 +103,12 @@ param failedRequestThreshold int = 5
 @minValue(1)
 param latencyP95ThresholdMs int = 1500
 
-@description('Extra app settings for the function app (merged last).')
+@description('Days a finished orchestration\'s history is kept (Workflows__RetentionDays, read by the daily PurgeSchedule).')
+@minValue(0)
+@maxValue(36500)
+param orchestrationRetentionDays int = 30
+
+@description('Extra app settings for the function app (merged last). Settings set outside Bicep are removed by the next deploy.')
 param extraAppSettings object = {}
 
 var abbrs = loadJsonContent('abbreviations.json')
@@ -207,6 +212,7 @@ module functionApp 'modules/functionapp.bicep' = {
     openAiEndpoint: enableOpenAi ? openAi!.outputs.endpoint : ''
     openAiEmbeddingDeployment: enableOpenAi ? openAi!.outputs.embeddingDeployment : ''
     environmentName: environmentName
+    orchestrationRetentionDays: orchestrationRetentionDays
     extraAppSettings: extraAppSettings
   }
   // The app must not start before its identity can read its deployment package and host storage.

@@ -19,10 +19,11 @@ function check(t, where, isMain) {
       check(r.properties.template, `module ${r.name.replace(/[^A-Za-z0-9-]/g, '')}`, false);
 }
 check(template, 'main', true);
-// The app settings the code reads (BlobStoreFactory, AddMLOpsTelemetry, Functions host, MLOps.Serving's embedder).
+// The app settings the code reads (BlobStoreFactory, AddMLOpsTelemetry, Functions host, MLOps.Serving's embedder, the
+// Purge timer's retention). The appsettings resource replaces the whole set on every deploy, so none may be left to hand.
 const text = JSON.stringify(template);
 for (const setting of ['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId',
-  'AZURE_CLIENT_ID', 'MLOPS_STORE', 'MLOPS_ENVIRONMENT', 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'AZURE_CLIENT_ID', 'MLOPS_STORE', 'MLOPS_ENVIRONMENT', 'Workflows__RetentionDays', 'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', 'ServingOptions__OpenAI__Endpoint', 'ServingOptions__OpenAI__Deployment'])
   if (!new RegExp(`["']${setting}["']`).test(text)) problems.push(`function app setting ${setting} is missing`);
 for (const [key, value] of [['allowSharedKeyAccess', false], ['disableLocalAuth', true], ['DisableLocalAuth', true]])

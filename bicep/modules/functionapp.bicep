@@ -61,6 +61,11 @@ param openAiEmbeddingDeployment string
 @description('Environment name (dev, test, prod), exposed to the app as MLOPS_ENVIRONMENT.')
 param environmentName string
 
+@description('Days a finished orchestration\'s history is kept (Workflows__RetentionDays).')
+@minValue(0)
+@maxValue(36500)
+param orchestrationRetentionDays int
+
 @description('Extra app settings merged over the defaults.')
 param extraAppSettings object
 
@@ -88,6 +93,8 @@ var baseSettings = {
   // The MLOps blob store (BlobStoreFactory): account URL => DefaultAzureCredential.
   MLOPS_STORE: '${blobEndpoint};Container=${dataContainerName}'
   MLOPS_ENVIRONMENT: environmentName
+  // The daily PurgeSchedule's retention. Set here, not by hand: this resource replaces every app setting on each deploy.
+  Workflows__RetentionDays: string(orchestrationRetentionDays)
   // OpenTelemetry -> Azure Monitor (MLOps.Observability) and the Functions host; Entra-only ingestion.
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'

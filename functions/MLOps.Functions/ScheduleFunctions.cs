@@ -16,7 +16,7 @@ namespace MLOps.Functions;
 /// host's ids (<see cref="WorkflowScheduler"/>: <c>drift-monitor-yyyyMMddHH00</c>, <c>purge-yyyyMMdd0330</c>), with
 /// <see cref="StartMode.Once"/>: when the slot's instance exists, running or finished, nothing starts and nothing is
 /// replaced. So a repeated or past-due tick of the same slot is a no-op. Switch one off with the app setting
-/// <c>AzureWebJobs.&lt;function&gt;.Disabled=true</c>.
+/// <c>AzureWebJobs.&lt;function&gt;.Disabled=true</c> (in bicep/params' extraAppSettings: each deploy replaces all settings).
 /// </summary>
 public sealed partial class ScheduleFunctions(TimeProvider time, IOptions<WorkflowOptions> options, ILogger<ScheduleFunctions> log)
 {
