@@ -28,6 +28,13 @@ public sealed partial class ScheduleFunctions(TimeProvider time, IOptions<Workfl
     public const string PurgeCron = "0 30 3 * * *";
     public static readonly TimeSpan PurgeInterval = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// A timer may fire a moment before its occurrence (clock skew between the scheduler and the worker): the slot is
+    /// read at the clock plus this, so a tick at 10:59:59.998 starts 11:00's slot instead of finding 10:00's taken and
+    /// skipping the hour. Slots are whole minutes or longer, so no tick lands in a slot after its own.
+    /// </summary>
+    public static readonly TimeSpan EarlyFireTolerance = TimeSpan.FromSeconds(30);
+
     [Function("DriftMonitorSchedule")]
     public Task DriftMonitorSchedule([TimerTrigger(DriftMonitorCron)] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
         StartDriftMonitorAsync(new DurableTaskClientAdapter(client), cancellationToken);
@@ -39,12 +46,12 @@ public sealed partial class ScheduleFunctions(TimeProvider time, IOptions<Workfl
     /// <summary>The DriftMonitor instance of the current hour, unless that slot's instance exists.</summary>
     public Task<StartResult> StartDriftMonitorAsync(IOrchestrationClient client, CancellationToken cancellationToken = default) =>
         StartSlotAsync(client, OrchestrationNames.DriftMonitor, new DriftMonitorInput(),
-            WorkflowScheduler.DriftMonitorInstanceId(time.GetUtcNow(), DriftMonitorInterval), cancellationToken);
+            WorkflowScheduler.DriftMonitorInstanceId(time.GetUtcNow() + EarlyFireTolerance, DriftMonitorInterval), cancellationToken);
 
     /// <summary>The purge of the current day's slot with the configured retention (as the local host's schedule), unless that slot's instance exists.</summary>
     public Task<StartResult> StartPurgeAsync(IOrchestrationClient client, CancellationToken cancellationToken = default) =>
         StartSlotAsync(client, OrchestrationNames.Purge, new PurgeInput(options.Value.RetentionDays),
-            WorkflowScheduler.PurgeInstanceId(time.GetUtcNow(), PurgeInterval), cancellationToken);
+            WorkflowScheduler.PurgeInstanceId(time.GetUtcNow() + EarlyFireTolerance, PurgeInterval), cancellationToken);
 
     private async Task<StartResult> StartSlotAsync(IOrchestrationClient client, string name, object input, string instanceId, CancellationToken cancellationToken)
     {

@@ -53,6 +53,18 @@ public sealed class ScheduleFunctionsTests
         Assert.Equal(["drift-monitor-202612071000", "drift-monitor-202612071100"], _durable.Scheduled);
     }
 
+    /// <summary>A tick a moment early read the clock in the previous hour, found that slot's instance and skipped its own hour.</summary>
+    [Fact]
+    public async Task TickAMomentEarly_StartsItsOwnHour_NotSkipped()
+    {
+        await DriftTickAt(Utc(7, 10, 0, 0));
+        _durable.Set("drift-monitor-202612071000", OrchestrationNames.DriftMonitor, OrchestrationRuntimeStatus.Completed);
+
+        await DriftTickAt(Utc(7, 11, 0, 0).AddMilliseconds(-2)); // the 11:00 occurrence, fired 2 ms early
+
+        Assert.Equal(["drift-monitor-202612071000", "drift-monitor-202612071100"], _durable.Scheduled);
+    }
+
     [Fact]
     public async Task TickWhileTheSlotRuns_ReportsItRunning_AndStartsNothing()
     {
