@@ -52,6 +52,45 @@ public sealed class AutoResolveReferenceTests
     }
 
     [Fact]
+    public async Task AnExplicitCheck_ThatDetectsAChampionFindingAgain_KeepsItAChampionAlert_TheNextChampionCheckResolvesIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        // Horror surges on day 28 only; the champion trained on days 0–27.
+        await Synthetic.WriteAsync(store, ReferenceDays + 2, 2000, seed: 7, Plant.GenreSurge, driftFromDay: ReferenceDays, driftUntilDay: ReferenceDays + 1);
+        var champion = await ChampionTrainedBeforeAsync(store, ct);
+
+        var first = await DriftChecker.CheckAsync(store, champion, DriftWindow.Days(Drifted), time: new ManualClock(T), cancellationToken: ct);
+        var genre = Assert.Single(first.Alerts, a => a.Kind == AlertKind.FeatureDrift && a.Subject == "genre");
+        Assert.Equal("champion", genre.Evidence.ReferenceKind);
+
+        // On-call compares the drifted day with the two weeks before it: the same finding, against another reference.
+        var twoWeeks = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start.AddDays(14), 14), cancellationToken: ct);
+        var adHoc = await DriftChecker.CheckAsync(store, twoWeeks, DriftWindow.Days(Drifted), time: new ManualClock(T.AddHours(1)), cancellationToken: ct);
+        var seenAgain = Assert.Single(adHoc.Alerts, a => a.Id == genre.Id);
+        Assert.Equal(2, seenAgain.Occurrences);
+        // It stays the champion's finding, with the champion's evidence (before: it became an explicit-range alert).
+        Assert.Equal("champion", seenAgain.Evidence.ReferenceKind);
+        Assert.Equal(genre.Evidence.Reference, seenAgain.Evidence.Reference);
+        Assert.Equal(genre.Evidence.Psi, seenAgain.Evidence.Psi);
+
+        // So the champion's check of the next (normal) day still resolves it.
+        var next = await DriftChecker.CheckAsync(store, champion, DriftWindow.Days(Drifted.AddDays(1)), time: new ManualClock(T.AddHours(2)), cancellationToken: ct);
+        Assert.Contains(next.AutoResolved, a => a.Id == genre.Id);
+    }
+
+    /// <summary>A champion (v1) whose training snapshot holds every day before the drifted one.</summary>
+    private static async Task<DriftReference> ChampionTrainedBeforeAsync(IBlobStore store, CancellationToken ct)
+    {
+        var cutoff = new DateTimeOffset(Drifted.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var snapshot = await new FeatureStore(store, new ManualClock(cutoff)).RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff }, cancellationToken: ct);
+        await store.WriteTextAsync("models/recommender/aliases/champion", """{"version":1}""", cancellationToken: ct);
+        await store.WriteTextAsync("models/recommender/versions/1/manifest.json",
+            $$"""{"model":"recommender","version":1,"trainingSnapshotId":"{{snapshot.SnapshotId}}"}""", cancellationToken: ct);
+        return (await DriftReferences.ChampionAsync(store, cancellationToken: ct))!;
+    }
+
+    [Fact]
     public async Task AnAlertRaisedAgainstOneExplicitRange_IsResolvedOnlyByACheckAgainstThatRange()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -32,17 +32,23 @@ public sealed class AlertStore(IBlobStore store)
                 var existing = await store.ReadJsonAsync<DriftAlert>(PathOf(pointer.Value.Id), cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (existing is { } found && found.Value.Status != AlertStatus.Resolved)
                 {
+                    // A champion finding that an explicit-range check detects again is counted, but keeps the champion's
+                    // evidence and severity: with the range's evidence it became an explicit-range alert, which the
+                    // champion's later checks no longer resolve (AutoResolve.SameReference) and only a person could.
+                    var latest = AutoResolve.KindOf(found.Value.Evidence) == "champion" && AutoResolve.KindOf(candidate.Evidence) == "explicit"
+                        ? candidate with { Severity = found.Value.Severity, Title = found.Value.Title, Summary = found.Value.Summary, Evidence = found.Value.Evidence }
+                        : candidate;
                     // An acknowledged warning that comes back critical is news the person who acknowledged it has not
                     // seen: it opens again (recorded in its history), so it reappears in the open list and the page.
                     var escalated = found.Value.Status == AlertStatus.Acknowledged
-                        && found.Value.Severity != AlertSeverity.Critical && candidate.Severity == AlertSeverity.Critical;
+                        && found.Value.Severity != AlertSeverity.Critical && latest.Severity == AlertSeverity.Critical;
                     var updated = found.Value with
                     {
-                        Severity = candidate.Severity, Title = candidate.Title, Summary = candidate.Summary, Evidence = candidate.Evidence,
+                        Severity = latest.Severity, Title = latest.Title, Summary = latest.Summary, Evidence = latest.Evidence,
                         LastSeen = now, Occurrences = found.Value.Occurrences + 1,
                         Status = escalated ? AlertStatus.Open : found.Value.Status,
                         History = escalated
-                            ? [.. found.Value.History, new AlertTransition(AlertStatus.Open, "drift check", now, $"escalated from {found.Value.Severity} to {candidate.Severity}")]
+                            ? [.. found.Value.History, new AlertTransition(AlertStatus.Open, "drift check", now, $"escalated from {found.Value.Severity} to {latest.Severity}")]
                             : found.Value.History,
                     };
                     try

@@ -30,11 +30,15 @@ internal static class AutoResolve
     /// </summary>
     internal static bool SameReference(AlertEvidence evidence, ReferenceInfo reference)
     {
-        if (evidence.Reference is null) return true;
-        // Alerts recorded before ReferenceKind existed: a champion reference's source always starts "champion ".
-        var kind = evidence.ReferenceKind ?? (evidence.Reference.StartsWith("champion ", StringComparison.Ordinal) ? "champion" : "explicit");
+        if (KindOf(evidence) is not { } kind) return true;
         return kind == reference.Status && (kind == "champion" || evidence.Reference == reference.Source);
     }
+
+    /// <summary>"champion" or "explicit" for evidence measured against a reference, null for evidence that has none.</summary>
+    internal static string? KindOf(AlertEvidence evidence) =>
+        evidence.Reference is null ? null
+        // Alerts recorded before ReferenceKind existed: a champion reference's source always starts "champion ".
+        : evidence.ReferenceKind ?? (evidence.Reference.StartsWith("champion ", StringComparison.Ordinal) ? "champion" : "explicit");
 
     /// <summary>Kind + subject of every finding, including accounts past the per-check alert cap (still anomalous, not cleared).</summary>
     public static HashSet<string> Detected(DriftReport report, IEnumerable<AlertCandidate> candidates)
