@@ -218,6 +218,7 @@ public static class PipelineCommand
             engine.RunStartedInstances = false;
             var instance = context.Parse.GetValue(id)!;
             var decision = new ApprovalDecision(approved, context.Parse.GetValue(by) ?? Environment.UserName, context.Parse.GetValue(comment));
+            await ApprovalGuard.EnsureUndecidedAsync(engine, instance, verb, cancellationToken).ConfigureAwait(false);
             try
             {
                 await engine.RaiseEventAsync(instance, RetrainPipeline.ApprovalEvent, decision, cancellationToken).ConfigureAwait(false);
@@ -232,7 +233,7 @@ public static class PipelineCommand
                 throw new CliConflictException(e.Message);
             }
             context.Result(new { instanceId = instance, @event = RetrainPipeline.ApprovalEvent, approved },
-                console => console.WriteLine($"{verb}d {instance}; the instance continues where it runs (serve, or `pipeline resume`)"));
+                console => console.WriteLine($"{(approved ? "approved" : "rejected")} {instance}; the instance continues where it runs (serve, or `pipeline resume`)"));
             return ExitCodes.Done;
         });
         return command;

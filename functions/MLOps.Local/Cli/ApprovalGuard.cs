@@ -1,0 +1,40 @@
+using System.Globalization;
+using MLOps.Workflows;
+using MLOps.Workflows.Embedded;
+using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Local.Cli;
+
+/// <summary>
+/// <c>pipeline approve|reject</c> is a one-time decision: the RetrainPipeline applies the first approval event it holds and
+/// ignores the rest, so a second decision used to be accepted (exit 0) and silently dropped — two on-call engineers, one
+/// approving and one rejecting, both believed they had decided. It is refused instead, naming the first decision.
+/// (Two decisions sent in the same instant can still both pass this check; the first one raised still wins.)
+/// </summary>
+internal static class ApprovalGuard
+{
+    public static async Task EnsureUndecidedAsync(EmbeddedOrchestrationEngine engine, string instance, string verb, CancellationToken cancellationToken)
+    {
+        var record = await engine.GetRecordAsync(instance, cancellationToken).ConfigureAwait(false);
+        // Unknown or finished: RaiseEventAsync says so (exit 2 / conflict), as for any event.
+        if (record is null || record.IsFinished) return;
+        if (record.Name != OrchestrationNames.RetrainPipeline)
+            throw new CliUsageException($"{instance} is a {record.Name}; only a {OrchestrationNames.RetrainPipeline} waits for approval, so the {verb} would be ignored.");
+        var earlier = await engine.RaisedEventsAsync(instance, RetrainPipeline.ApprovalEvent, cancellationToken).ConfigureAwait(false);
+        if (earlier is [var first, ..])
+            throw new CliConflictException($"{instance} already has a decision: {Describe(first)}. The pipeline applies the first decision it holds, "
+                + $"so this {verb} was not sent; agree with who decided, and if a promotion must be undone, `mlops models rollback`.");
+    }
+
+    private static string Describe(HistoryEvent raised)
+    {
+        var at = raised.Timestamp.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        ApprovalDecision? decision = null;
+        try { decision = WorkflowJson.FromElement<ApprovalDecision>(raised.Data); }
+        catch (System.Text.Json.JsonException) { } // a payload the pipeline cannot read either: still a decision it holds
+        return decision is null
+            ? $"an approval event sent {at}"
+            : $"{(decision.Approved ? "approved" : "rejected")} by {decision.By ?? "a reviewer"} at {at}" + (decision.Comment is { Length: > 0 } c ? $" (\"{c}\")" : "");
+    }
+}
