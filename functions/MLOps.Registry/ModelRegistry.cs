@@ -182,7 +182,8 @@ public sealed class ModelRegistry
         var aliases = new Dictionary<string, AliasView>();
         foreach (var alias in ModelAliases.All)
             if (await GetAliasAsync(model, alias, cancellationToken).ConfigureAwait(false) is { } s)
-                aliases[alias] = new AliasView(s.Record.Version, s.ETag, s.Record.Change.At, s.Record.Change.By, s.Record.Sequence);
+                aliases[alias] = new AliasView(s.Record.Version, s.ETag, s.Record.Change.At, s.Record.Change.By, s.Record.Sequence,
+                    s.Record.Change.Action, s.Record.Change.Reason, s.Record.Change.ApprovedBy, s.Record.Change.Forced);
         if (versions.Count == 0 && aliases.Count == 0) throw new RegistryNotFoundException($"Model '{model}' has no versions.");
         return new ModelSummary { Model = model, Aliases = aliases, Versions = versions };
     }
@@ -246,6 +247,9 @@ public sealed class ModelRegistry
         var result = await ChangeAsync(model, ModelAliases.Champion, request.IfMatch, current =>
         {
             if (current?.Version is not { } from) throw new RegistryNotFoundException($"model '{model}' has no champion to roll back");
+            if (request.ExpectedChampion is { } expected && expected != from)
+                throw new RegistryConflictException($"conflict: the champion of '{model}' is v{from}, not v{expected}: {current.Change.Action} by {current.Change.By} "
+                    + $"at {current.Change.At:u}{(current.Change.Reason is { Length: > 0 } why ? $" (\"{why}\")" : "")} (audit #{current.Sequence}); nothing rolled back");
             if (current.PreviousVersion is not { } to) throw new RegistryNotFoundException($"model '{model}' has no previous champion to roll back to");
             return Task.FromResult(new Planned("rollback", to, from, request.By, request.Instance, request.Reason, null, null, false));
         }, cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,7 @@ namespace MLOps.Registry;
 public static class RegistryApi
 {
     public sealed record PromoteBody(int? Version, string? Reason, bool Force = false, string? ApprovedBy = null);
-    public sealed record RollbackBody(string? Reason);
+    public sealed record RollbackBody(string? Reason, int? IfChampion = null);
 
     public static IEndpointRouteBuilder MapRegistryApi(this IEndpointRouteBuilder app)
     {
@@ -95,7 +95,7 @@ public static class RegistryApi
             if (invalid is not null) return invalid;
             var result = await registry.RollbackAsync(name, new RollbackRequest
             {
-                By = await CallerAsync(http).ConfigureAwait(false), Reason = body?.Reason, IfMatch = IfMatch(http),
+                By = await CallerAsync(http).ConfigureAwait(false), Reason = body?.Reason, IfMatch = IfMatch(http), ExpectedChampion = body?.IfChampion,
             }, ct).ConfigureAwait(false);
             http.Response.Headers.ETag = result.ETag;
             return TypedResults.Ok(result);

@@ -131,6 +131,11 @@ public sealed record RollbackRequest
     public string? Reason { get; init; }
     public string? Instance { get; init; }
     public string? IfMatch { get; init; }
+    /// <summary>
+    /// Roll back only while this version is the champion (CLI <c>--if-champion</c>, HTTP <c>ifChampion</c>): a rollback
+    /// swaps champion and previous, so a second engineer rolling back the same bad version would undo the first one's.
+    /// </summary>
+    public int? ExpectedChampion { get; init; }
 }
 
 /// <summary>A model and where its aliases point.</summary>
@@ -141,7 +146,9 @@ public sealed record ModelSummary
     public IReadOnlyList<ModelVersionManifest> Versions { get; init; } = [];
 }
 
-public sealed record AliasView(int? Version, string ETag, DateTimeOffset ChangedAt, string By, long Sequence);
+/// <summary>Where an alias points and the change that put it there: since when, who, what, why and who approved it.</summary>
+public sealed record AliasView(int? Version, string ETag, DateTimeOffset ChangedAt, string By, long Sequence,
+    string? Action = null, string? Reason = null, string? ApprovedBy = null, bool Forced = false);
 
 public class RegistryException(string message, Exception? inner = null) : Exception(message, inner);
 

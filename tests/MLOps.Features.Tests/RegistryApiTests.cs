@@ -94,6 +94,12 @@ public sealed class RegistryApiTests : IAsyncLifetime
         var actions = history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
         Assert.Equal(["promote", "promote", "rollback"], actions);
         Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
+
+        // A second engineer rolling back v2 too: the champion is no longer v2, so nothing is swapped back.
+        var again = await SendAsync(HttpMethod.Post, "/api/models/recommender/rollback", _admin, new { reason = "regression", ifChampion = 2 });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("is v1, not v2", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
     }
 
     [Fact]

@@ -128,6 +128,29 @@ public sealed class RegistryTests
     }
 
     /// <summary>
+    /// Two on-call engineers roll back the same bad champion, one after the other: a rollback swaps champion and previous,
+    /// so the second silently undid the first (v2 → v1 → v2, both exit 0). Naming the champion one means to roll back
+    /// (<see cref="RollbackRequest.ExpectedChampion"/>, CLI <c>--if-champion</c>) makes the second a conflict that says who moved it.
+    /// </summary>
+    [Fact]
+    public async Task Rollback_OfAChampionThatIsNoLongerTheOneNamed_IsAConflict_AndChangesNothing()
+    {
+        var store = TestEnvironment.NewFolderStore("rollback-race");
+        var registry = await RegistryWithVersionsAsync(store, 2);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "alice", Force = true }, Ct);
+        await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "alice", Force = true }, Ct);
+
+        var first = await registry.RollbackAsync(Model, new RollbackRequest { By = "ana", Reason = "CTR down", ExpectedChampion = 2 }, Ct);
+        Assert.Equal(1, first.Entry.To);
+        var second = await Assert.ThrowsAsync<RegistryConflictException>(() =>
+            registry.RollbackAsync(Model, new RollbackRequest { By = "ben", Reason = "CTR down", ExpectedChampion = 2 }, Ct));
+        Assert.StartsWith("conflict: the champion of 'recommender' is v1, not v2", second.Message, StringComparison.Ordinal);
+        Assert.Contains("rollback by ana", second.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await registry.GetChampionAsync(Model, Ct))!.Version);
+        Assert.Equal(["promote", "promote", "rollback"], (await registry.GetHistoryAsync(Model, ModelAliases.Champion, Ct)).Select(e => e.Action));
+    }
+
+    /// <summary>
     /// Two instances whose clocks disagree: the second promotion is stamped five minutes before the first. An alias's
     /// history follows its sequence (the order the compare-and-swap chain enforced), not the clocks.
     /// </summary>

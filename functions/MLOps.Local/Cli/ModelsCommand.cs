@@ -32,6 +32,7 @@ public static class ModelsCommand
                         Markup.Escape(v.TrainingSnapshotId ?? "-"), v.CreatedAt.ToString("u"), Markup.Escape(v.SourceInstance ?? "-"));
                 }
                 console.Write(table);
+                console.WriteLine(ChampionLine(summary));
             });
             return ExitCodes.Done;
         });
@@ -123,14 +124,21 @@ public static class ModelsCommand
             }
         });
 
-        var rollback = new Command("rollback", "Make the previous champion the champion again (one call; audited).") { reason };
+        var ifChampion = new Option<int?>("--if-champion") { Description = "Roll back only while VERSION is the champion (else a conflict naming who moved it): a second rollback would undo the first." };
+        var rollback = new Command("rollback", "Make the previous champion the champion again (one call; audited).") { reason, ifChampion };
         rollback.SetRegistryAction(async (context, ct) =>
         {
             var registry = Open(context);
             var name = context.Parse.GetValue(model)!;
-            var result = await registry.RollbackAsync(name, new RollbackRequest { By = Who(), Reason = context.Parse.GetValue(reason) }, ct).ConfigureAwait(false);
+            if (context.Parse.GetValue(ifChampion) is < 1 and var bad) throw new CliUsageException($"--if-champion must be a version number (1 or more), not {bad}");
+            var result = await registry.RollbackAsync(name, new RollbackRequest
+            {
+                By = Who(), Reason = context.Parse.GetValue(reason), ExpectedChampion = context.Parse.GetValue(ifChampion),
+            }, ct).ConfigureAwait(false);
             await FlushAsync(context).ConfigureAwait(false);
-            context.Result(result, console => console.MarkupLine($"rolled back {Markup.Escape(name)}: champion v{result.Entry.From} -> v{result.Entry.To} (audit #{result.Entry.Sequence})"));
+            context.Result(result, console => console.MarkupLine(Markup.Escape(
+                $"rolled back {name}: champion v{result.Entry.From} -> v{result.Entry.To} (audit #{result.Entry.Sequence}); "
+                + $"undo with `mlops models rollback --if-champion {result.Entry.To}`")));
             return ExitCodes.Done;
         });
 
@@ -196,6 +204,22 @@ public static class ModelsCommand
                 throw new CliUsageException($"model '{model}' has no versions; the store's models: {string.Join(", ", known)}");
             return new ModelSummary { Model = model, Aliases = new Dictionary<string, AliasView>(), Versions = [] };
         }
+    }
+
+    /// <summary>
+    /// What on-call asks first: which version is champion, since when, by which change, who approved it and why, and what a
+    /// rollback would restore. (The table alone named the champion but not when or why it became one.)
+    /// </summary>
+    internal static string ChampionLine(ModelSummary summary)
+    {
+        if (!summary.Aliases.TryGetValue(ModelAliases.Champion, out var c) || c.Version is not { } version)
+            return "champion: none yet";
+        var type = summary.Versions.FirstOrDefault(v => v.Version == version)?.Type;
+        var line = $"champion: v{version}{(type is null ? "" : $" ({type})")} since {c.ChangedAt:u}, {c.Action ?? "set"}{(c.Forced ? " (forced)" : "")} by {c.By}"
+            + (c.ApprovedBy is { Length: > 0 } approver ? $", approved by {approver}" : "")
+            + $" (audit #{c.Sequence})" + (c.Reason is { Length: > 0 } why ? $": {why}" : "");
+        var previous = summary.Aliases.TryGetValue(ModelAliases.Previous, out var p) ? p.Version : null;
+        return line + (previous is { } pv ? $"\n`mlops models rollback --if-champion {version}` would restore v{pv}" : "\nno previous champion: nothing to roll back to");
     }
 
     private static string Metric(ModelVersionManifest v, string name) =>
