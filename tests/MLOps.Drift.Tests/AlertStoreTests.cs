@@ -50,6 +50,24 @@ public sealed class AlertStoreTests
         Assert.Single(await alerts.ListAsync(AlertStatus.Resolved, ct));
     }
 
+    /// <summary>
+    /// Two on-call engineers acknowledge the same alert: the second learns who owns it (it read "Alert X is acknowledged; it
+    /// cannot become acknowledged", naming nobody), and a resolve of a resolved alert says who resolved it and why.
+    /// </summary>
+    [Fact]
+    public async Task ARefusedTransition_NamesWhoLastChangedTheAlert_WhenAndTheirNote()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        var ct = TestContext.Current.CancellationToken;
+        var alert = await alerts.RecordAsync(Candidate(), T0, ct);
+        await alerts.AcknowledgeAsync(alert.Id, "ana", "looking: genre share", T0.AddMinutes(5), ct);
+        var twice = await Assert.ThrowsAsync<AlertTransitionException>(() => alerts.AcknowledgeAsync(alert.Id, "bo", null, T0.AddMinutes(6), ct));
+        Assert.Equal($"Alert {alert.Id} is acknowledged (by ana at 2024-05-01 06:05:00Z: \"looking: genre share\"); it cannot become acknowledged.", twice.Message);
+        await alerts.ResolveAsync(alert.Id, "drift-check", null, T0.AddHours(1), ct);
+        var late = await Assert.ThrowsAsync<AlertTransitionException>(() => alerts.ResolveAsync(alert.Id, "bo", "fixed", T0.AddHours(2), ct));
+        Assert.Equal($"Alert {alert.Id} is resolved (by drift-check at 2024-05-01 07:00:00Z); it cannot become resolved.", late.Message);
+    }
+
     [Fact]
     public async Task AcknowledgedWarning_DetectedAgainAsCritical_OpensAgain_WithTheEscalationInItsHistory()
     {

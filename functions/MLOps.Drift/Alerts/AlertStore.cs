@@ -118,7 +118,7 @@ public sealed class AlertStore(IBlobStore store)
             if (found is null) return null;
             var alert = found.Value.Value;
             var allowed = status == AlertStatus.Acknowledged ? alert.Status == AlertStatus.Open : alert.Status != AlertStatus.Resolved;
-            if (!allowed) throw new AlertTransitionException($"Alert {id} is {alert.Status}; it cannot become {status}.");
+            if (!allowed) throw new AlertTransitionException($"Alert {id} is {alert.Status}{LastChange(alert)}; it cannot become {status}.");
             var updated = alert with { Status = status, History = [.. alert.History, new AlertTransition(status, by, now, note)] };
             try
             {
@@ -135,6 +135,15 @@ public sealed class AlertStore(IBlobStore store)
             return updated;
         }
         throw new BlobConditionFailedException(PathOf(id), WriteCondition.None);
+    }
+
+    /// <summary>" (by ana at …: \"note\")": a second on-call engineer refused a transition learns who owns the alert.</summary>
+    private static string LastChange(DriftAlert alert)
+    {
+        if (alert.History.Count == 0) return "";
+        var last = alert.History[^1];
+        var note = last.Note is { Length: > 0 } text ? $": \"{TextClip.Clip(text, 200)}\"" : "";
+        return $" (by {last.By} at {last.At.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}{note})";
     }
 
     public static string PathOf(string id) => $"{Folder}{id}.json";
