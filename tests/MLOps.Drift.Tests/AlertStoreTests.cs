@@ -68,6 +68,21 @@ public sealed class AlertStoreTests
         Assert.Equal($"Alert {alert.Id} is resolved (by drift-check at 2024-05-01 07:00:00Z); it cannot become resolved.", late.Message);
     }
 
+    /// <summary>The page's alert list says who acknowledged or resolved an alert (it said "acknowledged" and nobody).</summary>
+    [Fact]
+    public async Task ThePage_NamesWhoAcknowledgedOrResolvedEachAlert()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        var ct = TestContext.Current.CancellationToken;
+        var alert = await alerts.RecordAsync(Candidate(), T0, ct);
+        var acked = await alerts.AcknowledgeAsync(alert.Id, "ana", "looking", T0.AddMinutes(5), ct);
+        var page = Web.DriftPage.Render([], [acked!], interactive: true);
+        Assert.Contains($"<span data-testid=\"status-{alert.Id}\">acknowledged</span>", page, StringComparison.Ordinal);
+        Assert.Contains($"<div class=\"muted\" data-testid=\"owner-{alert.Id}\">by ana, 2024-05-01 06:05</div>", page, StringComparison.Ordinal);
+        var open = Web.DriftPage.Render([], [alert], interactive: true);
+        Assert.Contains($"<div class=\"muted\" data-testid=\"owner-{alert.Id}\"></div>", open, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AcknowledgedWarning_DetectedAgainAsCritical_OpensAgain_WithTheEscalationInItsHistory()
     {

@@ -39,7 +39,7 @@ public static class DriftPage
         html.Append("<table data-testid=\"alerts\"><tr><th>severity</th><th>status</th><th>alert</th><th>what it means</th><th>last seen</th><th>seen</th>").Append(interactive ? "<th></th>" : "").Append("</tr>");
         foreach (var a in alerts.Take(200))
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr data-alert-id=\"{E(a.Id)}\"><td class=\"{a.Severity}\">{a.Severity}</td><td data-testid=\"status-{E(a.Id)}\" class=\"status\">{a.Status}</td>")
+            html.Append(CultureInfo.InvariantCulture, $"<tr data-alert-id=\"{E(a.Id)}\"><td class=\"{a.Severity}\">{a.Severity}</td><td class=\"status\"><span data-testid=\"status-{E(a.Id)}\">{a.Status}</span><div class=\"muted\" data-testid=\"owner-{E(a.Id)}\">{E(Owner(a))}</div></td>")
                 .Append(CultureInfo.InvariantCulture, $"<td><a href=\"drift/alerts/{E(a.Id)}\">{E(a.Title)}</a><div class=\"muted\">{E(a.Id)}</div></td><td>{E(a.Summary)}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{E(a.LastSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))}</td><td>{a.Occurrences}</td>");
             if (interactive)
@@ -186,10 +186,17 @@ public static class DriftPage
           if (!r.ok) { alert('Failed: ' + r.status + ' ' + (await r.text())); return; }
           const a = await r.json();
           document.querySelectorAll('[data-testid="status-' + id + '"]').forEach(c => c.textContent = a.status);
+          const last = (a.history || [])[(a.history || []).length - 1];
+          document.querySelectorAll('[data-testid="owner-' + id + '"]').forEach(c => c.textContent = last ? 'by ' + last.by : '');
           b.parentElement.querySelectorAll('button').forEach(x => { if (a.status === 'resolved' || x.dataset.action === 'acknowledge') x.remove(); });
         });
         </script>
         """;
+
+    /// <summary>Who took the alert out of "open" (acknowledged or resolved it) and when: on-call sees who owns it without opening it.</summary>
+    private static string Owner(DriftAlert alert) =>
+        alert.Status == AlertStatus.Open || alert.History.Count == 0 ? ""
+        : $"by {alert.History[^1].By}, {alert.History[^1].At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}";
 
     /// <summary>A check that did not judge the feature (too few rows) or did not have it is no point on the PSI chart, not a zero.</summary>
     private static double PlottedPsi(FeatureDrift? f) => f is null || f.Method == "none" ? double.NaN : f.Psi;
