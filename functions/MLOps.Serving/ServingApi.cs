@@ -11,6 +11,7 @@ using MLOps.Core.Security;
 using MLOps.Serving.Events;
 using MLOps.Serving.Experiments;
 using MLOps.Serving.Model;
+using MLOps.Serving.OpenApi;
 using MLOps.Serving.Search;
 
 namespace MLOps.Serving;
@@ -27,14 +28,31 @@ public static class ServingApi
     public static IEndpointRouteBuilder MapServingApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi().WithName("OpenApiDocument");
-        app.MapGet("/ready", Ready).WithName("Ready").WithTags("Serving");
+        app.MapGet("/ready", Ready).WithName("Ready").WithTags("Serving").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         var api = app.MapGroup("/api").WithTags("Serving");
-        api.MapGet("/users/{id}/recommendations", Recommendations).WithName("Recommendations").RequireRole(ApiRole.Read);
-        api.MapGet("/users/{id}/rows", Rows).WithName("Rows").RequireRole(ApiRole.Read);
-        api.MapGet("/items/{id}/similar", Similar).WithName("Similar").RequireRole(ApiRole.Read);
-        api.MapGet("/search", Search).WithName("Search").RequireRole(ApiRole.Read);
-        api.MapPost("/events", PostEvents).WithName("PostEvents").RequireRole(ApiRole.Write).DisableAntiforgery();
-        api.MapGet("/experiments/{id}/results", ExperimentResults).WithName("ExperimentResults").RequireRole(ApiRole.Admin);
+        api.MapGet("/users/{id}/recommendations", Recommendations).WithName("Recommendations").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithQuery(o => [
+                QueryParameter.Integer("k", "How many titles.", 1, o.MaxK, 10),
+                QueryParameter.Text("genres", "Comma list of genres (known genres only); titles of any of them.", 20 * 129),
+                QueryParameter.Text("exclude", "Comma list of content ids never to list (at most 500).", 500 * 129),
+                QueryParameter.Number("diversity", "0 keeps the model's order; up to 1 trades relevance for genre variety.", 0, 1, 0),
+                QueryParameter.Boolean("excludeSeen", "Leave out titles the user played or rated.", true)]);
+        api.MapGet("/users/{id}/rows", Rows).WithName("Rows").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithQuery(o => [
+                QueryParameter.Integer("rows", "How many rows (empty rows are dropped).", 1, o.MaxRows, 8),
+                QueryParameter.Integer("perRow", "Titles per row.", 1, o.MaxK, 10)]);
+        api.MapGet("/items/{id}/similar", Similar).WithName("Similar").RequireRole(ApiRole.Read)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithQuery(o => [QueryParameter.Integer("k", "How many titles.", 1, o.MaxK, 10)]);
+        api.MapGet("/search", Search).WithName("Search").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithQuery(o => [
+                QueryParameter.Text("q", "The text to search for: at least one letter or digit.", o.MaxQueryLength, required: true),
+                QueryParameter.Text("user", "Personalizes the order by this user's genre affinity.", o.MaxIdLength),
+                QueryParameter.Integer("k", "How many titles.", 1, o.MaxK, 10)]);
+        api.MapPost("/events", PostEvents).WithName("PostEvents").RequireRole(ApiRole.Write).DisableAntiforgery().WithEventsBody()
+            .ProducesProblem(StatusCodes.Status408RequestTimeout).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        api.MapGet("/experiments/{id}/results", ExperimentResults).WithName("ExperimentResults").RequireRole(ApiRole.Admin)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -34,7 +34,7 @@ public static class ServingServices
         builder.Services.TryAddSingleton<EventIngest>();
         builder.Services.TryAddSingleton<ExposureLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExposureLog>());
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddOperationTransformer(OpenApi.ServingOpenApi.DescribeApiKeyAsync));
         return builder;
     }
 }

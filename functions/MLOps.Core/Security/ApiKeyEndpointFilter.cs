@@ -13,7 +13,7 @@ public static class ApiKeyAuthorization
     public const string Header = "x-api-key";
 
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, ApiRole role) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.WithMetadata(new RequiredApiRole(role)).AddEndpointFilter(async (context, next) =>
         {
             var outcome = await CheckAsync(context.HttpContext, role).ConfigureAwait(false);
             return outcome ?? await next(context).ConfigureAwait(false);

@@ -1,0 +1,97 @@
+using System.Text.Json;
+
+namespace MLOps.Serving.Tests;
+
+/// <summary>
+/// What a client generated from /openapi/v1.json can call: the serving routes read their query parameters by hand (to
+/// name the field in a 400), so the generator saw none of them — a generated search client had no way to send <c>q</c>,
+/// the events route had no request body, and nothing said that routes need the <c>x-api-key</c> header.
+/// </summary>
+public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture<ServingFixture>
+{
+    private async Task<JsonElement> DocumentAsync() =>
+        await (await fixture.Client().GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken)).ReadAsync();
+
+    private static JsonElement Operation(JsonElement document, string path, string method) =>
+        document.GetProperty("paths").GetProperty(path).GetProperty(method);
+
+    private static Dictionary<string, JsonElement> QueryParameters(JsonElement operation) =>
+        operation.TryGetProperty("parameters", out var parameters)
+            ? parameters.EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query").ToDictionary(p => p.GetProperty("name").GetString()!)
+            : [];
+
+    [Theory]
+    [InlineData("/api/users/{id}/recommendations", "k,genres,exclude,diversity,excludeSeen")]
+    [InlineData("/api/users/{id}/rows", "rows,perRow")]
+    [InlineData("/api/items/{id}/similar", "k")]
+    [InlineData("/api/search", "q,user,k")]
+    public async Task ServingRoutes_ListTheirQueryParameters(string path, string names)
+    {
+        var parameters = QueryParameters(Operation(await DocumentAsync(), path, "get"));
+
+        Assert.Equal(names.Split(',').Order(), parameters.Keys.Order());
+    }
+
+    [Fact]
+    public async Task QueryParameters_CarryTheirTypeLimitsAndDefaults()
+    {
+        var document = await DocumentAsync();
+        var search = QueryParameters(Operation(document, "/api/search", "get"));
+        var recommendations = QueryParameters(Operation(document, "/api/users/{id}/recommendations", "get"));
+
+        Assert.True(search["q"].GetProperty("required").GetBoolean());
+        Assert.Equal(200, search["q"].GetProperty("schema").GetProperty("maxLength").GetInt32());
+        var k = recommendations["k"].GetProperty("schema");
+        Assert.Equal("integer", k.GetProperty("type").GetString());
+        Assert.Equal((1, 100, 10), (k.GetProperty("minimum").GetInt32(), k.GetProperty("maximum").GetInt32(), k.GetProperty("default").GetInt32()));
+        Assert.Equal("boolean", recommendations["excludeSeen"].GetProperty("schema").GetProperty("type").GetString());
+        Assert.Equal("number", recommendations["diversity"].GetProperty("schema").GetProperty("type").GetString());
+        Assert.False(recommendations["genres"].TryGetProperty("required", out var required) && required.GetBoolean());
+    }
+
+    [Fact]
+    public async Task Events_DescribeTheirJsonBody()
+    {
+        var body = Operation(await DocumentAsync(), "/api/events", "post").GetProperty("requestBody");
+
+        Assert.True(body.GetProperty("required").GetBoolean());
+        var schema = body.GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal(2, schema.GetProperty("oneOf").GetArrayLength()); // an array of events, or {"events": [...]}
+        Assert.Contains("userId", schema.ToString());
+    }
+
+    [Fact]
+    public async Task KeyedRoutes_NameTheApiKeyHeader_OpenRoutesDoNot()
+    {
+        var document = await DocumentAsync();
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("apiKey");
+        Assert.Equal(("apiKey", "header", "x-api-key"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(), scheme.GetProperty("name").GetString()));
+        foreach (var (path, method) in new[] { ("/api/search", "get"), ("/api/events", "post"), ("/api/models/{name}/promote", "post"), ("/api/drift/alerts", "get") })
+        {
+            var operation = Operation(document, path, method);
+            Assert.True(operation.GetProperty("security")[0].TryGetProperty("apiKey", out _), $"{method} {path}");
+            Assert.True(operation.GetProperty("responses").TryGetProperty("401", out _), $"{method} {path}: 401");
+            Assert.True(operation.GetProperty("responses").TryGetProperty("403", out _), $"{method} {path}: 403");
+        }
+        foreach (var path in new[] { "/ready", "/health" })
+            Assert.False(Operation(document, path, "get").TryGetProperty("security", out _), path);
+    }
+
+    /// <summary>The problems a client must handle besides 400: unknown title or experiment, warming up, body limits.</summary>
+    [Theory]
+    [InlineData("/api/items/{id}/similar", "get", "404,503")]
+    [InlineData("/api/users/{id}/recommendations", "get", "503")]
+    [InlineData("/api/users/{id}/rows", "get", "503")]
+    [InlineData("/api/search", "get", "503")]
+    [InlineData("/api/events", "post", "408,413,415")]
+    [InlineData("/api/experiments/{id}/results", "get", "404")]
+    [InlineData("/ready", "get", "503")]
+    public async Task Operations_ListTheProblemsTheyAnswer(string path, string method, string statuses)
+    {
+        var responses = Operation(await DocumentAsync(), path, method).GetProperty("responses");
+
+        foreach (var status in statuses.Split(','))
+            Assert.True(responses.TryGetProperty(status, out var response) && response.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path}: {status}");
+    }
+}
