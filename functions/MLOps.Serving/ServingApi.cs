@@ -27,7 +27,7 @@ public static class ServingApi
 
     public static IEndpointRouteBuilder MapServingApi(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi().WithName("OpenApiDocument");
+        app.MapOpenApi().WithName("OpenApiDocument").AddEndpointFilter(OpenApiDocuments.UnknownIsProblemAsync);
         app.MapGet("/ready", Ready).WithName("Ready").WithTags("Serving").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         var api = app.MapGroup("/api").WithTags("Serving");
         api.MapGet("/users/{id}/recommendations", Recommendations).WithName("Recommendations").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
@@ -168,7 +168,9 @@ public static class ServingApi
             errors["q"] = [text.Any(char.IsLetterOrDigit)
                 ? $"Every word is longer than {TextNormalizer.MaxTokenLength} characters: no title or tag word is, so nothing can match."
                 : "Holds no letters or digits to search for."];
-        string? user = q.TryGetValue("user", out var u) ? u.ToString().Trim() is { Length: > 0 } trimmed && !trimmed.Any(char.IsControl) ? trimmed : u.ToString() : null;
+        // An empty user= is no user (as an empty genres= is no filter): a client's template with nobody signed in.
+        string? user = q.TryGetValue("user", out var u) && !(u.Count == 1 && u.ToString().Length == 0)
+            ? u.ToString().Trim() is { Length: > 0 } trimmed && !trimmed.Any(char.IsControl) ? trimmed : u.ToString() : null;
         if (u.Count > 1) errors["user"] = ["Give user once."];
         else if (user is not null) CheckId(errors, "user", user, o);
         var k = Int(errors, q, "k", 10, 1, o.MaxK);

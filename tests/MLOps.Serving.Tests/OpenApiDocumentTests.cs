@@ -94,4 +94,17 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         foreach (var status in statuses.Split(','))
             Assert.True(responses.TryGetProperty(status, out var response) && response.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path}: {status}");
     }
+
+    /// <summary>A document name the host does not have was a text/plain 404, the one rejection that was not a problem.</summary>
+    [Fact]
+    public async Task UnknownDocument_IsA404ProblemNamingDocumentName()
+    {
+        var response = await fixture.Client().GetAsync("/openapi/v2.json", TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadAsync();
+        Assert.Equal("documentName", problem.GetProperty("field").GetString());
+        Assert.Contains("v1", problem.GetProperty("detail").GetString());
+    }
 }

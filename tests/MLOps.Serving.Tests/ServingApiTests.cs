@@ -255,6 +255,24 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         Assert.Equal(["m20", "m21"], stored.Select(e => e.ContentId).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// An empty <c>user=</c> (a client filling its template with no signed-in user) was a 400 "Must not be empty", while
+    /// an empty <c>genres=</c> or <c>exclude=</c> already meant "none": it is the anonymous search now.
+    /// </summary>
+    [Fact]
+    public async Task Search_AnEmptyUser_IsTheAnonymousSearch()
+    {
+        var client = fixture.Client(fixture.ReadKey);
+        var ct = TestContext.Current.CancellationToken;
+
+        var response = await client.GetAsync("/api/search?q=night&k=5&user=", ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.ReadAsync();
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("userId").ValueKind);
+        Assert.Equal(Ids((await (await client.GetAsync("/api/search?q=night&k=5", ct)).ReadAsync()).GetProperty("items")), Ids(body.GetProperty("items")));
+    }
+
     [Fact]
     public async Task Search_ReRankedByUserAffinity()
     {
