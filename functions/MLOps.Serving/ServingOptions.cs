@@ -15,6 +15,12 @@ public sealed class ServingOptions
     /// <summary>How often the champion alias is checked for a new version.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often the store is checked for data the serving data was not built from (a committed import or events batch, a
+    /// changed catalogue): when there is, the data is reloaded and the loaded models rebound to it. Zero: loaded once.
+    /// </summary>
+    public TimeSpan DataRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>First wait before a model version that failed to load is tried again; it doubles per failure, up to 10 min.</summary>
     public TimeSpan LoadRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 

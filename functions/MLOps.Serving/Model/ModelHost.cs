@@ -79,6 +79,7 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             try
             {
                 if (DataError is not null && !await TryLoadDataAsync(stoppingToken).ConfigureAwait(false)) continue;
+                await ReloadDataIfChangedAsync(stoppingToken).ConfigureAwait(false);
                 await RefreshAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
@@ -104,19 +105,45 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
         }
     }
 
-    /// <summary>Loads the serving data into a fresh snapshot (models are loaded against it by the next refresh); false on failure.</summary>
-    private async Task<bool> TryLoadDataAsync(CancellationToken stoppingToken)
+    private DataVersion? _dataVersion;
+    private long _dataCheckedAt = Environment.TickCount64;
+
+    /// <summary>
+    /// Every DataRefreshInterval, reloads the serving data when the store holds data it was not built from: a catalogue or
+    /// events import made while serving (new titles were a 404 "not in the catalogue" and unsearchable, imported plays were
+    /// recommended again) or events posted to another instance. Requests keep the old snapshot until the swap.
+    /// </summary>
+    private async Task ReloadDataIfChangedAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.DataRefreshInterval;
+        if (interval <= TimeSpan.Zero || Environment.TickCount64 - _dataCheckedAt < interval.TotalMilliseconds) return;
+        _dataCheckedAt = Environment.TickCount64;
+        if (_dataVersion is { } loaded && loaded == await DataVersion.ReadAsync(store, stoppingToken).ConfigureAwait(false)) return;
+        await TryLoadDataAsync(stoppingToken, reload: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Loads the serving data into a fresh snapshot; false on failure. Models already loaded are rebound to it (a reload
+    /// while serving keeps the champion); at startup there are none, and the next refresh loads them.
+    /// </summary>
+    private async Task<bool> TryLoadDataAsync(CancellationToken stoppingToken, bool reload = false)
     {
         lock (_appendGate) _appendedDuringLoad = [];
         try
         {
+            // Read before the data, so anything committed during the load makes the next check differ and load again.
+            var version = await DataVersion.ReadAsync(store, stoppingToken).ConfigureAwait(false);
             var data = await ServingData.LoadAsync(store, options.Value.TrendingHalfLife, stoppingToken).ConfigureAwait(false);
             lock (_appendGate)
             {
                 data.Append(_appendedDuringLoad!);
-                Volatile.Write(ref _current, new ServingSnapshot(data, null, new Dictionary<string, ServingModel>()));
+                var old = Current;
+                Volatile.Write(ref _current, new ServingSnapshot(data, old?.Champion?.Rebind(data.Items),
+                    old?.Variants.ToDictionary(v => v.Key, v => v.Value.Rebind(data.Items), StringComparer.Ordinal) ?? new Dictionary<string, ServingModel>()));
                 _appendedDuringLoad = null;
             }
+            _dataVersion = version;
+            _dataCheckedAt = Environment.TickCount64;
             DataError = null;
             LogDataLoaded(data.Count, data.UserCount);
             return true;
@@ -124,6 +151,12 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
             lock (_appendGate) _appendedDuringLoad = null;
+            if (reload)
+            {
+                // The loaded data still serves; the next check tries again.
+                LogReloadFailed(ex);
+                return false;
+            }
             LogDataFailed(ex);
             DataError = $"serving data failed to load: {ex.Message}; retrying every {options.Value.PollInterval.TotalSeconds:0.#} s";
             return false;
@@ -186,6 +219,9 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
 
     [LoggerMessage(LogLevel.Error, "Serving data failed to load; serving an empty catalogue and retrying at the next poll.")]
     private partial void LogDataFailed(Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "Reloading the serving data failed; still serving the data loaded before, retrying at the next check.")]
+    private partial void LogReloadFailed(Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "Champion refresh failed; will retry.")]
     private partial void LogRefreshFailed(Exception ex);

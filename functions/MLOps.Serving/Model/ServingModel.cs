@@ -41,6 +41,9 @@ public sealed class ServingModel
 
     public ModelRef Ref { get; }
 
+    /// <summary>The same model bound to reloaded serving data (new titles, other indices); its candidate cache starts empty.</summary>
+    public ServingModel Rebind(ItemIndex servingItems) => new(Ref, _recommender, servingItems);
+
     /// <summary>
     /// The user's best <see cref="CandidateCount"/> unseen items by this model, computed on first use and kept until the
     /// user's state changes (fresh events make a new <see cref="UserState"/>) or the model is swapped out (the cache

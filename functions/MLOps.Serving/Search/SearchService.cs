@@ -25,6 +25,8 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
     private readonly Lock _gate = new();
     private (ServingData Data, LexicalIndex Index)? _lexical;
     private SemanticIndex? _semantic;
+    /// <summary>The data the semantic index was built from: its hits are that data's item indices.</summary>
+    private ServingData? _semanticData;
 
     public bool SemanticConfigured => embeddings is not null;
     public bool SemanticReady => _semantic is not null;
@@ -58,6 +60,7 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
             {
                 try
                 {
+                    _semanticData = snapshot.Data;
                     _semantic = await SemanticIndex.BuildAsync(embeddings, snapshot.Data, stoppingToken).ConfigureAwait(false);
                     LogSemanticReady(snapshot.Data.Count);
                     return;
@@ -72,6 +75,14 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
+
+    /// <summary>
+    /// Semantic hits as items of <paramref name="data"/>: after the host reloaded the serving data (ModelHost's
+    /// DataRefreshInterval) an item's index may differ, so hits are matched by content id; titles added since are lexical only.
+    /// </summary>
+    private static IReadOnlyList<(int Item, float Score)> SameItems(IReadOnlyList<(int Item, float Score)> hits, ServingData builtFor, ServingData data) =>
+        ReferenceEquals(builtFor, data) ? hits
+        : hits.Select(h => (Found: data.Items.TryGetIndex(builtFor.Items[h.Item], out var i), Item: i, h.Score)).Where(h => h.Found).Select(h => (h.Item, h.Score)).ToList();
 
     public async Task<SearchResponse> SearchAsync(ServingSnapshot snapshot, string query, string? userId, int k, CancellationToken cancellationToken)
     {
@@ -88,7 +99,7 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.Value.OpenAI.Timeout);
-                var semanticHits = await semantic.SearchAsync(query, candidates, timeout.Token).ConfigureAwait(false);
+                var semanticHits = SameItems(await semantic.SearchAsync(query, candidates, timeout.Token).ConfigureAwait(false), _semanticData!, data);
                 for (var r = 0; r < lexical.Count; r++) relevance[lexical[r].Item] = 1.0 / (RrfK + r + 1);
                 for (var r = 0; r < semanticHits.Count; r++)
                     relevance[semanticHits[r].Item] = relevance.GetValueOrDefault(semanticHits[r].Item) + options.Value.OpenAI.SemanticWeight / (RrfK + r + 1);

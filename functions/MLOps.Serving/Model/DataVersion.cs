@@ -1,0 +1,29 @@
+using MLOps.Core;
+using MLOps.Core.Data;
+using MLOps.Storage;
+
+namespace MLOps.Serving.Model;
+
+/// <summary>
+/// What the serving data is built from, told apart cheaply: the catalogue's ETag and the committed import manifests
+/// (every import and every POST /api/events commits one). Listing is far cheaper than reading every event again.
+/// Exposure batches commit none; they are not consumption, so the serving data does not read them.
+/// </summary>
+public sealed record DataVersion(string? CatalogETag, int Manifests, int ManifestHash)
+{
+    public static async Task<DataVersion> ReadAsync(IBlobStore store, CancellationToken cancellationToken)
+    {
+        string? catalog = null;
+        await foreach (var blob in store.ListAsync(CatalogStore.CurrentPath, cancellationToken).ConfigureAwait(false))
+            if (blob.Path == CatalogStore.CurrentPath) catalog = blob.ETag.Value;
+        var count = 0;
+        var hash = new HashCode();
+        await foreach (var manifest in ImportManifests.ListAsync(store, cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+            hash.Add(manifest.Path, StringComparer.Ordinal);
+            hash.Add(manifest.ETag.Value, StringComparer.Ordinal);
+        }
+        return new DataVersion(catalog, count, hash.ToHashCode());
+    }
+}
