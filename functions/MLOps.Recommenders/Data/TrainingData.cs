@@ -96,27 +96,9 @@ public sealed class TrainingData
     public static TrainingData FromEvents(IEnumerable<ViewingEvent> events, IEnumerable<CatalogItem>? catalog = null, double? minRating = null, DateTimeOffset? before = null)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var rows = new List<(string User, string Item, float Rating, long Time)>();
-        foreach (var e in events)
-        {
-            if (e.EventType is EventType.Impression or EventType.Search or EventType.Exposure) continue;
-            if (before is { } cutoff && e.Timestamp >= cutoff) continue;
-            var rating = e.Rating is { } r ? (float)r : 1f;
-            if (minRating is { } min && e.Rating is { } rr && rr < min) continue;
-            rows.Add((e.UserId, e.ContentId, rating, e.Timestamp.ToUnixTimeSeconds()));
-        }
-        var catalogById = new Dictionary<string, CatalogItem>(StringComparer.Ordinal);
-        if (catalog is not null) foreach (var c in catalog) catalogById[c.ContentId] = c;
-        var itemIds = new SortedSet<string>(catalogById.Keys, StringComparer.Ordinal);
-        var userIds = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var row in rows) { itemIds.Add(row.Item); userIds.Add(row.User); }
-        var items = new ItemIndex(itemIds);
-        var users = userIds.ToArray();
-        var userIndex = new Dictionary<string, int>(users.Length, StringComparer.Ordinal);
-        for (var u = 0; u < users.Length; u++) userIndex[users[u]] = u;
-        var interactions = rows.Select(r => { items.TryGetIndex(r.Item, out var i); return new Interaction(userIndex[r.User], i, r.Rating, r.Time); });
-        IReadOnlyList<CatalogItem?>? aligned = catalog is null ? null : items.Ids.Select(id => catalogById.GetValueOrDefault(id)).ToArray();
-        return new TrainingData(items, users, interactions, aligned);
+        var builder = new TrainingDataBuilder(minRating, before);
+        foreach (var e in events) builder.Add(e);
+        return builder.Build(catalog);
     }
 
     private readonly record struct Row(Interaction X, int Position, long First);

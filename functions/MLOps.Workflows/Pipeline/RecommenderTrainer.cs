@@ -96,11 +96,11 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         if (Cache.Count > 4) Cache.Clear();
         return Cache.GetOrAdd($"{store.Description}|{snapshot.SnapshotId}", _ => new Lazy<Task<Prepared>>(async () =>
         {
-            var events = new List<ViewingEvent>();
-            await foreach (var e in EventLog.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false))
-                if (e.Timestamp < snapshot.Cutoff) events.Add(e);
+            // Streamed into the builder: holding every event object first cost ≈ 600 MB at 2M events (docs/orchestration.md).
+            var builder = new TrainingDataBuilder(before: snapshot.Cutoff);
+            await foreach (var e in EventLog.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false)) builder.Add(e);
             var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
-            var data = TrainingData.FromEvents(events, catalog.Count > 0 ? catalog : null, before: snapshot.Cutoff);
+            var data = builder.Build(catalog.Count > 0 ? catalog : null);
             if (data.InteractionCount == 0) throw new InvalidDataException("The snapshot has no interactions to train on: import or generate events first.");
             var split = Splits.LeaveLastOut(data, HoldOut);
             // An empty window would "evaluate" every candidate at 0 against 0 and decide on that: refuse, saying why.
