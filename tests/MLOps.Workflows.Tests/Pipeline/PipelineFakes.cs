@@ -118,7 +118,8 @@ public sealed class PipelineHarness : IAsyncDisposable
     private readonly List<EmbeddedOrchestrationEngine> _engines = [];
     private EmbeddedOrchestrationEngine? _current;
 
-    public PipelineHarness()
+    /// <param name="configure">Replaces fakes after the defaults are registered (the last registration wins).</param>
+    public PipelineHarness(Action<IServiceCollection>? configure = null)
     {
         Store = TestEnvironment.NewFolderStore("pipeline");
         var services = new ServiceCollection();
@@ -130,6 +131,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         services.AddSingleton<IDriftGateway, FakeDrift>();
         services.AddSingleton<IPipelineNotifier>(sp => new BlobNotifier(Store, Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<BlobNotifier>.Instance));
         services.AddSingleton<IOrchestrationClient>(_ => _current!);
+        configure?.Invoke(services);
         Services = services.BuildServiceProvider();
     }
 
