@@ -149,7 +149,8 @@ public sealed class ServingData
     public static async Task<ServingData> LoadAsync(IBlobStore store, TimeSpan trendingHalfLife, CancellationToken cancellationToken = default)
     {
         var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
-        var events = new List<ViewingEvent>();
+        // Streamed: each event becomes a 16-byte row as it is read (holding the event objects cost ≈ 700 MB at 2M events).
+        var events = new ServingEvents();
         await foreach (var e in EventLog.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false))
             if (IsConsumption(e)) events.Add(e);
         return Build(catalog, events, trendingHalfLife);
@@ -157,11 +158,19 @@ public sealed class ServingData
 
     public static ServingData Build(IReadOnlyList<CatalogItem> catalog, IReadOnlyList<ViewingEvent> events, TimeSpan trendingHalfLife)
     {
+        var rows = new ServingEvents();
+        foreach (var e in events) rows.Add(e);
+        return Build(catalog, rows, trendingHalfLife);
+    }
+
+    private static ServingData Build(IReadOnlyList<CatalogItem> catalog, ServingEvents events, TimeSpan trendingHalfLife)
+    {
         var ids = new List<string>(catalog.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in catalog) if (seen.Add(item.ContentId)) ids.Add(item.ContentId);
-        foreach (var e in events) if (seen.Add(e.ContentId)) ids.Add(e.ContentId);
+        foreach (var id in events.TitleIds) if (seen.Add(id)) ids.Add(id);
         var index = new ItemIndex(ids);
+        var indexOf = events.TitleIds.Select(id => index.TryGetIndex(id, out var i) ? i : 0).ToArray();
         var records = new CatalogItem?[index.Count];
         foreach (var item in catalog) records[index.TryGetIndex(item.ContentId, out var i) ? i : 0] = item;
 
@@ -174,21 +183,22 @@ public sealed class ServingData
             foreach (var g in records[i]?.Genres ?? [])
                 if (genreIndex.TryGetValue(g.Trim(), out var gi)) masks[i] |= 1UL << gi;
 
-        var now = events.Count == 0 ? DateTimeOffset.UnixEpoch : events.Max(e => e.Timestamp);
+        var now = events.Latest ?? DateTimeOffset.UnixEpoch;
         var popularity = new float[index.Count];
         var trending = new float[index.Count];
         var halfLifeDays = Math.Max(trendingHalfLife.TotalDays, 1e-3);
-        foreach (var e in events)
+        foreach (var row in events.Rows)
         {
-            var i = index.TryGetIndex(e.ContentId, out var x) ? x : 0;
+            var i = indexOf[row.Title];
             popularity[i] += 1;
-            trending[i] += (float)Math.Pow(0.5, (now - e.Timestamp).TotalDays / halfLifeDays);
+            trending[i] += (float)Math.Pow(0.5, TimeSpan.FromTicks(now.UtcTicks - row.UtcTicks).TotalDays / halfLifeDays);
         }
 
-        var users = new Dictionary<string, UserState>(StringComparer.Ordinal);
+        var users = new Dictionary<string, UserState>(events.UserCount, StringComparer.Ordinal);
         var data = new ServingData(index, records, genreList, masks, popularity, trending, now, users);
-        foreach (var group in events.GroupBy(e => e.UserId, StringComparer.Ordinal))
-            users[group.Key] = UserState.Create(data, group.OrderBy(e => e.Timestamp).Select(e => index.TryGetIndex(e.ContentId, out var i) ? i : 0));
+        var histories = events.Histories();
+        for (var u = 0; u < histories.Length; u++)
+            users[events.UserIds[u]] = UserState.Create(data, histories[u].Select(title => indexOf[title]));
         return data;
     }
 }
