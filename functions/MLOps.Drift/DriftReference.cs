@@ -76,7 +76,8 @@ public static class DriftReferences
         string kind, string source, CancellationToken cancellationToken)
     {
         var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
-        var aggregate = await WindowReader.ReadBatchesAsync(store, range, paths, catalog, options, cancellationToken).ConfigureAwait(false);
+        // Account anomalies belong to the judged window, never to the reference: not recording them saves 16 bytes an event.
+        var aggregate = await WindowReader.ReadBatchesAsync(store, range, paths, catalog, options, cancellationToken, accounts: false).ConfigureAwait(false);
         return FromAggregate(aggregate, options, kind, source) with { Batches = paths.Count };
     }
 

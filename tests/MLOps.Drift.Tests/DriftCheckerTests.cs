@@ -116,6 +116,34 @@ public sealed class DriftCheckerTests
         Assert.DoesNotContain(alerts, a => a.Kind is AlertKind.AccountSharing or AlertKind.EventBurst);
     }
 
+    /// <summary>
+    /// Account anomalies are read from the window's events grouped by account and hour (a dictionary of per-hour sets cost
+    /// ~1 GB at 2M events); a reference records no accounts at all. The same window read with and without accounts
+    /// differs in accounts only.
+    /// </summary>
+    [Fact]
+    public async Task Accounts_AreFoundInTheWindow_AndAReferenceReadRecordsNone()
+    {
+        var (store, _, window) = await ArrangeAsync(Plant.AccountCountries | Plant.AccountDevices | Plant.EventBurst);
+        var batches = await MLOps.Core.Data.EventLog.ListBatchesAsync(store, TestContext.Current.CancellationToken);
+        var paths = batches.Where(b => window.Covers(b.Day)).Select(b => b.Blob.Path).ToList();
+        var catalog = await MLOps.Core.Data.CatalogStore.ReadAsync(store, TestContext.Current.CancellationToken);
+
+        var judged = await WindowReader.ReadBatchesAsync(store, window, paths, catalog, new DriftOptions(), TestContext.Current.CancellationToken);
+        var asReference = await WindowReader.ReadBatchesAsync(store, window, paths, catalog, new DriftOptions(), TestContext.Current.CancellationToken, accounts: false);
+
+        Assert.Equal(["u-bot:burst", "u-devices:many-devices", "u-shared:many-countries"],
+            judged.Accounts.Select(a => $"{a.UserId}:{a.Kind}").Order(StringComparer.Ordinal));
+        Assert.Empty(asReference.Accounts);
+        Assert.Equal(judged.Events, asReference.Events);
+        Assert.Equal(judged.Features.Keys.Order(), asReference.Features.Keys.Order());
+        foreach (var (name, values) in judged.Features)
+        {
+            Assert.Equal(values.Sorted, asReference.Features[name].Sorted);
+            Assert.Equal(values.Categories?.OrderBy(c => c.Key), asReference.Features[name].Categories?.OrderBy(c => c.Key));
+        }
+    }
+
     [Fact]
     public async Task NullDevices_RaiseADataQualityAlert()
     {

@@ -11,8 +11,9 @@ namespace MLOps.Drift.Window;
 /// <summary>What the parsers share: the window, the catalogue's genres, and the interned ids (read-only while scanning).</summary>
 internal sealed class ScanContext
 {
-    public ScanContext(DriftWindow window, IReadOnlyList<CatalogItem>? catalog, bool countsOnly = false)
+    public ScanContext(DriftWindow window, IReadOnlyList<CatalogItem>? catalog, bool countsOnly = false, bool accounts = true)
     {
+        Accounts = accounts && !countsOnly;
         Window = window;
         StartTicks = window.Start.UtcTicks;
         EndTicks = window.End.UtcTicks;
@@ -42,6 +43,8 @@ internal sealed class ScanContext
     public long EndTicks { get; }
     public int Hours { get; }
     public bool CountsOnly { get; }
+    /// <summary>Record each event's account, hour, country and device for account anomalies (16 bytes an event); a drift reference needs none.</summary>
+    public bool Accounts { get; }
     /// <summary>Catalogue titles by content id: a dense index (per-title counters) and the title's genre ids.</summary>
     public Dictionary<string, CatalogEntry>? Titles { get; }
     public Dictionary<string, CatalogEntry>.AlternateLookup<ReadOnlySpan<char>> TitleLookup { get; }
@@ -158,7 +161,7 @@ internal sealed class WindowAccumulator(ScanContext context) : IChunkProcessor
         if (countryLen <= 0) CountryNulls++;
         else { countryId = context.Countries.Id(countryBuf[..countryLen]); Increment(ref CountryCounts, countryId); }
 
-        Activity.Add(new Activity(context.Users.Id(userBuf[..userLen]), hour, countryId, deviceId));
+        if (context.Accounts) Activity.Add(new Activity(context.Users.Id(userBuf[..userLen]), hour, countryId, deviceId));
 
         if (context.Titles is not null)
         {

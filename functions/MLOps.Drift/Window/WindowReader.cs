@@ -15,11 +15,14 @@ public static class WindowReader
         return await ReadBatchesAsync(store, window, paths, catalog, options, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The events of <paramref name="window"/> in exactly these event blobs (a training snapshot's batches).</summary>
+    /// <summary>
+    /// The events of <paramref name="window"/> in exactly these event blobs (a training snapshot's batches); without
+    /// <paramref name="accounts"/> no account anomalies are looked for (a reference has no use for them).
+    /// </summary>
     public static async Task<WindowAggregate> ReadBatchesAsync(IBlobStore store, DriftWindow window, IReadOnlyList<string> paths, IReadOnlyList<CatalogItem>? catalog,
-        DriftOptions options, CancellationToken cancellationToken = default)
+        DriftOptions options, CancellationToken cancellationToken = default, bool accounts = true)
     {
-        var context = new ScanContext(window, catalog);
+        var context = new ScanContext(window, catalog, accounts: accounts);
         var parts = await EventScanner.ScanAsync(store, paths, context, options.Workers, cancellationToken).ConfigureAwait(false);
         return WindowAggregate.Merge(context, parts, options);
     }
