@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using MLOps.Tests;
 using MLOps.Core.Data;
 
 namespace MLOps.Recommenders.Tests;
@@ -50,27 +50,11 @@ public class TrainingDataBuilderTests
     public void Add_KeepsNoReferenceToTheEvents()
     {
         var builder = new TrainingDataBuilder();
-        var added = AddEvents(builder, 1000);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        Assert.Equal(0, added.Count(w => w.TryGetTarget(out _)));
+        var added = WeakTracking.AddTracked<ViewingEvent>(builder.Add, n => Event($"u{n % 37}", $"t{n}", n), 1000);
+        Assert.Equal(0, WeakTracking.Alive(added));
         Assert.Equal(1000, builder.Build().InteractionCount);
     }
 
-    // Not inlined: no local in the test method keeps the last event alive.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static List<WeakReference<ViewingEvent>> AddEvents(TrainingDataBuilder builder, int count)
-    {
-        var added = new List<WeakReference<ViewingEvent>>(count);
-        for (var n = 0; n < count; n++)
-        {
-            var e = Event($"u{n % 37}", $"t{n}", n);
-            builder.Add(e);
-            added.Add(new WeakReference<ViewingEvent>(e));
-        }
-        return added;
-    }
 
     private static long T(int minutes) => T0.AddMinutes(minutes).ToUnixTimeSeconds();
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using MLOps.Core.Data;
 using MLOps.Tests;
 
@@ -55,25 +54,10 @@ public sealed class ServingDataLoadTests
     public void ServingEvents_KeepNoReferenceToTheEvents()
     {
         var rows = new ServingEvents();
-        var added = AddEvents(rows, 1000);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        Assert.Equal(0, added.Count(w => w.TryGetTarget(out _)));
+        var added = WeakTracking.AddTracked<ViewingEvent>(rows.Add, n => Event($"u{n % 37}", $"t{n}", n), 1000);
+        Assert.Equal(0, WeakTracking.Alive(added));
         Assert.Equal(1000, rows.Rows.Length);
         Assert.Equal(37, rows.UserCount);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static List<WeakReference<ViewingEvent>> AddEvents(ServingEvents rows, int count)
-    {
-        var added = new List<WeakReference<ViewingEvent>>(count);
-        for (var n = 0; n < count; n++)
-        {
-            var e = Event($"u{n % 37}", $"t{n}", n);
-            rows.Add(e);
-            added.Add(new WeakReference<ViewingEvent>(e));
-        }
-        return added;
-    }
 }
