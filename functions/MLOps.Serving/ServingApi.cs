@@ -221,7 +221,7 @@ public static class ServingApi
         try
         {
             var (result, accepted) = await ingest.IngestAsync(body, o.MaxEventsPerBatch, timeout.Token).ConfigureAwait(false);
-            host.Append(accepted);
+            host.Append(accepted, result.AlreadyImported ? null : result.Batch);
             return TypedResults.Accepted((string?)null, result);
         }
         catch (BatchRejectedException ex)

@@ -11,7 +11,8 @@ namespace MLOps.Serving.Model;
 /// </summary>
 public sealed record DataVersion(string? CatalogETag, int Manifests, int ManifestHash)
 {
-    public static async Task<DataVersion> ReadAsync(IBlobStore store, CancellationToken cancellationToken)
+    /// <param name="skip">Manifests to leave out: those of events this host posted and already applied in memory.</param>
+    public static async Task<DataVersion> ReadAsync(IBlobStore store, CancellationToken cancellationToken, Func<string, bool>? skip = null)
     {
         string? catalog = null;
         await foreach (var blob in store.ListAsync(CatalogStore.CurrentPath, cancellationToken).ConfigureAwait(false))
@@ -20,6 +21,7 @@ public sealed record DataVersion(string? CatalogETag, int Manifests, int Manifes
         var hash = new HashCode();
         await foreach (var manifest in ImportManifests.ListAsync(store, cancellationToken).ConfigureAwait(false))
         {
+            if (skip?.Invoke(manifest.Path) == true) continue;
             count++;
             hash.Add(manifest.Path, StringComparer.Ordinal);
             hash.Add(manifest.ETag.Value, StringComparer.Ordinal);
