@@ -101,13 +101,18 @@ public static class OrchestrationApi
         {
             // An event whose payload the orchestration declares (approval → {approved, by, comment}) must have that shape:
             // delivered as it is, {"approved": "maybe"} would fail the instance when it reads the event.
-            if (await client.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { } state && registry.EventPayloadType(state.Name, eventName) is { } type)
+            var state = await client.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
+            if (state is not null && registry.EventPayloadType(state.Name, eventName) is { } type)
             {
                 if (payload is not { ValueKind: JsonValueKind.Object })
                     return Problem(400, "Invalid event payload", "body", $"body: the '{eventName}' event of {state.Name} needs a JSON object payload.");
                 try { _ = WorkflowJson.FromElement(payload, type); }
                 catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: not a valid '{eventName}' payload: {e.Message}"); }
             }
+            if (state is { IsFinished: false } && registry.StepAwaitingEvent(state.Name, eventName) is { } awaited && StepOf(state) is var step && step != awaited)
+                return Problem(409, "Not waiting for this event", "eventName",
+                    $"eventName: {state.Name} {id} reads '{eventName}' only at step '{awaited}' and is at step '{step ?? "(none)"}': a decision already "
+                    + "reached it, or it never asked for one. Read its status (customStatus) before deciding again.");
         }
         catch (ArgumentException e)
         {
@@ -212,6 +217,10 @@ public static class OrchestrationApi
     private static ProblemHttpResult Problem(int status, string title, string field, string detail) => JsonRequestBody.Problem(status, title, field, detail);
 
     private static string FieldOf(string? path) => JsonRequestBody.FieldOf(path);
+
+    private static string? StepOf(OrchestrationState state) =>
+        state.CustomStatus is { ValueKind: JsonValueKind.Object } status && status.TryGetProperty("step", out var step) && step.ValueKind == JsonValueKind.String
+            ? step.GetString() : null;
 
 }
 

@@ -30,6 +30,7 @@ public static class WorkflowCatalog
         registry
             .AddOrchestrator<RetrainInput?, RetrainSummary>(OrchestrationNames.RetrainPipeline, RetrainPipeline.RunAsync)
             .AddEvent<ApprovalDecision>(OrchestrationNames.RetrainPipeline, RetrainPipeline.ApprovalEvent)
+            .AwaitsEventAtStep(OrchestrationNames.RetrainPipeline, RetrainPipeline.ApprovalEvent, RetrainPipeline.AwaitingApprovalStep)
             .AddOrchestrator<DriftMonitorInput?, DriftMonitorResult>(OrchestrationNames.DriftMonitor, DriftMonitor.RunAsync)
             .AddOrchestrator<PurgeInput?, PurgeResult>(OrchestrationNames.Purge, PurgeOrchestration.RunAsync);
         PipelineActivities.Register(registry);

@@ -26,6 +26,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
 {
     private const string Greeter = "Greeter";
     private const string Fragile = "FragileFlow";
+    private const string Decider = "Decider";
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Broken = new();
     private WebApplication _app = null!;
     private string _admin = "", _read = "";
@@ -39,6 +40,16 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         return $"{greeting ?? "hello"} {name}";
     }
 
+    /// <summary>Reads one "decision" at step "deciding" (as RetrainPipeline reads its approval), then acts until "finish" arrives.</summary>
+    private static async Task<string> DeciderAsync(IOrchestrationContext context, string? _)
+    {
+        context.SetCustomStatus(new { step = "deciding" });
+        var decision = await context.WaitForExternalEvent<ApprovalDecision>("decision", TimeSpan.FromHours(1));
+        context.SetCustomStatus(new { step = "acting" });
+        await context.WaitForExternalEvent<string>("finish", TimeSpan.FromHours(1));
+        return decision.Approved ? "approved" : "rejected";
+    }
+
     public async ValueTask InitializeAsync()
     {
         var root = TestEnvironment.NewTempFolder("orchestration-api");
@@ -48,7 +59,10 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         var registry = WorkflowCatalog.Create().AddOrchestrator<string?, string>(Greeter, GreeterAsync)
             .AddActivity<string, string>("Fragile", (_, _, key, _) => Broken.ContainsKey(key) ? throw new InvalidOperationException($"{key} is broken") : Task.FromResult($"ok {key}"))
             .AddOrchestrator<string, string>(Fragile, (context, key) => context.CallActivityAsync<string>("Fragile", key))
-            .AddEvent<ApprovalDecision>(Greeter, "verdict");
+            .AddEvent<ApprovalDecision>(Greeter, "verdict")
+            .AddOrchestrator<string?, string>(Decider, DeciderAsync)
+            .AddEvent<ApprovalDecision>(Decider, "decision")
+            .AwaitsEventAtStep(Decider, "decision", "deciding");
         _app = LocalHost.Build(root, configure: builder =>
         {
             builder.WebHost.UseTestServer();
@@ -311,6 +325,33 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.True((await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("purged").GetInt32() >= 1);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(statusUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await Client(_read).DeleteAsync($"{OrchestrationApi.Prefix}/instances?olderThanDays=0")).StatusCode);
+    }
+
+    /// <summary>
+    /// A one-time decision (RetrainPipeline's approval) was accepted a second time with 202 and dropped: two on-call
+    /// engineers, one approving and one rejecting, both believed they had decided. Past its step it is a 409.
+    /// </summary>
+    [Fact]
+    public async Task OneTimeEvent_AfterItsStep_Is409NamingTheStep_AndTheFirstDecisionStands()
+    {
+        var admin = Client(_admin);
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Decider}", null);
+        var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
+        await WaitForStatusAsync(admin, statusUrl, "running");
+        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "deciding")
+            await Task.Delay(20);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/raiseEvent/decision", Json("{\"approved\":true,\"by\":\"alice\"}"))).StatusCode);
+        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "acting")
+            await Task.Delay(20);
+        var second = await admin.PostAsync($"{statusUrl}/raiseEvent/decision", Json("{\"approved\":false,\"by\":\"bob\"}"));
+
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        var problem = await second.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("eventName", problem.GetProperty("field").GetString());
+        Assert.Contains("step 'acting'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/raiseEvent/finish", Json("\"now\""))).StatusCode);
+        Assert.Equal("approved", (await WaitForStatusAsync(admin, statusUrl, "completed")).GetProperty("output").GetString());
     }
 
     [Fact]

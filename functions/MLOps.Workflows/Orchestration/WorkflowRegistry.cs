@@ -25,6 +25,7 @@ public sealed class WorkflowRegistry
     private readonly Dictionary<string, OrchestratorDefinition> _orchestrators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActivityDefinition> _activities = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Orchestration, string Event), Type> _events = [];
+    private readonly Dictionary<(string Orchestration, string Event), string> _awaitedAtStep = [];
 
     public IReadOnlyCollection<OrchestratorDefinition> Orchestrators => _orchestrators.Values;
     public IReadOnlyCollection<ActivityDefinition> Activities => _activities.Values;
@@ -95,6 +96,20 @@ public sealed class WorkflowRegistry
 
     /// <summary>The declared payload type of an event, or null when the orchestration takes any JSON (or none) for it.</summary>
     public Type? EventPayloadType(string orchestration, string eventName) => _events.GetValueOrDefault((orchestration, eventName));
+
+    /// <summary>
+    /// Declares an event the orchestration reads once, while its custom status step is <paramref name="step"/> (an approval):
+    /// the API refuses it at any other step (409) instead of accepting an event the orchestration will never read — a
+    /// second on-call decision used to get 202 and be dropped.
+    /// </summary>
+    public WorkflowRegistry AwaitsEventAtStep(string orchestration, string eventName, string step)
+    {
+        _awaitedAtStep.Add((orchestration, eventName), step);
+        return this;
+    }
+
+    /// <summary>The step at which the orchestration reads this event, or null when it takes it at any time.</summary>
+    public string? StepAwaitingEvent(string orchestration, string eventName) => _awaitedAtStep.GetValueOrDefault((orchestration, eventName));
 }
 
 /// <summary>The JSON of orchestration inputs, outputs, events and statuses: the store's conventions.</summary>

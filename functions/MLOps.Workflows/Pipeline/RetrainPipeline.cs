@@ -81,6 +81,8 @@ public sealed record RetrainSummary
 public static class RetrainPipeline
 {
     public const string ApprovalEvent = "approval";
+    /// <summary>The custom status step while the pipeline waits for <see cref="ApprovalEvent"/> (the only step that reads it).</summary>
+    public const string AwaitingApprovalStep = "awaiting-approval";
     public static readonly RetryPolicy Retry = new(3, TimeSpan.FromSeconds(2));
     private const int Steps = 7;
 
@@ -156,7 +158,7 @@ public static class RetrainPipeline
             // The reviewer decides on this: nothing is registered before the approval, so the custom status carries it.
             var evidence = Describe(snapshot, champion, trained, evaluations, drift,
                 new RetrainDecision("awaiting approval", verdict.Reason, null, evaluations[best].Key, false));
-            Status("awaiting-approval", 4, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
+            Status(AwaitingApprovalStep, 4, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
             try
             {
                 approval = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromHours(input.ApprovalTimeoutHours));
