@@ -8,5 +8,5 @@ namespace MLOps.Functions;
 public sealed class HealthFunctions(CoreEndpoints api)
 {
     [Function(nameof(Health))]
-    public IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) => api.Run();
+    public IResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "health")] HttpRequest request) => api.Run();
 }

@@ -11,7 +11,7 @@ namespace MLOps.Functions;
 public sealed class ServingFunctions(CoreEndpoints api)
 {
     [Function(nameof(Ready))]
-    public IResult Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ready")] HttpRequest request) => api.Run();
+    public IResult Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "ready")] HttpRequest request) => api.Run();
 
     [Function(nameof(OpenApiDocument))]
     public IResult OpenApiDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi/{documentName}.json")] HttpRequest request) => api.Run();

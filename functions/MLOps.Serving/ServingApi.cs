@@ -28,7 +28,7 @@ public static class ServingApi
     public static IEndpointRouteBuilder MapServingApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi().WithName("OpenApiDocument").AddEndpointFilter(OpenApiDocuments.UnknownIsProblemAsync);
-        app.MapGet("/ready", Ready).WithName("Ready").WithTags("Serving").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapMethods("/ready", HealthApi.ProbeMethods, Ready).WithName("Ready").WithTags("Serving").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         var api = app.MapGroup("/api").WithTags("Serving");
         api.MapGet("/users/{id}/recommendations", Recommendations).WithName("Recommendations").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithQuery(o => [

@@ -391,6 +391,19 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         }
     }
 
+    /// <summary>Load balancers probe with HEAD (Azure Front Door's default): /health and /ready answered 405.</summary>
+    [Fact]
+    public async Task Probes_AnswerHead_WithoutAKey()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = fixture.Client();
+        foreach (var path in new[] { "/health", "/ready" })
+        {
+            var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), ct);
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task Ready_OpenApi_AndHealth()
     {
