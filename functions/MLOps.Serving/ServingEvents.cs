@@ -10,10 +10,8 @@ namespace MLOps.Serving;
 /// </summary>
 internal sealed class ServingEvents
 {
-    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _titles = new(StringComparer.Ordinal);
-    private readonly List<string> _userIds = [];
-    private readonly List<string> _titleIds = [];
+    private readonly IdInterner _users = new();
+    private readonly IdInterner _titles = new();
     private readonly List<Row> _rows = [];
 
     internal readonly record struct Row(int User, int Title, long UtcTicks);
@@ -25,18 +23,18 @@ internal sealed class ServingEvents
     public ReadOnlySpan<Row> Rows => CollectionsMarshal.AsSpan(_rows);
 
     /// <summary>User ids by first appearance.</summary>
-    public IReadOnlyList<string> UserIds => _userIds;
+    public IReadOnlyList<string> UserIds => _users.Ids;
 
     /// <summary>Title ids by first appearance.</summary>
-    public IReadOnlyList<string> TitleIds => _titleIds;
+    public IReadOnlyList<string> TitleIds => _titles.Ids;
 
-    public int UserCount => _userIds.Count;
+    public int UserCount => _users.Count;
 
     /// <summary>Adds one event (the loader passes plays and ratings only, <see cref="ServingData.IsConsumption"/>).</summary>
     public void Add(ViewingEvent e)
     {
         if (Latest is not { } latest || e.Timestamp > latest) Latest = e.Timestamp;
-        _rows.Add(new Row(Intern(_users, _userIds, e.UserId), Intern(_titles, _titleIds, e.ContentId), e.Timestamp.UtcTicks));
+        _rows.Add(new Row(_users.Number(e.UserId), _titles.Number(e.ContentId), e.Timestamp.UtcTicks));
     }
 
     /// <summary>
@@ -61,16 +59,5 @@ internal sealed class ServingEvents
             histories[u] = history;
         }
         return histories;
-    }
-
-    private static int Intern(Dictionary<string, int> index, List<string> ids, string id)
-    {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(index, id, out var exists);
-        if (!exists)
-        {
-            slot = ids.Count;
-            ids.Add(id);
-        }
-        return slot;
     }
 }

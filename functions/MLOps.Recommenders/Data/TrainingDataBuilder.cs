@@ -12,8 +12,8 @@ namespace MLOps.Recommenders;
 /// </summary>
 public sealed class TrainingDataBuilder(double? minRating = null, DateTimeOffset? before = null)
 {
-    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
+    private readonly IdInterner _users = new();
+    private readonly IdInterner _items = new();
     private readonly List<Row> _rows = [];
 
     private readonly record struct Row(int User, int Item, float Rating, long Time);
@@ -28,7 +28,7 @@ public sealed class TrainingDataBuilder(double? minRating = null, DateTimeOffset
         if (e.EventType is EventType.Impression or EventType.Search or EventType.Exposure) return;
         if (before is { } cutoff && e.Timestamp >= cutoff) return;
         if (minRating is { } min && e.Rating is { } r && r < min) return;
-        _rows.Add(new Row(Intern(_users, e.UserId), Intern(_items, e.ContentId), e.Rating is { } rating ? (float)rating : 1f, e.Timestamp.ToUnixTimeSeconds()));
+        _rows.Add(new Row(_users.Number(e.UserId), _items.Number(e.ContentId), e.Rating is { } rating ? (float)rating : 1f, e.Timestamp.ToUnixTimeSeconds()));
     }
 
     /// <summary>
@@ -40,17 +40,17 @@ public sealed class TrainingDataBuilder(double? minRating = null, DateTimeOffset
         var catalogById = new Dictionary<string, CatalogItem>(StringComparer.Ordinal);
         if (catalog is not null) foreach (var c in catalog) catalogById[c.ContentId] = c;
         var itemIds = new HashSet<string>(catalogById.Keys, StringComparer.Ordinal);
-        itemIds.UnionWith(_items.Keys);
+        itemIds.UnionWith(_items.Ids);
         var sortedItems = itemIds.ToArray();
         Array.Sort(sortedItems, StringComparer.Ordinal);
         var items = new ItemIndex(sortedItems);
         var itemOf = new int[_items.Count];
-        foreach (var (id, local) in _items) items.TryGetIndex(id, out itemOf[local]);
+        for (var local = 0; local < _items.Count; local++) items.TryGetIndex(_items.Ids[local], out itemOf[local]);
 
-        var users = _users.Keys.ToArray();
+        var users = _users.Ids.ToArray();
         Array.Sort(users, StringComparer.Ordinal);
         var userOf = new int[_users.Count];
-        for (var u = 0; u < users.Length; u++) userOf[_users[users[u]]] = u;
+        for (var u = 0; u < users.Length; u++) userOf[_users.Number(users[u])] = u;
 
         var rows = _rows;
         // Range + Select has a known count, so the constructor sizes its row list once.
@@ -61,12 +61,5 @@ public sealed class TrainingDataBuilder(double? minRating = null, DateTimeOffset
         });
         IReadOnlyList<CatalogItem?>? aligned = catalog is null ? null : items.Ids.Select(id => catalogById.GetValueOrDefault(id)).ToArray();
         return new TrainingData(items, users, interactions, aligned);
-    }
-
-    private static int Intern(Dictionary<string, int> ids, string id)
-    {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(ids, id, out var exists);
-        if (!exists) slot = ids.Count - 1;
-        return slot;
     }
 }
