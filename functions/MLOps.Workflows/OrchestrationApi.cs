@@ -109,7 +109,7 @@ public static class OrchestrationApi
                 try { _ = WorkflowJson.FromElement(payload, type); }
                 catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: not a valid '{eventName}' payload: {e.Message}"); }
             }
-            if (state is { IsFinished: false } && registry.StepAwaitingEvent(state.Name, eventName) is { } awaited && StepOf(state) is var step && step != awaited)
+            if (state is { IsFinished: false } && registry.StepAwaitingEvent(state.Name, eventName) is { } awaited && state.Step is var step && step != awaited)
                 return Problem(409, "Not waiting for this event", "eventName",
                     $"eventName: {state.Name} {id} reads '{eventName}' only at step '{awaited}' and is at step '{step ?? "(none)"}': a decision already "
                     + "reached it, or it never asked for one. Read its status (customStatus) before deciding again.");
@@ -217,11 +217,6 @@ public static class OrchestrationApi
     private static ProblemHttpResult Problem(int status, string title, string field, string detail) => JsonRequestBody.Problem(status, title, field, detail);
 
     private static string FieldOf(string? path) => JsonRequestBody.FieldOf(path);
-
-    private static string? StepOf(OrchestrationState state) =>
-        state.CustomStatus is { ValueKind: JsonValueKind.Object } status && status.TryGetProperty("step", out var step) && step.ValueKind == JsonValueKind.String
-            ? step.GetString() : null;
-
 }
 
 public sealed record PurgeResponse(DateTimeOffset OlderThan, int Purged);

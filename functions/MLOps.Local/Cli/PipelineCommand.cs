@@ -292,7 +292,7 @@ public static class PipelineCommand
                 var table = new Table().AddColumns("instance", "name", "status", "created", "step");
                 foreach (var s in states)
                     table.AddRow(Markup.Escape(s.InstanceId), s.Name, s.RuntimeStatus.ToString(), s.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
-                        Markup.Escape(s.CustomStatus is { ValueKind: JsonValueKind.Object } c && c.TryGetProperty("step", out var step) ? step.GetString() ?? "" : ""));
+                        Markup.Escape(s.Step ?? ""));
                 console.Write(table);
             });
             return ExitCodes.Done;

@@ -106,6 +106,12 @@ public sealed record OrchestrationState
 
     [JsonIgnore]
     public bool IsFinished => RuntimeStatus is RuntimeStatus.Completed or RuntimeStatus.Failed or RuntimeStatus.Terminated;
+
+    /// <summary>The custom status's <c>step</c> (the workflows' convention: <c>{"step": …}</c>), null without one.</summary>
+    [JsonIgnore]
+    public string? Step =>
+        CustomStatus is { ValueKind: JsonValueKind.Object } status && status.TryGetProperty("step", out var step) && step.ValueKind == JsonValueKind.String
+            ? step.GetString() : null;
 }
 
 public sealed record FailureDetails(string ErrorType, string ErrorMessage, string? StackTrace = null);
