@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kill test for the embedded runner: kill -9 the process inside a chosen stage of a RetrainPipeline run, N rounds.
-# An uninterrupted reference run gives the decision and each stage's seconds. Round r targets stage r mod 7 of
-# refresh-features → train → evaluate → drift-check → decide → publish → notify (so 21 rounds hit every stage 3 times):
+# An uninterrupted reference run gives the decision and each stage's seconds. Round r targets stage r mod 8 of
+# refresh-features → tune → train → evaluate → drift-check → decide → publish → notify (so 24 rounds hit every stage 3 times):
 # fresh copy of the imported store → `mlops pipeline run --wait` in the background → a watcher polls the instance's
 # custom status every 20 ms and, once it shows the target stage, waits a random time inside it (uniform over half the
 # stage's reference seconds) and sends SIGKILL → `mlops pipeline resume` → checks:
@@ -9,15 +9,15 @@
 #   claim); exactly one champion alias change, and the champion audit chain is consistent (sequences 1..n, each
 #   `from` the previous `to`, the alias pointing at the last `to`); one notification; every scheduled activity completed exactly once and the same
 #   activities as the reference run (no duplicated or lost history events); event blobs unchanged.
-# Usage: scripts/kill-test.sh [ROUNDS] [DATA_DIR] [SEED]   (ROUNDS default 21; DATA_DIR: MovieLens 100k folder, default
+# Usage: scripts/kill-test.sh [ROUNDS] [DATA_DIR] [SEED]   (ROUNDS default 24; DATA_DIR: MovieLens 100k folder, default
 #        ../shared/data/ml-100k, else a synthetic dataset from `mlops generate`; SEED for the random delays, default 1).
 #        Prints one line per round and "N passed, M failed"; exit code 1 when any round failed.
 set -uo pipefail
-ROUNDS=${1:-21}
+ROUNDS=${1:-24}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${2:-$ROOT/../shared/data/ml-100k}
 SEED=${3:-1}
-STAGES=(refresh-features train evaluate drift-check decide publish notify)
+STAGES=(refresh-features tune train evaluate drift-check decide publish notify)
 WORK=$(mktemp -d /tmp/mlops-kill-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 . "$ROOT/scripts/build-flags.sh"
@@ -62,7 +62,7 @@ kill_in_stage() { # store instance pid target seed
   python3 - "$@" "$REF_STEPS" <<'PY'
 import json, os, random, signal, sys, time
 store, instance, pid, target, seed, steps = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), json.loads(sys.argv[6])
-order = ["refresh-features", "train", "evaluate", "drift-check", "decide", "awaiting-approval", "publish", "notify", "done"]
+order = ["refresh-features", "tune", "train", "evaluate", "drift-check", "decide", "awaiting-approval", "publish", "notify", "done"]
 path, t0 = f"{store}/orchestrations/{instance}/instance.json", time.time()
 def step():
     try:

@@ -36,6 +36,9 @@ public sealed class ActivityFunctions(DurableWorkflows workflows)
     [Function(PipelineActivities.GetChampion)]
     public Task<JsonElement?> GetChampion([ActivityTrigger] JsonElement input, FunctionContext context) => Run(PipelineActivities.GetChampion, input, context);
 
+    [Function(PipelineActivities.RunTuningTrial)]
+    public Task<JsonElement?> RunTuningTrial([ActivityTrigger] JsonElement input, FunctionContext context) => Run(PipelineActivities.RunTuningTrial, input, context);
+
     [Function(PipelineActivities.TrainCandidate)]
     public Task<JsonElement?> TrainCandidate([ActivityTrigger] JsonElement input, FunctionContext context) => Run(PipelineActivities.TrainCandidate, input, context);
 

@@ -13,12 +13,12 @@ public class RecsysBenchmarkTests
         var report = RecsysBenchmark.Run("synthetic", data, "recommenders", ["popularity", "ease", "ials", "infae", "blend", "ranker"], 5, 42, tune: true, lines.Add);
         Assert.Equal(["popularity", "ease", "ials", "infae", "blend", "ranker"], report.Results.Select(r => r.Model));
         var row = report.Results.ToDictionary(r => r.Model);
-        Assert.Contains(row["ease"].Parameters["lambda"], RecsysBenchmark.TuningSpaces["ease"]["lambda"]);
-        Assert.Contains(row["ease"].Parameters["dropout"], RecsysBenchmark.TuningSpaces["ease"]["dropout"]); // EASE (0) or DLAE (0.2)
-        Assert.Contains(row["ials"].Parameters["regularization"], RecsysBenchmark.TuningSpaces["ials"]["regularization"]);
+        Assert.Contains(row["ease"].Parameters["lambda"], MLOps.Recommenders.Tuning.TuningSpaces.Default["ease"]["lambda"]);
+        Assert.Contains(row["ease"].Parameters["dropout"], MLOps.Recommenders.Tuning.TuningSpaces.Default["ease"]["dropout"]); // EASE (0) or DLAE (0.2)
+        Assert.Contains(row["ials"].Parameters["regularization"], MLOps.Recommenders.Tuning.TuningSpaces.Default["ials"]["regularization"]);
         Assert.Equal(6, row["ease"].Trials); // λ {12, 16, 24} × dropout {0, 0.2}
         Assert.Equal(3, row["infae"].Trials);
-        Assert.Contains(row["infae"].Parameters["regularization"], RecsysBenchmark.TuningSpaces["infae"]["regularization"]);
+        Assert.Contains(row["infae"].Parameters["regularization"], MLOps.Recommenders.Tuning.TuningSpaces.Default["infae"]["regularization"]);
         // The blend's weights are tuned over EASE, iALS and ∞-AE (26 weightings); the parts it keeps, and the ranker's generators
         // (iALS, EASE, SAR), take the values tuned above; a part weighted 0 is left out with its parameters.
         var blend = row["blend"].Parameters;

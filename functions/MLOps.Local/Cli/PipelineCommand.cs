@@ -54,8 +54,9 @@ public static class PipelineCommand
         var input = new Option<string?>("--input") { Description = "The orchestration's input as JSON (e.g. '{\"requireApproval\":true}')." };
         var approval = new Option<bool>("--require-approval") { Description = "RetrainPipeline: wait for `pipeline approve|reject ID` before publishing." };
         var candidates = new Option<string?>("--candidates") { Description = "RetrainPipeline: model kinds to train, comma-separated (default popularity,sar,ease,ials)." };
+        var noTune = new Option<bool>("--no-tune") { Description = "RetrainPipeline: train each candidate with its given parameters, without the tune step." };
         var id = new Option<string?>("--instance-id") { Description = "Instance id (a singleton: a running instance with this id is returned, not restarted)." };
-        var command = new Command("run", "Start an orchestration (RetrainPipeline by default).") { wait, name, input, approval, candidates, id };
+        var command = new Command("run", "Start an orchestration (RetrainPipeline by default).") { wait, name, input, approval, candidates, noTune, id };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             await using var services = BuildServices(context);
@@ -69,6 +70,7 @@ public static class PipelineCommand
             {
                 var retrain = payload is JsonElement e ? (RetrainInput?)ReadInput(e, typeof(RetrainInput)) ?? new RetrainInput() : new RetrainInput();
                 if (context.Parse.GetValue(approval)) retrain = retrain with { RequireApproval = true };
+                if (context.Parse.GetValue(noTune)) retrain = retrain with { Tune = false };
                 if (context.Parse.GetValue(candidates) is { Length: > 0 } list)
                     retrain = retrain with { Candidates = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => new CandidateConfig(k))] };
                 payload = retrain;

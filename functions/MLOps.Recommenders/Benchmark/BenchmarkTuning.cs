@@ -66,7 +66,7 @@ internal sealed class BenchmarkTuning(string protocol, TrainingData train, int k
     private TuningResult? Generator(string kind, string? forComposite, ref int trials)
     {
         if (_done.TryGetValue(kind, out var done)) return done;
-        if (!RecsysBenchmark.TuningSpaces.TryGetValue(kind, out var space) || Carves.Count == 0) return null;
+        if (!TuningSpaces.Default.TryGetValue(kind, out var space) || Carves.Count == 0) return null;
         var carves = Carves;
         if (forComposite is not null) log?.Invoke($"  tuning {kind} for {forComposite}, which combines it ({kind} is not in --models, so it gets no row)");
         var result = Tuner.Tune(kind, Tuner.Grid(space), carves, k, seed,

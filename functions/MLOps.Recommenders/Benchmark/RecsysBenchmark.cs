@@ -33,15 +33,6 @@ public static class RecsysBenchmark
 {
     public static IReadOnlyList<string> DefaultModels { get; } = ["popularity", "content", "sar", "ials", "ease", "infae", "blend", "ranker"];
 
-    /// <summary>Small search spaces tuned on the mean of five validation carves from train (kept small: the benchmark has a time budget).</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double[]>> TuningSpaces { get; } = new Dictionary<string, IReadOnlyDictionary<string, double[]>>
-    {
-        ["ease"] = new Dictionary<string, double[]> { ["lambda"] = [12, 16, 24], ["dropout"] = [0, 0.2] },
-        ["ials"] = new Dictionary<string, double[]> { ["regularization"] = [20, 25, 30] },
-        ["infae"] = new Dictionary<string, double[]> { ["regularization"] = [1, 2, 4] },
-        ["sar"] = new Dictionary<string, double[]> { ["similarity"] = [1, 2] },
-    };
-
     /// <summary>The blend's weights are tuned over these generators, each weighted 0, 0.5 or 1 (the default weighting tried first).</summary>
     public static IReadOnlyList<string> BlendTuningParts { get; } = ["ease", "ials", "infae"];
 

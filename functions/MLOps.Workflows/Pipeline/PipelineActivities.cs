@@ -8,6 +8,7 @@ public static class PipelineActivities
 {
     public const string RefreshFeatures = nameof(RefreshFeatures);
     public const string GetChampion = nameof(GetChampion);
+    public const string RunTuningTrial = nameof(RunTuningTrial);
     public const string TrainCandidate = nameof(TrainCandidate);
     public const string EvaluateCandidate = nameof(EvaluateCandidate);
     public const string CheckDrift = nameof(CheckDrift);
@@ -24,6 +25,7 @@ public static class PipelineActivities
             .AddActivity<IFeatureRefresher, string, FeatureSnapshotRef>(RefreshFeatures, (features, key, _, ct) => features.RefreshAsync(key, ct))
             .AddActivity<IModelRegistryGateway, string, ChampionLookup>(GetChampion, async (models, model, _, ct) =>
                 new ChampionLookup(await models.GetChampionAsync(model, ct).ConfigureAwait(false)))
+            .AddActivity<ICandidateTuner, TrialRequest, TrialOutcome>(RunTuningTrial, (tuner, r, _, ct) => tuner.RunTrialAsync(r, ct))
             .AddActivity<ICandidateTrainer, TrainRequest, TrainedCandidate>(TrainCandidate, (trainer, r, _, ct) =>
                 trainer.TrainAsync(r.Snapshot, r.Candidate, r.StepKey, ct))
             .AddActivity<ICandidateTrainer, EvaluateRequest, CandidateEvaluation>(EvaluateCandidate, (trainer, r, _, ct) =>

@@ -15,11 +15,29 @@ public interface IFeatureRefresher
     Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken);
 }
 
-/// <summary>One candidate configuration: a model kind and its parameters (missing ones take the defaults).</summary>
-public sealed record CandidateConfig(string Kind, Dictionary<string, double>? Parameters = null)
+/// <summary>
+/// One candidate configuration: a model kind and its parameters (missing ones take the defaults). When the run tunes, the
+/// parameters not given are searched over <see cref="Search"/>, or the kind's default space (TuningSpaces.Default).
+/// </summary>
+public sealed record CandidateConfig(string Kind, Dictionary<string, double>? Parameters = null, Dictionary<string, double[]>? Search = null)
 {
     public string Key => Parameters is not { Count: > 0 } p ? Kind
         : $"{Kind}({string.Join(",", p.OrderBy(x => x.Key, StringComparer.Ordinal).Select(x => FormattableString.Invariant($"{x.Key}={x.Value}")))})";
+}
+
+/// <summary>One tuning trial: a candidate's kind with one grid point of parameters, scored on the validation carve.</summary>
+public sealed record TrialRequest(FeatureSnapshotRef Snapshot, string Kind, Dictionary<string, double> Parameters, string StepKey);
+
+/// <summary>A trial's validation score (null when the carve holds no user to score, with <see cref="Note"/> saying why).</summary>
+public sealed record TrialOutcome(string Kind, Dictionary<string, double> Parameters, double? Score, double Seconds, string? Note = null);
+
+public interface ICandidateTuner
+{
+    /// <summary>
+    /// Trains the trial's configuration on the run's training data less each user's latest interactions, and scores it
+    /// (nDCG@10) on those: a validation carve cut the way the run cuts its held-out window, which tuning never sees.
+    /// </summary>
+    Task<TrialOutcome> RunTrialAsync(TrialRequest request, CancellationToken cancellationToken);
 }
 
 public sealed record TrainedCandidate(string Key, string Kind, Dictionary<string, double> Parameters, string ArtifactPath, string SnapshotId, double Seconds);

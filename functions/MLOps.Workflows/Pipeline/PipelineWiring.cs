@@ -12,6 +12,7 @@ internal static class PipelineWiring
     {
         builder.Services.TryAddSingleton<IPipelineNotifier, BlobNotifier>();
         builder.Services.TryAddSingleton<ICandidateTrainer, RecommenderTrainer>();
+        builder.Services.TryAddSingleton<ICandidateTuner, RecommenderTuner>();
         builder.AddRegistry(); // also the feature store
         builder.Services.TryAddSingleton<IFeatureRefresher, FeatureStoreRefresher>();
         builder.Services.TryAddSingleton<IModelRegistryGateway, RegistryGateway>();

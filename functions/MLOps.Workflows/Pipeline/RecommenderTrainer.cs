@@ -27,13 +27,17 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
     private static readonly ConcurrentDictionary<string, Lazy<Task<Prepared>>> Cache = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, Lazy<Task<(IRecommender Model, EvaluationResult Result)>>> ChampionScores = new(StringComparer.Ordinal);
 
-    private sealed record Prepared(Split Split, string Window);
+    /// <summary>A snapshot's split, and the validation carve tuning scores on (cut from the split's train part the same way, lazily).</summary>
+    internal sealed record Prepared(Split Split, string Window)
+    {
+        public Lazy<Split> Validation { get; } = new(() => Splits.LeaveLastOut(Split.Train, HoldOut) with { Protocol = $"validation-leave-last-{HoldOut}" });
+    }
 
     public static string CandidatePath(string stepKey) => $"pipeline/candidates/{stepKey.Replace(':', '_')}.mlrc";
 
     public async Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, CancellationToken cancellationToken)
     {
-        var prepared = await PrepareAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var prepared = await PrepareAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var model = await Task.Run(() => ModelTrainer.Train(candidate.Kind, candidate.Parameters, prepared.Split.Train, Seed, cancellationToken), cancellationToken).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
@@ -44,7 +48,7 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
 
     public async Task<CandidateEvaluation> EvaluateAsync(FeatureSnapshotRef snapshot, TrainedCandidate candidate, ChampionRef? champion, string stepKey, CancellationToken cancellationToken)
     {
-        var prepared = await PrepareAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var prepared = await PrepareAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var model = await ModelArtifact.LoadAsync(store, candidate.ArtifactPath, cancellationToken).ConfigureAwait(false);
         var result = await Task.Run(() => Evaluator.Evaluate(model, prepared.Split, K, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -91,7 +95,8 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         return metrics;
     }
 
-    private Task<Prepared> PrepareAsync(FeatureSnapshotRef snapshot, CancellationToken cancellationToken)
+    /// <summary>The snapshot's training data and held-out split, read once per process and shared by training, evaluation and tuning.</summary>
+    internal static Task<Prepared> PrepareAsync(IBlobStore store, FeatureSnapshotRef snapshot, CancellationToken cancellationToken)
     {
         if (Cache.Count > 4) Cache.Clear();
         return Cache.GetOrAdd($"{store.Description}|{snapshot.SnapshotId}", _ => new Lazy<Task<Prepared>>(async () =>

@@ -15,6 +15,8 @@ public sealed record RetrainInput : IValidatableInput
     /// <summary>Wait for an "approval" event before publishing; null: what the registry's promotion policy says.</summary>
     public bool? RequireApproval { get; init; }
     public double ApprovalTimeoutHours { get; init; } = 24;
+    /// <summary>Tune each candidate's parameters on a validation carve before training it (one trial per grid point, in parallel).</summary>
+    public bool Tune { get; init; } = true;
 
     public InputProblem? Validate()
     {
@@ -39,8 +41,39 @@ public sealed record RetrainInput : IValidatableInput
             {
                 return new($"candidates[{i}].parameters", MLOps.Core.ArgumentText.Of(e));
             }
+            if (SearchProblem(c) is { } search) return new($"candidates[{i}].search{search.Field}", search.Message);
         }
         return null;
+    }
+
+    // A search names parameters the kind knows, with values it accepts, none of them also fixed, and a grid worth training.
+    private static (string Field, string Message)? SearchProblem(CandidateConfig c)
+    {
+        if (c.Search is null) return null;
+        if (c.Search.Count == 0) return ("", "search must name at least one parameter (or be left out for the kind's default space).");
+        var points = 1L;
+        foreach (var (name, values) in c.Search)
+        {
+            if (values is not { Length: > 0 }) return ($".{name}", $"search '{name}' must list at least one value.");
+            if (c.Parameters?.ContainsKey(name) == true) return ($".{name}", $"'{name}' is both fixed in parameters and searched: keep one.");
+            foreach (var value in values)
+            {
+                if (!double.IsFinite(value)) return ($".{name}", $"search '{name}' values must be finite numbers.");
+                try
+                {
+                    var trial = new Dictionary<string, double>(c.Parameters ?? [], StringComparer.Ordinal) { [name] = value };
+                    MLOps.Recommenders.ModelTrainer.CheckParameters(c.Kind, trial);
+                }
+                catch (ArgumentException e)
+                {
+                    return ($".{name}", MLOps.Core.ArgumentText.Of(e));
+                }
+            }
+            points *= values.Length;
+        }
+        return points > PipelineTuning.MaxTrialsPerCandidate
+            ? ("", $"search spans {points} grid points; at most {PipelineTuning.MaxTrialsPerCandidate} per candidate (each is a training run).")
+            : null;
     }
 }
 
@@ -63,6 +96,8 @@ public sealed record RetrainSummary
     public required FeatureSnapshotRef Snapshot { get; init; }
     public int? ChampionBefore { get; init; }
     public string? EvaluationWindow { get; init; }
+    /// <summary>Each tuned candidate's trials and pick (empty when the run did not tune).</summary>
+    public List<CandidateTuning> Tuning { get; init; } = [];
     public required List<CandidateResult> Candidates { get; init; }
     public string? Best { get; init; }
     public required DriftSummary Drift { get; init; }
@@ -84,7 +119,7 @@ public static class RetrainPipeline
     /// <summary>The custom status step while the pipeline waits for <see cref="ApprovalEvent"/> (the only step that reads it).</summary>
     public const string AwaitingApprovalStep = "awaiting-approval";
     public static readonly RetryPolicy Retry = new(3, TimeSpan.FromSeconds(2));
-    private const int Steps = 7;
+    private const int Steps = 8;
 
     public static IReadOnlyList<CandidateConfig> DefaultCandidates { get; } =
         [new("popularity"), new("sar"), new("ease"), new("ials")];
@@ -108,9 +143,20 @@ public static class RetrainPipeline
         Lap("refresh-features");
         log.LogInformation("snapshot {Snapshot}: {Events} events; champion {Champion}", snapshot.SnapshotId, snapshot.Events, champion?.Version);
 
-        var candidates = input.Candidates is { Count: > 0 } c ? c : [.. DefaultCandidates];
+        List<CandidateConfig> candidates = input.Candidates is { Count: > 0 } c ? [.. c] : [.. DefaultCandidates];
+        var tuning = new List<CandidateTuning>();
+        if (input.Tune && await TuneAsync(context, snapshot, candidates, Status) is { } tuned)
+        {
+            foreach (var (i, candidate, result) in tuned)
+            {
+                candidates[i] = candidate;
+                tuning.Add(result);
+            }
+            Lap("tune");
+        }
+
         var training = $"training {candidates.Count} candidates in parallel";
-        Status("train", 1, training);
+        Status("train", 2, training);
         // Each finished candidate is reported as it lands: at 2M events the step ran 100 s with one status line.
         var trainedSoFar = new List<string>();
         var trained = await Task.WhenAll(candidates.Select(async (candidate, i) =>
@@ -118,13 +164,13 @@ public static class RetrainPipeline
             var result = await context.CallActivityAsync<TrainedCandidate>(
                 PipelineActivities.TrainCandidate, new TrainRequest(snapshot, candidate, context.RunStepKey($"train-{i}")), Retry);
             trainedSoFar.Add(string.Create(CultureInfo.InvariantCulture, $"{result.Key} {result.Seconds:0.0} s"));
-            Status("train", 1, $"{training}: {trainedSoFar.Count} of {candidates.Count} trained ({string.Join(", ", trainedSoFar)})");
+            Status("train", 2, $"{training}: {trainedSoFar.Count} of {candidates.Count} trained ({string.Join(", ", trainedSoFar)})");
             return result;
         }));
         Lap("train");
 
         var evaluating = $"evaluating {trained.Length} candidates against {(champion is null ? "no champion" : $"champion v{champion.Version}")}";
-        Status("evaluate", 2, evaluating);
+        Status("evaluate", 3, evaluating);
         var evaluatedSoFar = new List<string>();
         var evaluations = await Task.WhenAll(trained.Select(async (candidate, i) =>
         {
@@ -132,12 +178,12 @@ public static class RetrainPipeline
                 PipelineActivities.EvaluateCandidate, new EvaluateRequest(snapshot, candidate, champion, context.RunStepKey($"evaluate-{i}")), Retry);
             evaluatedSoFar.Add(result.Metrics.FirstOrDefault() is { Key: { } metric } primary
                 ? string.Create(CultureInfo.InvariantCulture, $"{result.Key} {metric} {primary.Value:0.0000}") : result.Key);
-            Status("evaluate", 2, $"{evaluating}: {evaluatedSoFar.Count} of {trained.Length} evaluated ({string.Join(", ", evaluatedSoFar)})");
+            Status("evaluate", 3, $"{evaluating}: {evaluatedSoFar.Count} of {trained.Length} evaluated ({string.Join(", ", evaluatedSoFar)})");
             return result;
         }));
         Lap("evaluate");
 
-        Status("drift-check", 3, "checking drift against the champion's training data");
+        Status("drift-check", 4, "checking drift against the champion's training data");
         var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.RunStepKey("drift"), Retry);
         Lap("drift-check");
 
@@ -146,7 +192,7 @@ public static class RetrainPipeline
             .OrderByDescending(i => evaluations[i].Metrics.Values.FirstOrDefault())
             .ThenBy(i => evaluations[i].Key, StringComparer.Ordinal)
             .First();
-        Status("decide", 4, $"applying the promotion gates to {evaluations[best].Key}");
+        Status("decide", 5, $"applying the promotion gates to {evaluations[best].Key}");
         var verdict = await context.CallActivityAsync<PromotionVerdict>(PipelineActivities.DecidePromotion,
             new DecideRequest(input.Model, evaluations[best], champion), Retry);
         ApprovalDecision? approval = null;
@@ -156,9 +202,9 @@ public static class RetrainPipeline
         if (verdict.Promote && (input.RequireApproval ?? verdict.RequiresApproval))
         {
             // The reviewer decides on this: nothing is registered before the approval, so the custom status carries it.
-            var evidence = Describe(snapshot, champion, trained, evaluations, drift,
+            var evidence = Describe(snapshot, champion, tuning, trained, evaluations, drift,
                 new RetrainDecision("awaiting approval", verdict.Reason, null, evaluations[best].Key, false));
-            Status(AwaitingApprovalStep, 4, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
+            Status(AwaitingApprovalStep, 5, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
             try
             {
                 approval = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromHours(input.ApprovalTimeoutHours));
@@ -182,7 +228,7 @@ public static class RetrainPipeline
         var changed = false;
         if (outcome == "promoted")
         {
-            Status("publish", 5, $"registering {evaluations[best].Key} and swapping the champion alias");
+            Status("publish", 6, $"registering {evaluations[best].Key} and swapping the champion alias");
             version = await context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
                 new RegisterRequest(input.Model, trained[best], evaluations[best], snapshot, context.RunStepKey("register")), Retry);
             var promotion = await context.CallActivityAsync<PromotionOutcome>(PipelineActivities.PromoteModel,
@@ -203,9 +249,10 @@ public static class RetrainPipeline
             EvaluationWindow = evaluations[best].Window,
             Candidates = [.. trained.Select((t, i) => new CandidateResult(t.Key, t.Seconds, evaluations[i].Metrics, evaluations[i].VersusChampion))],
             Best = evaluations[best].Key, Drift = drift, Decision = decision, Approval = approval, StepSeconds = steps,
-            Summary = Describe(snapshot, champion, trained, evaluations, drift, decision),
+            Tuning = tuning,
+            Summary = Describe(snapshot, champion, tuning, trained, evaluations, drift, decision),
         };
-        Status("notify", 6, "notifying");
+        Status("notify", 7, "notifying");
         await context.CallActivityAsync<bool>(PipelineActivities.Notify,
             new NotifyRequest(context.RunStepKey("notify"), $"{input.Model}: {outcome} ({evaluations[best].Key})", string.Join('\n', summary.Summary)), Retry);
         Lap("notify");
@@ -213,7 +260,35 @@ public static class RetrainPipeline
         return summary with { StepSeconds = steps };
     }
 
-    private static List<string> Describe(FeatureSnapshotRef snapshot, ChampionRef? champion, TrainedCandidate[] trained,
+    /// <summary>
+    /// Fans one trial out per grid point of every candidate that has something to tune, then picks each candidate's best;
+    /// null when no candidate has (popularity and content only, or every searched parameter fixed).
+    /// </summary>
+    private static async Task<List<(int Index, CandidateConfig Candidate, CandidateTuning Tuning)>?> TuneAsync(IOrchestrationContext context,
+        FeatureSnapshotRef snapshot, List<CandidateConfig> candidates, Action<string, int, string, List<string>?> status)
+    {
+        var plans = candidates.Select(PipelineTuning.Plan).ToList();
+        var total = plans.Sum(p => p.Count);
+        if (total == 0) return null;
+        var tuned = plans.Count(p => p.Count > 0);
+        var tuning = $"tuning {tuned} candidate{(tuned == 1 ? "" : "s")}: {total} trials on each user's {RecommenderTrainer.HoldOut} latest training interactions";
+        status("tune", 1, tuning, null);
+        var done = 0;
+        var results = await Task.WhenAll(plans.SelectMany((plan, i) => plan.Select((parameters, j) => (i, j, parameters))).Select(async t =>
+        {
+            var result = await context.CallActivityAsync<TrialOutcome>(PipelineActivities.RunTuningTrial,
+                new TrialRequest(snapshot, candidates[t.i].Kind, t.parameters, context.RunStepKey($"tune-{t.i}-{t.j}")), Retry);
+            status("tune", 1, $"{tuning}: {++done} of {total} done", null);
+            return (t.i, result);
+        }));
+        return [.. Enumerable.Range(0, candidates.Count).Where(i => plans[i].Count > 0).Select(i =>
+        {
+            var (candidate, result) = PipelineTuning.Pick(candidates[i], [.. results.Where(r => r.i == i).Select(r => r.result)]);
+            return (i, candidate, result);
+        })];
+    }
+
+    private static List<string> Describe(FeatureSnapshotRef snapshot, ChampionRef? champion, List<CandidateTuning> tuning, TrainedCandidate[] trained,
         CandidateEvaluation[] evaluations, DriftSummary drift, RetrainDecision decision)
     {
         var c = CultureInfo.InvariantCulture;
@@ -223,6 +298,7 @@ public static class RetrainPipeline
             champion is null ? "champion: none yet" : $"champion: v{champion.Version} ({champion.Kind})",
             $"held-out window: {evaluations.FirstOrDefault()?.Window}",
         };
+        lines.AddRange(tuning.Select(PipelineTuning.Describe));
         for (var i = 0; i < trained.Length; i++)
         {
             var e = evaluations[i];

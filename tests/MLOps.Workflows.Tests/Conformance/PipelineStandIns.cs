@@ -25,6 +25,7 @@ public static class PipelineServices
         // Registered before the workflows' wiring (which uses TryAdd), so the stand-ins win.
         builder.Services.AddSingleton<IFeatureRefresher, StandInFeatures>();
         builder.Services.AddSingleton<ICandidateTrainer, StandInTrainer>();
+        builder.Services.AddSingleton<ICandidateTuner, StandInTuner>();
         builder.Services.AddSingleton<IModelRegistryGateway, StandInRegistry>();
         builder.Services.AddSingleton<IDriftGateway>(sp => new StandInDrift(probe));
         builder.AddWorkflowDefinitions();
@@ -38,7 +39,7 @@ public static class PipelineServices
     /// <summary>The pipeline ports that resolve to a stand-in here (empty once every library's wiring has landed).</summary>
     public static IReadOnlyList<string> StandIns(IServiceProvider services) =>
     [
-        .. new[] { typeof(IFeatureRefresher), typeof(ICandidateTrainer), typeof(IModelRegistryGateway), typeof(IDriftGateway) }
+        .. new[] { typeof(IFeatureRefresher), typeof(ICandidateTrainer), typeof(ICandidateTuner), typeof(IModelRegistryGateway), typeof(IDriftGateway) }
             .Where(t => services.GetService(t)?.GetType().Name.StartsWith("StandIn", StringComparison.Ordinal) == true)
             .Select(t => t.Name),
     ];
@@ -67,6 +68,13 @@ internal sealed class StandInTrainer : ICandidateTrainer
             Seconds = 0.2,
         });
     }
+}
+
+/// <summary>A validation score that grows with every parameter's value, so the last grid point wins on both engines.</summary>
+internal sealed class StandInTuner : ICandidateTuner
+{
+    public Task<TrialOutcome> RunTrialAsync(TrialRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(new TrialOutcome(request.Kind, request.Parameters, Math.Round(0.1 + request.Parameters.Values.Sum() / 1000, 6), 0.1));
 }
 
 /// <summary>Versions and the champion alias in the blob store; registration and promotion keyed by step.</summary>
@@ -128,7 +136,10 @@ public static class PipelineCases
             {
                 Assert.Equal(RuntimeStatus.Completed, r.Final.RuntimeStatus);
                 var summary = r.Output<RetrainSummary>();
-                Assert.Equal(["popularity", "ease", "sar"], summary.Candidates.Select(c => c.Key));
+                // Tuned: EASE over λ × dropout (6 trials), SAR over its similarity (2); popularity has nothing to tune.
+                Assert.Equal(["popularity", "ease(dropout=0.2,lambda=24)", "sar(similarity=2)"], summary.Candidates.Select(c => c.Key));
+                Assert.Equal(["ease", "sar"], summary.Tuning.Select(t => t.Candidate));
+                Assert.Equal(8, r.Counts.ActivityRuns(PipelineActivities.RunTuningTrial));
                 Assert.Equal("promoted", summary.Decision.Outcome);
                 Assert.True(summary.Decision.AliasChanged);
                 Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.RefreshFeatures));

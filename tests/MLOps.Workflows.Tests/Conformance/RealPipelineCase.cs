@@ -132,9 +132,13 @@ public static partial class RealPipelineCase
         var first = r.Output<RetrainSummary>();
         Assert.Equal(RealPipelineServices.Data.Events, first.Snapshot.Events);
         Assert.Null(first.ChampionBefore);
-        Assert.Equal(RetrainPipeline.DefaultCandidates.Select(c => c.Key), first.Candidates.Select(c => c.Key));
+        // Each default kind, tuned where it has a space (popularity has none): the key names the parameters picked.
+        Assert.Equal(RetrainPipeline.DefaultCandidates.Select(c => c.Kind), first.Candidates.Select(c => c.Key.Split('(')[0]));
+        Assert.Equal(["sar", "ease", "ials"], first.Tuning.Select(t => t.Candidate));
+        Assert.All(first.Tuning, t => Assert.Contains(first.Candidates, c => c.Key == t.Picked));
+        Assert.All(first.Tuning, t => Assert.True(t.BestScore >= t.DefaultScore, $"{t.Candidate}: picked {t.BestScore} below the defaults' {t.DefaultScore}"));
         Assert.Equal(new RetrainDecision("promoted", first.Decision.Reason, 1, first.Best, true), first.Decision);
-        Assert.Equal("ease", first.Best); // the first model had to beat the popularity baseline
+        Assert.StartsWith("ease(", first.Best, StringComparison.Ordinal); // the first model had to beat the popularity baseline
         Assert.All(first.Candidates, c => Assert.InRange(c.Metrics[RecommenderTrainer.PrimaryMetric], 0.0, 1.0));
 
         var secondState = SecondRun(r);
@@ -162,6 +166,7 @@ public static partial class RealPipelineCase
         Assert.Equal(new SortedDictionary<string, int>(StringComparer.Ordinal)
         {
             [PipelineActivities.RefreshFeatures] = 2, [PipelineActivities.GetChampion] = 2,
+            [PipelineActivities.RunTuningTrial] = 2 * RetrainPipeline.DefaultCandidates.Sum(c => PipelineTuning.Plan(c).Count),
             [PipelineActivities.TrainCandidate] = 2 * candidates, [PipelineActivities.EvaluateCandidate] = 2 * candidates,
             [PipelineActivities.CheckDrift] = 2, [PipelineActivities.DecidePromotion] = 2,
             [PipelineActivities.RegisterModel] = 1, [PipelineActivities.PromoteModel] = 1, [PipelineActivities.Notify] = 2,
@@ -172,7 +177,7 @@ public static partial class RealPipelineCase
     /// The summary both engines must agree on, to full precision: everything except what measures the wall clock.
     /// Left out: the snapshot's id and cutoff (the feature store cuts off at the time of the refresh and names the
     /// snapshot after that second and the batches' ETags, which are file times), its build seconds, the step and
-    /// training seconds, the top-k latency guardrail, the drift report's and alerts' ids (time of the check), and the same values in the text lines.
+    /// training and tuning seconds, the top-k latency guardrail, the drift report's and alerts' ids (time of the check), and the same values in the text lines.
     /// </summary>
     public static string Scrub(OrchestrationState state)
     {
@@ -181,6 +186,7 @@ public static partial class RealPipelineCase
         var snapshot = summary["snapshot"]!.AsObject();
         foreach (var name in new[] { "snapshotId", "cutoff", "seconds" }) snapshot.Remove(name);
         summary.Remove("stepSeconds");
+        foreach (var trial in summary["tuning"]!.AsArray().SelectMany(t => t!["trials"]!.AsArray())) trial!.AsObject().Remove("seconds");
         foreach (var candidate in summary["candidates"]!.AsArray())
         {
             candidate!.AsObject().Remove("trainSeconds");
@@ -197,7 +203,7 @@ public static partial class RealPipelineCase
             var line = lines[i]!.GetValue<string>();
             lines[i] = line.StartsWith("features: ", StringComparison.Ordinal)
                 ? Cutoff().Replace(SnapshotId().Replace(line, "snapshot * ("), "cutoff *")
-                : TrainedIn().Replace(line, "; trained in * s");
+                : TuningSeconds().Replace(TrainedIn().Replace(line, "; trained in * s"), "trials (* s)");
         }
         // Snapshot ids also appear inside texts (the drift check's "not judged" note names the champion's snapshot).
         return SnapshotIdInText().Replace(summary.ToJsonString(), "fs-*");
@@ -211,6 +217,9 @@ public static partial class RealPipelineCase
 
     [GeneratedRegex(@"cutoff [0-9-]+ [0-9:]+Z")]
     private static partial Regex Cutoff();
+
+    [GeneratedRegex(@"trials? \([0-9.]+ s\)")]
+    private static partial Regex TuningSeconds();
 
     [GeneratedRegex(@"; trained in [0-9.]+ s")]
     private static partial Regex TrainedIn();

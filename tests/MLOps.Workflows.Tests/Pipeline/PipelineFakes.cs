@@ -52,6 +52,25 @@ public sealed class FakeTrainer(IBlobStore store) : ICandidateTrainer
     }
 }
 
+/// <summary>Validation scores planted per grid point: EASE is best at λ 24 without dropout, SAR with lift; every trial is recorded.</summary>
+public sealed class FakeTuner : ICandidateTuner
+{
+    public System.Collections.Concurrent.ConcurrentBag<TrialRequest> Trials { get; } = [];
+
+    public static double Score(string kind, IReadOnlyDictionary<string, double> p) => kind switch
+    {
+        "ease" => 0.30 - Math.Abs(p.GetValueOrDefault("lambda", 16) - 24) / 100 - p.GetValueOrDefault("dropout"),
+        "sar" => 0.20 + p.GetValueOrDefault("similarity", 1) / 100,
+        _ => 0.10,
+    };
+
+    public Task<TrialOutcome> RunTrialAsync(TrialRequest request, CancellationToken cancellationToken)
+    {
+        Trials.Add(request);
+        return Task.FromResult(new TrialOutcome(request.Kind, request.Parameters, Score(request.Kind, request.Parameters), 0.01));
+    }
+}
+
 public sealed record FakeVersion(int Version, string Kind, string ArtifactPath, string Key);
 public sealed record FakeAudit(long Sequence, int? From, int To, string Reason);
 
@@ -126,6 +145,8 @@ public sealed class PipelineHarness : IAsyncDisposable
         services.AddSingleton<IBlobStore>(Store);
         services.AddSingleton<IFeatureRefresher, FakeFeatures>();
         services.AddSingleton<ICandidateTrainer, FakeTrainer>();
+        services.AddSingleton<FakeTuner>();
+        services.AddSingleton<ICandidateTuner>(sp => sp.GetRequiredService<FakeTuner>());
         services.AddSingleton<FakeRegistry>();
         services.AddSingleton<IModelRegistryGateway>(sp => sp.GetRequiredService<FakeRegistry>());
         services.AddSingleton<IDriftGateway, FakeDrift>();
@@ -139,8 +160,10 @@ public sealed class PipelineHarness : IAsyncDisposable
     public ServiceProvider Services { get; }
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero));
     public FakeRegistry Registry => Services.GetRequiredService<FakeRegistry>();
+    public FakeTuner Tuner => Services.GetRequiredService<FakeTuner>();
 
-    public static RetrainInput Input(bool? approval = null) => new() { Candidates = [new("popularity"), new("sar"), new("ease"), new("ials")], RequireApproval = approval };
+    /// <summary>The four default kinds, untuned (the tune step has its own tests: these keep the candidates' keys plain).</summary>
+    public static RetrainInput Input(bool? approval = null) => new() { Candidates = [new("popularity"), new("sar"), new("ease"), new("ials")], RequireApproval = approval, Tune = false };
 
     public EmbeddedOrchestrationEngine NewEngine(Func<string, bool>? crashAt = null)
     {

@@ -79,6 +79,49 @@ public sealed class RecommenderTrainerTests
         Assert.Contains("15 interactions of 3 users", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A tuning trial is scored on the run's training data cut again the way the run cuts its held-out window (each user's
+    /// 10 latest interactions): the same number computed here by hand, so tuning never sees the window candidates are judged on.
+    /// </summary>
+    [Fact]
+    public async Task TuningTrial_ScoresOnTheTrainingDatasLatestInteractions_NotTheHeldOutWindow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = await GeneratedStoreAsync(3, ct);
+        var snapshot = new FeatureSnapshotRef("fs-tuning", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 1_500, 60, 80, false, 0);
+        var parameters = new Dictionary<string, double> { ["lambda"] = 24, ["dropout"] = 0 };
+
+        var trial = await new RecommenderTuner(store).RunTrialAsync(new TrialRequest(snapshot, "ease", parameters, "tuning:tune-0-0"), ct);
+
+        var builder = new MLOps.Recommenders.TrainingDataBuilder(before: snapshot.Cutoff);
+        await foreach (var e in EventLog.ReadAsync(store, cancellationToken: ct)) builder.Add(e);
+        var data = builder.Build(await CatalogStore.ReadAsync(store, ct));
+        var validation = MLOps.Recommenders.Evaluation.Splits.LeaveLastOut(MLOps.Recommenders.Evaluation.Splits.LeaveLastOut(data, RecommenderTrainer.HoldOut).Train, RecommenderTrainer.HoldOut);
+        var expected = MLOps.Recommenders.Tuning.Tuner.RunTrial("ease", parameters, validation, RecommenderTrainer.K, RecommenderTrainer.Seed, ct).Score;
+        Assert.Null(trial.Note);
+        Assert.True(expected > 0, $"the hand-made carve scores {expected}");
+        Assert.Equal(Math.Round(expected, 6), trial.Score);
+        Assert.Equal(parameters, trial.Parameters);
+    }
+
+    /// <summary>Users with 11 to 20 interactions leave nothing to validate on once the window is held out: the trial says so instead of scoring 0.</summary>
+    [Fact]
+    public async Task TuningTrial_WithNoUserToValidateOn_IsNotScored_SayingWhy()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var file = Path.Combine(TestEnvironment.NewTempFolder("tuning-short"), "events.csv");
+        var rows = Enumerable.Range(0, 4).SelectMany(u => Enumerable.Range(0, 15).Select(i => $"u{u},m{(u + i) % 30},{1_700_000_000 + u * 100 + i},play"));
+        await File.WriteAllTextAsync(file, "userId,contentId,timestamp,eventType\n" + string.Join('\n', rows) + "\n", ct);
+        var store = TestEnvironment.NewFolderStore("tuning-short");
+        await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
+        var snapshot = new FeatureSnapshotRef("fs-tuning-short", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 60, 4, 30, false, 0);
+
+        var trial = await new RecommenderTuner(store).RunTrialAsync(new TrialRequest(snapshot, "sar", new() { ["similarity"] = 2 }, "short:tune-0-0"), ct);
+
+        Assert.Null(trial.Score);
+        Assert.StartsWith("not scored: the 'validation-leave-last-10' split holds no test interaction", trial.Note, StringComparison.Ordinal);
+    }
+
     private static Task<IBlobStore> GeneratedStoreAsync(long seed, CancellationToken ct) =>
         GeneratedStoreAsync(new GeneratorOptions { Users = 60, Items = 80, Events = 1_500, Days = 10, Seed = seed }, ct);
 

@@ -1,0 +1,61 @@
+using System.Globalization;
+using MLOps.Recommenders;
+using MLOps.Recommenders.Tuning;
+
+namespace MLOps.Workflows.Pipeline;
+
+/// <summary>How one candidate was tuned: its trials, the configuration picked and what that gained over the defaults.</summary>
+public sealed record CandidateTuning(string Candidate, string Picked, double? BestScore, double? DefaultScore, List<TrialOutcome> Trials)
+{
+    /// <summary>Why the candidate kept its configuration (no trial could be scored), or null when a trial was picked.</summary>
+    public string? Note { get; init; }
+}
+
+/// <summary>The tune step's plan and pick, pure so the orchestrator replays them identically.</summary>
+public static class PipelineTuning
+{
+    /// <summary>The most trials one candidate may ask for: each is a training run.</summary>
+    public const int MaxTrialsPerCandidate = 64;
+
+    /// <summary>Grid points of one candidate (its fixed parameters plus one searched combination each); empty when nothing is tuned.</summary>
+    public static IReadOnlyList<Dictionary<string, double>> Plan(CandidateConfig candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        return [.. TuningSpaces.CandidateGrid(candidate.Kind, candidate.Parameters, candidate.Search)
+            .Select(point => new Dictionary<string, double>(point, StringComparer.Ordinal))];
+    }
+
+    /// <summary>
+    /// The candidate to train: the trial with the best validation score (ties go to the earlier grid point), or the candidate
+    /// as given when no trial was scored. The default configuration's score is reported beside the pick when it was a trial.
+    /// </summary>
+    public static (CandidateConfig Candidate, CandidateTuning Tuning) Pick(CandidateConfig candidate, IReadOnlyList<TrialOutcome> trials)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(trials);
+        TrialOutcome? best = null;
+        foreach (var trial in trials)
+            if (trial.Score is { } score && (best?.Score is not { } top || score > top)) best = trial;
+        var defaults = ModelTrainer.Defaults(candidate.Kind);
+        var atDefaults = trials.FirstOrDefault(t => t.Score is not null && t.Parameters.All(p => defaults.TryGetValue(p.Key, out var d) && d == p.Value));
+        if (best is null)
+        {
+            var note = trials.Select(t => t.Note).FirstOrDefault(n => n is not null) ?? "no trial was scored";
+            return (candidate with { Search = null }, new CandidateTuning(candidate.Key, candidate.Key, null, null, [.. trials]) { Note = note });
+        }
+        var picked = new CandidateConfig(candidate.Kind, new Dictionary<string, double>(best.Parameters, StringComparer.Ordinal));
+        return (picked, new CandidateTuning(candidate.Key, picked.Key, best.Score, atDefaults?.Score, [.. trials]));
+    }
+
+    /// <summary>One summary line: what was tried, on what, and what was picked.</summary>
+    public static string Describe(CandidateTuning tuning)
+    {
+        ArgumentNullException.ThrowIfNull(tuning);
+        var c = CultureInfo.InvariantCulture;
+        var tried = tuning.Trials.Count == 1 ? "1 trial" : $"{tuning.Trials.Count} trials";
+        if (tuning.BestScore is not { } best) return $"tuning {tuning.Candidate}: {tried}, kept as given ({tuning.Note})";
+        var versus = tuning.DefaultScore is { } d ? string.Create(c, $"; {d:0.0000} at the defaults") : "";
+        var seconds = tuning.Trials.Sum(t => t.Seconds);
+        return string.Create(c, $"tuning {tuning.Candidate}: {tried} ({seconds:0.0} s); picked {tuning.Picked}, validation {RecommenderTrainer.PrimaryMetric} {best:0.0000}{versus}");
+    }
+}

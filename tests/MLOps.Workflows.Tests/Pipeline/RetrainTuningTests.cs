@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Workflows.Orchestration;
+using MLOps.Workflows.Pipeline;
+
+namespace MLOps.Workflows.Tests.Pipeline;
+
+/// <summary>The pipeline's tune step: one trial per grid point fanned out, each candidate trained with its best trial.</summary>
+public sealed class RetrainTuningTests
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    private static async Task<RetrainSummary> RunAsync(PipelineHarness h, RetrainInput input)
+    {
+        var engine = h.NewEngine();
+        var state = await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, input)).InstanceId, Timeout);
+        Assert.True(state.RuntimeStatus == RuntimeStatus.Completed, $"{state.RuntimeStatus}: {state.Failure}");
+        return state.Output!.Value.Deserialize<RetrainSummary>(WorkflowJson.Options)!;
+    }
+
+    [Fact]
+    public async Task Tune_TrainsEachCandidateWithItsBestTrial()
+    {
+        await using var h = new PipelineHarness();
+
+        var summary = await RunAsync(h, PipelineHarness.Input() with { Tune = true });
+
+        // EASE: λ {12, 16, 24} × dropout {0, 0.2}; SAR: similarity {1, 2}; iALS: regularization {20, 25, 30}; popularity: none.
+        Assert.Equal(6 + 2 + 3, h.Tuner.Trials.Count);
+        Assert.Equal(["popularity", "sar(similarity=2)", "ease(dropout=0,lambda=24)", "ials(regularization=20)"], summary.Candidates.Select(c => c.Key));
+        Assert.Equal(["sar", "ease", "ials"], summary.Tuning.Select(t => t.Candidate));
+        var ease = summary.Tuning.Single(t => t.Candidate == "ease");
+        Assert.Equal(FakeTuner.Score("ease", new Dictionary<string, double> { ["lambda"] = 24, ["dropout"] = 0 }), ease.BestScore);
+        Assert.Equal(FakeTuner.Score("ease", new Dictionary<string, double> { ["lambda"] = 16, ["dropout"] = 0 }), ease.DefaultScore);
+        Assert.Equal(6, ease.Trials.Count);
+        // iALS scores the same everywhere: the tie goes to the first grid point.
+        Assert.Equal("ials(regularization=20)", summary.Tuning.Single(t => t.Candidate == "ials").Picked);
+        Assert.Equal(["refresh-features", "tune", "train"], summary.StepSeconds.Keys.Take(3));
+        Assert.Contains(summary.Summary, line => line.StartsWith("tuning ease: 6 trials (", StringComparison.Ordinal)
+            && line.Contains("picked ease(dropout=0,lambda=24), validation ndcg@10 0.3000; 0.2200 at the defaults", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Tune_LeavesFixedParametersAlone_AndAnExplicitSearchReplacesTheDefaultSpace()
+    {
+        await using var h = new PipelineHarness();
+        var input = new RetrainInput
+        {
+            Candidates =
+            [
+                new("ease", new() { ["lambda"] = 500 }),
+                new("sar", Search: new() { ["neighbours"] = [50, 100] }),
+            ],
+        };
+
+        var summary = await RunAsync(h, input);
+
+        var trials = h.Tuner.Trials.ToList();
+        Assert.Equal(2 + 2, trials.Count);
+        Assert.All(trials.Where(t => t.Kind == "ease"), t => Assert.Equal(500, t.Parameters["lambda"]));
+        Assert.Equal([0, 0.2], trials.Where(t => t.Kind == "ease").Select(t => t.Parameters["dropout"]).Order());
+        Assert.Equal([50, 100], trials.Where(t => t.Kind == "sar").Select(t => t.Parameters["neighbours"]).Order());
+        Assert.All(trials.Where(t => t.Kind == "sar"), t => Assert.False(t.Parameters.ContainsKey("similarity")));
+        Assert.Equal("ease(dropout=0,lambda=500)", summary.Candidates[0].Key);
+    }
+
+    [Fact]
+    public async Task NoTune_RunsNoTrial()
+    {
+        await using var h = new PipelineHarness();
+
+        var summary = await RunAsync(h, PipelineHarness.Input());
+
+        Assert.Empty(h.Tuner.Trials);
+        Assert.Empty(summary.Tuning);
+        Assert.DoesNotContain("tune", summary.StepSeconds.Keys);
+        Assert.Equal(["popularity", "sar", "ease", "ials"], summary.Candidates.Select(c => c.Key));
+    }
+
+    private sealed class UnscoredTuner : ICandidateTuner
+    {
+        public Task<TrialOutcome> RunTrialAsync(TrialRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult(new TrialOutcome(request.Kind, request.Parameters, null, 0, "not scored: the carve holds no test interaction"));
+    }
+
+    [Fact]
+    public async Task Tune_WhenNoTrialIsScored_KeepsTheCandidateAsGiven_SayingWhy()
+    {
+        await using var h = new PipelineHarness(services => services.AddSingleton<ICandidateTuner, UnscoredTuner>());
+
+        var summary = await RunAsync(h, new RetrainInput { Candidates = [new("ease")] });
+
+        Assert.Equal("ease", Assert.Single(summary.Candidates).Key);
+        var tuning = Assert.Single(summary.Tuning);
+        Assert.Null(tuning.BestScore);
+        Assert.Contains("tuning ease: 6 trials, kept as given (not scored: the carve holds no test interaction)", summary.Summary);
+    }
+
+    [Theory]
+    [InlineData("""{"kind":"ease","search":{"lambda":[-1]}}""", "candidates[0].search.lambda")]
+    [InlineData("""{"kind":"ease","search":{"lamda":[10]}}""", "candidates[0].search.lamda")]
+    [InlineData("""{"kind":"ease","search":{"lambda":[]}}""", "candidates[0].search.lambda")]
+    [InlineData("""{"kind":"ease","parameters":{"lambda":10},"search":{"lambda":[10,20]}}""", "candidates[0].search.lambda")]
+    [InlineData("""{"kind":"ease","search":{}}""", "candidates[0].search")]
+    [InlineData("""{"kind":"ials","search":{"factors":[8,16,32,64,128],"regularization":[1,2,4,8,16,32,64],"alpha":[1,2]}}""", "candidates[0].search")]
+    public void Search_BadInput_NamesTheField(string candidate, string field)
+    {
+        var input = JsonSerializer.Deserialize<RetrainInput>($$"""{"candidates":[{{candidate}}]}""", WorkflowJson.Options)!;
+
+        var problem = input.Validate();
+
+        Assert.NotNull(problem);
+        Assert.Equal(field, problem.Field);
+    }
+
+    [Fact]
+    public void Search_WithinLimits_IsAccepted()
+    {
+        var input = JsonSerializer.Deserialize<RetrainInput>("""{"tune":true,"candidates":[{"kind":"ease","search":{"lambda":[100,300,500]}}]}""", WorkflowJson.Options)!;
+
+        Assert.Null(input.Validate());
+        Assert.Equal(3, PipelineTuning.Plan(input.Candidates![0]).Count);
+    }
+}
