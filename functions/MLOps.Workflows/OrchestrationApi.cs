@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using MLOps.Core;
 using MLOps.Core.Http;
 using MLOps.Core.Security;
+using MLOps.Storage;
 using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows;
@@ -90,7 +91,7 @@ public static class OrchestrationApi
         TypedResults.Ok(await client.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false));
 
     public static async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(string id, string eventName, HttpRequest request, IOrchestrationClient client,
-        WorkflowRegistry registry, CancellationToken cancellationToken)
+        WorkflowRegistry registry, IBlobStore store, CancellationToken cancellationToken)
     {
         // Every event is appended to the instance's history blob: names and payloads are bounded and printable.
         if (eventName.Length is 0 or > 100 || !eventName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
@@ -109,10 +110,20 @@ public static class OrchestrationApi
                 try { _ = WorkflowJson.FromElement(payload, type); }
                 catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: not a valid '{eventName}' payload: {e.Message}"); }
             }
-            if (state is { IsFinished: false } && registry.StepAwaitingEvent(state.Name, eventName) is { } awaited && state.Step is var step && step != awaited)
-                return Problem(409, "Not waiting for this event", "eventName",
-                    $"eventName: {state.Name} {id} reads '{eventName}' only at step '{awaited}' and is at step '{step ?? "(none)"}': a decision already "
-                    + "reached it, or it never asked for one. Read its status (customStatus) before deciding again.");
+            if (state is { IsFinished: false } && registry.StepAwaitingEvent(state.Name, eventName) is { } awaited)
+            {
+                if (state.Step is var step && step != awaited)
+                    return Problem(409, "Not waiting for this event", "eventName",
+                        $"eventName: {state.Name} {id} reads '{eventName}' only at step '{awaited}' and is at step '{step ?? "(none)"}': a decision already "
+                        + "reached it, or it never asked for one. Read its status (customStatus) before deciding again.");
+                // The step check alone let two decisions sent at once both through: the first to claim the event is the only one sent.
+                if (await OneTimeEventClaims.TryClaimAsync(store, state, eventName, payload, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false) is { } first)
+                    return TypedResults.Problem(statusCode: 409, title: "Event already sent",
+                        detail: $"eventName: {state.Name} {id} reads '{eventName}' once, and one was sent at {first.ClaimedAt:u}"
+                            + (first.Payload is { } sent ? $" ({sent.GetRawText()})" : "") + ": this one was not sent. Read its status before deciding again.",
+                        extensions: new Dictionary<string, object?> { ["field"] = "eventName", ["firstSentAt"] = first.ClaimedAt, ["firstPayload"] = first.Payload });
+                return await RaiseClaimedAsync(client, store, state, eventName, payload, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (ArgumentException e)
         {
@@ -134,6 +145,27 @@ public static class OrchestrationApi
         catch (ArgumentException e)
         {
             return Problem(400, "Invalid request", e.ParamName ?? "id", ArgumentText.Of(e));
+        }
+    }
+
+    // Raises a claimed one-time event; a failed raise gives the claim back so the sender can retry.
+    private static async Task<Results<Accepted, ProblemHttpResult>> RaiseClaimedAsync(IOrchestrationClient client, IBlobStore store, OrchestrationState state,
+        string eventName, JsonElement? payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.RaiseEventAsync(state.InstanceId, eventName, payload, cancellationToken).ConfigureAwait(false);
+            return TypedResults.Accepted($"{Prefix}/instances/{state.InstanceId}");
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException)
+        {
+            await OneTimeEventClaims.ReleaseAsync(store, state, eventName, CancellationToken.None).ConfigureAwait(false);
+            return e is KeyNotFoundException ? NotFound(state.InstanceId) : Problem(409, "Instance finished", "id", $"id: {e.Message}");
+        }
+        catch
+        {
+            await OneTimeEventClaims.ReleaseAsync(store, state, eventName, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
     }
 

@@ -48,6 +48,14 @@ public class ApprovalDecisionCliTests
         status = await Mlops("pipeline", "status", "r1", "--history", "--json");
         Assert.Single(status.Json().GetProperty("history").EnumerateArray(), e => e.GetProperty("type").GetString() == "eventRaised");
 
+        // Two decisions sent at the same moment from two processes: one is sent, the other refused naming it.
+        Assert.Equal(0, (await Mlops("pipeline", "run", "--require-approval", "--instance-id", "r2")).ExitCode);
+        Assert.Equal(0, (await Mlops("pipeline", "suspend", "r2")).ExitCode);
+        var both = await Task.WhenAll(Mlops("pipeline", "approve", "r2", "--by", "dana"), Mlops("pipeline", "reject", "r2", "--by", "eve"));
+        Assert.Equal([0, 1], both.Select(r => r.ExitCode).Order());
+        var winner = both.Single(r => r.ExitCode == 0).StdOut.StartsWith("approved", StringComparison.Ordinal) ? "approved by dana" : "rejected by eve";
+        Assert.Contains($"conflict: r2 already has a decision: {winner}", both.Single(r => r.ExitCode == 1).StdErr, StringComparison.Ordinal);
+
         // Only a RetrainPipeline waits for approval: an approval sent to another orchestration would be ignored.
         await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "p1");
         var wrong = await Mlops("pipeline", "approve", "p1", "--by", "alice");

@@ -354,6 +354,39 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal("approved", (await WaitForStatusAsync(admin, statusUrl, "completed")).GetProperty("output").GetString());
     }
 
+    /// <summary>
+    /// Decisions sent at the same moment all found the instance at its step, and all got 202: the first raised counted and
+    /// the others were dropped. Now the first to claim the event is the only one sent; the rest get 409 naming it.
+    /// </summary>
+    [Fact]
+    public async Task OneTimeEvent_SentAtOnce_ExactlyOneIsAccepted_TheOthers409NamingIt()
+    {
+        var admin = Client(_admin);
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Decider}", null);
+        var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
+        await WaitForStatusAsync(admin, statusUrl, "running");
+        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "deciding")
+            await Task.Delay(20);
+
+        var people = Enumerable.Range(0, 8).Select(i => (By: $"person{i}", Approved: i % 2 == 0)).ToList();
+        var responses = await Task.WhenAll(people.Select(p =>
+            admin.PostAsync($"{statusUrl}/raiseEvent/decision", Json($$"""{"approved":{{(p.Approved ? "true" : "false")}},"by":"{{p.By}}"}"""))));
+
+        var accepted = Assert.Single(Enumerable.Range(0, people.Count), i => responses[i].StatusCode == HttpStatusCode.Accepted);
+        foreach (var refused in responses.Where((_, i) => i != accepted))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("Event already sent", problem.GetProperty("title").GetString());
+            Assert.Equal("eventName", problem.GetProperty("field").GetString());
+            Assert.Equal(people[accepted].By, problem.GetProperty("firstPayload").GetProperty("by").GetString());
+        }
+        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "acting")
+            await Task.Delay(20);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/raiseEvent/finish", Json("\"now\""))).StatusCode);
+        Assert.Equal(people[accepted].Approved ? "approved" : "rejected", (await WaitForStatusAsync(admin, statusUrl, "completed")).GetProperty("output").GetString());
+    }
+
     [Fact]
     public async Task Start_InvalidJsonBody_400NamingTheBody()
     {

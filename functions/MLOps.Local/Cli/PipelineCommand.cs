@@ -221,18 +221,20 @@ public static class PipelineCommand
             var instance = context.Parse.GetValue(id)!;
             var decision = new ApprovalDecision(approved, context.Parse.GetValue(by) ?? Environment.UserName, context.Parse.GetValue(comment));
             await ApprovalGuard.EnsureUndecidedAsync(engine, instance, verb, cancellationToken).ConfigureAwait(false);
+            var claimed = await ApprovalGuard.ClaimAsync(engine, context.Store, instance, verb, decision, cancellationToken).ConfigureAwait(false);
             try
             {
                 await engine.RaiseEventAsync(instance, RetrainPipeline.ApprovalEvent, decision, cancellationToken).ConfigureAwait(false);
             }
-            catch (KeyNotFoundException e)
+            catch (Exception e)
             {
-                throw new CliUsageException(e.Message);
-            }
-            catch (InvalidOperationException e)
-            {
+                // Not sent: give the claim back so the decision can be sent again.
+                if (claimed is not null)
+                    await OneTimeEventClaims.ReleaseAsync(context.Store, claimed, RetrainPipeline.ApprovalEvent, CancellationToken.None).ConfigureAwait(false);
+                if (e is KeyNotFoundException) throw new CliUsageException(e.Message);
                 // A finished instance takes no more events: a valid request the state does not allow (HTTP 409).
-                throw new CliConflictException(e.Message);
+                if (e is InvalidOperationException) throw new CliConflictException(e.Message);
+                throw;
             }
             context.Result(new { instanceId = instance, @event = RetrainPipeline.ApprovalEvent, approved },
                 console => console.WriteLine($"{(approved ? "approved" : "rejected")} {instance}; the instance continues where it runs (serve, or `pipeline resume`)"));

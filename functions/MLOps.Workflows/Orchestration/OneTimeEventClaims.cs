@@ -1,0 +1,41 @@
+using System.Text.Json;
+using MLOps.Storage;
+
+namespace MLOps.Workflows.Orchestration;
+
+/// <summary>The first sender of a one-time event to one run of an instance: when, and what it sent.</summary>
+public sealed record EventClaim(string InstanceId, string EventName, DateTimeOffset RunCreatedAt, DateTimeOffset ClaimedAt, JsonElement? Payload);
+
+/// <summary>
+/// A one-time event (one an orchestration reads once, at one step: a pipeline's approval) is claimed before it is raised,
+/// with a create-only blob per run of the instance and event name, so of two senders exactly one gets through. Checking the
+/// instance's step or history first is not enough on its own: two decisions sent within the same moment both saw the
+/// pipeline still waiting, both were accepted, and only the first one raised counted. The claim is shared by every process
+/// and both hosts (it lives in the store, not in the engine), keyed by the run's creation time so a reused id
+/// (retrain-singleton) can be decided again on its next run, and kept as the record of who decided.
+/// </summary>
+public static class OneTimeEventClaims
+{
+    public const string Prefix = "orchestration-events/";
+
+    public static string PathOf(string instanceId, DateTimeOffset runCreatedAt, string eventName) =>
+        $"{Prefix}{instanceId}/{runCreatedAt.UtcTicks}/{eventName}.json";
+
+    /// <summary>Claims the event for this sender: null when it is the first, else the claim of the sender that was.</summary>
+    public static async Task<EventClaim?> TryClaimAsync(IBlobStore store, OrchestrationState run, string eventName, JsonElement? payload,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(run);
+        var claim = new EventClaim(run.InstanceId, eventName, run.CreatedAt, now, payload);
+        var path = PathOf(run.InstanceId, run.CreatedAt, eventName);
+        if (await store.TryCreateAsync(path, BinaryData.FromObjectAsJson(claim, WorkflowJson.Options), cancellationToken).ConfigureAwait(false)) return null;
+        // Lost the race: the winner's record (or, if it was released meanwhile, a stand-in naming no sender).
+        return (await store.ReadJsonAsync<EventClaim>(path, WorkflowJson.Options, cancellationToken).ConfigureAwait(false))?.Value
+            ?? claim with { Payload = null };
+    }
+
+    /// <summary>Gives a claim back when raising the event failed, so the sender can try again.</summary>
+    public static Task ReleaseAsync(IBlobStore store, OrchestrationState run, string eventName, CancellationToken cancellationToken) =>
+        store.DeleteAsync(PathOf(run.InstanceId, run.CreatedAt, eventName), cancellationToken: cancellationToken);
+}
