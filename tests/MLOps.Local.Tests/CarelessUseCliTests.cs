@@ -26,6 +26,21 @@ public class CarelessUseCliTests
         Assert.DoesNotContain("   at ", run.StdErr + run.StdOut, StringComparison.Ordinal); // no stack trace
     }
 
+    /// <summary>`pipeline run --orchestration DriftMonitor --wait` printed its output as escaped JSON (\u0027 for every apostrophe); now lines a person reads.</summary>
+    [Fact]
+    public async Task DriftMonitor_Wait_PrintsLinesNotEscapedJson()
+    {
+        var (_, mlops) = await StoreWithEventsAsync("drift-monitor-human");
+
+        var run = await mlops(["pipeline", "run", "--orchestration", "DriftMonitor", "--wait"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("  drift: no reference yet (no champion)", run.StdOut, StringComparison.Ordinal);
+        Assert.Contains("  retrain: not needed (no critical drift)", run.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("{", run.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", run.StdOut, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Pipeline_OnAnEmptyStore_TerminateFinished_PurgeOutOfRange()
     {

@@ -162,13 +162,27 @@ public static class PipelineCommand
             ? lines.EnumerateArray().Select(l => l.GetString() ?? "")
             : null;
 
+    private static readonly JsonSerializerOptions HumanJson = new(StoreJson.Indented) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static IEnumerable<string> DescribeDriftMonitor(DriftMonitorResult result)
+    {
+        yield return result.Drift.Describe();
+        foreach (var alert in result.Drift.Alerts) yield return $"  {alert.Severity} {alert.Feature}: {alert.Message}";
+        yield return result.RetrainSkippedBecause is { } skipped ? $"retrain: not started: {skipped}"
+            : result.RetrainInstanceId is { } id ? $"retrain: {(result.RetrainAlreadyRunning ? "already running" : "started")} {id}"
+            : result.Drift.Critical ? "retrain: not requested" : "retrain: not needed (no critical drift)";
+    }
+
     internal static void WriteResult(CliContext context, OrchestrationState state) =>
         context.Result(new { instanceId = state.InstanceId, runtimeStatus = state.RuntimeStatus, output = state.Output, failure = state.Failure }, console =>
         {
             console.MarkupLineInterpolated($"[bold]{state.Name} {state.InstanceId}: {state.RuntimeStatus}[/]");
             if (state.Output is { } output && output.ValueKind == JsonValueKind.Object && output.TryGetProperty("summary", out var lines) && lines.ValueKind == JsonValueKind.Array)
                 foreach (var line in lines.EnumerateArray()) console.WriteLine("  " + line.GetString());
-            else if (state.Output is { } other) console.WriteLine(JsonSerializer.Serialize(other, StoreJson.Indented));
+            else if (state.Name == OrchestrationNames.DriftMonitor && state.Output is { ValueKind: JsonValueKind.Object } monitor)
+                foreach (var line in DescribeDriftMonitor(WorkflowJson.FromElement<DriftMonitorResult>(monitor)!)) console.WriteLine("  " + line);
+            // Readable text, not \u0027 for every apostrophe: this is for a person (--json keeps the stored encoding).
+            else if (state.Output is { } other) console.WriteLine(JsonSerializer.Serialize(other, HumanJson));
             if (state.Output is { } o && o.ValueKind == JsonValueKind.Object && o.TryGetProperty("stepSeconds", out var steps))
                 console.WriteLine("  step seconds: " + string.Join(", ", steps.EnumerateObject().Select(p => $"{p.Name} {p.Value.GetDouble():0.0}")));
             if (state.Failure is { } f) console.WriteLine($"  failed: {f.ErrorType}: {f.ErrorMessage}");

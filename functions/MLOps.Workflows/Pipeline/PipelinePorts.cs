@@ -117,6 +117,12 @@ public sealed record DriftSummary(bool HasReference, bool DatasetDrift, int Drif
 
     /// <summary>Critical drift against a real reference: the champion's training data. Without a champion, never.</summary>
     public bool Critical => HasReference && (RetrainRecommended || Alerts.Exists(a => a.CallsForRetrain));
+
+    /// <summary>One line for a person: not judged and why, no reference, or how much drifted.</summary>
+    public string Describe() => Note is { } note ? $"drift: {note}"
+        : HasReference
+            ? $"drift: {DriftedFeatures}/{Features} features drifted{(DatasetDrift ? " (dataset drift)" : "")}, {Alerts.Count} alert(s)"
+            : "drift: no reference yet (no champion)";
 }
 
 public interface IDriftGateway

@@ -308,10 +308,7 @@ public static class RetrainPipeline
                 : "";
             lines.Add(string.Create(c, $"candidate {e.Key}: {primary.Key} {primary.Value:0.0000}{versus}; trained in {trained[i].Seconds:0.0} s"));
         }
-        lines.Add(drift.Note is { } note ? $"drift: {note}"
-            : drift.HasReference
-            ? $"drift: {drift.DriftedFeatures}/{drift.Features} features drifted{(drift.DatasetDrift ? " (dataset drift)" : "")}, {drift.Alerts.Count} alert(s)"
-            : "drift: no reference yet (no champion)");
+        lines.Add(drift.Describe());
         lines.Add($"decision: {decision.Outcome}{(decision.Version is { } version ? $" v{version}" : "")} — {decision.Reason}");
         return lines;
     }
