@@ -69,7 +69,7 @@ public sealed class ServingData
     public int UserCount => _users.Count;
 
     /// <summary>The loaded users' seen sets, and for each title the users (indices into them) who watched it.</summary>
-    private sealed record Viewers(ulong[][] SeenByUser, int[][] ByItem);
+    private sealed record Viewers(SeenTitles[] SeenByUser, int[][] ByItem);
 
     private Viewers? _viewers;
 
@@ -84,7 +84,7 @@ public sealed class ServingData
         var seenByUser = _users.Values.Select(user => user.Seen).ToArray();
         var lists = new List<int>[Count];
         for (var u = 0; u < seenByUser.Length; u++)
-            foreach (var i in new SetBits(seenByUser[u])) (lists[i] ??= []).Add(u);
+            foreach (var i in seenByUser[u]) (lists[i] ??= []).Add(u);
         return new Viewers(seenByUser, lists.Select(l => l?.ToArray() ?? []).ToArray());
     }
 
@@ -99,7 +99,7 @@ public sealed class ServingData
         if (watchers.Length < 2) return false;
         scores.Clear();
         foreach (var u in watchers)
-            foreach (var i in new SetBits(viewers.SeenByUser[u])) scores[i]++;
+            foreach (var i in viewers.SeenByUser[u]) scores[i]++;
         for (var j = 0; j < scores.Length; j++)
             scores[j] = scores[j] == 0 ? 0 : scores[j] / MathF.Sqrt((float)watchers.Length * viewers.ByItem[j].Length);
         return true;
@@ -203,10 +203,10 @@ public sealed class ServingData
     }
 }
 
-/// <summary>One user's precomputed state: distinct history (most recent last), seen bit set, genre affinity.</summary>
+/// <summary>One user's precomputed state: distinct history (most recent last), seen titles, genre affinity.</summary>
 public sealed class UserState
 {
-    private UserState(int[] history, ulong[] seen, float[] affinity, int[] genreOrder)
+    private UserState(int[] history, SeenTitles seen, float[] affinity, int[] genreOrder)
     {
         History = history;
         Seen = seen;
@@ -215,20 +215,16 @@ public sealed class UserState
     }
 
     public int[] History { get; }
-    public ulong[] Seen { get; }
+    public SeenTitles Seen { get; }
     /// <summary>Share of the user's history in each genre (recency-weighted).</summary>
     public float[] GenreAffinity { get; }
     /// <summary>Genres with positive affinity, strongest first.</summary>
     public int[] GenreOrder { get; }
 
-    public bool HasSeen(int item) => (Seen[item >> 6] & (1UL << (item & 63))) != 0;
+    public bool HasSeen(int item) => Seen.Contains(item);
 
     /// <summary>Sets the score of every title the user has seen (the whole seen set, not only the scored history) to −∞.</summary>
-    public void MaskSeen(Span<float> scores)
-    {
-        foreach (var i in new SetBits(Seen))
-            if (i < scores.Length) scores[i] = float.NegativeInfinity;
-    }
+    public void MaskSeen(Span<float> scores) => Seen.Mask(scores);
 
     /// <summary>
     /// A user's state from their titles in time order, plus <paramref name="alreadySeen"/> (the state being extended by
@@ -236,13 +232,12 @@ public sealed class UserState
     /// MaxHistory of the most recent (bounded scoring cost); the seen set keeps every title, so a user with a long
     /// past is never recommended what they watched before their latest MaxHistory titles.
     /// </summary>
-    internal static UserState Create(ServingData data, IEnumerable<int> chronological, ulong[]? alreadySeen = null)
+    internal static UserState Create(ServingData data, IEnumerable<int> chronological, SeenTitles? alreadySeen = null)
     {
         var list = chronological.ToList();
         var last = new Dictionary<int, int>();
         for (var p = 0; p < list.Count; p++) last[list[p]] = p;
-        var seen = alreadySeen is null ? new ulong[(data.Count + 63) / 64] : (ulong[])alreadySeen.Clone();
-        foreach (var i in last.Keys) seen[i >> 6] |= 1UL << (i & 63);
+        var seen = SeenTitles.From(last.Keys, data.Count, alreadySeen);
         var history = last.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToArray();
         if (history.Length > ServingData.MaxHistory) history = history[^ServingData.MaxHistory..];
         var affinity = new float[data.Genres.Length];
