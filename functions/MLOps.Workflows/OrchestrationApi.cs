@@ -234,13 +234,15 @@ public static class OrchestrationApi
 
     // Bound as text and parsed here, so "abc" gets a problem naming olderThanDays on both hosts (a typed int that fails
     // to bind is a bare 400 locally and no problem body on the Functions host).
-    public static async Task<Results<Ok<PurgeResponse>, ProblemHttpResult>> PurgeAsync(IOrchestrationClient client, TimeProvider time, string? olderThanDays = null, CancellationToken cancellationToken = default)
+    public static async Task<Results<Ok<PurgeResponse>, ProblemHttpResult>> PurgeAsync(IOrchestrationClient client, IBlobStore store, TimeProvider time, string? olderThanDays = null, CancellationToken cancellationToken = default)
     {
         var days = 30;
         if (olderThanDays is not null && (!int.TryParse(olderThanDays, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 0 or > Pipeline.PurgeInput.MaxRetentionDays))
             return Problem(400, "Invalid retention", "olderThanDays", $"olderThanDays: must be a whole number of days from 0 to {Pipeline.PurgeInput.MaxRetentionDays}.");
         var olderThan = time.GetUtcNow().AddDays(-days);
-        return TypedResults.Ok(new PurgeResponse(olderThan, await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false)));
+        var purged = await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
+        await OneTimeEventClaims.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new PurgeResponse(olderThan, purged));
     }
 
     private static ProblemHttpResult NotFound(string id) =>

@@ -355,7 +355,9 @@ public static class PipelineCommand
             if (n is < 0 or > PurgeInput.MaxRetentionDays) throw new CliUsageException($"--older-than-days must be a whole number of days from 0 to {PurgeInput.MaxRetentionDays}, not {n}.");
             await using var services = BuildServices(context);
             var olderThan = DateTimeOffset.UtcNow.AddDays(-n);
-            var purged = await services.GetRequiredService<IOrchestrationClient>().PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
+            var client = services.GetRequiredService<IOrchestrationClient>();
+            var purged = await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
+            await OneTimeEventClaims.PurgeAsync(context.Store, client, olderThan, cancellationToken).ConfigureAwait(false);
             context.Result(new { olderThan, purged }, c => c.WriteLine($"purged {purged} instance(s) last updated before {olderThan:u}"));
             return ExitCodes.Done;
         });

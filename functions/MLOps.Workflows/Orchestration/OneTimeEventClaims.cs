@@ -35,6 +35,28 @@ public static class OneTimeEventClaims
             ?? claim with { Payload = null };
     }
 
+    /// <summary>
+    /// Deletes the claims of runs created before <paramref name="olderThan"/> that are over: the instance is gone (purged),
+    /// finished, or a newer run took its id. Returns how many. Called wherever instance history is purged, so the record
+    /// of who decided is kept exactly as long as the run it belongs to.
+    /// </summary>
+    public static async Task<int> PurgeAsync(IBlobStore store, IOrchestrationClient client, DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(client);
+        var deleted = 0;
+        foreach (var blob in await store.ListAllAsync(Prefix, cancellationToken).ConfigureAwait(false))
+        {
+            // orchestration-events/<instance>/<run created, UTC ticks>/<event>.json
+            var parts = blob.Path[Prefix.Length..].Split('/');
+            if (parts.Length != 3 || !long.TryParse(parts[1], out var runTicks) || runTicks >= olderThan.UtcTicks) continue;
+            var state = await client.GetStateAsync(parts[0], cancellationToken).ConfigureAwait(false);
+            if (state is { IsFinished: false } && state.CreatedAt.UtcTicks == runTicks) continue;
+            if (await store.DeleteAsync(blob.Path, cancellationToken: cancellationToken).ConfigureAwait(false)) deleted++;
+        }
+        return deleted;
+    }
+
     /// <summary>Gives a claim back when raising the event failed, so the sender can try again.</summary>
     public static Task ReleaseAsync(IBlobStore store, OrchestrationState run, string eventName, CancellationToken cancellationToken) =>
         store.DeleteAsync(PathOf(run.InstanceId, run.CreatedAt, eventName), cancellationToken: cancellationToken);

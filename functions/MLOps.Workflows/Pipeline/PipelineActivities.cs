@@ -44,7 +44,13 @@ public static class PipelineActivities
             })
             .AddActivity<RetrainInput, RetrainStart>(StartRetrain, (services, _, input, ct) =>
                 RetrainStarter.StartAsync(services.GetRequiredService<IOrchestrationClient>(), services.GetRequiredService<MLOps.Storage.IBlobStore>(), input, ct))
-            .AddActivity<DateTime, int>(PurgeHistory, (services, _, olderThan, ct) =>
-                services.GetRequiredService<IOrchestrationClient>().PurgeAsync(new DateTimeOffset(DateTime.SpecifyKind(olderThan, DateTimeKind.Utc)), ct));
+            .AddActivity<DateTime, int>(PurgeHistory, async (services, _, olderThan, ct) =>
+            {
+                var client = services.GetRequiredService<IOrchestrationClient>();
+                var cutoff = new DateTimeOffset(DateTime.SpecifyKind(olderThan, DateTimeKind.Utc));
+                var purged = await client.PurgeAsync(cutoff, ct).ConfigureAwait(false);
+                await OneTimeEventClaims.PurgeAsync(services.GetRequiredService<MLOps.Storage.IBlobStore>(), client, cutoff, ct).ConfigureAwait(false);
+                return purged;
+            });
     }
 }
