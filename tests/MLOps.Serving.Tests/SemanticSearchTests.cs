@@ -120,4 +120,36 @@ public sealed class SemanticSearchTests
         }
         finally { await fixture.DisposeAsync(); }
     }
+
+    /// <summary>A title imported while serving reaches the semantic index with the next data reload: only it is embedded.</summary>
+    [Fact]
+    public async Task TitleImportedWhileServing_IsEmbeddedAfterTheReload_AloneOfTheCatalogue()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = new FakeAzureOpenAI();
+        await fake.StartAsync();
+        var fixture = new ServingFixture();
+        fixture.Settings["ServingOptions:DataRefreshInterval"] = "00:00:00.100";
+        fixture.Settings["ServingOptions:PollInterval"] = "00:00:00.100";
+        fixture.ConfigureServices = s => s.AddSingleton<IEmbeddingClient>(new AzureOpenAIEmbeddingClient(
+            new OpenAIEmbeddingOptions { Endpoint = fake.Endpoint.ToString(), Key = "test-key", Deployment = "emb", MaxRetries = 0, Timeout = TimeSpan.FromSeconds(10) }));
+        await fixture.InitializeAsync();
+        try
+        {
+            var search = fixture.App.Services.GetRequiredService<SearchService>();
+            var host = fixture.App.Services.GetRequiredService<MLOps.Serving.Model.ModelHost>();
+            await ServingFixture.WaitUntilAsync(() => search.SemanticReady || search.SemanticError is not null);
+            Assert.True(search.SemanticReady, search.SemanticError);
+            var titles = search.SemanticTitles;
+            var before = fake.Requests;
+
+            await MLOps.Core.Data.CatalogStore.MergeAsync(fixture.Store,
+                [new MLOps.Core.Data.CatalogItem { ContentId = "brand-new", Title = "Quokka Odyssey", Genres = ["Comedy"] }], ct);
+            await ServingFixture.WaitUntilAsync(() => search.SemanticTitles == titles + 1);
+
+            Assert.Equal(host.Current!.Data.Count, search.SemanticTitles);
+            Assert.Equal(1, fake.Requests - before); // one batch: the new title alone
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
 }

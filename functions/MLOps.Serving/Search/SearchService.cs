@@ -24,12 +24,14 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
 
     private readonly Lock _gate = new();
     private (ServingData Data, LexicalIndex Index)? _lexical;
-    private SemanticIndex? _semantic;
-    /// <summary>The data the semantic index was built from: its hits are that data's item indices.</summary>
-    private ServingData? _semanticData;
+    /// <summary>The semantic index and the data it was built from (its hits are that data's item indices), swapped together.</summary>
+    private sealed record SemanticState(SemanticIndex Index, ServingData Data);
+    private SemanticState? _semantic;
 
     public bool SemanticConfigured => embeddings is not null;
     public bool SemanticReady => _semantic is not null;
+    /// <summary>Titles the semantic index covers (0 until it is built).</summary>
+    public int SemanticTitles => _semantic?.Index.Count ?? 0;
     /// <summary>Why the catalogue could not be embedded (last attempt), for /ready and diagnostics.</summary>
     public string? SemanticError { get; private set; }
 
@@ -60,10 +62,10 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
             {
                 try
                 {
-                    _semanticData = snapshot.Data;
-                    _semantic = await SemanticIndex.BuildAsync(embeddings, snapshot.Data, stoppingToken).ConfigureAwait(false);
+                    _semantic = new SemanticState(await SemanticIndex.BuildAsync(embeddings, snapshot.Data, stoppingToken).ConfigureAwait(false), snapshot.Data);
+                    SemanticError = null;
                     LogSemanticReady(snapshot.Data.Count);
-                    return;
+                    break;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -72,8 +74,35 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(300, 5 * attempt)), stoppingToken).ConfigureAwait(false);
                 }
             }
+            await FollowReloadsAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    /// <summary>
+    /// Keeps the semantic index on the data the host serves: after a reload, titles added or edited since are embedded
+    /// (the rest keep their vectors). Until 2026-12-07 a title imported while serving was found lexically only until a restart.
+    /// A failed update keeps the previous index (its hits are matched by content id) and is tried again at the next poll.
+    /// </summary>
+    private async Task FollowReloadsAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(options.Value.PollInterval, stoppingToken).ConfigureAwait(false);
+            if (_semantic is not { } current || host.Current?.Data is not { } data || ReferenceEquals(current.Data, data) || host.DataError is not null) continue;
+            try
+            {
+                var (index, embedded) = await current.Index.UpdateAsync(current.Data, data, stoppingToken).ConfigureAwait(false);
+                _semantic = new SemanticState(index, data);
+                SemanticError = null;
+                if (embedded > 0) LogSemanticUpdated(embedded, data.Count);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                SemanticError = $"{ex.GetType().Name}: {ex.Message}";
+                LogSemanticUpdateFailed(ex);
+            }
+        }
     }
 
     /// <summary>
@@ -99,7 +128,7 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.Value.OpenAI.Timeout);
-                var semanticHits = SameItems(await semantic.SearchAsync(query, candidates, timeout.Token).ConfigureAwait(false), _semanticData!, data);
+                var semanticHits = SameItems(await semantic.Index.SearchAsync(query, candidates, timeout.Token).ConfigureAwait(false), semantic.Data, data);
                 for (var r = 0; r < lexical.Count; r++) relevance[lexical[r].Item] = 1.0 / (RrfK + r + 1);
                 for (var r = 0; r < semanticHits.Count; r++)
                     relevance[semanticHits[r].Item] = relevance.GetValueOrDefault(semanticHits[r].Item) + options.Value.OpenAI.SemanticWeight / (RrfK + r + 1);
@@ -155,6 +184,12 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
 
     [LoggerMessage(LogLevel.Information, "Semantic search ready: {Items} catalogue embeddings.")]
     private partial void LogSemanticReady(int items);
+
+    [LoggerMessage(LogLevel.Information, "Semantic search follows the reloaded data: {Embedded} new or edited titles embedded ({Items} in all).")]
+    private partial void LogSemanticUpdated(int embedded, int items);
+
+    [LoggerMessage(LogLevel.Warning, "Embedding the reloaded catalogue's new titles failed; they are found lexically until the next attempt.")]
+    private partial void LogSemanticUpdateFailed(Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "Embedding the catalogue failed (attempt {Attempt}); lexical search only until it succeeds.")]
     private partial void LogSemanticFailed(Exception ex, int attempt);

@@ -57,11 +57,15 @@ public sealed class SemanticIndex
     private readonly IEmbeddingClient _client;
     private readonly ConcurrentDictionary<string, float[]> _queryCache = new(StringComparer.Ordinal);
 
-    private SemanticIndex(IEmbeddingClient client, float[][] vectors)
+    private SemanticIndex(IEmbeddingClient client, float[][] vectors, ConcurrentDictionary<string, float[]>? queryCache = null)
     {
         _client = client;
         _vectors = vectors;
+        if (queryCache is not null) _queryCache = queryCache;
     }
+
+    /// <summary>Titles embedded (one vector per item of the data it was built for).</summary>
+    public int Count => _vectors.Length;
 
     public static string TextOf(ServingData data, int item)
     {
@@ -72,13 +76,39 @@ public sealed class SemanticIndex
     public static async Task<SemanticIndex> BuildAsync(IEmbeddingClient client, ServingData data, CancellationToken cancellationToken)
     {
         var vectors = new float[data.Count][];
-        for (var start = 0; start < data.Count; start += BatchSize)
-        {
-            var texts = Enumerable.Range(start, Math.Min(BatchSize, data.Count - start)).Select(i => TextOf(data, i)).ToList();
-            var embedded = await client.EmbedAsync(texts, cancellationToken).ConfigureAwait(false);
-            for (var j = 0; j < embedded.Length; j++) vectors[start + j] = Normalize(embedded[j]);
-        }
+        await EmbedAsync(client, data, [.. Enumerable.Range(0, data.Count)], vectors, cancellationToken).ConfigureAwait(false);
         return new SemanticIndex(client, vectors);
+    }
+
+    /// <summary>
+    /// The index for reloaded <paramref name="data"/>: a title whose text is unchanged since <paramref name="builtFor"/> keeps
+    /// its vector, only new or edited titles are embedded (a reload that brought only events embeds nothing). Query
+    /// embeddings carry over.
+    /// </summary>
+    public async Task<(SemanticIndex Index, int Embedded)> UpdateAsync(ServingData builtFor, ServingData data, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(builtFor);
+        ArgumentNullException.ThrowIfNull(data);
+        var vectors = new float[data.Count][];
+        var missing = new List<int>();
+        for (var i = 0; i < data.Count; i++)
+        {
+            if (builtFor.Items.TryGetIndex(data.Items[i], out var before) && before < _vectors.Length && TextOf(builtFor, before) == TextOf(data, i))
+                vectors[i] = _vectors[before];
+            else missing.Add(i);
+        }
+        await EmbedAsync(_client, data, missing, vectors, cancellationToken).ConfigureAwait(false);
+        return (new SemanticIndex(_client, vectors, _queryCache), missing.Count);
+    }
+
+    private static async Task EmbedAsync(IEmbeddingClient client, ServingData data, IReadOnlyList<int> items, float[][] vectors, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < items.Count; start += BatchSize)
+        {
+            var batch = items.Skip(start).Take(BatchSize).ToList();
+            var embedded = await client.EmbedAsync([.. batch.Select(i => TextOf(data, i))], cancellationToken).ConfigureAwait(false);
+            for (var j = 0; j < embedded.Length; j++) vectors[batch[j]] = Normalize(embedded[j]);
+        }
     }
 
     /// <summary>Items ranked by cosine similarity to the query (throws when the embedding call fails).</summary>
