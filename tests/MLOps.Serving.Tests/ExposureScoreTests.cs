@@ -121,4 +121,43 @@ public sealed class ExposureScoreTests(ServingFixture fixture) : IClassFixture<S
         Assert.Equal((1, 1), (control.ExposedUsers, control.PlayedUsers));
         Assert.Equal(1, results.Variants.Single(v => v.Variant == "treatment").ExposedUsers);
     }
+
+    /// <summary>
+    /// A user's variant is the one of their earliest exposure, wherever it is read in the log; a click or play counts for a
+    /// title only at or after that title was shown. The results took the variant of the first exposure read (a re-split of
+    /// the shares put a user in both) and counted a play of a title that was only shown later.
+    /// </summary>
+    [Fact]
+    public async Task Results_TakeTheEarliestExposuresVariant_AndCountOnlyOutcomesAfterTheTitleWasShown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("experiment-order");
+        var day = new DateTimeOffset(2024, 5, 2, 0, 0, 0, TimeSpan.Zero);
+        string Exposure(string user, string item, int hour, string variant) => JsonSerializer.Serialize(new ViewingEvent
+        {
+            EventId = $"x-{user}-{item}-{hour}", UserId = user, ContentId = item, Timestamp = day.AddHours(hour), EventType = EventType.Exposure,
+            Experiment = "x", Variant = variant,
+        }, StoreJson.Options);
+        string Play(string user, string item, int hour) => JsonSerializer.Serialize(new ViewingEvent
+        {
+            EventId = $"p-{user}-{item}-{hour}", UserId = user, ContentId = item, Timestamp = day.AddHours(hour), EventType = EventType.Play,
+        }, StoreJson.Options);
+        string[] lines =
+        [
+            Exposure("a", "m1", 12, "control"), Exposure("a", "m2", 9, "treatment"),              // a: treatment first, read second
+            Exposure("b", "m1", 10, "control"), Play("b", "m2", 11), Exposure("b", "m2", 12, "control"), // b played m2 before it was shown
+            Exposure("c", "m1", 10, "control"), Play("c", "m1", 11),                                 // c played what it was shown
+        ];
+        await store.WriteTextAsync(StoreLayout.EventBatch(DateOnly.FromDateTime(day.UtcDateTime), "ordered"), string.Join('\n', lines) + "\n", cancellationToken: ct);
+
+        var results = await ExperimentService.ResultsAsync(store, new ExperimentDefinition
+        {
+            Id = "x", Variants = [new() { Name = "control" }, new() { Name = "treatment" }],
+        }, ct);
+
+        var control = results.Variants.Single(v => v.Variant == "control");
+        var treatment = results.Variants.Single(v => v.Variant == "treatment");
+        Assert.Equal((2, 1), (control.ExposedUsers, control.PlayedUsers));
+        Assert.Equal((1, 0), (treatment.ExposedUsers, treatment.PlayedUsers));
+    }
 }

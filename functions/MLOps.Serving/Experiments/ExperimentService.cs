@@ -43,28 +43,39 @@ public static class ExperimentService
         return experiment.Variants[^1];
     }
 
+    private sealed class Exposed(string variant, DateTimeOffset first)
+    {
+        public string Variant { get; set; } = variant;
+        public DateTimeOffset First { get; set; } = first;
+        public Dictionary<string, DateTimeOffset> ShownAt { get; } = new(StringComparer.Ordinal);
+    }
+
+    private readonly record struct Outcome(string UserId, string ContentId, DateTimeOffset At, bool IsClick);
+
     public static async Task<ExperimentResults> ResultsAsync(IBlobStore store, ExperimentDefinition experiment, CancellationToken cancellationToken)
     {
-        var exposures = new Dictionary<string, (string Variant, DateTimeOffset First, HashSet<string> Items)>(StringComparer.Ordinal);
-        var later = new List<ViewingEvent>();
+        // Per exposed user: the variant of their earliest exposure (the log is not read in time order), and when each title
+        // was first shown to them; an outcome counts for a title only at or after that moment.
+        var exposures = new Dictionary<string, Exposed>(StringComparer.Ordinal);
+        var outcomes = new List<Outcome>();
         await foreach (var e in EventLog.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (e.EventType == EventType.Exposure && e.Experiment == experiment.Id && e.Variant is { } variant)
             {
-                if (!exposures.TryGetValue(e.UserId, out var x))
-                    exposures[e.UserId] = x = (variant, e.Timestamp, new HashSet<string>(StringComparer.Ordinal));
-                else if (e.Timestamp < x.First) exposures[e.UserId] = x = (x.Variant, e.Timestamp, x.Items);
-                x.Items.Add(e.ContentId);
+                if (!exposures.TryGetValue(e.UserId, out var x)) exposures[e.UserId] = x = new Exposed(variant, e.Timestamp);
+                else if (e.Timestamp < x.First) (x.Variant, x.First) = (variant, e.Timestamp);
+                if (!x.ShownAt.TryGetValue(e.ContentId, out var shown) || e.Timestamp < shown) x.ShownAt[e.ContentId] = e.Timestamp;
             }
-            else if (e.EventType is EventType.Click or EventType.Play or EventType.Rate) later.Add(e);
+            // Kept small: the outcome's user, title, time and kind, not the whole event (plays are most of the log).
+            else if (e.EventType is EventType.Click or EventType.Play or EventType.Rate) outcomes.Add(new(e.UserId, e.ContentId, e.Timestamp, e.EventType == EventType.Click));
         }
         var clicked = new HashSet<string>(StringComparer.Ordinal);
         var played = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var e in later)
+        foreach (var o in outcomes)
         {
-            if (!exposures.TryGetValue(e.UserId, out var x) || e.Timestamp < x.First || !x.Items.Contains(e.ContentId)) continue;
-            if (e.EventType == EventType.Click) clicked.Add(e.UserId);
-            else played.Add(e.UserId);
+            if (!exposures.TryGetValue(o.UserId, out var x) || !x.ShownAt.TryGetValue(o.ContentId, out var shown) || o.At < shown) continue;
+            if (o.IsClick) clicked.Add(o.UserId);
+            else played.Add(o.UserId);
         }
 
         var control = experiment.Variants[0].Name;
