@@ -110,7 +110,10 @@ public static class OrchestrationApi
                 try { _ = WorkflowJson.FromElement(payload, type); }
                 catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: not a valid '{eventName}' payload: {e.Message}"); }
             }
-            if (state is { IsFinished: false } && registry.StepAwaitingEvent(state.Name, eventName) is { } awaited)
+            // Said here for both hosts, naming how it ended, whatever the engine does with an event for a finished instance.
+            if (state is { IsFinished: true })
+                return Problem(409, "Instance finished", "id", $"id: {state.TakesNoMoreEvents()}");
+            if (state is not null && registry.StepAwaitingEvent(state.Name, eventName) is { } awaited)
             {
                 if (state.Step is var step && step != awaited)
                     return Problem(409, "Not waiting for this event", "eventName",

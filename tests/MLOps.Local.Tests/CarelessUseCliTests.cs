@@ -51,6 +51,7 @@ public class CarelessUseCliTests
         var purge = await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "p1", "--wait", "--json");
         Assert.True(purge.ExitCode == 0, purge.ToString());
         Refused(await Mlops("pipeline", "terminate", "p1"), 1, "cannot terminate instance 'p1': it is Completed");
+        Refused(await Mlops("pipeline", "approve", "p1"), 1, "Purge p1 is completed; it takes no more events");
         Refused(await Mlops("pipeline", "purge", "--older-than-days", "99999999"), 2, "--older-than-days must be a whole number of days from 0 to 36500");
         Refused(await Mlops("pipeline", "run", "--candidates", "bogus,ease"), 2, "candidates[0].kind: unknown model kind 'bogus'");
         Refused(await Mlops("pipeline", "run", "--input", "{\"requireApproval\":\"yes\"}"), 2, "--input is not a valid input of this orchestration");

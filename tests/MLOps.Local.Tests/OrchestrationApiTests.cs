@@ -139,6 +139,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
 
         var late = await admin.PostAsync($"{statusUrl}/raiseEvent/name", Json("\"again\""));
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.StartsWith("id: Greeter greet-1 is completed; it takes no more events", (await late.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

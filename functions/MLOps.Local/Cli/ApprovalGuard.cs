@@ -20,8 +20,10 @@ internal static class ApprovalGuard
     public static async Task EnsureUndecidedAsync(EmbeddedOrchestrationEngine engine, string instance, string verb, CancellationToken cancellationToken)
     {
         var record = await engine.GetRecordAsync(instance, cancellationToken).ConfigureAwait(false);
-        // Unknown or finished: RaiseEventAsync says so (exit 2 / conflict), as for any event.
-        if (record is null || record.IsFinished) return;
+        // Unknown: RaiseEventAsync says so (exit 2), as for any event.
+        if (record is null) return;
+        if (record.IsFinished && await engine.GetStateAsync(instance, cancellationToken).ConfigureAwait(false) is { } done)
+            throw new CliConflictException($"{done.TakesNoMoreEvents()} Nothing was sent; to undo a promotion, `mlops models rollback`.");
         if (record.Name != OrchestrationNames.RetrainPipeline)
             throw new CliUsageException($"{instance} is a {record.Name}; only a {OrchestrationNames.RetrainPipeline} waits for approval, so the {verb} would be ignored.");
         var earlier = await engine.RaisedEventsAsync(instance, RetrainPipeline.ApprovalEvent, cancellationToken).ConfigureAwait(false);

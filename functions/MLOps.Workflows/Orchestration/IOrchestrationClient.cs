@@ -109,9 +109,19 @@ public sealed record OrchestrationState
 
     /// <summary>The custom status's <c>step</c> (the workflows' convention: <c>{"step": …}</c>), null without one.</summary>
     [JsonIgnore]
-    public string? Step =>
-        CustomStatus is { ValueKind: JsonValueKind.Object } status && status.TryGetProperty("step", out var step) && step.ValueKind == JsonValueKind.String
-            ? step.GetString() : null;
+    public string? Step => StatusText("step");
+
+    /// <summary>The custom status's <c>detail</c> (for a finished pipeline, its outcome and why), null without one.</summary>
+    [JsonIgnore]
+    public string? Detail => StatusText("detail");
+
+    /// <summary>"… is completed; it takes no more events (it ended: promoted: all gates pass)." for a refused event.</summary>
+    public string TakesNoMoreEvents() =>
+        $"{Name} {InstanceId} is {RuntimeStatus.ToString().ToLowerInvariant()}; it takes no more events" + (Detail is { } detail ? $" (it ended: {detail})." : ".");
+
+    private string? StatusText(string property) =>
+        CustomStatus is { ValueKind: JsonValueKind.Object } status && status.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString() : null;
 }
 
 public sealed record FailureDetails(string ErrorType, string ErrorMessage, string? StackTrace = null);
