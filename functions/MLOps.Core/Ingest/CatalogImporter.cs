@@ -95,8 +95,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
             ImportedAt = now,
         };
-        await EventIngestor.WriteManifestAsync(store, result, cancellationToken).ConfigureAwait(false);
-        return result;
+        return await EventIngestor.CommitAsync(store, result, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Titles are shown in rows and lists: longer than this is a broken column, not a title.</summary>

@@ -132,9 +132,9 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
             ImportedAt = now,
         };
-        await WriteManifestAsync(store, result, cancellationToken).ConfigureAwait(false);
+        var committed = await CommitAsync(store, result, cancellationToken).ConfigureAwait(false);
         await UnfinishedImports.EndAsync(store, batch, cancellationToken).ConfigureAwait(false);
-        return result;
+        return committed;
     }
 
     /// <summary>
@@ -193,9 +193,18 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         return null;
     }
 
-    internal static async Task WriteManifestAsync(IBlobStore store, IngestResult result, CancellationToken cancellationToken) =>
-        await store.TryCreateAsync(StoreLayout.ImportManifest(result.Batch),
-            BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(result, StoreJson.Indented)), cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Commits the import with its manifest (create-only). When an identical import running at the same time committed
+    /// first (two clients posting the same batch at once), returns that one's manifest marked already imported: both
+    /// stored the same blobs, and only the first may say it imported them.
+    /// </summary>
+    internal static async Task<IngestResult> CommitAsync(IBlobStore store, IngestResult result, CancellationToken cancellationToken)
+    {
+        if (await store.TryCreateAsync(StoreLayout.ImportManifest(result.Batch),
+                BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(result, StoreJson.Indented)), cancellationToken).ConfigureAwait(false))
+            return result;
+        return (await ReadManifestAsync(store, result.Batch, cancellationToken).ConfigureAwait(false) ?? result) with { AlreadyImported = true };
+    }
 
     /// <summary>The same JSON <see cref="JsonSerializer"/> writes for a <see cref="ViewingEvent"/> under <see cref="StoreJson.Options"/>, faster.</summary>
     internal static void WriteEvent(Utf8JsonWriter w, ViewingEvent e)
