@@ -49,19 +49,24 @@ public static class OrchestrationApi
                 $"name: no orchestration named '{name}' (known: {string.Join(", ", registry.Orchestrators.Select(o => o.Name).Order(StringComparer.Ordinal))}).");
         var (input, unreadable) = await JsonRequestBody.ReadAsync(request, $"{name} input", MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (unreadable is not null) return unreadable;
+        var inputType = registry.GetOrchestrator(name).InputType;
+        object? typed = null;
         if (input is not null)
         {
             // Reject a body the orchestration cannot read, or would run on nonsense, now rather than in its first episode.
-            object? typed;
-            try { typed = WorkflowJson.FromElement(input, registry.GetOrchestrator(name).InputType); }
+            try { typed = WorkflowJson.FromElement(input, inputType); }
             catch (JsonException e) { return Problem(400, "Invalid input", FieldOf(e.Path), $"body: not a valid {name} input: {e.Message}"); }
             if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
                 return Problem(400, "Invalid input", problem.Field, $"{problem.Field}: {problem.Message}");
         }
+        // A checked input is recorded as read, every default written out, as the CLI records it: what the instance runs on is
+        // then in its history, and a setting added later (RetrainInput.Tune) can tell this start from one recorded before it.
+        else if (typeof(IValidatableInput).IsAssignableFrom(inputType) && inputType.GetConstructor(Type.EmptyTypes) is not null)
+            typed = Activator.CreateInstance(inputType);
         StartResult start;
         try
         {
-            start = await client.StartAsync(name, input, instanceId, cancellationToken).ConfigureAwait(false);
+            start = await client.StartAsync(name, typed is IValidatableInput ? typed : input, instanceId, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException e)
         {

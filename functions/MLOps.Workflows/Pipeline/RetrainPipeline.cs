@@ -15,8 +15,26 @@ public sealed record RetrainInput : IValidatableInput
     /// <summary>Wait for an "approval" event before publishing; null: what the registry's promotion policy says.</summary>
     public bool? RequireApproval { get; init; }
     public double ApprovalTimeoutHours { get; init; } = 24;
+    private readonly bool _tune = true;
+
     /// <summary>Tune each candidate's parameters on a validation carve before training it (one trial per grid point, in parallel).</summary>
-    public bool Tune { get; init; } = true;
+    public bool Tune
+    {
+        get => _tune;
+        init
+        {
+            _tune = value;
+            TuneRecorded = true;
+        }
+    }
+
+    /// <summary>
+    /// Whether the input as recorded says whether to tune (every start since the tune step writes it). An instance recorded
+    /// before the step existed does not, and replays without it: its history holds no trials, and running them now would
+    /// fail the replay as non-deterministic (a pipeline waiting for approval across the upgrade).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool TuneRecorded { get; private init; }
 
     public InputProblem? Validate()
     {
@@ -145,7 +163,7 @@ public static class RetrainPipeline
 
         List<CandidateConfig> candidates = input.Candidates is { Count: > 0 } c ? [.. c] : [.. DefaultCandidates];
         var tuning = new List<CandidateTuning>();
-        if (input.Tune && await TuneAsync(context, snapshot, candidates, Status) is { } tuned)
+        if (input.Tune && input.TuneRecorded && await TuneAsync(context, snapshot, candidates, Status) is { } tuned)
         {
             foreach (var (i, candidate, result) in tuned)
             {

@@ -77,6 +77,28 @@ public sealed class RetrainTuningTests
         Assert.Equal(["popularity", "sar", "ease", "ials"], summary.Candidates.Select(c => c.Key));
     }
 
+    /// <summary>
+    /// An instance recorded before the tune step existed (its input has no "tune") replays without it: running trials its
+    /// history does not hold would fail it as non-deterministic, e.g. a pipeline waiting for approval across the upgrade.
+    /// </summary>
+    [Fact]
+    public async Task AnInputRecordedBeforeTheTuneStep_RunsWithoutIt()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        var recorded = JsonDocument.Parse("""{"model":"recommender","trigger":"manual","candidates":[{"kind":"ease"}],"approvalTimeoutHours":24}""").RootElement;
+
+        var state = await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, recorded)).InstanceId, Timeout);
+
+        Assert.True(state.RuntimeStatus == RuntimeStatus.Completed, $"{state.RuntimeStatus}: {state.Failure}");
+        var summary = state.Output!.Value.Deserialize<RetrainSummary>(WorkflowJson.Options)!;
+        Assert.Empty(h.Tuner.Trials);
+        Assert.Empty(summary.Tuning);
+        Assert.Equal("ease", Assert.Single(summary.Candidates).Key);
+        // A start in code writes the setting out, so it tunes.
+        Assert.Contains("\"tune\":true", JsonSerializer.Serialize(new RetrainInput(), WorkflowJson.Options), StringComparison.Ordinal);
+    }
+
     private sealed class UnscoredTuner : ICandidateTuner
     {
         public Task<TrialOutcome> RunTrialAsync(TrialRequest request, CancellationToken cancellationToken) =>
