@@ -59,9 +59,26 @@ public sealed record RetrainInput : IValidatableInput
             {
                 return new($"candidates[{i}].parameters", MLOps.Core.ArgumentText.Of(e));
             }
+            // Without the tune step a search would be dropped without a word and the candidate trained at its defaults.
+            if (c.Search is not null && !Tune)
+                return new($"candidates[{i}].search", "search is given but tune is false (--no-tune): drop the search, or let the run tune.");
             if (SearchProblem(c) is { } search) return new($"candidates[{i}].search{search.Field}", search.Message);
+            // A repeat is tuned and trained again for the same model, and shows twice in the summary.
+            for (var j = 0; j < i; j++)
+                if (SameCandidate(Candidates[j], c))
+                    return new($"candidates[{i}]", $"candidates[{i}] repeats candidates[{j}] ({c.Key}): it would be tuned and trained twice for the same model.");
         }
         return null;
+    }
+
+    // Same kind, parameters and searched values (in any order): the same trials and the same trained model.
+    private static bool SameCandidate(CandidateConfig a, CandidateConfig b)
+    {
+        static bool SameParameters(Dictionary<string, double>? x, Dictionary<string, double>? y) =>
+            (x?.Count ?? 0) == (y?.Count ?? 0) && (x ?? []).All(p => y!.TryGetValue(p.Key, out var v) && v == p.Value);
+        static bool SameSearch(Dictionary<string, double[]>? x, Dictionary<string, double[]>? y) =>
+            (x is null) == (y is null) && (x is null || (x.Count == y!.Count && x.All(p => y.TryGetValue(p.Key, out var v) && v.ToHashSet().SetEquals(p.Value))));
+        return a.Kind == b.Kind && SameParameters(a.Parameters, b.Parameters) && SameSearch(a.Search, b.Search);
     }
 
     // A search names parameters the kind knows, with values it accepts, none of them also fixed, and a grid worth training.
@@ -77,6 +94,8 @@ public sealed record RetrainInput : IValidatableInput
             foreach (var value in values)
             {
                 if (!double.IsFinite(value)) return ($".{name}", $"search '{name}' values must be finite numbers.");
+                if (values.Count(v => v == value) > 1)
+                    return ($".{name}", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"search '{name}' lists {value} twice: each value is a training run."));
                 try
                 {
                     var trial = new Dictionary<string, double>(c.Parameters ?? [], StringComparer.Ordinal) { [name] = value };

@@ -125,9 +125,17 @@ public sealed class RetrainTuningTests
     [InlineData("""{"kind":"ease","parameters":{"lambda":10},"search":{"lambda":[10,20]}}""", "candidates[0].search.lambda")]
     [InlineData("""{"kind":"ease","search":{}}""", "candidates[0].search")]
     [InlineData("""{"kind":"ials","search":{"factors":[8,16,32,64,128],"regularization":[1,2,4,8,16,32,64],"alpha":[1,2]}}""", "candidates[0].search")]
-    public void Search_BadInput_NamesTheField(string candidate, string field)
+    // The same value twice is the same training run twice.
+    [InlineData("""{"kind":"ease","search":{"lambda":[100,100]}}""", "candidates[0].search.lambda")]
+    // tune:false trained the candidate at its defaults and dropped the search without a word.
+    [InlineData("""{"kind":"ease","search":{"lambda":[100,300]}}""", "candidates[0].search", false)]
+    // A candidate listed twice was tuned and trained twice, and came out twice in the summary.
+    [InlineData("""{"kind":"sar"},{"kind":"sar"}""", "candidates[1]")]
+    [InlineData("""{"kind":"ease","parameters":{"lambda":10,"dropout":0}},{"kind":"ease","parameters":{"dropout":0,"lambda":10}}""", "candidates[1]")]
+    [InlineData("""{"kind":"ease","search":{"lambda":[1,2]}},{"kind":"sar"},{"kind":"ease","search":{"lambda":[2,1]}}""", "candidates[2]")]
+    public void Search_BadInput_NamesTheField(string candidates, string field, bool tune = true)
     {
-        var input = JsonSerializer.Deserialize<RetrainInput>($$"""{"candidates":[{{candidate}}]}""", WorkflowJson.Options)!;
+        var input = JsonSerializer.Deserialize<RetrainInput>($$"""{"tune":{{(tune ? "true" : "false")}},"candidates":[{{candidates}}]}""", WorkflowJson.Options)!;
 
         var problem = input.Validate();
 
@@ -142,5 +150,15 @@ public sealed class RetrainTuningTests
 
         Assert.Null(input.Validate());
         Assert.Equal(3, PipelineTuning.Plan(input.Candidates![0]).Count);
+    }
+
+    [Fact]
+    public void SameKind_WithOtherParametersOrSearch_IsNotARepeat()
+    {
+        var input = JsonSerializer.Deserialize<RetrainInput>("""
+            {"candidates":[{"kind":"ease"},{"kind":"ease","parameters":{"lambda":500}},{"kind":"ease","search":{"lambda":[100,300]}},{"kind":"ease","search":{"lambda":[100,500]}}]}
+            """, WorkflowJson.Options)!;
+
+        Assert.Null(input.Validate());
     }
 }
