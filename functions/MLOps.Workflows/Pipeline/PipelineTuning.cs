@@ -26,18 +26,20 @@ public static class PipelineTuning
     }
 
     /// <summary>
-    /// The candidate to train: the trial with the best validation score (ties go to the earlier grid point), or the candidate
-    /// as given when no trial was scored. The default configuration's score is reported beside the pick when it was a trial.
+    /// The candidate to train: the trial with the best validation score (ties go to the earlier grid point; null and NaN never
+    /// win), or the candidate as given when no trial was scored. The default configuration's score is reported beside the pick when it was a trial.
     /// </summary>
     public static (CandidateConfig Candidate, CandidateTuning Tuning) Pick(CandidateConfig candidate, IReadOnlyList<TrialOutcome> trials)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(trials);
+        // Only a finite score counts: NaN compares false with everything, so a NaN scored first was never beaten.
+        static bool Scored(TrialOutcome t) => t.Score is { } s && double.IsFinite(s);
         TrialOutcome? best = null;
-        foreach (var trial in trials)
-            if (trial.Score is { } score && (best?.Score is not { } top || score > top)) best = trial;
+        foreach (var trial in trials.Where(Scored))
+            if (best is null || trial.Score > best.Score) best = trial;
         var defaults = ModelTrainer.Defaults(candidate.Kind);
-        var atDefaults = trials.FirstOrDefault(t => t.Score is not null && t.Parameters.All(p => defaults.TryGetValue(p.Key, out var d) && d == p.Value));
+        var atDefaults = trials.FirstOrDefault(t => Scored(t) && t.Parameters.All(p => defaults.TryGetValue(p.Key, out var d) && d == p.Value));
         if (best is null)
         {
             var note = trials.Select(t => t.Note).FirstOrDefault(n => n is not null) ?? "no trial was scored";

@@ -118,6 +118,23 @@ public sealed class RetrainTuningTests
         Assert.Contains("tuning ease: 6 trials, kept as given (not scored: the carve holds no test interaction)", summary.Summary);
     }
 
+    /// <summary>A NaN score compares false with everything: scored first, it was never beaten and was picked.</summary>
+    [Fact]
+    public void Pick_NeverTakesANaNScore()
+    {
+        var candidate = new CandidateConfig("ease");
+        TrialOutcome Trial(double lambda, double? score) => new("ease", new() { ["lambda"] = lambda }, score, 1);
+
+        var (picked, tuning) = PipelineTuning.Pick(candidate, [Trial(12, double.NaN), Trial(16, 0.1), Trial(24, null)]);
+        var (kept, none) = PipelineTuning.Pick(candidate, [Trial(12, double.NaN)]);
+
+        Assert.Equal("ease(lambda=16)", picked.Key);
+        Assert.Equal(0.1, tuning.BestScore);
+        Assert.Equal("ease", kept.Key);
+        Assert.Null(none.BestScore);
+        Assert.Equal("tuning ease: 1 trial, kept as given (no trial was scored)", PipelineTuning.Describe(none));
+    }
+
     [Theory]
     [InlineData("""{"kind":"ease","search":{"lambda":[-1]}}""", "candidates[0].search.lambda")]
     [InlineData("""{"kind":"ease","search":{"lamda":[10]}}""", "candidates[0].search.lamda")]
