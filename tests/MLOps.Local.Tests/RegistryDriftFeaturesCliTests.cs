@@ -106,6 +106,9 @@ public class RegistryDriftFeaturesCliTests
         var show = (await Json("models", "show")).GetProperty("manifest");
         Assert.Equal(1, show.GetProperty("version").GetInt32());
         Assert.InRange(show.GetProperty("metrics").GetProperty("ndcg@10").GetProperty("value").GetDouble(), 0.01, 1);
+        // The demo's pipeline tunes: the version says what tuning searched (the parameters alone did not), and the table shows it.
+        Assert.Contains("; tuned ", show.GetProperty("notes").GetString(), StringComparison.Ordinal);
+        Assert.Contains("notes ", shown.StdOut, StringComparison.Ordinal);
         // The champion's promotion, then the "previous" alias following it (no version before v1).
         var history = (await Json("models", "history")).GetProperty("entries").EnumerateArray().ToArray();
         Assert.Equal(("champion", "promote", 1), (history[0].GetProperty("alias").GetString(), history[0].GetProperty("action").GetString(), history[0].GetProperty("to").GetInt32()));

@@ -59,6 +59,8 @@ public static class ModelsCommand
                 Row("evaluation window", manifest.EvaluationWindow); Row("code version", manifest.CodeVersion);
                 Row("size", $"{manifest.TotalBytes:N0} bytes in {manifest.Sizes.Count} files"); Row("instance", manifest.SourceInstance);
                 Row("created", manifest.CreatedAt.ToString("u"));
+                // The pipeline's notes say which candidate this was and how tuning chose its parameters.
+                if (manifest.Notes is { Length: > 0 } notes) Row("notes", notes);
                 console.Write(grid);
                 var metrics = new Table().AddColumns("metric", "value", "95% interval");
                 foreach (var (k, m) in manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))

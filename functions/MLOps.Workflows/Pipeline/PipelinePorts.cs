@@ -40,7 +40,11 @@ public interface ICandidateTuner
     Task<TrialOutcome> RunTrialAsync(TrialRequest request, CancellationToken cancellationToken);
 }
 
-public sealed record TrainedCandidate(string Key, string Kind, Dictionary<string, double> Parameters, string ArtifactPath, string SnapshotId, double Seconds);
+public sealed record TrainedCandidate(string Key, string Kind, Dictionary<string, double> Parameters, string ArtifactPath, string SnapshotId, double Seconds)
+{
+    /// <summary>How the tune step chose the parameters (<see cref="PipelineTuning.RegistryNote"/>); null when it did not tune them. Registered in the version's notes.</summary>
+    public string? Tuning { get; init; }
+}
 
 /// <summary>challenger − champion of one metric over the same users, with its paired-bootstrap interval.</summary>
 public sealed record MetricInterval(string Metric, double Difference, double Lower, double Upper, double Confidence);

@@ -9,6 +9,9 @@ public sealed record CandidateTuning(string Candidate, string Picked, double? Be
 {
     /// <summary>Why the candidate kept its configuration (no trial could be scored), or null when a trial was picked.</summary>
     public string? Note { get; init; }
+
+    /// <summary>The parameters searched and the values tried, in grid order (the candidate's fixed parameters are not listed).</summary>
+    public Dictionary<string, double[]>? Searched { get; init; }
 }
 
 /// <summary>The tune step's plan and pick, pure so the orchestrator replays them identically.</summary>
@@ -40,13 +43,32 @@ public static class PipelineTuning
             if (best is null || trial.Score > best.Score) best = trial;
         var defaults = ModelTrainer.Defaults(candidate.Kind);
         var atDefaults = trials.FirstOrDefault(t => Scored(t) && t.Parameters.All(p => defaults.TryGetValue(p.Key, out var d) && d == p.Value));
+        var searched = trials.SelectMany(t => t.Parameters.Keys).Distinct(StringComparer.Ordinal)
+            .Where(name => candidate.Parameters?.ContainsKey(name) != true).Order(StringComparer.Ordinal)
+            .ToDictionary(name => name, name => trials.Where(t => t.Parameters.ContainsKey(name)).Select(t => t.Parameters[name]).Distinct().ToArray(), StringComparer.Ordinal);
         if (best is null)
         {
             var note = trials.Select(t => t.Note).FirstOrDefault(n => n is not null) ?? "no trial was scored";
-            return (candidate with { Search = null }, new CandidateTuning(candidate.Key, candidate.Key, null, null, [.. trials]) { Note = note });
+            return (candidate with { Search = null }, new CandidateTuning(candidate.Key, candidate.Key, null, null, [.. trials]) { Note = note, Searched = searched });
         }
         var picked = new CandidateConfig(candidate.Kind, new Dictionary<string, double>(best.Parameters, StringComparer.Ordinal));
-        return (picked, new CandidateTuning(candidate.Key, picked.Key, best.Score, atDefaults?.Score, [.. trials]));
+        return (picked, new CandidateTuning(candidate.Key, picked.Key, best.Score, atDefaults?.Score, [.. trials]) { Searched = searched });
+    }
+
+    /// <summary>
+    /// What the registered version's notes say about how its parameters were chosen: the parameters searched with the values
+    /// tried, on what, and the validation score against the defaults' — `models show` otherwise lists the parameters alone.
+    /// </summary>
+    public static string RegistryNote(CandidateTuning tuning)
+    {
+        ArgumentNullException.ThrowIfNull(tuning);
+        var c = CultureInfo.InvariantCulture;
+        var space = string.Join(" × ", (tuning.Searched ?? []).Select(axis => $"{axis.Key} {{{string.Join(", ", axis.Value.Select(v => v.ToString(c)))}}}"));
+        var tried = tuning.Trials.Count == 1 ? "1 trial" : $"{tuning.Trials.Count} trials";
+        var on = $"on each user's {RecommenderTrainer.HoldOut} latest training interactions";
+        if (tuning.BestScore is not { } best) return $"tuning {space} ({tried} {on}) kept it as given: {tuning.Note}";
+        var versus = tuning.DefaultScore is { } d ? string.Create(c, $"; {d:0.0000} at the defaults") : "";
+        return string.Create(c, $"tuned {space} in {tried} {on}: validation {RecommenderTrainer.PrimaryMetric} {best:0.0000}{versus}");
     }
 
     /// <summary>One summary line: what was tried, on what, and what was picked.</summary>

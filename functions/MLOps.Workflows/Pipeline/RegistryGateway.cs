@@ -47,7 +47,7 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             SourceInstance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))],
             IdempotencyKey = stepKey,
             CreatedBy = "pipeline",
-            Notes = $"candidate {candidate.Key}, baseline {evaluation.Baseline}",
+            Notes = $"candidate {candidate.Key}, baseline {evaluation.Baseline}{(candidate.Tuning is { } tuning ? $"; {tuning}" : "")}",
         }, await FilesAsync(bytes, evaluation, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if ((await registry.GetDecisionsAsync(model, manifest.Version, cancellationToken).ConfigureAwait(false)).Count == 0)
             await registry.EvaluateAsync(model, manifest.Version, Comparison(evaluation), cancellationToken: cancellationToken).ConfigureAwait(false);

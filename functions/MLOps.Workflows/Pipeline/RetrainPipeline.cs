@@ -182,12 +182,14 @@ public static class RetrainPipeline
 
         List<CandidateConfig> candidates = input.Candidates is { Count: > 0 } c ? [.. c] : [.. DefaultCandidates];
         var tuning = new List<CandidateTuning>();
+        var tuningOf = new Dictionary<int, CandidateTuning>();
         if (input.Tune && input.TuneRecorded && await TuneAsync(context, snapshot, candidates, Status) is { } tuned)
         {
             foreach (var (i, candidate, result) in tuned)
             {
                 candidates[i] = candidate;
                 tuning.Add(result);
+                tuningOf[i] = result;
             }
             Lap("tune");
         }
@@ -266,8 +268,10 @@ public static class RetrainPipeline
         if (outcome == "promoted")
         {
             Status("publish", 6, $"registering {evaluations[best].Key} and swapping the champion alias");
+            // The version's notes say which parameters tuning chose: the registry otherwise lists them all alike.
+            var registered = tuningOf.TryGetValue(best, out var tunedBest) ? trained[best] with { Tuning = PipelineTuning.RegistryNote(tunedBest) } : trained[best];
             version = await context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
-                new RegisterRequest(input.Model, trained[best], evaluations[best], snapshot, context.RunStepKey("register")), Retry);
+                new RegisterRequest(input.Model, registered, evaluations[best], snapshot, context.RunStepKey("register")), Retry);
             var promotion = await context.CallActivityAsync<PromotionOutcome>(PipelineActivities.PromoteModel,
                 new PromoteModelRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", approval?.Approved == true ? approval.By ?? "approver" : null, context.RunStepKey("promote")), Retry);
             changed = promotion.Changed;

@@ -71,7 +71,7 @@ public sealed class FakeTuner : ICandidateTuner
     }
 }
 
-public sealed record FakeVersion(int Version, string Kind, string ArtifactPath, string Key);
+public sealed record FakeVersion(int Version, string Kind, string ArtifactPath, string Key, string? Tuning = null);
 public sealed record FakeAudit(long Sequence, int? From, int To, string Reason);
 
 public sealed class FakeRegistry(IBlobStore store) : IModelRegistryGateway
@@ -96,7 +96,7 @@ public sealed class FakeRegistry(IBlobStore store) : IModelRegistryGateway
             if (existing.Key == stepKey) return existing.Version;
         for (var n = 1; ; n++)
         {
-            if (await store.TryCreateAsync($"fake/models/versions/{n:D4}", BinaryData.FromObjectAsJson(new FakeVersion(n, candidate.Kind, candidate.ArtifactPath, stepKey), StoreJson.Options), cancellationToken))
+            if (await store.TryCreateAsync($"fake/models/versions/{n:D4}", BinaryData.FromObjectAsJson(new FakeVersion(n, candidate.Kind, candidate.ArtifactPath, stepKey, candidate.Tuning), StoreJson.Options), cancellationToken))
                 return n;
         }
     }

@@ -40,6 +40,22 @@ public sealed class RetrainTuningTests
             && line.Contains("picked ease(dropout=0,lambda=24), validation ndcg@10 0.3000; 0.2200 at the defaults", StringComparison.Ordinal));
     }
 
+    /// <summary>`models show` listed the tuned version's parameters with nothing saying which ones tuning chose, or on what.</summary>
+    [Fact]
+    public async Task Tune_TheRegisteredVersionSaysWhatWasSearched_AndTheValidationScore()
+    {
+        await using var h = new PipelineHarness();
+
+        var summary = await RunAsync(h, new RetrainInput { Candidates = [new("ease", new() { ["max_items"] = 500 })] });
+
+        var ease = Assert.Single(summary.Tuning);
+        Assert.Equal(["dropout", "lambda"], ease.Searched!.Keys);
+        Assert.Equal([12, 16, 24], ease.Searched["lambda"]);
+        var version = Assert.Single(await h.Registry.Versions());
+        Assert.Equal("tuned dropout {0, 0.2} × lambda {12, 16, 24} in 6 trials on each user's 10 latest training interactions: validation ndcg@10 0.3000",
+            version.Tuning);
+    }
+
     [Fact]
     public async Task Tune_LeavesFixedParametersAlone_AndAnExplicitSearchReplacesTheDefaultSpace()
     {
