@@ -328,6 +328,22 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await Client(_read).DeleteAsync($"{OrchestrationApi.Prefix}/instances?olderThanDays=0")).StatusCode);
     }
 
+    /// <summary>Starts a Decider and waits until it asks for its decision; returns its status URL.</summary>
+    private async Task<string> StartDeciderAsync(HttpClient admin)
+    {
+        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Decider}", null);
+        var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
+        await WaitForStatusAsync(admin, statusUrl, "running");
+        await WaitForStepAsync(admin, statusUrl, "deciding");
+        return statusUrl;
+    }
+
+    private static async Task WaitForStepAsync(HttpClient client, string statusUrl, string step)
+    {
+        while ((await (await client.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != step)
+            await Task.Delay(20);
+    }
+
     /// <summary>
     /// A one-time decision (RetrainPipeline's approval) was accepted a second time with 202 and dropped: two on-call
     /// engineers, one approving and one rejecting, both believed they had decided. Past its step it is a 409.
@@ -336,15 +352,10 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     public async Task OneTimeEvent_AfterItsStep_Is409NamingTheStep_AndTheFirstDecisionStands()
     {
         var admin = Client(_admin);
-        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Decider}", null);
-        var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
-        await WaitForStatusAsync(admin, statusUrl, "running");
-        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "deciding")
-            await Task.Delay(20);
+        var statusUrl = await StartDeciderAsync(admin);
 
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/raiseEvent/decision", Json("{\"approved\":true,\"by\":\"alice\"}"))).StatusCode);
-        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "acting")
-            await Task.Delay(20);
+        await WaitForStepAsync(admin, statusUrl, "acting");
         var second = await admin.PostAsync($"{statusUrl}/raiseEvent/decision", Json("{\"approved\":false,\"by\":\"bob\"}"));
 
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
@@ -363,11 +374,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     public async Task OneTimeEvent_SentAtOnce_ExactlyOneIsAccepted_TheOthers409NamingIt()
     {
         var admin = Client(_admin);
-        var start = await admin.PostAsync($"{OrchestrationApi.Prefix}/{Decider}", null);
-        var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
-        await WaitForStatusAsync(admin, statusUrl, "running");
-        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "deciding")
-            await Task.Delay(20);
+        var statusUrl = await StartDeciderAsync(admin);
 
         var people = Enumerable.Range(0, 8).Select(i => (By: $"person{i}", Approved: i % 2 == 0)).ToList();
         var responses = await Task.WhenAll(people.Select(p =>
@@ -384,8 +391,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
             Assert.True(title is "Event already sent" or "Not waiting for this event", title);
             if (title == "Event already sent") Assert.Equal(people[accepted].By, problem.GetProperty("firstPayload").GetProperty("by").GetString());
         }
-        while ((await (await admin.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != "acting")
-            await Task.Delay(20);
+        await WaitForStepAsync(admin, statusUrl, "acting");
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/raiseEvent/finish", Json("\"now\""))).StatusCode);
         Assert.Equal(people[accepted].Approved ? "approved" : "rejected", (await WaitForStatusAsync(admin, statusUrl, "completed")).GetProperty("output").GetString());
     }

@@ -16,7 +16,8 @@ public static class DemoPipelineSteps
         var cli = demo.Cli;
         await using var services = PipelineCommand.BuildServices(cli);
         var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
-        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, null, null, cancellationToken).ConfigureAwait(false);
+        // The input written out (not null): an instance recorded without "tune" is taken as one from before the tune step.
+        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, new MLOps.Workflows.Pipeline.RetrainInput(), null, cancellationToken).ConfigureAwait(false);
         cli.Log.WriteLine($"started RetrainPipeline {start.InstanceId}");
         var state = await PipelineCommand.WaitWithProgressAsync(cli, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
         if (state.Output is { } output && output.TryGetProperty("summary", out var lines))

@@ -66,11 +66,7 @@ public sealed class RecommenderTrainerTests
     public async Task Train_WhenNoUserHasMoreHistoryThanTheHeldOutWindow_IsRefused_SayingWhy()
     {
         var ct = TestContext.Current.CancellationToken;
-        var file = Path.Combine(TestEnvironment.NewTempFolder("short-histories"), "events.csv");
-        var rows = Enumerable.Range(0, 3).SelectMany(u => Enumerable.Range(0, 5).Select(i => $"u{u},m{(u + i) % 7},{1_700_000_000 + u * 100 + i},play"));
-        await File.WriteAllTextAsync(file, "userId,contentId,timestamp,eventType\n" + string.Join('\n', rows) + "\n", ct);
-        var store = TestEnvironment.NewFolderStore("short-histories");
-        await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
+        var store = await PlaysStoreAsync(users: 3, playsEach: 5, titles: 7, ct);
         var snapshot = new FeatureSnapshotRef("fs-short", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 15, 3, 7, false, 0);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => new RecommenderTrainer(store).TrainAsync(snapshot, new CandidateConfig("popularity"), "short:train-0", ct));
@@ -109,17 +105,24 @@ public sealed class RecommenderTrainerTests
     public async Task TuningTrial_WithNoUserToValidateOn_IsNotScored_SayingWhy()
     {
         var ct = TestContext.Current.CancellationToken;
-        var file = Path.Combine(TestEnvironment.NewTempFolder("tuning-short"), "events.csv");
-        var rows = Enumerable.Range(0, 4).SelectMany(u => Enumerable.Range(0, 15).Select(i => $"u{u},m{(u + i) % 30},{1_700_000_000 + u * 100 + i},play"));
-        await File.WriteAllTextAsync(file, "userId,contentId,timestamp,eventType\n" + string.Join('\n', rows) + "\n", ct);
-        var store = TestEnvironment.NewFolderStore("tuning-short");
-        await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
+        var store = await PlaysStoreAsync(users: 4, playsEach: 15, titles: 30, ct);
         var snapshot = new FeatureSnapshotRef("fs-tuning-short", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 60, 4, 30, false, 0);
 
         var trial = await new RecommenderTuner(store).RunTrialAsync(new TrialRequest(snapshot, "sar", new() { ["similarity"] = 2 }, "short:tune-0-0"), ct);
 
         Assert.Null(trial.Score);
         Assert.StartsWith("not scored: the 'validation-leave-last-10' split holds no test interaction", trial.Note, StringComparison.Ordinal);
+    }
+
+    /// <summary>A store of <paramref name="users"/> users each playing <paramref name="playsEach"/> distinct titles of <paramref name="titles"/>, one a second.</summary>
+    private static async Task<IBlobStore> PlaysStoreAsync(int users, int playsEach, int titles, CancellationToken ct)
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("plays"), "events.csv");
+        var rows = Enumerable.Range(0, users).SelectMany(u => Enumerable.Range(0, playsEach).Select(i => $"u{u},m{(u + i) % titles},{1_700_000_000 + u * 100 + i},play"));
+        await File.WriteAllTextAsync(file, "userId,contentId,timestamp,eventType\n" + string.Join('\n', rows) + "\n", ct);
+        var store = TestEnvironment.NewFolderStore("plays");
+        await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
+        return store;
     }
 
     private static Task<IBlobStore> GeneratedStoreAsync(long seed, CancellationToken ct) =>
