@@ -54,6 +54,8 @@ public class CarelessUseCliTests
         Refused(await Mlops("pipeline", "approve", "p1"), 1, "Purge p1 is completed; it takes no more events");
         Refused(await Mlops("pipeline", "purge", "--older-than-days", "99999999"), 2, "--older-than-days must be a whole number of days from 0 to 36500");
         Refused(await Mlops("pipeline", "run", "--candidates", "bogus,ease"), 2, "candidates[0].kind: unknown model kind 'bogus'");
+        Refused(await Mlops("pipeline", "run", "--input", """{"candidates":[{"kind":"ease","search":{"lambda":[100,300]}}]}""", "--candidates", "sar"), 2,
+            "--candidates and --input's \"candidates\" both name the candidates");
         Refused(await Mlops("pipeline", "run", "--input", "{\"requireApproval\":\"yes\"}"), 2, "--input is not a valid input of this orchestration");
         // A parameter typo was three failed training attempts and a failed pipeline (exit 1): now refused up front.
         Refused(await Mlops("pipeline", "run", "--input", "{\"candidates\":[{\"kind\":\"ials\",\"parameters\":{\"factorz\":4}}]}"), 2,

@@ -72,7 +72,12 @@ public static class PipelineCommand
                 if (context.Parse.GetValue(approval)) retrain = retrain with { RequireApproval = true };
                 if (context.Parse.GetValue(noTune)) retrain = retrain with { Tune = false };
                 if (context.Parse.GetValue(candidates) is { Length: > 0 } list)
+                {
+                    // Both would be one list replacing the other: --input's candidates (and their parameters and searches) were dropped silently.
+                    if (retrain.Candidates is { Count: > 0 })
+                        throw new CliUsageException("--candidates and --input's \"candidates\" both name the candidates: give them once (--input for parameters or searches).");
                     retrain = retrain with { Candidates = [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => new CandidateConfig(k))] };
+                }
                 payload = retrain;
             }
             var typed = payload is JsonElement element ? ReadInput(element, registry.GetOrchestrator(orchestration).InputType) : payload;
