@@ -79,7 +79,8 @@ public static class PipelineTuning
         var tried = tuning.Trials.Count == 1 ? "1 trial" : $"{tuning.Trials.Count} trials";
         if (tuning.BestScore is not { } best) return $"tuning {tuning.Candidate}: {tried}, kept as given ({tuning.Note})";
         var versus = tuning.DefaultScore is { } d ? string.Create(c, $"; {d:0.0000} at the defaults") : "";
+        // Summed over the trials (they run side by side): the training time tuning this candidate cost, not the step's wall time.
         var seconds = tuning.Trials.Sum(t => t.Seconds);
-        return string.Create(c, $"tuning {tuning.Candidate}: {tried} ({seconds:0.0} s); picked {tuning.Picked}, validation {RecommenderTrainer.PrimaryMetric} {best:0.0000}{versus}");
+        return string.Create(c, $"tuning {tuning.Candidate}: {tried} ({seconds:0.0} s of training); picked {tuning.Picked}, validation {RecommenderTrainer.PrimaryMetric} {best:0.0000}{versus}");
     }
 }

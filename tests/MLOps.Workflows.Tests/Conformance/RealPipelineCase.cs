@@ -218,7 +218,7 @@ public static partial class RealPipelineCase
     [GeneratedRegex(@"cutoff [0-9-]+ [0-9:]+Z")]
     private static partial Regex Cutoff();
 
-    [GeneratedRegex(@"trials? \([0-9.]+ s\)")]
+    [GeneratedRegex(@"trials? \([0-9.]+ s of training\)")]
     private static partial Regex TuningSeconds();
 
     [GeneratedRegex(@"; trained in [0-9.]+ s")]

@@ -60,6 +60,34 @@ public sealed class RetrainProgressTests
         Assert.Equal(4, summary.Candidates.Count);
     }
 
+    /// <summary>Scores as <see cref="FakeTuner"/> does, but holds iALS's trials until released.</summary>
+    private sealed class GatedTuner : ICandidateTuner
+    {
+        private readonly FakeTuner _inner = new();
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<TrialOutcome> RunTrialAsync(TrialRequest request, CancellationToken cancellationToken)
+        {
+            if (request.Kind == "ials") await Gate.Task.WaitAsync(cancellationToken);
+            return await _inner.RunTrialAsync(request, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Tune_ReportsTrialsDonePerCandidate_SoTheSlowOneShows()
+    {
+        await using var h = new PipelineHarness(services => services.AddSingleton<ICandidateTuner, GatedTuner>());
+        var tuner = (GatedTuner)h.Services.GetRequiredService<ICandidateTuner>();
+        var engine = h.NewEngine();
+        var id = (await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input() with { Tune = true })).InstanceId;
+
+        var tuning = await StatusAsync(engine, id, s => s.Step == "tune" && s.Detail.Contains("8 of 11 done", StringComparison.Ordinal));
+        Assert.Equal("tuning 3 candidates: 11 trials on each user's 10 latest training interactions: 8 of 11 done (sar 2/2, ease 6/6, ials 0/3)", tuning.Detail);
+
+        tuner.Gate.SetResult();
+        Assert.Equal(RuntimeStatus.Completed, (await engine.WaitForCompletionAsync(id, Timeout)).RuntimeStatus);
+    }
+
     private static async Task<PipelineStatus> StatusAsync(EmbeddedOrchestrationEngine engine, string id, Func<PipelineStatus, bool> until)
     {
         var timeout = Timeout;
