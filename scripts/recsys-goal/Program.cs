@@ -354,7 +354,7 @@ if (kind == "tunecarves")
     var carveBy = Environment.GetEnvironmentVariable("CARVE_BY") == "item" ? StratifyBy.Item : StratifyBy.User;
     var carveRatio = double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.75", System.Globalization.CultureInfo.InvariantCulture);
     var carves = Enumerable.Range(0, int.Parse(args[4])).Select(c => Splits.Stratified(split.Train, carveRatio, 43 + c, carveBy)).ToArray();
-    foreach (var (k, space) in MLOps.Recommenders.Benchmark.RecsysBenchmark.TuningSpaces)
+    foreach (var (k, space) in TuningSpaces.Default)
         foreach (var config in Tuner.Grid(space))
         {
             var scores = carves.Select(v => Tuner.RunTrial(k, config, v, 10, 42).Score).ToArray();
