@@ -7,6 +7,8 @@ public sealed class LinearItem(TrainingData data, float[] w, string kind) : IRec
 {
     public string Kind => kind;
     public ItemIndex Items => data.Items;
+    /// The item-item weights (row-major n × n, row = history item), for runner kinds that build on them (`twohop`).
+    public float[] Weights => w;
     public void Score(ReadOnlySpan<int> history, Span<float> scores)
     {
         var n = data.ItemCount; scores.Clear();

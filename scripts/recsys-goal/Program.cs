@@ -226,6 +226,10 @@ if (kind == "timelocal")
     }
     return;
 }
+// 2026-12-07 (AdmmEase.cs): ADMM-constrained EASE / DLAE (B ≥ 0, optional L1) and two-hop propagation over DLAE.
+if (kind == "admm") { AdmmRunner.Admm(split, test, args[4..]); return; }
+if (kind == "twohop") { AdmmRunner.TwoHop(split, test, args[4..]); return; }
+if (kind == "mmbench") { AdmmEase.Bench(args.Length > 4 ? int.Parse(args[4]) : 1682); return; }
 if (kind == "dlae")
 {
     // DLAE / EDLAE (Dlae.cs, Steck 2020): args[4] specs "mode:p:lambda[:userPower:beta[:relative]]" (;), mode d = DLAE, e = EDLAE
