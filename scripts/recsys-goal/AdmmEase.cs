@@ -185,7 +185,7 @@ public static class AdmmRunner
             if (baseline is not null && all.ContainsKey(baseline) && key != baseline)
             {
                 var d = all[key].Where(x => x.Split != "test").Join(all[baseline].Where(x => x.Split != "test"), x => x.Split, x => x.Split, (x, y) => x.Ndcg - y.Ndcg).ToArray();
-                if (d.Length > 1) { var mean = d.Average(); var sd = Math.Sqrt(d.Sum(x => (x - mean) * (x - mean)) / (d.Length - 1)); delta = $"  Δ {mean:+0.0000;-0.0000} ± {sd:0.0000}"; }
+                if (d.Length > 1) { var mean = d.Average(); var sd = Math.Sqrt(d.Sum(x => (x - mean) * (x - mean)) / (d.Length - 1)); delta = $"  Δ {Math.Round(mean, 4) + 0.0:+0.0000;-0.0000} ± {sd:0.0000}"; }
             }
             Console.WriteLine($"{key,-44} val {vn:0.0000}/{vp:0.0000}{Test(key)}{delta}");
         }
@@ -237,6 +237,7 @@ public static class AdmmRunner
     /// twohop "dlaeSpec" carves "variants(;)": the base W (Dlae.Build, spec as kind dlae: mode:p:λ:userPower:beta), then
     /// `sq:α` = x·(W + α·W·W) (two-hop propagation; α relative: W·W is rescaled to W's Frobenius norm first),
     /// `prf:n:α` = (x + α·top-n(x·W))·W (pseudo-relevance fold-in of the user's own n best non-history items).
+    /// A base spec `admm-<e|d>:p:λ:ρ:λ1:user_power:item_power:iterations` takes the ADMM model (B ≥ 0) instead.
     public static void TwoHop(Split split, bool test, string[] args)
     {
         var f = args[0].Split(':'); double F(int i) => f.Length > i ? double.Parse(f[i], Inv) : 0;
@@ -246,7 +247,14 @@ public static class AdmmRunner
         foreach (var (name, sp) in Splits_(split, test, carves))
         {
             var sw = Stopwatch.StartNew();
-            var baseModel = Dlae.Build(sp.Train, f[0] == "e", F(1), F(2), F(3), F(4));
+            LinearItem baseModel;
+            if (f[0].StartsWith("admm-"))
+            {
+                // admm-<e|d>:p:λ:ρ:λ1:userPower:beta:iterations — the ADMM model (B ≥ 0) as the base.
+                var (g0, s0) = AdmmEase.Gram(sp.Train, F(5), F(6));
+                baseModel = AdmmEase.Fit(sp.Train, g0, s0, f[0] == "admm-e", F(1), F(2), F(3), F(4), [(int)F(7)]).Single().Model;
+            }
+            else baseModel = Dlae.Build(sp.Train, f[0] == "e", F(1), F(2), F(3), F(4));
             var n = sp.Train.ItemCount; var w = baseModel.Weights;
             float[]? w2 = null; double ratio = 0;
             void Add(string key, (double Ndcg, double P) r)
