@@ -129,4 +129,21 @@ public class ApiKeyStoreTests
         Assert.Contains("expired at 2025-03-01 12:30:00Z", expired?.ProblemDetails.Detail, StringComparison.Ordinal);
         Assert.Equal("Unknown API key", (await CheckAt(T0, key + "x"))?.ProblemDetails.Title);
     }
+
+    // Found by review: every key presented was cached, unknown ones included, and nothing was ever evicted, so anyone could
+    // grow a host's memory by one entry per request with random x-api-key values (no key needed to be refused).
+    [Fact]
+    public async Task Lookup_OfManyUnknownKeys_KeepsTheCacheBounded_AndAValidKeyStillWorks()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var keys = new ApiKeyStore(NewStore());
+        var (key, record) = await keys.CreateAsync(ApiRole.Read, null, T0, ct);
+        Assert.Equal(record, await keys.FindAsync(key, T0, ct));
+
+        for (var i = 0; i < ApiKeyStore.MaxCachedKeys + 2_000; i++)
+            Assert.Null(await keys.LookupAsync($"mlops_guess-{i}", T0.AddMilliseconds(i), ct));
+
+        Assert.InRange(keys.CachedCount, 1, ApiKeyStore.MaxCachedKeys);
+        Assert.Equal(record, await keys.FindAsync(key, T0.AddMinutes(1), ct));
+    }
 }

@@ -23,6 +23,12 @@ public sealed class ApiKeyStore(IBlobStore store)
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Cached lookups kept at most. Every key presented is cached, unknown ones included, and any caller can present one
+    /// without a key: unbounded, a stream of random keys grew the cache by one entry per request for the life of the host.
+    /// </summary>
+    public const int MaxCachedKeys = 10_000;
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ApiKeyRecord? Record, DateTimeOffset At)> _cache = new();
 
     public Task<(string Key, ApiKeyRecord Record)> CreateAsync(ApiRole role, string? note, DateTimeOffset now, CancellationToken cancellationToken = default) =>
@@ -58,8 +64,20 @@ public sealed class ApiKeyStore(IBlobStore store)
         if (_cache.TryGetValue(hash, out var cached) && now - cached.At < CacheLifetime) return cached.Record;
         var found = await store.ReadJsonAsync<ApiKeyRecord>(PathOf(hash), cancellationToken: cancellationToken).ConfigureAwait(false);
         var record = found?.Value;
+        if (_cache.Count >= MaxCachedKeys) Prune(now);
         _cache[hash] = (record, now);
         return record;
+    }
+
+    /// <summary>Entries cached now (tests).</summary>
+    internal int CachedCount => _cache.Count;
+
+    // Drops the lapsed entries; when a flood of fresh ones fills the cache, drops them all (a valid key is read again).
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (hash, entry) in _cache)
+            if (now - entry.At >= CacheLifetime) _cache.TryRemove(hash, out _);
+        if (_cache.Count >= MaxCachedKeys) _cache.Clear();
     }
 
     /// <summary>Every key's record, expired ones included, oldest first.</summary>
