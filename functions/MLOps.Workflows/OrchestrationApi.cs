@@ -112,8 +112,11 @@ public static class OrchestrationApi
             {
                 if (payload is not { ValueKind: JsonValueKind.Object })
                     return Problem(400, "Invalid event payload", "body", $"body: the '{eventName}' event of {state.Name} needs a JSON object payload.");
-                try { _ = WorkflowJson.FromElement(payload, type); }
+                object? typed;
+                try { typed = WorkflowJson.FromElement(payload, type); }
                 catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: not a valid '{eventName}' payload: {e.Message}"); }
+                if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
+                    return Problem(400, "Invalid event payload", problem.Field, $"{problem.Field}: {problem.Message}");
             }
             // Said here for both hosts, naming how it ended, whatever the engine does with an event for a finished instance.
             if (state is { IsFinished: true })
@@ -179,6 +182,7 @@ public static class OrchestrationApi
 
     public static async Task<Results<Accepted, ProblemHttpResult>> TerminateAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default)
     {
+        if (ReasonProblem(reason) is { } invalid) return invalid;
         try
         {
             // A finished instance cannot be terminated: say so, as suspend / resume / rewind do, instead of a 202 that did nothing.
@@ -200,13 +204,13 @@ public static class OrchestrationApi
     }
 
     public static Task<Results<Accepted, ProblemHttpResult>> SuspendAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
-        ControlAsync(id, () => client.SuspendAsync(id, reason, cancellationToken));
+        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.SuspendAsync(id, reason, cancellationToken));
 
     public static Task<Results<Accepted, ProblemHttpResult>> ResumeAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
-        ControlAsync(id, () => client.ResumeAsync(id, reason, cancellationToken));
+        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.ResumeAsync(id, reason, cancellationToken));
 
     public static Task<Results<Accepted, ProblemHttpResult>> RewindAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
-        ControlAsync(id, () => client.RewindAsync(id, reason, cancellationToken));
+        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.RewindAsync(id, reason, cancellationToken));
 
     /// <summary>Suspend, resume, rewind: 202 + the status URL; 404 unknown id; 409 wrong state (naming it) or a concurrent change; 501 where the engine lacks it.</summary>
     private static async Task<Results<Accepted, ProblemHttpResult>> ControlAsync(string id, Func<Task> control)
@@ -252,6 +256,13 @@ public static class OrchestrationApi
         await OneTimeEventClaims.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new PurgeResponse(olderThan, purged));
     }
+
+    /// <summary>Longest reason a terminate, suspend, resume or rewind records.</summary>
+    public const int MaxReasonLength = 2000;
+
+    // The reason is kept in the instance's history, logged by the engine and printed by `pipeline status`: one printable line.
+    private static ProblemHttpResult? ReasonProblem(string? reason) =>
+        FreeText.Problem(reason, "reason", MaxReasonLength) is { } problem ? Problem(400, "Invalid field 'reason'", "reason", problem) : null;
 
     private static ProblemHttpResult NotFound(string id) =>
         Problem(404, "Unknown instance", "id", $"id: no orchestration instance '{TextClip.Clip(id, 200)}'.");

@@ -122,6 +122,27 @@ public sealed class DriftApiTests : IAsyncLifetime
         Assert.Equal(AlertStatus.Open, (await new AlertStore(_store).GetAsync(_alertId, ct))!.Status);
     }
 
+    // Found by review: `by` and `note` took any text, so an admin key could write an escape sequence or a line break into
+    // the history that `mlops drift alerts` and the host log print as they are (clear an on-call's screen, forge a line).
+    [Theory]
+    [InlineData("{\"by\": \"ana\\u001b[2J\\u001b[31mresolved by the CTO\"}", "by")]
+    [InlineData("{\"note\": \"looking\\r\\nresolved by drift check\"}", "note")]
+    [InlineData("{\"note\": \"ok\\u202Edesrever\"}", "note")]
+    public async Task Acknowledge_WithControlCharactersInTheText_Is400NamingTheField_AndChangesNothing(string body, string field)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var request = Request(HttpMethod.Post, $"/api/drift/alerts/{_alertId}/acknowledge", _admin);
+        request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+
+        var response = await _client.SendAsync(request, ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.StartsWith($"{field}: must be one line of printable text", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(AlertStatus.Open, (await new AlertStore(_store).GetAsync(_alertId, ct))!.Status);
+    }
+
     [Fact]
     public async Task Acknowledge_WithoutABody_OrAnEmptyObject_Works()
     {

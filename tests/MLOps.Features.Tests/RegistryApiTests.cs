@@ -129,6 +129,10 @@ public sealed class RegistryApiTests : IAsyncLifetime
     [InlineData("POST", "/api/models/recommender/promote", "[1]", 400, "body")]
     [InlineData("POST", "/api/models/recommender/rollback", "{\"reason\":5}", 400, "reason")]
     [InlineData("POST", "/api/models/recommender/promote", "{\"version\":9}", 404, "version")]
+    // Audited text is printed as it is by `models list|history`: no escape sequences or line breaks (found by review).
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":2,\"force\":true,\"reason\":\"hotfix\\n\\u001b[2Jrolled back by the CTO\"}", 400, "reason")]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":2,\"force\":true,\"approvedBy\":\"eve\\r\\nana\"}", 400, "approvedBy")]
+    [InlineData("POST", "/api/models/recommender/rollback", "{\"reason\":\"regression\\u0007\"}", 400, "reason")]
     [InlineData("GET", "/api/models/nope", null, 404, "name")]
     [InlineData("GET", "/api/models/nope/history", null, 404, "name")]
     [InlineData("GET", "/api/models/recommender/versions/abc", null, 400, "version")]

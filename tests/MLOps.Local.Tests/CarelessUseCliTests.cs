@@ -146,6 +146,10 @@ public class CarelessUseCliTests
         Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", ""), 2, "--store is empty");
         Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", "afile"), 2, "--store afile is a file");
         Refused(await CliRunner.RunAsync(work, "keys", "create", "--role", "read", "--note", "a\nb\u001b[31m", "--store", "store"), 2, "--note must be at most 200 characters on one line");
+        // As over HTTP: who and why are printed as they are by later commands, so they are one printable line (found by review).
+        Refused(await CliRunner.RunAsync(work, "drift", "alerts", "ack", "some-alert", "--by", "ana\u001b[2J", "--store", "store"), 2, "--by: must be one line of printable text");
+        Refused(await CliRunner.RunAsync(work, "models", "rollback", "--reason", "oops\r\nforged", "--store", "store"), 2, "--reason: must be one line of printable text");
+        Refused(await CliRunner.RunAsync(work, "pipeline", "approve", "some-run", "--comment", "ok\nrejected", "--store", "store"), 2, "--comment: must be one line of printable text");
         var binary = await CliRunner.RunAsync(work, "import", "catalog", "c.csv", "--store", "store");
         Refused(binary, 2, "the file does not look like text");
         Assert.DoesNotContain('\u001b', binary.StdErr);

@@ -225,6 +225,10 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     [InlineData("DELETE", "/api/orchestrations/instances?olderThanDays=-1", HttpStatusCode.BadRequest, "olderThanDays")]
     [InlineData("DELETE", "/api/orchestrations/instances?olderThanDays=abc", HttpStatusCode.BadRequest, "olderThanDays")]
     [InlineData("DELETE", "/api/orchestrations/instances?olderThanDays=99999999", HttpStatusCode.BadRequest, "olderThanDays")]
+    // The reason is kept in the history, logged and printed by `pipeline status`: one printable line (found by review).
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/suspend?reason=ok%0D%0Aforged", HttpStatusCode.BadRequest, "reason")]
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/terminate?reason=%1B%5B2J", HttpStatusCode.BadRequest, "reason")]
+    [InlineData("POST", "/api/orchestrations/instances/no-such-instance/rewind?reason=a%00b", HttpStatusCode.BadRequest, "reason")]
     public async Task UnknownOrBadRequests_ProblemDetailsNamingTheField(string method, string url, HttpStatusCode expected, string field)
     {
         var response = await Client(_admin).SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
@@ -279,12 +283,16 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
 
         var maybe = await admin.PostAsync(send.Replace("{eventName}", "verdict"), Json("{\"approved\":\"maybe\"}"));
         var none = await admin.PostAsync(send.Replace("{eventName}", "verdict"), null);
+        // Who and why go into the summary, the notification the host logs and the audit: no escape sequences or line breaks.
+        var forged = await admin.PostAsync(send.Replace("{eventName}", "verdict"), Json("{\"approved\":true,\"by\":\"ana\",\"comment\":\"ok\\nrejected by the CTO\"}"));
         var fine = await admin.PostAsync(send.Replace("{eventName}", "verdict"), Json("{\"approved\":true,\"by\":\"ana\"}"));
 
         Assert.Equal(HttpStatusCode.BadRequest, maybe.StatusCode);
         Assert.Equal("approved", (await maybe.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
         Assert.Equal("body", (await none.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal("comment", (await forged.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
         Assert.Equal(HttpStatusCode.Accepted, fine.StatusCode);
         Assert.Equal("running", (await admin.GetFromJsonAsync<JsonElement>(status)).GetProperty("runtimeStatus").GetString()!.ToLowerInvariant());
         Assert.Equal(typeof(ApprovalDecision), WorkflowCatalog.Create().EventPayloadType(OrchestrationNames.RetrainPipeline, RetrainPipeline.ApprovalEvent));

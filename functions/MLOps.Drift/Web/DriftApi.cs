@@ -60,6 +60,10 @@ public static class DriftApi
             return TypedResults.Problem(statusCode: 400, title: "Note too long", detail: "Field 'note' must be at most 2000 characters.", extensions: new Dictionary<string, object?> { ["field"] = "note" });
         if (body?.By is { Length: > 200 })
             return TypedResults.Problem(statusCode: 400, title: "Name too long", detail: "Field 'by' must be at most 200 characters.", extensions: new Dictionary<string, object?> { ["field"] = "by" });
+        // The history is printed by `mlops drift alerts` and in logs: an escape sequence or a line break would rewrite them.
+        foreach (var (field, value) in new[] { ("note", body?.Note), ("by", body?.By) })
+            if (FreeText.Problem(value, field, int.MaxValue) is { } problem)
+                return JsonRequestBody.Problem(400, $"Invalid field '{field}'", field, problem);
         // The key is always recorded: a name in the body says who at the keyboard, never replaces the key that acted
         // (otherwise any admin key could write "drift check" into the history).
         var key = await WhoAsync(http).ConfigureAwait(false);

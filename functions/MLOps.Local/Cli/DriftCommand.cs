@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MLOps.Core;
 using MLOps.Core.Data;
 using MLOps.Drift;
 using MLOps.Drift.Alerts;
@@ -108,6 +109,7 @@ public static class DriftCommand
             // The same limits as the HTTP API: a name someone can read, a note that fits on the alert page.
             if (string.IsNullOrWhiteSpace(who) || who.Length > 200) throw new CliUsageException("--by must be 1 to 200 characters.");
             if (context.Parse.GetValue(note) is { Length: > 2000 }) throw new CliUsageException("--note must be at most 2000 characters.");
+            if ((FreeText.Problem(who, "--by", 200) ?? FreeText.Problem(context.Parse.GetValue(note), "--note", 2000)) is { } text) throw new CliUsageException(text);
             var alertId = context.Parse.GetValue(id)!;
             DriftAlert? alert;
             try

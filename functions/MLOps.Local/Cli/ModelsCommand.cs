@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLOps.Core;
 using MLOps.Registry;
 using Spectre.Console;
 
@@ -108,7 +109,7 @@ public static class ModelsCommand
             {
                 var result = await registry.PromoteAsync(name, version, new PromoteRequest
                 {
-                    By = Who(), Reason = context.Parse.GetValue(reason), Force = context.Parse.GetValue(force), UseStoredDecision = true,
+                    By = Who(), Reason = FreeText.Check(context.Parse.GetValue(reason), "--reason", RegistryApi.MaxReasonLength), Force = context.Parse.GetValue(force), UseStoredDecision = true,
                     ApprovedBy = context.Parse.GetValue(approve) ? Who() : null,
                 }, ct).ConfigureAwait(false);
                 await FlushAsync(context).ConfigureAwait(false);
@@ -135,7 +136,7 @@ public static class ModelsCommand
             if (context.Parse.GetValue(ifChampion) is < 1 and var bad) throw new CliUsageException($"--if-champion must be a version number (1 or more), not {bad}");
             var result = await registry.RollbackAsync(name, new RollbackRequest
             {
-                By = Who(), Reason = context.Parse.GetValue(reason), ExpectedChampion = context.Parse.GetValue(ifChampion),
+                By = Who(), Reason = FreeText.Check(context.Parse.GetValue(reason), "--reason", RegistryApi.MaxReasonLength), ExpectedChampion = context.Parse.GetValue(ifChampion),
             }, ct).ConfigureAwait(false);
             await FlushAsync(context).ConfigureAwait(false);
             context.Result(result, console => console.MarkupLine(Markup.Escape(

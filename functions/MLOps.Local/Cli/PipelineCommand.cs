@@ -239,6 +239,7 @@ public static class PipelineCommand
             engine.RunStartedInstances = false;
             var instance = context.Parse.GetValue(id)!;
             var decision = new ApprovalDecision(approved, context.Parse.GetValue(by) ?? Environment.UserName, context.Parse.GetValue(comment));
+            if (decision.Validate() is { } invalid) throw new CliUsageException($"--{invalid.Field}: {invalid.Message}");
             await ApprovalGuard.EnsureUndecidedAsync(engine, instance, verb, cancellationToken).ConfigureAwait(false);
             var claimed = await ApprovalGuard.ClaimAsync(engine, context.Store, instance, verb, decision, cancellationToken).ConfigureAwait(false);
             try
@@ -330,6 +331,7 @@ public static class PipelineCommand
         var command = new Command("terminate", "Stop an instance (it ends Terminated at its next step).") { id, reason };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
+            FreeText.Check(context.Parse.GetValue(reason), "--reason", OrchestrationApi.MaxReasonLength);
             await using var services = BuildServices(context);
             var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
             engine.RunStartedInstances = false;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLOps.Core;
 using Microsoft.Extensions.Logging;
 using MLOps.Workflows.Orchestration;
 
@@ -115,7 +116,14 @@ public sealed record RetrainInput : IValidatableInput
 }
 
 /// <summary>The payload of the "approval" event (`mlops pipeline approve|reject ID`).</summary>
-public sealed record ApprovalDecision(bool Approved, string? By = null, string? Comment = null);
+public sealed record ApprovalDecision(bool Approved, string? By = null, string? Comment = null) : IValidatableInput
+{
+    /// <summary>Who decided and why go into the summary, the notification (logged by the host) and the registry's audit: one printable line each.</summary>
+    public InputProblem? Validate() =>
+        FreeText.Problem(By, "by", 200) is { } by ? new InputProblem("by", by[("by: ".Length)..])
+        : FreeText.Problem(Comment, "comment", 2000) is { } comment ? new InputProblem("comment", comment[("comment: ".Length)..])
+        : null;
+}
 
 /// <summary>The custom status: the step, progress and, while a person must decide, the evidence to decide on.</summary>
 public sealed record PipelineStatus(string Step, int Done, int Total, string Detail, List<string>? Evidence = null);

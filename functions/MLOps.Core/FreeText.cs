@@ -1,0 +1,26 @@
+namespace MLOps.Core;
+
+/// <summary>
+/// Text a caller writes into a record other people read — who acted and why: alert notes, promotion reasons, approvals,
+/// the reason of a suspend. CLI tables, host logs and notifications print it as it is, so it is one printable line: no
+/// control characters (an escape sequence rewrites an operator's terminal, CR / LF forge a log or audit line) and no
+/// bidirectional overrides (U+202A–U+202E, U+2066–U+2069 reorder what is shown).
+/// </summary>
+public static class FreeText
+{
+    /// <summary>What is wrong with <paramref name="value"/> as the field <paramref name="field"/> (null, or fine: null).</summary>
+    public static string? Problem(string? value, string field, int maxLength)
+    {
+        if (value is null) return null;
+        if (value.Length > maxLength) return $"{field}: must be at most {maxLength} characters.";
+        if (value.Any(IsForbidden))
+            return $"{field}: must be one line of printable text, without control characters (escape sequences, tabs, line breaks) or bidirectional overrides.";
+        return null;
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="field"/> when <see cref="Problem"/> finds one.</summary>
+    public static string? Check(string? value, string field, int maxLength) =>
+        Problem(value, field, maxLength) is { } problem ? throw new ArgumentException(problem, field) : value;
+
+    private static bool IsForbidden(char c) => char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
+}
