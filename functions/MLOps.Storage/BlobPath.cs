@@ -19,5 +19,18 @@ public static class BlobPath
         return p;
     }
 
-    public static string NormalizePrefix(string prefix) => prefix.Replace('\\', '/').TrimStart('/');
+    /// <summary>
+    /// A listing prefix: its folders (the segments before the last '/') may not be '.' or '..', as no blob name has them.
+    /// The folder store lists from the deepest folder a prefix names: "../" listed (and described) every file beside the
+    /// store's root and below it, outside the store.
+    /// </summary>
+    public static string NormalizePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var p = prefix.Replace('\\', '/').TrimStart('/');
+        var slash = p.LastIndexOf('/');
+        if (slash >= 0 && p[..slash].Split('/').Any(segment => segment is "." or ".."))
+            throw new ArgumentException($"Blob prefix '{prefix}' has a '.' or '..' folder.", nameof(prefix));
+        return p;
+    }
 }

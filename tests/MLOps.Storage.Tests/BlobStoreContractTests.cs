@@ -117,6 +117,23 @@ public sealed class BlobStoreContractTests
         Assert.Equal(3, partial.Count);
     }
 
+    // Found by review: the folder store listed from Path.Combine(root, "..") for the prefix "../", so it returned (and
+    // stat'ed) every file beside its root and below, outside the store. A '.' or '..' folder in a prefix is refused by both.
+    [Theory, MemberData(nameof(Backends))]
+    public async Task List_with_a_dot_dot_folder_in_the_prefix_is_refused_and_never_leaves_the_store(string backend)
+    {
+        var store = Require(backend);
+        await store.WriteTextAsync("events/a.ndjson", "x");
+        if (store is FolderBlobStore folder)
+            await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(folder.Root)!, $"outside-{Guid.NewGuid():N}.txt"), "secret");
+
+        foreach (var prefix in new[] { "../", "/../", "..\\", "events/../../", "./events/", "events/./" })
+            await Assert.ThrowsAsync<ArgumentException>(() => store.ListAllAsync(prefix));
+        // A partial last segment is a name filter, not a folder: ".." there only matches names that start with it.
+        Assert.Empty(await store.ListAllAsync("events/.."));
+        Assert.Empty(await store.ListAllAsync(".."));
+    }
+
     [Theory, MemberData(nameof(Backends))]
     public async Task Delete_with_a_stale_etag_fails(string backend)
     {
