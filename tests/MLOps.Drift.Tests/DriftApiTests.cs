@@ -175,4 +175,26 @@ public sealed class DriftApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, detail.StatusCode);
         Assert.Contains("Horror", await detail.Content.ReadAsStringAsync(ct));
     }
+
+    // Found by review (curl -D - /drift against mlops serve): the pages came with no header at all, so another site could
+    // frame the acknowledge / resolve buttons and proxies could keep the account findings; and the key form set its cookie
+    // without Secure, so on Azure a browser sent the key in clear text with any http:// request before the https redirect.
+    [Fact]
+    public async Task DriftPages_AreNeverFramedCachedOrSniffed_AndTheKeyCookieIsSecureOverHttps()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var (url, key) in new[] { ("/drift", _read), ("/drift", null), ($"/drift/alerts/{_alertId}", _read), ($"/drift/alerts/{_alertId}", null) })
+        {
+            var response = await _client.SendAsync(Request(HttpMethod.Get, url, key), ct);
+            var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+            Assert.Contains("object-src 'none'", csp, StringComparison.Ordinal);
+            Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+            Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+            Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+            Assert.True(response.Headers.CacheControl?.NoStore, url);
+        }
+        var form = await (await _client.SendAsync(Request(HttpMethod.Get, "/drift", null), ct)).Content.ReadAsStringAsync(ct);
+        Assert.Contains("SameSite=Strict'+(location.protocol==='https:'?';Secure':'')", form, StringComparison.Ordinal);
+    }
 }

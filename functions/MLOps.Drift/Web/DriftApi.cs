@@ -84,6 +84,7 @@ public static class DriftApi
 
     private static async Task<IResult> Page(HttpContext http, DriftChecker checker, AlertStore alerts)
     {
+        PageHeaders(http.Response);
         if (await PageAuthAsync(http).ConfigureAwait(false) is { } denied) return denied;
         var interactive = true;
         return TypedResults.Content(await DriftPage.RenderAsync(checker, alerts, interactive, http.RequestAborted).ConfigureAwait(false), "text/html; charset=utf-8");
@@ -91,9 +92,25 @@ public static class DriftApi
 
     private static async Task<IResult> AlertPage(string id, HttpContext http, AlertStore alerts)
     {
+        PageHeaders(http.Response);
         if (await PageAuthAsync(http).ConfigureAwait(false) is { } denied) return denied;
         var alert = await alerts.GetAsync(id, http.RequestAborted).ConfigureAwait(false);
         return alert is null ? NotFound(id) : TypedResults.Content(DriftPage.RenderAlert(alert, interactive: true), "text/html; charset=utf-8");
+    }
+
+    /// <summary>
+    /// The pages show account findings and act with an admin key: never framed by another site (the acknowledge / resolve
+    /// buttons could be clicked through a decoy), never cached, never sniffed as another type, no referrer to other sites.
+    /// The page's own inline style and script stay allowed; everything else is same-origin only.
+    /// </summary>
+    internal static void PageHeaders(HttpResponse response)
+    {
+        response.Headers.ContentSecurityPolicy = "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        response.Headers.XFrameOptions = "DENY";
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers.CacheControl = "no-store";
     }
 
     /// <summary>Browsers cannot send a header on navigation: the page also accepts the key from a cookie, and asks for it when missing.</summary>
@@ -107,7 +124,7 @@ public static class DriftApi
         const string form = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Drift — API key</title></head><body style="font:14px system-ui;margin:2rem">
             <h1>Drift monitor</h1><p>This page needs an API key (read role or higher; create one with <code>mlops keys create --role read</code>).</p>
-            <form onsubmit="document.cookie='mlops_key='+encodeURIComponent(document.getElementById('k').value)+';path=/;SameSite=Strict';location.reload();return false">
+            <form onsubmit="document.cookie='mlops_key='+encodeURIComponent(document.getElementById('k').value)+';path=/;SameSite=Strict'+(location.protocol==='https:'?';Secure':'');location.reload();return false">
             <input id="k" type="password" size="60" placeholder="mlops_..."> <button>Open</button></form></body></html>
             """;
         return TypedResults.Content(form, "text/html; charset=utf-8", statusCode: 401);
