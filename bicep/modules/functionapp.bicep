@@ -159,6 +159,25 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// No password-based publishing: the zip is deployed with an Entra token (az functionapp deployment source config-zip as
+// the deploy identity), so the FTP and SCM (Kudu) basic-auth credentials, which anyone able to read the publish profile
+// could use from anywhere, are switched off.
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'appsettings'
