@@ -72,12 +72,13 @@ public sealed class ApiKeyStore(IBlobStore store)
     /// <summary>Entries cached now (tests).</summary>
     internal int CachedCount => _cache.Count;
 
-    // Drops the lapsed entries; when a flood of fresh ones fills the cache, drops them all (a valid key is read again).
+    // Drops the lapsed entries; when that frees less than a tenth (a flood of fresh ones), drops them all (a valid key is
+    // read again). So at least MaxCachedKeys / 10 lookups come between two scans: a steady flood cannot make every request scan.
     private void Prune(DateTimeOffset now)
     {
         foreach (var (hash, entry) in _cache)
             if (now - entry.At >= CacheLifetime) _cache.TryRemove(hash, out _);
-        if (_cache.Count >= MaxCachedKeys) _cache.Clear();
+        if (_cache.Count > MaxCachedKeys - MaxCachedKeys / 10) _cache.Clear();
     }
 
     /// <summary>Every key's record, expired ones included, oldest first.</summary>
