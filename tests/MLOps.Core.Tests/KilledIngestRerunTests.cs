@@ -122,4 +122,24 @@ public class KilledIngestRerunTests
         Assert.Equal(Enumerable.Range(1, 50).Select(i => $"L{i}").Order(), quarantined.Order());
         Assert.Equal(2, (await EventLog.ListAllBatchesAsync(store, ct)).Count(b => StoreLayout.BatchOfBlob(b.Blob.Path) == rerun.Batch)); // 4 before
     }
+
+    /// <summary>
+    /// An import refused before it wrote anything (a <c>--map</c> naming no column, a file without a user column) is a usage
+    /// error, not a killed import: it must not leave its marker, or <c>data stats</c> lists it under <c>unfinishedImports</c>
+    /// with the hint to run it again — which fails the same way, and the corrected command is another batch.
+    /// Found running <c>mlops import events FILE --map user=nocol</c>, then <c>mlops data stats</c>.
+    /// </summary>
+    [Fact]
+    public async Task Ingest_RefusedBeforeWritingAnything_LeavesNoUnfinishedImport()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        var file = await WriteAsync("events.csv", Recent(1, 5));
+        var badMap = EventSources.File(file, "csv", ColumnMap.Parse("user=nocol"), RatingScale.WholeStars);
+
+        await Assert.ThrowsAsync<FormatException>(() => new EventIngestor(store, new ManualClock(T0)).IngestAsync(badMap, cancellationToken: ct));
+
+        Assert.Empty(await store.ListAllAsync(StoreLayout.UnfinishedImports, ct));
+        Assert.Empty((await DataStatistics.ComputeAsync(store, ct)).UnfinishedImports);
+    }
 }
