@@ -249,7 +249,7 @@ public sealed class ModelRegistry
             if (current?.Version is not { } from) throw new RegistryNotFoundException($"model '{model}' has no champion to roll back");
             if (request.ExpectedChampion is { } expected && expected != from)
                 throw new RegistryConflictException($"conflict: the champion of '{model}' is v{from}, not v{expected}: {current.Change.Action} by {current.Change.By} "
-                    + $"at {current.Change.At:u}{(current.Change.Reason is { Length: > 0 } why ? $" (\"{why}\")" : "")} (audit #{current.Sequence}); nothing rolled back");
+                    + $"at {current.Change.At:u}{(current.Change.Reason is { Length: > 0 } why ? $" (\"{why}\")" : "")} (audit #{current.Sequence}); nothing rolled back", field: "ifChampion");
             if (current.PreviousVersion is not { } to) throw new RegistryNotFoundException($"model '{model}' has no previous champion to roll back to");
             return Task.FromResult(new Planned("rollback", to, from, request.By, request.Instance, request.Reason, null, null, false));
         }, cancellationToken).ConfigureAwait(false);
@@ -266,7 +266,7 @@ public sealed class ModelRegistry
         var current = await _store.ReadJsonAsync<AliasRecord>(path, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (current is { } c) await EnsureAuditedAsync(c.Value, cancellationToken).ConfigureAwait(false);
         if (ifMatch is not null && (current is null || current.Value.ETag.Value != ifMatch))
-            throw new RegistryConflictException($"the {alias} of '{model}' changed since it was read (ETag {ifMatch} is no longer current)");
+            throw new RegistryConflictException($"conflict: the {alias} of '{model}' changed since it was read (ETag {ifMatch} is no longer current)");
         var record = current?.Value;
         var planned = await plan(record).ConfigureAwait(false);
         if (record is not null && record.Version == planned.To && planned.Action != "rollback")

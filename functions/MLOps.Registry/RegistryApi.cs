@@ -146,7 +146,7 @@ public static class RegistryApi
         }
         catch (RegistryConflictException e)
         {
-            return JsonRequestBody.Problem(409, "Conflict", "If-Match", e.Message);
+            return JsonRequestBody.Problem(409, "Conflict", e.Field ?? "If-Match", e.Message);
         }
         catch (PromotionRefusedException e)
         {

@@ -155,8 +155,15 @@ public class RegistryException(string message, Exception? inner = null) : Except
 /// <summary>The model or version does not exist (HTTP 404, CLI exit 2).</summary>
 public sealed class RegistryNotFoundException(string message) : RegistryException(message);
 
-/// <summary>Someone else changed the alias first (compare-and-swap lost): HTTP 409, CLI exit 1.</summary>
-public sealed class RegistryConflictException(string message, Exception? inner = null) : RegistryException(message, inner);
+/// <summary>
+/// Someone else changed the alias first (compare-and-swap lost), or a precondition the caller gave no longer holds:
+/// HTTP 409 whose <c>field</c> is <see cref="Field"/> (<c>ifChampion</c>, else <c>If-Match</c>), CLI exit 1.
+/// </summary>
+public sealed class RegistryConflictException(string message, Exception? inner = null, string? field = null) : RegistryException(message, inner)
+{
+    /// <summary>The request field whose precondition failed; null: the alias's ETag (<c>If-Match</c>).</summary>
+    public string? Field { get; } = field;
+}
 
 /// <summary>The promotion policy refused (or evidence is missing/stale): HTTP 422, CLI exit 1; carries the evidence.</summary>
 public sealed class PromotionRefusedException(string message, PromotionDecision? decision) : RegistryException(message)

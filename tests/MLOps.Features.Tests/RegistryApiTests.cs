@@ -102,6 +102,27 @@ public sealed class RegistryApiTests : IAsyncLifetime
         Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
     }
 
+    /// <summary>
+    /// A 409 names what the caller sent that no longer holds: <c>ifChampion</c> when the champion is another version,
+    /// <c>If-Match</c> when the alias changed since that ETag was read. Found with curl against <c>mlops serve</c>: a
+    /// rollback with <c>{"ifChampion": 2}</c> answered <c>field: "If-Match"</c>, a header the caller never sent.
+    /// </summary>
+    [Fact]
+    public async Task Rollback_Conflict_NamesIfChampion_OrIfMatch_WhicheverDidNotHold()
+    {
+        var notChampion = await SendAsync(HttpMethod.Post, "/api/models/recommender/rollback", _admin, new { reason = "regression", ifChampion = 2 });
+        Assert.Equal(HttpStatusCode.Conflict, notChampion.StatusCode);
+        var problem = JsonDocument.Parse(await notChampion.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("ifChampion", problem.GetProperty("field").GetString());
+        Assert.StartsWith("conflict: the champion of 'recommender' is v1, not v2", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var staleETag = await SendAsync(HttpMethod.Post, "/api/models/recommender/rollback", _admin, new { reason = "regression" }, "\"stale\"");
+        Assert.Equal(HttpStatusCode.Conflict, staleETag.StatusCode);
+        problem = JsonDocument.Parse(await staleETag.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("If-Match", problem.GetProperty("field").GetString());
+        Assert.StartsWith("conflict:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal); // as every registry conflict (docs/registry.md)
+    }
+
     [Fact]
     public async Task History_At_IsParsed_OrRejectedNamingTheField()
     {
