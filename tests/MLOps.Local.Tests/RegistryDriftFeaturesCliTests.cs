@@ -10,6 +10,29 @@ namespace MLOps.Local.Tests;
 /// </summary>
 public class RegistryDriftFeaturesCliTests
 {
+    /// <summary>
+    /// <c>models history --json</c> is <c>{model, entries, at, championAt}</c> as over HTTP (docs/registry.md: <c>{entries,
+    /// championAt}</c>): "no champion at T" is <c>"championAt": null</c>. The CLI left null keys out, so the answer to
+    /// <c>--at</c> before any promotion, the question on-call asks after an incident, was a missing key (found running
+    /// <c>mlops models history --at 2000-01-01 --json</c> against the documented shape).
+    /// </summary>
+    [Fact]
+    public async Task ModelsHistory_Json_AlwaysHasAtAndChampionAt_NullWhenNoChampion()
+    {
+        var work = TestEnvironment.NewTempFolder("history-json");
+        var at = await CliRunner.RunAsync(work, "models", "history", "--at", "2000-01-01T00:00:00Z", "--store", "store", "--json");
+        Assert.True(at.ExitCode == 0, at.ToString());
+        Assert.True(at.Json().TryGetProperty("championAt", out var championAt), at.StdOut);
+        Assert.Equal(JsonValueKind.Null, championAt.ValueKind);
+        Assert.Equal(new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero), at.Json().GetProperty("at").GetDateTimeOffset());
+
+        var plain = await CliRunner.RunAsync(work, "models", "history", "--store", "store", "--json");
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.Equal(JsonValueKind.Array, plain.Json().GetProperty("entries").ValueKind);
+        Assert.Equal(JsonValueKind.Null, plain.Json().GetProperty("championAt").ValueKind);
+        Assert.Equal(JsonValueKind.Null, plain.Json().GetProperty("at").ValueKind);
+    }
+
     /// <summary>A time without an offset is UTC on every machine (it used to be read in the machine's zone), and a future cutoff is refused.</summary>
     [Fact]
     public async Task FeaturesRefresh_CutoffWithoutOffset_IsUtc_InAnyTimeZone_AndAFutureOneIsRefused()

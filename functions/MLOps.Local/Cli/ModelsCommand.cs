@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MLOps.Core;
+using System.Text.Json.Serialization;
 using MLOps.Registry;
 using Spectre.Console;
 
@@ -82,7 +83,7 @@ public static class ModelsCommand
             var entries = await registry.GetHistoryAsync(name, context.Parse.GetValue(aliasOption), ct).ConfigureAwait(false);
             var at = context.Parse.GetValue(atOption);
             int? championAt = at is { } t ? await registry.GetVersionAtAsync(name, ModelAliases.Champion, t, ct).ConfigureAwait(false) : null;
-            context.Result(new { model = name, entries, at, championAt }, console =>
+            context.Result(new HistoryView(name, entries, at, championAt), console =>
             {
                 var table = new Table().AddColumns("when", "alias", "#", "action", "from", "to", "by", "reason");
                 foreach (var e in entries)
@@ -240,4 +241,10 @@ public static class ModelsCommand
         foreach (var reason in d.Reasons) console.MarkupLine($"  {Markup.Escape(reason)}");
         static string F(double? v) => v is { } x ? x.ToString("G4") : "-";
     }
+
+    // The store's JSON leaves nulls out; "championAt": null answers "no champion at --at" (and HTTP writes both keys), so
+    // the documented {model, entries, at, championAt} is always whole.
+    private sealed record HistoryView(string Model, IReadOnlyList<AuditEntry> Entries,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? At,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ChampionAt);
 }
