@@ -55,7 +55,7 @@ public static class OrchestrationApi
         {
             // Reject a body the orchestration cannot read, or would run on nonsense, now rather than in its first episode.
             try { typed = WorkflowJson.FromElement(input, inputType); }
-            catch (JsonException e) { return Problem(400, "Invalid input", FieldOf(e.Path), $"body: not a valid {name} input: {e.Message}"); }
+            catch (JsonException e) { return Problem(400, "Invalid input", FieldOf(e.Path), $"{FieldOf(e.Path)}: {JsonRequestBody.WrongValue(inputType, e)} (not a valid {name} input)."); }
             if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
                 return Problem(400, "Invalid input", problem.Field, $"{problem.Field}: {problem.Message}");
         }
@@ -114,7 +114,7 @@ public static class OrchestrationApi
                     return Problem(400, "Invalid event payload", "body", $"body: the '{eventName}' event of {state.Name} needs a JSON object payload.");
                 object? typed;
                 try { typed = WorkflowJson.FromElement(payload, type); }
-                catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: not a valid '{eventName}' payload: {e.Message}"); }
+                catch (JsonException e) { return Problem(400, "Invalid event payload", FieldOf(e.Path), $"{FieldOf(e.Path)}: {JsonRequestBody.WrongValue(type, e)} (not a valid '{eventName}' payload)."); }
                 if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
                     return Problem(400, "Invalid event payload", problem.Field, $"{problem.Field}: {problem.Message}");
             }

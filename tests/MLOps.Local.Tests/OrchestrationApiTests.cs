@@ -267,6 +267,9 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(field, problem.GetProperty("field").GetString());
         Assert.DoesNotContain("(Parameter '", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // Says what the field takes, not the serializer's .NET type ("could not be converted to System.Boolean").
+        Assert.DoesNotContain("System.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"{field}:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength());
     }
 
@@ -288,7 +291,11 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         var fine = await admin.PostAsync(send.Replace("{eventName}", "verdict"), Json("{\"approved\":true,\"by\":\"ana\"}"));
 
         Assert.Equal(HttpStatusCode.BadRequest, maybe.StatusCode);
-        Assert.Equal("approved", (await maybe.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        var maybeProblem = await maybe.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("approved", maybeProblem.GetProperty("field").GetString());
+        // What the field takes, in words: it said "could not be converted to MLOps.Workflows.Pipeline.ApprovalDecision".
+        Assert.StartsWith("approved: must be true or false", maybeProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("MLOps.", maybeProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
         Assert.Equal("body", (await none.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);

@@ -73,6 +73,14 @@ public static class JsonRequestBody
         }
     }
 
+    /// <summary>
+    /// What was wrong with the value at <paramref name="e"/>'s path of a <paramref name="type"/> document, in words
+    /// ("must be true or false"), or the serializer's first sentence when the kind is unknown. The serializer's own
+    /// message names .NET types ("could not be converted to System.Boolean"), which tells a caller nothing.
+    /// </summary>
+    public static string WrongValue(Type type, JsonException e) =>
+        ExpectedKind(type, FieldOf(e.Path)) is { } kind ? $"must be {kind}" : FirstSentence(e.Message);
+
     /// <summary>A problem naming the field at fault in its <c>field</c> extension.</summary>
     public static ProblemHttpResult Problem(int status, string title, string field, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["field"] = field });

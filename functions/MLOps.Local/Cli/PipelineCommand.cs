@@ -117,7 +117,7 @@ public static class PipelineCommand
     private static object? ReadInput(JsonElement input, Type type)
     {
         try { return WorkflowJson.FromElement(input, type); }
-        catch (JsonException e) { throw new CliUsageException($"--input is not a valid input of this orchestration: {e.Message}"); }
+        catch (JsonException e) { throw new CliUsageException($"--input is not a valid input of this orchestration: {MLOps.Core.Http.JsonRequestBody.FieldOf(e.Path)}: {MLOps.Core.Http.JsonRequestBody.WrongValue(type, e)}."); }
     }
 
     private static object? ParseInput(string? json)
