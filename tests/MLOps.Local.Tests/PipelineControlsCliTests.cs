@@ -72,6 +72,29 @@ public class PipelineControlsCliTests
     /// <c>pipeline run --instance-id X --wait</c> on an existing X runs X only: it resumed the whole store, ran every other
     /// unfinished instance here and abandoned them mid-run when X ended. The others stay pending and are named.
     /// </summary>
+    /// <summary>
+    /// <c>pipeline resume</c> runs unfinished retrains for minutes; it printed "resuming 1: r1" and then nothing until the end
+    /// (found resuming a recorded RetrainPipeline on ML-100k: 18 s of silence). It now prints each instance's steps to
+    /// stderr as <c>pipeline run --wait</c> does, and stdout keeps only the JSON document.
+    /// </summary>
+    [Fact]
+    public async Task ResumeAll_PrintsEachInstancesSteps_OnStderr()
+    {
+        var work = TestEnvironment.NewTempFolder("resume-progress");
+        var store = Path.Combine(work, "store");
+        Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, [.. args, "--store", store]);
+        File.WriteAllLines(Path.Combine(work, "e.ndjson"), Enumerable.Range(0, 60).Select(i =>
+            $$"""{"eventId":"e{{i}}","userId":"u{{i % 6}}","contentId":"c{{i % 9}}","timestamp":"2024-05-01T{{i % 24:D2}}:{{i % 60:D2}}:00Z","eventType":"play"}"""));
+        Assert.Equal(0, (await Mlops("import", "events", "e.ndjson")).ExitCode);
+        Assert.Equal(0, (await Mlops("pipeline", "run", "--no-tune", "--candidates", "popularity,sar", "--instance-id", "r1")).ExitCode);
+
+        var resume = await Mlops("pipeline", "resume", "--json");
+
+        Assert.True(resume.ExitCode is 0 or 1, resume.ToString());
+        Assert.Equal("r1", Assert.Single(resume.Json().GetProperty("resumed").EnumerateArray()).GetString());
+        Assert.Matches(@"r1: \[\d+/\d+\] [a-z-]+: ", resume.StdErr);
+    }
+
     [Fact]
     public async Task RunWait_OnAnExistingInstance_RunsOnlyThatOne_AndNamesTheOthers()
     {

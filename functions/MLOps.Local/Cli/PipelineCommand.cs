@@ -157,6 +157,34 @@ public static class PipelineCommand
         }
     }
 
+    /// <summary>
+    /// While <paramref name="work"/> runs, one stderr line per resumed instance whenever its step changes ("12.3s r1: [2/8]
+    /// train: …"), as <c>pipeline run --wait</c> prints for its one instance: a resumed retrain runs for minutes.
+    /// </summary>
+    private static async Task<T> WithProgressAsync<T>(CliContext context, EmbeddedOrchestrationEngine engine, IReadOnlyList<string> ids, Task<T> work,
+        CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (true)
+        {
+            foreach (var id in ids)
+            {
+                var state = await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
+                var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _) && s.TryGetProperty("done", out _)
+                    ? Progress(s)
+                    : state?.RuntimeStatus.ToString() ?? "";
+                if (status.Length > 0 && last.GetValueOrDefault(id) != status)
+                {
+                    context.Log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {id}: {status}");
+                    last[id] = status;
+                }
+            }
+            if (work.IsCompleted) return await work.ConfigureAwait(false);
+            await Task.WhenAny(work, Task.Delay(250, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>"[done/total] step: detail" of a pipeline's custom status.</summary>
     private static string Progress(JsonElement status) =>
         $"[{status.GetProperty("done").GetInt32()}/{status.GetProperty("total").GetInt32()}] {status.GetProperty("step").GetString()}: {status.GetProperty("detail").GetString()}";
@@ -281,7 +309,7 @@ public static class PipelineCommand
             context.Log.WriteLine(resumed.Count == 0 ? "nothing to resume here" : $"resuming {resumed.Count}: {string.Join(", ", resumed)}");
             foreach (var held in report.RunningElsewhere)
                 context.Log.WriteLine($"{held.InstanceId}: runs in another process ({held.Holder}); not resumed here");
-            var waiting = await engine.WaitUntilQuietAsync(cancellationToken).ConfigureAwait(false);
+            var waiting = await WithProgressAsync(context, engine, resumed, engine.WaitUntilQuietAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
             var states = new List<OrchestrationState>();
             foreach (var id in resumed)
                 if (await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { } s) states.Add(s);
