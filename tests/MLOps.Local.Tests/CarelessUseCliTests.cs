@@ -101,6 +101,8 @@ public class CarelessUseCliTests
     {
         var (work, mlops) = await StoreWithEventsAsync("careless-import");
         Refused(await mlops(["import", "events", "e.csv", "--rating-scale", "1..Infinity"]), 2, "with finite numbers");
+        // The line names the option (interfaces.md): "rating scale '10' must look like …" left the user to guess which.
+        Refused(await mlops(["import", "events", "e.csv", "--rating-scale", "10"]), 2, "error: --rating-scale '10' must look like MIN..MAX");
 
         var ml = Path.Combine(work, "ml");
         Directory.CreateDirectory(ml);

@@ -50,7 +50,7 @@ public static class ImportCommand
             var path = context.Parse.GetValue(file)!;
             RequireFile(path);
             var fmt = context.Parse.GetValue(format)?.ToLowerInvariant() ?? EventSources.FormatOf(path);
-            var ratingScale = context.Parse.GetValue(scale) is { } s ? RatingScale.Parse(s) : RatingScale.Default;
+            var ratingScale = context.Parse.GetValue(scale) is { } s ? ParseScale(s) : RatingScale.Default;
             var separator = context.Parse.GetValue(delimiter) is { } d ? EventSources.ParseDelimiter(d) : (char?)null;
             var source = EventSources.File(path, fmt, ColumnMap.Parse(context.Parse.GetValue(map)), ratingScale, !context.Parse.GetValue(noHeader), separator);
             var result = await CliProgress.RunAsync(context, "import events",
@@ -142,5 +142,15 @@ public static class ImportCommand
             console.WriteLine($"  {r.Days:N0} day partitions, {from:yyyy-MM-dd} .. {to:yyyy-MM-dd}, {r.Seconds:0.00} s");
         foreach (var (reason, count) in r.Reasons.OrderByDescending(p => p.Value))
             console.WriteLine($"  quarantined {count:N0} × {reason}");
+    }
+
+    /// <summary>--rating-scale, with the error line naming the option.</summary>
+    private static RatingScale ParseScale(string text)
+    {
+        try { return RatingScale.Parse(text); }
+        catch (FormatException e) when (e.Message.StartsWith("rating scale ", StringComparison.Ordinal))
+        {
+            throw new CliUsageException("--rating-scale " + e.Message["rating scale ".Length..]);
+        }
     }
 }
