@@ -70,6 +70,10 @@ public class CarelessUseCliTests
         Refused(await mlops(["drift", "check", "--window-start", "2030-01-01"]), 2, "--window-start: no events in");
         Refused(await mlops(["drift", "check", "--reference-from", "2030-01-01", "--reference-to", "2030-02-01"]), 2, "the store holds events from 2024-05-01 to 2024-05-02");
         Refused(await mlops(["drift", "report", "--out", work]), 2, "is a folder");
+        // A file in a folder that does not exist: the line names the option and the folder (it was "Could not find a part of the path").
+        var nowhere = await mlops(["drift", "report", "--out", Path.Combine(work, "no-such-folder", "drift.html")]);
+        Refused(nowhere, 2, "error: --out ");
+        Assert.Contains("no-such-folder does not exist", nowhere.StdErr, StringComparison.Ordinal);
         var fine = await mlops(["drift", "check", "--window-start", "2024-05-02", "--json"]);
         Assert.True(fine.ExitCode == 0, fine.ToString());
     }

@@ -135,6 +135,8 @@ public static class DriftCommand
         {
             var path = context.Parse.GetValue(output)!;
             if (Directory.Exists(path)) throw new CliUsageException($"--out {path} is a folder; name the HTML file to write, e.g. {Path.Combine(path, "drift.html")}.");
+            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { Length: > 0 } folder && !Directory.Exists(folder))
+                throw new CliUsageException($"--out {path}: the folder {folder} does not exist; create it first or name a file in an existing folder.");
             var checker = new DriftChecker(context.Store);
             var html = await DriftPage.RenderAsync(checker, new AlertStore(context.Store), interactive: false, cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(path, html, cancellationToken).ConfigureAwait(false);
