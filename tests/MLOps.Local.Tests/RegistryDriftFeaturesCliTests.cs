@@ -33,6 +33,16 @@ public class RegistryDriftFeaturesCliTests
         Assert.Equal(JsonValueKind.Null, plain.Json().GetProperty("at").ValueKind);
     }
 
+    /// <summary>Nothing registered yet: <c>models show</c> says how to get a version, as <c>models list</c> does (it said "has no champion; name a VERSION").</summary>
+    [Fact]
+    public async Task ModelsShow_NothingRegistered_SaysHowToRegisterAVersion()
+    {
+        var work = TestEnvironment.NewTempFolder("show-empty");
+        var show = await CliRunner.RunAsync(work, "models", "show", "--store", "store");
+        Assert.Equal(2, show.ExitCode);
+        Assert.Contains("error: model 'recommender' has no versions yet: `mlops pipeline run --wait`", show.StdErr, StringComparison.Ordinal);
+    }
+
     /// <summary>A time without an offset is UTC on every machine (it used to be read in the machine's zone), and a future cutoff is refused.</summary>
     [Fact]
     public async Task FeaturesRefresh_CutoffWithoutOffset_IsUtc_InAnyTimeZone_AndAFutureOneIsRefused()

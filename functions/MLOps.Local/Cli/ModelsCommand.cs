@@ -47,7 +47,9 @@ public static class ModelsCommand
             var name = context.Parse.GetValue(model)!;
             var version = context.Parse.GetValue(versionArg)
                 ?? (await registry.GetAliasAsync(name, ModelAliases.Champion, ct).ConfigureAwait(false))?.Record.Version
-                ?? throw new CliUsageException($"model '{name}' has no champion; name a VERSION");
+                ?? throw new CliUsageException((await registry.ListVersionsAsync(name, ct).ConfigureAwait(false)).Count == 0
+                    ? $"model '{name}' has no versions yet: `mlops pipeline run --wait` (or `mlops demo`) trains and registers one"
+                    : $"model '{name}' has no champion; name a VERSION (`mlops models list` shows them)");
             var manifest = await registry.GetVersionAsync(name, version, ct).ConfigureAwait(false)
                 ?? throw new CliUsageException($"model '{name}' has no version {version}");
             var decisions = await registry.GetDecisionsAsync(name, version, ct).ConfigureAwait(false);
