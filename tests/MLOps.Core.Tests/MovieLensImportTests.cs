@@ -57,4 +57,25 @@ public class MovieLensImportTests
     [InlineData("Stranger Things (2016– )", "Stranger Things", 2016)]
     public void SplitTitle_MovesArticleAndTakesYear(string raw, string title, int? year) =>
         Assert.Equal((title, year), CatalogImporter.SplitTitle(raw));
+
+    /// <summary>
+    /// The commonest slips — the parent of the datasets, or the other MovieLens layout — are named with what to do instead.
+    /// Found running <c>mlops import movielens-100k ../shared/data</c> and <c>mlops import movielens ../shared/data/ml-100k</c>,
+    /// which said only "has no u.data: is this the right dataset folder?" (the demo already named the folders inside).
+    /// </summary>
+    [Fact]
+    public async Task Import_WrongFolder_NamesTheDatasetsInsideIt_OrTheOtherLayout()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var parent = TestEnvironment.NewTempFolder("datasets");
+        var ml100k = Directory.CreateDirectory(Path.Combine(parent, "ml-100k")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(ml100k, "u.data"), "1\t1\t5\t874965758\n", ct);
+        await File.WriteAllTextAsync(Path.Combine(ml100k, "u.item"), "1|Toy Story (1995)|01-Jan-1995||http://x|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n", ct);
+
+        var fromParent = await Assert.ThrowsAsync<FileNotFoundException>(() => MovieLensImporter.ImportMovieLens100kAsync(TestEnvironment.NewFolderStore(), parent, cancellationToken: ct));
+        Assert.Contains($"Folders inside it that have one: ml-100k (e.g. {ml100k})", fromParent.Message, StringComparison.Ordinal);
+
+        var otherLayout = await Assert.ThrowsAsync<FileNotFoundException>(() => MovieLensImporter.ImportMovieLensLatestAsync(TestEnvironment.NewFolderStore(), ml100k, cancellationToken: ct));
+        Assert.Contains("It holds MovieLens 100K (u.data): import it as movielens-100k.", otherLayout.Message, StringComparison.Ordinal);
+    }
 }

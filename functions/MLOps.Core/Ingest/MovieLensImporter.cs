@@ -51,6 +51,21 @@ public static class MovieLensImporter
     {
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such folder.");
         var path = Path.Combine(dir, file);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{dir} has no {file}: is this the right dataset folder?", path);
+        if (File.Exists(path)) return path;
+        // The usual slips: the folder that holds the datasets, or the other MovieLens layout.
+        var ml100kFile = file is "u.data" or "u.item";
+        var hint = Detect(dir) switch
+        {
+            MovieLens100k when !ml100kFile => " It holds MovieLens 100K (u.data): import it as movielens-100k.",
+            MovieLensLatest when ml100kFile => " It holds MovieLens latest (ratings.csv): import it as movielens.",
+            _ => "",
+        };
+        if (hint.Length == 0)
+        {
+            var inside = Directory.EnumerateDirectories(dir).Where(d => File.Exists(Path.Combine(d, file)))
+                .Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal).ToList();
+            if (inside.Count > 0) hint = $" Folders inside it that have one: {string.Join(", ", inside)} (e.g. {Path.Combine(dir, inside[0])}).";
+        }
+        throw new FileNotFoundException($"{dir} has no {file}: is this the right dataset folder?{hint}", path);
     }
 }
