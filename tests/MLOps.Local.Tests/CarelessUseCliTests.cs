@@ -118,6 +118,32 @@ public class CarelessUseCliTests
         Assert.DoesNotContain("--map", headerless.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>serve</c> with a malformed <c>--urls</c> or a port another process holds: one line saying what to do, no stack
+    /// traces (both printed two logged stack traces, ~80 lines, before "error: Invalid url" / "failed: IOException: Failed
+    /// to bind"; found running <c>mlops serve --urls notaurl</c> and a second <c>mlops serve</c> on a port in use).
+    /// </summary>
+    [Fact]
+    public async Task Serve_BadUrlsOrAPortInUse_OneLineNoStackTrace()
+    {
+        var work = TestEnvironment.NewTempFolder("careless-serve");
+        Refused(await CliRunner.RunAsync(work, "serve", "--urls", "notaurl", "--store", "store"), 2, "error: --urls 'notaurl' is not an address to listen on");
+
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var busy = await CliRunner.RunAsync(work, "serve", "--urls", $"http://127.0.0.1:{port}", "--store", "store");
+            Refused(busy, 1, $"failed: --urls http://127.0.0.1:{port}: 127.0.0.1:{port} is already in use");
+            Assert.DoesNotContain("fail:", busy.StdErr, StringComparison.Ordinal); // the host was not started
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
     [Fact]
     public async Task Generate_DataTheImporterWouldQuarantine_IsRefused()
     {
