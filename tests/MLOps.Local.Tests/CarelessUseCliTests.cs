@@ -177,6 +177,11 @@ public class CarelessUseCliTests
 
         Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", ""), 2, "--store is empty");
         Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", "afile"), 2, "--store afile is a file");
+        // A connection string the SDK refuses (an account without its key): the line names --store (it said only "No valid
+        // combination of account information found") and does not echo the string, which may hold a secret.
+        var badConnection = await CliRunner.RunAsync(work, "keys", "list", "--store", "DefaultEndpointsProtocol=https;AccountName=x");
+        Refused(badConnection, 2, "error: --store (or MLOPS_STORE) is not a usable connection string");
+        Assert.DoesNotContain("AccountName=x", badConnection.StdErr, StringComparison.Ordinal);
         Refused(await CliRunner.RunAsync(work, "keys", "create", "--role", "read", "--note", "a\nb\u001b[31m", "--store", "store"), 2, "--note must be at most 200 characters on one line");
         // As over HTTP: who and why are printed as they are by later commands, so they are one printable line (found by review).
         Refused(await CliRunner.RunAsync(work, "drift", "alerts", "ack", "some-alert", "--by", "ana\u001b[2J", "--store", "store"), 2, "--by: must be one line of printable text");

@@ -22,7 +22,7 @@ public sealed class CliContext
         StoreSpec = BlobStoreFactory.Resolve(parse.GetValue(GlobalOptions.Store));
         if (File.Exists(StoreSpec))
             throw new CliUsageException($"--store {StoreSpec} is a file: give a folder (created when missing), a connection string or an https:// account URL.");
-        _store = new Lazy<IBlobStore>(() => BlobStoreFactory.Open(StoreSpec));
+        _store = new Lazy<IBlobStore>(OpenStore);
         Human = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(Json ? Console.Error : Console.Out),
@@ -32,6 +32,23 @@ public sealed class CliContext
         // Redirected output (pipes, CI logs, tests) is read by scripts: do not wrap lines at 80 columns.
         if (Json || Console.IsOutputRedirected) Human.Profile.Width = 400;
         if (Console.IsErrorRedirected) Log.Profile.Width = 400;
+    }
+
+    /// <summary>
+    /// The store; a connection string the Azure SDK refuses is a usage error naming --store ("No valid combination of
+    /// account information found" named nothing). The string itself is not echoed: it may hold an account key.
+    /// </summary>
+    private IBlobStore OpenStore()
+    {
+        try
+        {
+            return BlobStoreFactory.Open(StoreSpec);
+        }
+        catch (Exception e) when (e is FormatException or (ArgumentException and not ArgumentNullException) && BlobStoreFactory.IsConnectionString(StoreSpec))
+        {
+            throw new CliUsageException($"--store (or MLOPS_STORE) is not a usable connection string ({e.Message.Split('\n')[0].Trim()}); give a folder, "
+                + "a connection string with AccountName=…;AccountKey=… (or UseDevelopmentStorage=true for Azurite), or an https:// account URL.");
+        }
     }
 
     public ParseResult Parse { get; }
