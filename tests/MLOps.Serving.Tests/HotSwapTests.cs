@@ -195,6 +195,8 @@ public sealed class HotSwapTests
         {
             var ready = await fixture.Client().GetAsync("/ready", ct);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            // The 503 says how to get a champion (the runbook's first look when serving answers trending only).
+            Assert.Contains("RetrainPipeline", (await ready.ReadAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
             var recs = await (await fixture.Client(fixture.ReadKey).GetAsync("/api/users/u1/recommendations?k=4", ct)).ReadAsync();
             Assert.True(recs.GetProperty("coldStart").GetBoolean());
             Assert.Equal("no-model", recs.GetProperty("coldStartReason").GetString());
