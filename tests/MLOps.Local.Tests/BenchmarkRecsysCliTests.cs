@@ -45,4 +45,19 @@ public class BenchmarkRecsysCliTests
         Assert.Contains(message, run.StdErr, StringComparison.Ordinal);
         Assert.True(string.IsNullOrWhiteSpace(run.StdOut), run.ToString());
     }
+
+    /// <summary>
+    /// <c>--path</c> at the folder that holds the datasets names the ones inside it; it said only "MovieLens file
+    /// '…/u.data' is missing." (found running <c>mlops benchmark recsys --dataset movielens-100k --path ../shared/data</c>).
+    /// </summary>
+    [Fact]
+    public async Task PathAtTheDatasetsParent_NamesTheDatasetFoldersInsideIt()
+    {
+        var work = Work();
+        var ml100k = Directory.CreateDirectory(Path.Combine(work, "ml-100k")).FullName;
+        File.WriteAllText(Path.Combine(ml100k, "u.data"), "1\t1\t5\t874965758\n");
+        var run = await CliRunner.RunAsync(work, "benchmark", "recsys", "--dataset", "movielens-100k", "--path", work, "--json");
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains($"folders inside it that have one: ml-100k (e.g. {ml100k})", run.StdErr, StringComparison.Ordinal);
+    }
 }

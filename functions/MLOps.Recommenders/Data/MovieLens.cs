@@ -96,7 +96,13 @@ public static class MovieLens
     private static string RequireFile(string folder, string name)
     {
         var path = Path.Combine(folder, name);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"MovieLens file '{path}' is missing.", path);
+        if (File.Exists(path)) return path;
+        // The usual slip: the folder that holds the datasets (../shared/data) instead of one of them.
+        var inside = Directory.Exists(folder)
+            ? Directory.EnumerateDirectories(folder).Where(d => File.Exists(Path.Combine(d, name))).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal).ToList()
+            : [];
+        throw new FileNotFoundException($"MovieLens file '{path}' is missing"
+            + (inside.Count > 0 ? $"; folders inside it that have one: {string.Join(", ", inside)} (e.g. {Path.Combine(folder, inside[0])})." : "."), path);
     }
 
     /// <summary>Minimal RFC 4180 reader (quoted fields with commas and doubled quotes); skips the header line.</summary>
