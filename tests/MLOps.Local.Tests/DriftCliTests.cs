@@ -90,4 +90,23 @@ public class DriftCliTests
         var unknown = await CliRunner.RunAsync(work, "drift", "alerts", "ack", "no-such-alert", "--store", "store");
         Assert.True(unknown.ExitCode == 2, unknown.ToString());
     }
+
+    [Fact]
+    public async Task DriftAlertAck_WithoutBy_RecordsMlopsUser_AsTheModelsVerbsDo()
+    {
+        var work = await ChampionTrainedOnEverythingAsync();
+        var forced = await CliRunner.RunAsync(work, "drift", "check", "--force", "--store", "store", "--json");
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        var id = forced.Json().GetProperty("alerts").EnumerateArray().First().GetProperty("id").GetString()!;
+
+        var onCall = new Dictionary<string, string> { ["MLOPS_USER"] = "oncall-ana" };
+        var ack = await CliRunner.RunAsync(work, onCall, "drift", "alerts", "ack", id, "--note", "looking", "--store", "store", "--json");
+        Assert.True(ack.ExitCode == 0, ack.ToString());
+        var explicitBy = await CliRunner.RunAsync(work, onCall, "drift", "alerts", "resolve", id, "--by", "bob", "--store", "store", "--json");
+        Assert.True(explicitBy.ExitCode == 0, explicitBy.ToString());
+
+        var history = explicitBy.Json().GetProperty("history").EnumerateArray().Select(t => (t.GetProperty("status").GetString(), t.GetProperty("by").GetString())).ToList();
+        Assert.Contains(("acknowledged", "oncall-ana"), history);
+        Assert.Contains(("resolved", "bob"), history); // --by still wins over the variable
+    }
 }

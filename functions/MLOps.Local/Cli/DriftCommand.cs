@@ -100,12 +100,12 @@ public static class DriftCommand
     {
         var id = new Argument<string>("id") { Description = "Alert id (see 'drift alerts')." };
         var note = new Option<string?>("--note") { Description = "Why (kept in the alert's history)." };
-        var by = new Option<string?>("--by") { Description = "Who (default: $USER)." };
+        var by = new Option<string?>("--by") { Description = "Who (default: $MLOPS_USER, else $USER)." };
         var command = new Command(name, description) { id, note, by };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var store = new AlertStore(context.Store);
-            var who = context.Parse.GetValue(by) ?? Environment.UserName;
+            var who = CliActor.Resolve(context.Parse.GetValue(by), Environment.UserName);
             // The same limits as the HTTP API: a name someone can read, a note that fits on the alert page.
             if (string.IsNullOrWhiteSpace(who) || who.Length > 200) throw new CliUsageException("--by must be 1 to 200 characters.");
             if (context.Parse.GetValue(note) is { Length: > 2000 }) throw new CliUsageException("--note must be at most 2000 characters.");

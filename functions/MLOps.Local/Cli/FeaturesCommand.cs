@@ -43,7 +43,7 @@ public static class FeaturesCommand
             var features = Open(context);
             var manifest = await features.RefreshAsync(new FeatureRefreshRequest
             {
-                Cutoff = context.Parse.GetValue(cutoff), Full = context.Parse.GetValue(full), RequestedBy = Environment.UserName,
+                Cutoff = context.Parse.GetValue(cutoff), Full = context.Parse.GetValue(full), RequestedBy = CliActor.Resolve(null, Environment.UserName),
             }, new SyncProgress(context), ct).ConfigureAwait(false);
             var views = context.Parse.GetValue(materialize) ? await features.MaterializeAsync(manifest.SnapshotId, new SyncProgress(context), ct).ConfigureAwait(false) : null;
             context.Result(new

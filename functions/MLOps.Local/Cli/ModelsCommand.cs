@@ -191,7 +191,7 @@ public static class ModelsCommand
 
     private static Task FlushAsync(CliContext context) => _notifier?.FlushAsync(TimeSpan.FromSeconds(30)) ?? Task.CompletedTask;
 
-    private static string Who() => Environment.GetEnvironmentVariable("MLOPS_USER") is { Length: > 0 } u ? u : $"cli:{Environment.UserName}";
+    private static string Who() => CliActor.Resolve(null, $"cli:{Environment.UserName}");
 
     /// <summary>
     /// A store nothing has been registered in yet lists no versions (exit 0), like an empty table; a name that is not one

@@ -257,7 +257,7 @@ public static class PipelineCommand
     private static Command Decide(string verb, bool approved)
     {
         var id = new Argument<string>("ID") { Description = "Instance id of a RetrainPipeline waiting for approval." };
-        var by = new Option<string?>("--by") { Description = "Who decides (recorded in the summary)." };
+        var by = new Option<string?>("--by") { Description = "Who decides (recorded in the summary; default: $MLOPS_USER, else $USER)." };
         var comment = new Option<string?>("--comment") { Description = "Why." };
         var command = new Command(verb, $"{(approved ? "Approve" : "Reject")} the promotion a RetrainPipeline waits for (raises its 'approval' event).") { id, by, comment };
         command.SetVerbAction(async (context, cancellationToken) =>
@@ -266,7 +266,7 @@ public static class PipelineCommand
             var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
             engine.RunStartedInstances = false;
             var instance = context.Parse.GetValue(id)!;
-            var decision = new ApprovalDecision(approved, context.Parse.GetValue(by) ?? Environment.UserName, context.Parse.GetValue(comment));
+            var decision = new ApprovalDecision(approved, CliActor.Resolve(context.Parse.GetValue(by), Environment.UserName), context.Parse.GetValue(comment));
             if (decision.Validate() is { } invalid) throw new CliUsageException($"--{invalid.Field}: {invalid.Message}");
             await ApprovalGuard.EnsureUndecidedAsync(engine, instance, verb, cancellationToken).ConfigureAwait(false);
             var claimed = await ApprovalGuard.ClaimAsync(engine, context.Store, instance, verb, decision, cancellationToken).ConfigureAwait(false);
