@@ -16,12 +16,15 @@ public sealed class FolderBlobStore : IBlobStore
     private const string LockFolder = ".mlops-locks";
     private const string TempFolder = ".mlops-tmp";
     private readonly string _root;
+    private volatile bool _foldersMade;
 
+    /// <summary>Nothing is created until the first write, lock or delete: reading a mistyped path leaves no empty store behind.</summary>
     public FolderBlobStore(string root)
     {
         _root = Path.GetFullPath(root);
-        Directory.CreateDirectory(Path.Combine(_root, LockFolder));
-        Directory.CreateDirectory(Path.Combine(_root, TempFolder));
+        // A path under a file can never become a store: say so now, as creating the folders here used to, not at the first write.
+        for (var folder = _root; folder is not null; folder = Path.GetDirectoryName(folder))
+            if (File.Exists(folder)) throw new DirectoryNotFoundException($"Cannot use '{_root}' as a store folder: '{folder}' is a file.");
     }
 
     public string Root => _root;
@@ -56,6 +59,7 @@ public sealed class FolderBlobStore : IBlobStore
     public async Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default)
     {
         var file = FilePath(path);
+        MakeFolders();
         var temp = Path.Combine(_root, TempFolder, $"{Guid.NewGuid():N}.tmp");
         try
         {
@@ -127,6 +131,14 @@ public sealed class FolderBlobStore : IBlobStore
         if (condition.IfMatch is { } expected && expected != current) throw new BlobConditionFailedException(path, condition);
     }
 
+    private void MakeFolders()
+    {
+        if (_foldersMade) return;
+        Directory.CreateDirectory(Path.Combine(_root, LockFolder));
+        Directory.CreateDirectory(Path.Combine(_root, TempFolder));
+        _foldersMade = true;
+    }
+
     private string FilePath(string path) => Path.Combine(_root, BlobPath.Normalize(path));
 
     private static (BlobETag ETag, long Length, DateTime Modified) Describe(SafeFileHandle handle)
@@ -153,6 +165,7 @@ public sealed class FolderBlobStore : IBlobStore
     private async Task<IDisposable> AcquireLockAsync(string path, CancellationToken cancellationToken)
     {
         var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(BlobPath.Normalize(path))))[..32];
+        MakeFolders();
         var lockFile = Path.Combine(_root, LockFolder, name + ".lock");
         for (var attempt = 0; ; attempt++)
         {

@@ -42,6 +42,20 @@ public sealed class BlobStoreContractTests
         Assert.False(await store.DeleteAsync("nope/x"));
     }
 
+    [Fact]
+    public async Task Folder_store_creates_nothing_until_the_first_write()
+    {
+        var other = Path.Combine(TestEnvironment.NewTempFolder("lazy-store"), "typo");
+        var reader = new FolderBlobStore(other);
+        Assert.Null(await reader.ReadAsync("catalog/current.ndjson"));
+        Assert.Empty(await reader.ListAsync("events/").ToListAsync());
+        Assert.Empty(await reader.ListAsync("").ToListAsync());
+        Assert.False(Directory.Exists(other)); // a read-only verb on a mistyped --store leaves no empty store behind
+
+        await reader.WriteTextAsync("a/b.txt", "x");
+        Assert.Equal("x", (await reader.ReadAsync("a/b.txt"))!.Data.ToString());
+    }
+
     [Theory, MemberData(nameof(Backends))]
     public async Task Every_write_changes_the_etag_even_with_identical_content(string backend)
     {
