@@ -23,15 +23,7 @@ public static class Dlae
     public static LinearItem Build(TrainingData d, bool emphasized, double p, double lambda, double userPower = 0, double beta = 0, bool relative = false, double emphasis = 0)
     {
         var n = d.ItemCount;
-        var g = new double[n * n];
-        for (var u = 0; u < d.UserCount; u++)
-        {
-            var h = d.History(u).ToArray(); if (h.Length == 0) continue;
-            var wu = Math.Pow(h.Length, -userPower);
-            foreach (var a in h) foreach (var b in h) g[a * n + b] += wu;
-        }
-        var scale = d.ItemCounts.ToArray().Select(c => Math.Pow(Math.Max(1.0, c), -beta)).ToArray();
-        for (var a = 0; a < n; a++) for (var b = 0; b < n; b++) g[a * n + b] *= scale[a] * scale[b];
+        var (g, scale) = AdmmEase.Gram(d, userPower, beta);
         var meanDiag = Enumerable.Range(0, n).Average(i => g[i * n + i]);
         var lam = (relative ? lambda * meanDiag : lambda) + 1e-6 * meanDiag; // tiny floor: unseen items have a zero row
         var reg = new double[n];
