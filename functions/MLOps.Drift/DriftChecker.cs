@@ -93,6 +93,14 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
     /// </summary>
     public async Task<(FreshnessCheck Check, DriftAlert? Alert)> CheckFreshnessAsync(CancellationToken cancellationToken = default)
     {
+        var (check, alert) = await CheckFreshnessCoreAsync(cancellationToken).ConfigureAwait(false);
+        // This is the whole check when the window is not judged (the usual stall): the open-critical rule reads this gauge.
+        await PublishOpenAlertsAsync(cancellationToken).ConfigureAwait(false);
+        return (check, alert);
+    }
+
+    private async Task<(FreshnessCheck Check, DriftAlert? Alert)> CheckFreshnessCoreAsync(CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
         var check = IngestFreshness.Measure(await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false), now, _options);
         if (IngestFreshness.Candidate(check, null, _options) is { } candidate)
@@ -490,6 +498,12 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
     {
         foreach (var (feature, method, value) in ScorePoints(report))
             MLOpsMetrics.DriftScore.Record(value, new KeyValuePair<string, object?>("feature", feature), new KeyValuePair<string, object?>("method", method));
+        await PublishOpenAlertsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>mlops.drift.alerts.open</c> per severity (unresolved: open or acknowledged), which the open-critical rule reads.</summary>
+    private async Task PublishOpenAlertsAsync(CancellationToken cancellationToken)
+    {
         var open = await Alerts.ListAsync(null, cancellationToken).ConfigureAwait(false);
         foreach (var severity in new[] { AlertSeverity.Warning, AlertSeverity.Critical })
             MLOpsMetrics.OpenAlerts.Record(open.Count(a => a.Status != AlertStatus.Resolved && a.Severity == severity), new KeyValuePair<string, object?>("severity", severity));

@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using MLOps.Core;
 using MLOps.Drift.Alerts;
 using MLOps.Drift.Window;
+using MLOps.Features;
 using MLOps.Storage;
 using MLOps.Tests;
 
@@ -101,5 +103,39 @@ public sealed class FreshnessTests
 
         Assert.Equal((null, null, "none"), (check.LastWrite, check.SilenceHours, check.Severity));
         Assert.Null(alert);
+    }
+    [Fact]
+    public async Task AStallInAWindowThatIsNotJudged_StillRecordsTheOpenCriticalGauge_ThatPages()
+    {
+        // The usual stall: the champion was trained on every event there is, so the window is not judged and only the
+        // freshness check runs. The `open-critical` rule reads mlops.drift.alerts.open{severity=critical}: it must be recorded.
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        await Synthetic.WriteAsync(store, 2, 200, seed: 5);
+        WrittenAt(store, T.AddHours(-60)); // before the snapshot: the folder store's ETag is the write time
+        var cutoff = new DateTimeOffset(Synthetic.Start.AddDays(3).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var manifest = await new FeatureStore(store, new ManualClock(cutoff)).RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff }, cancellationToken: ct);
+        var reference = new DriftReference { Kind = "champion", Source = "test", Snapshot = manifest.SnapshotId, Features = [] };
+
+        var open = new List<(string Severity, long Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Telemetry.Name && instrument.Name == "mlops.drift.alerts.open") l.EnableMeasurementEvents(instrument);
+        };
+        // Only this test's checks: the gauge is process-wide and other tests' checks record into it too.
+        var mine = new AsyncLocal<bool> { Value = true };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            if (!mine.Value) return;
+            foreach (var tag in tags) if (tag.Key == "severity") lock (open) open.Add(((string)tag.Value!, value));
+        });
+        listener.Start();
+
+        var skipped = await new DriftChecker(store, time: new ManualClock(T)).NotJudgedAsync(reference, cancellationToken: ct);
+
+        Assert.NotNull(skipped);
+        Assert.Equal(AlertSeverity.Critical, Assert.Single(skipped.Alerts).Severity);
+        Assert.Contains((AlertSeverity.Critical, 1L), open);
     }
 }

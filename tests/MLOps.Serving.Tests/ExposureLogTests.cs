@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using MLOps.Core.Data;
 using MLOps.Serving.Experiments;
@@ -42,5 +43,26 @@ public sealed class ExposureLogTests
 
         var stored = await EventLog.ReadAsync(folder, cancellationToken: ct).Where(e => e.EventType == EventType.Exposure).ToListAsync(ct);
         Assert.Equal(["m1", "m2", "m3", "m4", "m5"], stored.Select(e => e.ContentId).Order(StringComparer.Ordinal));
+    }
+    [Fact]
+    public void ExposuresBeyondAFullQueue_AreCountedAsDropped()
+    {
+        // mlops.serving.exposures.dropped is what tells on-call that drift sees fewer served lists: a full queue must count.
+        var log = new ExposureLog(TestEnvironment.NewFolderStore("exposure-drop"), TimeProvider.System, NullLogger<ExposureLog>.Instance);
+        long dropped = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == MLOps.Core.Telemetry.Name && instrument.Name == "mlops.serving.exposures.dropped") l.EnableMeasurementEvents(instrument);
+        };
+        // Only this log's drops: the counter is process-wide and other tests record into it too.
+        var mine = new AsyncLocal<bool> { Value = true };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => { if (mine.Value) Interlocked.Add(ref dropped, value); });
+        listener.Start();
+
+        // Nothing flushes (the loop is not running): the queue holds 100 000 exposures, the next 5 are dropped.
+        log.Log(null, null, "u1", Enumerable.Range(0, 100_005).Select(i => new ServedItem($"m{i}", 1.0)), "recommender v1");
+
+        Assert.Equal(5, Interlocked.Read(ref dropped));
     }
 }
