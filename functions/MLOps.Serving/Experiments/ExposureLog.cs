@@ -25,7 +25,9 @@ public sealed partial class ExposureLog(IBlobStore store, TimeProvider time, ILo
 
     private readonly Channel<ViewingEvent> _queue = Channel.CreateBounded<ViewingEvent>(new BoundedChannelOptions(100_000)
     {
-        FullMode = BoundedChannelFullMode.DropWrite,
+        // Wait, not DropWrite: with DropWrite TryWrite drops silently and still answers true, so nothing was ever counted.
+        // TryWrite never waits: when the queue is full it answers false and the exposure is counted as dropped below.
+        FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
     });
 
