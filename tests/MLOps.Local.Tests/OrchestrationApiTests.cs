@@ -212,6 +212,30 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal("ok fragile-1", done.GetProperty("output").GetString());
     }
 
+    [Fact]
+    public async Task Start_OverHttp_ActivitySpansJoinTheCallersTrace_AndNameTheInstance()
+    {
+        // On-call follows a start request (its traceparent, or the server span's trace) down to the steps it ran.
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == MLOps.Core.Telemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var trace = System.Diagnostics.ActivityTraceId.CreateRandom();
+        var admin = Client(_admin);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{OrchestrationApi.Prefix}/{Fragile}?instanceId=traced-1") { Content = Json("\"traced-1\"") };
+        request.Headers.Add("traceparent", $"00-{trace}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+
+        var start = await admin.SendAsync(request);
+        await WaitForStatusAsync(admin, (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!, "completed");
+
+        var step = Assert.Single(spans, s => s.DisplayName == "activity Fragile" && Equals(s.GetTagItem("mlops.instance"), "traced-1"));
+        Assert.Equal(trace, step.TraceId);
+    }
+
     [Theory]
     [InlineData("POST", "/api/orchestrations/instances/no-such-instance/suspend", HttpStatusCode.NotFound, "id")]
     [InlineData("POST", "/api/orchestrations/instances/no-such-instance/resume", HttpStatusCode.NotFound, "id")]
