@@ -108,6 +108,39 @@ public sealed class HotSwapTests
         finally { await fixture.DisposeAsync(); }
     }
 
+    [Fact]
+    public async Task EveryRefresh_RecordsTheVersionInUse_NotOnlyASwap()
+    {
+        // Azure Monitor sends a gauge only in an interval it was recorded in: "Model in use" needs it every poll.
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            await ServingFixture.WaitUntilAsync(() => host.Current?.Champion?.Ref.Version == "1" && host.Current.Variants.ContainsKey("challenger"));
+            var recorded = new List<(long Version, string? Alias)>();
+            using var listener = new System.Diagnostics.Metrics.MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == MLOps.Core.Telemetry.Name && instrument.Name == "mlops.model.version") l.EnableMeasurementEvents(instrument);
+            };
+            var mine = new AsyncLocal<bool> { Value = true }; // this test's refreshes only, not the poll loop's or other tests'
+            listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                if (!mine.Value) return;
+                foreach (var tag in tags) if (tag.Key == "alias") lock (recorded) recorded.Add((value, tag.Value as string));
+            });
+            listener.Start();
+
+            await host.RefreshAsync(ct); // nothing changed since the last poll
+            await host.RefreshAsync(ct);
+
+            Assert.Equal([(1L, "champion"), (2L, "challenger"), (1L, "champion"), (2L, "challenger")], recorded);
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
     [Theory]
     [InlineData(1, 30)]
     [InlineData(2, 60)]

@@ -185,6 +185,10 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
         foreach (var alias in settings.Experiments.SelectMany(x => x.Variants).Select(v => v.Model).Where(m => m != "champion").Distinct())
             if (await ResolveAndLoadAsync(settings.ModelName, alias, snapshot.Variants.GetValueOrDefault(alias), snapshot.Data, cancellationToken).ConfigureAwait(false) is { } model)
                 variants[alias] = model;
+        // Every refresh, not only on a swap: the Azure Monitor exporter sends a gauge only in an interval it was recorded
+        // in, so a version recorded once at its swap vanished from "Model in use" queries over the last hours or day.
+        if (champion is not null) RecordVersionInUse(champion, "champion");
+        foreach (var (alias, model) in variants) RecordVersionInUse(model, alias);
         if (ReferenceEquals(champion, snapshot.Champion) && variants.Count == snapshot.Variants.Count && variants.All(v => snapshot.Variants.TryGetValue(v.Key, out var old) && ReferenceEquals(old, v.Value)))
             return;
         Volatile.Write(ref _current, snapshot with { Champion = champion, Variants = variants });
@@ -193,10 +197,12 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             SwapCount++;
             Swaps.Add(1);
             LogSwapped(champion.Ref.Name, champion.Ref.Version, snapshot.Champion?.Ref.Version ?? "(none)");
-            MLOpsMetrics.ModelVersionInUse.Record(long.TryParse(champion.Ref.Version.TrimStart('v'), out var n) ? n : 0,
-                new KeyValuePair<string, object?>("model", champion.Ref.Name), new KeyValuePair<string, object?>("alias", "champion"));
         }
     }
+
+    private static void RecordVersionInUse(ServingModel model, string alias) =>
+        MLOpsMetrics.ModelVersionInUse.Record(long.TryParse(model.Ref.Version.TrimStart('v'), out var n) ? n : 0,
+            new KeyValuePair<string, object?>("model", model.Ref.Name), new KeyValuePair<string, object?>("alias", alias));
 
     private async Task<ServingModel?> ResolveAndLoadAsync(string name, string alias, ServingModel? current, ServingData data, CancellationToken cancellationToken)
     {
