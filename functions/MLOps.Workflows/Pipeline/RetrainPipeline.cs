@@ -292,6 +292,11 @@ public static class RetrainPipeline
         Lap("publish");
 
         var decision = new RetrainDecision(outcome, reason, version, evaluations[best].Key, changed);
+        // One line per run with the decision: a promotion the registry refused, or a rejection, is a Warning an alert can
+        // catch (traces | where severityLevel >= 2 and customDimensions.Outcome != ""), with the instance and version.
+        log.Log(outcome == "rejected" || (outcome == "kept" && version is not null) ? LogLevel.Warning : LogLevel.Information,
+            "RetrainPipeline {InstanceId} decided {Outcome} for {Model}: best {Candidate}, version {Version}: {Reason}",
+            context.InstanceId, outcome, input.Model, evaluations[best].Key, version, reason);
         var summary = new RetrainSummary
         {
             InstanceId = context.InstanceId, Model = input.Model, Trigger = input.Trigger, Snapshot = snapshot, ChampionBefore = champion?.Version,

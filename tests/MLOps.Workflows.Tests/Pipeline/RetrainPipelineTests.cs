@@ -101,6 +101,47 @@ public sealed class RetrainPipelineTests
     }
 
     [Fact]
+    public async Task ARefusedPromotion_IsLogged_AsAWarningNamingTheInstanceAndTheVersion()
+    {
+        // On-call finds a refused promotion in the logs (an App Insights query or alert), not only in the instance output.
+        var logs = new CapturingLoggerProvider();
+        await using var h = new PipelineHarness();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        var engine = new EmbeddedOrchestrationEngine(h.Store, WorkflowCatalog.Create(), h.Services, h.Time,
+            new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20), MaxConcurrentActivities = 4 }, loggers);
+        await using var _ = engine;
+        await h.Store.WriteTextAsync("fake/refuse-promotion", "the champion is now v9; evaluate again");
+        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(approval: false));
+        var state = await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
+
+        var summary = Summary(state);
+        Assert.Equal("kept", summary.Decision.Outcome);
+        var record = Assert.Single(logs.Records, r => r.Category == "MLOps.Workflows.RetrainPipeline" && r.Values.ContainsKey("Outcome"));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, record.Level);
+        Assert.Equal(start.InstanceId, record.Values["InstanceId"]?.ToString());
+        Assert.Equal(summary.Decision.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture), record.Values["Version"]?.ToString());
+        Assert.Contains("not promoted: the champion is now v9", record.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        public sealed record Entry(string Category, Microsoft.Extensions.Logging.LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Values);
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Entry> _records = new();
+        public IReadOnlyList<Entry> Records => [.. _records];
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, _records);
+        public void Dispose() { }
+
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<Entry> records) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                records.Enqueue(new Entry(category, logLevel, formatter(state, exception),
+                    state is IEnumerable<KeyValuePair<string, object?>> values ? values.ToDictionary(v => v.Key, v => v.Value) : new Dictionary<string, object?>()));
+        }
+    }
+
+    [Fact]
     public async Task DriftMonitor_WithoutChampion_NeverStartsARetrain()
     {
         await using var h = new PipelineHarness();
