@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows.Pipeline;
@@ -21,6 +22,12 @@ public static class DriftMonitor
         input ??= new DriftMonitorInput();
         context.SetCustomStatus(new PipelineStatus("drift-check", 0, 2, "checking drift"));
         var drift = await context.CallActivityAsync<DriftSummary>(PipelineActivities.CheckDrift, context.RunStepKey("drift"), RetrainPipeline.Retry);
+        // Each unresolved alert, every check while it stays open: a log query or alert finds it with its id and severity.
+        var log = context.CreateReplaySafeLogger("MLOps.Workflows.DriftMonitor");
+        foreach (var alert in drift.Alerts)
+            log.Log(alert.Severity == MLOps.Drift.Alerts.AlertSeverity.Critical ? LogLevel.Warning : LogLevel.Information,
+                "DriftMonitor {InstanceId}: drift alert {AlertId} ({Kind} {Subject}) is {Severity}: {Title}",
+                context.InstanceId, alert.Id, alert.Kind, alert.Feature, alert.Severity, alert.Message);
         if (!drift.Critical || !input.StartRetrain)
         {
             context.SetCustomStatus(new PipelineStatus("done", 2, 2, drift.Critical ? "critical drift; retrain not requested" : drift.Note ?? "no critical drift"));

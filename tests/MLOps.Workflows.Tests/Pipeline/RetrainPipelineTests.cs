@@ -123,6 +123,25 @@ public sealed class RetrainPipelineTests
         Assert.Contains("not promoted: the champion is now v9", record.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DriftMonitor_LogsEachUnresolvedAlert_WithItsIdSeverityAndTheInstance()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var h = new PipelineHarness();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        var engine = new EmbeddedOrchestrationEngine(h.Store, WorkflowCatalog.Create(), h.Services, h.Time,
+            new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20), MaxConcurrentActivities = 4 }, loggers);
+        await using var _ = engine;
+        await h.Store.WriteTextAsync("fake/drift-critical", "yes");
+        var start = await engine.StartAsync(OrchestrationNames.DriftMonitor, new DriftMonitorInput(StartRetrain: false));
+        await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
+
+        var record = Assert.Single(logs.Records, r => r.Values.ContainsKey("AlertId"));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, record.Level);
+        Assert.Equal(("alert-1", "critical", start.InstanceId), (record.Values["AlertId"]?.ToString(), record.Values["Severity"]?.ToString(), record.Values["InstanceId"]?.ToString()));
+        Assert.Contains("genre mix drifted (PSI 0.4)", record.Message, StringComparison.Ordinal);
+    }
+
     private sealed class CapturingLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider
     {
         public sealed record Entry(string Category, Microsoft.Extensions.Logging.LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Values);
