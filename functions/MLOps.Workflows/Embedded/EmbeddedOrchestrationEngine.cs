@@ -712,7 +712,10 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 foreach (var (path, _) in inbox) await _store.DeleteAsync(path, cancellationToken: ct).ConfigureAwait(false);
                 if (record.IsFinished)
                 {
-                    LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
+                    // A failure is an Error naming its cause: a traces row on-call finds by severity or by the instance id.
+                    if (record.RuntimeStatus == RuntimeStatus.Failed)
+                        LogFailed(_log, worker.Id, record.Name, record.RuntimeStatus, record.Failure?.ErrorType ?? "unknown", record.Failure?.ErrorMessage ?? "(no details)");
+                    else LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
                     OrchestrationMetrics.Finished(record.Name, record.RuntimeStatus);
                     try
                     {
@@ -930,6 +933,9 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} ({Name}) finished: {Status}")]
     private static partial void LogFinished(ILogger logger, string instanceId, string name, RuntimeStatus status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Instance {InstanceId} ({Name}) finished: {Status}: {ErrorType}: {Message}")]
+    private static partial void LogFailed(ILogger logger, string instanceId, string name, RuntimeStatus status, string errorType, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: activity {Activity} attempt {Attempt}/{Attempts} failed: {Message}")]
     private static partial void LogActivityFailed(ILogger logger, string instanceId, string activity, int attempt, int attempts, string message);

@@ -26,6 +26,26 @@ public sealed class EmbeddedEngineTests
         Assert.Equal(3, (await h.Ledger.KeysAsync()).Count);
     }
 
+    [Fact]
+    public async Task AFailedInstance_IsLoggedAsAnError_NamingTheInstanceAndTheFailure()
+    {
+        // The failed-orchestration page sends on-call to the logs: the end of a failed instance must stand out there.
+        var logs = new CapturingLoggerProvider();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        await using var h = new EngineHarness(TestWorkflows.Registry(r => r
+            .AddActivity<string, int>("Doomed", (_, _, _, _) => throw new InvalidOperationException("doomed: planned failure"))
+            .AddOrchestrator<string, int>("DoomedFlow", (context, key) => context.CallActivityAsync<int>("Doomed", key))));
+        await using var engine = new EmbeddedOrchestrationEngine(h.Store, h.Registry, h.Services, h.Time,
+            new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20) }, loggers);
+        var start = await engine.StartAsync("DoomedFlow", "k");
+        Assert.Equal(RuntimeStatus.Failed, (await engine.WaitForCompletionAsync(start.InstanceId, Timeout)).RuntimeStatus);
+
+        var end = Assert.Single(logs.Records, r => r.Values.TryGetValue("Status", out var status) && status?.ToString() == "Failed");
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, end.Level);
+        Assert.Equal(start.InstanceId, end.Values["InstanceId"]?.ToString());
+        Assert.Contains("doomed: planned failure", end.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>One damaged instance record stopped `serve` (its first scan threw) and broke the instance list: it is skipped.</summary>
     [Fact]
     public async Task ADamagedInstanceRecord_IsSkipped_OthersStillListAndRun()
