@@ -39,6 +39,8 @@ public sealed class EmbeddedEngineTests
             new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20) }, loggers);
         var start = await engine.StartAsync("DoomedFlow", "k");
         Assert.Equal(RuntimeStatus.Failed, (await engine.WaitForCompletionAsync(start.InstanceId, Timeout)).RuntimeStatus);
+        // The end is logged right after the checkpoint a waiter sees: wait for it (bounded) rather than race it.
+        for (var i = 0; i < 250 && !logs.Records.Any(r => r.Values.ContainsKey("ErrorType")); i++) await Task.Delay(20, Timeout);
 
         var end = Assert.Single(logs.Records, r => r.Values.TryGetValue("Status", out var status) && status?.ToString() == "Failed");
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, end.Level);
