@@ -57,4 +57,48 @@ public sealed class WorkflowTelemetryTests
         Assert.Equal(2, harness.Activities.Count(a => a.DisplayName == $"activity {ok}"));
         Assert.Equal(System.Diagnostics.ActivityStatusCode.Error, Assert.Single(harness.Activities, a => a.DisplayName == $"activity {failing}").Status);
     }
+    [Fact]
+    public async Task AnInstanceStartedWithoutATrace_RunsItsActivitiesInOneTrace_UnderAnOrchestrationSpan()
+    {
+        // A schedule (DriftMonitor, Purge) or a resume after a restart starts instances with no request around them: their
+        // steps must still be one trace, not one root trace per activity.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [TelemetrySettings.ExporterKey] = "none" });
+        builder.AddMLOpsTelemetry("mlops-test");
+        var harness = new TelemetryHarness();
+        harness.Attach(builder);
+        using var host = builder.Build();
+        var ct = TestContext.Current.CancellationToken;
+        await host.StartAsync(ct);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        string ok = $"Obs.Ok.{run}", failing = $"Obs.Fails.{run}", flow = $"Obs.Flow.{run}", broken = $"Obs.Broken.{run}";
+        var registry = new WorkflowRegistry()
+            .AddActivity<int, int>(ok, (_, _, x, _) => Task.FromResult(x + 1))
+            .AddActivity<int, int>(failing, (_, _, _, _) => throw new InvalidOperationException("planned failure"))
+            .AddOrchestrator<int, int>(flow, async (context, x) =>
+                await context.CallActivityAsync<int>(ok, await context.CallActivityAsync<int>(ok, x)))
+            .AddOrchestrator<int, int>(broken, (context, x) => context.CallActivityAsync<int>(failing, x));
+
+        string flowId, brokenId;
+        System.Diagnostics.Activity.Current = null; // as a timer's callback: nothing traced around the start
+        await using (var engine = new EmbeddedOrchestrationEngine(TestEnvironment.NewFolderStore("telemetry-trace"), registry, host.Services))
+        {
+            flowId = (await engine.StartAsync(flow, 1, cancellationToken: ct)).InstanceId;
+            brokenId = (await engine.StartAsync(broken, 1, cancellationToken: ct)).InstanceId;
+            await engine.WaitForCompletionAsync(flowId, ct);
+            await engine.WaitForCompletionAsync(brokenId, ct);
+        }
+        TelemetryHarness.Flush(host.Services);
+
+        var spans = harness.Activities.ToArray();
+        var steps = spans.Where(a => a.DisplayName == $"activity {ok}").ToList();
+        Assert.Equal(2, steps.Count);
+        var orchestration = Assert.Single(spans, a => a.DisplayName == $"orchestration {flow}");
+        Assert.Equal(flowId, orchestration.GetTagItem("mlops.instance"));
+        Assert.All(steps, s => Assert.Equal((orchestration.TraceId, orchestration.SpanId), (s.TraceId, s.ParentSpanId)));
+        var failed = Assert.Single(spans, a => a.DisplayName == $"orchestration {broken}");
+        Assert.Equal(System.Diagnostics.ActivityStatusCode.Error, failed.Status);
+        Assert.Contains("planned failure", failed.StatusDescription, StringComparison.Ordinal);
+        Assert.Equal(failed.TraceId, Assert.Single(spans, a => a.DisplayName == $"activity {failing}").TraceId);
+    }
 }

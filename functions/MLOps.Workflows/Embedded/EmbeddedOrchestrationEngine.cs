@@ -617,6 +617,12 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         {
             var (record, etag) = l;
             var definition = _registry.GetOrchestrator(record.Name);
+            // One span per run of the instance in this process (once the lease is ours), child of whatever traced the start
+            // (the HTTP request on the local host) or a root when nothing did (a schedule, a resume after a restart): either
+            // way the activity spans, dispatched from this flow, are its children and share its trace.
+            using var span = Telemetry.ActivitySource.StartActivity($"orchestration {record.Name}");
+            span?.SetTag("mlops.instance", worker.Id);
+            span?.SetTag("mlops.orchestration", record.Name);
             // A new instance, or one just rewound, needs an episode although nothing new arrived.
             var lastStart = record.History.FindLastIndex(e => e.Type == HistoryEventType.OrchestratorStarted);
             var fresh = lastStart < 0 || record.History.FindLastIndex(e => e.Type == HistoryEventType.ExecutionRewound) > lastStart;
@@ -716,6 +722,8 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                     if (record.RuntimeStatus == RuntimeStatus.Failed)
                         LogFailed(_log, worker.Id, record.Name, record.RuntimeStatus, record.Failure?.ErrorType ?? "unknown", record.Failure?.ErrorMessage ?? "(no details)");
                     else LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
+                    span?.SetTag("mlops.status", record.RuntimeStatus.ToString().ToLowerInvariant());
+                    if (record.RuntimeStatus == RuntimeStatus.Failed) span?.SetStatus(ActivityStatusCode.Error, record.Failure?.ErrorMessage);
                     OrchestrationMetrics.Finished(record.Name, record.RuntimeStatus);
                     try
                     {
