@@ -48,6 +48,11 @@ public static class VerbAction
                 Console.Error.WriteLine($"failed: the storage request failed ({(e.Status == 0 ? "no response" : $"HTTP {e.Status}")}{(e.ErrorCode is { } code ? $", {code}" : "")}): {e.Message.Split('\n')[0].Trim()}");
                 return ExitCodes.Failed;
             }
+            catch (AggregateException e) when (StoreFailureText.Of(e) is { } line)
+            {
+                Console.Error.WriteLine(line);
+                return ExitCodes.Failed;
+            }
             catch (OperationCanceledException)
             {
                 Console.Error.WriteLine("cancelled");
