@@ -22,5 +22,7 @@ public static class FreeText
     public static string? Check(string? value, string field, int maxLength) =>
         Problem(value, field, maxLength) is { } problem ? throw new ArgumentException(problem, field) : value;
 
-    private static bool IsForbidden(char c) => char.IsControl(c) || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
+    // U+2028 / U+2029 (line and paragraph separators) are line breaks too: not control characters, but editors, log
+    // viewers and string.ReplaceLineEndings break a line at them.
+    private static bool IsForbidden(char c) => char.IsControl(c) || c is '\u2028' or '\u2029' or >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
 }
