@@ -31,6 +31,9 @@ public sealed class ApiKeyStore(IBlobStore store)
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ApiKeyRecord? Record, DateTimeOffset At)> _cache = new();
 
+    // Bumped by every revoke here: a lookup whose read began before it must not leave the revoked record in the cache.
+    private long _revocations;
+
     public Task<(string Key, ApiKeyRecord Record)> CreateAsync(ApiRole role, string? note, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         CreateAsync(role, note, now, expiresIn: null, cancellationToken);
 
@@ -62,10 +65,13 @@ public sealed class ApiKeyStore(IBlobStore store)
         if (string.IsNullOrEmpty(key) || key.Length > 200) return null;
         var hash = Hash(key);
         if (_cache.TryGetValue(hash, out var cached) && now - cached.At < CacheLifetime) return cached.Record;
+        var revocations = Interlocked.Read(ref _revocations);
         var found = await store.ReadJsonAsync<ApiKeyRecord>(PathOf(hash), cancellationToken: cancellationToken).ConfigureAwait(false);
         var record = found?.Value;
         if (_cache.Count >= MaxCachedKeys) Prune(now);
         _cache[hash] = (record, now);
+        // A revoke ran while the record was read: it may have removed the entry before this wrote it back.
+        if (Interlocked.Read(ref _revocations) != revocations) _cache.TryRemove(hash, out _);
         return record;
     }
 
@@ -111,6 +117,7 @@ public sealed class ApiKeyStore(IBlobStore store)
         if (matches.Count > 1)
             throw new InvalidOperationException($"{matches.Count} keys share the id {keyId}; delete the intended one of {string.Join(", ", matches.Select(m => m.Path))} by hand.");
         var deleted = await store.DeleteAsync(matches[0].Path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _revocations);
         _cache.TryRemove(matches[0].Path[StoreLayout.Keys.Length..^".json".Length], out _);
         return deleted;
     }
