@@ -37,13 +37,16 @@ public static class ServeCommand
         var list = new List<Uri>();
         foreach (var url in addresses.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            // Kestrel's Unix domain socket form ("http://unix:/run/mlops.sock", e.g. behind nginx) has no port to probe:
+            // Kestrel binds it and says what is wrong.
+            if (url.Contains("://unix:", StringComparison.OrdinalIgnoreCase)) continue;
             // Kestrel's wildcard hosts ("http://*:5080", "http://+:5080") are not URI hosts.
             var probe = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
             if (!Uri.TryCreate(probe, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || string.IsNullOrEmpty(uri.Host))
                 throw new CliUsageException($"--urls '{url}' is not an address to listen on; use http://HOST:PORT, e.g. http://127.0.0.1:5080.");
             list.Add(new Uri(url.Contains("://*", StringComparison.Ordinal) || url.Contains("://+", StringComparison.Ordinal) ? probe : url));
         }
-        if (list.Count == 0) throw new CliUsageException("--urls is empty; use http://HOST:PORT, e.g. http://127.0.0.1:5080.");
+        if (list.Count == 0 && !addresses.Contains("://unix:", StringComparison.OrdinalIgnoreCase)) throw new CliUsageException("--urls is empty; use http://HOST:PORT, e.g. http://127.0.0.1:5080.");
         return list;
     }
 
