@@ -14,8 +14,15 @@ public class StoreFailureTextTests
     {
         var refused = Enumerable.Range(0, 6).Select(_ => (Exception)new Azure.RequestFailedException("Connection refused (127.0.0.1:1)")).ToList();
         var line = StoreFailureText.Of(new AggregateException("Retry failed after 6 tries.", refused));
-        Assert.Equal("failed: the store did not answer after 6 tries (Connection refused (127.0.0.1:1)): check --store (or MLOPS_STORE), "
+        Assert.Equal("failed: the store failed every one of 6 tries (Connection refused (127.0.0.1:1)): check --store (or MLOPS_STORE), "
             + "that the account or Azurite is running and reachable from here, and its network rules.", line);
+    }
+
+    [Fact]
+    public void TimedOutTries_AsTheSdkReportsADroppingFirewall_AreThatLineToo()
+    {
+        var line = StoreFailureText.Of(new AggregateException(new TaskCanceledException("The operation was cancelled."), new Azure.RequestFailedException("Connection refused")));
+        Assert.StartsWith("failed: the store failed every one of 2 tries (The operation was cancelled.; Connection refused): check --store", line);
     }
 
     [Fact]
