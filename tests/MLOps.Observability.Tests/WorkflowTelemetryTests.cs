@@ -13,27 +13,37 @@ namespace MLOps.Observability.Tests;
 /// </summary>
 public sealed class WorkflowTelemetryTests
 {
-    [Fact]
-    public async Task EmbeddedRun_RecordsStepDurations_Spans_AndTheInstancesEnd()
+    private static async Task<(IHost Host, TelemetryHarness Harness)> StartTelemetryHostAsync()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [TelemetrySettings.ExporterKey] = "none" });
         builder.AddMLOpsTelemetry("mlops-test");
         var harness = new TelemetryHarness();
         harness.Attach(builder);
-        using var host = builder.Build();
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return (host, harness);
+    }
+
+    /// <summary>flow: two runs of ok; broken: one run of failing, which throws.</summary>
+    private static WorkflowRegistry TwoFlows(string ok, string failing, string flow, string broken) => new WorkflowRegistry()
+        .AddActivity<int, int>(ok, (_, _, x, _) => Task.FromResult(x + 1))
+        .AddActivity<int, int>(failing, (_, _, _, _) => throw new InvalidOperationException("planned failure"))
+        .AddOrchestrator<int, int>(flow, async (context, x) =>
+            await context.CallActivityAsync<int>(ok, await context.CallActivityAsync<int>(ok, x)))
+        .AddOrchestrator<int, int>(broken, (context, x) => context.CallActivityAsync<int>(failing, x));
+
+    [Fact]
+    public async Task EmbeddedRun_RecordsStepDurations_Spans_AndTheInstancesEnd()
+    {
+        var (host, harness) = await StartTelemetryHostAsync();
+        using var _ = host;
         var ct = TestContext.Current.CancellationToken;
-        await host.StartAsync(ct);
 
         // Unique names: the instruments are process-wide and other tests record into them too.
         var run = Guid.NewGuid().ToString("N")[..8];
         string ok = $"Obs.Ok.{run}", failing = $"Obs.Fails.{run}", flow = $"Obs.Flow.{run}", broken = $"Obs.Broken.{run}";
-        var registry = new WorkflowRegistry()
-            .AddActivity<int, int>(ok, (_, _, x, _) => Task.FromResult(x + 1))
-            .AddActivity<int, int>(failing, (_, _, _, _) => throw new InvalidOperationException("planned failure"))
-            .AddOrchestrator<int, int>(flow, async (context, x) =>
-                await context.CallActivityAsync<int>(ok, await context.CallActivityAsync<int>(ok, x)))
-            .AddOrchestrator<int, int>(broken, (context, x) => context.CallActivityAsync<int>(failing, x));
+        var registry = TwoFlows(ok, failing, flow, broken);
 
         await using (var engine = new EmbeddedOrchestrationEngine(TestEnvironment.NewFolderStore("telemetry"), registry, host.Services))
         {
@@ -57,27 +67,18 @@ public sealed class WorkflowTelemetryTests
         Assert.Equal(2, harness.Activities.Count(a => a.DisplayName == $"activity {ok}"));
         Assert.Equal(System.Diagnostics.ActivityStatusCode.Error, Assert.Single(harness.Activities, a => a.DisplayName == $"activity {failing}").Status);
     }
+
     [Fact]
     public async Task AnInstanceStartedWithoutATrace_RunsItsActivitiesInOneTrace_UnderAnOrchestrationSpan()
     {
         // A schedule (DriftMonitor, Purge) or a resume after a restart starts instances with no request around them: their
         // steps must still be one trace, not one root trace per activity.
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [TelemetrySettings.ExporterKey] = "none" });
-        builder.AddMLOpsTelemetry("mlops-test");
-        var harness = new TelemetryHarness();
-        harness.Attach(builder);
-        using var host = builder.Build();
+        var (host, harness) = await StartTelemetryHostAsync();
+        using var _ = host;
         var ct = TestContext.Current.CancellationToken;
-        await host.StartAsync(ct);
         var run = Guid.NewGuid().ToString("N")[..8];
         string ok = $"Obs.Ok.{run}", failing = $"Obs.Fails.{run}", flow = $"Obs.Flow.{run}", broken = $"Obs.Broken.{run}";
-        var registry = new WorkflowRegistry()
-            .AddActivity<int, int>(ok, (_, _, x, _) => Task.FromResult(x + 1))
-            .AddActivity<int, int>(failing, (_, _, _, _) => throw new InvalidOperationException("planned failure"))
-            .AddOrchestrator<int, int>(flow, async (context, x) =>
-                await context.CallActivityAsync<int>(ok, await context.CallActivityAsync<int>(ok, x)))
-            .AddOrchestrator<int, int>(broken, (context, x) => context.CallActivityAsync<int>(failing, x));
+        var registry = TwoFlows(ok, failing, flow, broken);
 
         string flowId, brokenId;
         System.Diagnostics.Activity.Current = null; // as a timer's callback: nothing traced around the start
