@@ -100,6 +100,11 @@ public sealed class RetrainPipelineTests
         Assert.Contains(notices, n => n.Path.EndsWith("_notify.json", StringComparison.Ordinal));
     }
 
+    /// <summary>The workflows' own engine over the harness, logging to <paramref name="loggers"/>.</summary>
+    private static EmbeddedOrchestrationEngine LoggingEngine(PipelineHarness h, Microsoft.Extensions.Logging.ILoggerFactory loggers) =>
+        new(h.Store, WorkflowCatalog.Create(), h.Services, h.Time,
+            new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20), MaxConcurrentActivities = 4 }, loggers);
+
     [Fact]
     public async Task ARefusedPromotion_IsLogged_AsAWarningNamingTheInstanceAndTheVersion()
     {
@@ -107,9 +112,7 @@ public sealed class RetrainPipelineTests
         var logs = new CapturingLoggerProvider();
         await using var h = new PipelineHarness();
         using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
-        var engine = new EmbeddedOrchestrationEngine(h.Store, WorkflowCatalog.Create(), h.Services, h.Time,
-            new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20), MaxConcurrentActivities = 4 }, loggers);
-        await using var _ = engine;
+        await using var engine = LoggingEngine(h, loggers);
         await h.Store.WriteTextAsync("fake/refuse-promotion", "the champion is now v9; evaluate again");
         var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(approval: false));
         var state = await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
@@ -129,9 +132,7 @@ public sealed class RetrainPipelineTests
         var logs = new CapturingLoggerProvider();
         await using var h = new PipelineHarness();
         using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
-        var engine = new EmbeddedOrchestrationEngine(h.Store, WorkflowCatalog.Create(), h.Services, h.Time,
-            new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20), MaxConcurrentActivities = 4 }, loggers);
-        await using var _ = engine;
+        await using var engine = LoggingEngine(h, loggers);
         await h.Store.WriteTextAsync("fake/drift-critical", "yes");
         var start = await engine.StartAsync(OrchestrationNames.DriftMonitor, new DriftMonitorInput(StartRetrain: false));
         await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
