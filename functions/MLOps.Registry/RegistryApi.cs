@@ -79,7 +79,7 @@ public static class RegistryApi
             if (invalid is not null) return invalid;
             if (body?.Version is not { } version || version < 1)
                 return JsonRequestBody.Problem(400, "Invalid field 'version'", "version", "version: send {\"version\": N} with N ≥ 1.");
-            if (TextProblem(("reason", body.Reason, MaxReasonLength), ("approvedBy", body.ApprovedBy, MaxNameLength)) is { } text) return text;
+            if (JsonRequestBody.FreeTextProblem(("reason", body.Reason, MaxReasonLength), ("approvedBy", body.ApprovedBy, MaxNameLength)) is { } text) return text;
             var result = await registry.PromoteAsync(name, version, new PromoteRequest
             {
                 By = await CallerAsync(http).ConfigureAwait(false), Reason = body.Reason, Force = body.Force, ApprovedBy = body.ApprovedBy,
@@ -94,7 +94,7 @@ public static class RegistryApi
         {
             var (body, invalid) = await ReadBodyAsync<RollbackBody>(http, "rollback body", ct).ConfigureAwait(false);
             if (invalid is not null) return invalid;
-            if (TextProblem(("reason", body?.Reason, MaxReasonLength)) is { } text) return text;
+            if (JsonRequestBody.FreeTextProblem(("reason", body?.Reason, MaxReasonLength)) is { } text) return text;
             var result = await registry.RollbackAsync(name, new RollbackRequest
             {
                 By = await CallerAsync(http).ConfigureAwait(false), Reason = body?.Reason, IfMatch = IfMatch(http), ExpectedChampion = body?.IfChampion,
@@ -107,13 +107,6 @@ public static class RegistryApi
     /// <summary>Bounds of the audited free text (as drift alert notes and names): the audit log, `models history` and `models list` print it.</summary>
     public const int MaxReasonLength = 2000, MaxNameLength = 200;
 
-    // A reason or approver is printed as it is by the CLI and kept in the audit log: one printable line (FreeText).
-    private static IResult? TextProblem(params (string Field, string? Value, int Max)[] fields)
-    {
-        foreach (var (field, value, max) in fields)
-            if (FreeText.Problem(value, field, max) is { } problem) return JsonRequestBody.Problem(400, $"Invalid field '{field}'", field, problem);
-        return null;
-    }
     // Strict numbers: {"version": "2"} is a string where a version number belongs, not a version (web defaults read it).
     private static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict };
 

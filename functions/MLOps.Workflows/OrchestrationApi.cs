@@ -261,8 +261,7 @@ public static class OrchestrationApi
     public const int MaxReasonLength = 2000;
 
     // The reason is kept in the instance's history, logged by the engine and printed by `pipeline status`: one printable line.
-    private static ProblemHttpResult? ReasonProblem(string? reason) =>
-        FreeText.Problem(reason, "reason", MaxReasonLength) is { } problem ? Problem(400, "Invalid field 'reason'", "reason", problem) : null;
+    private static ProblemHttpResult? ReasonProblem(string? reason) => JsonRequestBody.FreeTextProblem(("reason", reason, MaxReasonLength));
 
     private static ProblemHttpResult NotFound(string id) =>
         Problem(404, "Unknown instance", "id", $"id: no orchestration instance '{TextClip.Clip(id, 200)}'.");

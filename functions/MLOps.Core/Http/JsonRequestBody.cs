@@ -81,6 +81,17 @@ public static class JsonRequestBody
     public static string WrongValue(Type type, JsonException e) =>
         ExpectedKind(type, FieldOf(e.Path)) is { } kind ? $"must be {kind}" : FirstSentence(e.Message);
 
+    /// <summary>
+    /// A 400 naming the first of <paramref name="fields"/> that is not one printable line within its bound (<see cref="FreeText"/>),
+    /// or null: who and why are printed as they are by the CLI, logs and audit.
+    /// </summary>
+    public static ProblemHttpResult? FreeTextProblem(params (string Field, string? Value, int MaxLength)[] fields)
+    {
+        foreach (var (field, value, max) in fields)
+            if (FreeText.Problem(value, field, max) is { } problem) return Problem(400, $"Invalid field '{field}'", field, problem);
+        return null;
+    }
+
     /// <summary>A problem naming the field at fault in its <c>field</c> extension.</summary>
     public static ProblemHttpResult Problem(int status, string title, string field, string detail) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["field"] = field });

@@ -61,9 +61,7 @@ public static class DriftApi
         if (body?.By is { Length: > 200 })
             return TypedResults.Problem(statusCode: 400, title: "Name too long", detail: "Field 'by' must be at most 200 characters.", extensions: new Dictionary<string, object?> { ["field"] = "by" });
         // The history is printed by `mlops drift alerts` and in logs: an escape sequence or a line break would rewrite them.
-        foreach (var (field, value) in new[] { ("note", body?.Note), ("by", body?.By) })
-            if (FreeText.Problem(value, field, int.MaxValue) is { } problem)
-                return JsonRequestBody.Problem(400, $"Invalid field '{field}'", field, problem);
+        if (JsonRequestBody.FreeTextProblem(("note", body?.Note, int.MaxValue), ("by", body?.By, int.MaxValue)) is { } text) return text;
         // The key is always recorded: a name in the body says who at the keyboard, never replaces the key that acted
         // (otherwise any admin key could write "drift check" into the history).
         var key = await WhoAsync(http).ConfigureAwait(false);

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using MLOps.Core;
 using System.Text.Json.Serialization;
+using MLOps.Core;
 using MLOps.Registry;
 using Spectre.Console;
 

@@ -44,7 +44,7 @@ public static class ServeCommand
             var probe = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
             if (!Uri.TryCreate(probe, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || string.IsNullOrEmpty(uri.Host))
                 throw new CliUsageException($"--urls '{url}' is not an address to listen on; use http://HOST:PORT, e.g. http://127.0.0.1:5080.");
-            list.Add(new Uri(url.Contains("://*", StringComparison.Ordinal) || url.Contains("://+", StringComparison.Ordinal) ? probe : url));
+            list.Add(uri);
         }
         if (list.Count == 0 && !addresses.Contains("://unix:", StringComparison.OrdinalIgnoreCase)) throw new CliUsageException("--urls is empty; use http://HOST:PORT, e.g. http://127.0.0.1:5080.");
         return list;

@@ -719,11 +719,13 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 if (record.IsFinished)
                 {
                     // A failure is an Error naming its cause: a traces row on-call finds by severity or by the instance id.
-                    if (record.RuntimeStatus == RuntimeStatus.Failed)
-                        LogFailed(_log, worker.Id, record.Name, record.RuntimeStatus, record.Failure?.ErrorType ?? "unknown", record.Failure?.ErrorMessage ?? "(no details)");
-                    else LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
                     span?.SetTag("mlops.status", record.RuntimeStatus.ToString().ToLowerInvariant());
-                    if (record.RuntimeStatus == RuntimeStatus.Failed) span?.SetStatus(ActivityStatusCode.Error, record.Failure?.ErrorMessage);
+                    if (record.RuntimeStatus == RuntimeStatus.Failed)
+                    {
+                        LogFailed(_log, worker.Id, record.Name, record.RuntimeStatus, record.Failure?.ErrorType ?? "unknown", record.Failure?.ErrorMessage ?? "(no details)");
+                        span?.SetStatus(ActivityStatusCode.Error, record.Failure?.ErrorMessage);
+                    }
+                    else LogFinished(_log, worker.Id, record.Name, record.RuntimeStatus);
                     OrchestrationMetrics.Finished(record.Name, record.RuntimeStatus);
                     try
                     {
