@@ -285,6 +285,94 @@ if (kind == "dlae")
     Console.WriteLine($"({sw.Elapsed.TotalSeconds:0} s)");
     return;
 }
+if (kind == "glslim")
+{
+    // LocalGlobal.cs: args[4] cluster counts (;), args[5] local λ (;), args[6] α (;), args[7] carves (VALIDATION_RATIO, default 0.9).
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    var ks = args[4].Split(';').Select(int.Parse).ToArray();
+    var lams = args[5].Split(';').Select(x => double.Parse(x, inv)).ToArray();
+    var alphas = args[6].Split(';').Select(x => float.Parse(x, inv)).ToArray();
+    var carves = int.Parse(args[7]);
+    Dictionary<string, (double Ndcg, double P)> Run(Split sp)
+    {
+        var all = new Dictionary<string, (double, double)>();
+        var global = ModelTrainer.Train("ease", new Dictionary<string, double> { ["lambda"] = 16, ["dropout"] = 0.2 }, sp.Train, 42);
+        var g0 = Evaluator.Evaluate(global, sp, 10); all["global"] = (g0["ndcg@10"], g0["precision@10"]);
+        foreach (var k in ks)
+        {
+            var (cents, cl) = LocalGlobal.Cluster(sp.Train, k, 42);
+            Console.WriteLine($"k {k}: cluster sizes {string.Join(" ", cl.GroupBy(c => c).Select(g => g.Count()).OrderByDescending(c => c))}");
+            foreach (var lam in lams)
+            {
+                var locals = Enumerable.Range(0, k).Select(c =>
+                {
+                    var sub = LocalGlobal.Subset(sp.Train, cl, c);
+                    return sub.UserCount < 5 ? null : ModelTrainer.Train("ease", new Dictionary<string, double> { ["lambda"] = lam, ["dropout"] = 0.2 }, sub, 42);
+                }).ToArray();
+                foreach (var a in alphas)
+                {
+                    var r = Evaluator.Evaluate(new LocalGlobal(global, locals, cents, a), sp, 10);
+                    all[$"k {k} λ {lam} α {a}"] = (r["ndcg@10"], r["precision@10"]);
+                }
+            }
+        }
+        return all;
+    }
+    var sw = Stopwatch.StartNew();
+    var val = new Dictionary<string, (double Ndcg, double P)>();
+    for (var c = 0; c < carves; c++)
+    {
+        foreach (var (key, v) in Run(Splits.Stratified(split.Train, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.9", inv), 43 + c, StratifyBy.User)))
+        { var o = val.GetValueOrDefault(key); val[key] = (o.Ndcg + v.Ndcg / carves, o.P + v.P / carves); }
+        Console.WriteLine($"carve {c} done ({sw.Elapsed.TotalSeconds:0} s)");
+    }
+    var testRes = test ? Run(split) : null;
+    foreach (var key in (carves > 0 ? val : testRes!).Keys)
+        Console.WriteLine($"{key,-24} " + (carves > 0 ? $"val {val[key].Ndcg:0.0000}/{val[key].P:0.0000} (Δ {val[key].Ndcg - val["global"].Ndcg:+0.0000;-0.0000})" : "") + (testRes is null ? "" : $"  test {testRes[key].Ndcg:0.0000}/{testRes[key].P:0.0000}"));
+    Console.WriteLine($"({sw.Elapsed.TotalSeconds:0} s)");
+    return;
+}
+if (kind == "duallin")
+{
+    // 2026-12-07 (second session): the item-side DLAE beside its user-side twin, a ridge over users with the linear kernel
+    // (WeightedInfAe with KERNEL_GAMMA < 0), iALS and ∞-AE. args[4] user-side specs "lambda:beta:w" (;), args[5] carves
+    // (seeds 43…, VALIDATION_RATIO train share). Spec and weights picked on the carves' mean validation nDCG@10, then test.
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    WeightedInfAe.Gamma = -1;
+    var specs = args[4].Split(';');
+    var carves = int.Parse(args[5]);
+    var ws = new[] { 0f, 0.5f, 1f };
+    var grid = (from d in new[] { 0f, 0.5f, 1f } from u in new[] { 0f, 0.25f, 0.5f, 1f } from i in ws from a in new[] { 0f, 0.5f }
+                where d + u + i + a > 0 select new[] { d, u, i, a }).ToArray();
+    Dictionary<string, (double Ndcg, double P)> Run(Split sp)
+    {
+        var all = new Dictionary<string, (double, double)>();
+        var dlae = ModelTrainer.Train("ease", new Dictionary<string, double> { ["lambda"] = 16, ["dropout"] = 0.2 }, sp.Train, 42);
+        var ials = ModelTrainer.Train("ials", null, sp.Train, 42); var infae = ModelTrainer.Train("infae", null, sp.Train, 42);
+        foreach (var spec in specs)
+        {
+            var f = spec.Split(':').Select(x => double.Parse(x, inv)).ToArray();
+            foreach (var (key, value) in BlendSearch.Grid(sp, [dlae, new WeightedInfAe(sp.Train, f[0], f[1], f[2]), ials, infae], grid)) all[$"{spec} w {key}"] = value;
+        }
+        return all;
+    }
+    var sw = Stopwatch.StartNew();
+    var val = new Dictionary<string, (double Ndcg, double P)>();
+    for (var c = 0; c < carves; c++)
+    {
+        foreach (var (key, v) in Run(Splits.Stratified(split.Train, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.9", inv), 43 + c, StratifyBy.User)))
+        { var o = val.GetValueOrDefault(key); val[key] = (o.Ndcg + v.Ndcg / carves, o.P + v.P / carves); }
+        Console.WriteLine($"carve {c} done ({sw.Elapsed.TotalSeconds:0} s)");
+    }
+    var testRes = test ? Run(split) : null;
+    string Line(string key) => $"val {val[key].Ndcg:0.0000}/{val[key].P:0.0000}" + (testRes is null ? "" : $"  test {testRes[key].Ndcg:0.0000}/{testRes[key].P:0.0000}");
+    Console.WriteLine($"DLAE alone: {Line($"{specs[0]} w 1 0 0 0")}; product blend iALS 1 + ∞-AE 0.5: {Line($"{specs[0]} w 0 0 1 0.5")}");
+    foreach (var spec in specs) Console.WriteLine($"user-side {spec} alone: {Line($"{spec} w 0 1 0 0")}; + DLAE 1: {Line($"{spec} w 1 1 0 0")}; + DLAE 1 0.5: {Line($"{spec} w 1 0.5 0 0")}");
+    foreach (var kv in val.OrderByDescending(kv => kv.Value.Ndcg).Take(8)) Console.WriteLine($"val-picked: {kv.Key,-34} {Line(kv.Key)}");
+    if (testRes is not null) foreach (var kv in testRes.OrderByDescending(kv => kv.Value.Ndcg).Take(3)) Console.WriteLine($"test-best (oracle) {kv.Key,-34} {kv.Value.Ndcg:0.0000}/{kv.Value.P:0.0000}");
+    Console.WriteLine($"({sw.Elapsed.TotalSeconds:0} s)");
+    return;
+}
 if (kind == "rbfmulti")
 {
     // iALS 1 + EASE + ∞-AE + Gaussian-kernel KRR (exp(γ(cos − 1)) over rows): args[4] "gamma:lambda" configs (;), args[5] carves.

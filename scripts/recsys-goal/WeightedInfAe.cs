@@ -12,7 +12,7 @@ public sealed class WeightedInfAe : IRecommender
     public string Kind => "winfae";
     public ItemIndex Items => _data.Items;
 
-    /// Kernel: 0 = NTK (depth 1); g > 0 = exp(g · cosine) over the weighted rows (a PSD kernel: the exponential of a PSD one).
+    /// Kernel: 0 = NTK (depth 1); g < 0 = linear (the weighted overlap: a user-side ridge / DLAE); g > 0 = exp(g · cosine) over the weighted rows (a PSD kernel: the exponential of a PSD one).
     public static double Gamma;
 
     public WeightedInfAe(TrainingData data, double lambda, double beta, double w)
@@ -49,7 +49,7 @@ public sealed class WeightedInfAe : IRecommender
         return ov;
     }
     double Input(double dot) => Sw * dot / _n + Sb;
-    double Kern(double dot, double lx, double ly) => Gamma > 0
+    double Kern(double dot, double lx, double ly) => Gamma < 0 ? dot : Gamma > 0
         ? (lx > 0 && ly > 0 ? Math.Exp(Gamma * (dot / Math.Sqrt(lx * ly) - 1)) : 0)
         : Ntk(Input(dot), Input(lx), Input(ly));
     static double Ntk(double sigma, double vx, double vy)
