@@ -22,6 +22,18 @@ public static class FreeText
     public static string? Check(string? value, string field, int maxLength) =>
         Problem(value, field, maxLength) is { } problem ? throw new ArgumentException(problem, field) : value;
 
+    /// <summary>
+    /// <paramref name="text"/> made a valid value of a field bounded by <paramref name="maxLength"/>: forbidden characters
+    /// become '?', and a longer text is cut with an ellipsis. For text the system composes around stored text (a retrain's
+    /// reason quoting a drift alert), which must pass <see cref="Problem"/> rather than be refused.
+    /// </summary>
+    public static string OneLine(string text, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
+        var line = string.Create(text.Length, text, static (span, source) => { for (var i = 0; i < span.Length; i++) span[i] = IsForbidden(source[i]) ? '?' : source[i]; });
+        return line.Length <= maxLength ? line : string.Concat(line.AsSpan(0, maxLength - 1), "…");
+    }
+
     // U+2028 / U+2029 (line and paragraph separators) are line breaks too: not control characters, but editors, log
     // viewers and string.ReplaceLineEndings break a line at them.
     private static bool IsForbidden(char c) => char.IsControl(c) || c is '\u2028' or '\u2029' or >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';

@@ -17,5 +17,18 @@ public class FreeTextTests
     [InlineData("a\tb")]
     [InlineData("a\u202Eb")]
     public void Problem_RefusesLineBreaksControlsAndOverrides(string text) => Assert.NotNull(FreeText.Problem(text, "by", 200));
+
+    [Theory]
+    [InlineData("alert a1: genre 'Hor\u202Eror' drifted", 200, "alert a1: genre 'Hor?ror' drifted")]
+    [InlineData("two\r\nlines", 200, "two??lines")]
+    [InlineData("José", 200, "José")]
+    [InlineData("abcdefgh", 5, "abcd…")]
+    public void OneLine_MakesStoredTextAValidValue(string text, int max, string expected)
+    {
+        var line = FreeText.OneLine(text, max);
+
+        Assert.Equal(expected, line);
+        Assert.Null(FreeText.Problem(line, "reason", max));
+    }
 }
 

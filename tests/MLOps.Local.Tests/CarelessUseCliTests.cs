@@ -182,7 +182,10 @@ public class CarelessUseCliTests
         var badConnection = await CliRunner.RunAsync(work, "keys", "list", "--store", "DefaultEndpointsProtocol=https;AccountName=x");
         Refused(badConnection, 2, "error: --store (or MLOPS_STORE) is not a usable connection string");
         Assert.DoesNotContain("AccountName=x", badConnection.StdErr, StringComparison.Ordinal);
-        Refused(await CliRunner.RunAsync(work, "keys", "create", "--role", "read", "--note", "a\nb\u001b[31m", "--store", "store"), 2, "--note must be at most 200 characters on one line");
+        Refused(await CliRunner.RunAsync(work, "keys", "create", "--role", "read", "--note", "a\nb\u001b[31m", "--store", "store"), 2, "--note: must be one line of printable text");
+        // A key's note is shown in audit entries like a name: a bidi override (let through until 2026-12-07) is refused too.
+        Refused(await CliRunner.RunAsync(work, "keys", "create", "--role", "read", "--note", "ops\u202Eyek", "--store", "store"), 2, "--note: must be one line of printable text");
+        Refused(await CliRunner.RunAsync(work, "drift", "alerts", "ack", "some-alert", "--by", " ", "--store", "store"), 2, "--by must name someone");
         // As over HTTP: who and why are printed as they are by later commands, so they are one printable line (found by review).
         Refused(await CliRunner.RunAsync(work, "drift", "alerts", "ack", "some-alert", "--by", "ana\u001b[2J", "--store", "store"), 2, "--by: must be one line of printable text");
         Refused(await CliRunner.RunAsync(work, "models", "rollback", "--reason", "oops\r\nforged", "--store", "store"), 2, "--reason: must be one line of printable text");

@@ -274,6 +274,8 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     [InlineData("/api/orchestrations/RetrainPipeline", "{\"candidates\":[]}", HttpStatusCode.BadRequest, "candidates")]
     [InlineData("/api/orchestrations/RetrainPipeline", "{\"approvalTimeoutHours\":-1}", HttpStatusCode.BadRequest, "approvalTimeoutHours")]
     [InlineData("/api/orchestrations/RetrainPipeline", "{\"requireApproval\":\"yes\"}", HttpStatusCode.BadRequest, "requireApproval")]
+    // The reason is printed by `pipeline status` and quoted in logs like every other recorded reason (was stored as sent).
+    [InlineData("/api/orchestrations/RetrainPipeline", "{\"reason\":\"nightly\\u001b[2J\"}", HttpStatusCode.BadRequest, "reason")]
     [InlineData("/api/orchestrations/Purge", "{\"retentionDays\":-100}", HttpStatusCode.BadRequest, "retentionDays")]
     [InlineData("/api/orchestrations/DriftMonitor", "{\"model\":\"\"}", HttpStatusCode.BadRequest, "model")]
     [InlineData("/api/orchestrations/Purge", "LARGE", HttpStatusCode.RequestEntityTooLarge, "body")]

@@ -43,8 +43,7 @@ public sealed class ApiKeyStore(IBlobStore store)
         if (expiresIn is { } lifetime && lifetime <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(expiresIn), lifetime, "A key's lifetime must be positive.");
         // The note is shown in audit entries and alert histories ("by key …"): one printable line, like a name.
-        if (note is not null && (note.Length > 200 || note.Any(char.IsControl)))
-            throw new ArgumentException("--note must be at most 200 characters on one line, without control characters (escape sequences, tabs, line breaks).", nameof(note));
+        if (FreeText.Problem(note, "--note", 200) is { } problem) throw new ArgumentException(problem, nameof(note));
         var key = "mlops_" + Base64Url(RandomNumberGenerator.GetBytes(32));
         var hash = Hash(key);
         var record = new ApiKeyRecord(hash[..12], role, now, note, now + expiresIn);

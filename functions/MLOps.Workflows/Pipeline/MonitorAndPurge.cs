@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MLOps.Core;
 using MLOps.Workflows.Orchestration;
 
 namespace MLOps.Workflows.Pipeline;
@@ -37,7 +38,8 @@ public static class DriftMonitor
         var start = await context.CallActivityAsync<RetrainStart>(PipelineActivities.StartRetrain, new RetrainInput
         {
             Model = input.Model, Trigger = "drift",
-            Reason = critical is null ? $"drift report {drift.ReportId} recommends retraining" : $"critical drift alert {critical.Id}: {critical.Message}",
+            // The alert's message quotes stored values (a genre's name): made one bounded line so the start is never refused.
+            Reason = FreeText.OneLine(critical is null ? $"drift report {drift.ReportId} recommends retraining" : $"critical drift alert {critical.Id}: {critical.Message}", RetrainInput.MaxReasonLength),
         }, RetrainPipeline.Retry);
         if (start.SkippedBecause is { } why)
         {

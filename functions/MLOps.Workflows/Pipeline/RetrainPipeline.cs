@@ -10,7 +10,9 @@ public sealed record RetrainInput : IValidatableInput
     public string Model { get; init; } = "recommender";
     /// <summary>manual | schedule | drift (who started it, for the summary and the audit trail).</summary>
     public string Trigger { get; init; } = "manual";
+    /// <summary>Why it was started: one printable line of at most <see cref="MaxReasonLength"/> characters.</summary>
     public string? Reason { get; init; }
+    public const int MaxReasonLength = 2000;
     /// <summary>Candidate configurations trained in parallel; null: <see cref="RetrainPipeline.DefaultCandidates"/>.</summary>
     public List<CandidateConfig>? Candidates { get; init; }
     /// <summary>Wait for an "approval" event before publishing; null: what the registry's promotion policy says.</summary>
@@ -41,6 +43,7 @@ public sealed record RetrainInput : IValidatableInput
     {
         if (ModelNames.Problem(Model) is { } model) return new("model", model);
         if (Trigger is not ("manual" or "schedule" or "drift")) return new("trigger", $"trigger must be manual, schedule or drift, not '{Trigger}'.");
+        if (FreeText.Problem(Reason, "reason", MaxReasonLength) is { } reason) return new("reason", reason[("reason: ".Length)..]);
         if (!double.IsFinite(ApprovalTimeoutHours) || ApprovalTimeoutHours is <= 0 or > 24 * 30)
             return new("approvalTimeoutHours", $"approvalTimeoutHours must be more than 0 and at most 720 (30 days), not {ApprovalTimeoutHours}.");
         if (Candidates is { Count: 0 }) return new("candidates", "candidates must name at least one model kind (or be left out for the defaults).");
