@@ -176,6 +176,9 @@ public class CarelessUseCliTests
         await File.WriteAllBytesAsync(Path.Combine(work, "c.csv"), [0x1B, 0x5B, 0x33, 0x31, 0x6D, 0x00, 0xFF, 0x0A, 0x41]);
 
         Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", ""), 2, "--store is empty");
+        // Benchmarks work on data of their own: --store was accepted and ignored, so a user believed their store was measured.
+        foreach (var verb in new[] { "drift", "features", "ingest", "recsys" })
+            Refused(await CliRunner.RunAsync(work, "benchmark", verb, "--store", "store"), 2, $"--store: 'benchmark {verb}' does not read or write your store");
         Refused(await CliRunner.RunAsync(work, "data", "stats", "--store", "afile"), 2, "--store afile is a file");
         // A connection string the SDK refuses (an account without its key): the line names --store (it said only "No valid
         // combination of account information found") and does not echo the string, which may hold a secret.

@@ -25,7 +25,24 @@ public static class MLOpsCli
         root.Subcommands.Add(DriftCommand.Create());
         BenchmarkRecsysCommand.Add(root);
         BenchmarkDriftCommand.Add(root);
+        RefuseStore(root.Subcommands.Single(c => c.Name == "benchmark"));
         return root;
+    }
+
+    /// <summary>
+    /// Benchmarks work on data of their own (generated into a temp store, or files under <c>--path</c>) and never touch the
+    /// user's store, so an explicit <c>--store</c> there is a mistake to say, not an option to ignore: it was accepted and
+    /// silently unused.
+    /// (MLOPS_STORE, set for every verb, is not refused.)
+    /// </summary>
+    private static void RefuseStore(Command benchmarks)
+    {
+        foreach (var verb in benchmarks.Subcommands)
+            verb.Validators.Add(result =>
+            {
+                if (result.GetResult(GlobalOptions.Store) is { Implicit: false })
+                    result.AddError($"--store: 'benchmark {verb.Name}' does not read or write your store: it works on data of its own (see 'mlops benchmark {verb.Name} --help').");
+            });
     }
 
     /// <summary>
