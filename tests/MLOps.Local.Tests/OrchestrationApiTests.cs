@@ -381,8 +381,12 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
 
     private static async Task WaitForStepAsync(HttpClient client, string statusUrl, string step)
     {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((await (await client.GetAsync(statusUrl)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("customStatus").GetProperty("step").GetString() != step)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"{statusUrl} is not at step {step} after 20 s");
             await Task.Delay(20);
+        }
     }
 
     /// <summary>

@@ -211,10 +211,11 @@ public sealed class EmbeddedEngineTests
         var key = Guid.NewGuid().ToString("N");
         var start = await engine.StartAsync("Retrying", key);
         // Backoff waits on the engine's clock: 1 s before attempt 2, 2 s before attempt 3.
+        var timeout = Timeout;
         while ((await engine.GetStateAsync(start.InstanceId))!.RuntimeStatus != RuntimeStatus.Completed)
         {
             h.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(10, TestContext.Current.CancellationToken);
+            await Task.Delay(10, timeout);
         }
         var state = await engine.GetStateAsync(start.InstanceId);
         Assert.Equal(3, state!.Output!.Value.GetInt32());
