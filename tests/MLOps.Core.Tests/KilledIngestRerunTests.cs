@@ -142,4 +142,43 @@ public class KilledIngestRerunTests
         Assert.Empty(await store.ListAllAsync(StoreLayout.UnfinishedImports, ct));
         Assert.Empty((await DataStatistics.ComputeAsync(store, ct)).UnfinishedImports);
     }
+
+    /// <summary>A store that records the path of every write and delete.</summary>
+    private sealed class Recording(IBlobStore inner) : DelegatingBlobStore(inner)
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Changed { get; } = new();
+
+        public override Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default)
+        {
+            Changed.Enqueue(path);
+            return Inner.WriteAsync(path, content, condition, cancellationToken);
+        }
+
+        public override Task<bool> DeleteAsync(string path, BlobETag? ifMatch = null, CancellationToken cancellationToken = default)
+        {
+            Changed.Enqueue(path);
+            return Inner.DeleteAsync(path, ifMatch, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A source refused for its header or map is checked before the import lease and the unfinished marker: it writes
+    /// (and deletes) nothing, so no crash at any point of a refused import can leave a marker behind.
+    /// </summary>
+    [Theory]
+    [InlineData("eventId,userId,contentId,timestamp,device", "user=nocol")]
+    [InlineData("eventId,viewer,contentId,timestamp,device", "")]
+    [InlineData("eventId,user,user_id,contentId,timestamp", "")]
+    public async Task Ingest_RefusedForItsHeaderOrMap_WritesNothingAtAll(string header, string map)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new Recording(TestEnvironment.NewFolderStore());
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        await File.WriteAllLinesAsync(file, [header, "e1,u1,m1,2024-05-01T11:50:00Z,tv"], ct);
+        var source = EventSources.File(file, "csv", ColumnMap.Parse(map), RatingScale.WholeStars);
+
+        await Assert.ThrowsAsync<FormatException>(() => new EventIngestor(store, new ManualClock(T0)).IngestAsync(source, cancellationToken: ct));
+
+        Assert.Empty(store.Changed);
+    }
 }

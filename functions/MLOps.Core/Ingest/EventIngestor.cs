@@ -42,6 +42,9 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         ValidationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var batch = source.BatchId;
+        // A source refused for its header or column map is bad input, not a killed import: refused before the lease and
+        // the unfinished-import marker, it writes nothing (data stats would list a marker as an import to run again).
+        source.CheckColumns();
         // Imports checked against earlier batches run one at a time: the check and the writes it guards are not atomic.
         // Taken before the manifest lookup, so the second of two imports of one file finds the first's manifest.
         await using var lease = CheckEarlierBatches
@@ -53,105 +56,88 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         var now = _time.GetUtcNow();
         var rerun = await UnfinishedImports.BeginAsync(store, new UnfinishedImports.Marker(batch, source.Name, now, Environment.MachineName, Environment.ProcessId),
             cancellationToken).ConfigureAwait(false);
-        // Set before this run's first write: a failure before it (a --map naming no column, a header without a user
-        // column — thrown when the first row is read) is bad input, not a killed import, and leaves the store as it was.
-        var wrote = false;
-        try
-        {
-            // An import (or an older build's, which left no marker) may have been killed after writing some of this batch's
-            // blobs; one listing of events/ finds them and the other batches to check for duplicates.
-            var eventBlobs = rerun || CheckEarlierBatches ? await Data.EventLog.ListAllBatchesAsync(store, cancellationToken).ConfigureAwait(false) : [];
-            var leftovers = rerun || CheckEarlierBatches ? await BatchBlobs.ListAsync(store, batch, eventBlobs, cancellationToken).ConfigureAwait(false) : [];
-            var earlier = CheckEarlierBatches
-                ? EarlierEventIds.Of(store, batch, Data.EventLog.Committed(eventBlobs, await UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false)))
-                : EarlierEventIds.None(store);
-            var validator = new EventValidator(options ?? new ValidationOptions { RatingScale = source.Scale }, now);
-            var days = new Dictionary<DateOnly, DayBuffer>();
-            var quarantine = new QuarantineWriter(store, batch, source.Name, "event");
-            var problems = new List<RowProblem>();
-            var scratch = new ArrayBufferWriter<byte>(512);
-            using var json = new Utf8JsonWriter(scratch, new JsonWriterOptions { SkipValidation = true });
-            long rows = 0, accepted = 0, buffered = 0;
-            DateTimeOffset? from = null, to = null;
-            var blobs = 0;
-            var daysWritten = new HashSet<DateOnly>();
-            var pathsWritten = new HashSet<string>(StringComparer.Ordinal);
-            var report = new IngestProgressReporter(progress, source.TotalBytes);
+        // An import (or an older build's, which left no marker) may have been killed after writing some of this batch's
+        // blobs; one listing of events/ finds them and the other batches to check for duplicates.
+        var eventBlobs = rerun || CheckEarlierBatches ? await Data.EventLog.ListAllBatchesAsync(store, cancellationToken).ConfigureAwait(false) : [];
+        var leftovers = rerun || CheckEarlierBatches ? await BatchBlobs.ListAsync(store, batch, eventBlobs, cancellationToken).ConfigureAwait(false) : [];
+        var earlier = CheckEarlierBatches
+            ? EarlierEventIds.Of(store, batch, Data.EventLog.Committed(eventBlobs, await UnfinishedImports.ListAsync(store, cancellationToken).ConfigureAwait(false)))
+            : EarlierEventIds.None(store);
+        var validator = new EventValidator(options ?? new ValidationOptions { RatingScale = source.Scale }, now);
+        var days = new Dictionary<DateOnly, DayBuffer>();
+        var quarantine = new QuarantineWriter(store, batch, source.Name, "event");
+        var problems = new List<RowProblem>();
+        var scratch = new ArrayBufferWriter<byte>(512);
+        using var json = new Utf8JsonWriter(scratch, new JsonWriterOptions { SkipValidation = true });
+        long rows = 0, accepted = 0, buffered = 0;
+        DateTimeOffset? from = null, to = null;
+        var blobs = 0;
+        var daysWritten = new HashSet<DateOnly>();
+        var pathsWritten = new HashSet<string>(StringComparer.Ordinal);
+        var report = new IngestProgressReporter(progress, source.TotalBytes);
 
-            await foreach (var raw in ReadAhead(source, report, cancellationToken).ConfigureAwait(false))
+        await foreach (var raw in ReadAhead(source, report, cancellationToken).ConfigureAwait(false))
+        {
+            rows++;
+            var e = validator.Validate(raw, problems);
+            if (e is not null && await earlier.FindAsync(DayOf(e), e.EventId, cancellationToken).ConfigureAwait(false) is { } storedBy)
             {
-                rows++;
-                var e = validator.Validate(raw, problems);
-                if (e is not null && await earlier.FindAsync(DayOf(e), e.EventId, cancellationToken).ConfigureAwait(false) is { } storedBy)
-                {
-                    problems.Add(new RowProblem("eventId", Reasons.AlreadyImported, $"event id '{e.EventId}' was already imported by batch {storedBy} (day {DayOf(e):yyyy-MM-dd})."));
-                    e = null;
-                }
-                if (e is null)
-                {
-                    quarantine.Add(raw.Line, raw.Raw, problems, rawBytes: raw.RawBytes);
-                    if (quarantine.BufferedBytes > BufferBytes / 4)
-                    {
-                        wrote = true;
-                        blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                else
-                {
-                    accepted++;
-                    if (from is null || e.Timestamp < from) from = e.Timestamp;
-                    if (to is null || e.Timestamp > to) to = e.Timestamp;
-                    var day = DayOf(e);
-                    if (!days.TryGetValue(day, out var buffer)) days[day] = buffer = new DayBuffer();
-                    scratch.ResetWrittenCount();
-                    json.Reset();
-                    WriteEvent(json, e);
-                    json.Flush();
-                    buffer.Append(scratch.WrittenSpan);
-                    buffered += scratch.WrittenCount + 1;
-                    if (buffered > BufferBytes)
-                    {
-                        report.Rows(rows, accepted);
-                        wrote = true;
-                        blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
-                        buffered = 0;
-                    }
-                }
-                if ((rows & 0xFFF) == 0) report.Rows(rows, accepted);
+                problems.Add(new RowProblem("eventId", Reasons.AlreadyImported, $"event id '{e.EventId}' was already imported by batch {storedBy} (day {DayOf(e):yyyy-MM-dd})."));
+                e = null;
             }
-            report.Rows(rows, accepted);
-            wrote = true;
-            blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
-            blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
-            pathsWritten.UnionWith(quarantine.PathsWritten);
-            await BatchBlobs.DeleteAsync(store, leftovers.Where(path => !pathsWritten.Contains(path)), cancellationToken).ConfigureAwait(false);
-            report.Done(rows, accepted);
-
-            var result = new IngestResult
+            if (e is null)
             {
-                Batch = batch,
-                Kind = "events",
-                Source = source.Name,
-                RowsRead = rows,
-                Accepted = accepted,
-                Quarantined = quarantine.Count,
-                Reasons = quarantine.Reasons,
-                Days = daysWritten.Count,
-                From = from,
-                To = to,
-                BlobsWritten = blobs,
-                Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-                ImportedAt = now,
-            };
-            var committed = await CommitAsync(store, result, cancellationToken).ConfigureAwait(false);
-            await UnfinishedImports.EndAsync(store, batch, cancellationToken).ConfigureAwait(false);
-            return committed;
+                quarantine.Add(raw.Line, raw.Raw, problems, rawBytes: raw.RawBytes);
+                if (quarantine.BufferedBytes > BufferBytes / 4) blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                accepted++;
+                if (from is null || e.Timestamp < from) from = e.Timestamp;
+                if (to is null || e.Timestamp > to) to = e.Timestamp;
+                var day = DayOf(e);
+                if (!days.TryGetValue(day, out var buffer)) days[day] = buffer = new DayBuffer();
+                scratch.ResetWrittenCount();
+                json.Reset();
+                WriteEvent(json, e);
+                json.Flush();
+                buffer.Append(scratch.WrittenSpan);
+                buffered += scratch.WrittenCount + 1;
+                if (buffered > BufferBytes)
+                {
+                    report.Rows(rows, accepted);
+                    blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
+                    buffered = 0;
+                }
+            }
+            if ((rows & 0xFFF) == 0) report.Rows(rows, accepted);
         }
-        catch when (!wrote && !rerun)
+        report.Rows(rows, accepted);
+        blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
+        blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
+        pathsWritten.UnionWith(quarantine.PathsWritten);
+        await BatchBlobs.DeleteAsync(store, leftovers.Where(path => !pathsWritten.Contains(path)), cancellationToken).ConfigureAwait(false);
+        report.Done(rows, accepted);
+
+        var result = new IngestResult
         {
-            await UnfinishedImports.EndAsync(store, batch, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+            Batch = batch,
+            Kind = "events",
+            Source = source.Name,
+            RowsRead = rows,
+            Accepted = accepted,
+            Quarantined = quarantine.Count,
+            Reasons = quarantine.Reasons,
+            Days = daysWritten.Count,
+            From = from,
+            To = to,
+            BlobsWritten = blobs,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+            ImportedAt = now,
+        };
+        var committed = await CommitAsync(store, result, cancellationToken).ConfigureAwait(false);
+        await UnfinishedImports.EndAsync(store, batch, cancellationToken).ConfigureAwait(false);
+        return committed;
     }
 
     /// <summary>

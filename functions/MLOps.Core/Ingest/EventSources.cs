@@ -15,6 +15,12 @@ public abstract class EventSource
     public virtual long TotalBytes => 0;
     public long BytesRead { get; protected set; }
     public abstract IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Throws (<see cref="FormatException"/>, <see cref="InvalidDataException"/>) when the source cannot be imported at all —
+    /// a header without a user column, a <c>--map</c> naming no column — so the importer refuses it before it writes anything.
+    /// </summary>
+    public virtual void CheckColumns() { }
 }
 
 /// <summary>The event sources the importers know.</summary>
@@ -101,25 +107,33 @@ public sealed class DelimitedFileSource : EventSource
     public override RatingScale Scale { get; }
     public override long TotalBytes { get; }
 
+    public override void CheckColumns()
+    {
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        ReadHeader(new LineReader(stream), out _);
+    }
+
+    /// <summary>The header (null without one) and the column of each field; null when a file with a header has no line at all.</summary>
+    private (List<string>? Header, Dictionary<string, int> Columns)? ReadHeader(LineReader reader, out long line)
+    {
+        line = 0;
+        if (!_hasHeader) return (null, _map.Resolve(null));
+        string? first;
+        bool tooLong;
+        do { first = reader.ReadLine(out tooLong); line++; } while (first is { Length: 0 });
+        if (tooLong) throw new InvalidDataException($"{_path}:{line}: the header row is longer than {reader.MaxChars:N0} characters; is this a delimited file?");
+        if (first is null) return null;
+        var fields = new List<string>(16);
+        if (!Delimited.TrySplit(first, _delimiter, fields)) throw new InvalidDataException($"{_path}:{line}: the header row is not valid {(_delimiter == ',' ? "CSV" : "TSV")}.");
+        return (fields, _map.Resolve(fields));
+    }
+
     public override IEnumerable<RawEvent> ReadRows(CancellationToken cancellationToken)
     {
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var reader = new LineReader(stream);
         var fields = new List<string>(16);
-        long line = 0;
-        List<string>? header = null;
-        Dictionary<string, int> columns;
-        if (_hasHeader)
-        {
-            string? first;
-            bool headerTooLong;
-            do { first = reader.ReadLine(out headerTooLong); line++; } while (first is { Length: 0 });
-            if (headerTooLong) throw new InvalidDataException($"{_path}:{line}: the header row is longer than {reader.MaxChars:N0} characters; is this a delimited file?");
-            if (first is null) yield break;
-            if (!Delimited.TrySplit(first, _delimiter, fields)) throw new InvalidDataException($"{_path}:{line}: the header row is not valid {(_delimiter == ',' ? "CSV" : "TSV")}.");
-            header = [.. fields];
-        }
-        columns = _map.Resolve(header);
+        if (ReadHeader(reader, out var line) is not var (header, columns)) yield break;
         var expected = header?.Count ?? _expectedColumns ?? columns.Values.Max() + 1;
         var exact = header is not null || _expectedColumns is not null;
         int C(string field) => columns[field];
