@@ -19,7 +19,7 @@ public static class DemoPipelineSteps
         // The input written out (not null): an instance recorded without "tune" is taken as one from before the tune step.
         var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, new MLOps.Workflows.Pipeline.RetrainInput(), null, cancellationToken).ConfigureAwait(false);
         cli.Log.WriteLine($"started RetrainPipeline {start.InstanceId}");
-        var state = await PipelineCommand.WaitWithProgressAsync(cli, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
+        var state = await PipelineCommand.WaitWithProgressAsync(cli.Log, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
         if (state.Output is { } output && output.TryGetProperty("summary", out var lines))
             foreach (var line in lines.EnumerateArray()) cli.Log.WriteLine("  " + line.GetString());
         demo.Results["pipeline"] = new { instanceId = state.InstanceId, runtimeStatus = state.RuntimeStatus, output = state.Output };

@@ -104,7 +104,7 @@ public static class PipelineCommand
             // Only the named instance runs here: resuming the whole store ran every unfinished instance and abandoned them
             // mid-run when this one ended.
             if (start.AlreadyRunning) engine.RunInstance(start.InstanceId);
-            var state = await WaitWithProgressAsync(context, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
+            var state = await WaitWithProgressAsync(context.Log, engine, start.InstanceId, cancellationToken).ConfigureAwait(false);
             foreach (var other in await engine.ListAsync([RuntimeStatus.Pending, RuntimeStatus.Running], cancellationToken).ConfigureAwait(false))
                 if (other.InstanceId != start.InstanceId)
                     context.Log.WriteLine($"{other.Name} {other.InstanceId} is {other.RuntimeStatus.ToString().ToLowerInvariant()}: `mlops serve` or `mlops pipeline resume` runs it");
@@ -134,26 +134,40 @@ public static class PipelineCommand
         }
     }
 
-    /// <summary>Waits for the instance, printing each change of its custom status (step, progress) to stderr.</summary>
-    internal static async Task<OrchestrationState> WaitWithProgressAsync(CliContext context, EmbeddedOrchestrationEngine engine, string id, CancellationToken cancellationToken)
+    /// <summary>Waits for the instance, printing each change of its custom status (step, progress) to <paramref name="log"/> (stderr).</summary>
+    internal static async Task<OrchestrationState> WaitWithProgressAsync(IAnsiConsole log, EmbeddedOrchestrationEngine engine, string id, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var reads = new ProgressReads(log, engine);
         var last = "";
         var completion = engine.WaitForCompletionAsync(id, cancellationToken);
         while (true)
         {
-            var state = await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
-            var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _)
-                ? Progress(s)
-                : state?.RuntimeStatus.ToString() ?? "";
-            if (status != last)
+            if (await reads.TryGetStateAsync(id, cancellationToken).ConfigureAwait(false) is (true, var state))
             {
-                context.Log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {status}");
-                foreach (var line in state?.CustomStatus is { } cs ? Evidence(cs) ?? [] : []) context.Log.MarkupLineInterpolated($"         {line}");
-                last = status;
+                var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _)
+                    ? Progress(s)
+                    : state?.RuntimeStatus.ToString() ?? "";
+                if (status != last)
+                {
+                    log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {status}");
+                    foreach (var line in state?.CustomStatus is { } cs ? Evidence(cs) ?? [] : []) log.MarkupLineInterpolated($"         {line}");
+                    last = status;
+                }
             }
-            if (completion.IsCompleted) return await completion.ConfigureAwait(false);
+            if (completion.IsCompleted)
+            {
+                if (!reads.FailedToRead(id, completion)) return await completion.ConfigureAwait(false);
+                // The wait reads the state too: a read that failed there is not the end of the instance either.
+                completion = WaitAgainAsync();
+            }
             await Task.WhenAny(completion, Task.Delay(250, cancellationToken)).ConfigureAwait(false);
+        }
+
+        async Task<OrchestrationState> WaitAgainAsync()
+        {
+            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+            return await engine.WaitForCompletionAsync(id, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -161,22 +175,23 @@ public static class PipelineCommand
     /// While <paramref name="work"/> runs, one stderr line per resumed instance whenever its step changes ("12.3s r1: [2/8]
     /// train: …"), as <c>pipeline run --wait</c> prints for its one instance: a resumed retrain runs for minutes.
     /// </summary>
-    private static async Task<T> WithProgressAsync<T>(CliContext context, EmbeddedOrchestrationEngine engine, IReadOnlyList<string> ids, Task<T> work,
+    internal static async Task<T> WithProgressAsync<T>(IAnsiConsole log, EmbeddedOrchestrationEngine engine, IReadOnlyList<string> ids, Task<T> work,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var reads = new ProgressReads(log, engine);
         var last = new Dictionary<string, string>(StringComparer.Ordinal);
         while (true)
         {
             foreach (var id in ids)
             {
-                var state = await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false);
+                if (await reads.TryGetStateAsync(id, cancellationToken).ConfigureAwait(false) is not (true, var state)) continue;
                 var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _) && s.TryGetProperty("done", out _)
                     ? Progress(s)
                     : state?.RuntimeStatus.ToString() ?? "";
                 if (status.Length > 0 && last.GetValueOrDefault(id) != status)
                 {
-                    context.Log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {id}: {status}");
+                    log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {id}: {status}");
                     last[id] = status;
                 }
             }
@@ -309,7 +324,7 @@ public static class PipelineCommand
             context.Log.WriteLine(resumed.Count == 0 ? "nothing to resume here" : $"resuming {resumed.Count}: {string.Join(", ", resumed)}");
             foreach (var held in report.RunningElsewhere)
                 context.Log.WriteLine($"{held.InstanceId}: runs in another process ({held.Holder}); not resumed here");
-            var waiting = await WithProgressAsync(context, engine, resumed, engine.WaitUntilQuietAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+            var waiting = await WithProgressAsync(context.Log, engine, resumed, engine.WaitUntilQuietAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
             var states = new List<OrchestrationState>();
             foreach (var id in resumed)
                 if (await engine.GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { } s) states.Add(s);

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Local.Cli;
+using MLOps.Storage;
+using MLOps.Tests;
+using MLOps.Workflows.Embedded;
+using MLOps.Workflows.Orchestration;
+using Spectre.Console;
+
+namespace MLOps.Local.Tests;
+
+/// <summary>
+/// <c>pipeline run --wait</c> and <c>pipeline resume</c> poll the instance state for their progress lines. One failed read
+/// (a store hiccup) ended the verb with an error while the instance ran on; progress is best-effort now: one warning line,
+/// the wait goes on, and the instance's own outcome is the result.
+/// </summary>
+public class PipelineProgressReadFailureTests
+{
+    /// <summary>Fails the next few reads of any instance record once armed.</summary>
+    private sealed class FailingStateReads(IBlobStore inner) : DelegatingBlobStore(inner)
+    {
+        private int _failures;
+        public TaskCompletionSource AllFailed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void FailNext(int reads) => Volatile.Write(ref _failures, reads);
+
+        public override Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default)
+        {
+            if (!path.EndsWith("/instance.json", StringComparison.Ordinal)) return Inner.ReadAsync(path, cancellationToken);
+            var left = Interlocked.Decrement(ref _failures);
+            if (left < 0) return Inner.ReadAsync(path, cancellationToken);
+            if (left == 0) AllFailed.TrySetResult();
+            throw new IOException("the store did not answer");
+        }
+    }
+
+    /// <summary>An instance whose one activity runs until the test releases it.</summary>
+    private sealed class HeldInstance : IAsyncDisposable
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public FailingStateReads Store { get; } = new(TestEnvironment.NewFolderStore());
+        public EmbeddedOrchestrationEngine Engine { get; }
+
+        public HeldInstance()
+        {
+            var registry = new WorkflowRegistry()
+                .AddActivity<string, string>("Hold", async (_, _, input, ct) =>
+                {
+                    Started.TrySetResult();
+                    await Release.Task.WaitAsync(ct);
+                    return input;
+                })
+                .AddOrchestrator<string, string>("Held", async (context, input) =>
+                {
+                    context.SetCustomStatus(new { step = "hold", done = 0, total = 1, detail = "held by the test" });
+                    return await context.CallActivityAsync<string>("Hold", input);
+                });
+            Engine = new EmbeddedOrchestrationEngine(Store, registry, new ServiceCollection().BuildServiceProvider());
+        }
+
+        /// <summary>Starts the instance and arms the failures once its worker has read its record and runs the activity.</summary>
+        public async Task StartThenFailReadsAsync(string id, int failures, CancellationToken cancellationToken)
+        {
+            await Engine.StartAsync("Held", "done", id, cancellationToken);
+            await Started.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            Store.FailNext(failures);
+        }
+
+        public ValueTask DisposeAsync() => Engine.DisposeAsync();
+    }
+
+    private static IAnsiConsole Console(StringWriter into) =>
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(into), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+
+    private static async Task<T> AfterFailuresThenReleaseAsync<T>(HeldInstance held, Task<T> verb, CancellationToken cancellationToken)
+    {
+        await Task.WhenAny(held.Store.AllFailed.Task, verb).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        if (held.Store.AllFailed.Task.IsCompleted) await Task.Delay(300, cancellationToken); // a poll after the failures: the verb is still waiting
+        Assert.False(verb.IsCompleted, verb.Exception?.InnerException?.Message ?? "the verb ended before its instance did");
+        held.Release.SetResult();
+        return await verb.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    private static int Warnings(StringWriter log) => log.ToString().Split('\n').Count(l => l.StartsWith("warning: could not read", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task RunWait_StateReadsFail_WarnsOnceAndWaitsForTheInstance()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var held = new HeldInstance();
+        await held.StartThenFailReadsAsync("r1", failures: 3, ct);
+        var log = new StringWriter();
+
+        var state = await AfterFailuresThenReleaseAsync(held, PipelineCommand.WaitWithProgressAsync(Console(log), held.Engine, "r1", ct), ct);
+
+        Assert.Equal(RuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(1, Warnings(log));
+    }
+
+    [Fact]
+    public async Task Resume_StateReadsFail_WarnsOnceAndWaitsForTheWork()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var held = new HeldInstance();
+        await held.StartThenFailReadsAsync("r1", failures: 3, ct);
+        var log = new StringWriter();
+
+        var waiting = await AfterFailuresThenReleaseAsync(held,
+            PipelineCommand.WithProgressAsync(Console(log), held.Engine, ["r1"], held.Engine.WaitUntilQuietAsync(ct), ct), ct);
+
+        Assert.Empty(waiting);
+        Assert.Equal(RuntimeStatus.Completed, (await held.Engine.GetStateAsync("r1", ct))!.RuntimeStatus);
+        Assert.Equal(1, Warnings(log));
+        Assert.Contains("r1: [0/1] hold: held by the test", log.ToString(), StringComparison.Ordinal);
+    }
+}
