@@ -169,9 +169,11 @@ public static class ServingApi
             errors["q"] = [text.Any(char.IsLetterOrDigit)
                 ? $"Every word is longer than {TextNormalizer.MaxTokenLength} characters: no title or tag word is, so nothing can match."
                 : "Holds no letters or digits to search for."];
-        // An empty user= is no user (as an empty genres= is no filter): a client's template with nobody signed in.
-        string? user = q.TryGetValue("user", out var u) && !(u.Count == 1 && u.ToString().Length == 0)
-            ? u.ToString().Trim() is { Length: > 0 } trimmed && !trimmed.Any(char.IsControl) ? trimmed : u.ToString() : null;
+        // An empty or blank user= is no user (as an empty genres= is no filter): a client's template with nobody signed in.
+        // Ids are trimmed, so a blank one is an empty one; control characters are left for CheckId to name.
+        var u = q["user"];
+        var given = u.ToString();
+        string? user = given.Any(char.IsControl) ? given : given.Trim() is { Length: > 0 } trimmed ? trimmed : null;
         if (u.Count > 1) errors["user"] = ["Give user once."];
         else if (user is not null) CheckId(errors, "user", user, o);
         var k = Int(errors, q, "k", 10, 1, o.MaxK);

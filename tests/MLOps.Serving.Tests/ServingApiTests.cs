@@ -85,6 +85,7 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
     [InlineData("/api/users/%0A/recommendations", "id", "Contains control characters.")]
     [InlineData("/api/users/%20%20/recommendations", "id", "Must not be blank.")]
     [InlineData("/api/search?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "q", "Every word is longer than 40 characters")]
+    [InlineData("/api/search?q=night&user=%0A", "user", "Contains control characters.")]
     public async Task BadParameters_MessageNamesTheRealProblem(string url, string field, string message)
     {
         var body = await (await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken)).ReadAsync();
@@ -257,15 +258,20 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
 
     /// <summary>
     /// An empty <c>user=</c> (a client filling its template with no signed-in user) was a 400 "Must not be empty", while
-    /// an empty <c>genres=</c> or <c>exclude=</c> already meant "none": it is the anonymous search now.
+    /// an empty <c>genres=</c> or <c>exclude=</c> already meant "none": it is the anonymous search now. A blank one
+    /// (<c>user=%20</c>, which trims to empty as every id does) was still a 400 "Must not be blank": it is anonymous too.
     /// </summary>
-    [Fact]
-    public async Task Search_AnEmptyUser_IsTheAnonymousSearch()
+    [Theory]
+    [InlineData("")]
+    [InlineData("%20")]
+    [InlineData("%20%20")]
+    [InlineData("+")]
+    public async Task Search_AnEmptyOrBlankUser_IsTheAnonymousSearch(string user)
     {
         var client = fixture.Client(fixture.ReadKey);
         var ct = TestContext.Current.CancellationToken;
 
-        var response = await client.GetAsync("/api/search?q=night&k=5&user=", ct);
+        var response = await client.GetAsync($"/api/search?q=night&k=5&user={user}", ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.ReadAsync();
