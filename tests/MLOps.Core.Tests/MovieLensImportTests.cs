@@ -55,6 +55,12 @@ public class MovieLensImportTests
     [InlineData("\"Great Day in Harlem, A (1994)\"", "\"Great Day in Harlem, A (1994)\"", null)]
     [InlineData("Babylon 5", "Babylon 5", null)]
     [InlineData("Stranger Things (2016– )", "Stranger Things", 2016)]
+    [InlineData("Shadows (Cienie) (1988)", "Shadows (Cienie)", 1988)]
+    [InlineData("Heidi Fleiss: Hollywood Madam (1995) ", "Heidi Fleiss: Hollywood Madam", 1995)]
+    // ML-100k marks a video release after the year: the year was missed and shown in the title, "(1995) (V)".
+    [InlineData("Land Before Time III: The Time of the Great Giving (1995) (V)", "Land Before Time III: The Time of the Great Giving (V)", 1995)]
+    [InlineData("Lion King II, The (1998) (V)", "The Lion King II (V)", 1998)]
+    [InlineData("Some Movie (1995)  (TV) ", "Some Movie (TV)", 1995)]
     public void SplitTitle_MovesArticleAndTakesYear(string raw, string title, int? year) =>
         Assert.Equal((title, year), CatalogImporter.SplitTitle(raw));
 
