@@ -319,13 +319,7 @@ if (kind == "glslim")
         return all;
     }
     var sw = Stopwatch.StartNew();
-    var val = new Dictionary<string, (double Ndcg, double P)>();
-    for (var c = 0; c < carves; c++)
-    {
-        foreach (var (key, v) in Run(Splits.Stratified(split.Train, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.9", inv), 43 + c, StratifyBy.User)))
-        { var o = val.GetValueOrDefault(key); val[key] = (o.Ndcg + v.Ndcg / carves, o.P + v.P / carves); }
-        Console.WriteLine($"carve {c} done ({sw.Elapsed.TotalSeconds:0} s)");
-    }
+    var val = Carves.Mean(split.Train, carves, Run);
     var testRes = test ? Run(split) : null;
     foreach (var key in (carves > 0 ? val : testRes!).Keys)
         Console.WriteLine($"{key,-24} " + (carves > 0 ? $"val {val[key].Ndcg:0.0000}/{val[key].P:0.0000} (Δ {val[key].Ndcg - val["global"].Ndcg:+0.0000;-0.0000})" : "") + (testRes is null ? "" : $"  test {testRes[key].Ndcg:0.0000}/{testRes[key].P:0.0000}"));
@@ -357,13 +351,7 @@ if (kind == "duallin")
         return all;
     }
     var sw = Stopwatch.StartNew();
-    var val = new Dictionary<string, (double Ndcg, double P)>();
-    for (var c = 0; c < carves; c++)
-    {
-        foreach (var (key, v) in Run(Splits.Stratified(split.Train, double.Parse(Environment.GetEnvironmentVariable("VALIDATION_RATIO") ?? "0.9", inv), 43 + c, StratifyBy.User)))
-        { var o = val.GetValueOrDefault(key); val[key] = (o.Ndcg + v.Ndcg / carves, o.P + v.P / carves); }
-        Console.WriteLine($"carve {c} done ({sw.Elapsed.TotalSeconds:0} s)");
-    }
+    var val = Carves.Mean(split.Train, carves, Run);
     var testRes = test ? Run(split) : null;
     string Line(string key) => $"val {val[key].Ndcg:0.0000}/{val[key].P:0.0000}" + (testRes is null ? "" : $"  test {testRes[key].Ndcg:0.0000}/{testRes[key].P:0.0000}");
     Console.WriteLine($"DLAE alone: {Line($"{specs[0]} w 1 0 0 0")}; product blend iALS 1 + ∞-AE 0.5: {Line($"{specs[0]} w 0 0 1 0.5")}");
