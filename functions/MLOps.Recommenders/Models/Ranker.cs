@@ -302,7 +302,9 @@ public sealed class RankerRecommender : RecommenderModel
         var parts = new RecommenderModel[kinds.Length];
         for (var k = 0; k < kinds.Length; k++)
         {
-            parts[k] = ModelTrainer.Train(kinds[k], ModelTrainer.PartParameters(p, kinds[k]), data, seed + k, cancellationToken);
+            // Every generator takes the ranker's own seed, as a blend's parts do: a seed from its position would change one
+            // generator's model whenever another is switched on or off.
+            parts[k] = ModelTrainer.Train(kinds[k], ModelTrainer.PartParameters(p, kinds[k]), data, seed, cancellationToken);
         }
         return new RankerRecommender(data.Items, p, parts, ItemFeatures.From(data), Trees.Empty);
     }
