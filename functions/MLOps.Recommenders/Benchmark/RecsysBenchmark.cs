@@ -104,6 +104,8 @@ public static class RecsysBenchmark
         {
             IReadOnlyDictionary<string, double>? parameters = kind is "blend" or "ranker" ? ModelTrainer.Defaults(kind) : null;
             if (tuning is not null) (parameters, trials, tuneSeconds) = tuning.For(kind, benchmarked);
+            // The ranker decides whether to keep itself by nDCG on held-back users: at the k it is benchmarked at.
+            if (kind == "ranker") parameters = new Dictionary<string, double>(parameters!, StringComparer.Ordinal) { ["k"] = k };
             var trainWatch = Stopwatch.StartNew();
             var model = train(kind, parameters, split.Train, seed, cancellationToken);
             var trainSeconds = trainWatch.Elapsed.TotalSeconds;
@@ -123,8 +125,8 @@ public static class RecsysBenchmark
 
     private static string RankerNote(Models.RankerRecommender ranker) =>
         !ranker.Trained ? $"not trained: {ranker.NotTrainedReason}; it serves the order of its primary generator"
-        : ranker.Kept ? $"kept: held-back validation users ndcg@10 {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), gain significant at 95 %"
-        : $"not kept: held-back validation users ndcg@10 {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), no significant gain; it serves the order of its primary generator";
+        : ranker.Kept ? $"kept: held-back validation users ndcg@{ranker.ValidationK} {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), gain significant at 95 %"
+        : $"not kept: held-back validation users ndcg@{ranker.ValidationK} {ranker.ValidationNdcgPrimary:0.0000} (primary order) → {ranker.ValidationNdcgRanker:0.0000} (re-ranked), no significant gain; it serves the order of its primary generator";
 
     /// <summary>
     /// The validation carves tuning scores on, cut from train the way the protocol cuts test from the data: five seeded 90 %

@@ -19,7 +19,6 @@ public sealed class RankerRecommender : RecommenderModel
 {
     private const int PerPart = 1;
     private const int Extra = 7;
-    private const int K = 10;
 
     [ThreadStatic] private static float[]? t_parts;
     [ThreadStatic] private static float[]? t_features;
@@ -47,6 +46,8 @@ public sealed class RankerRecommender : RecommenderModel
     {
         ["ease"] = 1, ["ials"] = 1, ["sar"] = 1,
         ["candidates"] = 30, ["leaves"] = 4, ["iterations"] = 60, ["learning_rate"] = 0.05, ["min_leaf"] = 300,
+        // The cut-off the keep decision judges nDCG at: the evaluation's k (the benchmark passes its --k).
+        ["k"] = 10,
     };
 
     public IReadOnlyList<RecommenderModel> Parts => _parts;
@@ -54,6 +55,8 @@ public sealed class RankerRecommender : RecommenderModel
     internal override int ArtifactVersion => _parts.Max(p => p.ArtifactVersion);
     public double ValidationNdcgPrimary => Get(Parameters, "validation_ndcg_primary", double.NaN);
     public double ValidationNdcgRanker => Get(Parameters, "validation_ndcg_ranker", double.NaN);
+    /// <summary>The k of <see cref="ValidationNdcgPrimary"/> and <see cref="ValidationNdcgRanker"/> (nDCG@k); 10 in artifacts from before it was a parameter.</summary>
+    public int ValidationK => (int)Get(Parameters, "k", 10);
     internal int FeatureCount => _parts.Length * PerPart + Extra;
 
     /// <summary>Covered when any part covers the item.</summary>
@@ -213,6 +216,7 @@ public sealed class RankerRecommender : RecommenderModel
         ParameterRules.Whole("Ranker", p, "iterations", 1);
         ParameterRules.Positive("Ranker", p, "learning_rate");
         ParameterRules.Whole("Ranker", p, "min_leaf", 1);
+        ParameterRules.Whole("Ranker", p, "k", 1);
         ModelTrainer.RequireWeightedParts("Ranker", p, generator => p.GetValueOrDefault(generator) > 0, exampleWeight: 1);
         var kinds = GeneratorKinds.Where(k => p.GetValueOrDefault(k) > 0).ToArray();
         if (kinds.Length == 0) throw new ArgumentException("The ranker needs at least one generator (e.g. ease=1).", nameof(parameters));
@@ -256,7 +260,7 @@ public sealed class RankerRecommender : RecommenderModel
             return new RankerRecommender(data.Items, p, fallback._parts, fallback._item, Trees.Empty);
         }
         // 2. Does re-ranking beat the primary order on held-back users?
-        var k = K;
+        var k = (int)p["k"];
         var half = TrainTrees(rowsA, inner.FeatureCount, p, seed);
         var differences = new List<double>();
         double primary = 0, ranked = 0;
