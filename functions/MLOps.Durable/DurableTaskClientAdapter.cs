@@ -139,7 +139,7 @@ public sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrches
         Input = Parse(m.SerializedInput),
         Output = m.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? null : Parse(m.SerializedOutput),
         CustomStatus = Parse(m.SerializedCustomStatus),
-        Failure = m.FailureDetails is { } f ? new FailureDetails(f.ErrorType, f.ErrorMessage, f.StackTrace) : null,
+        Failure = m.FailureDetails is { } f ? new FailureDetails(f.ErrorType, f.ErrorMessage) : null,
     };
 
     private static OrchestrationRuntimeStatus ToDurable(RuntimeStatus status) => status switch

@@ -217,7 +217,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
         Output = s.OrchestrationStatus == CoreOrchestrationStatus.Failed ? null : Parse(s.Output),
         CustomStatus = Parse(s.Status),
         Failure = s.OrchestrationStatus == CoreOrchestrationStatus.Failed
-            ? new FailureDetails(s.FailureDetails?.ErrorType ?? "Failed", s.FailureDetails?.ErrorMessage ?? s.Output ?? "failed", s.FailureDetails?.StackTrace)
+            ? new FailureDetails(s.FailureDetails?.ErrorType ?? "Failed", s.FailureDetails?.ErrorMessage ?? s.Output ?? "failed")
             : null,
     };
 

@@ -149,7 +149,7 @@ public static class OrchestrationExecutor
                     {
                         var error = body.Exception?.InnerException ?? new TaskCanceledException("The orchestrator was cancelled.");
                         if (error is NonDeterministicOrchestrationException nd) { _result.NonDeterminism = nd; return _result; }
-                        _result.Failure = new FailureDetails(error.GetType().FullName ?? error.GetType().Name, error.Message, error.StackTrace);
+                        _result.Failure = new FailureDetails(error.GetType().FullName ?? error.GetType().Name, error.Message);
                     }
                     else if (!_result.ContinuedAsNew)
                     {

@@ -124,4 +124,8 @@ public sealed record OrchestrationState
             ? value.GetString() : null;
 }
 
-public sealed record FailureDetails(string ErrorType, string ErrorMessage, string? StackTrace = null);
+/// <summary>
+/// What failed, as API callers and the CLI see it: the error's type and message, on both hosts. No stack trace: it shows the
+/// code's insides to any holder of a read key, and the Durable client's one and ours differed, so the two hosts' bodies did.
+/// </summary>
+public sealed record FailureDetails(string ErrorType, string ErrorMessage);
