@@ -59,21 +59,9 @@ public sealed class ImportLease : IAsyncDisposable
     /// <summary>A holder on this machine whose process has exited (a killed import) holds nothing.</summary>
     private static bool IsGone(Holder holder) => holder.Pid != Environment.ProcessId && ProcessLiveness.HasExited(holder.Host, holder.Pid);
 
-    private async Task RenewAsync(Holder holder, TimeSpan duration)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(duration / 3, _stop.Token).ConfigureAwait(false);
-                _etag = await _store.WriteJsonAsync(Path, holder with { ExpiresAt = DateTimeOffset.UtcNow + duration }, WriteCondition.Match(_etag), cancellationToken: _stop.Token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or BlobConditionFailedException)
-        {
-            // Released, or taken over after it expired (this process stalled past the lease).
-        }
-    }
+    private Task RenewAsync(Holder holder, TimeSpan duration) =>
+        LeaseRenewal.RunAsync(_store, Path, _etag, duration, () => holder with { ExpiresAt = DateTimeOffset.UtcNow + duration },
+            renewed: etag => _etag = etag, cancellationToken: _stop.Token);
 
     public async ValueTask DisposeAsync()
     {

@@ -510,23 +510,12 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             ? !LiveEngines.ContainsKey(lease.EngineId)
             : ProcessLiveness.HasExited(lease.Host, lease.Pid);
 
-    private async Task RenewLeaseAsync(string id, BlobETag etag, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(_options.LeaseDuration / 3, cancellationToken).ConfigureAwait(false);
-                if (_crashed) return;
-                etag = await _store.WriteJsonAsync(LeasePath(id), new Lease(_engineId, Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow + _options.LeaseDuration),
-                    WriteCondition.Match(etag), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or BlobConditionFailedException)
-        {
-            // Stopped, or another engine took the lease over (the instance blob's CAS still guards the history).
-        }
-    }
+    // A crashed (simulated) engine stops renewing, as a killed process would; a lease taken over ends the loop too (the
+    // instance blob's CAS still guards the history).
+    private Task RenewLeaseAsync(string id, BlobETag etag, CancellationToken cancellationToken) =>
+        LeaseRenewal.RunAsync(_store, LeasePath(id), etag, _options.LeaseDuration,
+            () => _crashed ? null : new Lease(_engineId, Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow + _options.LeaseDuration),
+            options: WorkflowJson.Options, cancellationToken: cancellationToken);
 
     // ---------------------------------------------------------------- workers
 
