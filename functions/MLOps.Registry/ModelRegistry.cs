@@ -380,6 +380,17 @@ public sealed class ModelRegistry
     }
 
     /// <summary>
+    /// One audit entry of an alias (null: no change with that sequence yet). The alias's latest change is audited first, as
+    /// every reader repairs it, so a change whose swap was written but whose entry was not is found too.
+    /// </summary>
+    public async Task<AuditEntry?> GetAuditEntryAsync(string model, string alias, long sequence, CancellationToken cancellationToken = default)
+    {
+        if (await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, alias), cancellationToken: cancellationToken).ConfigureAwait(false) is { } r)
+            await EnsureAuditedAsync(r.Value, cancellationToken).ConfigureAwait(false);
+        return (await _store.ReadJsonAsync<AuditEntry>(AuditPath(model, alias, sequence), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
+    }
+
+    /// <summary>
     /// Oldest first. Within one alias the sequence is the truth (its compare-and-swap chain set it), whatever the clocks of
     /// the instances that wrote the entries said; between aliases only the clocks can order them. So the entries are laid
     /// out by time, and each alias's slots are then filled with its own entries in sequence order.

@@ -67,15 +67,22 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
     public async Task<PromotionOutcome> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
     {
         // The step's own audit entry, not the alias's current value, says whether this step already ran: after an on-call
-        // rollback the champion is no longer this version, and a resumed step must not undo the person's decision.
+        // rollback the champion is no longer this version, and a resumed step must not undo the person's decision. The
+        // step's marker names the one entry its change would be (read instead of the whole, ever-growing log): the sequence
+        // after the champion as read, held by IfMatch so the change cannot land at another sequence.
         var instance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))];
-        var history = await registry.GetHistoryAsync(model, ModelAliases.Champion, cancellationToken).ConfigureAwait(false);
-        if (history.Any(e => e.Action == "promote" && e.To == version && e.Instance == instance)) return new PromotionOutcome(true);
+        var markerPath = PromotionMarkerPath(stepKey);
+        if (await store.ReadJsonAsync<PromotionMarker>(markerPath, cancellationToken: cancellationToken).ConfigureAwait(false) is { Value: var marker }
+            && await registry.GetAuditEntryAsync(model, ModelAliases.Champion, marker.Sequence, cancellationToken).ConfigureAwait(false) is { } entry
+            && entry.Action == "promote" && entry.To == version && entry.Instance == instance)
+            return new PromotionOutcome(true);
+        var current = await registry.GetAliasAsync(model, ModelAliases.Champion, cancellationToken).ConfigureAwait(false);
+        await store.WriteJsonAsync(markerPath, new PromotionMarker((current?.Record.Sequence ?? 0) + 1), cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
             var result = await registry.PromoteAsync(model, version, new MLOps.Registry.PromoteRequest
             {
-                By = "pipeline", Reason = reason, Instance = instance, UseStoredDecision = true, ApprovedBy = approvedBy,
+                By = "pipeline", Reason = reason, Instance = instance, UseStoredDecision = true, ApprovedBy = approvedBy, IfMatch = current?.ETag,
             }, cancellationToken).ConfigureAwait(false);
             return new PromotionOutcome(result.Changed);
         }
@@ -85,6 +92,11 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             return new PromotionOutcome(false, refused.Message);
         }
     }
+
+    /// <summary>Where a promote step notes the champion sequence its change takes (one blob per step key).</summary>
+    internal static string PromotionMarkerPath(string stepKey) => $"pipeline/promotions/{stepKey.Replace(':', '_')}.json";
+
+    private sealed record PromotionMarker(long Sequence);
 
     /// <summary>
     /// The guardrails compared: against a champion all of them; against the popularity baseline (first model) only the

@@ -1,4 +1,5 @@
 using MLOps.Registry;
+using MLOps.Storage;
 using MLOps.Tests;
 using MLOps.Workflows.Pipeline;
 
@@ -76,6 +77,59 @@ public sealed class RegistryGatewayPromoteTests
         Assert.False(outcome.Changed);
         Assert.Contains("champion is now v2", outcome.Refused);
         Assert.Equal(2, (await registry.GetChampionAsync(Model, ct))!.Version);
+    }
+
+    /// <summary>Counts reads of audit entries (the registry's append-only log, one blob per change).</summary>
+    private sealed class AuditReadCounter(IBlobStore inner) : DelegatingBlobStore(inner)
+    {
+        public int AuditReads;
+        public override Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default)
+        {
+            if (path.Contains("/audit/", StringComparison.Ordinal)) Interlocked.Increment(ref AuditReads);
+            return base.ReadAsync(path, cancellationToken);
+        }
+        public override Task<BlobReadStream?> OpenReadAsync(string path, CancellationToken cancellationToken = default)
+        {
+            if (path.Contains("/audit/", StringComparison.Ordinal)) Interlocked.Increment(ref AuditReads);
+            return base.OpenReadAsync(path, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task PromoteStep_ReadsAFewAuditEntries_NotTheWholeLog_AndStaysIdempotent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new AuditReadCounter(TestEnvironment.NewFolderStore("gateway-audit-reads"));
+        var registry = new ModelRegistry(store);
+        for (var v = 1; v <= 3; v++)
+            await registry.RegisterAsync(Model, new ModelVersionDraft { Type = "ease", TrainingSnapshotId = "fs-test", SourceInstance = $"run-{v}" },
+                new Dictionary<string, BinaryData> { [RegistryGateway.ArtifactFile] = BinaryData.FromBytes(new byte[8]) }, ct);
+        // A long champion history: 40 changes.
+        for (var i = 0; i < 20; i++)
+        {
+            await registry.PromoteAsync(Model, 1 + i % 2, new PromoteRequest { By = "test", Force = true }, ct);
+            await registry.PromoteAsync(Model, 2 - i % 2, new PromoteRequest { By = "test", Force = true }, ct);
+        }
+        var champion = (await registry.GetChampionAsync(Model, ct))!.Version;
+        await registry.EvaluateAsync(Model, 3, new ModelComparison
+        {
+            ChampionVersion = champion, Champion = 0.30, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05, Users = 500, BootstrapSamples = 1000,
+        }, cancellationToken: ct);
+        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+
+        store.AuditReads = 0;
+        Assert.Equal(new PromotionOutcome(true), await gateway.PromoteAsync(Model, 3, "better", null, "retrain-5:promote", ct));
+        var first = store.AuditReads;
+        await registry.RollbackAsync(Model, new RollbackRequest { By = "oncall" }, ct);
+        // The activity ran again (its completion was lost before the checkpoint): same step key.
+        store.AuditReads = 0;
+        Assert.Equal(new PromotionOutcome(true), await gateway.PromoteAsync(Model, 3, "better", null, "retrain-5:promote", ct));
+        var repeat = store.AuditReads;
+
+        Assert.Equal(champion, (await registry.GetChampionAsync(Model, ct))!.Version); // the rollback stands
+        // A handful each (the registry repairing its latest entries), not one per change in the log (40 + before).
+        Assert.InRange(first, 0, 8);
+        Assert.InRange(repeat, 0, 4);
     }
 
     [Theory]
