@@ -390,6 +390,17 @@ public sealed class ModelRegistry
         return (await _store.ReadJsonAsync<AuditEntry>(AuditPath(model, alias, sequence), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
     }
 
+    /// <summary>The alias's latest <paramref name="count"/> audit entries, newest first (fewer when its log is shorter).</summary>
+    public async Task<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(string model, string alias, int count, CancellationToken cancellationToken = default)
+    {
+        if (await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, alias), cancellationToken: cancellationToken).ConfigureAwait(false) is not { } r) return [];
+        await EnsureAuditedAsync(r.Value, cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntry>();
+        for (var sequence = r.Value.Sequence; sequence > Math.Max(0, r.Value.Sequence - count); sequence--)
+            if (await _store.ReadJsonAsync<AuditEntry>(AuditPath(model, alias, sequence), cancellationToken: cancellationToken).ConfigureAwait(false) is { } e) entries.Add(e.Value);
+        return entries;
+    }
+
     /// <summary>
     /// Oldest first. Within one alias the sequence is the truth (its compare-and-swap chain set it), whatever the clocks of
     /// the instances that wrote the entries said; between aliases only the clocks can order them. So the entries are laid

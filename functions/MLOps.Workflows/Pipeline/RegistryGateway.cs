@@ -72,9 +72,15 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
         // after the champion as read, held by IfMatch so the change cannot land at another sequence.
         var instance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))];
         var markerPath = PromotionMarkerPath(stepKey);
-        if (await store.ReadJsonAsync<PromotionMarker>(markerPath, cancellationToken: cancellationToken).ConfigureAwait(false) is { Value: var marker }
-            && await registry.GetAuditEntryAsync(model, ModelAliases.Champion, marker.Sequence, cancellationToken).ConfigureAwait(false) is { } entry
-            && entry.Action == "promote" && entry.To == version && entry.Instance == instance)
+        bool Mine(AuditEntry? e) => e is { Action: "promote" } && e.To == version && e.Instance == instance;
+        if (await store.ReadJsonAsync<PromotionMarker>(markerPath, cancellationToken: cancellationToken).ConfigureAwait(false) is { Value: var marker })
+        {
+            if (Mine(await registry.GetAuditEntryAsync(model, ModelAliases.Champion, marker.Sequence, cancellationToken).ConfigureAwait(false)))
+                return new PromotionOutcome(true);
+        }
+        // No marker: a first run, or a step that ran under a build without markers and resumes across the upgrade. Its
+        // change, if it made one, is among the champion's latest entries (an on-call rollback since would be one more).
+        else if ((await registry.GetLatestAuditEntriesAsync(model, ModelAliases.Champion, LegacyLookBack, cancellationToken).ConfigureAwait(false)).Any(Mine))
             return new PromotionOutcome(true);
         var current = await registry.GetAliasAsync(model, ModelAliases.Champion, cancellationToken).ConfigureAwait(false);
         await store.WriteJsonAsync(markerPath, new PromotionMarker((current?.Record.Sequence ?? 0) + 1), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -97,6 +103,9 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
     internal static string PromotionMarkerPath(string stepKey) => $"pipeline/promotions/{stepKey.Replace(':', '_')}.json";
 
     private sealed record PromotionMarker(long Sequence);
+
+    /// <summary>How many of the champion's latest entries a step without a marker searches for its own promotion.</summary>
+    private const int LegacyLookBack = 3;
 
     /// <summary>
     /// The guardrails compared: against a champion all of them; against the popularity baseline (first model) only the

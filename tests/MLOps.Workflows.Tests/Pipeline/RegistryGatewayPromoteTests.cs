@@ -50,6 +50,27 @@ public sealed class RegistryGatewayPromoteTests
         Assert.Equal(["promote", "promote", "rollback"], history.OrderBy(e => e.Sequence).Select(e => e.Action));
     }
 
+    /// <summary>
+    /// A step that promoted under a build without step markers and resumes after the upgrade (its completion lost): it has
+    /// no marker, yet must find its own promotion and leave the on-call's rollback since alone, as the full-log read did.
+    /// </summary>
+    [Fact]
+    public async Task ResumedPromoteStep_FromABuildWithoutMarkers_FindsItsPromotion_AndLeavesTheRollbackAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (registry, gateway) = await ChampionOneAsync("gateway-upgrade", versions: 2, challenger: 2);
+        // What the old build's step did: promote as the pipeline, recording its instance, and no marker.
+        await registry.PromoteAsync(Model, 2, new PromoteRequest { By = "pipeline", Reason = "better", Instance = "retrain-8", UseStoredDecision = true }, ct);
+        await registry.RollbackAsync(Model, new RollbackRequest { By = "oncall", Reason = "complaints" }, ct);
+
+        var resumed = await gateway.PromoteAsync(Model, 2, "better", null, "retrain-8:promote", ct);
+
+        Assert.Equal(new PromotionOutcome(true), resumed);
+        Assert.Equal(1, (await registry.GetChampionAsync(Model, ct))!.Version);
+        var history = await registry.GetHistoryAsync(Model, ModelAliases.Champion, ct);
+        Assert.Equal(["promote", "promote", "rollback"], history.OrderBy(e => e.Sequence).Select(e => e.Action));
+    }
+
     [Fact]
     public async Task AnotherRunsPromoteStep_OfTheSameVersion_StillGoesThroughTheGates()
     {
