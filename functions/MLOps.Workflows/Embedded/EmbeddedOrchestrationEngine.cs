@@ -847,7 +847,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
-                        LogActivityFailed(_log, instanceId, name, attempt, attempts, e.Message);
+                        LogActivityFailed(_log, instanceId, name, attempt, attempts, e.Message, e);
                         outcome = Failed(scheduled, e.GetType().FullName ?? e.GetType().Name, e.Message);
                     }
                     finally
@@ -936,6 +936,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     [LoggerMessage(Level = LogLevel.Error, Message = "Instance {InstanceId} ({Name}) finished: {Status}: {ErrorType}: {Message}")]
     private static partial void LogFailed(ILogger logger, string instanceId, string name, RuntimeStatus status, string errorType, string message);
 
+    // With the exception: the log is where an on-call finds the stack trace, which the instance's status does not show.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Instance {InstanceId}: activity {Activity} attempt {Attempt}/{Attempts} failed: {Message}")]
-    private static partial void LogActivityFailed(ILogger logger, string instanceId, string activity, int attempt, int attempts, string message);
+    private static partial void LogActivityFailed(ILogger logger, string instanceId, string activity, int attempt, int attempts, string message, Exception exception);
 }

@@ -29,6 +29,25 @@ public sealed class FailureStatusTests
         Assert.DoesNotContain("stackTrace", JsonSerializer.Serialize(state, JsonSerializerOptions.Web), StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>The stack trace the status leaves out is in the log: the activity's failure is logged with its exception.</summary>
+    [Fact]
+    public async Task EmbeddedEngine_ActivityFailure_IsLoggedWithItsStackTrace()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        await using var h = new EngineHarness(TestWorkflows.Registry(r => r
+            .AddActivity<string, int>("Doomed", (_, _, _, _) => throw new InvalidOperationException("doomed: planned failure"))
+            .AddOrchestrator<string, int>("DoomedFlow", (context, key) => context.CallActivityAsync<int>("Doomed", key))));
+        await using var engine = new EmbeddedOrchestrationEngine(h.Store, h.Registry, h.Services, h.Time,
+            new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20) }, loggers);
+        var start = await engine.StartAsync("DoomedFlow", "k");
+        await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
+
+        var failure = Assert.Single(logs.Records, r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Values.ContainsKey("Activity"));
+        Assert.IsType<InvalidOperationException>(failure.Exception);
+        Assert.False(string.IsNullOrEmpty(failure.Exception.StackTrace));
+    }
+
     /// <summary>The Azure host's status is the Durable client's metadata mapped by the adapter: its FailureDetails carry a stack trace.</summary>
     [Fact]
     public void DurableAdapter_FailedInstanceStatus_HasTypeAndMessage_NoStackTrace()
