@@ -23,9 +23,13 @@ public class PipelineProgressReadFailureTests
 
         public void FailNext(int reads) => Volatile.Write(ref _failures, reads);
 
+        /// <summary>From now on every instance record reads as JSON no build can parse: no retry will ever read it.</summary>
+        public volatile bool Corrupt;
+
         public override Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default)
         {
             if (!path.EndsWith("/instance.json", StringComparison.Ordinal)) return Inner.ReadAsync(path, cancellationToken);
+            if (Corrupt) return Task.FromResult<BlobContent?>(new BlobContent(BinaryData.FromString("{ not json"), new BlobETag("\"corrupt\""), DateTimeOffset.UtcNow));
             var left = Interlocked.Decrement(ref _failures);
             if (left < 0) return Inner.ReadAsync(path, cancellationToken);
             if (left == 0) AllFailed.TrySetResult();
@@ -112,5 +116,20 @@ public class PipelineProgressReadFailureTests
         Assert.Equal(RuntimeStatus.Completed, (await held.Engine.GetStateAsync("r1", ct))!.RuntimeStatus);
         Assert.Equal(1, Warnings(log));
         Assert.Contains("r1: [0/1] hold: held by the test", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunWait_InstanceRecordUnreadable_EndsWithTheErrorInsteadOfWaitingForever()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var held = new HeldInstance();
+        await held.StartThenFailReadsAsync("r1", failures: 0, ct);
+        held.Store.Corrupt = true;
+        var log = new StringWriter();
+
+        var verb = PipelineCommand.WaitWithProgressAsync(Console(log), held.Engine, "r1", ct);
+
+        await Assert.ThrowsAnyAsync<System.Text.Json.JsonException>(() => verb.WaitAsync(TimeSpan.FromSeconds(15), ct));
+        held.Release.TrySetResult();
     }
 }

@@ -29,12 +29,13 @@ internal sealed class ProgressReads(IAnsiConsole log, EmbeddedOrchestrationEngin
 
     /// <summary>
     /// Whether a finished wait for the instance failed only to read its state: waiting again is right then. Its other
-    /// ends stand: the instance's outcome, no such instance, cancellation, the engine's simulated crash.
+    /// ends stand: the instance's outcome, no such instance, cancellation, the engine's simulated crash, and a record that
+    /// was read but cannot be parsed (no later read fixes it: waiting again would wait forever).
     /// </summary>
     public bool FailedToRead(string id, Task wait)
     {
         if (!wait.IsFaulted || wait.Exception.InnerException is not { } e
-            || e is OperationCanceledException or KeyNotFoundException or SimulatedCrashException) return false;
+            || e is OperationCanceledException or KeyNotFoundException or SimulatedCrashException or System.Text.Json.JsonException or InvalidDataException) return false;
         Warn(id, e);
         return true;
     }
