@@ -83,6 +83,13 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
         else if ((await registry.GetLatestAuditEntriesAsync(model, ModelAliases.Champion, LegacyLookBack, cancellationToken).ConfigureAwait(false)).Any(Mine))
             return new PromotionOutcome(true);
         var current = await registry.GetAliasAsync(model, ModelAliases.Champion, cancellationToken).ConfigureAwait(false);
+        // Another execution of this step (delivered twice) changed the champion since the marker was read: the marker must
+        // name that change, not the sequence after it, which a later change (an on-call rollback) would take.
+        if (current is { Record: var record } && Mine(record.Change))
+        {
+            await store.WriteJsonAsync(markerPath, new PromotionMarker(record.Sequence), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new PromotionOutcome(true);
+        }
         await store.WriteJsonAsync(markerPath, new PromotionMarker((current?.Record.Sequence ?? 0) + 1), cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {

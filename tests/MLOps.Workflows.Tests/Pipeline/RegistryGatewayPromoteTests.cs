@@ -100,6 +100,74 @@ public sealed class RegistryGatewayPromoteTests
         Assert.Equal(2, (await registry.GetChampionAsync(Model, ct))!.Version);
     }
 
+    /// <summary>Runs a hook once after a write of a path containing one text, once before a read of another.</summary>
+    private sealed class Hooks(IBlobStore inner) : DelegatingBlobStore(inner)
+    {
+        public Func<Task>? AfterWrite;
+        public string WritePath = "";
+        public Func<Task>? AfterReadReturningNothing;
+        public string ReadPath = "";
+
+        public override async Task<BlobETag> WriteAsync(string path, Stream content, WriteCondition condition, CancellationToken cancellationToken = default)
+        {
+            var etag = await base.WriteAsync(path, content, condition, cancellationToken);
+            if (path.Contains(WritePath, StringComparison.Ordinal) && Interlocked.Exchange(ref AfterWrite, null) is { } hook) await hook();
+            return etag;
+        }
+
+        public override async Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default)
+        {
+            var content = await base.ReadAsync(path, cancellationToken);
+            if (content is null && path.EndsWith(ReadPath, StringComparison.Ordinal) && Interlocked.Exchange(ref AfterReadReturningNothing, null) is { } hook) await hook();
+            return content;
+        }
+    }
+
+    /// <summary>
+    /// Two executions of one promote step overlap (at-least-once delivery; a stalled worker's lease taken over). The
+    /// second finds the first's marker before the first's change landed, then the champion already this version: its own
+    /// marker must not name a sequence no change of this step took, or a third execution after an on-call rollback (which
+    /// takes that sequence) promotes over the rollback.
+    /// </summary>
+    [Fact]
+    public async Task OverlappingPromoteSteps_ThenARollback_ThenAThirdRun_LeaveTheRollbackAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new Hooks(TestEnvironment.NewFolderStore("gateway-overlap"));
+        var registry = new ModelRegistry(store);
+        for (var v = 1; v <= 2; v++)
+            await registry.RegisterAsync(Model, new ModelVersionDraft { Type = "ease", TrainingSnapshotId = "fs-test", SourceInstance = $"run-{v}" },
+                new Dictionary<string, BinaryData> { [RegistryGateway.ArtifactFile] = BinaryData.FromBytes(new byte[8]) }, ct);
+        await registry.PromoteAsync(Model, 1, new PromoteRequest { By = "test", Force = true }, ct);
+        await registry.EvaluateAsync(Model, 2, new ModelComparison
+        {
+            ChampionVersion = 1, Champion = 0.30, Challenger = 0.33, DifferenceLower = 0.01, DifferenceUpper = 0.05, Users = 500, BootstrapSamples = 1000,
+        }, cancellationToken: ct);
+        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+
+        // Execution A stops right after noting its marker (champion sequence 2); B runs then, and A's change lands while B
+        // looks for entry 2.
+        var aMarked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aGo = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.WritePath = "pipeline/promotions/";
+        store.AfterWrite = async () => { aMarked.SetResult(); await aGo.Task; };
+        var a = gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
+        await aMarked.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        store.ReadPath = ModelRegistry.AuditPath(Model, ModelAliases.Champion, 2);
+        store.AfterReadReturningNothing = async () => { aGo.SetResult(); await a.WaitAsync(TimeSpan.FromSeconds(10), ct); };
+        await gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
+        Assert.Equal(new PromotionOutcome(true), await a);
+        Assert.Equal(2, (await registry.GetChampionAsync(Model, ct))!.Version);
+
+        await registry.RollbackAsync(Model, new RollbackRequest { By = "oncall", Reason = "complaints" }, ct);
+        var third = await gateway.PromoteAsync(Model, 2, "better", null, "retrain-7:promote", ct);
+
+        Assert.True(third.Changed);
+        Assert.Equal(1, (await registry.GetChampionAsync(Model, ct))!.Version);
+        var history = await registry.GetHistoryAsync(Model, ModelAliases.Champion, ct);
+        Assert.Equal(["promote", "promote", "rollback"], history.OrderBy(e => e.Sequence).Select(e => e.Action));
+    }
+
     /// <summary>Counts reads of audit entries (the registry's append-only log, one blob per change).</summary>
     private sealed class AuditReadCounter(IBlobStore inner) : DelegatingBlobStore(inner)
     {
