@@ -12,12 +12,15 @@ public sealed class FailureStatusTests
 {
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
+    /// <summary>"DoomedFlow" calls "Doomed", an activity that always throws.</summary>
+    private static EngineHarness DoomedHarness() => new EngineHarness(TestWorkflows.Registry(r => r
+        .AddActivity<string, int>("Doomed", (_, _, _, _) => throw new InvalidOperationException("doomed: planned failure"))
+        .AddOrchestrator<string, int>("DoomedFlow", (context, key) => context.CallActivityAsync<int>("Doomed", key))));
+
     [Fact]
     public async Task EmbeddedEngine_FailedInstanceStatus_HasTypeAndMessage_NoStackTrace()
     {
-        await using var h = new EngineHarness(TestWorkflows.Registry(r => r
-            .AddActivity<string, int>("Doomed", (_, _, _, _) => throw new InvalidOperationException("doomed: planned failure"))
-            .AddOrchestrator<string, int>("DoomedFlow", (context, key) => context.CallActivityAsync<int>("Doomed", key))));
+        await using var h = DoomedHarness();
         var engine = h.NewEngine();
         var start = await engine.StartAsync("DoomedFlow", "k");
         await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
@@ -35,9 +38,7 @@ public sealed class FailureStatusTests
     {
         var logs = new CapturingLoggerProvider();
         using var loggers = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
-        await using var h = new EngineHarness(TestWorkflows.Registry(r => r
-            .AddActivity<string, int>("Doomed", (_, _, _, _) => throw new InvalidOperationException("doomed: planned failure"))
-            .AddOrchestrator<string, int>("DoomedFlow", (context, key) => context.CallActivityAsync<int>("Doomed", key))));
+        await using var h = DoomedHarness();
         await using var engine = new EmbeddedOrchestrationEngine(h.Store, h.Registry, h.Services, h.Time,
             new WorkflowOptions { InboxPollInterval = TimeSpan.FromMilliseconds(20) }, loggers);
         var start = await engine.StartAsync("DoomedFlow", "k");
