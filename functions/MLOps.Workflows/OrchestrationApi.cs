@@ -252,8 +252,7 @@ public static class OrchestrationApi
         if (olderThanDays is not null && (!int.TryParse(olderThanDays, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 0 or > Pipeline.PurgeInput.MaxRetentionDays))
             return Problem(400, "Invalid retention", "olderThanDays", $"olderThanDays: must be a whole number of days from 0 to {Pipeline.PurgeInput.MaxRetentionDays}.");
         var olderThan = time.GetUtcNow().AddDays(-days);
-        var purged = await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
-        await OneTimeEventClaims.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
+        var purged = await Pipeline.RunPurge.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new PurgeResponse(olderThan, purged));
     }
 

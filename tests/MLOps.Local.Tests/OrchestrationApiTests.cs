@@ -362,10 +362,17 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         var statusUrl = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!;
         Assert.Equal("Purge", (await WaitForStatusAsync(admin, statusUrl, "completed")).GetProperty("name").GetString());
 
+        // A finished run's scratch (a candidate's artifact) goes with its history: every retrain's used to stay for good.
+        var store = _app.Services.GetRequiredService<IBlobStore>();
+        var scratch = "pipeline/candidates/purge-by-name@20250101T000000.000Z_train-0.mlrc";
+        await store.WriteTextAsync(scratch, "artifact");
+        await Task.Delay(50); // the blob's time must fall before the purge's cut-off ("0 days": now)
+
         var purge = await admin.DeleteAsync($"{OrchestrationApi.Prefix}/instances?olderThanDays=0");
         Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
         Assert.True((await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("purged").GetInt32() >= 1);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(statusUrl)).StatusCode);
+        Assert.Null(await store.ReadAsync(scratch));
         Assert.Equal(HttpStatusCode.Forbidden, (await Client(_read).DeleteAsync($"{OrchestrationApi.Prefix}/instances?olderThanDays=0")).StatusCode);
     }
 

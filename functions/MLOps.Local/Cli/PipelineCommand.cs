@@ -406,8 +406,7 @@ public static class PipelineCommand
             await using var services = BuildServices(context);
             var olderThan = DateTimeOffset.UtcNow.AddDays(-n);
             var client = services.GetRequiredService<IOrchestrationClient>();
-            var purged = await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
-            await OneTimeEventClaims.PurgeAsync(context.Store, client, olderThan, cancellationToken).ConfigureAwait(false);
+            var purged = await RunPurge.PurgeAsync(context.Store, client, olderThan, cancellationToken).ConfigureAwait(false);
             context.Result(new { olderThan, purged }, c => c.WriteLine($"purged {purged} instance(s) last updated before {olderThan:u}"));
             return ExitCodes.Done;
         });

@@ -46,11 +46,8 @@ public static class PipelineActivities
                 RetrainStarter.StartAsync(services.GetRequiredService<IOrchestrationClient>(), services.GetRequiredService<MLOps.Storage.IBlobStore>(), input, ct))
             .AddActivity<DateTime, int>(PurgeHistory, async (services, _, olderThan, ct) =>
             {
-                var client = services.GetRequiredService<IOrchestrationClient>();
                 var cutoff = new DateTimeOffset(DateTime.SpecifyKind(olderThan, DateTimeKind.Utc));
-                var purged = await client.PurgeAsync(cutoff, ct).ConfigureAwait(false);
-                await OneTimeEventClaims.PurgeAsync(services.GetRequiredService<MLOps.Storage.IBlobStore>(), client, cutoff, ct).ConfigureAwait(false);
-                return purged;
+                return await RunPurge.PurgeAsync(services.GetRequiredService<MLOps.Storage.IBlobStore>(), services.GetRequiredService<IOrchestrationClient>(), cutoff, ct).ConfigureAwait(false);
             });
     }
 }

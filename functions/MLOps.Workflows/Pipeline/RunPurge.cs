@@ -1,0 +1,21 @@
+using MLOps.Storage;
+using MLOps.Workflows.Orchestration;
+
+namespace MLOps.Workflows.Pipeline;
+
+/// <summary>
+/// One purge for every caller (the Purge orchestration, <c>DELETE /api/orchestrations/instances</c>, <c>mlops pipeline
+/// purge</c>): the history of finished instances, then what was kept for exactly as long as their runs — one-time event
+/// claims and the pipeline's scratch.
+/// </summary>
+public static class RunPurge
+{
+    /// <summary>How many instances' histories were purged.</summary>
+    public static async Task<int> PurgeAsync(IBlobStore store, IOrchestrationClient client, DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        var purged = await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
+        await OneTimeEventClaims.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
+        await PipelineScratch.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
+        return purged;
+    }
+}
