@@ -27,7 +27,9 @@ public static class Dlae
         var meanDiag = Enumerable.Range(0, n).Average(i => g[i * n + i]);
         var lam = (relative ? lambda * meanDiag : lambda) + 1e-6 * meanDiag; // tiny floor: unseen items have a zero row
         var reg = new double[n];
-        for (var j = 0; j < n; j++) { reg[j] = p / (1 - p) * g[j * n + j] + lam; g[j * n + j] += reg[j]; }
+        // DLAE_POWER γ (runner only): the dropout penalty ∝ G_jj^γ · mean(G_jj)^(1−γ) (γ = 1 is DLAE).
+        var power = double.Parse(Environment.GetEnvironmentVariable("DLAE_POWER") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+        for (var j = 0; j < n; j++) { reg[j] = p / (1 - p) * Math.Pow(g[j * n + j], power) * Math.Pow(meanDiag, 1 - power) + lam; g[j * n + j] += reg[j]; }
         var gdiag = Enumerable.Range(0, n).Select(j => g[j * n + j] - reg[j]).ToArray();
         var pinv = CholeskyInverse.Invert(g, n);
         var kappa = Enumerable.Range(0, n).Select(j =>
