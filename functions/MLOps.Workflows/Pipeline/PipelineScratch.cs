@@ -11,7 +11,12 @@ namespace MLOps.Workflows.Pipeline;
 /// </summary>
 public static class PipelineScratch
 {
-    public static readonly IReadOnlyList<string> Prefixes = ["pipeline/candidates/", "pipeline/promotions/"];
+    public const string Candidates = "pipeline/candidates/", Promotions = "pipeline/promotions/";
+
+    private static readonly string[] Folders = [Candidates, Promotions];
+
+    /// <summary>The scratch blob of a step in <paramref name="folder"/>: its step key, ':' as '_' (what <see cref="PurgeAsync"/> parses).</summary>
+    public static string PathOf(string folder, string stepKey, string extension) => $"{folder}{stepKey.Replace(':', '_')}{extension}";
 
     /// <summary>
     /// Deletes the scratch of runs over before <paramref name="olderThan"/>, as their history is purged: the blob is older
@@ -24,7 +29,7 @@ public static class PipelineScratch
         ArgumentNullException.ThrowIfNull(client);
         var over = new Dictionary<string, bool>(StringComparer.Ordinal);
         var deleted = 0;
-        foreach (var prefix in Prefixes)
+        foreach (var prefix in Folders)
             foreach (var blob in await store.ListAllAsync(prefix, cancellationToken).ConfigureAwait(false))
             {
                 var name = blob.Path[prefix.Length..];

@@ -12,7 +12,7 @@ namespace MLOps.Workflows.Pipeline;
 /// </summary>
 public static class PredictionReferenceWriter
 {
-    public static string PathOf(string stepKey) => $"pipeline/candidates/{stepKey.Replace(':', '_')}.prediction.json";
+    public static string PathOf(string stepKey) => PipelineScratch.PathOf(PipelineScratch.Candidates, stepKey, ".prediction.json");
 
     public static async Task<string> WriteAsync(IBlobStore store, IRecommender model, Split split, EvaluationResult result, string candidate, string window,
         string stepKey, CancellationToken cancellationToken)

@@ -33,7 +33,7 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         public Lazy<Split> Validation { get; } = new(() => Splits.LeaveLastOut(Split.Train, HoldOut) with { Protocol = $"validation-leave-last-{HoldOut}" });
     }
 
-    public static string CandidatePath(string stepKey) => $"pipeline/candidates/{stepKey.Replace(':', '_')}.mlrc";
+    public static string CandidatePath(string stepKey) => PipelineScratch.PathOf(PipelineScratch.Candidates, stepKey, ".mlrc");
 
     public async Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, CancellationToken cancellationToken)
     {

@@ -107,7 +107,7 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
     }
 
     /// <summary>Where a promote step notes the champion sequence its change takes (one blob per step key).</summary>
-    internal static string PromotionMarkerPath(string stepKey) => $"pipeline/promotions/{stepKey.Replace(':', '_')}.json";
+    internal static string PromotionMarkerPath(string stepKey) => PipelineScratch.PathOf(PipelineScratch.Promotions, stepKey, ".json");
 
     private sealed record PromotionMarker(long Sequence);
 
