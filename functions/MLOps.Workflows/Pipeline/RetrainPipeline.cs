@@ -43,7 +43,7 @@ public sealed record RetrainInput : IValidatableInput
     {
         if (ModelNames.Problem(Model) is { } model) return new("model", model);
         if (Trigger is not ("manual" or "schedule" or "drift")) return new("trigger", $"trigger must be manual, schedule or drift, not '{Trigger}'.");
-        if (FreeText.Problem(Reason, "reason", MaxReasonLength) is { } reason) return new("reason", reason[("reason: ".Length)..]);
+        if (InputProblem.OfFreeText(Reason, "reason", MaxReasonLength) is { } reason) return reason;
         if (!double.IsFinite(ApprovalTimeoutHours) || ApprovalTimeoutHours is <= 0 or > 24 * 30)
             return new("approvalTimeoutHours", $"approvalTimeoutHours must be more than 0 and at most 720 (30 days), not {ApprovalTimeoutHours}.");
         if (Candidates is { Count: 0 }) return new("candidates", "candidates must name at least one model kind (or be left out for the defaults).");
@@ -123,9 +123,7 @@ public sealed record ApprovalDecision(bool Approved, string? By = null, string? 
 {
     /// <summary>Who decided and why go into the summary, the notification (logged by the host) and the registry's audit: one printable line each.</summary>
     public InputProblem? Validate() =>
-        FreeText.Problem(By, "by", 200) is { } by ? new InputProblem("by", by[("by: ".Length)..])
-        : FreeText.Problem(Comment, "comment", 2000) is { } comment ? new InputProblem("comment", comment[("comment: ".Length)..])
-        : null;
+        InputProblem.OfFreeText(By, "by", 200) ?? InputProblem.OfFreeText(Comment, "comment", 2000);
 }
 
 /// <summary>The custom status: the step, progress and, while a person must decide, the evidence to decide on.</summary>
