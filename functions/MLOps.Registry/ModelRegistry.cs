@@ -369,9 +369,7 @@ public sealed class ModelRegistry
     /// <summary>The audit log, oldest first (all aliases, or one).</summary>
     public async Task<IReadOnlyList<AuditEntry>> GetHistoryAsync(string model, string? alias = null, CancellationToken cancellationToken = default)
     {
-        foreach (var a in ModelAliases.All)
-            if (await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, a), cancellationToken: cancellationToken).ConfigureAwait(false) is { } r)
-                await EnsureAuditedAsync(r.Value, cancellationToken).ConfigureAwait(false);
+        foreach (var a in ModelAliases.All) await AuditedAliasAsync(model, a, cancellationToken).ConfigureAwait(false);
         var prefix = ModelPrefix(model) + "audit/" + (alias is null ? "" : ModelAliases.Normalize(alias) + "/");
         var entries = new List<AuditEntry>();
         await foreach (var blob in _store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
@@ -385,21 +383,30 @@ public sealed class ModelRegistry
     /// </summary>
     public async Task<AuditEntry?> GetAuditEntryAsync(string model, string alias, long sequence, CancellationToken cancellationToken = default)
     {
-        if (await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, alias), cancellationToken: cancellationToken).ConfigureAwait(false) is { } r)
-            await EnsureAuditedAsync(r.Value, cancellationToken).ConfigureAwait(false);
-        return (await _store.ReadJsonAsync<AuditEntry>(AuditPath(model, alias, sequence), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
+        await AuditedAliasAsync(model, alias, cancellationToken).ConfigureAwait(false);
+        return await ReadAuditEntryAsync(model, alias, sequence, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The alias's latest <paramref name="count"/> audit entries, newest first (fewer when its log is shorter).</summary>
     public async Task<IReadOnlyList<AuditEntry>> GetLatestAuditEntriesAsync(string model, string alias, int count, CancellationToken cancellationToken = default)
     {
-        if (await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, alias), cancellationToken: cancellationToken).ConfigureAwait(false) is not { } r) return [];
-        await EnsureAuditedAsync(r.Value, cancellationToken).ConfigureAwait(false);
+        if (await AuditedAliasAsync(model, alias, cancellationToken).ConfigureAwait(false) is not { } latest) return [];
         var entries = new List<AuditEntry>();
-        for (var sequence = r.Value.Sequence; sequence > Math.Max(0, r.Value.Sequence - count); sequence--)
-            if (await _store.ReadJsonAsync<AuditEntry>(AuditPath(model, alias, sequence), cancellationToken: cancellationToken).ConfigureAwait(false) is { } e) entries.Add(e.Value);
+        for (var sequence = latest.Sequence; sequence > Math.Max(0, latest.Sequence - count); sequence--)
+            if (await ReadAuditEntryAsync(model, alias, sequence, cancellationToken).ConfigureAwait(false) is { } e) entries.Add(e);
         return entries;
     }
+
+    /// <summary>The alias's record (null: never set), its latest change audited first, as every audit reader repairs it.</summary>
+    private async Task<AliasRecord?> AuditedAliasAsync(string model, string alias, CancellationToken cancellationToken)
+    {
+        if (await _store.ReadJsonAsync<AliasRecord>(AliasPath(model, alias), cancellationToken: cancellationToken).ConfigureAwait(false) is not { } r) return null;
+        await EnsureAuditedAsync(r.Value, cancellationToken).ConfigureAwait(false);
+        return r.Value;
+    }
+
+    private async Task<AuditEntry?> ReadAuditEntryAsync(string model, string alias, long sequence, CancellationToken cancellationToken) =>
+        (await _store.ReadJsonAsync<AuditEntry>(AuditPath(model, alias, sequence), cancellationToken: cancellationToken).ConfigureAwait(false))?.Value;
 
     /// <summary>
     /// Oldest first. Within one alias the sequence is the truth (its compare-and-swap chain set it), whatever the clocks of
