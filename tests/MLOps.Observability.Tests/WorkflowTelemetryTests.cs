@@ -25,7 +25,17 @@ public sealed class WorkflowTelemetryTests
         return (host, harness);
     }
 
-    /// <summary>flow: two runs of ok; broken: one run of failing, which throws.</summary>
+    /// <summary>
+    /// flow: two runs of ok; broken: one run of failing, which throws. Names unique to the call: the instruments are
+    /// process-wide and other tests record into them too.
+    /// </summary>
+    private static (WorkflowRegistry Registry, string Ok, string Failing, string Flow, string Broken) TwoFlows()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        string ok = $"Obs.Ok.{run}", failing = $"Obs.Fails.{run}", flow = $"Obs.Flow.{run}", broken = $"Obs.Broken.{run}";
+        return (TwoFlows(ok, failing, flow, broken), ok, failing, flow, broken);
+    }
+
     private static WorkflowRegistry TwoFlows(string ok, string failing, string flow, string broken) => new WorkflowRegistry()
         .AddActivity<int, int>(ok, (_, _, x, _) => Task.FromResult(x + 1))
         .AddActivity<int, int>(failing, (_, _, _, _) => throw new InvalidOperationException("planned failure"))
@@ -40,10 +50,7 @@ public sealed class WorkflowTelemetryTests
         using var _ = host;
         var ct = TestContext.Current.CancellationToken;
 
-        // Unique names: the instruments are process-wide and other tests record into them too.
-        var run = Guid.NewGuid().ToString("N")[..8];
-        string ok = $"Obs.Ok.{run}", failing = $"Obs.Fails.{run}", flow = $"Obs.Flow.{run}", broken = $"Obs.Broken.{run}";
-        var registry = TwoFlows(ok, failing, flow, broken);
+        var (registry, ok, failing, flow, broken) = TwoFlows();
 
         await using (var engine = new EmbeddedOrchestrationEngine(TestEnvironment.NewFolderStore("telemetry"), registry, host.Services))
         {
@@ -76,9 +83,7 @@ public sealed class WorkflowTelemetryTests
         var (host, harness) = await StartTelemetryHostAsync();
         using var _ = host;
         var ct = TestContext.Current.CancellationToken;
-        var run = Guid.NewGuid().ToString("N")[..8];
-        string ok = $"Obs.Ok.{run}", failing = $"Obs.Fails.{run}", flow = $"Obs.Flow.{run}", broken = $"Obs.Broken.{run}";
-        var registry = TwoFlows(ok, failing, flow, broken);
+        var (registry, ok, failing, flow, broken) = TwoFlows();
 
         string flowId, brokenId;
         System.Diagnostics.Activity.Current = null; // as a timer's callback: nothing traced around the start
