@@ -1,3 +1,5 @@
+using MLOps.Recommenders.Evaluation;
+
 namespace MLOps.Registry;
 
 /// <summary>One guardrail: how much worse the challenger may be than the champion before promotion is refused.</summary>
@@ -65,11 +67,14 @@ public sealed record ModelComparison
     {
         if (champion.Count != challenger.Count) throw new ArgumentException("Per-user metric lists must be paired (same users, same length).", nameof(challenger));
         if (champion.Count == 0) throw new ArgumentException("No users to compare.", nameof(champion));
-        var (lower, upper) = PairedBootstrap.Interval(champion, challenger, samples, seed, confidence);
+        var differences = new double[champion.Count];
+        for (var i = 0; i < differences.Length; i++) differences[i] = challenger[i] - champion[i];
+        // The evaluation's bootstrap, so a gate's interval is the one `benchmark` and the trainer report for the same users.
+        var interval = Bootstrap.PairedDifference(metric, differences, samples, confidence, seed);
         return new ModelComparison
         {
             PrimaryMetric = metric, Champion = champion.Average(), Challenger = challenger.Average(),
-            DifferenceLower = lower, DifferenceUpper = upper, Users = champion.Count, BootstrapSamples = samples,
+            DifferenceLower = interval.Lower, DifferenceUpper = interval.Upper, Users = champion.Count, BootstrapSamples = samples,
         };
     }
 }
@@ -139,35 +144,5 @@ public static class PromotionPolicy
             Policy = policy,
             DecidedAt = now ?? DateTimeOffset.UtcNow,
         };
-    }
-}
-
-/// <summary>Percentile paired bootstrap over users (Efron &amp; Tibshirani, ch. 13), seeded so intervals reproduce.</summary>
-public static class PairedBootstrap
-{
-    public static (double Lower, double Upper) Interval(IReadOnlyList<double> a, IReadOnlyList<double> b, int samples = 1000, int seed = 42, double confidence = 0.95)
-    {
-        var n = a.Count;
-        var diff = new double[n];
-        for (var i = 0; i < n; i++) diff[i] = b[i] - a[i];
-        var random = new Random(seed);
-        var means = new double[samples];
-        for (var s = 0; s < samples; s++)
-        {
-            var sum = 0.0;
-            for (var i = 0; i < n; i++) sum += diff[random.Next(n)];
-            means[s] = sum / n;
-        }
-        Array.Sort(means);
-        var alpha = (1 - confidence) / 2;
-        return (Percentile(means, alpha), Percentile(means, 1 - alpha));
-    }
-
-    private static double Percentile(double[] sorted, double q)
-    {
-        var position = q * (sorted.Length - 1);
-        var lower = (int)Math.Floor(position);
-        var upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
     }
 }

@@ -316,4 +316,17 @@ public sealed class RegistryTests
         Assert.True(noise.DifferenceLower < 0 && noise.DifferenceUpper > 0);
         Assert.Equal(noise, ModelComparison.FromPerUser("ndcg@10", champion, same) with { Guardrails = noise.Guardrails });
     }
+
+    [Fact]
+    public void PromotionGate_ReadsTheEvaluationsBootstrap_SoBothReportOneInterval()
+    {
+        var random = new Random(11);
+        var champion = Enumerable.Range(0, 300).Select(_ => random.NextDouble()).ToArray();
+        var challenger = champion.Select(v => v + (random.NextDouble() - 0.45) * 0.2).ToArray();
+        var gate = ModelComparison.FromPerUser("ndcg@10", champion, challenger, samples: 400, seed: 5);
+        var evaluation = MLOps.Recommenders.Evaluation.Bootstrap.PairedDifference(
+            "ndcg@10", challenger.Zip(champion, (c, b) => c - b).ToArray(), 400, 0.95, 5);
+        Assert.Equal((evaluation.Lower, evaluation.Upper), (gate.DifferenceLower, gate.DifferenceUpper));
+        Assert.True(gate.DifferenceLower < gate.DifferenceUpper);
+    }
 }
