@@ -62,7 +62,7 @@ public class MovieLensImportTests
     [InlineData("Lion King II, The (1998) (V)", "The Lion King II (V)", 1998)]
     [InlineData("Some Movie (1995)  (TV) ", "Some Movie (TV)", 1995)]
     public void SplitTitle_MovesArticleAndTakesYear(string raw, string title, int? year) =>
-        Assert.Equal((title, year), CatalogImporter.SplitTitle(raw));
+        Assert.Equal((title, year), MovieTitle.Split(raw));
 
     /// <summary>
     /// The commonest slips — the parent of the datasets, or the other MovieLens layout — are named with what to do instead.

@@ -68,6 +68,19 @@ public class ModelEdgeCaseTests
         Assert.True(scores[1] > scores[2] + 0.1f, $"same decade {scores[1]} should beat another decade {scores[2]}");
     }
 
+    /// <summary>Without a year field the year comes from the title, as the catalogue importer reads it: "(1995) (V)" is 1995.</summary>
+    [Fact]
+    public void Content_ReadsTheTitlesYear_PastAVideoQualifier()
+    {
+        CatalogItem Item(string id, string title) => new() { ContentId = id, Title = title, Genres = ["Drama"] };
+        var catalog = new CatalogItem?[] { Item("a", "Alpha (1995) (V)"), Item("b", "Beta (1996)"), Item("c", "Gamma (1955) (V)") };
+        var data = new TrainingData(new ItemIndex(["a", "b", "c"]), ["u0"], [new Interaction(0, 0, 4, 1)], catalog);
+        var model = ModelTrainer.Train("content", new Dictionary<string, double> { ["decade_weight"] = 5 }, data);
+        var scores = new float[3];
+        model.Score([0], scores);
+        Assert.True(scores[1] > scores[2] + 0.1f, $"same decade {scores[1]} should beat another decade {scores[2]}");
+    }
+
     /// <summary>Recommenders averages over users present in test and in predictions: a user who has seen every candidate gets no list and is not a miss.</summary>
     [Fact]
     public void Evaluate_SkipsUsersWithNoCandidateLeft()

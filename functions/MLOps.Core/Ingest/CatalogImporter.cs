@@ -185,7 +185,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             else
             {
                 row.ContentId = fields[0];
-                (row.Title, var year) = SplitTitle(fields[1]);
+                (row.Title, var year) = MovieTitle.Split(fields[1]);
                 row.ReleaseDate = fields[2];
                 row.Year = string.IsNullOrWhiteSpace(fields[2]) ? year : null;
                 for (var g = 1; g < MovieLens100kGenres.Length; g++)
@@ -226,7 +226,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             else
             {
                 row.ContentId = fields[0];
-                (row.Title, row.Year) = SplitTitle(fields[1]);
+                (row.Title, row.Year) = MovieTitle.Split(fields[1]);
                 if (fields[2] != "(no genres listed)") row.Genres.AddRange(fields[2].Split('|'));
                 if (tags.TryGetValue(fields[0].Trim(), out var t)) row.Tags.AddRange(t);
             }
@@ -430,32 +430,4 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             yield return row;
         }
     }
-
-    /// <summary>
-    /// "American President, The (1995)" → ("The American President", 1995); a qualifier after the year stays in the title,
-    /// "Lion King II, The (1998) (V)" → ("The Lion King II (V)", 1998); a title without a year keeps its text.
-    /// </summary>
-    public static (string Title, int? Year) SplitTitle(string raw)
-    {
-        var text = raw.Trim();
-        int? year = null;
-        var qualifier = "";
-        var m = YearSuffix().Match(text);
-        if (m.Success)
-        {
-            year = int.Parse(m.Groups["year"].ValueSpan, CultureInfo.InvariantCulture);
-            qualifier = string.Join(' ', m.Groups["qualifier"].Captures.Select(c => c.Value));
-            text = text[..m.Index].TrimEnd();
-        }
-        var article = ArticleSuffix().Match(text);
-        if (article.Success) text = $"{article.Groups[2].Value} {article.Groups[1].Value}";
-        return (qualifier.Length > 0 ? $"{text} {qualifier}" : text, year);
-    }
-
-    // The year, then any short qualifiers without digits: ML-100k writes a video release "Title (1995) (V)".
-    [GeneratedRegex(@"\((?<year>\d{4})(?:\s*[-–]\s*\d{0,4})?\s*\)(?:\s*(?<qualifier>\([^()\d]{1,20}\)))*\s*$")]
-    private static partial Regex YearSuffix();
-
-    [GeneratedRegex(@"^([^()]+), (The|A|An)$")]
-    private static partial Regex ArticleSuffix();
 }

@@ -66,15 +66,9 @@ public static class Content
     {
         foreach (var g in item.Genres) yield return ("g:" + g.ToLowerInvariant(), (float)p["genre_weight"]);
         foreach (var t in item.Tags) yield return ("t:" + t.ToLowerInvariant(), (float)p["tag_weight"]);
-        var year = item.Year ?? item.ReleaseDate?.Year ?? TitleYear(item.Title);
+        var year = item.Year ?? item.ReleaseDate?.Year ?? MovieTitle.Year(item.Title);
         if (year is { } y) yield return ($"d:{y / 10 * 10}", (float)p["decade_weight"]);
         foreach (var w in Words(item.Title + " " + item.Description)) yield return ("w:" + w, (float)p["title_weight"]);
-    }
-
-    private static int? TitleYear(string title)
-    {
-        var open = title.LastIndexOf('(');
-        return open >= 0 && title.Length >= open + 6 && int.TryParse(title.AsSpan(open + 1, 4), out var y) ? y : null;
     }
 
     private static IEnumerable<string> Words(string text)

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using MLOps.Core.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
@@ -512,17 +513,11 @@ internal sealed class ItemFeatures
                     if (!genreIndex.TryGetValue(g, out var id)) genreIndex[g] = id = genreIndex.Count;
                     ids.Add(id);
                 }
-                year[i] = c.Year ?? c.ReleaseDate?.Year ?? TitleYear(c.Title);
+                year[i] = c.Year ?? c.ReleaseDate?.Year ?? MovieTitle.Year(c.Title) ?? 0;
             }
             offsets[i + 1] = ids.Count;
         }
         return new ItemFeatures { Count = count, MeanRating = ratings, Year = year, Recency = recent, GenreCount = genreIndex.Count, GenreOffsets = offsets, GenreIds = ids.ToArray() };
-    }
-
-    private static float TitleYear(string title)
-    {
-        var open = title.LastIndexOf('(');
-        return open >= 0 && title.Length >= open + 6 && int.TryParse(title.AsSpan(open + 1, 4), out var y) ? y : 0;
     }
 
     public void Write(BinaryWriter w)
