@@ -55,14 +55,22 @@ public static class RecsysBenchmark
     internal delegate Models.RecommenderModel Trainer(string kind, IReadOnlyDictionary<string, double>? parameters, TrainingData data, int seed, CancellationToken cancellationToken);
 
     internal static BenchmarkReport Run(string dataset, TrainingData data, string protocol, IReadOnlyList<string> models, int k, int seed, bool tune,
-        Trainer train, Action<string>? log = null, CancellationToken cancellationToken = default)
+        Trainer train, Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        RunOnSplit(dataset, data, protocol, models, k, seed, splitSeed: seed, tune, train, log, cancellationToken);
+
+    /// <summary>
+    /// The run on the split drawn with <paramref name="splitSeed"/>; tuning carves and models keep <paramref name="seed"/>
+    /// (<see cref="BenchmarkDraws"/> varies the split alone). The report's seed is <paramref name="seed"/>.
+    /// </summary>
+    internal static BenchmarkReport RunOnSplit(string dataset, TrainingData data, string protocol, IReadOnlyList<string> models, int k, int seed, int splitSeed,
+        bool tune, Trainer train, Action<string>? log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(models);
         foreach (var m in models) ModelTrainer.Defaults(m);
         var total = Stopwatch.StartNew();
         if (data.InteractionCount == 0) throw new InvalidDataException($"{dataset} holds no interaction: there is nothing to split or evaluate on.");
-        var split = MakeSplit(data, protocol, seed);
+        var split = MakeSplit(data, protocol, splitSeed);
         log?.Invoke($"{dataset}: {data.UserCount} users, {data.ItemCount} items; {split.Protocol}: {split.Train.InteractionCount} train, {split.TestInteractionCount} test interactions");
         // Refused before any training: a mean over no user, or a top-k longer than what can be recommended, is no figure.
         EvaluableUsers.Require(split);
