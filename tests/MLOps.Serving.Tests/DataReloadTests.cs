@@ -63,7 +63,10 @@ public sealed class DataReloadTests
         var post = await fixture.Client(fixture.WriteKey).PostAsync("/api/events", new StringContent(
             $"[{{\"userId\":\"u3\",\"contentId\":\"{loaded.Items[unseen]}\",\"timestamp\":\"2024-05-30T12:00:00Z\"}}]", Encoding.UTF8, "application/json"), ct);
         Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
-        await Task.Delay(TimeSpan.FromMilliseconds(600), ct); // many refresh intervals
+        // Checks that really ran after the commit (a sleep could pass with none on a busy machine); the first may have
+        // read the store before the commit, so wait for more than one.
+        var checks = host.DataChecks;
+        await ServingFixture.WaitUntilAsync(() => host.DataChecks >= checks + 3);
 
         Assert.Same(loaded, host.Current!.Data);
         Assert.Contains(unseen, loaded.User("u3")!.History); // applied in memory

@@ -114,6 +114,13 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _postedManifests = new(StringComparer.Ordinal);
     private long _dataCheckedAt = Environment.TickCount64;
+    private int _dataChecks;
+
+    /// <summary>
+    /// Data-version checks completed so far (reloading or not): what a caller waits on to know that checks really ran,
+    /// rather than sleeping "many intervals" that a busy machine may not have spent checking.
+    /// </summary>
+    public int DataChecks => Volatile.Read(ref _dataChecks);
 
     /// <summary>
     /// Every DataRefreshInterval, reloads the serving data when the store holds data it was not built from: a catalogue or
@@ -125,8 +132,9 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
         var interval = options.Value.DataRefreshInterval;
         if (interval <= TimeSpan.Zero || Environment.TickCount64 - _dataCheckedAt < interval.TotalMilliseconds) return;
         _dataCheckedAt = Environment.TickCount64;
-        if (_dataVersion is { } loaded && loaded == await DataVersion.ReadAsync(store, stoppingToken, _postedManifests.ContainsKey).ConfigureAwait(false)) return;
-        await TryLoadDataAsync(stoppingToken, reload: true).ConfigureAwait(false);
+        if (_dataVersion is not { } loaded || loaded != await DataVersion.ReadAsync(store, stoppingToken, _postedManifests.ContainsKey).ConfigureAwait(false))
+            await TryLoadDataAsync(stoppingToken, reload: true).ConfigureAwait(false);
+        Interlocked.Increment(ref _dataChecks);
     }
 
     /// <summary>
