@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLOps.Recommenders;
 using MLOps.Recommenders.Evaluation;
 
@@ -34,9 +33,13 @@ public static class GuardrailMetrics
     /// The 95th percentile, in milliseconds, of scoring one user's history and selecting the top k, for the candidate
     /// and the baseline on the same seeded sample of test users, interleaved (alternating which goes first) so both see
     /// the same machine load. A timing, not a seeded figure: the policy's latency rule has an absolute slack for noise.
+    /// The 95th percentile is the nearest rank: the ⌈0.95·n⌉-th smallest of the n times.
     /// </summary>
-    public static (double Candidate, double Baseline) LatencyP95Ms(IRecommender candidate, IRecommender baseline, Split split, int k, int seed)
+    /// <param name="clock">Times the calls (<see cref="TimeProvider.System"/> when null); a test passes known durations.</param>
+    public static (double Candidate, double Baseline) LatencyP95Ms(IRecommender candidate, IRecommender baseline, Split split, int k, int seed,
+        TimeProvider? clock = null)
     {
+        clock ??= TimeProvider.System;
         var random = new Random(seed);
         var users = split.TestUsers.OrderBy(_ => random.Next()).Take(LatencyUsers).ToArray();
         var candidateTimes = new List<double>(users.Length);
@@ -47,32 +50,32 @@ public static class GuardrailMetrics
         // One untimed call each: the first call pays for lazy initialization, not for serving.
         if (users.Length > 0)
         {
-            Time(candidate, split.Train.History(users[0]), candidateScores, top);
-            Time(baseline, split.Train.History(users[0]), baselineScores, top);
+            Time(clock, candidate, split.Train.History(users[0]), candidateScores, top);
+            Time(clock, baseline, split.Train.History(users[0]), baselineScores, top);
         }
         for (var n = 0; n < users.Length; n++)
         {
             var history = split.Train.History(users[n]);
             if (n % 2 == 0)
             {
-                candidateTimes.Add(Time(candidate, history, candidateScores, top));
-                baselineTimes.Add(Time(baseline, history, baselineScores, top));
+                candidateTimes.Add(Time(clock, candidate, history, candidateScores, top));
+                baselineTimes.Add(Time(clock, baseline, history, baselineScores, top));
             }
             else
             {
-                baselineTimes.Add(Time(baseline, history, baselineScores, top));
-                candidateTimes.Add(Time(candidate, history, candidateScores, top));
+                baselineTimes.Add(Time(clock, baseline, history, baselineScores, top));
+                candidateTimes.Add(Time(clock, candidate, history, candidateScores, top));
             }
         }
         return (P95(candidateTimes), P95(baselineTimes));
     }
 
-    private static double Time(IRecommender model, ReadOnlySpan<int> history, float[] scores, int[] top)
+    private static double Time(TimeProvider clock, IRecommender model, ReadOnlySpan<int> history, float[] scores, int[] top)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = clock.GetTimestamp();
         model.Score(history, scores);
         TopK.Select(scores, top);
-        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return clock.GetElapsedTime(started).TotalMilliseconds;
     }
 
     private static double P95(List<double> values)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using MLOps.Core.Data;
 using MLOps.Recommenders;
 using MLOps.Recommenders.Evaluation;
@@ -44,25 +45,46 @@ public sealed class GuardrailMetricsTests
         Assert.Null(GuardrailMetrics.ColdStartQuality(noColdStart, split));
     }
 
-    [Fact]
-    public void LatencyP95_AttributesEachModelItsOwnTime()
+    /// <summary>20 test users (each with 3 train interactions and 1 held out), so the p95 is the 19th smallest of 20 times.</summary>
+    private static Split TwentyUsers()
     {
-        var split = LightAndHeavyUsers();
-        var popularity = ModelTrainer.Train("popularity", null, split.Train);
-        var (candidate, baseline) = GuardrailMetrics.LatencyP95Ms(new Slow(popularity, TimeSpan.FromMilliseconds(200)), popularity, split, 10, seed: 42);
-        Assert.InRange(candidate, 200, 10_000);
-        Assert.True(baseline < candidate, $"baseline {baseline} ms, candidate {candidate} ms");
+        var events = new List<ViewingEvent>();
+        for (var u = 0; u < 20; u++)
+            for (var k = 0; k < 4; k++)
+                events.Add(new ViewingEvent { EventId = $"u{u}-{k}", UserId = $"u{u}", ContentId = $"i{(u + k) % 7}", Timestamp = Start.AddHours(k), EventType = EventType.Play, ViewSeconds = 60 });
+        return Splits.LeaveLastOut(TrainingData.FromEvents(events), 1);
     }
 
-    /// <summary>A model that takes at least <paramref name="delay"/> per call.</summary>
-    private sealed class Slow(IRecommender inner, TimeSpan delay) : IRecommender
+    [Fact]
+    public void LatencyP95_AttributesEachModelItsOwnTime_AndIsTheNearestRank()
     {
+        var split = TwentyUsers();
+        Assert.Equal(20, split.TestUsers.Count());
+        var popularity = ModelTrainer.Train("popularity", null, split.Train);
+        var clock = new FakeTimeProvider();
+        // The first call of each is the untimed warm-up (1 s, excluded); then the candidate takes 1, 2, …, 20 ms and the
+        // baseline 3 ms except one 50 ms outlier, which the p95 of 20 leaves out.
+        var candidate = new Timed(popularity, clock, [1000, .. Enumerable.Range(1, 20)]);
+        var baseline = new Timed(popularity, clock, [1000, .. Enumerable.Repeat(3, 9), 50, .. Enumerable.Repeat(3, 10)]);
+
+        var (candidateP95, baselineP95) = GuardrailMetrics.LatencyP95Ms(candidate, baseline, split, 10, seed: 42, clock);
+
+        Assert.Equal(19, candidateP95);
+        Assert.Equal(3, baselineP95);
+        Assert.Equal(21, candidate.Calls);
+        Assert.Equal(21, baseline.Calls);
+    }
+
+    /// <summary>A model whose n-th call advances <paramref name="clock"/> by the n-th of <paramref name="millis"/>.</summary>
+    private sealed class Timed(IRecommender inner, FakeTimeProvider clock, int[] millis) : IRecommender
+    {
+        public int Calls { get; private set; }
         public string Kind => inner.Kind;
         public ItemIndex Items => inner.Items;
 
         public void Score(ReadOnlySpan<int> history, Span<float> scores)
         {
-            Thread.Sleep(delay);
+            clock.Advance(TimeSpan.FromMilliseconds(millis[Calls++]));
             inner.Score(history, scores);
         }
     }
