@@ -132,4 +132,57 @@ public class PipelineProgressReadFailureTests
         await Assert.ThrowsAnyAsync<System.Text.Json.JsonException>(() => verb.WaitAsync(TimeSpan.FromSeconds(15), ct));
         held.Release.TrySetResult();
     }
+
+    /// <summary>A clock the test moves by hand: the outage lines are a minute apart, the test waits for none of it.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => _ticks;
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+
+    /// <summary>
+    /// A store that stayed down left the verb silent after its one warning; now a persistent outage says so at most once a
+    /// minute, its end is announced, and a brief failure after that (a flapping store) prints nothing.
+    /// </summary>
+    [Fact]
+    public async Task StoreStaysDown_StillCannotReadOncePerMinute_ThenReadableAgain_BriefFailuresAfterStaySilent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var held = new HeldInstance();
+        await held.StartThenFailReadsAsync("r1", failures: int.MaxValue, ct);
+        var log = new StringWriter();
+        var clock = new ManualClock();
+        var console = Console(log);
+        console.Profile.Width = 1000; // one line each, as on a wide terminal
+        var reads = new ProgressReads(console, held.Engine, clock);
+        async Task PollAsync(int times, TimeSpan apart)
+        {
+            for (var n = 0; n < times; n++)
+            {
+                await reads.TryGetStateAsync("r1", ct);
+                clock.Advance(apart);
+            }
+        }
+
+        await PollAsync(241, TimeSpan.FromSeconds(0.25));  // failures at 0, 0.25, …, 60 s
+        await PollAsync(239, TimeSpan.FromSeconds(0.25));  // 60.25 … 119.75 s: within the minute since the last line
+        await PollAsync(1, TimeSpan.FromSeconds(10));      // 120 s
+        held.Store.FailNext(0);
+        await PollAsync(3, TimeSpan.FromSeconds(0.25));    // read again at 130 s, then as usual
+        held.Store.FailNext(1);
+        await PollAsync(2, TimeSpan.FromSeconds(0.25));    // one failure, one read: silent
+
+        Assert.Equal(
+            [
+                "warning: could not read r1's state (the store did not answer); progress lines may pause, the work goes on and is still waited for",
+                "warning: still cannot read r1's state (241 failed reads over 60 s): the store did not answer",
+                "warning: still cannot read r1's state (481 failed reads over 120 s): the store did not answer",
+                "progress readable again after 481 failed reads over 130 s",
+            ],
+            log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')));
+        Assert.True((await reads.TryGetStateAsync("r1", ct)).Read);
+        held.Release.SetResult();
+    }
 }
