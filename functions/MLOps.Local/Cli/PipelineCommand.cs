@@ -145,12 +145,10 @@ public static class PipelineCommand
         {
             if (await reads.TryGetStateAsync(id, cancellationToken).ConfigureAwait(false) is (true, var state))
             {
-                var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _)
-                    ? Progress(s)
-                    : state?.RuntimeStatus.ToString() ?? "";
+                var status = ProgressOf(state);
                 if (status != last)
                 {
-                    log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {status}");
+                    WriteProgress(log, clock.Elapsed, status);
                     foreach (var line in state?.CustomStatus is { } cs ? Evidence(cs) ?? [] : []) log.MarkupLineInterpolated($"         {line}");
                     last = status;
                 }
@@ -186,12 +184,10 @@ public static class PipelineCommand
             foreach (var id in ids)
             {
                 if (await reads.TryGetStateAsync(id, cancellationToken).ConfigureAwait(false) is not (true, var state)) continue;
-                var status = state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _) && s.TryGetProperty("done", out _)
-                    ? Progress(s)
-                    : state?.RuntimeStatus.ToString() ?? "";
+                var status = ProgressOf(state);
                 if (status.Length > 0 && last.GetValueOrDefault(id) != status)
                 {
-                    log.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:0.0}s[/] {id}: {status}");
+                    WriteProgress(log, clock.Elapsed, $"{id}: {status}");
                     last[id] = status;
                 }
             }
@@ -199,6 +195,19 @@ public static class PipelineCommand
             await Task.WhenAny(work, Task.Delay(250, cancellationToken)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// What the progress lines of <c>run --wait</c> and <c>resume</c> show of an instance: its pipeline progress when its
+    /// custom status has one, else its runtime status ("" when there is no such instance).
+    /// </summary>
+    private static string ProgressOf(OrchestrationState? state) =>
+        state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _) && s.TryGetProperty("done", out _)
+            ? Progress(s)
+            : state?.RuntimeStatus.ToString() ?? "";
+
+    /// <summary>One progress line on stderr: the seconds since the verb began waiting, then <paramref name="text"/>.</summary>
+    private static void WriteProgress(IAnsiConsole log, TimeSpan elapsed, string text) =>
+        log.MarkupLineInterpolated($"[grey]{elapsed.TotalSeconds,6:0.0}s[/] {text}");
 
     /// <summary>"[done/total] step: detail" of a pipeline's custom status.</summary>
     private static string Progress(JsonElement status) =>
