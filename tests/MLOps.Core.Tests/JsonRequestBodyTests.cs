@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MLOps.Core.Http;
 
 namespace MLOps.Core.Tests;
@@ -31,4 +32,16 @@ public sealed class JsonRequestBodyTests
     [InlineData("main.nope")]
     public void ExpectedKind_IsUnknownForTheBodyOrAFieldTheShapeDoesNotHave(string field) =>
         Assert.Null(JsonRequestBody.ExpectedKind(typeof(Body), field));
+
+    /// <summary>A document of the wrong kind was explained as "The JSON value could not be converted to MLOps.Core.Tests.…+Body".</summary>
+    [Theory]
+    [InlineData("[1]")]
+    [InlineData("\"x\"")]
+    [InlineData("5")]
+    public void WrongValue_OfTheWholeDocument_SaysItMustBeAnObject(string json)
+    {
+        var e = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<Body>(json));
+
+        Assert.Equal("must be an object", JsonRequestBody.WrongValue(typeof(Body), e));
+    }
 }

@@ -57,6 +57,7 @@ public class CarelessUseCliTests
         Refused(await Mlops("pipeline", "run", "--input", """{"candidates":[{"kind":"ease","search":{"lambda":[100,300]}}]}""", "--candidates", "sar"), 2,
             "--candidates and --input's \"candidates\" both name the candidates");
         Refused(await Mlops("pipeline", "run", "--input", "{\"requireApproval\":\"yes\"}"), 2, "--input is not a valid input of this orchestration: requireApproval: must be true or false");
+        Refused(await Mlops("pipeline", "run", "--input", "[1]"), 2, "--input is not a valid input of this orchestration: body: must be an object.");
         // A parameter typo was three failed training attempts and a failed pipeline (exit 1): now refused up front.
         Refused(await Mlops("pipeline", "run", "--input", "{\"candidates\":[{\"kind\":\"ials\",\"parameters\":{\"factorz\":4}}]}"), 2,
             "candidates[0].parameters: Unknown parameter 'factorz'");

@@ -279,6 +279,9 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
     [InlineData("/api/orchestrations/Purge", "{\"retentionDays\":-100}", HttpStatusCode.BadRequest, "retentionDays")]
     [InlineData("/api/orchestrations/DriftMonitor", "{\"model\":\"\"}", HttpStatusCode.BadRequest, "model")]
     [InlineData("/api/orchestrations/Purge", "LARGE", HttpStatusCode.RequestEntityTooLarge, "body")]
+    // A document that is not an object was explained by the serializer's "could not be converted to MLOps.Workflows.Pipeline.RetrainInput".
+    [InlineData("/api/orchestrations/RetrainPipeline", "[1]", HttpStatusCode.BadRequest, "body")]
+    [InlineData("/api/orchestrations/Purge", "\"x\"", HttpStatusCode.BadRequest, "body")]
     [InlineData("/api/orchestrations/instances/no-such-instance/raiseEvent/bad%0Bname", "\"x\"", HttpStatusCode.BadRequest, "eventName")]
     [InlineData("/api/orchestrations/instances/no-such-instance/raiseEvent/name", "LARGE", HttpStatusCode.RequestEntityTooLarge, "body")]
     public async Task StartOrRaiseEvent_WithNonsense_ProblemNamingTheField_AndNoInstance(string url, string body, HttpStatusCode expected, string field)
@@ -295,6 +298,7 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.DoesNotContain("(Parameter '", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         // Says what the field takes, not the serializer's .NET type ("could not be converted to System.Boolean").
         Assert.DoesNotContain("System.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("MLOps.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.StartsWith($"{field}:", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength());
     }

@@ -78,8 +78,15 @@ public static class JsonRequestBody
     /// ("must be true or false"), or the serializer's first sentence when the kind is unknown. The serializer's own
     /// message names .NET types ("could not be converted to System.Boolean"), which tells a caller nothing.
     /// </summary>
-    public static string WrongValue(Type type, JsonException e) =>
-        ExpectedKind(type, FieldOf(e.Path)) is { } kind ? $"must be {kind}" : FirstSentence(e.Message);
+    public static string WrongValue(Type type, JsonException e)
+    {
+        var field = FieldOf(e.Path);
+        if (ExpectedKind(type, field) is { } kind) return $"must be {kind}";
+        // The whole document is of the wrong kind (`[1]` or `"x"` for an input object): the serializer's sentence names the
+        // .NET type ("could not be converted to MLOps.Workflows.Pipeline.RetrainInput").
+        if (field == "body" && e.Message.StartsWith("The JSON value could not be converted to", StringComparison.Ordinal)) return $"must be {KindOf(type)}";
+        return FirstSentence(e.Message);
+    }
 
     /// <summary>
     /// A 400 naming the first of <paramref name="fields"/> that is not one printable line within its bound (<see cref="FreeText"/>),
@@ -111,6 +118,12 @@ public static class JsonRequestBody
             else return null;
             for (var i = segment.Count(c => c == '['); i > 0; i--) type = ElementType(type) ?? type;
         }
+        return KindOf(type);
+    }
+
+    /// <summary>The kind of JSON value <paramref name="type"/> is read from, in words.</summary>
+    private static string KindOf(Type type)
+    {
         type = Nullable.GetUnderlyingType(type) ?? type;
         return type switch
         {
