@@ -63,6 +63,21 @@ public class CarelessUseCliTests
             "candidates[0].parameters: Unknown parameter 'factorz'");
     }
 
+    /// <summary>A word where a number belongs was "Cannot parse argument 'x' for option '--days' as expected type 'System.Int32'".</summary>
+    [Fact]
+    public async Task TextWhereANumberBelongs_NamesTheOptionOrArgument_AndTheKind_NotTheDotNetType()
+    {
+        var work = TestEnvironment.NewTempFolder("careless-numbers");
+        Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, [.. args, "--store", "store"]);
+
+        var days = await Mlops("drift", "check", "--days", "x");
+        Refused(days, 2, "error: --days: 'x' is not a whole number. (see 'mlops --help')");
+        Refused(await Mlops("pipeline", "purge", "--older-than-days", "soon"), 2, "error: --older-than-days: 'soon' is not a whole number.");
+        var version = await Mlops("models", "show", "abc");
+        Refused(version, 2, "error: VERSION: 'abc' is not a whole number.");
+        Assert.DoesNotContain("System.", days.StdErr + version.StdErr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Drift_OverAnEmptyWindowOrReference_IsRefused_NotNoDrift()
     {
