@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -14,7 +15,18 @@ public static class CoreServices
         builder.Services.TryAddSingleton<IBlobStore>(_ => BlobStoreFactory.Open(storeSpec ?? builder.Configuration["MLOPS_STORE"]));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ApiKeyStore>();
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = NameTheContentType);
         return builder;
+    }
+
+    /// <summary>
+    /// The 415 that routing answers for a JSON route (<c>Accepts</c>: promote, rollback, alert actions) before any handler
+    /// runs had neither <c>field</c> nor detail, while every other rejection names what is wrong.
+    /// </summary>
+    private static void NameTheContentType(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails.Status != StatusCodes.Status415UnsupportedMediaType || context.ProblemDetails.Extensions.ContainsKey("field")) return;
+        context.ProblemDetails.Extensions["field"] = "Content-Type";
+        context.ProblemDetails.Detail ??= "Send the body as application/json.";
     }
 }

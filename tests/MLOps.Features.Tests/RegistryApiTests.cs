@@ -57,6 +57,23 @@ public sealed class RegistryApiTests : IAsyncLifetime
         return _client.SendAsync(request);
     }
 
+    /// <summary>Routing answers a non-JSON body before the handler: that 415 had no field or detail, unlike every other rejection.</summary>
+    [Theory]
+    [InlineData("/api/models/recommender/promote")]
+    [InlineData("/api/models/recommender/rollback")]
+    public async Task PromoteOrRollback_NotJson_Is415NamingTheContentType(string url)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("{\"version\":2}", System.Text.Encoding.UTF8, "text/plain") };
+        request.Headers.Add(ApiKeyAuthorization.Header, _admin);
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Content-Type", problem.GetProperty("field").GetString());
+        Assert.Contains("application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GetModel_NeedsAKey_AndShowsAliases()
     {
