@@ -25,7 +25,7 @@ public static class BenchmarkDriftCommand
     {
         var events = new Option<int>("--events") { Description = "Events in the checked window.", DefaultValueFactory = _ => 1_000_000 };
         var runs = new Option<int>("--runs") { Description = "Timed checks (the first is cold: JIT included).", DefaultValueFactory = _ => 3 };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 42 };
         var work = new Option<string?>("--work") { Description = "Folder for the generated store (default: a temp folder, deleted afterwards)." };
         var exposures = new Option<bool>("--exposures")
         {

@@ -21,9 +21,9 @@ public static class FeatureBenchmark
     {
         var events = new Option<int>("--events") { Description = "Synthetic events.", DefaultValueFactory = _ => 1_000_000 };
         var days = new Option<int>("--days") { Description = "Days (one event batch per day).", DefaultValueFactory = _ => 60 };
-        var users = new Option<int>("--users") { DefaultValueFactory = _ => 20_000 };
-        var items = new Option<int>("--items") { DefaultValueFactory = _ => 3_000 };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
+        var users = new Option<int>("--users") { Description = "Synthetic users.", DefaultValueFactory = _ => 20_000 };
+        var items = new Option<int>("--items") { Description = "Synthetic titles.", DefaultValueFactory = _ => 3_000 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 42 };
         var work = new Option<string?>("--work") { Description = "Scratch folder (default: a new temp folder, deleted afterwards)." };
         var command = new Command("features", "Time a full and an incremental feature refresh on synthetic events.") { events, days, users, items, seed, work };
         command.SetVerbAction(async (context, ct) =>

@@ -378,8 +378,8 @@ public static class PipelineCommand
 
     private static Command Terminate()
     {
-        var id = new Argument<string>("ID");
-        var reason = new Option<string?>("--reason");
+        var id = new Argument<string>("ID") { Description = "A Pending, Running or Suspended instance." };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the instance's history)." };
         var command = new Command("terminate", "Stop an instance (it ends Terminated at its next step).") { id, reason };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
