@@ -149,7 +149,7 @@ public static class PipelineCommand
                 if (status != last)
                 {
                     WriteProgress(log, clock.Elapsed, status);
-                    foreach (var line in state?.CustomStatus is { } cs ? Evidence(cs) ?? [] : []) log.MarkupLineInterpolated($"         {line}");
+                    foreach (var line in state?.CustomStatus is { } cs ? PipelineStatusText.Evidence(cs) ?? [] : []) log.MarkupLineInterpolated($"         {line}");
                     last = status;
                 }
             }
@@ -201,23 +201,11 @@ public static class PipelineCommand
     /// custom status has one, else its runtime status ("" when there is no such instance).
     /// </summary>
     private static string ProgressOf(OrchestrationState? state) =>
-        state?.CustomStatus is { } s && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("step", out _) && s.TryGetProperty("done", out _)
-            ? Progress(s)
-            : state?.RuntimeStatus.ToString() ?? "";
+        PipelineStatusText.Progress(state?.CustomStatus) ?? state?.RuntimeStatus.ToString() ?? "";
 
     /// <summary>One progress line on stderr: the seconds since the verb began waiting, then <paramref name="text"/>.</summary>
     private static void WriteProgress(IAnsiConsole log, TimeSpan elapsed, string text) =>
         log.MarkupLineInterpolated($"[grey]{elapsed.TotalSeconds,6:0.0}s[/] {text}");
-
-    /// <summary>"[done/total] step: detail" of a pipeline's custom status.</summary>
-    private static string Progress(JsonElement status) =>
-        $"[{status.GetProperty("done").GetInt32()}/{status.GetProperty("total").GetInt32()}] {status.GetProperty("step").GetString()}: {status.GetProperty("detail").GetString()}";
-
-    /// <summary>The evidence lines a pipeline waiting for approval puts in its custom status (null when there are none).</summary>
-    private static IEnumerable<string>? Evidence(JsonElement status) =>
-        status.ValueKind == JsonValueKind.Object && status.TryGetProperty("evidence", out var lines) && lines.ValueKind == JsonValueKind.Array
-            ? lines.EnumerateArray().Select(l => l.GetString() ?? "")
-            : null;
 
     private static readonly JsonSerializerOptions HumanJson = new(StoreJson.Indented) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -266,8 +254,8 @@ public static class PipelineCommand
                 console.MarkupLineInterpolated($"[bold]{state.Name} {state.InstanceId}: {state.RuntimeStatus}[/] (created {state.CreatedAt:u}, updated {state.LastUpdatedAt:u})");
                 if (state.CustomStatus is { } cs)
                 {
-                    console.WriteLine("  status: " + (Evidence(cs) is null ? cs.GetRawText() : Progress(cs)));
-                    foreach (var line in Evidence(cs) ?? []) console.WriteLine("    " + line);
+                    console.WriteLine("  status: " + PipelineStatusText.Line(cs));
+                    foreach (var line in PipelineStatusText.Evidence(cs) ?? []) console.WriteLine("    " + line);
                 }
                 if (context.Parse.GetValue(history))
                     foreach (var e in record.History) console.WriteLine($"  {e.Timestamp:HH:mm:ss.fff} {e.Type} {e.TaskId} {e.Name}");
