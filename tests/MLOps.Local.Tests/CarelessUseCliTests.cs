@@ -63,6 +63,25 @@ public class CarelessUseCliTests
             "candidates[0].parameters: Unknown parameter 'factorz'");
     }
 
+    /// <summary>
+    /// An unknown verb read "Required command was not provided. Unrecognized command or argument 'x'."; a group without its
+    /// verb only the first sentence. Each now says what is wrong and points at the help of the command reached.
+    /// </summary>
+    [Fact]
+    public async Task UnknownOrMissingVerb_SaysWhichAndPointsAtThatCommandsHelp()
+    {
+        var work = TestEnvironment.NewTempFolder("careless-verbs");
+        var unknown = await CliRunner.RunAsync(work, "bogusverb");
+        Refused(unknown, 2, "error: Unrecognized command or argument 'bogusverb'. (see 'mlops --help')");
+        var unknownInGroup = await CliRunner.RunAsync(work, "models", "bogus");
+        Refused(unknownInGroup, 2, "error: Unrecognized command or argument 'bogus'. (see 'mlops models --help')");
+        var missing = await CliRunner.RunAsync(work, "pipeline");
+        Refused(missing, 2, "error: 'mlops pipeline' needs a command: ");
+        Assert.Contains(" status,", missing.StdErr, StringComparison.Ordinal);
+        Assert.Contains("(see 'mlops pipeline --help')", missing.StdErr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", unknown.StdErr + unknownInGroup.StdErr + missing.StdErr, StringComparison.Ordinal);
+    }
+
     /// <summary>A word where a number belongs was "Cannot parse argument 'x' for option '--days' as expected type 'System.Int32'".</summary>
     [Fact]
     public async Task TextWhereANumberBelongs_NamesTheOptionOrArgument_AndTheKind_NotTheDotNetType()
@@ -71,7 +90,7 @@ public class CarelessUseCliTests
         Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, [.. args, "--store", "store"]);
 
         var days = await Mlops("drift", "check", "--days", "x");
-        Refused(days, 2, "error: --days: 'x' is not a whole number. (see 'mlops --help')");
+        Refused(days, 2, "error: --days: 'x' is not a whole number. (see 'mlops drift check --help')");
         Refused(await Mlops("pipeline", "purge", "--older-than-days", "soon"), 2, "error: --older-than-days: 'soon' is not a whole number.");
         var version = await Mlops("models", "show", "abc");
         Refused(version, 2, "error: VERSION: 'abc' is not a whole number.");

@@ -64,7 +64,7 @@ public static class MLOpsCli
         if (parse.Errors.Count > 0)
         {
             // One line, as every bad-usage error: what is wrong, and where to look.
-            Console.Error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(ParseErrorText.Of).Distinct())} (see 'mlops --help')");
+            Console.Error.WriteLine(ParseErrorText.Line(parse));
             return ExitCodes.BadInput;
         }
         return await parse.InvokeAsync().ConfigureAwait(false);

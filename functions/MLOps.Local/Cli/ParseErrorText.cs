@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
 
@@ -10,6 +11,33 @@ namespace MLOps.Local.Cli;
 /// </summary>
 public static partial class ParseErrorText
 {
+    private const string NoCommand = "Required command was not provided.";
+
+    /// <summary>
+    /// The one line a parse failure prints: its errors in words, without "Required command was not provided." when an
+    /// unknown word already says what is wrong, a missing verb listed by its choices, and the help of the command reached.
+    /// </summary>
+    public static string Line(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        var messages = parse.Errors.Select(Of).Distinct().ToList();
+        if (messages.Count > 1) messages.Remove(NoCommand);
+        var verbs = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToArray();
+        if (messages is [NoCommand] && verbs.Length > 0)
+            messages[0] = $"'{Path(parse.CommandResult)}' needs a command: {string.Join(", ", verbs)}.";
+        return $"error: {string.Join(" ", messages)} (see '{Path(parse.CommandResult)} --help')";
+    }
+
+    /// <summary>"mlops models promote": the words that reached <paramref name="result"/>'s command.</summary>
+    private static string Path(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = result; r is not null; r = r.Parent)
+            if (r is CommandResult c) names.Add(c.Parent is null ? "mlops" : c.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
     public static string Of(ParseError error)
     {
         if (NotConvertible().Match(error.Message) is not { Success: true } match) return error.Message;
