@@ -17,6 +17,9 @@ public static class ObservabilityExtensions
     /// <summary>ASP.NET Core's meter: <c>http.server.request.duration</c> tagged with <c>http.route</c> (request latency by route).</summary>
     public const string AspNetCoreHostingMeter = "Microsoft.AspNetCore.Hosting";
 
+    /// <summary>The log category of ASP.NET Core's "Request starting / finished" lines, which carry the full URL.</summary>
+    public const string RequestUrlLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>
     /// OpenTelemetry for a host, wired once: traces (HTTP requests + every <see cref="Telemetry.ActivitySource"/> span:
     /// pipeline activities, scoring), metrics (the "MLOps" meter of <see cref="MLOpsMetrics"/> + request latency by
@@ -28,6 +31,10 @@ public static class ObservabilityExtensions
     {
         var settings = TelemetrySettings.From(builder.Configuration, serviceName);
         builder.Services.AddSingleton(settings);
+        // ASP.NET Core logs every request's whole URL at Information ("Request starting GET …/api/search?q=…&user=…"):
+        // search text and user ids in every log sink, exported ones included. The request span carries the route,
+        // status and duration with the query's values redacted, so the URL lines are left to warnings and errors.
+        builder.Logging.AddFilter(RequestUrlLogCategory, LogLevel.Warning);
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
