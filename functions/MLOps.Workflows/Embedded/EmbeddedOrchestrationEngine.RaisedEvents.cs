@@ -9,9 +9,9 @@ public sealed partial class EmbeddedOrchestrationEngine
     /// </summary>
     public async Task<IReadOnlyList<HistoryEvent>?> RaisedEventsAsync(string instanceId, string eventName, CancellationToken cancellationToken = default)
     {
-        if ((await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record is not { } record) return null;
+        if ((await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record is not { } record) return null;
         var events = record.History.Where(e => e.Type == HistoryEventType.EventRaised && e.Name == eventName).ToList();
-        foreach (var (_, message) in (await ReadInboxAsync(instanceId, cancellationToken).ConfigureAwait(false)).OrderBy(m => m.Message.Id, StringComparer.Ordinal))
+        foreach (var (_, message) in (await _inbox.ReadInboxAsync(instanceId, cancellationToken).ConfigureAwait(false)).OrderBy(m => m.Message.Id, StringComparer.Ordinal))
             if (message.Kind == InboxMessage.EventKind && message.Name == eventName && !record.History.Exists(e => e.MessageId == message.Id))
                 events.Add(ToHistoryEvent(message));
         return events;

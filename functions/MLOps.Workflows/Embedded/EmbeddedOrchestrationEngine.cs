@@ -28,7 +28,6 @@ public sealed class SimulatedCrashException(string point) : Exception($"simulate
 /// </summary>
 public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDisposable
 {
-    private static readonly ConcurrentDictionary<string, byte> LiveEngines = new();
     private readonly IBlobStore _store;
     private readonly WorkflowRegistry _registry;
     private readonly IServiceProvider _services;
@@ -38,12 +37,14 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     private readonly ILogger _log;
     private readonly SemaphoreSlim _activitySlots;
     private readonly ConcurrentDictionary<string, Worker> _workers = new(StringComparer.Ordinal);
-    /// <summary>Instances this process was told run elsewhere, and damaged records: each logged once, not every scan.</summary>
+    /// <summary>Instances this process was told run elsewhere: each logged once, not every scan.</summary>
     private readonly ConcurrentDictionary<string, byte> _leaseHeldReported = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _unreadableReported = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly string _engineId = Guid.NewGuid().ToString("N");
     private readonly UnfinishedIndex _index;
+    private readonly InstanceRecords _records;
+    private readonly InstanceInbox _inbox;
+    private readonly InstanceLeases _leases;
+    private readonly UnfinishedInstances _unfinished;
     private int _indexBackfilled;
     private volatile bool _crashed;
 
@@ -59,7 +60,11 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         _log = _loggers.CreateLogger("MLOps.Workflows.Engine");
         _activitySlots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentActivities));
         _index = new UnfinishedIndex(store);
-        LiveEngines[_engineId] = 0;
+        _records = new InstanceRecords(store, _log, ThrowIfCrashed);
+        _inbox = new InstanceInbox(store, _time);
+        _leases = new InstanceLeases(store, _options.LeaseDuration, () => _crashed);
+        _unfinished = new UnfinishedInstances(_index, _records);
+        _leases.MarkLive();
     }
 
     /// <summary>Test seam: called at named points ("checkpoint:before", "checkpoint:after", "activity:&lt;name&gt;:done"); return true to crash there.</summary>
@@ -71,9 +76,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     /// <summary>Activity executions of this engine (name → count), for tests and the kill script.</summary>
     public ConcurrentDictionary<string, int> ActivityExecutions { get; } = new(StringComparer.Ordinal);
 
-    public static string InstancePath(string id) => $"{StoreLayout.Orchestrations}{id}/instance.json";
-    private static string InboxPrefix(string id) => $"{StoreLayout.Orchestrations}{id}/inbox/";
-    private static string LeasePath(string id) => $"{StoreLayout.Orchestrations}{id}/lease.json";
+    public static string InstancePath(string id) => InstanceRecords.InstancePath(id);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")]
     private static partial Regex InstanceIdPattern();
@@ -101,7 +104,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         var inputJson = input is null ? null : (JsonElement?)JsonSerializer.SerializeToElement(input, input is JsonElement ? typeof(JsonElement) : definition.InputType == typeof(object) ? input.GetType() : definition.InputType, WorkflowJson.Options);
         for (var attempt = 0; ; attempt++)
         {
-            var existing = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+            var existing = await _records.LoadAsync(id, cancellationToken).ConfigureAwait(false);
             if (existing is { Record.IsFinished: false })
                 return new StartResult(id, AlreadyRunning: true);
             if (existing is not null && mode == StartMode.Once)
@@ -116,9 +119,9 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             {
                 // Marked before the save (a crash after it leaves the instance findable) and after (see UnfinishedIndex).
                 await _index.MarkAsync(id, cancellationToken).ConfigureAwait(false);
-                await SaveAsync(record, existing?.ETag, cancellationToken).ConfigureAwait(false);
+                await _records.SaveAsync(record, existing?.ETag, cancellationToken).ConfigureAwait(false);
                 await _index.MarkAsync(id, cancellationToken).ConfigureAwait(false);
-                if (existing is not null) await ClearInboxAsync(id, cancellationToken).ConfigureAwait(false);
+                if (existing is not null) await _inbox.ClearInboxAsync(id, cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (BlobConditionFailedException) when (attempt < 5)
@@ -134,39 +137,39 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     public bool RunStartedInstances { get; set; } = true;
 
     public async Task<OrchestrationState?> GetStateAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record.ToState();
+        (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record.ToState();
 
     /// <summary>The full record with history (tests, `pipeline status --history`).</summary>
     public async Task<InstanceRecord?> GetRecordAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record;
+        (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record;
 
     public async Task RaiseEventAsync(string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
-        var record = (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
+        var record = (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
             ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
         if (record.IsFinished) throw new InvalidOperationException($"Instance '{instanceId}' is {record.RuntimeStatus.ToString().ToLowerInvariant()}; it takes no more events.");
-        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.EventKind, eventName, WorkflowJson.ToElement(payload), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await PostAndWakeAsync(instanceId, new InboxMessage(_inbox.NewMessageId(), InboxMessage.EventKind, eventName, WorkflowJson.ToElement(payload), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var record = (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
+        var record = (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
             ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
         if (record.IsFinished) return;
-        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.TerminateKind, null, WorkflowJson.ToElement(reason ?? "terminated"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await PostAndWakeAsync(instanceId, new InboxMessage(_inbox.NewMessageId(), InboxMessage.TerminateKind, null, WorkflowJson.ToElement(reason ?? "terminated"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task SuspendAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
     {
         InstanceStateException.EnsureCanSuspend(instanceId, await PendingStatusAsync(instanceId, cancellationToken).ConfigureAwait(false));
-        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.SuspendKind, null, WorkflowJson.ToElement(reason ?? "suspended"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await PostAndWakeAsync(instanceId, new InboxMessage(_inbox.NewMessageId(), InboxMessage.SuspendKind, null, WorkflowJson.ToElement(reason ?? "suspended"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task ResumeAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
     {
         InstanceStateException.EnsureCanResume(instanceId, await PendingStatusAsync(instanceId, cancellationToken).ConfigureAwait(false));
-        await PostAsync(instanceId, new InboxMessage(NewMessageId(), InboxMessage.ResumeKind, null, WorkflowJson.ToElement(reason ?? "resumed"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await PostAndWakeAsync(instanceId, new InboxMessage(_inbox.NewMessageId(), InboxMessage.ResumeKind, null, WorkflowJson.ToElement(reason ?? "resumed"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -175,11 +178,11 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     /// </summary>
     private async Task<RuntimeStatus> PendingStatusAsync(string instanceId, CancellationToken cancellationToken)
     {
-        var record = (await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
+        var record = (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
             ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
         var status = record.RuntimeStatus;
         if (record.IsFinished) return status;
-        foreach (var (_, message) in await ReadInboxAsync(instanceId, cancellationToken).ConfigureAwait(false))
+        foreach (var (_, message) in await _inbox.ReadInboxAsync(instanceId, cancellationToken).ConfigureAwait(false))
             if (!record.History.Exists(e => e.MessageId == message.Id))
                 status = message.Kind switch { InboxMessage.SuspendKind => RuntimeStatus.Suspended, InboxMessage.ResumeKind => RuntimeStatus.Running, _ => status };
         return status;
@@ -197,11 +200,11 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
 
     private async Task RewindRecordAsync(string instanceId, string reason, CancellationToken cancellationToken)
     {
-        var (record, etag) = await LoadAsync(instanceId, cancellationToken).ConfigureAwait(false)
+        var (record, etag) = await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
         InstanceStateException.EnsureCanRewind(instanceId, record.RuntimeStatus);
         foreach (var child in HistoryRewind.FailedChildren(record))
-            if (await LoadAsync(child, cancellationToken).ConfigureAwait(false) is { Record.RuntimeStatus: RuntimeStatus.Failed })
+            if (await _records.LoadAsync(child, cancellationToken).ConfigureAwait(false) is { Record.RuntimeStatus: RuntimeStatus.Failed })
                 await RewindRecordAsync(child, reason, cancellationToken).ConfigureAwait(false); // a child already rewound (a crash in between) is kept
         var now = _time.GetUtcNow();
         record.History = HistoryRewind.Rewind(_registry.GetOrchestrator(record.Name), record, out var cut);
@@ -212,7 +215,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         record.LastUpdatedAt = now;
         var topLevel = record.ParentInstanceId is null; // children resume through their parents
         if (topLevel) await _index.MarkAsync(instanceId, cancellationToken).ConfigureAwait(false);
-        await SaveAsync(record, etag, cancellationToken).ConfigureAwait(false);
+        await _records.SaveAsync(record, etag, cancellationToken).ConfigureAwait(false);
         if (topLevel) await _index.MarkAsync(instanceId, cancellationToken).ConfigureAwait(false);
         LogRewound(_log, instanceId, reason, cut);
     }
@@ -230,7 +233,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
     {
         var list = new List<OrchestrationState>();
-        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var record in await _records.ListRecordsAsync(cancellationToken).ConfigureAwait(false))
             if (statuses is null || statuses.Count == 0 || statuses.Contains(record.RuntimeStatus)) list.Add(record.ToState());
         list.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
         return list;
@@ -239,7 +242,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
     {
         var purged = 0;
-        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var record in await _records.ListRecordsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!record.IsFinished || record.LastUpdatedAt >= olderThan) continue;
             // A finished instance's worker may still be tidying up (inbox, index, lease) for a moment: purged once it has left,
@@ -304,8 +307,8 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     public async Task<ResumeReport> ResumeAllAsync(CancellationToken cancellationToken = default)
     {
         var unfinished = Interlocked.Exchange(ref _indexBackfilled, 1) == 0
-            ? await BackfillIndexAsync(cancellationToken).ConfigureAwait(false)
-            : await ListIndexedAsync(cancellationToken).ConfigureAwait(false);
+            ? await _unfinished.BackfillIndexAsync(cancellationToken).ConfigureAwait(false)
+            : await _unfinished.ListIndexedAsync(cancellationToken).ConfigureAwait(false);
         var resumed = new List<string>();
         var elsewhere = new List<HeldInstance>();
         foreach (var record in unfinished)
@@ -313,8 +316,8 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             if (record.IsFinished || record.ParentInstanceId is not null) continue;
             // A suspended instance stays parked (no worker, nothing dispatched) until a message (resume, terminate) arrives.
             if (record.RuntimeStatus == RuntimeStatus.Suspended && !_workers.ContainsKey(record.InstanceId)
-                && (await _store.ListAllAsync(InboxPrefix(record.InstanceId), cancellationToken).ConfigureAwait(false)).Count == 0) continue;
-            if (!_workers.ContainsKey(record.InstanceId) && await HeldElsewhereAsync(record.InstanceId, cancellationToken).ConfigureAwait(false) is { } holder)
+                && await _inbox.IsEmptyAsync(record.InstanceId, cancellationToken).ConfigureAwait(false)) continue;
+            if (!_workers.ContainsKey(record.InstanceId) && await _leases.HeldElsewhereAsync(record.InstanceId, cancellationToken).ConfigureAwait(false) is { } holder)
             {
                 elsewhere.Add(new HeldInstance(record.InstanceId, holder));
                 continue;
@@ -322,51 +325,6 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             if (EnsureWorker(record.InstanceId, force: true)) resumed.Add(record.InstanceId);
         }
         return new ResumeReport(resumed, elsewhere);
-    }
-
-    /// <summary>Every unfinished top-level record, each indexed (a store written before the index, or a lost marker).</summary>
-    private async Task<List<InstanceRecord>> BackfillIndexAsync(CancellationToken cancellationToken)
-    {
-        var marked = (await _index.ListAsync(cancellationToken).ConfigureAwait(false)).Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
-        var unfinished = new List<InstanceRecord>();
-        foreach (var record in await ListRecordsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (record.IsFinished || record.ParentInstanceId is not null) continue;
-            if (!marked.Contains(record.InstanceId)) await _index.MarkAsync(record.InstanceId, cancellationToken).ConfigureAwait(false);
-            unfinished.Add(record);
-        }
-        return unfinished;
-    }
-
-    /// <summary>The indexed instances' records; markers of finished or purged instances are cleared on the way.</summary>
-    private async Task<List<InstanceRecord>> ListIndexedAsync(CancellationToken cancellationToken)
-    {
-        var unfinished = new List<InstanceRecord>();
-        foreach (var (id, seen) in await _index.ListAsync(cancellationToken).ConfigureAwait(false))
-        {
-            InstanceRecord? record;
-            try
-            {
-                record = (await LoadAsync(id, cancellationToken).ConfigureAwait(false))?.Record;
-            }
-            catch (Exception e) when (e is JsonException or ArgumentException)
-            {
-                // A damaged record (reported by the full listing) or a stray marker name: left for a person to repair.
-                if (_unreadableReported.TryAdd(UnfinishedIndex.Prefix + id, 0)) LogUnreadableRecord(_log, UnfinishedIndex.Prefix + id, e.Message);
-                continue;
-            }
-            if (record is { IsFinished: false }) unfinished.Add(record);
-            else await _index.ClearIfFinishedAsync(id, seen, () => Task.FromResult(true), cancellationToken).ConfigureAwait(false);
-        }
-        return unfinished;
-    }
-
-    /// <summary>After a top-level instance finished: its marker goes, unless a restart marked it again meanwhile.</summary>
-    private async Task ClearIndexAsync(string id, CancellationToken cancellationToken)
-    {
-        if (await _index.VersionAsync(id, cancellationToken).ConfigureAwait(false) is not { } seen) return;
-        await _index.ClearIfFinishedAsync(id, seen,
-            async () => (await LoadAsync(id, cancellationToken).ConfigureAwait(false))?.Record.IsFinished ?? true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -410,112 +368,28 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         {
             // Workers that do not stop in time are abandoned: their leases expire or are taken over.
         }
-        LiveEngines.TryRemove(_engineId, out _);
+        _leases.MarkGone();
     }
 
-    // ---------------------------------------------------------------- storage
+    // ---------------------------------------------------------------- inbox and lease (stored by InstanceInbox, InstanceLeases)
 
-    private async Task<(InstanceRecord Record, BlobETag ETag)?> LoadAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Leaves a message in the instance's inbox and wakes the worker that takes it (or starts one).</summary>
+    private async Task PostAndWakeAsync(string id, InboxMessage message, CancellationToken cancellationToken)
     {
-        ValidateInstanceId(id);
-        var read = await _store.ReadJsonAsync<InstanceRecord>(InstancePath(id), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-        return read is { } r ? (r.Value, r.ETag) : null;
-    }
-
-    private async Task<BlobETag> SaveAsync(InstanceRecord record, BlobETag? etag, CancellationToken cancellationToken)
-    {
-        if (_crashed) throw new SimulatedCrashException(CrashedAt ?? "?");
-        return await _store.WriteJsonAsync(InstancePath(record.InstanceId), record,
-            etag is { } e ? WriteCondition.Match(e) : WriteCondition.CreateOnly, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<List<InstanceRecord>> ListRecordsAsync(CancellationToken cancellationToken)
-    {
-        var records = new List<InstanceRecord>();
-        foreach (var blob in await _store.ListAllAsync(StoreLayout.Orchestrations, cancellationToken).ConfigureAwait(false))
-        {
-            if (!blob.Path.EndsWith("/instance.json", StringComparison.Ordinal)) continue;
-            try
-            {
-                var read = await _store.ReadJsonAsync<InstanceRecord>(blob.Path, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-                if (read is { } r) records.Add(r.Value);
-            }
-            catch (JsonException e)
-            {
-                // One damaged record must not stop the host (its schedules, every other instance) or the instance list.
-                if (_unreadableReported.TryAdd(blob.Path, 0)) LogUnreadableRecord(_log, blob.Path, e.Message);
-            }
-        }
-        return records;
-    }
-
-    private string NewMessageId() => $"{_time.GetUtcNow().UtcTicks:D19}-{Guid.NewGuid():N}";
-
-    private async Task PostAsync(string id, InboxMessage message, CancellationToken cancellationToken)
-    {
-        await _store.WriteJsonAsync($"{InboxPrefix(id)}{message.Id}.json", message, WriteCondition.CreateOnly, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
+        await _inbox.PostAsync(id, message, cancellationToken).ConfigureAwait(false);
         if (_workers.TryGetValue(id, out var worker)) worker.Wake();
         else EnsureWorker(id);
     }
 
-    private async Task<List<(string Path, InboxMessage Message)>> ReadInboxAsync(string id, CancellationToken cancellationToken)
-    {
-        var list = new List<(string, InboxMessage)>();
-        foreach (var blob in await _store.ListAllAsync(InboxPrefix(id), cancellationToken).ConfigureAwait(false))
-        {
-            var read = await _store.ReadJsonAsync<InboxMessage>(blob.Path, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-            if (read is { } r) list.Add((blob.Path, r.Value));
-        }
-        return list;
-    }
-
-    private async Task ClearInboxAsync(string id, CancellationToken cancellationToken)
-    {
-        foreach (var blob in await _store.ListAllAsync(InboxPrefix(id), cancellationToken).ConfigureAwait(false))
-            await _store.DeleteAsync(blob.Path, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    // ---------------------------------------------------------------- leases
-
-    private sealed record Lease(string EngineId, string Host, int Pid, DateTimeOffset ExpiresAt);
-
-    private async Task<BlobETag?> TryAcquireLeaseAsync(string id, CancellationToken cancellationToken)
-    {
-        var mine = new Lease(_engineId, Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow + _options.LeaseDuration);
-        var existing = await _store.ReadJsonAsync<Lease>(LeasePath(id), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (existing is not { } e)
-                return await _store.WriteJsonAsync(LeasePath(id), mine, WriteCondition.CreateOnly, WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-            if (e.Value.EngineId == _engineId || e.Value.ExpiresAt < DateTimeOffset.UtcNow || HolderIsDead(e.Value))
-                return await _store.WriteJsonAsync(LeasePath(id), mine, WriteCondition.Match(e.ETag), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-        catch (BlobConditionFailedException)
-        {
-            return null;
-        }
-    }
-
     /// <summary>"HOST pid N" when another live process holds the instance's lease (it runs the instance there), else null.</summary>
-    public async Task<string?> HeldElsewhereAsync(string instanceId, CancellationToken cancellationToken = default)
+    public Task<string?> HeldElsewhereAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        _leases.HeldElsewhereAsync(instanceId, cancellationToken);
+
+    /// <summary>A crashed (simulated) engine writes no more records, as a killed process would not.</summary>
+    private void ThrowIfCrashed()
     {
-        var existing = await _store.ReadJsonAsync<Lease>(LeasePath(instanceId), WorkflowJson.Options, cancellationToken).ConfigureAwait(false);
-        return existing is not { Value: var lease } || lease.EngineId == _engineId || lease.ExpiresAt < DateTimeOffset.UtcNow || HolderIsDead(lease)
-            ? null : $"{lease.Host} pid {lease.Pid}";
+        if (_crashed) throw new SimulatedCrashException(CrashedAt ?? "?");
     }
-
-    private static bool HolderIsDead(Lease lease) =>
-        lease.Host == Environment.MachineName && lease.Pid == Environment.ProcessId
-            ? !LiveEngines.ContainsKey(lease.EngineId)
-            : ProcessLiveness.HasExited(lease.Host, lease.Pid);
-
-    // A crashed (simulated) engine stops renewing, as a killed process would; a lease taken over ends the loop too (the
-    // instance blob's CAS still guards the history).
-    private Task RenewLeaseAsync(string id, BlobETag etag, CancellationToken cancellationToken) =>
-        LeaseRenewal.RunAsync(_store, LeasePath(id), etag, _options.LeaseDuration,
-            () => _crashed ? null : new Lease(_engineId, Environment.MachineName, Environment.ProcessId, DateTimeOffset.UtcNow + _options.LeaseDuration),
-            options: WorkflowJson.Options, cancellationToken: cancellationToken);
 
     // ---------------------------------------------------------------- workers
 
@@ -591,9 +465,9 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, worker.Cancel.Token);
         var ct = linked.Token;
-        var loaded = await LoadAsync(worker.Id, ct).ConfigureAwait(false);
+        var loaded = await _records.LoadAsync(worker.Id, ct).ConfigureAwait(false);
         if (loaded is not { } l || l.Record.IsFinished) return;
-        if (await TryAcquireLeaseAsync(worker.Id, ct).ConfigureAwait(false) is not { } leaseTag)
+        if (await _leases.TryAcquireLeaseAsync(worker.Id, ct).ConfigureAwait(false) is not { } leaseTag)
         {
             // The pending scan finds it again every few seconds for as long as the other process runs it (an approval
             // may wait a day): said once per process, not every scan.
@@ -601,7 +475,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
             return;
         }
         _leaseHeldReported.TryRemove(worker.Id, out _);
-        _ = RenewLeaseAsync(worker.Id, leaseTag, ct);
+        _ = _leases.RenewLeaseAsync(worker.Id, leaseTag, ct);
         try
         {
             var (record, etag) = l;
@@ -623,7 +497,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 var batch = new List<HistoryEvent>();
                 while (worker.Messages.TryDequeue(out var m))
                     if (!HasOutcome(record, m)) batch.Add(m);
-                var inbox = await ReadInboxAsync(worker.Id, ct).ConfigureAwait(false);
+                var inbox = await _inbox.ReadInboxAsync(worker.Id, ct).ConfigureAwait(false);
                 foreach (var (_, message) in inbox)
                 {
                     if (record.History.Exists(e => e.MessageId == message.Id)) continue;
@@ -654,9 +528,9 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                     record.RuntimeStatus = RuntimeStatus.Suspended;
                     record.LastUpdatedAt = now;
                     Crash("checkpoint:before");
-                    etag = await SaveAsync(record, etag, ct).ConfigureAwait(false);
+                    etag = await _records.SaveAsync(record, etag, ct).ConfigureAwait(false);
                     Crash("checkpoint:after");
-                    foreach (var (path, _) in inbox) await _store.DeleteAsync(path, cancellationToken: ct).ConfigureAwait(false);
+                    await _inbox.DeleteAsync(inbox, ct).ConfigureAwait(false);
                     continue;
                 }
                 var result = OrchestrationExecutor.Run(definition, record, _loggers);
@@ -702,9 +576,9 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 }
 
                 Crash("checkpoint:before");
-                etag = await SaveAsync(record, etag, ct).ConfigureAwait(false);
+                etag = await _records.SaveAsync(record, etag, ct).ConfigureAwait(false);
                 Crash("checkpoint:after");
-                foreach (var (path, _) in inbox) await _store.DeleteAsync(path, cancellationToken: ct).ConfigureAwait(false);
+                await _inbox.DeleteAsync(inbox, ct).ConfigureAwait(false);
                 if (record.IsFinished)
                 {
                     // A failure is an Error naming its cause: a traces row on-call finds by severity or by the instance id.
@@ -718,7 +592,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                     OrchestrationMetrics.Finished(record.Name, record.RuntimeStatus);
                     try
                     {
-                        if (record.ParentInstanceId is null) await ClearIndexAsync(worker.Id, ct).ConfigureAwait(false);
+                        if (record.ParentInstanceId is null) await _unfinished.ClearIndexAsync(worker.Id, ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException and not SimulatedCrashException)
                     {
@@ -736,16 +610,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         }
         finally
         {
-            if (!_crashed)
-            {
-                try
-                {
-                    await _store.DeleteAsync(LeasePath(worker.Id), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (BlobConditionFailedException)
-                {
-                }
-            }
+            if (!_crashed) await _leases.ReleaseAsync(worker.Id).ConfigureAwait(false);
         }
     }
 
@@ -879,7 +744,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         try
         {
             var childId = created.ChildInstanceId!;
-            if (await LoadAsync(childId, ct).ConfigureAwait(false) is null)
+            if (await _records.LoadAsync(childId, ct).ConfigureAwait(false) is null)
             {
                 var now = _time.GetUtcNow();
                 var child = new InstanceRecord
@@ -890,7 +755,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
                 };
                 try
                 {
-                    await SaveAsync(child, null, ct).ConfigureAwait(false);
+                    await _records.SaveAsync(child, null, ct).ConfigureAwait(false);
                 }
                 catch (BlobConditionFailedException)
                 {
@@ -917,9 +782,6 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Instance {InstanceId} runs in another process (lease held); not starting it here")]
     private static partial void LogLeaseHeld(ILogger logger, string instanceId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Orchestration record {Path} is unreadable and skipped (repair or delete it): {Message}")]
-    private static partial void LogUnreadableRecord(ILogger logger, string path, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Instance {InstanceId}: {Message}")]
     private static partial void LogNonDeterministic(ILogger logger, string instanceId, string message);
