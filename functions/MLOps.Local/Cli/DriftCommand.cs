@@ -87,7 +87,8 @@ public static class DriftCommand
                 foreach (var a in list)
                     table.AddRow(Markup.Escape(a.Id), Markup.Escape(a.Kind), Markup.Escape(a.Subject), a.Severity, a.Status, Markup.Escape(a.Title),
                         a.LastSeen.ToString("u", CultureInfo.InvariantCulture), a.Occurrences.ToString(CultureInfo.InvariantCulture));
-                console.Write(table);
+                if (list.Count == 0) console.WriteLine(s is null ? "no drift alerts (`mlops drift check` measures a window)" : $"no {s} drift alerts");
+                else console.Write(table);
             });
             return ExitCodes.Done;
         });

@@ -91,7 +91,12 @@ public static class ModelsCommand
                 foreach (var e in entries)
                     table.AddRow(e.At.ToString("u"), e.Alias, e.Sequence.ToString(), e.Action + (e.Forced ? " (forced)" : ""),
                         e.From?.ToString() ?? "-", e.To?.ToString() ?? "-", Markup.Escape(e.By), Markup.Escape(e.Reason ?? ""));
-                console.Write(table);
+                // An empty table reads like a display fault; say what it means, as `models list` and `keys list` do.
+                if (entries.Count == 0)
+                    console.WriteLine(context.Parse.GetValue(aliasOption) is { } only
+                        ? $"model '{name}' has no changes of alias '{only}' yet"
+                        : $"model '{name}' has no alias changes yet (a promotion or rollback records one)");
+                else console.Write(table);
                 if (at is { } when) console.MarkupLine($"champion at {when:u}: {(championAt is { } v ? $"v{v}" : "none")}");
             });
             return ExitCodes.Done;

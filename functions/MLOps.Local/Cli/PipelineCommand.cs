@@ -357,7 +357,8 @@ public static class PipelineCommand
                 foreach (var s in states)
                     table.AddRow(Markup.Escape(s.InstanceId), s.Name, s.RuntimeStatus.ToString(), s.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
                         Markup.Escape(s.Step ?? ""));
-                console.Write(table);
+                if (states.Count == 0) console.WriteLine("no orchestration instances (`mlops pipeline run` starts one)");
+                else console.Write(table);
             });
             return ExitCodes.Done;
         });
