@@ -103,6 +103,9 @@ public static class PromotionPolicy
 {
     private static string SlackText(GuardrailRule rule) => rule.Slack > 0 ? $", or {rule.Slack:G4}" : "";
 
+    /// <summary>challenger − champion for the evidence, without the binary noise of the subtraction (−0.020244, not −0.020244000000000005).</summary>
+    private static double Difference(double champion, double challenger) => Math.Round(challenger - champion, 10);
+
     public static PromotionDecision Evaluate(ModelComparison c, PromotionPolicyOptions? policy = null, DateTimeOffset? now = null)
     {
         policy ??= new PromotionPolicyOptions();
@@ -112,9 +115,9 @@ public static class PromotionPolicy
         var metricMatches = string.Equals(c.PrimaryMetric, policy.PrimaryMetric, StringComparison.OrdinalIgnoreCase);
         var better = metricMatches && c.Challenger > c.Champion;
         var confident = metricMatches && c.DifferenceLower > policy.Margin;
-        rows.Add(new EvidenceRow("better", c.PrimaryMetric, c.Champion, c.Challenger, c.Challenger - c.Champion, null, null,
+        rows.Add(new EvidenceRow("better", c.PrimaryMetric, c.Champion, c.Challenger, Difference(c.Champion, c.Challenger), null, null,
             $"challenger > {c.Baseline}", better));
-        rows.Add(new EvidenceRow("confidence", c.PrimaryMetric, null, null, c.Challenger - c.Champion, c.DifferenceLower, c.DifferenceUpper,
+        rows.Add(new EvidenceRow("confidence", c.PrimaryMetric, null, null, Difference(c.Champion, c.Challenger), c.DifferenceLower, c.DifferenceUpper,
             $"{policy.Confidence:P0} interval lower bound > {policy.Margin}", confident));
         if (!metricMatches) reasons.Add($"the comparison is on {c.PrimaryMetric}, the policy's primary metric is {policy.PrimaryMetric}");
         else if (!better) reasons.Add($"{c.PrimaryMetric} {c.Challenger:F4} does not beat the {c.Baseline}'s {c.Champion:F4}");
@@ -126,7 +129,7 @@ public static class PromotionPolicy
             var allowed = Math.Max(Math.Abs(v.Champion) * rule.Tolerance, rule.Slack);
             var limit = rule.HigherIsBetter ? v.Champion - allowed : v.Champion + allowed;
             var ok = rule.HigherIsBetter ? v.Challenger >= limit : v.Challenger <= limit;
-            rows.Add(new EvidenceRow("guardrail", name, v.Champion, v.Challenger, v.Challenger - v.Champion, null, null,
+            rows.Add(new EvidenceRow("guardrail", name, v.Champion, v.Challenger, Difference(v.Champion, v.Challenger), null, null,
                 rule.HigherIsBetter ? $">= {limit:G4} (at most {rule.Tolerance:P0} lower{SlackText(rule)})" : $"<= {limit:G4} (at most {rule.Tolerance:P0} higher{SlackText(rule)})", ok));
             if (!ok) reasons.Add($"guardrail {name}: {v.Challenger:G4} vs {v.Champion:G4} breaks its {rule.Tolerance:P0} tolerance");
         }

@@ -34,7 +34,9 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
         var metrics = evaluation.Metrics.ToDictionary(m => m.Key, m =>
         {
             var interval = evaluation.VersusChampion.FirstOrDefault(v => v.Metric == m.Key);
-            return new MetricValue(m.Value, interval is null ? null : m.Value - interval.Difference + interval.Lower, interval is null ? null : m.Value - interval.Difference + interval.Upper);
+            // Sums of 6-decimal figures, rounded back to 6: stored as 0.1361, not 0.13610000000000003.
+            return new MetricValue(m.Value, interval is null ? null : Math.Round(m.Value - interval.Difference + interval.Lower, 6),
+                interval is null ? null : Math.Round(m.Value - interval.Difference + interval.Upper, 6));
         }, StringComparer.Ordinal);
         var manifest = await registry.RegisterAsync(model, new ModelVersionDraft
         {
@@ -139,7 +141,7 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             EvaluationWindow = e.Window,
             PrimaryMetric = RecommenderTrainer.PrimaryMetric,
             Challenger = value,
-            Champion = primary is null ? 0 : value - primary.Difference,
+            Champion = primary is null ? 0 : Math.Round(value - primary.Difference, 6),
             DifferenceLower = primary?.Lower ?? 0,
             DifferenceUpper = primary?.Upper ?? 0,
             Users = e.Users,

@@ -28,4 +28,31 @@ public sealed class RegistryGatewayNotesTests
         Assert.Equal("candidate ease(lambda=24), baseline none; tuned lambda {12, 24} in 2 trials on each user's 10 latest training interactions: validation ndcg@10 0.1400",
             manifest!.Notes);
     }
+
+    /// <summary>Figures derived from 6-decimal ones are stored as 6-decimal figures: 0.1361, not 0.13610000000000003.</summary>
+    [Fact]
+    public async Task RegisteredFigures_DerivedFromRoundedOnes_CarryNoBinaryNoise()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("gateway-figures");
+        await store.WriteTextAsync("pipeline/candidates/run_train-0.mlrc", "artifact", cancellationToken: ct);
+        var snapshot = new FeatureSnapshotRef("fs-figures", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 100, 10, 20, false, 0);
+        var candidate = new TrainedCandidate("ease", "ease", [], "pipeline/candidates/run_train-0.mlrc", snapshot.SnapshotId, 0.1);
+        var evaluation = new CandidateEvaluation
+        {
+            Key = candidate.Key, Window = "last 10", Users = 10, Baseline = "champion v1", BaselineVersion = 1,
+            Metrics = new() { [RecommenderTrainer.PrimaryMetric] = 0.14, ["coverage"] = 0.059021 },
+            ChampionMetrics = new() { [RecommenderTrainer.PrimaryMetric] = 0.1279, ["coverage"] = 0.079265 },
+            VersusChampion = [new MetricInterval(RecommenderTrainer.PrimaryMetric, 0.0121, 0.0082, 0.0161, 0.95)],
+        };
+        var registry = new ModelRegistry(store);
+
+        var version = await new RegistryGateway(registry, store, TimeProvider.System).RegisterAsync(ModelRegistry.DefaultModel, candidate, evaluation, snapshot, "run:register", ct);
+
+        var metric = (await registry.GetVersionAsync(ModelRegistry.DefaultModel, version, ct))!.Metrics[RecommenderTrainer.PrimaryMetric];
+        Assert.Equal((0.1361, 0.1440), (metric.Lower!.Value, metric.Upper!.Value));
+        var decision = Assert.Single(await registry.GetDecisionsAsync(ModelRegistry.DefaultModel, version, ct));
+        Assert.Equal(0.1279, decision.Comparison.Champion);
+        Assert.Equal(-0.020244, Assert.Single(decision.Evidence, r => r.Metric == "coverage").Difference);
+    }
 }
