@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using MLOps.Core.Http;
 using MLOps.Core.Security;
 using MLOps.Storage;
 
@@ -20,13 +21,14 @@ public static class CoreServices
     }
 
     /// <summary>
-    /// The 415 that routing answers for a JSON route (<c>Accepts</c>: promote, rollback, alert actions) before any handler
-    /// runs had neither <c>field</c> nor detail, while every other rejection names what is wrong.
+    /// The 415 that the local host's routing answers for a JSON route (<c>Accepts</c>, see <see cref="JsonContentType"/>) before
+    /// any filter runs had neither <c>field</c> nor detail, while every other rejection names what is wrong: it gets the same
+    /// field and detail as the filter's 415, which is what the Functions host answers.
     /// </summary>
     private static void NameTheContentType(ProblemDetailsContext context)
     {
         if (context.ProblemDetails.Status != StatusCodes.Status415UnsupportedMediaType || context.ProblemDetails.Extensions.ContainsKey("field")) return;
         context.ProblemDetails.Extensions["field"] = "Content-Type";
-        context.ProblemDetails.Detail ??= "Send the body as application/json.";
+        context.ProblemDetails.Detail ??= JsonContentType.Detail;
     }
 }

@@ -26,10 +26,12 @@ public static class RegistryApi
         read.MapGet("/{name}", GetAsync).WithName("GetModel");
         read.MapGet("/{name}/versions/{version}", GetVersionAsync).WithName("GetModelVersion");
         read.MapGet("/{name}/history", HistoryAsync).WithName("GetModelHistory");
-        var admin = app.MapGroup("/api/models").RequireRole(ApiRole.Admin).WithTags("models");
+        // The role is required per endpoint, after AcceptsJson: a group's filters run before the endpoint's, and the Content-Type
+        // is checked before the key on both hosts (the local host's routing answers 415 before any filter).
+        var admin = app.MapGroup("/api/models").WithTags("models");
         // Bodies are read by hand (JsonRequestBody): a malformed one gets a problem naming the field on both hosts.
-        admin.MapPost("/{name}/promote", PromoteAsync).WithName("PromoteModel").Accepts<PromoteBody>("application/json");
-        admin.MapPost("/{name}/rollback", RollbackAsync).WithName("RollbackModel").Accepts<RollbackBody>(isOptional: true, "application/json");
+        admin.MapPost("/{name}/promote", PromoteAsync).WithName("PromoteModel").AcceptsJson<PromoteBody>().RequireRole(ApiRole.Admin);
+        admin.MapPost("/{name}/rollback", RollbackAsync).WithName("RollbackModel").AcceptsJson<RollbackBody>(isOptional: true).RequireRole(ApiRole.Admin);
         return app;
     }
 

@@ -28,10 +28,12 @@ public static class OrchestrationApi
     public static IEndpointRouteBuilder MapOrchestrationApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup(Prefix).WithTags("Orchestrations");
-        group.MapPost("/{name}", StartAsync).RequireRole(ApiRole.Admin).WithName("StartOrchestration");
+        // Inputs and event payloads are JSON (optional): another declared Content-Type is a 415 on both hosts, checked before the key.
+        group.MapPost("/{name}", StartAsync).AcceptsJson<JsonElement>(isOptional: true).RequireRole(ApiRole.Admin).WithName("StartOrchestration");
         group.MapGet("/instances", ListAsync).RequireRole(ApiRole.Read).WithName("ListOrchestrations");
         group.MapGet("/instances/{id}", StatusAsync).RequireRole(ApiRole.Read).WithName("OrchestrationStatus");
-        group.MapPost("/instances/{id}/raiseEvent/{eventName}", RaiseEventAsync).RequireRole(ApiRole.Admin).WithName("RaiseOrchestrationEvent");
+        group.MapPost("/instances/{id}/raiseEvent/{eventName}", RaiseEventAsync).AcceptsJson<JsonElement>(isOptional: true).RequireRole(ApiRole.Admin)
+            .WithName("RaiseOrchestrationEvent");
         group.MapPost("/instances/{id}/terminate", TerminateAsync).RequireRole(ApiRole.Admin).WithName("TerminateOrchestration");
         group.MapPost("/instances/{id}/suspend", SuspendAsync).RequireRole(ApiRole.Admin).WithName("SuspendOrchestration");
         group.MapPost("/instances/{id}/resume", ResumeAsync).RequireRole(ApiRole.Admin).WithName("ResumeOrchestration");

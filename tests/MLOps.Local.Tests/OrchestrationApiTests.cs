@@ -303,6 +303,48 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength());
     }
 
+    /// <summary>
+    /// Start took any Content-Type (202 for text/plain) while promote, rollback and the alert actions answered 415: now every
+    /// JSON route does, without or with a key (the local host's routing answers it first), and starts nothing. No body and no
+    /// Content-Type still starts with the defaults; a +json type or a charset is JSON.
+    /// </summary>
+    [Theory]
+    [InlineData("text/plain", true)]
+    [InlineData("text/plain", false)]
+    [InlineData("application/x-www-form-urlencoded", true)] // what `curl -d` sends without -H 'content-type: …'
+    [InlineData("application/jsonfoo", true)]
+    public async Task StartOrRaiseEvent_WithABodyThatIsNotDeclaredJson_Is415NamingTheContentType_AndNoInstance(string contentType, bool withKey)
+    {
+        var admin = Client(_admin);
+        var caller = Client(withKey ? _admin : null);
+        var before = (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength();
+
+        var start = await caller.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}", new StringContent("\"bonjour\"", Encoding.UTF8, contentType));
+        var raise = await caller.PostAsync($"{OrchestrationApi.Prefix}/instances/no-such-instance/raiseEvent/name", new StringContent("\"world\"", Encoding.UTF8, contentType));
+
+        foreach (var response in new[] { start, raise })
+        {
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("Content-Type", problem.GetProperty("field").GetString());
+            Assert.Equal("Send the body as application/json.", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(before, (await admin.GetFromJsonAsync<JsonElement>($"{OrchestrationApi.Prefix}/instances")).GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Application/JSON")] // sent with "; charset=utf-8"
+    [InlineData("application/vnd.mlops+json")]
+    public async Task Start_WithoutABody_OrWithAJsonType_Starts(string? contentType)
+    {
+        var content = contentType is null ? null : new StringContent("\"bonjour\"", Encoding.UTF8, contentType);
+
+        var start = await Client(_admin).PostAsync($"{OrchestrationApi.Prefix}/{Greeter}", content);
+
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+    }
+
     /// <summary>An event whose payload the orchestration declares is refused in another shape, before it can fail the instance.</summary>
     [Fact]
     public async Task RaiseEvent_ADeclaredPayloadOfTheWrongShape_Is400NamingTheField_AndTheInstanceRunsOn()

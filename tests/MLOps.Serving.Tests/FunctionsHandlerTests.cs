@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using MLOps.Registry;
 using MLOps.Serving.Model;
 
 namespace MLOps.Serving.Tests;
@@ -97,6 +98,43 @@ public sealed class FunctionsHandlerTests(FunctionsServingFixture fixture) : ICl
         Assert.Equal(((int)local.StatusCode, WithoutTraceId(await local.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))),
             (viaFunction.Status, WithoutTraceId(viaFunction.Body)));
     }
+
+    /// <summary>
+    /// The Functions host runs the endpoint without ASP.NET routing, so the Accepts matcher's 415 never happened there: a
+    /// text/plain promote body was read and applied. Now every JSON route answers the local host's 415, with or without a key
+    /// (the local host's routing answers it before the key is looked at).
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(MLOps.Functions.RegistryFunctions.PromoteModel), "/api/models/content-type-check/promote", "{\"version\":2,\"force\":true}", true)]
+    [InlineData(nameof(MLOps.Functions.RegistryFunctions.PromoteModel), "/api/models/content-type-check/promote", "{\"version\":2,\"force\":true}", false)]
+    [InlineData(nameof(MLOps.Functions.RegistryFunctions.RollbackModel), "/api/models/content-type-check/rollback", "{}", true)]
+    [InlineData(nameof(MLOps.Functions.DriftFunctions.AcknowledgeDriftAlert), "/api/drift/alerts/x/acknowledge", "{}", true)]
+    [InlineData(nameof(MLOps.Functions.DriftFunctions.ResolveDriftAlert), "/api/drift/alerts/x/resolve", "{}", true)]
+    [InlineData(nameof(MLOps.Functions.OrchestrationHttpFunctions.StartOrchestration), "/api/orchestrations/Purge", "{\"retentionDays\":36500}", true)]
+    [InlineData(nameof(MLOps.Functions.OrchestrationHttpFunctions.RaiseOrchestrationEvent), "/api/orchestrations/instances/x/raiseEvent/approval", "{}", true)]
+    public async Task JsonRoute_WithATextPlainBody_Is415NamingTheContentType_AsOnTheLocalHost(string function, string url, string body, bool withKey)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var key = withKey ? fixture.Local.AdminKey : null;
+        var registry = fixture.Functions.Services.GetRequiredService<ModelRegistry>();
+        if ((await registry.ListVersionsAsync(CheckedModel, ct)).Count == 0)
+        {
+            for (var v = 1; v <= 2; v++)
+                await registry.RegisterAsync(CheckedModel, new ModelVersionDraft { Type = "ease" }, new Dictionary<string, BinaryData> { ["m.bin"] = BinaryData.FromString("x") }, ct);
+            await registry.PromoteAsync(CheckedModel, 1, new PromoteRequest { By = "setup", Force = true }, ct);
+        }
+
+        var viaFunction = await fixture.Functions.InvokeAsync(function, url, key, body, contentType: "text/plain");
+        var local = await fixture.Local.Client(key).PostAsync(url, new StringContent(body, System.Text.Encoding.UTF8, "text/plain"), ct);
+
+        Assert.Equal(415, viaFunction.Status);
+        Assert.Equal("application/problem+json", viaFunction.ContentType);
+        Assert.Equal("Content-Type", JsonDocument.Parse(viaFunction.Body).RootElement.GetProperty("field").GetString());
+        Assert.Equal(((int)local.StatusCode, WithoutTraceId(await local.Content.ReadAsStringAsync(ct))), (viaFunction.Status, WithoutTraceId(viaFunction.Body)));
+        Assert.Equal(1, (await registry.GetChampionAsync(CheckedModel, ct))!.Version); // the text/plain promote of v2 was not applied
+    }
+
+    private const string CheckedModel = "content-type-check";
 
     /// <summary>Problem details carry the request's trace id, which differs between any two requests.</summary>
     private static string WithoutTraceId(string problem)

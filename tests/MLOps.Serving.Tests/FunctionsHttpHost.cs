@@ -40,8 +40,8 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
 
     public sealed record Response(int Status, string? ContentType, string Body);
 
-    /// <summary>Calls the HTTP function whose method is <paramref name="function"/> as the worker would for this request.</summary>
-    public async Task<Response> InvokeAsync(string function, string pathAndQuery, string? key = null, string? jsonBody = null)
+    /// <summary>Calls the HTTP function whose method is <paramref name="function"/> as the worker would for this request (a body is sent as <paramref name="contentType"/>).</summary>
+    public async Task<Response> InvokeAsync(string function, string pathAndQuery, string? key = null, string? jsonBody = null, string contentType = "application/json")
     {
         var target = FunctionsRouteParityTests.HttpFunctions().Single(f => f.Method.Name == function);
         await using var scope = _host.Services.CreateAsyncScope();
@@ -57,7 +57,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         if (jsonBody is not null)
         {
             var bytes = Encoding.UTF8.GetBytes(jsonBody);
-            http.Request.ContentType = "application/json";
+            http.Request.ContentType = contentType;
             http.Request.ContentLength = bytes.Length;
             http.Request.Body = new MemoryStream(bytes);
         }

@@ -87,6 +87,11 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
     [InlineData("/api/events", "post", "408,413,415")]
     [InlineData("/api/experiments/{id}/results", "get", "404")]
     [InlineData("/ready", "get", "503")]
+    // A JSON body in another declared Content-Type (JsonContentType.AcceptsJson).
+    [InlineData("/api/models/{name}/promote", "post", "415")]
+    [InlineData("/api/drift/alerts/{id}/resolve", "post", "415")]
+    [InlineData("/api/orchestrations/{name}", "post", "415")]
+    [InlineData("/api/orchestrations/instances/{id}/raiseEvent/{eventName}", "post", "415")]
     public async Task Operations_ListTheProblemsTheyAnswer(string path, string method, string statuses)
     {
         var responses = Operation(await DocumentAsync(), path, method).GetProperty("responses");

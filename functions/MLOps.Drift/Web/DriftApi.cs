@@ -28,13 +28,14 @@ public static class DriftApi
         var api = routes.MapGroup("/api/drift").WithTags("Drift");
         api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts");
         api.MapGet("/alerts/{id}", GetAlert).RequireRole(ApiRole.Read).WithName("GetDriftAlert");
-        // The body is read by hand (JsonRequestBody) so a malformed one gets a problem naming the field, not a bare 400.
+        // The body is read by hand (JsonRequestBody) so a malformed one gets a problem naming the field, not a bare 400; its
+        // Content-Type is checked before the key (AcceptsJson first), as the local host's routing does.
         api.MapPost("/alerts/{id}/acknowledge", (string id, HttpContext http, AlertStore alerts, TimeProvider time) =>
-            Transition(id, AlertStatus.Acknowledged, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("AcknowledgeDriftAlert")
-            .Accepts<AlertActionRequest>(isOptional: true, "application/json");
+            Transition(id, AlertStatus.Acknowledged, http, alerts, time)).AcceptsJson<AlertActionRequest>(isOptional: true).RequireRole(ApiRole.Admin)
+            .WithName("AcknowledgeDriftAlert");
         api.MapPost("/alerts/{id}/resolve", (string id, HttpContext http, AlertStore alerts, TimeProvider time) =>
-            Transition(id, AlertStatus.Resolved, http, alerts, time)).RequireRole(ApiRole.Admin).WithName("ResolveDriftAlert")
-            .Accepts<AlertActionRequest>(isOptional: true, "application/json");
+            Transition(id, AlertStatus.Resolved, http, alerts, time)).AcceptsJson<AlertActionRequest>(isOptional: true).RequireRole(ApiRole.Admin)
+            .WithName("ResolveDriftAlert");
 
         routes.MapGet("/drift", Page).WithName("DriftPage").ExcludeFromDescription();
         routes.MapGet("/drift/alerts/{id}", AlertPage).WithName("DriftAlertPage").ExcludeFromDescription();
