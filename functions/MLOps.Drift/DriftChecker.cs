@@ -128,7 +128,7 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             if (!AutoResolve.Cleared(alert, report, detected)) continue;
             try
             {
-                if (await Alerts.ResolveAsync(alert.Id, AutoResolve.By, AutoResolve.Note(report), now, cancellationToken).ConfigureAwait(false) is { } done)
+                if (await Alerts.ResolveAsync(alert.Id, AutoResolve.By, AutoResolve.Note(alert, report), now, cancellationToken).ConfigureAwait(false) is { } done)
                     resolved.Add(done);
             }
             catch (AlertTransitionException) { } // resolved by someone else meanwhile

@@ -42,7 +42,7 @@ public sealed class AutoResolveTests
         Assert.Empty(next.Alerts);
         Assert.Equal(genre.Id, Assert.Single(next.AutoResolved).Id);
 
-        foreach (var (id, at, history) in new[] { (genre.Id, t.AddHours(3), new[] { "open", "resolved" }), (shared.Id, t.AddHours(2), new[] { "open", "acknowledged", "resolved" }) })
+        foreach (var (id, at, history, by) in new[] { (genre.Id, t.AddHours(3), new[] { "open", "resolved" }, next), (shared.Id, t.AddHours(2), new[] { "open", "acknowledged", "resolved" }, unjudged) })
         {
             var stored = (await alerts.GetAsync(id, ct))!;
             Assert.Equal(AlertStatus.Resolved, stored.Status);
@@ -51,9 +51,30 @@ public sealed class AutoResolveTests
             Assert.Equal("drift-check", last.By);
             Assert.Equal(at, last.At);
             Assert.Contains($"window {day.AddDays(1):yyyy-MM-dd}", last.Note);
-            Assert.Contains("no longer detects", last.Note);
+            // The next day was checked, not the day of the evidence: the note said "measured this again" (found by review).
+            Assert.Equal($"auto-resolved: the check of window {by.Window} (report {by.Id}) does not detect this in that window; its evidence is from window {first.Window}", last.Note);
         }
         Assert.Empty(await alerts.ListAsync(AlertStatus.Open, ct));
+    }
+
+    /// <summary>"Measured this again" is said only when the check measured the evidence's own window again (here with a looser account rule).</summary>
+    [Fact]
+    public async Task TheSameWindowMeasuredAgain_SaysSo()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        await Synthetic.WriteAsync(store, ReferenceDays + 2, 2000, seed: 7, Plant.AccountCountries, driftFromDay: ReferenceDays, driftUntilDay: ReferenceDays + 1);
+        var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: ct);
+        var window = DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays));
+        var t = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var first = await DriftChecker.CheckAsync(store, reference, window, time: new ManualClock(t), cancellationToken: ct);
+        var shared = Assert.Single(first.Alerts, a => a.Kind == AlertKind.AccountSharing && a.Subject == "user:u-shared");
+
+        var again = await DriftChecker.CheckAsync(store, reference, window, new DriftOptions { CountriesPerHour = 1000 }, new ManualClock(t.AddHours(1)), ct);
+
+        Assert.Contains(again.AutoResolved, a => a.Id == shared.Id);
+        Assert.Equal($"auto-resolved: the check of window {again.Window} (report {again.Id}) measured this again and no longer detects it",
+            (await new AlertStore(store).GetAsync(shared.Id, ct))!.History[^1].Note);
     }
 
     [Fact]

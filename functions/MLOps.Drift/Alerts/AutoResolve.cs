@@ -49,8 +49,19 @@ internal static class AutoResolve
         return keys;
     }
 
-    public static string Note(DriftReport report) =>
-        $"auto-resolved: the check of window {report.Window} (report {report.Id}) measured this again and no longer detects it";
+    /// <summary>
+    /// What the check did: measured the alert's own window again, or — the usual case, a daily check — measured the same kind
+    /// and subject in a later window. The note said "measured this again" for both, so an account burst of 1998-04-22 resolved
+    /// by the check of 2026-12-07 read as if that day had been measured again. The evidence's window, not "last seen": an
+    /// explicit-range check that detects a champion alert again counts it but keeps the champion's evidence.
+    /// </summary>
+    public static string Note(DriftAlert alert, DriftReport report) =>
+        alert.Evidence.Window switch
+        {
+            { } seen when seen == report.Window => $"auto-resolved: the check of window {report.Window} (report {report.Id}) measured this again and no longer detects it",
+            { } seen => $"auto-resolved: the check of window {report.Window} (report {report.Id}) does not detect this in that window; its evidence is from window {seen}",
+            null => $"auto-resolved: the check of window {report.Window} (report {report.Id}) does not detect this",
+        };
 
     private static bool Measured(string kind, string subject, DriftReport report)
     {
