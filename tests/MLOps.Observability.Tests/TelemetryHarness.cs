@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,6 +28,35 @@ internal sealed class TelemetryHarness
         builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(Metrics));
         builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Activities));
         builder.Services.ConfigureOpenTelemetryLoggerProvider(l => l.AddInMemoryExporter(Logs));
+    }
+
+    /// <summary>A web app on a TestServer with <c>AddMLOpsTelemetry</c> (no exporter of its own) and this harness's exporters.</summary>
+    public WebApplication BuildWebApp(string serviceName)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [TelemetrySettings.ExporterKey] = "none" });
+        builder.AddMLOpsTelemetry(serviceName);
+        Attach(builder);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// The server spans of <paramref name="route"/>, once there are <paramref name="count"/> (or 5 s have passed): the hosting
+    /// layer stops a request's span after the response reached the test client, so on a busy machine the last span can be
+    /// exported a moment after a flush.
+    /// </summary>
+    public async Task<List<Activity>> ServerSpansAsync(IServiceProvider services, string route, int count)
+    {
+        List<Activity> Spans() => Activities.ToArray().Where(a => a.Kind == ActivityKind.Server && Equals(a.GetTagItem("http.route"), route)).ToList();
+        var deadline = Environment.TickCount64 + 5_000;
+        Flush(services);
+        while (Spans().Count < count && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+            Flush(services);
+        }
+        return Spans();
     }
 
     /// <summary>Collects every metric now (the periodic reader would wait a minute) and flushes spans and logs.</summary>
