@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using MLOps.Core;
 using MLOps.Core.Http;
+using MLOps.Core.Http.OpenApi;
 using MLOps.Core.Security;
 
 namespace MLOps.Registry;
@@ -23,15 +24,22 @@ public static class RegistryApi
     {
         var read = app.MapGroup("/api/models").RequireRole(ApiRole.Read).WithTags("models");
         read.MapGet("/", ListAsync).WithName("ListModels");
-        read.MapGet("/{name}", GetAsync).WithName("GetModel");
-        read.MapGet("/{name}/versions/{version}", GetVersionAsync).WithName("GetModelVersion");
-        read.MapGet("/{name}/history", HistoryAsync).WithName("GetModelHistory");
+        // What each handler answers (Guard's mapping below), declared for the OpenAPI document: its handler returns an
+        // IResult, which names no status, and a declared problem alone would drop the 200 the generator otherwise assumes.
+        read.MapGet("/{name}", GetAsync).WithName("GetModel").Produces<ModelSummary>().ProducesProblems(400, 404);
+        read.MapGet("/{name}/versions/{version}", GetVersionAsync).WithName("GetModelVersion").Produces(StatusCodes.Status200OK).ProducesProblems(400, 404);
+        read.MapGet("/{name}/history", HistoryAsync).WithName("GetModelHistory").Produces(StatusCodes.Status200OK).ProducesProblems(400, 404)
+            .WithQuery(
+                QueryParameter.OneOf("alias", "Only this alias's changes; all of them without it.", ModelAliases.All),
+                QueryParameter.Time("at", "Also answer which version was champion at this time (ISO 8601, e.g. 2026-12-01T12:00:00Z), as championAt."));
         // The role is required per endpoint, after AcceptsJson: a group's filters run before the endpoint's, and the Content-Type
         // is checked before the key on both hosts (the local host's routing answers 415 before any filter).
         var admin = app.MapGroup("/api/models").WithTags("models");
         // Bodies are read by hand (JsonRequestBody): a malformed one gets a problem naming the field on both hosts.
-        admin.MapPost("/{name}/promote", PromoteAsync).WithName("PromoteModel").AcceptsJson<PromoteBody>().RequireRole(ApiRole.Admin);
-        admin.MapPost("/{name}/rollback", RollbackAsync).WithName("RollbackModel").AcceptsJson<RollbackBody>(isOptional: true).RequireRole(ApiRole.Admin);
+        admin.MapPost("/{name}/promote", PromoteAsync).WithName("PromoteModel").AcceptsJson<PromoteBody>().RequireRole(ApiRole.Admin)
+            .Produces<AliasChangeResult>().ProducesProblems([.. OpenApiDeclarations.JsonBodyProblems, 404, 409, 422]);
+        admin.MapPost("/{name}/rollback", RollbackAsync).WithName("RollbackModel").AcceptsJson<RollbackBody>(isOptional: true).RequireRole(ApiRole.Admin)
+            .Produces<AliasChangeResult>().ProducesProblems([.. OpenApiDeclarations.JsonBodyProblems, 404, 409]);
         return app;
     }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MLOps.Core;
+using MLOps.Core.Http.OpenApi;
 using MLOps.Core.Security;
 using MLOps.Serving.Events;
 using MLOps.Serving.Experiments;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using MLOps.Core;
 using MLOps.Core.Http;
+using MLOps.Core.Http.OpenApi;
 using MLOps.Core.Security;
 using MLOps.Storage;
 using MLOps.Workflows.Orchestration;
@@ -28,18 +29,27 @@ public static class OrchestrationApi
     public static IEndpointRouteBuilder MapOrchestrationApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup(Prefix).WithTags("Orchestrations");
-        // Inputs and event payloads are JSON (optional): another declared Content-Type is a 415 on both hosts, checked before the key.
-        group.MapPost("/{name}", StartAsync).AcceptsJson<JsonElement>(isOptional: true).RequireRole(ApiRole.Admin).WithName("StartOrchestration");
+        // What each handler answers besides 200 / 202, and the query parameters it parses, for the OpenAPI document.
+        // Inputs and event payloads are JSON (optional): another declared Content-Type is a 415 on both hosts, checked before
+        // the key (AcceptsJson first, which declares the 415; the body's schema is the transformer's).
+        int[] control = [400, 404, 409, 501];
+        var reason = QueryParameter.Text("reason", "Why: one printable line, kept in the instance's history.", MaxReasonLength);
+        group.MapPost("/{name}", StartAsync).AcceptsJson<JsonElement>(isOptional: true).RequireRole(ApiRole.Admin).WithName("StartOrchestration")
+            .WithInputBody().ProducesProblems([.. OpenApiDeclarations.JsonBodyProblems, 404])
+            .WithQuery(QueryParameter.Text("instanceId", "Start under this id: 1-100 letters, digits, '-', '_', '.' or ':', starting with a letter or digit. "
+                + "An unfinished instance with it is not started again (alreadyRunning). A new id without it.", 100));
         group.MapGet("/instances", ListAsync).RequireRole(ApiRole.Read).WithName("ListOrchestrations");
-        group.MapGet("/instances/{id}", StatusAsync).RequireRole(ApiRole.Read).WithName("OrchestrationStatus");
+        group.MapGet("/instances/{id}", StatusAsync).RequireRole(ApiRole.Read).WithName("OrchestrationStatus").ProducesProblems(400, 404);
         group.MapPost("/instances/{id}/raiseEvent/{eventName}", RaiseEventAsync).AcceptsJson<JsonElement>(isOptional: true).RequireRole(ApiRole.Admin)
-            .WithName("RaiseOrchestrationEvent");
-        group.MapPost("/instances/{id}/terminate", TerminateAsync).RequireRole(ApiRole.Admin).WithName("TerminateOrchestration");
-        group.MapPost("/instances/{id}/suspend", SuspendAsync).RequireRole(ApiRole.Admin).WithName("SuspendOrchestration");
-        group.MapPost("/instances/{id}/resume", ResumeAsync).RequireRole(ApiRole.Admin).WithName("ResumeOrchestration");
-        group.MapPost("/instances/{id}/rewind", RewindAsync).RequireRole(ApiRole.Admin).WithName("RewindOrchestration");
+            .WithName("RaiseOrchestrationEvent").WithEventPayloadBody().ProducesProblems([.. OpenApiDeclarations.JsonBodyProblems, 404, 409]);
+        group.MapPost("/instances/{id}/terminate", TerminateAsync).RequireRole(ApiRole.Admin).WithName("TerminateOrchestration")
+            .ProducesProblems(400, 404, 409).WithQuery(reason);
+        group.MapPost("/instances/{id}/suspend", SuspendAsync).RequireRole(ApiRole.Admin).WithName("SuspendOrchestration").ProducesProblems(control).WithQuery(reason);
+        group.MapPost("/instances/{id}/resume", ResumeAsync).RequireRole(ApiRole.Admin).WithName("ResumeOrchestration").ProducesProblems(control).WithQuery(reason);
+        group.MapPost("/instances/{id}/rewind", RewindAsync).RequireRole(ApiRole.Admin).WithName("RewindOrchestration").ProducesProblems(control).WithQuery(reason);
         // Durable's purge-many shape (DELETE …/instances). A POST …/purge route would shadow starting the "Purge" orchestration.
-        group.MapDelete("/instances", PurgeAsync).RequireRole(ApiRole.Admin).WithName("PurgeOrchestrations");
+        group.MapDelete("/instances", PurgeAsync).RequireRole(ApiRole.Admin).WithName("PurgeOrchestrations").ProducesProblems(400)
+            .WithQuery(QueryParameter.Integer("olderThanDays", "Purge finished instances last updated more than this many days ago.", 0, Pipeline.PurgeInput.MaxRetentionDays, 30));
         return endpoints;
     }
 

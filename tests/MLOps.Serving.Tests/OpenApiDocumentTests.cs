@@ -78,28 +78,6 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
             Assert.False(Operation(document, path, "get").TryGetProperty("security", out _), path);
     }
 
-    /// <summary>The problems a client must handle besides 400: unknown title or experiment, warming up, body limits.</summary>
-    [Theory]
-    [InlineData("/api/items/{id}/similar", "get", "404,503")]
-    [InlineData("/api/users/{id}/recommendations", "get", "503")]
-    [InlineData("/api/users/{id}/rows", "get", "503")]
-    [InlineData("/api/search", "get", "503")]
-    [InlineData("/api/events", "post", "408,413,415")]
-    [InlineData("/api/experiments/{id}/results", "get", "404")]
-    [InlineData("/ready", "get", "503")]
-    // A JSON body in another declared Content-Type (JsonContentType.AcceptsJson).
-    [InlineData("/api/models/{name}/promote", "post", "415")]
-    [InlineData("/api/drift/alerts/{id}/resolve", "post", "415")]
-    [InlineData("/api/orchestrations/{name}", "post", "415")]
-    [InlineData("/api/orchestrations/instances/{id}/raiseEvent/{eventName}", "post", "415")]
-    public async Task Operations_ListTheProblemsTheyAnswer(string path, string method, string statuses)
-    {
-        var responses = Operation(await DocumentAsync(), path, method).GetProperty("responses");
-
-        foreach (var status in statuses.Split(','))
-            Assert.True(responses.TryGetProperty(status, out var response) && response.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path}: {status}");
-    }
-
     /// <summary>A document name the host does not have was a text/plain 404, the one rejection that was not a problem.</summary>
     [Fact]
     public async Task UnknownDocument_IsA404ProblemNamingDocumentName()

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using MLOps.Core;
 using MLOps.Core.Http;
+using MLOps.Core.Http.OpenApi;
 using MLOps.Core.Security;
 using MLOps.Drift.Alerts;
 
@@ -26,16 +27,19 @@ public static class DriftApi
     public static IEndpointRouteBuilder MapDriftApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/drift").WithTags("Drift");
-        api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts");
-        api.MapGet("/alerts/{id}", GetAlert).RequireRole(ApiRole.Read).WithName("GetDriftAlert");
+        api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts").ProducesProblems(400)
+            .WithQuery(QueryParameter.OneOf("status", "Only alerts in this status; all of them without it.", AlertStatus.Open, AlertStatus.Acknowledged, AlertStatus.Resolved));
+        api.MapGet("/alerts/{id}", GetAlert).RequireRole(ApiRole.Read).WithName("GetDriftAlert").ProducesProblems(404);
         // The body is read by hand (JsonRequestBody) so a malformed one gets a problem naming the field, not a bare 400; its
-        // Content-Type is checked before the key (AcceptsJson first), as the local host's routing does.
+        // Content-Type is checked before the key (AcceptsJson first, which also declares its 415), as the local host's
+        // routing does; 409: the alert's status does not allow it.
+        int[] transitionProblems = [.. OpenApiDeclarations.JsonBodyProblems, 404, 409];
         api.MapPost("/alerts/{id}/acknowledge", (string id, HttpContext http, AlertStore alerts, TimeProvider time) =>
             Transition(id, AlertStatus.Acknowledged, http, alerts, time)).AcceptsJson<AlertActionRequest>(isOptional: true).RequireRole(ApiRole.Admin)
-            .WithName("AcknowledgeDriftAlert");
+            .WithName("AcknowledgeDriftAlert").ProducesProblems(transitionProblems);
         api.MapPost("/alerts/{id}/resolve", (string id, HttpContext http, AlertStore alerts, TimeProvider time) =>
             Transition(id, AlertStatus.Resolved, http, alerts, time)).AcceptsJson<AlertActionRequest>(isOptional: true).RequireRole(ApiRole.Admin)
-            .WithName("ResolveDriftAlert");
+            .WithName("ResolveDriftAlert").ProducesProblems(transitionProblems);
 
         routes.MapGet("/drift", Page).WithName("DriftPage").ExcludeFromDescription();
         routes.MapGet("/drift/alerts/{id}", AlertPage).WithName("DriftAlertPage").ExcludeFromDescription();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using MLOps.Core.Http.OpenApi;
 using MLOps.Core.Ingest;
 using MLOps.Core.Security;
 
@@ -22,13 +23,7 @@ public static class ServingOpenApi
     /// <summary>Lists <paramref name="describe"/>'s parameters (limits read from the running ServingOptions) on the operation.</summary>
     public static TBuilder WithQuery<TBuilder>(this TBuilder builder, Func<ServingOptions, IEnumerable<QueryParameter>> describe)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddOpenApiOperationTransformer((operation, context, _) =>
-        {
-            var options = context.ApplicationServices.GetRequiredService<IOptions<ServingOptions>>().Value;
-            operation.Parameters ??= [];
-            foreach (var parameter in describe(options)) operation.Parameters.Add(parameter.ToOpenApi());
-            return Task.CompletedTask;
-        });
+        OpenApiDeclarations.WithQuery(builder, services => describe(services.GetRequiredService<IOptions<ServingOptions>>().Value));
 
     /// <summary>The events body: a JSON array of events, or <c>{"events": [...]}</c>, each event's fields as the importers read them.</summary>
     public static TBuilder WithEventsBody<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
