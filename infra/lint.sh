@@ -2,7 +2,8 @@
 # Lints the infrastructure and the CI/CD workflows; fails on any error or warning.
 #   bicep build + bicep lint on bicep/ (the Bicep CLI from the NuGet package Azure.Bicep.CommandLine.linux-x64,
 #   restored into .tools/nuget) and every parameter file; @action-validator/cli (npm, into .tools/) on
-#   .github/workflows/*.yml; infra/check-alerts.js (alert rules vs runbook and code). Idempotent: tools are installed once, then reused (a second run takes seconds).
+#   .github/workflows/*.yml; infra/check-alerts.js (alert rules vs runbook and code); infra/check-workflows.js (OIDC token
+#   lifetime vs the smoke test). Idempotent: tools are installed once, then reused (a second run takes seconds).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -16,6 +17,7 @@ fail() { echo "lint FAIL: $*"; problems=$((problems + 1)); }
 
 # --- alert rules vs runbook, code and metric catalogue (sources only: runs before and without any tool install)
 node infra/check-alerts.js || fail "alert rules vs docs/runbook.md and the code's metrics (infra/check-alerts.js)"
+node infra/check-workflows.js || fail "deploy jobs fetch the smoke test's storage token right after azure/login (infra/check-workflows.js)"
 
 # --- tools (installed only when absent)
 if [ ! -x "$BICEP" ]; then
