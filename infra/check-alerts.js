@@ -3,7 +3,8 @@
 // - every metric a log rule queries (name == "…") is an instrument the code creates under that exact name, and every
 //   customDimensions["…"] it reads is a tag docs/observability.md's catalogue lists for that metric;
 // - the catalogue in docs/observability.md and the instruments in functions/ are the same mlops.* metrics;
-// - the thresholds the runbook states are the ones bicep/params/*.bicepparam set.
+// - the thresholds the runbook states are the ones bicep/params/*.bicepparam set;
+// - docs/deploy.md's resource table gives the number of rules alerts.bicep creates.
 // Usage: node infra/check-alerts.js (from anywhere); exit 1 with one line per problem.
 const fs = require('fs');
 const path = require('path');
@@ -85,6 +86,11 @@ else for (const [value, env] of [[failed[1], 'prod'], [failed[1], 'test'], [fail
 const drift = (rows.get('drift-score') || { text: '' }).text.match(/≥ ([0-9.]+)/);
 for (const env of Object.keys(params))
   if (!drift || Number(drift[1]) !== Number(params[env].drift)) problems.push(`drift-score: runbook says ≥ ${drift && drift[1]}, bicep/params/${env}.bicepparam sets ${params[env].drift}`);
+
+// docs/deploy.md's resource table counts the rules.
+const stated = (read('docs/deploy.md').match(/action group \+ (\d+) alert rules/) || [])[1];
+if (!stated) problems.push('docs/deploy.md no longer says "action group + <n> alert rules" in its resource table');
+else if (Number(stated) !== rules.size) problems.push(`docs/deploy.md says ${stated} alert rules; alerts.bicep creates ${rules.size}`);
 
 if (problems.length) { console.log(problems.join('\n')); process.exit(1); }
 console.log(`alert rules: ${rules.size} rules match docs/runbook.md (severity, thresholds) and the metrics/tags the code and catalogue define`);
