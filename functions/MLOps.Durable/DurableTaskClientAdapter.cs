@@ -106,7 +106,7 @@ public sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrches
         var list = new List<OrchestrationState>();
         await foreach (var m in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken).ConfigureAwait(false))
             list.Add(ToState(m));
-        return [.. list.OrderByDescending(s => s.CreatedAt)];
+        return InstancePaging.NewestFirst(list);
     }
 
     public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)

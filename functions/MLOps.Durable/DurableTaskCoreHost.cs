@@ -152,7 +152,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
         foreach (var id in started.Keys)
             if (await GetStateAsync(id, cancellationToken).ConfigureAwait(false) is { } s && (statuses is null || statuses.Contains(s.RuntimeStatus)))
                 list.Add(s);
-        return [.. list.OrderByDescending(s => s.CreatedAt)];
+        return InstancePaging.NewestFirst(list);
     }
 
     public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using MLOps.Core;
 using MLOps.Core.Http;
 using MLOps.Core.Http.OpenApi;
+using MLOps.Core.Http.Paging;
 using MLOps.Core.Security;
 using MLOps.Storage;
 using MLOps.Workflows.Orchestration;
@@ -38,7 +39,7 @@ public static class OrchestrationApi
             .WithInputBody().ProducesProblems([.. OpenApiDeclarations.JsonBodyProblems, 404])
             .WithQuery(QueryParameter.Text("instanceId", "Start under this id: 1-100 letters, digits, '-', '_', '.' or ':', starting with a letter or digit. "
                 + "An unfinished instance with it is not started again (alreadyRunning). A new id without it.", 100));
-        group.MapGet("/instances", ListAsync).RequireRole(ApiRole.Read).WithName("ListOrchestrations");
+        group.MapGet("/instances", ListAsync).RequireRole(ApiRole.Read).WithName("ListOrchestrations").ProducesProblems(400).WithPaging();
         group.MapGet("/instances/{id}", StatusAsync).RequireRole(ApiRole.Read).WithName("OrchestrationStatus").ProducesProblems(400, 404);
         group.MapPost("/instances/{id}/raiseEvent/{eventName}", RaiseEventAsync).AcceptsJson<JsonElement>(isOptional: true).RequireRole(ApiRole.Admin)
             .WithName("RaiseOrchestrationEvent").WithEventPayloadBody().ProducesProblems([.. OpenApiDeclarations.JsonBodyProblems, 404, 409]);
@@ -104,8 +105,14 @@ public static class OrchestrationApi
         }
     }
 
-    public static async Task<Ok<IReadOnlyList<OrchestrationState>>> ListAsync(IOrchestrationClient client, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await client.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false));
+    /// <summary>Newest first, as <see cref="IOrchestrationClient.ListAsync"/> orders them; paged with <c>top</c> and the continuation header (<see cref="PageRequest"/>).</summary>
+    public static async Task<Results<Ok<IReadOnlyList<OrchestrationState>>, ProblemHttpResult>> ListAsync(HttpContext http, IOrchestrationClient client, CancellationToken cancellationToken)
+    {
+        if (PageRequest.TryRead(http.Request, InstancePaging.Scope, out var request) is { } invalid) return invalid;
+        var page = InstancePaging.Page(await client.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false), request.Top, request.After);
+        PageRequest.WriteNext(http.Response, page);
+        return TypedResults.Ok(page.Items);
+    }
 
     public static async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(string id, string eventName, HttpRequest request, IOrchestrationClient client,
         WorkflowRegistry registry, IBlobStore store, CancellationToken cancellationToken)

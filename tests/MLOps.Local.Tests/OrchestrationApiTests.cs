@@ -159,6 +159,42 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Contains(list.EnumerateArray(), s => s.GetProperty("instanceId").GetString() == "greet-2");
     }
 
+    /// <summary>The embedded engine's list in pages (docs/orchestration.md): every instance once, newest first; the token in the header.</summary>
+    [Fact]
+    public async Task ListInstances_InPagesOfTop_GivesEveryInstanceOnceInOrder_BadTopOrToken400()
+    {
+        var admin = Client(_admin);
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{OrchestrationApi.Prefix}/{Greeter}?instanceId=page-{i}", null)).StatusCode);
+        var everything = await admin.GetAsync($"{OrchestrationApi.Prefix}/instances");
+        Assert.False(everything.Headers.Contains("x-ms-continuation-token"));
+        var all = (await everything.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(s => s.GetProperty("instanceId").GetString()).ToList();
+        Assert.Equal(5, all.Count);
+
+        var seen = new List<string?>();
+        string? token = null;
+        for (var pages = 0; pages < 5 && (pages == 0 || token is not null); pages++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{OrchestrationApi.Prefix}/instances?top=2");
+            if (token is not null) request.Headers.Add("x-ms-continuation-token", token);
+            var page = await admin.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            seen.AddRange((await page.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Select(s => s.GetProperty("instanceId").GetString()));
+            token = page.Headers.TryGetValues("x-ms-continuation-token", out var values) ? values.Single() : null;
+        }
+        Assert.Null(token);
+        Assert.Equal(all, seen);
+
+        foreach (var (query, header, field) in new[] { ("?top=0", null, "top"), ("?top=1001", null, "top"), ("?top=two", null, "top"), ("?top=2", "not-ours", "x-ms-continuation-token") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{OrchestrationApi.Prefix}/instances{query}");
+            if (header is not null) request.Headers.Add("x-ms-continuation-token", header);
+            var bad = await admin.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal(field, (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        }
+    }
+
     [Fact]
     public async Task SuspendResume_SuspendedInstanceKeepsTheEventForLater_WrongStates409NamingTheStatus()
     {

@@ -38,10 +38,15 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         return new FunctionsHttpHost(host);
     }
 
-    public sealed record Response(int Status, string? ContentType, string Body);
+    public sealed record Response(int Status, string? ContentType, string Body)
+    {
+        /// <summary>The response's headers as the function left them.</summary>
+        public IHeaderDictionary Headers { get; init; } = new HeaderDictionary();
+    }
 
-    /// <summary>Calls the HTTP function whose method is <paramref name="function"/> as the worker would for this request (a body is sent as <paramref name="contentType"/>).</summary>
-    public async Task<Response> InvokeAsync(string function, string pathAndQuery, string? key = null, string? jsonBody = null, string contentType = "application/json")
+    /// <summary>Calls the HTTP function whose method is <paramref name="function"/> as the worker would for this request (a body is sent as <paramref name="contentType"/>, with <paramref name="headers"/>).</summary>
+    public async Task<Response> InvokeAsync(string function, string pathAndQuery, string? key = null, string? jsonBody = null, string contentType = "application/json",
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         var target = FunctionsRouteParityTests.HttpFunctions().Single(f => f.Method.Name == function);
         await using var scope = _host.Services.CreateAsyncScope();
@@ -54,6 +59,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         Assert.True(new TemplateMatcher(TemplateParser.Parse(target.Route), new RouteValueDictionary()).TryMatch(path, values), $"{path} does not match {target.Route}");
         http.Request.RouteValues = values;
         if (key is not null) http.Request.Headers["x-api-key"] = key;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) http.Request.Headers[name] = value;
         if (jsonBody is not null)
         {
             var bytes = Encoding.UTF8.GetBytes(jsonBody);
@@ -69,7 +75,7 @@ public sealed class FunctionsHttpHost : IAsyncDisposable
         var arguments = target.Method.GetParameters().Select(p => p.ParameterType == typeof(HttpRequest) ? http.Request : null).ToArray();
         var result = (IResult)target.Method.Invoke(functions, arguments)!;
         await result.ExecuteAsync(http);
-        return new Response(http.Response.StatusCode, http.Response.ContentType, Encoding.UTF8.GetString(body.ToArray()));
+        return new Response(http.Response.StatusCode, http.Response.ContentType, Encoding.UTF8.GetString(body.ToArray())) { Headers = http.Response.Headers };
     }
 
     public async ValueTask DisposeAsync()

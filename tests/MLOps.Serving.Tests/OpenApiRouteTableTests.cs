@@ -32,15 +32,15 @@ public sealed class OpenApiRouteTableTests(ServingFixture fixture) : IClassFixtu
         { "get", "/api/models/{name}/history", "200,400,401,403,404" },
         { "post", "/api/models/{name}/promote", "200,400,401,403,404,408,409,413,415,422" },
         { "post", "/api/models/{name}/rollback", "200,400,401,403,404,408,409,413,415" },
-        // Drift alerts (DriftApi): 400 bad status filter or note, 404 unknown alert, 409 a transition its status does not allow.
+        // Drift alerts (DriftApi): 400 bad status filter, top, continuation token or note, 404 unknown alert, 409 a transition its status does not allow.
         { "get", "/api/drift/alerts", "200,400,401,403" },
         { "get", "/api/drift/alerts/{id}", "200,401,403,404" },
         { "post", "/api/drift/alerts/{id}/acknowledge", "200,400,401,403,404,408,409,413,415" },
         { "post", "/api/drift/alerts/{id}/resolve", "200,400,401,403,404,408,409,413,415" },
-        // Orchestrations (OrchestrationApi): 404 unknown orchestration or instance, 409 finished / wrong state / concurrent
+        // Orchestrations (OrchestrationApi): 400 bad top or continuation token on the list, 404 unknown orchestration or instance, 409 finished / wrong state / concurrent
         // change / event not awaited, 501 a control the engine lacks.
         { "post", "/api/orchestrations/{name}", "202,400,401,403,404,408,413,415" },
-        { "get", "/api/orchestrations/instances", "200,401,403" },
+        { "get", "/api/orchestrations/instances", "200,400,401,403" },
         { "get", "/api/orchestrations/instances/{id}", "200,400,401,403,404" },
         { "post", "/api/orchestrations/instances/{id}/raiseEvent/{eventName}", "202,400,401,403,404,408,409,413,415" },
         { "post", "/api/orchestrations/instances/{id}/terminate", "202,400,401,403,404,409" },
@@ -81,9 +81,9 @@ public sealed class OpenApiRouteTableTests(ServingFixture fixture) : IClassFixtu
     /// <summary>Query parameters each handler reads, every one with a description (the generator's inferred ones had none).</summary>
     [Theory]
     [InlineData("get", "/api/models/{name}/history", "alias,at")]
-    [InlineData("get", "/api/drift/alerts", "status")]
+    [InlineData("get", "/api/drift/alerts", "status,top")]
     [InlineData("post", "/api/orchestrations/{name}", "instanceId")]
-    [InlineData("get", "/api/orchestrations/instances", "")]
+    [InlineData("get", "/api/orchestrations/instances", "top")]
     [InlineData("post", "/api/orchestrations/instances/{id}/terminate", "reason")]
     [InlineData("post", "/api/orchestrations/instances/{id}/suspend", "reason")]
     [InlineData("post", "/api/orchestrations/instances/{id}/resume", "reason")]
@@ -112,6 +112,21 @@ public sealed class OpenApiRouteTableTests(ServingFixture fixture) : IClassFixtu
         Assert.Equal("date-time", history["at"].GetProperty("schema").GetProperty("format").GetString());
         Assert.Equal(["champion", "challenger", "previous"], history["alias"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(2000, reason.GetProperty("maxLength").GetInt32());
+    }
+
+    /// <summary>The paged lists take top (1-1000, no default: every item) and answer and take the continuation token as a header.</summary>
+    [Theory]
+    [InlineData("/api/drift/alerts")]
+    [InlineData("/api/orchestrations/instances")]
+    public async Task PagedLists_DeclareTop_AndTheContinuationHeaderBothWays(string path)
+    {
+        var operation = Operation(await DocumentAsync(), "get", path);
+        var top = Query(operation)["top"].GetProperty("schema");
+        var header = Assert.Single(operation.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("in").GetString() == "header");
+
+        Assert.Equal(("integer", 1, 1000, false), (top.GetProperty("type").GetString(), top.GetProperty("minimum").GetInt32(), top.GetProperty("maximum").GetInt32(), top.TryGetProperty("default", out _)));
+        Assert.Equal("x-ms-continuation-token", header.GetProperty("name").GetString());
+        Assert.True(operation.GetProperty("responses").GetProperty("200").GetProperty("headers").TryGetProperty("x-ms-continuation-token", out _));
     }
 
     /// <summary>The start's input is optional (the orchestration's defaults) and one of the registered input types.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MLOps.Core;
 using MLOps.Core.Http;
 using MLOps.Core.Http.OpenApi;
+using MLOps.Core.Http.Paging;
 using MLOps.Core.Security;
 using MLOps.Drift.Alerts;
 
@@ -14,7 +15,7 @@ namespace MLOps.Drift.Web;
 public sealed record AlertActionRequest(string? Note, string? By);
 
 /// <summary>
-/// <c>GET /api/drift/alerts[?status=]</c>, <c>GET /api/drift/alerts/{id}</c>, <c>POST /api/drift/alerts/{id}/acknowledge|resolve</c> (admin),
+/// <c>GET /api/drift/alerts[?status=][&amp;top=]</c> (paged: <see cref="PageRequest"/>), <c>GET /api/drift/alerts/{id}</c>, <c>POST /api/drift/alerts/{id}/acknowledge|resolve</c> (admin),
 /// and the on-call pages <c>GET /drift</c> and <c>GET /drift/alerts/{id}</c> (read key in the x-api-key header or the <c>mlops_key</c> cookie).
 /// </summary>
 public static class DriftApi
@@ -28,7 +29,8 @@ public static class DriftApi
     {
         var api = routes.MapGroup("/api/drift").WithTags("Drift");
         api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts").ProducesProblems(400)
-            .WithQuery(QueryParameter.OneOf("status", "Only alerts in this status; all of them without it.", AlertStatus.Open, AlertStatus.Acknowledged, AlertStatus.Resolved));
+            .WithQuery(QueryParameter.OneOf("status", "Only alerts in this status; all of them without it.", AlertStatus.Open, AlertStatus.Acknowledged, AlertStatus.Resolved))
+            .WithPaging();
         api.MapGet("/alerts/{id}", GetAlert).RequireRole(ApiRole.Read).WithName("GetDriftAlert").ProducesProblems(404);
         // The body is read by hand (JsonRequestBody) so a malformed one gets a problem naming the field, not a bare 400; its
         // Content-Type is checked before the key (AcceptsJson first, which also declares its 415), as the local host's
@@ -46,12 +48,15 @@ public static class DriftApi
         return routes;
     }
 
-    private static async Task<Results<Ok<AlertList>, ProblemHttpResult>> ListAlerts(string? status, AlertStore alerts, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<AlertList>, ProblemHttpResult>> ListAlerts(string? status, HttpContext http, AlertStore alerts, CancellationToken cancellationToken)
     {
         if (status is not null and not (AlertStatus.Open or AlertStatus.Acknowledged or AlertStatus.Resolved))
             return TypedResults.Problem(statusCode: 400, title: "Invalid status", detail: $"Query parameter 'status' must be open, acknowledged or resolved, not '{status}'.",
                 extensions: new Dictionary<string, object?> { ["field"] = "status" });
-        return TypedResults.Ok(new AlertList(await alerts.ListAsync(status, cancellationToken).ConfigureAwait(false)));
+        if (PageRequest.TryRead(http.Request, AlertPaging.Scope(status), out var request) is { } invalid) return invalid;
+        var page = AlertPaging.Page(await alerts.ListAsync(status, cancellationToken).ConfigureAwait(false), status, request.Top, request.After);
+        PageRequest.WriteNext(http.Response, page);
+        return TypedResults.Ok(new AlertList(page.Items));
     }
 
     private static async Task<Results<Ok<DriftAlert>, ProblemHttpResult>> GetAlert(string id, AlertStore alerts, CancellationToken cancellationToken) =>

@@ -74,14 +74,20 @@ public static class DriftCommand
     private static Command Alerts()
     {
         var status = new Option<string?>("--status") { Description = "open | acknowledged | resolved (default: all)." };
-        var alerts = new Command("alerts", "List drift alerts (newest first); 'ack' and 'resolve' change one.") { status };
+        var top = CliPaging.Top();
+        var next = CliPaging.Continue();
+        var alerts = new Command("alerts", "List drift alerts (newest first); 'ack' and 'resolve' change one.") { status, top, next };
         alerts.SetVerbAction(async (context, cancellationToken) =>
         {
             var s = context.Parse.GetValue(status);
             if (s is not null and not (AlertStatus.Open or AlertStatus.Acknowledged or AlertStatus.Resolved))
                 throw new CliUsageException($"--status must be open, acknowledged or resolved, not '{s}'.");
-            var list = await new AlertStore(context.Store).ListAsync(s, cancellationToken).ConfigureAwait(false);
-            context.Result(new { alerts = list }, console =>
+            var (size, after) = CliPaging.Read(context, top, next, AlertPaging.Scope(s));
+            var page = AlertPaging.Page(await new AlertStore(context.Store).ListAsync(s, cancellationToken).ConfigureAwait(false), s, size, after);
+            var list = page.Items;
+            // The token is an added key (the object's shape is kept); without --top the document is as before.
+            object document = page.Next is null ? new { alerts = list } : new { alerts = list, continuationToken = page.Next };
+            context.Result(document, console =>
             {
                 var table = new Table().AddColumns("id", "kind", "subject", "severity", "status", "title", "last seen", "seen");
                 foreach (var a in list)
@@ -90,6 +96,7 @@ public static class DriftCommand
                 if (list.Count == 0) console.WriteLine(s is null ? "no drift alerts (`mlops drift check` measures a window)" : $"no {s} drift alerts");
                 else console.Write(table);
             });
+            CliPaging.SayNext(page.Next, list.Count);
             return ExitCodes.Done;
         });
         alerts.Subcommands.Add(Transition("ack", "Acknowledge an open alert.", AlertStatus.Acknowledged));

@@ -346,11 +346,15 @@ public static class PipelineCommand
 
     private static Command List()
     {
-        var command = new Command("list", "List instances, newest first.");
+        var top = CliPaging.Top();
+        var next = CliPaging.Continue();
+        var command = new Command("list", "List instances, newest first.") { top, next };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
+            var (size, after) = CliPaging.Read(context, top, next, InstancePaging.Scope);
             await using var services = BuildServices(context);
-            var states = await services.GetRequiredService<IOrchestrationClient>().ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var page = InstancePaging.Page(await services.GetRequiredService<IOrchestrationClient>().ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false), size, after);
+            var states = page.Items;
             context.Result(states.Select(s => new { s.InstanceId, s.Name, s.RuntimeStatus, s.CreatedAt, s.LastUpdatedAt, s.CustomStatus }), console =>
             {
                 var table = new Table().AddColumns("instance", "name", "status", "created", "step");
@@ -360,6 +364,8 @@ public static class PipelineCommand
                 if (states.Count == 0) console.WriteLine("no orchestration instances (`mlops pipeline run` starts one)");
                 else console.Write(table);
             });
+            // The --json document is an array: the token goes to stderr only, so its shape is kept.
+            CliPaging.SayNext(page.Next, states.Count);
             return ExitCodes.Done;
         });
         return command;

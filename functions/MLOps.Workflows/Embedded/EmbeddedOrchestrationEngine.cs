@@ -235,8 +235,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         var list = new List<OrchestrationState>();
         foreach (var record in await _records.ListRecordsAsync(cancellationToken).ConfigureAwait(false))
             if (statuses is null || statuses.Count == 0 || statuses.Contains(record.RuntimeStatus)) list.Add(record.ToState());
-        list.Sort((a, b) => b.CreatedAt.CompareTo(a.CreatedAt));
-        return list;
+        return InstancePaging.NewestFirst(list);
     }
 
     public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)

@@ -59,7 +59,7 @@ public interface IOrchestrationClient
     /// </summary>
     Task RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Instances, newest first (optionally only those in <paramref name="statuses"/>).</summary>
+    /// <summary>Instances, newest first, same-time ones by instance id (<see cref="InstancePaging.NewestFirst"/>); optionally only those in <paramref name="statuses"/>.</summary>
     Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the history of finished instances last updated before <paramref name="olderThan"/>; running ones are kept.</summary>

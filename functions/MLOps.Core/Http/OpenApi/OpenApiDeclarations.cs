@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.OpenApi;
+using MLOps.Core.Http.Paging;
 
 namespace MLOps.Core.Http.OpenApi;
 
@@ -44,4 +46,34 @@ public static class OpenApiDeclarations
             }
             return Task.CompletedTask;
         });
+
+    /// <summary>
+    /// A paged list (<see cref="PageRequest"/>): the <c>top</c> query parameter, the continuation token as a request header,
+    /// and the same header on the 200 when more remain.
+    /// </summary>
+    public static RouteHandlerBuilder WithPaging(this RouteHandlerBuilder builder) =>
+        builder.WithQuery(new QueryParameter(PageRequest.TopParameter, $"At most this many items, in the list's order (1-{PageRequest.MaxTop}); "
+                + "every item without it. When more remain, the response has the x-ms-continuation-token header.",
+                JsonSchemaType.Integer, Minimum: 1, Maximum: PageRequest.MaxTop))
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = ContinuationToken.Header,
+                    In = ParameterLocation.Header,
+                    Description = "The x-ms-continuation-token of the previous page, unchanged: the next page starts after its last item.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = ContinuationToken.MaxLength },
+                });
+                if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+                {
+                    response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    response.Headers[ContinuationToken.Header] = new OpenApiHeader
+                    {
+                        Description = "Present when more items remain: send it back as the request header for the next page.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    };
+                }
+                return Task.CompletedTask;
+            });
 }
