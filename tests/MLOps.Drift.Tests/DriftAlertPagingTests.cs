@@ -28,16 +28,7 @@ public sealed class DriftAlertPagingTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Services.AddSingleton<IBlobStore>(_store);
-        builder.AddMLOpsCore();
-        builder.AddDrift();
-        _app = builder.Build();
-        _app.UseExceptionHandler();
-        _app.UseStatusCodePages();
-        _app.MapDriftApi();
-        await _app.StartAsync();
+        _app = await DriftApiHost.StartAsync(_store);
         _client = _app.GetTestClient();
         _client.DefaultRequestHeaders.Add(ApiKeyAuthorization.Header, (await new ApiKeyStore(_store).CreateAsync(ApiRole.Read, "test", DateTimeOffset.UtcNow)).Key);
         // 11 alerts, three of them seen at the same time (ordered by id), one acknowledged (the status filter's own list).

@@ -23,16 +23,7 @@ public sealed class DriftApiTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Services.AddSingleton<IBlobStore>(_store);
-        builder.AddMLOpsCore();
-        builder.AddDrift();
-        _app = builder.Build();
-        _app.UseExceptionHandler();
-        _app.UseStatusCodePages();
-        _app.MapDriftApi();
-        await _app.StartAsync();
+        _app = await DriftApiHost.StartAsync(_store);
         _client = _app.GetTestClient();
         var keys = new ApiKeyStore(_store);
         _read = (await keys.CreateAsync(ApiRole.Read, "test", DateTimeOffset.UtcNow)).Key;
