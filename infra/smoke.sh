@@ -22,8 +22,11 @@ done
 log "GET /health -> 200 $(head -c 200 /tmp/mlops-smoke-health.json)"
 
 KEY=${MLOPS_SMOKE_KEY:-}
-mlops() { dotnet run --project "$ROOT/functions/MLOps.Local" -c Release -- "$@"; }
+mlops() { dotnet run --no-build --project "$ROOT/functions/MLOps.Local" -c Release -- "$@"; }
 if [ -z "$KEY" ] && [ -n "$STORE" ]; then
+  # Built once, outside the retry below: a build failure retried ten times would be blamed on role assignments.
+  dotnet build "$ROOT/functions/MLOps.Local" -c Release -v:q -nologo >/tmp/mlops-smoke-build.log 2>&1 \
+    || { log "FAIL: could not build the CLI (functions/MLOps.Local); see /tmp/mlops-smoke-build.log"; exit 1; }
   log "creating an admin key in $STORE that expires in 1 h (needs Storage Blob Data Contributor for the signed-in identity)"
   # Role assignments made by the deployment a moment ago can take minutes to apply: retry for up to 5 minutes.
   for attempt in $(seq 1 10); do
