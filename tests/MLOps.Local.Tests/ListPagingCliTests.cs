@@ -52,6 +52,13 @@ public sealed partial class ListPagingCliTests
             Assert.True(run.ExitCode == 2, run.ToString());
             Assert.Contains(bad[^2], run.StdErr, StringComparison.Ordinal);
         }
+
+        // The page after a token can be empty when its items changed meanwhile: it says so, not "no drift alerts".
+        var openFirst = await Mlops("drift", "alerts", "--status", "open", "--top", "4");
+        Assert.True((await Mlops("drift", "alerts", "resolve", Ids(everything)[^1], "--by", "ana")).ExitCode == 0);
+        var emptied = await Mlops("drift", "alerts", "--status", "open", "--top", "4", "--continue", TokenIn(openFirst)!);
+        Assert.True(emptied.ExitCode == 0, emptied.ToString());
+        Assert.Contains("no more alerts after that token", emptied.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -93,7 +93,9 @@ public static class DriftCommand
                 foreach (var a in list)
                     table.AddRow(Markup.Escape(a.Id), Markup.Escape(a.Kind), Markup.Escape(a.Subject), a.Severity, a.Status, Markup.Escape(a.Title),
                         a.LastSeen.ToString("u", CultureInfo.InvariantCulture), a.Occurrences.ToString(CultureInfo.InvariantCulture));
-                if (list.Count == 0) console.WriteLine(s is null ? "no drift alerts (`mlops drift check` measures a window)" : $"no {s} drift alerts");
+                if (list.Count == 0)
+                    console.WriteLine(after is not null ? "no more alerts after that token (they changed meanwhile)"
+                        : s is null ? "no drift alerts (`mlops drift check` measures a window)" : $"no {s} drift alerts");
                 else console.Write(table);
             });
             CliPaging.SayNext(page.Next, list.Count);

@@ -361,7 +361,8 @@ public static class PipelineCommand
                 foreach (var s in states)
                     table.AddRow(Markup.Escape(s.InstanceId), s.Name, s.RuntimeStatus.ToString(), s.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
                         Markup.Escape(s.Step ?? ""));
-                if (states.Count == 0) console.WriteLine("no orchestration instances (`mlops pipeline run` starts one)");
+                if (states.Count == 0)
+                    console.WriteLine(after is null ? "no orchestration instances (`mlops pipeline run` starts one)" : "no more instances after that token (they were purged meanwhile)");
                 else console.Write(table);
             });
             // The --json document is an array: the token goes to stderr only, so its shape is kept.
