@@ -218,6 +218,26 @@ public class IngestTests
     }
 
     /// <summary>
+    /// A CSV read with a header that has no line at all (zero bytes, or blank lines only) is a failed export, not a day
+    /// without events: it was stored as an empty batch, exit 0, "0 rows". Refused like a bad header, it writes nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\r\n\n")]
+    public async Task Csv_AnEmptyFile_IsRefusedForItsMissingHeader_AndWritesNothing(string content)
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        File.WriteAllText(file, content);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("the file is empty: no header row", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.ListAllAsync("", TestContext.Current.CancellationToken));
+        // A header with no rows is an export of no events: still 0 rows, not an error.
+        File.WriteAllText(file, "userId,contentId,timestamp\n");
+        Assert.Equal(0, (await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: TestContext.Current.CancellationToken)).RowsRead);
+    }
+
+    /// <summary>
     /// The store's own event shape re-imports unchanged: an exposure's "score" and "model" were read as a rating of the
     /// score (and the model dropped), so exported events came back corrupted.
     /// </summary>

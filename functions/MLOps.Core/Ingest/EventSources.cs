@@ -113,8 +113,8 @@ public sealed class DelimitedFileSource : EventSource
         ReadHeader(new LineReader(stream), out _);
     }
 
-    /// <summary>The header (null without one) and the column of each field; null when a file with a header has no line at all.</summary>
-    private (List<string>? Header, Dictionary<string, int> Columns)? ReadHeader(LineReader reader, out long line)
+    /// <summary>The header (null without one) and the column of each field.</summary>
+    private (List<string>? Header, Dictionary<string, int> Columns) ReadHeader(LineReader reader, out long line)
     {
         line = 0;
         if (!_hasHeader) return (null, _map.Resolve(null));
@@ -122,7 +122,8 @@ public sealed class DelimitedFileSource : EventSource
         bool tooLong;
         do { first = reader.ReadLine(out tooLong); line++; } while (first is { Length: 0 });
         if (tooLong) throw new InvalidDataException($"{_path}:{line}: the header row is longer than {reader.MaxChars:N0} characters; is this a delimited file?");
-        if (first is null) return null;
+        // No line at all is a failed or truncated export, not a day without events (a header with no rows is that).
+        if (first is null) throw new InvalidDataException($"{_path}: the file is empty: no header row (a file of no events still has its header).");
         var fields = new List<string>(16);
         if (!Delimited.TrySplit(first, _delimiter, fields)) throw new InvalidDataException($"{_path}:{line}: the header row is not valid {(_delimiter == ',' ? "CSV" : "TSV")}.");
         return (fields, _map.Resolve(fields));
@@ -133,7 +134,7 @@ public sealed class DelimitedFileSource : EventSource
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var reader = new LineReader(stream);
         var fields = new List<string>(16);
-        if (ReadHeader(reader, out var line) is not var (header, columns)) yield break;
+        var (header, columns) = ReadHeader(reader, out var line);
         var expected = header?.Count ?? _expectedColumns ?? columns.Values.Max() + 1;
         var exact = header is not null || _expectedColumns is not null;
         int C(string field) => columns[field];
