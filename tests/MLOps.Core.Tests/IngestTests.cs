@@ -237,6 +237,17 @@ public class IngestTests
         Assert.Equal(0, (await new EventIngestor(store).IngestAsync(Csv(file), cancellationToken: TestContext.Current.CancellationToken)).RowsRead);
     }
 
+    /// <summary>A file without a header read as if it had one: its first row is taken as the header; the error says so.</summary>
+    [Fact]
+    public void Csv_AHeaderHoldingANumber_IsRefused_WithAHintThatTheFirstLineIsARow()
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("input"), "events.csv");
+        File.WriteAllText(file, "u9,m1,1700000000,4\nu8,m2,1700000001,3\n");
+        var error = Assert.Throws<FormatException>(() => Csv(file).CheckColumns());
+        Assert.Equal("no user column: name it userId (or user_id, user) or map it with --map user=COLUMN. The header holds '1700000000', a number: "
+            + "if the first line is a row, the file has no header: use --no-header and --map user=0,item=1,timestamp=2 (0-based columns).", error.Message);
+    }
+
     /// <summary>
     /// The store's own event shape re-imports unchanged: an exposure's "score" and "model" were read as a rating of the
     /// score (and the model dropped), so exported events came back corrupted.

@@ -85,12 +85,18 @@ public sealed class ColumnMap
         // A header read as one column that holds another common delimiter: the file is most likely delimited by it.
         var hint = header is { Count: 1 } && header[0].IndexOfAny([';', '\t', '|']) is var d and >= 0
             ? $" The header is one column holding '{(header[0][d] == '\t' ? "tab" : header[0][d].ToString())}': try --delimiter {header[0][d] switch { ';' => "semicolon", '\t' => "tab", _ => "pipe" }}."
+            : header?.FirstOrDefault(IsNumber) is { } number
+                // No header names a column with a number: the first line is a row of a file without a header.
+                ? $" The header holds '{number.Trim()}', a number: if the first line is a row, the file has no header: use --no-header and --map user=0,item=1,timestamp=2 (0-based columns)."
             : header is null && _explicit.Count == 0 ? " Without a header row, map the columns by 0-based index: --map user=0,item=1,timestamp=2." : "";
         if (result["userId"] < 0) throw new FormatException("no user column: name it userId (or user_id, user) or map it with --map user=COLUMN." + hint);
         if (result["contentId"] < 0) throw new FormatException("no item column: name it contentId (or itemId, movieId, item) or map it with --map item=COLUMN.");
         if (result["timestamp"] < 0) throw new FormatException("no timestamp column: name it timestamp or map it with --map timestamp=COLUMN.");
         return result;
     }
+
+    private static bool IsNumber(string text) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
 
     private static int IndexOf(IReadOnlyList<string> header, string name)
     {
