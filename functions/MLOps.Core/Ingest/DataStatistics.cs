@@ -23,6 +23,8 @@ public sealed record DataStats
     /// <summary>Mean rating normalised to a 5-point scale (rating × 5 / scale max).</summary>
     public double? MeanRating5 { get; init; }
     public int CatalogItems { get; init; }
+    /// <summary>Titles with events that <c>catalog/current.ndjson</c> does not hold (their events are accepted all the same).</summary>
+    public int ItemsNotInCatalog { get; init; }
     public IReadOnlyDictionary<string, int> CatalogGenres { get; init; } = new Dictionary<string, int>();
     public int Imports { get; init; }
     public long Quarantined { get; init; }
@@ -150,6 +152,7 @@ public static class DataStatistics
             Rated = rated,
             MeanRating5 = rated > 0 ? Math.Round(ratingSum / rated, 4) : null,
             CatalogItems = catalog.Count,
+            ItemsNotInCatalog = items.Except(catalog.Select(i => i.ContentId), StringComparer.Ordinal).Count(),
             CatalogGenres = genres,
             Imports = imports,
             Quarantined = quarantined,

@@ -28,6 +28,7 @@ public static class DataCommand
         table.AddRow("users", $"{s.Users:N0}");
         table.AddRow("titles with events", $"{s.Items:N0}");
         table.AddRow("catalogue titles", $"{s.CatalogItems:N0}");
+        table.AddRow("titles with events, not in catalogue", $"{s.ItemsNotInCatalog:N0}");
         table.AddRow("from", s.From?.ToString("yyyy-MM-dd HH:mm") ?? "-");
         table.AddRow("to", s.To?.ToString("yyyy-MM-dd HH:mm") ?? "-");
         table.AddRow("day partitions", $"{s.Days:N0}");
