@@ -68,7 +68,8 @@ public sealed class AlertStoreTests
         Assert.Equal($"Alert {alert.Id} is resolved (by drift-check at 2024-05-01 07:00:00Z); it cannot become resolved.", late.Message);
     }
 
-    /// <summary>The page's alert list says who acknowledged or resolved an alert (it said "acknowledged" and nobody).</summary>
+    /// <summary>The page's alert list says who acknowledged or resolved an alert (it said "acknowledged" and nobody), and every
+    /// time on the pages names its zone (the list's "last seen", the owner line and the alert's history had none).</summary>
     [Fact]
     public async Task ThePage_NamesWhoAcknowledgedOrResolvedEachAlert()
     {
@@ -78,7 +79,10 @@ public sealed class AlertStoreTests
         var acked = await alerts.AcknowledgeAsync(alert.Id, "ana", "looking", T0.AddMinutes(5), ct);
         var page = Web.DriftPage.Render([], [acked!], interactive: true);
         Assert.Contains($"<span data-testid=\"status-{alert.Id}\">acknowledged</span>", page, StringComparison.Ordinal);
-        Assert.Contains($"<div class=\"muted\" data-testid=\"owner-{alert.Id}\">by ana, 2024-05-01 06:05</div>", page, StringComparison.Ordinal);
+        Assert.Contains($"<div class=\"muted\" data-testid=\"owner-{alert.Id}\">by ana, 2024-05-01 06:05 UTC</div>", page, StringComparison.Ordinal);
+        Assert.Contains($"<td>{T0.UtcDateTime:yyyy-MM-dd HH:mm} UTC</td>", page, StringComparison.Ordinal);   // last seen
+        var detail = Web.DriftPage.RenderAlert(acked!, interactive: true);
+        Assert.Contains("<td>2024-05-01 06:05:00 UTC</td>", detail, StringComparison.Ordinal);                 // history
         var open = Web.DriftPage.Render([], [alert], interactive: true);
         Assert.Contains($"<div class=\"muted\" data-testid=\"owner-{alert.Id}\"></div>", open, StringComparison.Ordinal);
     }

@@ -61,6 +61,7 @@ public sealed class BrowserTests
         await page.Locator($"button[data-action='acknowledge'][data-id='{alert.Id}']").ClickAsync();
         await Assertions.Expect(status).ToHaveTextAsync("acknowledged");
         await Assertions.Expect(page.Locator($"[data-testid='owner-{alert.Id}']")).ToContainTextAsync("browser test");
+        await Assertions.Expect(page.Locator($"[data-testid='owner-{alert.Id}']")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@", \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$"));
         var stored = await new AlertStore(store).GetAsync(alert.Id, ct);
         Assert.Equal(AlertStatus.Acknowledged, stored!.Status);
         Assert.Contains("browser test", stored.History[^1].By);

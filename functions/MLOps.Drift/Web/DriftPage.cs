@@ -41,7 +41,7 @@ public static class DriftPage
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr data-alert-id=\"{E(a.Id)}\"><td class=\"{a.Severity}\">{a.Severity}</td><td class=\"status\"><span data-testid=\"status-{E(a.Id)}\">{a.Status}</span><div class=\"muted\" data-testid=\"owner-{E(a.Id)}\">{E(Owner(a))}</div></td>")
                 .Append(CultureInfo.InvariantCulture, $"<td><a href=\"drift/alerts/{E(a.Id)}\">{E(a.Title)}</a><div class=\"muted\">{E(a.Id)}</div></td><td>{E(a.Summary)}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td>{E(a.LastSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))}</td><td>{a.Occurrences}</td>");
+                .Append(CultureInfo.InvariantCulture, $"<td>{E(a.LastSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC</td><td>{a.Occurrences}</td>");
             if (interactive)
             {
                 html.Append("<td>");
@@ -147,7 +147,7 @@ public static class DriftPage
             html.Append("</table>").Append(Bars("top bins", bins.Select(b => b.Bin).ToList(), bins.Select(b => b.Reference).ToList(), bins.Select(b => b.Current).ToList(), "alert-bins"));
         }
         html.Append("<h2>History</h2><table><tr><th>status</th><th>by</th><th>at</th><th>note</th></tr>");
-        foreach (var h in alert.History) html.Append(CultureInfo.InvariantCulture, $"<tr><td>{h.Status}</td><td>{E(h.By)}</td><td>{h.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}</td><td>{E(h.Note ?? "")}</td></tr>");
+        foreach (var h in alert.History) html.Append(CultureInfo.InvariantCulture, $"<tr><td>{h.Status}</td><td>{E(h.By)}</td><td>{h.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC</td><td>{E(h.Note ?? "")}</td></tr>");
         html.Append("</table>");
         if (interactive && alert.Status != AlertStatus.Resolved)
         {
@@ -187,7 +187,7 @@ public static class DriftPage
           const a = await r.json();
           document.querySelectorAll('[data-testid="status-' + id + '"]').forEach(c => c.textContent = a.status);
           const last = (a.history || [])[(a.history || []).length - 1];
-          document.querySelectorAll('[data-testid="owner-' + id + '"]').forEach(c => c.textContent = last ? 'by ' + last.by : '');
+          document.querySelectorAll('[data-testid="owner-' + id + '"]').forEach(c => c.textContent = last ? 'by ' + last.by + ', ' + new Date(last.at).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '');
           b.parentElement.querySelectorAll('button').forEach(x => { if (a.status === 'resolved' || x.dataset.action === 'acknowledge') x.remove(); });
         });
         </script>
@@ -196,7 +196,7 @@ public static class DriftPage
     /// <summary>Who took the alert out of "open" (acknowledged or resolved it) and when: on-call sees who owns it without opening it.</summary>
     private static string Owner(DriftAlert alert) =>
         alert.Status == AlertStatus.Open || alert.History.Count == 0 ? ""
-        : $"by {alert.History[^1].By}, {alert.History[^1].At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}";
+        : $"by {alert.History[^1].By}, {alert.History[^1].At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC";
 
     /// <summary>A check that did not judge the feature (too few rows) or did not have it is no point on the PSI chart, not a zero.</summary>
     private static double PlottedPsi(FeatureDrift? f) => f is null || f.Method == "none" ? double.NaN : f.Psi;
