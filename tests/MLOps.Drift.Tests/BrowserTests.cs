@@ -58,6 +58,8 @@ public sealed class BrowserTests
         var status = page.Locator($"[data-testid='status-{alert.Id}']");
         Assert.Equal("open", (await status.TextContentAsync())?.Trim());
 
+        var asked = new List<string>();   // the acknowledge button asks why (the runbook's --note), as resolve does
+        page.Dialog += async (_, dialog) => { asked.Add(dialog.Message); await dialog.AcceptAsync("looking: genre share"); };
         await page.Locator($"button[data-action='acknowledge'][data-id='{alert.Id}']").ClickAsync();
         await Assertions.Expect(status).ToHaveTextAsync("acknowledged");
         await Assertions.Expect(page.Locator($"[data-testid='owner-{alert.Id}']")).ToContainTextAsync("browser test");
@@ -65,6 +67,8 @@ public sealed class BrowserTests
         var stored = await new AlertStore(store).GetAsync(alert.Id, ct);
         Assert.Equal(AlertStatus.Acknowledged, stored!.Status);
         Assert.Contains("browser test", stored.History[^1].By);
+        Assert.Equal("looking: genre share", stored.History[^1].Note);
+        Assert.Equal(["Acknowledgement note (optional)"], asked);
         await app.StopAsync(ct);
     }
 }

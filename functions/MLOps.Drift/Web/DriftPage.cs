@@ -169,13 +169,15 @@ public static class DriftPage
         </style></head><body>
         """);
 
-    // Acknowledge / resolve: POST to the alert API with the admin key (asked once, kept for the tab's session).
+    // Acknowledge / resolve: ask why (the history's note, as the CLI's --note), then POST to the alert API with the admin key
+    // (asked once, kept for the tab's session).
     private const string Script = """
         <script>
         document.addEventListener('click', async (e) => {
           const b = e.target.closest('button[data-action]'); if (!b) return;
           const id = b.dataset.id, action = b.dataset.action;
-          const note = action === 'resolve' ? (prompt('Resolution note (optional)') || '') : '';
+          const note = prompt(action === 'resolve' ? 'Resolution note (optional)' : 'Acknowledgement note (optional)');
+          if (note === null) return;   // Cancel sends nothing
           const send = (key) => fetch('/api/drift/alerts/' + encodeURIComponent(id) + '/' + action, { method: 'POST',
             headers: Object.assign({ 'content-type': 'application/json' }, key ? { 'x-api-key': key } : {}), body: JSON.stringify({ note }) });
           let r = await send(sessionStorage.getItem('mlops-admin-key'));
