@@ -427,7 +427,7 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
                 : ratio <= _options.VolumeLowWarning || ratio >= _options.VolumeHighWarning ? AlertSeverity.Warning : null;
             if (severity is not null)
                 list.Add(new AlertCandidate(AlertKind.Volume, "events", severity, ratio < 1 ? "Event volume dropped" : "Event volume surged",
-                    $"{v.Events} events against {Fmt(v.Expected ?? 0)} expected ({ratio:P0}; baseline: {v.Baseline}). A drop usually means ingestion or a client stopped sending; a surge, a bot or a replay.",
+                    $"{v.Events} events against {Events(v.Expected ?? 0)} expected ({ratio:P0}; baseline: {v.Baseline}). A drop usually means ingestion or a client stopped sending; a surge, a bot or a replay.",
                     new AlertEvidence { Window = window, Method = "events / expected", Score = ratio, Threshold = ratio < 1 ? _options.VolumeLowWarning : _options.VolumeHighWarning,
                         Facts = new Dictionary<string, string> { ["events"] = Fmt(v.Events), ["expected"] = Fmt(v.Expected ?? 0), ["baseline"] = v.Baseline } }));
         }
@@ -537,5 +537,8 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
     }
 
     /// <summary>Invariant short number format used in summaries, pages and tables.</summary>
+    /// <summary>An expected number of events (a sum of hourly means) in whole events from 10 on: "803.75 expected" is false precision.</summary>
+    public static string Events(double value) => value >= 10 ? Math.Round(value).ToString("0", CultureInfo.InvariantCulture) : Fmt(value);
+
     public static string Fmt(double value) => value.ToString(Math.Abs(value) >= 100 || value == Math.Floor(value) ? "0.##" : "0.####", CultureInfo.InvariantCulture);
 }

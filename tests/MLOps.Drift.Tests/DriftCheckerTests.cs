@@ -1,3 +1,4 @@
+using System.Globalization;
 using MLOps.Drift.Alerts;
 using MLOps.Drift.Window;
 using MLOps.Storage;
@@ -62,6 +63,25 @@ public sealed class DriftCheckerTests
         Assert.Equal(AlertSeverity.Warning, volume.Severity);
         Assert.Equal(ReferenceDays, report.Volume.BaselineDays);
         Assert.DoesNotContain(report.Alerts, a => a.Kind is AlertKind.FeatureDrift or AlertKind.DatasetDrift);
+    }
+
+    /// <summary>An expected number of events reads in whole events ("against 803.75 expected" read as false precision); the
+    /// evidence's <c>expected</c> fact keeps the exact mean, so the ratio can still be checked.</summary>
+    [Fact]
+    public async Task VolumeAlertAndPage_StateTheExpectedEventsInWholeEvents()
+    {
+        var (store, reference, window) = await ArrangeAsync(Plant.VolumeDrop);
+        // 13 h into the window: the expectation sums 13 hourly means, not a whole number (a full day of the synthetic stream is exactly 2,000).
+        var report = await DriftChecker.CheckAsync(store, reference, window, time: new ManualClock(window.Start.AddHours(13)),
+            cancellationToken: TestContext.Current.CancellationToken);
+        var expected = report.Volume.Expected!.Value;
+        Assert.NotEqual(Math.Floor(expected), expected);
+        var whole = Math.Round(expected).ToString("0", CultureInfo.InvariantCulture);
+        var volume = Assert.Single(report.Alerts, a => a.Kind == AlertKind.Volume);
+        Assert.StartsWith($"{report.Volume.Events} events against {whole} expected (", volume.Summary, StringComparison.Ordinal);
+        Assert.Equal(DriftChecker.Fmt(expected), volume.Evidence.Facts!["expected"]);
+        var page = Web.DriftPage.Render([report], report.Alerts, interactive: false);
+        Assert.Contains($" of the expected {whole} · baseline", page, StringComparison.Ordinal);
     }
 
     [Fact]

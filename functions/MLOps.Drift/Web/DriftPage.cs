@@ -86,7 +86,7 @@ public static class DriftPage
                     [(0.1, "0.1 warn"), (0.25, "0.25 alert")], "psi-over-time"));
 
             var v = latest.Volume;
-            var ratioText = v.Ratio is { } ratio ? string.Create(CultureInfo.InvariantCulture, $", {ratio:P0} of the expected {DriftChecker.Fmt(v.Expected ?? 0)}") : "";
+            var ratioText = v.Ratio is { } ratio ? string.Create(CultureInfo.InvariantCulture, $", {ratio:P0} of the expected {DriftChecker.Events(v.Expected ?? 0)}") : "";
             html.Append("<h2>Volume</h2>").Append(CultureInfo.InvariantCulture, $"<p data-testid=\"volume-summary\">{v.Events} events{ratioText} · baseline: {E(v.Baseline)}</p>");
             var hourLabels = Enumerable.Range(0, v.Hourly.Count).Select(h => latest.WindowStart.AddHours(h).UtcDateTime.ToString("MM-dd HH:00", CultureInfo.InvariantCulture)).ToList();
             var series = new List<(string, IReadOnlyList<double>)> { ("events", v.Hourly.Select(c => (double)c).ToList()) };
