@@ -536,9 +536,9 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
         return true;
     }
 
-    /// <summary>Invariant short number format used in summaries, pages and tables.</summary>
     /// <summary>An expected number of events (a sum of hourly means) in whole events from 10 on: "803.75 expected" is false precision.</summary>
     public static string Events(double value) => value >= 10 ? Math.Round(value).ToString("0", CultureInfo.InvariantCulture) : Fmt(value);
 
+    /// <summary>Invariant short number format used in summaries, pages and tables.</summary>
     public static string Fmt(double value) => value.ToString(Math.Abs(value) >= 100 || value == Math.Floor(value) ? "0.##" : "0.####", CultureInfo.InvariantCulture);
 }

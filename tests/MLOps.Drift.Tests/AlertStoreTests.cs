@@ -85,6 +85,10 @@ public sealed class AlertStoreTests
         Assert.Contains("<td>2024-05-01 06:05:00 UTC</td>", detail, StringComparison.Ordinal);                 // history
         var open = Web.DriftPage.Render([], [alert], interactive: true);
         Assert.Contains($"<div class=\"muted\" data-testid=\"owner-{alert.Id}\"></div>", open, StringComparison.Ordinal);
+        // The alert timeline's axis: both ends carry their zone, like every other time on the page.
+        var timeline = Web.Svg.Timeline("alerts", [("genre", T0, T0.AddHours(2), "warning", "open")], "timeline");
+        Assert.Contains(">2024-05-01 06:00 UTC</text>", timeline, StringComparison.Ordinal);
+        Assert.Contains(">2024-05-01 08:00 UTC</text>", timeline, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -118,7 +118,7 @@ public static class DriftPage
             {
                 html.Append("<h2>Accounts</h2><table data-testid=\"accounts\"><tr><th>account</th><th>finding</th><th>hour (UTC)</th><th>events</th><th>countries</th><th>devices</th></tr>");
                 foreach (var a in latest.Accounts.Take(50))
-                    html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(a.UserId)}</td><td>{E(a.Kind)}</td><td>{a.Hour.UtcDateTime:yyyy-MM-dd HH}:00</td><td>{a.Events}</td><td>{E(string.Join(", ", a.Countries))}</td><td>{E(string.Join(", ", a.Devices))}</td></tr>");
+                    html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(a.UserId)}</td><td>{E(a.Kind)}</td><td>{a.Hour.UtcDateTime:yyyy-MM-dd HH}:00 UTC</td><td>{a.Events}</td><td>{E(string.Join(", ", a.Countries))}</td><td>{E(string.Join(", ", a.Devices))}</td></tr>");
                 html.Append("</table>");
             }
         }

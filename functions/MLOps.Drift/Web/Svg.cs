@@ -113,8 +113,8 @@ internal static class Svg
             sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(x1)}\" y=\"{y}\" width=\"{F(w)}\" height=\"{row - 5}\" fill=\"{color}\" opacity=\"{(status == "resolved" ? "0.35" : "0.9")}\" class=\"alert-mark\"><title>{E(label)} ({severity}, {status})</title></rect>");
             sb.Append(Text(width - 255, y + 9, $"{(status == "resolved" ? "✓ " : "")}{label}", "legend"));
         }
-        sb.Append(Text(left, height - 6, min.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), "axis"));
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{width - 270}\" y=\"{height - 6}\" class=\"axis\" text-anchor=\"end\">{E(max.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))}</text>");
+        sb.Append(Text(left, height - 6, min.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC", "axis"));
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{width - 270}\" y=\"{height - 6}\" class=\"axis\" text-anchor=\"end\">{E(max.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC</text>");
         return sb.Append("</svg>").ToString();
     }
 
