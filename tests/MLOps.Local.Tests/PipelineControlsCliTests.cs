@@ -43,6 +43,11 @@ public class PipelineControlsCliTests
         var resumed = await Mlops("pipeline", "resume", "purge-1", "--wait", "--json");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal("completed", resumed.Json().GetProperty("runtimeStatus").GetString(), ignoreCase: true);
+        // For a person: one header line (with its times), then the outcome; it printed the header twice.
+        var human = await Mlops("pipeline", "status", "purge-1");
+        Assert.True(human.ExitCode == 0, human.ToString());
+        Assert.Single(human.StdOut.Split('\n'), l => l.StartsWith("Purge purge-1: ", StringComparison.Ordinal));
+        Assert.Contains("(created ", human.StdOut, StringComparison.Ordinal);
 
         var late = await Mlops("pipeline", "suspend", "purge-1", "--json");
         Assert.Equal(1, late.ExitCode);

@@ -222,16 +222,22 @@ public static class PipelineCommand
         context.Result(new { instanceId = state.InstanceId, runtimeStatus = state.RuntimeStatus, output = state.Output, failure = state.Failure }, console =>
         {
             console.MarkupLineInterpolated($"[bold]{state.Name} {state.InstanceId}: {state.RuntimeStatus}[/]");
-            if (state.Output is { } output && output.ValueKind == JsonValueKind.Object && output.TryGetProperty("summary", out var lines) && lines.ValueKind == JsonValueKind.Array)
-                foreach (var line in lines.EnumerateArray()) console.WriteLine("  " + line.GetString());
-            else if (state.Name == OrchestrationNames.DriftMonitor && state.Output is { ValueKind: JsonValueKind.Object } monitor)
-                foreach (var line in DescribeDriftMonitor(WorkflowJson.FromElement<DriftMonitorResult>(monitor)!)) console.WriteLine("  " + line);
-            // Readable text, not \u0027 for every apostrophe: this is for a person (--json keeps the stored encoding).
-            else if (state.Output is { } other) console.WriteLine(JsonSerializer.Serialize(other, HumanJson));
-            if (state.Output is { } o && o.ValueKind == JsonValueKind.Object && o.TryGetProperty("stepSeconds", out var steps))
-                console.WriteLine("  step seconds: " + string.Join(", ", steps.EnumerateObject().Select(p => $"{p.Name} {p.Value.GetDouble():0.0}")));
-            if (state.Failure is { } f) console.WriteLine($"  failed: {f.ErrorType}: {f.ErrorMessage}");
+            WriteOutcome(console, state);
         });
+
+    /// <summary>An instance's output (its summary lines when it has them) and failure, for a person.</summary>
+    private static void WriteOutcome(IAnsiConsole console, OrchestrationState state)
+    {
+        if (state.Output is { } output && output.ValueKind == JsonValueKind.Object && output.TryGetProperty("summary", out var lines) && lines.ValueKind == JsonValueKind.Array)
+            foreach (var line in lines.EnumerateArray()) console.WriteLine("  " + line.GetString());
+        else if (state.Name == OrchestrationNames.DriftMonitor && state.Output is { ValueKind: JsonValueKind.Object } monitor)
+            foreach (var line in DescribeDriftMonitor(WorkflowJson.FromElement<DriftMonitorResult>(monitor)!)) console.WriteLine("  " + line);
+        // Readable text, not \u0027 for every apostrophe: this is for a person (--json keeps the stored encoding).
+        else if (state.Output is { } other) console.WriteLine(JsonSerializer.Serialize(other, HumanJson));
+        if (state.Output is { } o && o.ValueKind == JsonValueKind.Object && o.TryGetProperty("stepSeconds", out var steps))
+            console.WriteLine("  step seconds: " + string.Join(", ", steps.EnumerateObject().Select(p => $"{p.Name} {p.Value.GetDouble():0.0}")));
+        if (state.Failure is { } f) console.WriteLine($"  failed: {f.ErrorType}: {f.ErrorMessage}");
+    }
 
     private static Command Status()
     {
@@ -259,7 +265,7 @@ public static class PipelineCommand
                 }
                 if (context.Parse.GetValue(history))
                     foreach (var e in record.History) console.WriteLine($"  {e.Timestamp:HH:mm:ss.fff} {e.Type} {e.TaskId} {e.Name}");
-                WriteResult(context, state);
+                WriteOutcome(console, state); // the header line is the one above, with its times
             });
             return ExitCodes.Done;
         });
