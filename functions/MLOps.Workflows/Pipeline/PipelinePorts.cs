@@ -82,7 +82,11 @@ public interface ICandidateTrainer
 public sealed record PromotionOutcome(bool Changed, string? Refused = null);
 
 /// <summary>What the registry's gates say about the best candidate.</summary>
-public sealed record PromotionVerdict(bool Promote, string Reason, bool RequiresApproval);
+/// <param name="Gates">
+/// One line per gate the policy checked ("guardrail coverage: 0.1536 vs champion 0.2663, rule >= 0.2397 …: pass"), so a
+/// reviewer sees the guardrails before approving; null in histories recorded before it existed.
+/// </param>
+public sealed record PromotionVerdict(bool Promote, string Reason, bool RequiresApproval, IReadOnlyList<string>? Gates = null);
 
 public interface IModelRegistryGateway
 {

@@ -24,7 +24,8 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
     public Task<PromotionVerdict> DecideAsync(string model, CandidateEvaluation best, ChampionRef? champion, CancellationToken cancellationToken)
     {
         var decision = PromotionPolicy.Evaluate(Comparison(best), registry.Options.Policy, time.GetUtcNow());
-        return Task.FromResult(new PromotionVerdict(decision.Passed, string.Join("; ", decision.Reasons), decision.RequiresApproval));
+        return Task.FromResult(new PromotionVerdict(decision.Passed, string.Join("; ", decision.Reasons), decision.RequiresApproval,
+            [.. decision.Evidence.Select(GateLine)]));
     }
 
     public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken)
@@ -125,6 +126,16 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
     private static string[] Guardrails(bool againstChampion) => againstChampion
         ? ["coverage", "novelty", "diversity", GuardrailMetrics.ColdStartNdcg, GuardrailMetrics.LatencyP95]
         : ["coverage", "novelty", "diversity"];
+
+    /// <summary>"guardrail coverage: 0.1536 vs champion 0.2663 (>= 0.2397 (at most 10 % lower)): FAIL", one gate's evidence row.</summary>
+    internal static string GateLine(EvidenceRow row)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var figures = row.Champion is { } champion && row.Challenger is { } challenger
+            ? string.Create(c, $"{challenger:0.####} vs {champion:0.####}")
+            : row.Lower is { } lower && row.Upper is { } upper ? string.Create(c, $"difference {row.Difference:+0.####;-0.####} [{lower:+0.####;-0.####}, {upper:+0.####;-0.####}]") : "";
+        return $"gate {row.Check} {row.Metric}: {figures} ({row.Rule}): {(row.Passed ? "pass" : "FAIL")}";
+    }
 
     private static ModelComparison Comparison(CandidateEvaluation e)
     {

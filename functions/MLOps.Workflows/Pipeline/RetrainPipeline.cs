@@ -252,6 +252,8 @@ public static class RetrainPipeline
             // The reviewer decides on this: nothing is registered before the approval, so the custom status carries it.
             var evidence = Describe(snapshot, champion, tuning, trained, evaluations, drift,
                 new RetrainDecision("awaiting approval", verdict.Reason, null, evaluations[best].Key, false));
+            // The runbook has the reviewer check the guardrails before approving; nothing is registered yet, so they are here.
+            evidence.InsertRange(evidence.Count - 1, verdict.Gates ?? []);
             Status(AwaitingApprovalStep, 5, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
             try
             {

@@ -85,7 +85,7 @@ public sealed class FakeRegistry(IBlobStore store) : IModelRegistryGateway
     public async Task<PromotionVerdict> DecideAsync(string model, CandidateEvaluation best, ChampionRef? champion, CancellationToken cancellationToken)
     {
         var approval = await store.ExistsAsync("fake/require-approval", cancellationToken);
-        return champion is null ? new PromotionVerdict(true, "no champion yet", approval)
+        return champion is null ? new PromotionVerdict(true, "no champion yet", approval, ["gate better ndcg@10: 0.2 vs 0 (challenger > popularity): pass"])
             : best.VersusChampion[0].Lower > 0 ? new PromotionVerdict(true, "better with confidence", approval)
             : new PromotionVerdict(false, "not better than the champion with confidence", approval);
     }

@@ -55,4 +55,26 @@ public sealed class RegistryGatewayNotesTests
         Assert.Equal(0.1279, decision.Comparison.Champion);
         Assert.Equal(-0.020244, Assert.Single(decision.Evidence, r => r.Metric == "coverage").Difference);
     }
+
+    /// <summary>The verdict carries a line per gate, so a reviewer asked to approve sees the guardrails before anything is registered.</summary>
+    [Fact]
+    public async Task Verdict_CarriesALinePerGate_GuardrailsIncluded()
+    {
+        var store = TestEnvironment.NewFolderStore("gateway-gates");
+        var evaluation = new CandidateEvaluation
+        {
+            Key = "ease", Window = "last 10", Users = 10, Baseline = "champion v1", BaselineVersion = 1,
+            Metrics = new() { [RecommenderTrainer.PrimaryMetric] = 0.14, ["coverage"] = 0.059021 },
+            ChampionMetrics = new() { [RecommenderTrainer.PrimaryMetric] = 0.1279, ["coverage"] = 0.079265 },
+            VersusChampion = [new MetricInterval(RecommenderTrainer.PrimaryMetric, 0.0121, 0.0082, 0.0161, 0.95)],
+        };
+
+        var verdict = await new RegistryGateway(new ModelRegistry(store), store, TimeProvider.System)
+            .DecideAsync(ModelRegistry.DefaultModel, evaluation, new ChampionRef(1, "ease", null, null), TestContext.Current.CancellationToken);
+
+        Assert.False(verdict.Promote);
+        Assert.Contains("gate better ndcg@10: 0.14 vs 0.1279 (challenger > champion): pass", verdict.Gates!);
+        Assert.Contains(verdict.Gates!, g => g.StartsWith("gate confidence ndcg@10: difference +0.0121 [+0.0082, +0.0161]", StringComparison.Ordinal) && g.EndsWith(": pass", StringComparison.Ordinal));
+        Assert.Contains(verdict.Gates!, g => g.StartsWith("gate guardrail coverage: 0.059 vs 0.0793 (>= ", StringComparison.Ordinal) && g.EndsWith(": FAIL", StringComparison.Ordinal));
+    }
 }

@@ -52,6 +52,8 @@ public sealed class RetrainPipelineTests
         var evidence = waiting.CustomStatus!.Value.GetProperty("evidence").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Contains(evidence, line => line.StartsWith("candidate ease: ndcg@10 ", StringComparison.Ordinal));
         Assert.Contains(evidence, line => line.StartsWith("decision: awaiting approval — ", StringComparison.Ordinal));
+        // The gates' evidence (guardrails included) before the decision line: the runbook has the reviewer check them.
+        Assert.Equal("gate better ndcg@10: 0.2 vs 0 (challenger > popularity): pass", evidence[^2]);
 
         h.Time.Advance(TimeSpan.FromHours(25));
         var summary = Summary(await engine.WaitForCompletionAsync(start.InstanceId, Timeout));
