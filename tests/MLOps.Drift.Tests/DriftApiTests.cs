@@ -208,4 +208,21 @@ public sealed class DriftApiTests : IAsyncLifetime
         var form = await (await _client.SendAsync(Request(HttpMethod.Get, "/drift", null), ct)).Content.ReadAsStringAsync(ct);
         Assert.Contains("SameSite=Strict'+(location.protocol==='https:'?';Secure':'')", form, StringComparison.Ordinal);
     }
+
+    /// <summary>A stale link to an alert the store no longer holds was a JSON problem in the browser: it is a page with the way back.</summary>
+    [Fact]
+    public async Task AlertPage_OfAnUnknownId_IsAn404Page_WithTheWayBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var response = await _client.SendAsync(Request(HttpMethod.Get, "/drift/alerts/no-such-alert", _read), ct);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var page = await response.Content.ReadAsStringAsync(ct);
+        Assert.Contains("There is no drift alert <code>no-such-alert</code>", page, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"../../drift\">", page, StringComparison.Ordinal);
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        // The API keeps its problem.
+        var api = await _client.SendAsync(Request(HttpMethod.Get, "/api/drift/alerts/no-such-alert", _read), ct);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
 }

@@ -103,7 +103,9 @@ public static class DriftApi
         PageHeaders(http.Response);
         if (await PageAuthAsync(http).ConfigureAwait(false) is { } denied) return denied;
         var alert = await alerts.GetAsync(id, http.RequestAborted).ConfigureAwait(false);
-        return alert is null ? NotFound(id) : TypedResults.Content(DriftPage.RenderAlert(alert, interactive: true), "text/html; charset=utf-8");
+        // A person following a stale link gets a page with the way back (still a 404); the JSON problem is the API's answer.
+        return alert is null ? TypedResults.Content(DriftPage.RenderMissingAlert(id), "text/html; charset=utf-8", statusCode: StatusCodes.Status404NotFound)
+            : TypedResults.Content(DriftPage.RenderAlert(alert, interactive: true), "text/html; charset=utf-8");
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MLOps.Core;
 using MLOps.Drift.Alerts;
 using static MLOps.Drift.Web.Svg;
 
@@ -126,6 +127,11 @@ public static class DriftPage
         if (interactive) html.Append(Script);
         return html.Append("</body></html>").ToString();
     }
+
+    /// <summary>The page for an alert id the store does not hold (a typo, or purged): a page with the way back, not a JSON problem.</summary>
+    public static string RenderMissingAlert(string id) =>
+        Head("No such alert").Append(CultureInfo.InvariantCulture,
+            $"<p><a href=\"../../drift\">← all alerts</a></p><h1>No such alert</h1><p data-testid=\"missing\">There is no drift alert <code>{E(TextClip.Clip(id, 200))}</code>: check the id, or find it in the list.</p></body></html>").ToString();
 
     public static string RenderAlert(DriftAlert alert, bool interactive)
     {
