@@ -42,6 +42,11 @@ public class DataCliTests
         var run = await CliRunner.RunAsync(work, "import", "events", file, "--store", Path.Combine(work, "s"));
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("900 accepted, 100 quarantined of 1,000 rows", run.StdOut);
+
+        // data stats' time range says its zone, as every other time shown.
+        var stats = await CliRunner.RunAsync(work, new Dictionary<string, string> { ["COLUMNS"] = "200" }, "data", "stats", "--store", Path.Combine(work, "s"));
+        Assert.True(stats.ExitCode == 0, stats.ToString());
+        Assert.Matches(@"from\s*│\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", stats.StdOut);
     }
 
     [Fact]

@@ -29,8 +29,9 @@ public static class DataCommand
         table.AddRow("titles with events", $"{s.Items:N0}");
         table.AddRow("catalogue titles", $"{s.CatalogItems:N0}");
         table.AddRow("titles with events, not in catalogue", $"{s.ItemsNotInCatalog:N0}");
-        table.AddRow("from", s.From?.ToString("yyyy-MM-dd HH:mm") ?? "-");
-        table.AddRow("to", s.To?.ToString("yyyy-MM-dd HH:mm") ?? "-");
+        // With the zone, as every other time the CLI and the drift page show.
+        table.AddRow("from", s.From is { } from ? from.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " UTC" : "-");
+        table.AddRow("to", s.To is { } to ? to.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " UTC" : "-");
         table.AddRow("day partitions", $"{s.Days:N0}");
         table.AddRow("rated events", $"{s.Rated:N0}");
         table.AddRow("mean rating (5-point)", s.MeanRating5?.ToString("0.000") ?? "-");
