@@ -136,6 +136,9 @@ public class RegistryDriftFeaturesCliTests
         Assert.Matches(@"0\.\d{4} \[0\.\d{4}, 0\.\d{4}\]", table.StdOut);
         var shown = await CliRunner.RunAsync(work, "models", "show", "--store", "store");
         Assert.True(shown.ExitCode == 0, shown.ToString());
+        // Key and value lines, not padded to the widest value (a Grid padded every line to ~400 characters).
+        Assert.Contains("\nversion            1\n", shown.StdOut.Replace("\r", ""), StringComparison.Ordinal);
+        Assert.DoesNotContain(shown.StdOut.Split('\n'), line => line.EndsWith(' '));
         var show = (await Json("models", "show")).GetProperty("manifest");
         Assert.Equal(1, show.GetProperty("version").GetInt32());
         Assert.InRange(show.GetProperty("metrics").GetProperty("ndcg@10").GetProperty("value").GetDouble(), 0.01, 1);

@@ -55,8 +55,9 @@ public static class ModelsCommand
             var decisions = await registry.GetDecisionsAsync(name, version, ct).ConfigureAwait(false);
             context.Result(new { manifest, decisions }, console =>
             {
-                var grid = new Grid().AddColumns(2);
-                void Row(string k, string? v) => grid.AddRow(Markup.Escape(k), Markup.Escape(v ?? "-"));
+                // Plain "key  value" lines: a Grid pads every row to its widest value (~360 characters for the evaluation window).
+                var rows = new List<(string Key, string Value)>();
+                void Row(string k, string? v) => rows.Add((k, v ?? "-"));
                 Row("model", manifest.Model); Row("version", manifest.Version.ToString()); Row("type", manifest.Type);
                 Row("parameters", string.Join(", ", manifest.Parameters.Select(p => $"{p.Key}={p.Value}")));
                 Row("training snapshot", manifest.TrainingSnapshotId); Row("data cutoff", manifest.DataCutoff?.ToString("u"));
@@ -65,7 +66,8 @@ public static class ModelsCommand
                 Row("created", manifest.CreatedAt.ToString("u"));
                 // The pipeline's notes say which candidate this was and how tuning chose its parameters.
                 if (manifest.Notes is { Length: > 0 } notes) Row("notes", notes);
-                console.Write(grid);
+                var width = rows.Max(r => r.Key.Length) + 2;
+                foreach (var (k, v) in rows) console.WriteLine(k.PadRight(width) + v);
                 var metrics = new Table().AddColumns("metric", "value", "95% interval");
                 foreach (var (k, m) in manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
                     metrics.AddRow(Markup.Escape(k), m.Value.ToString("F4"), m.Lower is { } lo && m.Upper is { } hi ? Markup.Escape($"[{lo:F4}, {hi:F4}]") : "-");
