@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using MLOps.Core;
+using MLOps.Core.Http.Paging;
 using MLOps.Storage;
 
 namespace MLOps.Drift.Alerts;
@@ -98,7 +99,7 @@ public sealed class AlertStore(IBlobStore store)
                 && (status is null || found.Value.Status == status))
                 alerts.Add(found.Value);
         }
-        return alerts.OrderByDescending(a => a.LastSeen).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
+        return PageKey.NewestFirst(alerts, AlertPaging.KeyOf);
     }
 
     /// <summary>open → acknowledged. Null when no such alert.</summary>

@@ -14,7 +14,7 @@ public static class InstancePaging
 
     /// <summary>The order every engine's ListAsync lists in (a total order, so a page boundary is a position).</summary>
     public static List<OrchestrationState> NewestFirst(IEnumerable<OrchestrationState> states) =>
-        [.. states.OrderByDescending(s => s.CreatedAt).ThenBy(s => s.InstanceId, StringComparer.Ordinal)];
+        PageKey.NewestFirst(states, KeyOf);
 
     public static ListPage<OrchestrationState> Page(IReadOnlyList<OrchestrationState> newestFirst, int? top, PageKey? after) =>
         ListPage<OrchestrationState>.Of(newestFirst, KeyOf, Scope, top, after);
