@@ -23,6 +23,22 @@ public static class FreeText
         Problem(value, field, maxLength) is { } problem ? throw new ArgumentException(problem, field) : value;
 
     /// <summary>
+    /// As <see cref="Problem"/>, for the reason of an alias change (promote, rollback): optional, but given blank it is
+    /// refused rather than recorded as a reason that says nothing — most often <c>--reason "$WHY"</c> with WHY unset.
+    /// </summary>
+    public static string? ReasonProblem(string? value, string field, int maxLength) =>
+        value is not null && string.IsNullOrWhiteSpace(value)
+            ? $"{field}: must not be blank; say why, or leave it out to record no reason."
+            : Problem(value, field, maxLength);
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming <paramref name="field"/> when <see cref="ReasonProblem"/> finds one.</summary>
+    public static string? CheckReason(string? value, string field, int maxLength) =>
+        ReasonProblem(value, field, maxLength) is { } problem ? throw new ArgumentException(problem, field) : value;
+
+    /// <summary>An optional note or name given blank is absent: null, so "" is never stored as one.</summary>
+    public static string? OrNull(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    /// <summary>
     /// <paramref name="text"/> made a valid value of a field bounded by <paramref name="maxLength"/>: forbidden characters
     /// become '?', and a longer text is cut with an ellipsis. For text the system composes around stored text (a retrain's
     /// reason quoting a drift alert), which must pass <see cref="Problem"/> rather than be refused.

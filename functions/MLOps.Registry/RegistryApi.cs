@@ -89,10 +89,10 @@ public static class RegistryApi
             if (invalid is not null) return invalid;
             if (body?.Version is not { } version || version < 1)
                 return JsonRequestBody.Problem(400, "Invalid field 'version'", "version", "version: send {\"version\": N} with N ≥ 1.");
-            if (JsonRequestBody.FreeTextProblem(("reason", body.Reason, MaxReasonLength), ("approvedBy", body.ApprovedBy, MaxNameLength)) is { } text) return text;
+            if ((ReasonProblem(body.Reason) ?? JsonRequestBody.FreeTextProblem(("approvedBy", body.ApprovedBy, MaxNameLength))) is { } text) return text;
             var result = await registry.PromoteAsync(name, version, new PromoteRequest
             {
-                By = await CallerAsync(http).ConfigureAwait(false), Reason = body.Reason, Force = body.Force, ApprovedBy = body.ApprovedBy,
+                By = await CallerAsync(http).ConfigureAwait(false), Reason = body.Reason, Force = body.Force, ApprovedBy = FreeText.OrNull(body.ApprovedBy),
                 UseStoredDecision = true, IfMatch = IfMatch(http),
             }, ct).ConfigureAwait(false);
             http.Response.Headers.ETag = result.ETag;
@@ -104,7 +104,7 @@ public static class RegistryApi
         {
             var (body, invalid) = await ReadBodyAsync<RollbackBody>(http, "rollback body", ct).ConfigureAwait(false);
             if (invalid is not null) return invalid;
-            if (JsonRequestBody.FreeTextProblem(("reason", body?.Reason, MaxReasonLength)) is { } text) return text;
+            if (ReasonProblem(body?.Reason) is { } text) return text;
             var result = await registry.RollbackAsync(name, new RollbackRequest
             {
                 By = await CallerAsync(http).ConfigureAwait(false), Reason = body?.Reason, IfMatch = IfMatch(http), ExpectedChampion = body?.IfChampion,
@@ -112,6 +112,10 @@ public static class RegistryApi
             http.Response.Headers.ETag = result.ETag;
             return TypedResults.Ok(result);
         });
+
+    // A reason given blank is refused, as the CLI's --reason: the audit log would record one that says nothing.
+    private static ProblemHttpResult? ReasonProblem(string? reason) =>
+        FreeText.ReasonProblem(reason, "reason", MaxReasonLength) is { } problem ? JsonRequestBody.Problem(400, "Invalid field 'reason'", "reason", problem) : null;
 
     private const int MaxBodyBytes = 16 * 1024;
     /// <summary>Bounds of the audited free text (as drift alert notes and names): the audit log, `models history` and `models list` print it.</summary>

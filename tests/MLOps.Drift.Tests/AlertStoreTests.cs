@@ -50,6 +50,19 @@ public sealed class AlertStoreTests
         Assert.Single(await alerts.ListAsync(AlertStatus.Resolved, ct));
     }
 
+    /// <summary>A note is optional: given blank it is absent (the page's prompt answered with OK and nothing recorded "").</summary>
+    [Fact]
+    public async Task ABlankNote_IsNoNote()
+    {
+        var alerts = new AlertStore(TestEnvironment.NewFolderStore());
+        var ct = TestContext.Current.CancellationToken;
+        var alert = await alerts.RecordAsync(Candidate(), T0, ct);
+        var acked = await alerts.AcknowledgeAsync(alert.Id, "ana", "", T0.AddMinutes(5), ct);
+        Assert.Null(acked!.History[^1].Note);
+        var resolved = await alerts.ResolveAsync(alert.Id, "ana", "  ", T0.AddMinutes(6), ct);
+        Assert.Null(resolved!.History[^1].Note);
+    }
+
     /// <summary>
     /// Two on-call engineers acknowledge the same alert: the second learns who owns it (it read "Alert X is acknowledged; it
     /// cannot become acknowledged", naming nobody), and a resolve of a resolved alert says who resolved it and why.

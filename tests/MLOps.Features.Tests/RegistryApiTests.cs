@@ -119,6 +119,17 @@ public sealed class RegistryApiTests : IAsyncLifetime
         Assert.Equal(1, (await _app.Services.GetRequiredService<ModelRegistry>().GetChampionAsync())!.Version);
     }
 
+    /// <summary>An optional name given blank is absent: a promotion with <c>"approvedBy": " "</c> recorded " " as its approver.</summary>
+    [Fact]
+    public async Task Promote_BlankApprovedBy_RecordsNoApprover()
+    {
+        var promoted = await SendAsync(HttpMethod.Post, "/api/models/recommender/promote", _admin, new { version = 2, force = true, approvedBy = " " });
+        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+        var entry = (await _app.Services.GetRequiredService<ModelRegistry>().GetHistoryAsync("recommender", ModelAliases.Champion))[^1];
+        Assert.Equal(2, entry.To);
+        Assert.Null(entry.ApprovedBy);
+    }
+
     /// <summary>
     /// A 409 names what the caller sent that no longer holds: <c>ifChampion</c> when the champion is another version,
     /// <c>If-Match</c> when the alias changed since that ETag was read. Found with curl against <c>mlops serve</c>: a
@@ -171,6 +182,10 @@ public sealed class RegistryApiTests : IAsyncLifetime
     [InlineData("POST", "/api/models/recommender/promote", "{\"version\":2,\"force\":true,\"reason\":\"hotfix\\n\\u001b[2Jrolled back by the CTO\"}", 400, "reason")]
     [InlineData("POST", "/api/models/recommender/promote", "{\"version\":2,\"force\":true,\"approvedBy\":\"eve\\r\\nana\"}", 400, "approvedBy")]
     [InlineData("POST", "/api/models/recommender/rollback", "{\"reason\":\"regression\\u0007\"}", 400, "reason")]
+    // A reason given blank says nothing in the audit log: refused, as the CLI's --reason (rollback recorded "" until 2026-12-07).
+    [InlineData("POST", "/api/models/recommender/rollback", "{\"reason\":\"\"}", 400, "reason")]
+    [InlineData("POST", "/api/models/recommender/rollback", "{\"reason\":\"  \"}", 400, "reason")]
+    [InlineData("POST", "/api/models/recommender/promote", "{\"version\":2,\"force\":true,\"reason\":\" \"}", 400, "reason")]
     [InlineData("GET", "/api/models/nope", null, 404, "name")]
     [InlineData("GET", "/api/models/nope/history", null, 404, "name")]
     [InlineData("GET", "/api/models/recommender/versions/abc", null, 400, "version")]

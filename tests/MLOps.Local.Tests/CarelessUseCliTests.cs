@@ -227,6 +227,9 @@ public class CarelessUseCliTests
         // As over HTTP: who and why are printed as they are by later commands, so they are one printable line (found by review).
         Refused(await CliRunner.RunAsync(work, "drift", "alerts", "ack", "some-alert", "--by", "ana\u001b[2J", "--store", "store"), 2, "--by: must be one line of printable text");
         Refused(await CliRunner.RunAsync(work, "models", "rollback", "--reason", "oops\r\nforged", "--store", "store"), 2, "--reason: must be one line of printable text");
+        // A reason given blank (`--reason "$WHY"` with WHY unset) is refused, not recorded as one that says nothing (until 2026-12-07).
+        Refused(await CliRunner.RunAsync(work, "models", "rollback", "--reason", "", "--store", "store"), 2, "--reason: must not be blank");
+        Refused(await CliRunner.RunAsync(work, "models", "promote", "1", "--reason", "  ", "--store", "store"), 2, "--reason: must not be blank");
         Refused(await CliRunner.RunAsync(work, "pipeline", "approve", "some-run", "--comment", "ok\nrejected", "--store", "store"), 2, "--comment: must be one line of printable text");
         var binary = await CliRunner.RunAsync(work, "import", "catalog", "c.csv", "--store", "store");
         Refused(binary, 2, "the file does not look like text");

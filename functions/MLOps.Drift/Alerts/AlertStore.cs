@@ -120,7 +120,8 @@ public sealed class AlertStore(IBlobStore store)
             var alert = found.Value.Value;
             var allowed = status == AlertStatus.Acknowledged ? alert.Status == AlertStatus.Open : alert.Status != AlertStatus.Resolved;
             if (!allowed) throw new AlertTransitionException($"Alert {id} is {alert.Status}{LastChange(alert)}; it cannot become {status}.");
-            var updated = alert with { Status = status, History = [.. alert.History, new AlertTransition(status, by, now, note)] };
+            // The note is optional: given blank (the page's prompt answered with nothing, `--note ""`) it is absent, not "".
+            var updated = alert with { Status = status, History = [.. alert.History, new AlertTransition(status, by, now, FreeText.OrNull(note))] };
             try
             {
                 await store.WriteJsonAsync(PathOf(id), updated, WriteCondition.Match(found.Value.ETag), cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -105,7 +105,7 @@ public static class ModelsCommand
         });
 
         var promoteVersion = new Argument<int>("VERSION") { Description = "The version to make champion." };
-        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log)." };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log; not blank)." };
         var force = new Option<bool>("--force") { Description = "Promote without passing evidence (recorded as forced)." };
         var approve = new Option<bool>("--approve") { Description = "Approve as the person running the command (for policies that require approval)." };
         var promote = new Command("promote", "Make VERSION the champion if its stored evidence passes the gates (compare-and-swap; audited).") { promoteVersion, reason, force, approve };
@@ -119,7 +119,7 @@ public static class ModelsCommand
             {
                 var result = await registry.PromoteAsync(name, version, new PromoteRequest
                 {
-                    By = Who(), Reason = FreeText.Check(context.Parse.GetValue(reason), "--reason", RegistryApi.MaxReasonLength), Force = context.Parse.GetValue(force), UseStoredDecision = true,
+                    By = Who(), Reason = FreeText.CheckReason(context.Parse.GetValue(reason), "--reason", RegistryApi.MaxReasonLength), Force = context.Parse.GetValue(force), UseStoredDecision = true,
                     ApprovedBy = context.Parse.GetValue(approve) ? Who() : null,
                 }, ct).ConfigureAwait(false);
                 await FlushAsync(context).ConfigureAwait(false);
@@ -146,7 +146,7 @@ public static class ModelsCommand
             if (context.Parse.GetValue(ifChampion) is < 1 and var bad) throw new CliUsageException($"--if-champion must be a version number (1 or more), not {bad}");
             var result = await registry.RollbackAsync(name, new RollbackRequest
             {
-                By = Who(), Reason = FreeText.Check(context.Parse.GetValue(reason), "--reason", RegistryApi.MaxReasonLength), ExpectedChampion = context.Parse.GetValue(ifChampion),
+                By = Who(), Reason = FreeText.CheckReason(context.Parse.GetValue(reason), "--reason", RegistryApi.MaxReasonLength), ExpectedChampion = context.Parse.GetValue(ifChampion),
             }, ct).ConfigureAwait(false);
             await FlushAsync(context).ConfigureAwait(false);
             context.Result(result, console => console.MarkupLine(Markup.Escape(
