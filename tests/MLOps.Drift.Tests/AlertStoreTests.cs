@@ -94,6 +94,11 @@ public sealed class AlertStoreTests
         Assert.Contains($"<span data-testid=\"status-{alert.Id}\">acknowledged</span>", page, StringComparison.Ordinal);
         Assert.Contains($"<div class=\"muted\" data-testid=\"owner-{alert.Id}\">by ana, 2024-05-01 06:05 UTC</div>", page, StringComparison.Ordinal);
         Assert.Contains($"<td>{T0.UtcDateTime:yyyy-MM-dd HH:mm} UTC</td>", page, StringComparison.Ordinal);   // last seen
+        // First seen beside last seen: an alert seen again a day later says since when it has been open (the list showed only the latest).
+        var seenAgain = await alerts.RecordAsync(Candidate(), T0.AddDays(1), ct);
+        var list = Web.DriftPage.Render([], [seenAgain], interactive: true);
+        Assert.Contains("<th>first seen</th><th>last seen</th>", list, StringComparison.Ordinal);
+        Assert.Contains($"<td>{T0.UtcDateTime:yyyy-MM-dd HH:mm} UTC</td><td>{T0.AddDays(1).UtcDateTime:yyyy-MM-dd HH:mm} UTC</td>", list, StringComparison.Ordinal);
         var detail = Web.DriftPage.RenderAlert(acked!, interactive: true);
         Assert.Contains("<td>2024-05-01 06:05:00 UTC</td>", detail, StringComparison.Ordinal);                 // history
         var open = Web.DriftPage.Render([], [alert], interactive: true);

@@ -78,6 +78,9 @@ public class DriftCliTests
         Assert.Contains("kind", table.StdOut, StringComparison.Ordinal);
         Assert.Contains("event-burst", table.StdOut, StringComparison.Ordinal);
         Assert.Contains("user:u-bot", table.StdOut, StringComparison.Ordinal);
+        // Since when, beside the latest detection (the table had only "last seen"); UTC, as the --json firstSeen.
+        Assert.Contains("first seen", table.StdOut, StringComparison.Ordinal);
+        Assert.Contains(burst.GetProperty("firstSeen").GetDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture), table.StdOut, StringComparison.Ordinal);
 
         foreach (var verb in new[] { "ack", "resolve" })
         {

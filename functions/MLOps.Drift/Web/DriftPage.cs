@@ -37,11 +37,12 @@ public static class DriftPage
         html.Append("<h2>Alerts</h2>");
         var active = alerts.Where(a => a.Status != AlertStatus.Resolved).ToList();
         html.Append(CultureInfo.InvariantCulture, $"<p>{active.Count(a => a.Severity == AlertSeverity.Critical)} critical, {active.Count(a => a.Severity == AlertSeverity.Warning)} warning unresolved; {alerts.Count - active.Count} resolved.</p>");
-        html.Append("<table data-testid=\"alerts\"><tr><th>severity</th><th>status</th><th>alert</th><th>what it means</th><th>last seen</th><th>seen</th>").Append(interactive ? "<th></th>" : "").Append("</tr>");
+        html.Append("<table data-testid=\"alerts\"><tr><th>severity</th><th>status</th><th>alert</th><th>what it means</th><th>first seen</th><th>last seen</th><th>seen</th>").Append(interactive ? "<th></th>" : "").Append("</tr>");
         foreach (var a in alerts.Take(200))
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr data-alert-id=\"{E(a.Id)}\"><td class=\"{a.Severity}\">{a.Severity}</td><td class=\"status\"><span data-testid=\"status-{E(a.Id)}\">{a.Status}</span><div class=\"muted\" data-testid=\"owner-{E(a.Id)}\">{E(Owner(a))}</div></td>")
                 .Append(CultureInfo.InvariantCulture, $"<td><a href=\"drift/alerts/{E(a.Id)}\">{E(a.Title)}</a><div class=\"muted\">{E(a.Id)}</div></td><td>{E(a.Summary)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{E(a.FirstSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td>{E(a.LastSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))} UTC</td><td>{a.Occurrences}</td>");
             if (interactive)
             {

@@ -89,10 +89,10 @@ public static class DriftCommand
             object document = page.Next is null ? new { alerts = list } : new { alerts = list, continuationToken = page.Next };
             context.Result(document, console =>
             {
-                var table = new Table().AddColumns("id", "kind", "subject", "severity", "status", "title", "last seen", "seen");
+                var table = new Table().AddColumns("id", "kind", "subject", "severity", "status", "title", "first seen", "last seen", "seen");
                 foreach (var a in list)
                     table.AddRow(Markup.Escape(a.Id), Markup.Escape(a.Kind), Markup.Escape(a.Subject), a.Severity, a.Status, Markup.Escape(a.Title),
-                        a.LastSeen.ToString("u", CultureInfo.InvariantCulture), a.Occurrences.ToString(CultureInfo.InvariantCulture));
+                        a.FirstSeen.ToString("u", CultureInfo.InvariantCulture), a.LastSeen.ToString("u", CultureInfo.InvariantCulture), a.Occurrences.ToString(CultureInfo.InvariantCulture));
                 if (list.Count == 0)
                     console.WriteLine(after is not null ? "no more alerts after that token (they changed meanwhile)"
                         : s is null ? "no drift alerts (`mlops drift check` measures a window)" : $"no {s} drift alerts");
