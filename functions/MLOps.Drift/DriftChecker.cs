@@ -349,7 +349,9 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
             var first = top.FirstOrDefault();
             var change = first is null ? "" : $" Biggest change: {f.Name} {first.Bin} {first.Reference:P1} → {first.Current:P1}.";
             var prediction = DriftFeatures.IsPrediction(f.Name);
-            var facts = new Dictionary<string, string> { ["referenceRows"] = Fmt(f.ReferenceRows), ["currentRows"] = Fmt(f.CurrentRows), ["statistic"] = f.Statistic is { } s ? Fmt(s) : "" };
+            var facts = new Dictionary<string, string> { ["referenceRows"] = Fmt(f.ReferenceRows), ["currentRows"] = Fmt(f.CurrentRows) };
+            // Only a statistical test has a statistic (χ², KS D) beside its p-value; a distance's score is the distance itself.
+            if (f.Statistic is { } statistic) facts["statistic"] = Fmt(statistic);
             var head = "";
             if (prediction && report.Served is { } servedBy)
             {

@@ -39,6 +39,27 @@ public sealed class DriftCheckerTests
         Assert.DoesNotContain(report.Alerts, a => a.Kind == AlertKind.Volume || a.Subject is "viewSeconds" or "country" or "device");
     }
 
+    /// <summary>
+    /// A feature alert's "statistic" fact is the test statistic (χ² for chi-square, D for KS) when a statistical test judged
+    /// the feature; a distance method has none, and the fact is left out (it read "statistic": "").
+    /// </summary>
+    [Theory]
+    [InlineData(EventsPerDay, "jensenshannon")]
+    [InlineData(500, "chisquare")]
+    public async Task GenreAlert_StatisticFact_IsTheTestStatistic_OrAbsent(int eventsPerDay, string method)
+    {
+        var store = TestEnvironment.NewFolderStore();
+        await Synthetic.WriteAsync(store, ReferenceDays + 1, eventsPerDay, 7, Plant.GenreSurge, driftFromDay: ReferenceDays);
+        var reference = await DriftReferences.FromEventsAsync(store, DriftWindow.Days(Synthetic.Start, ReferenceDays), cancellationToken: TestContext.Current.CancellationToken);
+        var report = await CheckAsync(store, reference, DriftWindow.Days(Synthetic.DriftFrom(ReferenceDays)));
+        var genre = Assert.Single(report.Features, f => f.Name == "genre");
+        Assert.Equal(method, genre.Method);
+        var facts = Assert.Single(report.Alerts, a => a.Kind == AlertKind.FeatureDrift && a.Subject == "genre").Evidence.Facts!;
+        if (genre.Statistic is { } statistic) Assert.Equal(DriftChecker.Fmt(statistic), facts["statistic"]);
+        else Assert.DoesNotContain("statistic", facts.Keys);
+        Assert.Equal(method == "chisquare", facts.ContainsKey("statistic"));
+    }
+
     [Fact]
     public async Task RatingScaleChange_IsDetected_AsRatingDriftAndScaleAlert()
     {
