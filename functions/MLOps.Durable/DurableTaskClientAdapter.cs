@@ -98,7 +98,7 @@ public sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrches
     private async Task<RuntimeStatus> StatusAsync(string instanceId, CancellationToken cancellationToken) =>
         (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is { } m
             ? ToState(m).RuntimeStatus
-            : throw new KeyNotFoundException($"No orchestration instance '{instanceId}'."));
+            : throw UnknownInstance.Exception(instanceId));
 
     public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)
     {

@@ -143,7 +143,7 @@ public sealed class DurableTaskCoreHost : IOrchestrationClient, IAsyncDisposable
     }
 
     private async Task<RuntimeStatus> StatusAsync(string instanceId) =>
-        (await GetStateAsync(instanceId).ConfigureAwait(false))?.RuntimeStatus ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+        (await GetStateAsync(instanceId).ConfigureAwait(false))?.RuntimeStatus ?? throw UnknownInstance.Exception(instanceId);
 
     /// <summary>The instances this host started (the in-memory service has no query or purge API: purged ones are forgotten here).</summary>
     public async Task<IReadOnlyList<OrchestrationState>> ListAsync(IReadOnlyCollection<RuntimeStatus>? statuses = null, CancellationToken cancellationToken = default)

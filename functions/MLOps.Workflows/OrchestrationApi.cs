@@ -282,7 +282,7 @@ public static class OrchestrationApi
     private static ProblemHttpResult? ReasonProblem(string? reason) => JsonRequestBody.FreeTextProblem(("reason", reason, MaxReasonLength));
 
     private static ProblemHttpResult NotFound(string id) =>
-        Problem(404, "Unknown instance", "id", $"id: no orchestration instance '{TextClip.Clip(id, 200)}'.");
+        Problem(404, "Unknown instance", "id", $"id: {UnknownInstance.Text(TextClip.Clip(id, 200))}");
 
     private static ProblemHttpResult Problem(int status, string title, string field, string detail) => JsonRequestBody.Problem(status, title, field, detail);
 

@@ -65,12 +65,15 @@ public class PipelineControlsCliTests
     [InlineData("suspend")]
     [InlineData("resume")]
     [InlineData("rewind")]
+    // One wording for every verb (suspend, resume, rewind and terminate said "No orchestration instance", status "no …").
+    [InlineData("terminate")]
+    [InlineData("status")]
     public async Task Control_UnknownInstance_Exit2_NamesIt(string verb)
     {
         var work = TestEnvironment.NewTempFolder("controls");
         var run = await CliRunner.RunAsync(work, "pipeline", verb, "no-such-instance", "--store", Path.Combine(work, "s"), "--json");
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("error: No orchestration instance 'no-such-instance'", run.StdErr, StringComparison.Ordinal);
+        Assert.Contains("error: no orchestration instance 'no-such-instance'", run.StdErr, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -174,6 +174,6 @@ public class RegistryDriftFeaturesCliTests
         await Refused(2, "has no version 99", "models", "promote", "99");
         await Refused(2, "has no version 7", "models", "show", "7");
         await Refused(2, "no previous champion to roll back to", "models", "rollback");
-        await Refused(2, "No orchestration instance 'nope'", "pipeline", "approve", "nope");
+        await Refused(2, "no orchestration instance 'nope'", "pipeline", "approve", "nope");
     }
 }

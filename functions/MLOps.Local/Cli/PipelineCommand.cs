@@ -249,7 +249,7 @@ public static class PipelineCommand
             await using var services = BuildServices(context);
             var engine = services.GetRequiredService<EmbeddedOrchestrationEngine>();
             var record = await engine.GetRecordAsync(context.Parse.GetValue(id)!, cancellationToken).ConfigureAwait(false)
-                ?? throw new CliUsageException($"no orchestration instance '{context.Parse.GetValue(id)}'.");
+                ?? throw new CliUsageException(UnknownInstance.Text(context.Parse.GetValue(id)!));
             var state = record.ToState();
             context.Result(new
             {

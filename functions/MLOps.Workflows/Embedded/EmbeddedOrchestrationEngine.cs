@@ -147,7 +147,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
         var record = (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
-            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+            ?? throw UnknownInstance.Exception(instanceId);
         if (record.IsFinished) throw new InvalidOperationException($"Instance '{instanceId}' is {record.RuntimeStatus.ToString().ToLowerInvariant()}; it takes no more events.");
         await PostAndWakeAsync(instanceId, new InboxMessage(_inbox.NewMessageId(), InboxMessage.EventKind, eventName, WorkflowJson.ToElement(payload), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
@@ -155,7 +155,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     public async Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
     {
         var record = (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
-            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+            ?? throw UnknownInstance.Exception(instanceId);
         if (record.IsFinished) return;
         await PostAndWakeAsync(instanceId, new InboxMessage(_inbox.NewMessageId(), InboxMessage.TerminateKind, null, WorkflowJson.ToElement(reason ?? "terminated"), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
@@ -179,7 +179,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     private async Task<RuntimeStatus> PendingStatusAsync(string instanceId, CancellationToken cancellationToken)
     {
         var record = (await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false))?.Record
-            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+            ?? throw UnknownInstance.Exception(instanceId);
         var status = record.RuntimeStatus;
         if (record.IsFinished) return status;
         foreach (var (_, message) in await _inbox.ReadInboxAsync(instanceId, cancellationToken).ConfigureAwait(false))
@@ -201,7 +201,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
     private async Task RewindRecordAsync(string instanceId, string reason, CancellationToken cancellationToken)
     {
         var (record, etag) = await _records.LoadAsync(instanceId, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+            ?? throw UnknownInstance.Exception(instanceId);
         InstanceStateException.EnsureCanRewind(instanceId, record.RuntimeStatus);
         foreach (var child in HistoryRewind.FailedChildren(record))
             if (await _records.LoadAsync(child, cancellationToken).ConfigureAwait(false) is { Record.RuntimeStatus: RuntimeStatus.Failed })
@@ -287,7 +287,7 @@ public sealed partial class EmbeddedOrchestrationEngine : IOrchestrationClient, 
         while (true)
         {
             var state = await GetStateAsync(instanceId, cancellationToken).ConfigureAwait(false)
-                ?? throw new KeyNotFoundException($"No orchestration instance '{instanceId}'.");
+                ?? throw UnknownInstance.Exception(instanceId);
             if (state.IsFinished) return state;
             if (_workers.TryGetValue(instanceId, out var worker))
                 await Task.WhenAny(worker.Done.Task, Task.Delay(_options.InboxPollInterval * 5, cancellationToken)).ConfigureAwait(false);
