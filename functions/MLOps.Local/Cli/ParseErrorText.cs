@@ -20,12 +20,13 @@ public static partial class ParseErrorText
     public static string Line(ParseResult parse)
     {
         var command = parse.CommandResult.Command;
+        var path = Path(parse.CommandResult);
         var messages = parse.Errors.Select(Of).Distinct().ToList();
         if (messages.Count > 1) messages.Remove(NoCommand);
         var verbs = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToArray();
         if (messages is [NoCommand] && verbs.Length > 0)
-            messages[0] = $"'{Path(parse.CommandResult)}' needs a command: {string.Join(", ", verbs)}.";
-        return $"error: {string.Join(" ", messages)} (see '{Path(parse.CommandResult)} --help')";
+            messages[0] = $"'{path}' needs a command: {string.Join(", ", verbs)}.";
+        return $"error: {string.Join(" ", messages)} (see '{path} --help')";
     }
 
     /// <summary>"mlops models promote": the words that reached <paramref name="result"/>'s command.</summary>
