@@ -34,10 +34,10 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             ?? throw new InvalidDataException($"Candidate artifact '{candidate.ArtifactPath}' is missing.");
         var metrics = evaluation.Metrics.ToDictionary(m => m.Key, m =>
         {
-            var interval = evaluation.VersusChampion.FirstOrDefault(v => v.Metric == m.Key);
+            if (evaluation.VersusChampion.FirstOrDefault(v => v.Metric == m.Key) is not { } interval) return new MetricValue(m.Value, null, null);
+            var champion = ChampionValue(m.Value, interval);
             // Sums of 6-decimal figures, rounded back to 6: stored as 0.1361, not 0.13610000000000003.
-            return new MetricValue(m.Value, interval is null ? null : Math.Round(m.Value - interval.Difference + interval.Lower, 6),
-                interval is null ? null : Math.Round(m.Value - interval.Difference + interval.Upper, 6));
+            return new MetricValue(m.Value, Math.Round(champion + interval.Lower, 6), Math.Round(champion + interval.Upper, 6));
         }, StringComparer.Ordinal);
         var manifest = await registry.RegisterAsync(model, new ModelVersionDraft
         {
@@ -137,6 +137,9 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
         return $"gate {row.Check} {row.Metric}: {figures} ({row.Rule}): {(row.Passed ? "pass" : "FAIL")}";
     }
 
+    /// <summary>The champion's value of a metric: the candidate's less their paired difference (candidate − champion).</summary>
+    private static double ChampionValue(double candidate, MetricInterval versus) => candidate - versus.Difference;
+
     private static ModelComparison Comparison(CandidateEvaluation e)
     {
         var primary = e.VersusChampion.FirstOrDefault(v => v.Metric == RecommenderTrainer.PrimaryMetric);
@@ -152,7 +155,7 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             EvaluationWindow = e.Window,
             PrimaryMetric = RecommenderTrainer.PrimaryMetric,
             Challenger = value,
-            Champion = primary is null ? 0 : Math.Round(value - primary.Difference, 6),
+            Champion = primary is null ? 0 : Math.Round(ChampionValue(value, primary), 6),
             DifferenceLower = primary?.Lower ?? 0,
             DifferenceUpper = primary?.Upper ?? 0,
             Users = e.Users,
