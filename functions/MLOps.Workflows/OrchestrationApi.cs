@@ -209,7 +209,7 @@ public static class OrchestrationApi
                 return TypedResults.Problem(statusCode: 409, title: "Instance state does not allow this",
                     detail: $"runtimeStatus: cannot terminate instance '{id}': it is {done.RuntimeStatus}; only a running, pending or suspended instance can be terminated.",
                     extensions: new Dictionary<string, object?> { ["runtimeStatus"] = done.RuntimeStatus.ToString(), ["field"] = "id" });
-            await client.TerminateAsync(id, reason, cancellationToken).ConfigureAwait(false);
+            await client.TerminateAsync(id, FreeText.OrNull(reason), cancellationToken).ConfigureAwait(false);
             return TypedResults.Accepted($"{Prefix}/instances/{id}");
         }
         catch (KeyNotFoundException)
@@ -223,13 +223,13 @@ public static class OrchestrationApi
     }
 
     public static Task<Results<Accepted, ProblemHttpResult>> SuspendAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
-        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.SuspendAsync(id, reason, cancellationToken));
+        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.SuspendAsync(id, FreeText.OrNull(reason), cancellationToken));
 
     public static Task<Results<Accepted, ProblemHttpResult>> ResumeAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
-        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.ResumeAsync(id, reason, cancellationToken));
+        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.ResumeAsync(id, FreeText.OrNull(reason), cancellationToken));
 
     public static Task<Results<Accepted, ProblemHttpResult>> RewindAsync(string id, IOrchestrationClient client, string? reason = null, CancellationToken cancellationToken = default) =>
-        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.RewindAsync(id, reason, cancellationToken));
+        ReasonProblem(reason) is { } invalid ? Task.FromResult<Results<Accepted, ProblemHttpResult>>(invalid) : ControlAsync(id, () => client.RewindAsync(id, FreeText.OrNull(reason), cancellationToken));
 
     /// <summary>Suspend, resume, rewind: 202 + the status URL; 404 unknown id; 409 wrong state (naming it) or a concurrent change; 501 where the engine lacks it.</summary>
     private static async Task<Results<Accepted, ProblemHttpResult>> ControlAsync(string id, Func<Task> control)
@@ -279,6 +279,7 @@ public static class OrchestrationApi
     public const int MaxReasonLength = 2000;
 
     // The reason is kept in the instance's history, logged by the engine and printed by `pipeline status`: one printable line.
+    // Optional: a reason given blank (`?reason=`) is absent, and the engine records its default ("suspended", …), not "".
     private static ProblemHttpResult? ReasonProblem(string? reason) => JsonRequestBody.FreeTextProblem(("reason", reason, MaxReasonLength));
 
     private static ProblemHttpResult NotFound(string id) =>

@@ -219,9 +219,13 @@ public sealed class OrchestrationApiTests : IAsyncLifetime
         Assert.Equal("Suspended", suspended.GetProperty("runtimeStatus").GetString());
         Assert.Equal("waiting", suspended.GetProperty("customStatus").GetProperty("step").GetString());
 
-        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/resume?reason=done", null)).StatusCode);
+        // A reason given blank is no reason: the engine's default is recorded, not "" (until 2026-12-07).
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync($"{statusUrl}/resume?reason=%20%20", null)).StatusCode);
         var done = await WaitForStatusAsync(admin, statusUrl, "completed");
         Assert.Equal("hello later", done.GetProperty("output").GetString());
+        var history = (await _app.Services.GetRequiredService<MLOps.Workflows.Embedded.EmbeddedOrchestrationEngine>().GetRecordAsync("greet-4"))!.History;
+        Assert.Equal("maintenance", history.Single(e => e.Type == MLOps.Workflows.Embedded.HistoryEventType.ExecutionSuspended).Data?.GetString());
+        Assert.Equal("resumed", history.Single(e => e.Type == MLOps.Workflows.Embedded.HistoryEventType.ExecutionResumed).Data?.GetString());
         foreach (var control in new[] { "suspend", "resume", "rewind" })
         {
             var refused = await admin.PostAsync($"{statusUrl}/{control}", null);

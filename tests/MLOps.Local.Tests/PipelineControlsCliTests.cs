@@ -61,6 +61,25 @@ public class PipelineControlsCliTests
         Assert.Contains("conflict: Cannot rewind instance 'purge-1': it is Completed; only a Failed instance can be rewound.", rewind.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>A reason given blank is no reason: the verb's default is recorded ("suspended from the CLI"), not "" (until 2026-12-07).</summary>
+    [Fact]
+    public async Task Suspend_BlankReason_RecordsTheDefault()
+    {
+        var work = TestEnvironment.NewTempFolder("controls");
+        var store = Path.Combine(work, "store");
+        Task<CliRunner.Run> Mlops(params string[] args) => CliRunner.RunAsync(work, [.. args, "--store", store]);
+        var started = await Mlops("pipeline", "run", "--orchestration", "Purge", "--instance-id", "purge-2", "--json");
+        Assert.True(started.ExitCode == 0, started.ToString());
+
+        var suspend = await Mlops("pipeline", "suspend", "purge-2", "--reason", " ", "--json");
+        Assert.True(suspend.ExitCode == 0, suspend.ToString());
+        Assert.Equal("suspended from the CLI", suspend.Json().GetProperty("reason").GetString());
+        Assert.True((await Mlops("pipeline", "resume", "--json")).ExitCode == 0); // records the suspension; the instance stays suspended
+        var status = await Mlops("pipeline", "status", "purge-2", "--history", "--json");
+        Assert.Contains(status.Json().GetProperty("history").EnumerateArray(), e => e.GetProperty("type").GetString() == "executionSuspended"
+            && e.GetProperty("data").GetString() == "suspended from the CLI");
+    }
+
     [Theory]
     [InlineData("suspend")]
     [InlineData("resume")]

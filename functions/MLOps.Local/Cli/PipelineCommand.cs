@@ -394,7 +394,7 @@ public static class PipelineCommand
                 throw new CliConflictException($"cannot terminate instance '{done.InstanceId}': it is {done.RuntimeStatus}; only a running, pending or suspended instance can be terminated.");
             try
             {
-                await engine.TerminateAsync(context.Parse.GetValue(id)!, context.Parse.GetValue(reason), cancellationToken).ConfigureAwait(false);
+                await engine.TerminateAsync(context.Parse.GetValue(id)!, FreeText.OrNull(context.Parse.GetValue(reason)), cancellationToken).ConfigureAwait(false);
             }
             catch (KeyNotFoundException e)
             {
