@@ -19,6 +19,19 @@ public sealed class CatalogImportTests
         return (result, await CatalogStore.ReadAsync(store, TestContext.Current.CancellationToken));
     }
 
+    /// <summary>Imports <paramref name="content"/> and reads back the batch's quarantined rows.</summary>
+    private static async Task<(IngestResult Result, List<QuarantinedRow> Quarantined)> ImportQuarantinedAsync(string name, string content)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("catalog"), name);
+        await File.WriteAllTextAsync(file, content, ct);
+        var result = await new CatalogImporter(store).ImportAsync(CatalogImporter.FromFile(file), ct);
+        var blob = await store.ReadAsync($"quarantine/{result.Batch}.ndjson", ct);
+        return (result, blob is null ? [] : [.. blob.Data.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonSerializer.Deserialize<QuarantinedRow>(line, StoreJson.Options)!)]);
+    }
+
     [Fact]
     public async Task Csv_AQuotedDescriptionOverTwoLines_IsOneRecord_NotAPhantomRow()
     {
@@ -28,6 +41,20 @@ public sealed class CatalogImportTests
         Assert.Equal(["m1", "m2"], catalog.Select(c => c.ContentId).Order(StringComparer.Ordinal));
         Assert.Equal("A heist.\nm9,Phantom,yes", catalog.Single(c => c.ContentId == "m1").Description);
         Assert.Equal("Balloons, \"lots\"", catalog.Single(c => c.ContentId == "m2").Description);
+    }
+
+    /// <summary>A repeated content id names the line it repeats; the code stays <c>contentId:duplicate</c>.</summary>
+    [Fact]
+    public async Task Csv_ARepeatedContentId_NamesTheLineItRepeats()
+    {
+        var (result, quarantined) = await ImportQuarantinedAsync("c.csv", "contentId,title\nm1,Heat\nm2,Up\nm1,Heat again\n");
+
+        Assert.Equal((3L, 2L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        var row = Assert.Single(quarantined);
+        Assert.Equal(4, row.Line);
+        var problem = Assert.Single(row.Reasons);
+        Assert.Equal("contentId:duplicate", problem.Key);
+        Assert.EndsWith("already appeared in this batch: duplicate of line 2.", problem.Message, StringComparison.Ordinal);
     }
 
     /// <summary>"Drama, Comedy" was stored as one genre of that name; genres split on commas too, tags only on '|'.</summary>

@@ -109,6 +109,23 @@ public class EventValidatorTests
         Assert.Equal("eventId:duplicate", Assert.Single(problems).Key);
     }
 
+    /// <summary>The message names the line the duplicate repeats (it said only "already appeared in this batch"); the code stays <c>eventId:duplicate</c>.</summary>
+    [Fact]
+    public void Validate_SameEventTwice_TheDuplicateNamesTheLineItRepeats()
+    {
+        var validator = new EventValidator(new ValidationOptions(), Now);
+        var problems = new List<RowProblem>();
+        RawEvent Row(long line) => new() { Line = line, UserId = "u", ContentId = "c", Timestamp = "1700000000", ViewSeconds = "30" };
+        Assert.NotNull(validator.Validate(Row(17), problems));
+        Assert.NotNull(validator.Validate(new RawEvent { Line = 18, UserId = "u2", ContentId = "c", Timestamp = "1700000000" }, problems));
+
+        Assert.Null(validator.Validate(Row(42), problems));
+
+        var problem = Assert.Single(problems);
+        Assert.Equal("eventId:duplicate", problem.Key);
+        Assert.EndsWith("already appeared in this batch: duplicate of line 17.", problem.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("a,b,c", ',', new[] { "a", "b", "c" })]
     [InlineData("1,\"Big, Bad (1999)\",Drama", ',', new[] { "1", "Big, Bad (1999)", "Drama" })]

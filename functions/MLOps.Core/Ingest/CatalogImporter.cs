@@ -59,16 +59,16 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         var now = _time.GetUtcNow();
         var quarantine = new QuarantineWriter(store, source.BatchId, source.Name, "catalog");
         var items = new List<CatalogItem>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
         var problems = new List<RowProblem>();
         long rows = 0;
         foreach (var raw in source.Rows(cancellationToken))
         {
             rows++;
             var item = Validate(raw, now, problems);
-            if (item is not null && !seen.Add(item.ContentId))
+            if (item is not null && !firstLine.TryAdd(item.ContentId, raw.Line))
             {
-                problems.Add(new RowProblem("contentId", Reasons.Duplicate, $"content id '{item.ContentId}' already appeared in this batch."));
+                problems.Add(new RowProblem("contentId", Reasons.Duplicate, $"content id '{item.ContentId}' already appeared in this batch{RowProblem.DuplicateOf(firstLine[item.ContentId])}."));
                 item = null;
             }
             if (item is null) quarantine.Add(raw.Line, raw.Raw, problems, raw.Source, raw.RawBytes);

@@ -20,12 +20,13 @@ public sealed record ValidationOptions
 
 /// <summary>
 /// Turns raw rows into <see cref="ViewingEvent"/>s or names every field that is wrong and why.
-/// Stateful for one batch: it remembers event ids to reject duplicates within the batch.
+/// Stateful for one batch: it remembers event ids, with the line each first appeared on, to reject duplicates within the
+/// batch and name the line they repeat.
 /// </summary>
 public sealed class EventValidator(ValidationOptions options, DateTimeOffset now)
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
-    private readonly HashSet<ulong> _seen = [];
+    private readonly Dictionary<ulong, long> _firstLine = [];
     private readonly DateTimeOffset _latest = now + options.FutureTolerance;
 
     public ValidationOptions Options { get; } = options;
@@ -115,9 +116,10 @@ public sealed class EventValidator(ValidationOptions options, DateTimeOffset now
         if (problems.Count > 0) return null;
 
         eventId ??= DeriveEventId(user!, content!, timestamp!.Value, type);
-        if (!_seen.Add(EarlierEventIds.Hash(eventId)))
+        var hash = EarlierEventIds.Hash(eventId);
+        if (!_firstLine.TryAdd(hash, raw.Line))
         {
-            problems.Add(new RowProblem("eventId", Reasons.Duplicate, $"event id '{eventId}' already appeared in this batch."));
+            problems.Add(new RowProblem("eventId", Reasons.Duplicate, $"event id '{eventId}' already appeared in this batch{RowProblem.DuplicateOf(_firstLine[hash])}."));
             return null;
         }
 

@@ -6,6 +6,12 @@ public sealed record RowProblem(string Field, string Reason, string Message)
     /// <summary>The key quarantine summaries group by: <c>field:reason</c>, e.g. <c>rating:out_of_scale</c>.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string Key => $"{Field}:{Reason}";
+
+    /// <summary>
+    /// The tail of a duplicate's message naming the row it repeats (<c>: duplicate of line 17</c>), so the two can be
+    /// compared without searching the file; empty when that row has no line (0: not from a file).
+    /// </summary>
+    public static string DuplicateOf(long firstLine) => firstLine > 0 ? $": duplicate of line {firstLine}" : "";
 }
 
 /// <summary>The reason codes of rejected rows (docs/data.md lists each with its rule).</summary>
