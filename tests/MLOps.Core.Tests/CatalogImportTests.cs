@@ -57,6 +57,24 @@ public sealed class CatalogImportTests
         Assert.EndsWith("already appeared in this batch: duplicate of line 2.", problem.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A year that is not a whole number is the field's own reason, <c>year:unparseable</c>, listed beside the row's other
+    /// problems (it was <c>line:unparseable_line</c> for the whole row, hiding them).
+    /// </summary>
+    [Theory]
+    [InlineData("c.csv", "contentId,title,year\nm1,,nineteen\nm2,Up,2009\n")]
+    [InlineData("c.ndjson", "{\"contentId\":\"m1\",\"title\":\"\",\"year\":\"nineteen\"}\n{\"contentId\":\"m2\",\"title\":\"Up\",\"year\":2009}\n")]
+    public async Task AYearThatIsNotANumber_IsYearUnparseable_BesideTheRowsOtherProblems(string name, string content)
+    {
+        var (result, quarantined) = await ImportQuarantinedAsync(name, content);
+
+        Assert.Equal((2L, 1L, 1L), (result.RowsRead, result.Accepted, result.Quarantined));
+        var row = Assert.Single(quarantined);
+        Assert.Equal(["title:missing", "year:unparseable"], row.Reasons.Select(r => r.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("year 'nineteen' is not a whole number.", row.Reasons.Single(r => r.Field == "year").Message);
+        Assert.Equal(1L, result.Reasons["year:unparseable"]);
+    }
+
     /// <summary>"Drama, Comedy" was stored as one genre of that name; genres split on commas too, tags only on '|'.</summary>
     [Fact]
     public async Task Csv_GenresWrittenWithCommas_AreSeveralGenres_TagsKeepTheirCommas()

@@ -22,6 +22,8 @@ public sealed class RawCatalogRow
     public List<string> Genres { get; set; } = [];
     public string? ReleaseDate { get; set; }
     public int? Year { get; set; }
+    /// <summary>The year as written when it is not a whole number: <see cref="CatalogImporter.Validate"/> reports it as <c>year:unparseable</c>.</summary>
+    public string? UnparseableYear { get; set; }
     public string? MaturityRating { get; set; }
     public string? Description { get; set; }
     public List<string> Tags { get; set; } = [];
@@ -128,6 +130,8 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             if (DateOnly.TryParseExact(raw.ReleaseDate.Trim(), ["yyyy-MM-dd", "dd-MMM-yyyy", "d-MMM-yyyy", "yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) release = d;
             else problems.Add(new RowProblem("releaseDate", Reasons.Unparseable, $"'{raw.ReleaseDate}' is not a date (yyyy-MM-dd or dd-MMM-yyyy)."));
         }
+        if (raw.UnparseableYear is { } notAYear)
+            problems.Add(new RowProblem("year", Reasons.Unparseable, $"year '{TextClip.Clip(notAYear, 32)}' is not a whole number."));
         var year = raw.Year ?? release?.Year;
         var latestYear = now.Year + 5;
         if (year is < 1870 || year > latestYear)
@@ -327,7 +331,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
                     if (Scalar(root, "year", problems) is { } year)
                     {
                         if (int.TryParse(year, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var y)) row.Year = y;
-                        else problems.Add($"year '{TextClip.Clip(year, 32)}' is not a whole number");
+                        else row.UnparseableYear = year;
                     }
                     row.MaturityRating = Scalar(root, "maturityRating", problems);
                     row.Description = Scalar(root, "description", problems);
@@ -421,7 +425,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
                 if (F(iYear) is { Length: > 0 } y)
                 {
                     if (int.TryParse(y, CultureInfo.InvariantCulture, out var year)) row.Year = year;
-                    else row.ParseError = $"year '{y}' is not a number.";
+                    else row.UnparseableYear = y;
                 }
                 row.MaturityRating = F(iMaturity);
                 row.Description = F(iDescription);
