@@ -66,6 +66,34 @@ public class DataCliTests
         Assert.Contains("try --delimiter semicolon", wrong.StdErr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>import catalog</c> takes <c>--delimiter</c> as <c>import events</c> does (it had none): the same values, the same
+    /// refusals word for word, and the same hint when a file is read with the wrong one.
+    /// </summary>
+    [Fact]
+    public async Task ImportCatalog_Delimiter_ReadsAsImportEventsDoes()
+    {
+        var work = Work();
+        File.WriteAllText(Path.Combine(work, "c.csv"), "contentId;title;genres\nm1;Heat, the film;Crime|Drama\nm2;Up;Animation\n");
+        File.WriteAllText(Path.Combine(work, "c.ndjson"), "{\"contentId\":\"m1\",\"title\":\"Heat\"}\n");
+
+        var run = await CliRunner.RunAsync(work, "import", "catalog", "c.csv", "--delimiter", "semicolon", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal((2, 0), (run.Json().GetProperty("accepted").GetInt64(), run.Json().GetProperty("quarantined").GetInt64()));
+        var wrong = await CliRunner.RunAsync(work, "import", "catalog", "c.csv", "--store", "other");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("try --delimiter semicolon", wrong.StdErr, StringComparison.Ordinal);
+
+        foreach (var args in new[] { new[] { "c.csv", "--delimiter", "ab" }, ["c.ndjson", "--delimiter", "pipe"] })
+        {
+            var events = await CliRunner.RunAsync(work, ["import", "events", .. args, "--store", "refused"]);
+            var catalog = await CliRunner.RunAsync(work, ["import", "catalog", .. args, "--store", "refused"]);
+            Assert.True(catalog.ExitCode == 2, catalog.ToString());
+            Assert.StartsWith("error: --delimiter ", catalog.StdErr, StringComparison.Ordinal);
+            Assert.Equal((events.ExitCode, events.StdErr), (catalog.ExitCode, catalog.StdErr));
+        }
+    }
+
     [Theory]
     [InlineData("import", "events", "missing.csv")]
     [InlineData("import", "movielens-100k", "no-such-dir")]

@@ -286,17 +286,18 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
     /// <summary>
     /// A catalogue file: NDJSON of catalogue items (camelCase, as stored) or CSV with a header
     /// (contentId,title,genres,releaseDate,year,maturityRating,description,tags; genres and tags separated by '|').
+    /// <paramref name="delimiter"/> (<c>--delimiter</c>) is read as event imports read it (<see cref="EventSources.SeparatorOf"/>).
     /// </summary>
-    public static CatalogSource FromFile(string path, string? format = null)
+    public static CatalogSource FromFile(string path, string? format = null, char? delimiter = null)
     {
         if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
         format ??= EventSources.FormatOf(path);
-        return format switch
-        {
-            "ndjson" => CatalogSource.ForFiles($"ndjson:{Path.GetFileName(path)}", "catalog|ndjson", [path], ct => ReadNdjson(path, ct)),
-            "csv" or "tsv" => CatalogSource.ForFiles($"{format}:{Path.GetFileName(path)}", $"catalog|{format}", [path], ct => ReadDelimited(path, format == "csv" ? ',' : '\t', ct)),
-            _ => throw new FormatException($"--format must be csv, tsv or ndjson, not '{format}'."),
-        };
+        if (EventSources.SeparatorOf(format, delimiter) is not { } separator)
+            return CatalogSource.ForFiles($"ndjson:{Path.GetFileName(path)}", "catalog|ndjson", [path], ct => ReadNdjson(path, ct));
+        // Read with another separator the same bytes are another catalogue, so another batch; the format's own separator
+        // keeps the descriptor (hence the batch ids) imports had before --delimiter existed.
+        var descriptor = separator == EventSources.SeparatorOf(format, null) ? $"catalog|{format}" : $"catalog|{format}|{(int)separator}";
+        return CatalogSource.ForFiles($"{format}:{Path.GetFileName(path)}", descriptor, [path], ct => ReadDelimited(path, separator, ct));
     }
 
     private static IEnumerable<RawCatalogRow> ReadNdjson(string path, CancellationToken cancellationToken)
@@ -403,7 +404,7 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
             var found = new string(string.Join(", ", header).Select(c => char.IsControl(c) ? '?' : c).ToArray());
             var binary = header.Any(h => h.Any(c => c == '\uFFFD' || (char.IsControl(c) && c is not '\t')));
             throw new InvalidDataException($"{path}: the header needs contentId and title columns (found {TextClip.Clip(found, 200)})"
-                + (binary ? "; the file does not look like text." : "."));
+                + (binary ? "; the file does not look like text." : "." + Delimited.OtherDelimiterHint(header)));
         }
         var records = new DelimitedRecords(lines, delimiter, header.Count, firstLine: 2);
         while (records.TryRead(out var record))

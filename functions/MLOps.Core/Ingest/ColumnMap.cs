@@ -82,9 +82,7 @@ public sealed class ColumnMap
                 ? $"--map {field}={column}: without a header row, columns are 0-based numbers."
                 : $"--map {field}={column}: no such column in the header ({string.Join(", ", header)}).");
         }
-        // A header read as one column that holds another common delimiter: the file is most likely delimited by it.
-        var hint = header is { Count: 1 } && header[0].IndexOfAny([';', '\t', '|']) is var d and >= 0
-            ? $" The header is one column holding '{(header[0][d] == '\t' ? "tab" : header[0][d].ToString())}': try --delimiter {header[0][d] switch { ';' => "semicolon", '\t' => "tab", _ => "pipe" }}."
+        var hint = header is not null && Delimited.OtherDelimiterHint(header) is { } other ? other
             : header?.FirstOrDefault(IsNumber) is { } number
                 // No header names a column with a number: the first line is a row of a file without a header.
                 ? $" The header holds '{number.Trim()}', a number: if the first line is a row, the file has no header: use --no-header and --map user=0,item=1,timestamp=2 (0-based columns)."

@@ -5,6 +5,15 @@ namespace MLOps.Core.Ingest;
 /// <summary>Splits one line of CSV (RFC 4180 quoting: "a, b" and doubled "" inside quotes) or TSV.</summary>
 public static class Delimited
 {
+    /// <summary>
+    /// For a header read as one column that holds another common delimiter (the file is most likely delimited by it):
+    /// " The header is one column holding ';': try --delimiter semicolon." with a leading space; else null.
+    /// </summary>
+    public static string? OtherDelimiterHint(IReadOnlyList<string> header) =>
+        header is [var only] && only.IndexOfAny([';', '\t', '|']) is var d and >= 0
+            ? $" The header is one column holding '{(only[d] == '\t' ? "tab" : only[d].ToString())}': try --delimiter {only[d] switch { ';' => "semicolon", '\t' => "tab", _ => "pipe" }}."
+            : null;
+
     /// <summary>Fills <paramref name="fields"/>; false when a quote is left open or text follows a closing quote.</summary>
     public static bool TrySplit(string line, char delimiter, List<string> fields)
     {

@@ -36,12 +36,22 @@ public static class EventSources
         new DelimitedFileSource(ratingsCsv, ',', hasHeader: true, ColumnMap.Default, RatingScale.HalfStars, "movielens-latest");
 
     /// <summary>A generic file: csv, tsv (with a header row unless <paramref name="hasHeader"/> is false) or ndjson.</summary>
-    public static EventSource File(string path, string format, ColumnMap map, RatingScale scale, bool hasHeader = true, char? delimiter = null) => format switch
+    public static EventSource File(string path, string format, ColumnMap map, RatingScale scale, bool hasHeader = true, char? delimiter = null) =>
+        SeparatorOf(format, delimiter) is { } separator
+            ? new DelimitedFileSource(path, separator, hasHeader, map, scale, format)
+            : new NdjsonFileSource(path, map, scale);
+
+    /// <summary>
+    /// The field separator of a file of <paramref name="format"/> read with <paramref name="delimiter"/> (<c>--delimiter</c>;
+    /// null: the format's own, ',' for csv, tab for tsv), or null for ndjson, which has none: a --delimiter there is refused,
+    /// as is a format other than csv, tsv or ndjson. Event and catalogue imports both read their options through it.
+    /// </summary>
+    public static char? SeparatorOf(string format, char? delimiter) => format switch
     {
-        "csv" => new DelimitedFileSource(path, delimiter ?? ',', hasHeader, map, scale, "csv"),
-        "tsv" => new DelimitedFileSource(path, delimiter ?? '\t', hasHeader, map, scale, "tsv"),
+        "csv" => delimiter ?? ',',
+        "tsv" => delimiter ?? '\t',
         "ndjson" when delimiter is not null => throw new FormatException("--delimiter applies to csv and tsv files, not ndjson."),
-        "ndjson" => new NdjsonFileSource(path, map, scale),
+        "ndjson" => null,
         _ => throw new FormatException($"--format must be csv, tsv or ndjson, not '{format}'."),
     };
 

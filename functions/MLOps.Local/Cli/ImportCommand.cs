@@ -43,7 +43,7 @@ public static class ImportCommand
         var map = new Option<string?>("--map") { Description = "Column map: user=COL,item=COL,rating=COL,timestamp=COL,... (COL: header name or 0-based index)." };
         var noHeader = new Option<bool>("--no-header") { Description = "The CSV/TSV file has no header row (map columns by index)." };
         var scale = new Option<string?>("--rating-scale") { Description = "MIN..MAX[/STEP] of the ratings, e.g. 1..5/1 (default 0.5..5; a ratingScaleMax column overrides MAX)." };
-        var delimiter = new Option<string?>("--delimiter") { Description = "Field separator of a delimited file: one character, or tab | comma | semicolon | pipe (default: ',' for csv, tab for tsv)." };
+        var delimiter = DelimiterOption.Create();
         var command = new Command("events", "Import viewing events from a CSV, TSV or NDJSON file.") { file, format, map, noHeader, scale, delimiter };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
@@ -51,8 +51,7 @@ public static class ImportCommand
             RequireFile(path);
             var fmt = context.Parse.GetValue(format)?.ToLowerInvariant() ?? EventSources.FormatOf(path);
             var ratingScale = context.Parse.GetValue(scale) is { } s ? ParseScale(s) : RatingScale.Default;
-            var separator = context.Parse.GetValue(delimiter) is { } d ? EventSources.ParseDelimiter(d) : (char?)null;
-            var source = EventSources.File(path, fmt, ColumnMap.Parse(context.Parse.GetValue(map)), ratingScale, !context.Parse.GetValue(noHeader), separator);
+            var source = EventSources.File(path, fmt, ColumnMap.Parse(context.Parse.GetValue(map)), ratingScale, !context.Parse.GetValue(noHeader), DelimiterOption.Value(context, delimiter));
             var result = await CliProgress.RunAsync(context, "import events",
                 progress => new EventIngestor(context.Store) { WaitingForLease = h => context.Log.WriteLine($"waiting for another import to finish (batch {h.Batch}, {h.Host} pid {h.Pid})") }
                     .IngestAsync(source, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -81,13 +80,14 @@ public static class ImportCommand
     {
         var file = new Argument<string>("FILE") { Description = "NDJSON of catalogue items, or CSV/TSV with contentId,title,genres,releaseDate,... columns." };
         var format = new Option<string?>("--format") { Description = "csv | tsv | ndjson (default: from the file extension)." };
-        var command = new Command("catalog", "Import catalogue items; they are merged into the current catalogue.") { file, format };
+        var delimiter = DelimiterOption.Create();
+        var command = new Command("catalog", "Import catalogue items; they are merged into the current catalogue.") { file, format, delimiter };
         command.SetVerbAction(async (context, cancellationToken) =>
         {
             var path = context.Parse.GetValue(file)!;
             RequireFile(path);
             var fmt = context.Parse.GetValue(format)?.ToLowerInvariant();
-            var result = await new CatalogImporter(context.Store).ImportAsync(CatalogImporter.FromFile(path, fmt), cancellationToken).ConfigureAwait(false);
+            var result = await new CatalogImporter(context.Store).ImportAsync(CatalogImporter.FromFile(path, fmt, DelimiterOption.Value(context, delimiter)), cancellationToken).ConfigureAwait(false);
             context.Result(BatchJson(result), console => PrintBatch(console, result));
             return NothingUsable(context, result, fmt ?? EventSources.FormatOf(path));
         });
