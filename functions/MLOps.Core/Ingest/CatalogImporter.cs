@@ -52,11 +52,13 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
+    /// <summary>
+    /// Reads and validates every row, then writes; cancelled while reading (the long part) it throws
+    /// <see cref="ImportInterruptedException"/> having written nothing. The writes that follow are not cancelled
+    /// half-way: the snapshot, the merge and the manifest are a few small blobs.
+    /// </summary>
     public async Task<IngestResult> ImportAsync(CatalogSource source, CancellationToken cancellationToken = default)
     {
-        // Also under the ids earlier builds gave the same files: re-importing an old file must not roll newer titles back.
-        if (await EventIngestor.FindImportedAsync(store, source.BatchId, source.EarlierBatchIds, cancellationToken).ConfigureAwait(false) is { } existing)
-            return existing;
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
         var quarantine = new QuarantineWriter(store, source.BatchId, source.Name, "catalog");
@@ -64,18 +66,42 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
         var problems = new List<RowProblem>();
         long rows = 0;
-        foreach (var raw in source.Rows(cancellationToken))
+        try
         {
-            rows++;
-            var item = Validate(raw, now, problems);
-            if (item is not null && !firstLine.TryAdd(item.ContentId, raw.Line))
-            {
-                problems.Add(new RowProblem("contentId", Reasons.Duplicate, $"content id '{item.ContentId}' already appeared in this batch{RowProblem.DuplicateOf(firstLine[item.ContentId])}."));
-                item = null;
-            }
-            if (item is null) quarantine.Add(raw.Line, raw.Raw, problems, raw.Source, raw.RawBytes);
-            else items.Add(item);
+            // Also under the ids earlier builds gave the same files: re-importing an old file must not roll newer titles back.
+            if (await EventIngestor.FindImportedAsync(store, source.BatchId, source.EarlierBatchIds, cancellationToken).ConfigureAwait(false) is { } existing)
+                return existing;
+            ReadRows();
         }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new ImportInterruptedException("catalog", source.Name, source.BatchId, rows, items.Count, quarantine.Count, cancellationToken, e);
+        }
+        return await WriteAsync(source, items, quarantine, rows, now, clock).ConfigureAwait(false);
+
+        // Validates every row into items and quarantine; no blob is written before the last row is read.
+        void ReadRows()
+        {
+            foreach (var raw in source.Rows(cancellationToken))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                rows++;
+                var item = Validate(raw, now, problems);
+                if (item is not null && !firstLine.TryAdd(item.ContentId, raw.Line))
+                {
+                    problems.Add(new RowProblem("contentId", Reasons.Duplicate, $"content id '{item.ContentId}' already appeared in this batch{RowProblem.DuplicateOf(firstLine[item.ContentId])}."));
+                    item = null;
+                }
+                if (item is null) quarantine.Add(raw.Line, raw.Raw, problems, raw.Source, raw.RawBytes);
+                else items.Add(item);
+            }
+        }
+    }
+
+    /// <summary>The batch's snapshot, the merge into the current catalogue, its quarantine and its manifest (not cancelled: see <see cref="ImportAsync"/>).</summary>
+    private async Task<IngestResult> WriteAsync(CatalogSource source, List<CatalogItem> items, QuarantineWriter quarantine, long rows, DateTimeOffset now, Stopwatch clock)
+    {
+        var cancellationToken = CancellationToken.None;
         var blobs = 0;
         if (items.Count > 0)
         {

@@ -45,6 +45,20 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         // A source refused for its header or column map is bad input, not a killed import: refused before the lease and
         // the unfinished-import marker, it writes nothing (data stats would list a marker as an import to run again).
         source.CheckColumns();
+        var tally = new ImportTally();
+        try
+        {
+            return await IngestBatchAsync(source, batch, tally, progress, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e is not ImportInterruptedException)
+        {
+            throw new ImportInterruptedException("events", source.Name, batch, tally.Rows, tally.Accepted, tally.Quarantined, cancellationToken, e);
+        }
+    }
+
+    private async Task<IngestResult> IngestBatchAsync(EventSource source, string batch, ImportTally tally, IProgress<IngestProgress>? progress,
+        ValidationOptions? options, CancellationToken cancellationToken)
+    {
         // Imports checked against earlier batches run one at a time: the check and the writes it guards are not atomic.
         // Taken before the manifest lookup, so the second of two imports of one file finds the first's manifest.
         await using var lease = CheckEarlierBatches
@@ -88,11 +102,13 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
             if (e is null)
             {
                 quarantine.Add(raw.Line, raw.Raw, problems, rawBytes: raw.RawBytes);
+                tally.Rows = rows; // what an interruption reports: the rows whose verdict is in
                 if (quarantine.BufferedBytes > BufferBytes / 4) blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 accepted++;
+                (tally.Rows, tally.Accepted) = (rows, accepted);
                 if (from is null || e.Timestamp < from) from = e.Timestamp;
                 if (to is null || e.Timestamp > to) to = e.Timestamp;
                 var day = DayOf(e);
@@ -135,8 +151,11 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
             ImportedAt = now,
         };
-        var committed = await CommitAsync(store, result, cancellationToken).ConfigureAwait(false);
-        await UnfinishedImports.EndAsync(store, batch, cancellationToken).ConfigureAwait(false);
+        // Stopped before this point the batch is not committed; past it, it is: the manifest and the marker's removal are not
+        // cancelled half-way, so an interruption never reports "not committed" for a batch that is.
+        cancellationToken.ThrowIfCancellationRequested();
+        var committed = await CommitAsync(store, result, CancellationToken.None).ConfigureAwait(false);
+        await UnfinishedImports.EndAsync(store, batch, CancellationToken.None).ConfigureAwait(false);
         return committed;
     }
 

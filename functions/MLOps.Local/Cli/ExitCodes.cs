@@ -6,6 +6,10 @@ public static class ExitCodes
     public const int Done = 0;
     public const int Failed = 1;
     public const int BadInput = 2;
+    /// <summary>Stopped by Ctrl+C (SIGINT): 128 + 2, what a shell reports for a process the signal ended.</summary>
+    public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM: 128 + 15.</summary>
+    public const int Terminated = 143;
 }
 
 /// <summary>Bad usage or bad input: the CLI prints the message as one line and exits 2.</summary>

@@ -24,7 +24,8 @@ public static class ImportCommand
     {
         var dir = new Argument<string>("DIR") { Description = "The dataset folder." };
         var command = new Command(name, description) { dir };
-        command.SetVerbAction(async (context, cancellationToken) =>
+        // Ctrl+C stops an import cleanly and says what it left (CliInterruption).
+        command.SetVerbAction((context, verbToken) => CliInterruption.RunAsync(verbToken, async cancellationToken =>
         {
             var path = context.Parse.GetValue(dir)!;
             if (!Directory.Exists(path)) throw new CliUsageException($"{path}: no such folder.");
@@ -32,7 +33,7 @@ public static class ImportCommand
                 progress => importer(context.Store, path, progress, null, cancellationToken)).ConfigureAwait(false);
             context.Result(DatasetJson(result), console => PrintDataset(console, result));
             return ExitCodes.Done;
-        });
+        }));
         return command;
     }
 
@@ -45,7 +46,8 @@ public static class ImportCommand
         var scale = new Option<string?>("--rating-scale") { Description = "MIN..MAX[/STEP] of the ratings, e.g. 1..5/1 (default 0.5..5; a ratingScaleMax column overrides MAX)." };
         var delimiter = DelimiterOption.Create();
         var command = new Command("events", "Import viewing events from a CSV, TSV or NDJSON file.") { file, format, map, noHeader, scale, delimiter };
-        command.SetVerbAction(async (context, cancellationToken) =>
+        // Ctrl+C stops an import cleanly and says what it left (CliInterruption).
+        command.SetVerbAction((context, verbToken) => CliInterruption.RunAsync(verbToken, async cancellationToken =>
         {
             var path = context.Parse.GetValue(file)!;
             RequireFile(path);
@@ -57,7 +59,7 @@ public static class ImportCommand
                     .IngestAsync(source, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
             context.Result(BatchJson(result), console => PrintBatch(console, result));
             return NothingUsable(context, result, fmt);
-        });
+        }));
         return command;
     }
 
@@ -82,7 +84,8 @@ public static class ImportCommand
         var format = new Option<string?>("--format") { Description = "csv | tsv | ndjson (default: from the file extension)." };
         var delimiter = DelimiterOption.Create();
         var command = new Command("catalog", "Import catalogue items; they are merged into the current catalogue.") { file, format, delimiter };
-        command.SetVerbAction(async (context, cancellationToken) =>
+        // Ctrl+C stops an import cleanly and says what it left (CliInterruption).
+        command.SetVerbAction((context, verbToken) => CliInterruption.RunAsync(verbToken, async cancellationToken =>
         {
             var path = context.Parse.GetValue(file)!;
             RequireFile(path);
@@ -90,7 +93,7 @@ public static class ImportCommand
             var result = await new CatalogImporter(context.Store).ImportAsync(CatalogImporter.FromFile(path, fmt, DelimiterOption.Value(context, delimiter)), cancellationToken).ConfigureAwait(false);
             context.Result(BatchJson(result), console => PrintBatch(console, result));
             return NothingUsable(context, result, fmt ?? EventSources.FormatOf(path));
-        });
+        }));
         return command;
     }
 

@@ -67,6 +67,8 @@ public static class MLOpsCli
             Console.Error.WriteLine(ParseErrorText.Line(parse));
             return ExitCodes.BadInput;
         }
-        return await parse.InvokeAsync().ConfigureAwait(false);
+        // Signals are handled by the verbs that can stop cleanly and say so (imports: CliInterruption); the others end on
+        // Ctrl+C as the runtime ends any process. Null says so explicitly: System.CommandLine's own handling stays off.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
     }
 }

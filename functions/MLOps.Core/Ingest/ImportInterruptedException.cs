@@ -1,0 +1,37 @@
+namespace MLOps.Core.Ingest;
+
+/// <summary>
+/// An import stopped by its cancellation token (Ctrl+C) before it committed its batch. The message is the one line to
+/// show: what had been read, that nothing of it is half-written, and that running the same import again finishes it.
+/// Nothing is half-written because an event batch's blobs stay hidden behind its unfinished marker until its manifest
+/// commits it (a rerun rewrites them), and a catalogue batch writes nothing until it has read every row.
+/// </summary>
+public sealed class ImportInterruptedException(string kind, string source, string batch, long rowsRead, long accepted, long quarantined,
+    CancellationToken cancellationToken, Exception? inner = null)
+    : OperationCanceledException(Describe(kind, source, batch, rowsRead, accepted, quarantined), inner, cancellationToken)
+{
+    /// <summary><c>events</c> or <c>catalog</c>, as <see cref="IngestResult.Kind"/>.</summary>
+    public string Kind { get; } = kind;
+    /// <summary>What was read, as <see cref="IngestResult.Source"/> (<c>csv:ratings.csv</c>).</summary>
+    public string SourceName { get; } = source;
+    public string Batch { get; } = batch;
+    /// <summary>Rows validated before the stop; always <see cref="Accepted"/> + <see cref="Quarantined"/>.</summary>
+    public long RowsRead { get; } = rowsRead;
+    public long Accepted { get; } = accepted;
+    public long Quarantined { get; } = quarantined;
+
+    private static string Describe(string kind, string source, string batch, long rows, long accepted, long quarantined) =>
+        $"{source} stopped after {rows:N0} rows ({accepted:N0} accepted, {quarantined:N0} quarantined); batch {batch} was not committed, so nothing is half-written: "
+        + (kind == "events"
+            ? "its blobs stay hidden until a run commits them. Run the same command again to finish: it imports the file afresh, and events other imports already stored are skipped."
+            : "the catalogue is unchanged. Run the same command again to import it.");
+}
+
+/// <summary>The rows of an import under way whose verdict is in, for <see cref="ImportInterruptedException"/>.</summary>
+internal sealed class ImportTally
+{
+    public long Rows;
+    public long Accepted;
+    /// <summary>Every row with a verdict that is not accepted is quarantined.</summary>
+    public long Quarantined => Rows - Accepted;
+}
