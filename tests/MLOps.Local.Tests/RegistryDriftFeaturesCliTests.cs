@@ -48,6 +48,8 @@ public class RegistryDriftFeaturesCliTests
     public async Task FeaturesRefresh_CutoffWithoutOffset_IsUtc_InAnyTimeZone_AndAFutureOneIsRefused()
     {
         var work = TestEnvironment.NewTempFolder("cutoff");
+        await File.WriteAllTextAsync(Path.Combine(work, "e.csv"), "userId,contentId,timestamp\nu1,m1,2025-01-10T10:00:00Z\n", TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await CliRunner.RunAsync(work, "import", "events", "e.csv", "--store", "store")).ExitCode);
         var newYork = new Dictionary<string, string> { ["TZ"] = "America/New_York" };
         var run = await CliRunner.RunAsync(work, newYork, "features", "refresh", "--cutoff", "2025-01-20T00:00:00", "--store", "store", "--json");
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -59,6 +61,26 @@ public class RegistryDriftFeaturesCliTests
         var bad = await CliRunner.RunAsync(work, "features", "refresh", "--cutoff", "tuesday", "--store", "store", "--json");
         Assert.True(bad.ExitCode == 2, bad.ToString());
         Assert.Contains("--cutoff 'tuesday' is not a date and time", bad.StdErr, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// On a store without events <c>features refresh</c> says so and how to import some, exit 2, and writes no snapshot (it
+    /// wrote one of 0 events, exit 0, which the pipeline's refresh step then fails on).
+    /// </summary>
+    [Fact]
+    public async Task FeaturesRefresh_OnAStoreWithoutEvents_SaysHowToImportThem_Exit2_AndWritesNoSnapshot()
+    {
+        var work = TestEnvironment.NewTempFolder("features-empty");
+
+        var run = await CliRunner.RunAsync(work, "features", "refresh", "--store", "store", "--json");
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("", run.StdOut);
+        Assert.Equal("error: the store holds no events to build features from: import some first (mlops import movielens-100k DIR, mlops import events FILE, or mlops demo).",
+            run.StdErr.Trim());
+        Assert.False(Directory.Exists(Path.Combine(work, "store", "features")), "no snapshot is written");
+        var status = await CliRunner.RunAsync(work, "features", "status", "--store", "store");
+        Assert.Contains("no feature snapshot yet", status.StdOut, StringComparison.Ordinal);
     }
 
     /// <summary>

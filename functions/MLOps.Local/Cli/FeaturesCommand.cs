@@ -40,6 +40,8 @@ public static class FeaturesCommand
         var refresh = new Command("refresh", "Build a snapshot (incremental from the latest one when possible).") { cutoff, full, materialize };
         refresh.SetVerbAction(async (context, ct) =>
         {
+            // A snapshot of no events is nothing to train or serve from (the pipeline's refresh step fails on one): write none.
+            await EventsRequired.CheckAsync(context, "to build features from", ct).ConfigureAwait(false);
             var features = Open(context);
             var manifest = await features.RefreshAsync(new FeatureRefreshRequest
             {

@@ -84,8 +84,7 @@ public static class PipelineCommand
             if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
                 throw new CliUsageException($"invalid {orchestration} input, {problem.Field}: {problem.Message}");
             // A retrain of an empty store can only fail (three retries of its first step later): say so now.
-            if (orchestration == OrchestrationNames.RetrainPipeline && (await MLOps.Core.Data.EventLog.ListBatchesAsync(context.Store, cancellationToken).ConfigureAwait(false)).Count == 0)
-                throw new CliUsageException("the store holds no events to train on: import some first (mlops import movielens-100k DIR, mlops import events FILE, or mlops demo).");
+            if (orchestration == OrchestrationNames.RetrainPipeline) await EventsRequired.CheckAsync(context, "to train on", cancellationToken).ConfigureAwait(false);
             engine.RunStartedInstances = context.Parse.GetValue(wait);
             var start = await engine.StartAsync(orchestration, payload, context.Parse.GetValue(id), cancellationToken).ConfigureAwait(false);
             var started = (await engine.GetStateAsync(start.InstanceId, cancellationToken).ConfigureAwait(false))!;
