@@ -9,6 +9,7 @@ public static class CliActor
 {
     public const string Variable = "MLOPS_USER";
 
+    /// <summary>A blank <c>--by</c> (a script's unset variable) counts as not given.</summary>
     public static string Resolve(string? given, string fallback) =>
-        given ?? (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } user ? user : fallback);
+        MLOps.Core.FreeText.OrNull(given) ?? (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } user ? user : fallback);
 }

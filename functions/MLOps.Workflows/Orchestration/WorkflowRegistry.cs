@@ -76,7 +76,7 @@ public sealed class WorkflowRegistry
 
     public OrchestratorDefinition GetOrchestrator(string name) =>
         _orchestrators.TryGetValue(name, out var d) ? d
-        : throw new ArgumentException($"No orchestration named '{name}' (known: {string.Join(", ", _orchestrators.Keys.Order(StringComparer.Ordinal))}).", nameof(name));
+        : throw new ArgumentException($"no orchestration named '{name}' (known: {string.Join(", ", _orchestrators.Keys.Order(StringComparer.Ordinal))}).", nameof(name));
 
     public ActivityDefinition GetActivity(string name) =>
         _activities.TryGetValue(name, out var d) ? d

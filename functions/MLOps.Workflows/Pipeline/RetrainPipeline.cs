@@ -124,6 +124,9 @@ public sealed record ApprovalDecision(bool Approved, string? By = null, string? 
     /// <summary>Who decided and why go into the summary, the notification (logged by the host) and the registry's audit: one printable line each.</summary>
     public InputProblem? Validate() =>
         InputProblem.OfFreeText(By, "by", 200) ?? InputProblem.OfFreeText(Comment, "comment", 2000);
+
+    /// <summary>A blank name or comment (a script's unset variable) is absent: "approved by a reviewer", never "by  :  ".</summary>
+    public ApprovalDecision WithoutBlanks() => this with { By = FreeText.OrNull(By), Comment = FreeText.OrNull(Comment) };
 }
 
 /// <summary>The custom status: the step, progress and, while a person must decide, the evidence to decide on.</summary>
@@ -257,8 +260,8 @@ public static class RetrainPipeline
             Status(AwaitingApprovalStep, 5, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
             try
             {
-                approval = await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromHours(input.ApprovalTimeoutHours));
-                var comment = approval.Comment is { Length: > 0 } text ? $": {text}" : "";
+                approval = (await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromHours(input.ApprovalTimeoutHours))).WithoutBlanks();
+                var comment = approval.Comment is { } text ? $": {text}" : "";
                 if (approval.Approved) reason = $"{verdict.Reason}; approved by {approval.By ?? "a reviewer"}{comment}";
                 else
                 {

@@ -82,6 +82,24 @@ public sealed class RetrainPipelineTests
     }
 
     [Fact]
+    public async Task Approval_BlankByAndComment_AreAbsent_NotRecordedAsBlankText()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input(approval: true));
+        await engine.WaitUntilQuietAsync(Timeout);
+        // What a script sends with its variables unset ({"approved": true, "by": " ", "comment": "  "}).
+        await engine.RaiseEventAsync(start.InstanceId, RetrainPipeline.ApprovalEvent, new ApprovalDecision(true, " ", "  "));
+        var summary = Summary(await engine.WaitForCompletionAsync(start.InstanceId, Timeout));
+
+        Assert.Equal("promoted", summary.Decision.Outcome);
+        Assert.Null(summary.Approval!.By);
+        Assert.Null(summary.Approval.Comment);
+        var audited = Assert.Single(await h.Registry.Audit()).Reason;
+        Assert.Contains("approved by a reviewer (pipeline ", audited, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Approval_Given_ButTheRegistryRefusesNow_EndsKept_AndStillNotifies()
     {
         await using var h = new PipelineHarness();
