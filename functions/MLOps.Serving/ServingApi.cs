@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MLOps.Core;
+using MLOps.Core.Http;
 using MLOps.Core.Http.OpenApi;
 using MLOps.Core.Security;
 using MLOps.Serving.Events;
@@ -191,9 +192,9 @@ public static class ServingApi
     {
         var o = options.Value;
         var request = http.Request;
-        // application/json (any charset) or a +json type; "application/jsonfoo" is not JSON.
-        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
-            || !(type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+        // The JSON routes' rule (application/json or application/…+json, any parameters; not "text/x+json" nor
+        // "application/jsonfoo"), except that a batch must declare its type: a request without one is refused too.
+        if (string.IsNullOrEmpty(request.ContentType) || !JsonContentType.IsJson(request.ContentType))
             return TypedResults.Problem(statusCode: 415, title: "Unsupported media type", detail: "Send the events as application/json.", extensions: new Dictionary<string, object?> { ["field"] = "Content-Type" });
         if (request.ContentLength > o.MaxBodyBytes) return TooLarge(o);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = o.MaxBodyBytes;

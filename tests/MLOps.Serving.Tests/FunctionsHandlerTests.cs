@@ -134,6 +134,30 @@ public sealed class FunctionsHandlerTests(FunctionsServingFixture fixture) : ICl
         Assert.Equal(1, (await registry.GetChampionAsync(CheckedModel, ct))!.Version); // the text/plain promote of v2 was not applied
     }
 
+    /// <summary>
+    /// <c>POST /api/events</c> took any type ending in "+json" ("text/x+json"), where the other JSON routes take only
+    /// application/json or application/…+json (<c>JsonContentType.IsJson</c>). Now the same rule on both hosts; an empty
+    /// batch gets past the type check to the batch's own 400, so nothing is stored.
+    /// </summary>
+    [Theory]
+    [InlineData("text/x+json", 415)]
+    [InlineData("text/json", 415)]
+    [InlineData("application/jsonfoo", 415)]
+    [InlineData("application/vnd.mlops.events+json; charset=utf-8", 400)]
+    [InlineData("Application/JSON", 400)]
+    public async Task Events_ContentType_IsTheJsonRoutesRule_OnBothHosts(string contentType, int expected)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var viaFunction = await fixture.Functions.InvokeAsync(nameof(MLOps.Functions.ServingFunctions.PostEvents), "/api/events", fixture.Local.WriteKey, "[]", contentType);
+        var content = new StringContent("[]");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        var local = await fixture.Local.Client(fixture.Local.WriteKey).PostAsync("/api/events", content, ct);
+
+        Assert.Equal(expected, viaFunction.Status);
+        if (expected == 415) Assert.Equal("Content-Type", JsonDocument.Parse(viaFunction.Body).RootElement.GetProperty("field").GetString());
+        Assert.Equal(((int)local.StatusCode, WithoutTraceId(await local.Content.ReadAsStringAsync(ct))), (viaFunction.Status, WithoutTraceId(viaFunction.Body)));
+    }
+
     private const string CheckedModel = "content-type-check";
 
     /// <summary>Problem details carry the request's trace id, which differs between any two requests.</summary>
