@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using MLOps.Core;
+using MLOps.Core.Http;
 using MLOps.Registry;
 using MLOps.Workflows;
 using MLOps.Drift;
@@ -21,6 +22,9 @@ public static class LocalHost
         // Host logs go to stderr: stdout is the CLI's output (a --json document, a table), never log lines.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = Microsoft.Extensions.Logging.LogLevel.Trace);
         if (urls is not null) builder.WebHost.UseUrls(urls);
+        // Lines past Kestrel's 8 KB default reach the pipeline, whose RequestTargetLimit answers a 414 problem naming the
+        // field; Kestrel's own 414 (an empty body) is left for lines over the cap.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestLineSize = RequestTargetLimit.HardCap);
         builder.AddMLOpsCore(storeSpec);
         builder.AddRegistry();
         builder.AddWorkflows();
@@ -32,6 +36,7 @@ public static class LocalHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestTargetLimit();
         app.MapRegistryApi();
         app.MapDriftApi();
         app.MapHealthApi();
