@@ -10,16 +10,22 @@ internal static class Svg
     private const string RefColor = "#8c9bab";
     private const string CurColor = "#d9480f";
 
+    /// <summary>
+    /// Reference and current bars per label. The title has the first row to itself and the legend the second
+    /// (<see cref="LegendBaseline"/>): a feature's title with its method and scores ("genre (jensenshannon 0.1523, PSI
+    /// 0.189)") ran under a legend drawn on the title's row. The margins hold the 35°-rotated labels (up to 12 characters).
+    /// </summary>
     public static string Bars(string title, IReadOnlyList<string> labels, IReadOnlyList<double> reference, IReadOnlyList<double> current, string testId)
     {
-        const int width = 460, height = 190, left = 40, bottom = 50, top = 22;
+        const int width = 460, height = 224, left = 40, right = 50, bottom = 68, top = LegendBaseline + 10;
         var n = Math.Max(labels.Count, 1);
         var max = Math.Max(reference.Concat(current).DefaultIfEmpty(0).Max(), 1e-9);
-        var slot = (double)(width - left - 10) / n;
+        var slot = (double)(width - left - right) / n;
         var plotH = height - bottom - top;
         var sb = Open(width, height, title, testId, "histogram");
-        sb.Append(Text(left, 14, title, "title"));
-        sb.Append(Line(left, top + plotH, width - 10, top + plotH, "#444"));
+        sb.Append(Text(left, TitleBaseline, title, "title"));
+        sb.Append(Legend(left, LegendBaseline));
+        sb.Append(Line(left, top + plotH, width - right, top + plotH, "#444"));
         sb.Append(Text(2, top + 8, Pct(max), "axis"));
         for (var i = 0; i < labels.Count; i++)
         {
@@ -32,7 +38,6 @@ internal static class Svg
             var label = labels[i].Length > 12 ? labels[i][..11] + "…" : labels[i];
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(x + slot / 2)}\" y=\"{F(top + plotH + 10)}\" class=\"tick\" transform=\"rotate(35 {F(x + slot / 2)} {F(top + plotH + 10)})\">{E(label)}</text>");
         }
-        sb.Append(Legend(width - 170, 10));
         return sb.Append("</svg>").ToString();
     }
 
@@ -122,9 +127,12 @@ internal static class Svg
         new StringBuilder().Append(CultureInfo.InvariantCulture,
             $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{E(title)}\" class=\"plot plot-{kind}\" data-testid=\"{E(testId)}\">");
 
+    /// <summary>The title's baseline and, a row below, the legend's (its keys span 8 above to 2 below it).</summary>
+    internal const int TitleBaseline = 14, LegendBaseline = 30;
+
     private static string Legend(int x, int y) =>
-        $"<rect x=\"{x}\" y=\"{y - 8}\" width=\"10\" height=\"10\" fill=\"{RefColor}\"/><text x=\"{x + 14}\" y=\"{y + 1}\" class=\"legend\">reference</text>"
-        + $"<rect x=\"{x + 85}\" y=\"{y - 8}\" width=\"10\" height=\"10\" fill=\"{CurColor}\"/><text x=\"{x + 99}\" y=\"{y + 1}\" class=\"legend\">current</text>";
+        $"<rect x=\"{x}\" y=\"{y - 8}\" width=\"10\" height=\"10\" fill=\"{RefColor}\" class=\"legend-key\"/><text x=\"{x + 14}\" y=\"{y + 1}\" class=\"legend\">reference</text>"
+        + $"<rect x=\"{x + 85}\" y=\"{y - 8}\" width=\"10\" height=\"10\" fill=\"{CurColor}\" class=\"legend-key\"/><text x=\"{x + 99}\" y=\"{y + 1}\" class=\"legend\">current</text>";
 
     private static string Rect(double x, double y, double w, double h, string fill, string tip, string cls) =>
         string.Create(CultureInfo.InvariantCulture, $"<rect x=\"{F(x)}\" y=\"{F(y)}\" width=\"{F(w)}\" height=\"{F(Math.Max(h, 0))}\" fill=\"{fill}\" class=\"{cls}\"><title>{E(tip)}</title></rect>");
