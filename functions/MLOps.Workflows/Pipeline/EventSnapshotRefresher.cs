@@ -10,7 +10,7 @@ namespace MLOps.Workflows.Pipeline;
 /// <summary>
 /// The snapshot of the accepted events when no feature store is wired: its id is a hash of the event batches it covers
 /// (path and ETag), so no new events means the same snapshot; the cutoff is one second after the newest event.
-/// Recorded at <c>pipeline/snapshots/&lt;id&gt;.json</c>.
+/// Recorded at <c>pipeline/snapshots/&lt;id&gt;.json</c>, purged with the runs' histories (<see cref="PipelineSnapshots"/>).
 /// </summary>
 public sealed class EventSnapshotRefresher(IBlobStore store) : IFeatureRefresher
 {
@@ -21,7 +21,7 @@ public sealed class EventSnapshotRefresher(IBlobStore store) : IFeatureRefresher
         if (batches.Count == 0) throw new InvalidDataException("There are no events in the store: import or generate events first.");
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', batches.Select(b => $"{b.Blob.Path}|{b.Blob.ETag}"))));
         var id = "ev-" + Convert.ToHexStringLower(hash)[..16];
-        var path = $"pipeline/snapshots/{id}.json";
+        var path = PipelineSnapshots.PathOf(id);
         if (await store.ReadJsonAsync<FeatureSnapshotRef>(path, cancellationToken: cancellationToken).ConfigureAwait(false) is { } existing)
             return existing.Value with { Reused = true, Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
         long events = 0;

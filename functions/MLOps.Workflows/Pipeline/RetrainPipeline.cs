@@ -129,8 +129,11 @@ public sealed record ApprovalDecision(bool Approved, string? By = null, string? 
     public ApprovalDecision WithoutBlanks() => this with { By = FreeText.OrNull(By), Comment = FreeText.OrNull(Comment) };
 }
 
-/// <summary>The custom status: the step, progress and, while a person must decide, the evidence to decide on.</summary>
-public sealed record PipelineStatus(string Step, int Done, int Total, string Detail, List<string>? Evidence = null);
+/// <summary>
+/// The custom status: the step, progress, while a person must decide the evidence to decide on, and once the features are
+/// refreshed the snapshot the run trains on (what keeps its record from the purge, <see cref="PipelineSnapshots"/>).
+/// </summary>
+public sealed record PipelineStatus(string Step, int Done, int Total, string Detail, List<string>? Evidence = null, string? Snapshot = null);
 
 public sealed record CandidateResult(string Key, double TrainSeconds, Dictionary<string, double> Metrics, List<MetricInterval> VersusChampion);
 
@@ -184,10 +187,12 @@ public static class RetrainPipeline
             steps[step] = Math.Round((context.CurrentUtcDateTime - clock).TotalSeconds, 3);
             clock = context.CurrentUtcDateTime;
         }
-        void Status(string step, int done, string detail, List<string>? evidence = null) => context.SetCustomStatus(new PipelineStatus(step, done, Steps, detail, evidence));
+        string? snapshotId = null;
+        void Status(string step, int done, string detail, List<string>? evidence = null) => context.SetCustomStatus(new PipelineStatus(step, done, Steps, detail, evidence, snapshotId));
 
         Status("refresh-features", 0, "refreshing the feature store from new events");
         var snapshot = await context.CallActivityAsync<FeatureSnapshotRef>(PipelineActivities.RefreshFeatures, context.RunStepKey("refresh"), Retry);
+        snapshotId = snapshot.SnapshotId;
         var champion = (await context.CallActivityAsync<ChampionLookup>(PipelineActivities.GetChampion, input.Model, Retry)).Champion;
         Lap("refresh-features");
         log.LogInformation("snapshot {Snapshot}: {Events} events; champion {Champion}", snapshot.SnapshotId, snapshot.Events, champion?.Version);

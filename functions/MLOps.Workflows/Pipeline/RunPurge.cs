@@ -6,7 +6,7 @@ namespace MLOps.Workflows.Pipeline;
 /// <summary>
 /// One purge for every caller (the Purge orchestration, <c>DELETE /api/orchestrations/instances</c>, <c>mlops pipeline
 /// purge</c>): the history of finished instances, then what was kept for exactly as long as their runs — one-time event
-/// claims and the pipeline's scratch.
+/// claims and the pipeline's scratch, and the event-set snapshot records no kept run nor registered model names.
 /// </summary>
 public static class RunPurge
 {
@@ -16,6 +16,7 @@ public static class RunPurge
         var purged = await client.PurgeAsync(olderThan, cancellationToken).ConfigureAwait(false);
         await OneTimeEventClaims.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
         await PipelineScratch.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
+        await PipelineSnapshots.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
         return purged;
     }
 }

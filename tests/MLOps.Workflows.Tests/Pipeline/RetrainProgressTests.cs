@@ -58,6 +58,9 @@ public sealed class RetrainProgressTests
         var summary = done.Output!.Value.Deserialize<RetrainSummary>(WorkflowJson.Options)!;
         Assert.Equal("promoted", summary.Decision.Outcome);
         Assert.Equal(4, summary.Candidates.Count);
+        // Once refreshed, the running pipeline names its snapshot, which keeps that record from the purge (PipelineSnapshots).
+        Assert.Equal(summary.Snapshot.SnapshotId, training.Snapshot);
+        Assert.Equal(summary.Snapshot.SnapshotId, PipelineSnapshots.SnapshotOf(done));
     }
 
     /// <summary>Scores as <see cref="FakeTuner"/> does, but holds iALS's trials until released.</summary>
