@@ -9,7 +9,8 @@ public static class CliActor
 {
     public const string Variable = "MLOPS_USER";
 
-    /// <summary>A blank <c>--by</c> (a script's unset variable) counts as not given.</summary>
+    /// <summary>A <c>--by</c> given blank (a script's unset variable) is refused: every verb records a name someone can read.</summary>
     public static string Resolve(string? given, string fallback) =>
-        MLOps.Core.FreeText.OrNull(given) ?? (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } user ? user : fallback);
+        given is not null && string.IsNullOrWhiteSpace(given) ? throw new CliUsageException("--by must name someone (1 to 200 characters).")
+        : given ?? (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } user ? user : fallback);
 }
