@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace MLOps.Serving;
+
+/// <summary>
+/// Headers on every serving API response, problems included. <c>Cache-Control: private, no-store</c>: the lists are
+/// per user and change with each play, and the key travels in <c>x-api-key</c>, which a shared cache (CDN, proxy) does not
+/// treat as credentials the way it treats <c>Authorization</c>, so without it such a cache could hand one caller's list to
+/// anyone asking the same URL. <c>traceresponse</c> (W3C Trace Context): the request's trace id — the caller's own when it
+/// sent <c>traceparent</c> — and the server span, the same value a problem body carries as <c>traceId</c>, so a 200 can be
+/// matched to the host's logs and telemetry as well.
+/// </summary>
+public static class ServingResponseHeaders
+{
+    public const string CacheControl = "private, no-store";
+    public const string TraceResponse = "traceresponse";
+
+    public static TBuilder WithServingResponseHeaders<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            Set(context.HttpContext);
+            return await next(context).ConfigureAwait(false);
+        });
+
+    internal static void Set(HttpContext http)
+    {
+        var headers = http.Response.Headers;
+        headers.CacheControl = CacheControl;
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } id }) headers[TraceResponse] = id;
+    }
+}
