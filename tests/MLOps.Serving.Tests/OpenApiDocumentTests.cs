@@ -90,4 +90,39 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         Assert.Equal("documentName", problem.GetProperty("field").GetString());
         Assert.Contains("v1", problem.GetProperty("detail").GetString());
     }
+
+    /// <summary>
+    /// Numbers are numbers: with ASP.NET Core's web JSON defaults (numbers also read from strings) the document typed every
+    /// number — a listed title's score and year, /ready's counts, registry versions — as number-or-string, so generated
+    /// clients got string | number unions. The events body's timestamp is the one declared both ways (ISO text or unix time).
+    /// </summary>
+    [Fact]
+    public async Task Numbers_AreNotAlsoStrings()
+    {
+        var both = new List<string>();
+        void Walk(JsonElement node, string path)
+        {
+            if (node.ValueKind == JsonValueKind.Array)
+            {
+                var i = 0;
+                foreach (var child in node.EnumerateArray()) Walk(child, $"{path}[{i++}]");
+                return;
+            }
+            if (node.ValueKind != JsonValueKind.Object) return;
+            if (node.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.Array)
+            {
+                var types = type.EnumerateArray().Select(t => t.GetString()).ToHashSet();
+                if (types.Contains("string") && (types.Contains("number") || types.Contains("integer")) && !path.EndsWith("/properties/timestamp", StringComparison.Ordinal))
+                    both.Add(path);
+            }
+            foreach (var property in node.EnumerateObject()) Walk(property.Value, $"{path}/{property.Name}");
+        }
+
+        var document = await DocumentAsync();
+        Walk(document, "");
+
+        Assert.Empty(both);
+        var score = document.GetProperty("components").GetProperty("schemas").GetProperty("RecommendedItem").GetProperty("properties").GetProperty("score");
+        Assert.Equal("number", score.GetProperty("type").GetString());
+    }
 }
