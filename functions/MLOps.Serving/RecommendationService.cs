@@ -197,6 +197,8 @@ public static class RecommendationService
         var history = user.History;
         for (var p = history.Length - 1; p >= 0 && p >= history.Length - ReasonLookback; p--)
         {
+            // A watched title listed again (excludeSeen=false) is not its own reason: "Because you watched Jaws" on Jaws.
+            if (history[p] == item) continue;
             var s = data.GenreSimilarity(item, history[p]);
             if (s > bestSimilarity) { bestSimilarity = s; anchor = history[p]; }
         }
