@@ -106,4 +106,35 @@ public sealed class LexicalRankingTests
         Assert.InRange(hits[4].Score, 2f, 2.001f);
         Assert.InRange(hits[5].Score, 0.9f, 0.901f);
     }
+
+    /// <summary>
+    /// A prefix stands for its likeliest word: "sta" put the one-word titles Stag and Stalingrad (whole titles by a rare
+    /// completion) above Star Wars on ML-100k, though "star" is the common completion and Star Wars the most played.
+    /// </summary>
+    [Fact]
+    public void Prefix_WholeTitleCreditOnlyForTheLikeliestCompletion()
+    {
+        CatalogItem[] catalog =
+        [
+            new() { ContentId = "stag", Title = "Stag", Genres = ["Thriller"] },
+            new() { ContentId = "stalingrad", Title = "Stalingrad", Genres = ["War"] },
+            new() { ContentId = "star-wars", Title = "Star Wars", Genres = ["Sci-Fi"] },
+            new() { ContentId = "star-trek", Title = "Star Trek", Genres = ["Sci-Fi"] },
+            new() { ContentId = "lone-star", Title = "Lone Star", Genres = ["Drama"] },
+            new() { ContentId = "matrix", Title = "The Matrix", Genres = ["Sci-Fi"] },
+            new() { ContentId = "reloaded", Title = "The Matrix Reloaded", Genres = ["Sci-Fi"] },
+        ];
+        var at = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var events = new List<ViewingEvent>();
+        foreach (var (id, plays) in new[] { ("star-wars", 50), ("star-trek", 20), ("stag", 1), ("stalingrad", 2), ("matrix", 10), ("reloaded", 70) })
+            for (var p = 0; p < plays; p++)
+                events.Add(new ViewingEvent { EventId = $"{id}-{p}", UserId = $"u{p}", ContentId = id, Timestamp = at.AddMinutes(p) });
+        var data = ServingData.Build(catalog, events, TimeSpan.FromDays(7));
+        using var index = new LexicalIndex(data, resultCacheSize: 0);
+        string[] Search(string query) => index.Search(query, 10).Select(h => data.Items[h.Item]).ToArray();
+
+        Assert.Equal(["star-wars", "star-trek"], Search("sta").Take(2).ToArray()); // "star", the likeliest word: by plays
+        Assert.Equal("matrix", Search("matr")[0]);  // the likeliest completion still credits the whole title over plays
+        Assert.Equal("stag", Search("stag")[0]);    // typed in full, the word is exact
+    }
 }

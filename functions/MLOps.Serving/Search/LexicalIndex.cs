@@ -123,9 +123,18 @@ public sealed class LexicalIndex : IDisposable
         foreach (var token in tokens)
         {
             var perToken = new DisjunctionMaxQuery(0f);
+            var likeliest = -1;
             foreach (var (term, weight) in Expand(token))
             {
-                words.Add(term);
+                // Whole-title credit: the words as typed or corrected, and of the completions only the likeliest (the most
+                // frequent, listed first, and any as frequent). Every completion used to count, so "sta" put the one-word
+                // titles Stag and Stalingrad above Star Wars.
+                if (weight != PrefixWeight) words.Add(term);
+                else if (Frequency(term) is var frequency && (likeliest < 0 || frequency == likeliest))
+                {
+                    likeliest = frequency;
+                    words.Add(term);
+                }
                 for (var f = 0; f < Fields.Length; f++)
                     if (_fieldTerms[f].Contains(term))
                         perToken.Add(Clause(Fields[f].Field, term, Fields[f].Boost * weight));
@@ -190,6 +199,8 @@ public sealed class LexicalIndex : IDisposable
         _expansions[token] = expansions;
         return expansions;
     }
+
+    private int Frequency(string term) => _termFrequency[Array.BinarySearch(_terms, term, StringComparer.Ordinal)];
 
     private static bool HasDigit(string text) => text.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
 
