@@ -85,6 +85,7 @@ public static class ServingApi
         var excludeSeen = Bool(errors, q, "excludeSeen", true);
         var genres = List(errors, q, "genres", 20);
         var exclude = List(errors, q, "exclude", 500);
+        MisspeltParameters.Check(errors, q, "k", "genres", "exclude", "diversity", "excludeSeen");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);
         if (snapshot is null) return WarmingUp();
@@ -131,6 +132,7 @@ public static class ServingApi
         CheckId(errors, "id", id, o);
         var rows = Int(errors, http.Request.Query, "rows", 8, 1, o.MaxRows);
         var perRow = Int(errors, http.Request.Query, "perRow", 10, 1, o.MaxK);
+        MisspeltParameters.Check(errors, http.Request.Query, "rows", "perRow");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);
         if (snapshot is null) return WarmingUp();
@@ -147,6 +149,7 @@ public static class ServingApi
         var errors = new Dictionary<string, string[]>();
         CheckId(errors, "id", id, o);
         var k = Int(errors, http.Request.Query, "k", 10, 1, o.MaxK);
+        MisspeltParameters.Check(errors, http.Request.Query, "k");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);
         if (snapshot is null) return WarmingUp();
@@ -179,6 +182,7 @@ public static class ServingApi
         if (u.Count > 1) errors["user"] = ["Give user once."];
         else if (user is not null) CheckId(errors, "user", user, o);
         var k = Int(errors, q, "k", 10, 1, o.MaxK);
+        MisspeltParameters.Check(errors, q, "q", "user", "k");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);
         if (snapshot is null) return WarmingUp();

@@ -86,6 +86,10 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
     [InlineData("/api/search?q=", "q")]
     [InlineData("/api/search?q=%21%21%21", "q")]
     [InlineData("/api/search?q=night&user=u1&user=u2", "user")]
+    [InlineData("/api/users/u1/recommendations?genre=Comedy", "genre")]
+    [InlineData("/api/users/u1/recommendations?exclude_seen=false", "exclude_seen")]
+    [InlineData("/api/users/u1/rows?per_row=3", "per_row")]
+    [InlineData("/api/search?q=night&userId=u1", "userId")]
     public async Task BadParameters_Are400ProblemNamingTheField(string url, string field)
     {
         var response = await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken);
@@ -95,12 +99,24 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         Assert.True(body.GetProperty("errors").TryGetProperty(field, out _), body.ToString());
     }
 
+    /// <summary>Unknown parameters that misspell none the route reads (cache busters, tracking tags) are still ignored.</summary>
+    [Theory]
+    [InlineData("/api/users/u1/recommendations?k=3&_=1733600000&utm_source=app&v=2")]
+    [InlineData("/api/search?q=night&_=1&ref=home")]
+    [InlineData("/api/users/u1/rows?rows=2&cb=7")]
+    public async Task UnrelatedUnknownParameters_AreIgnored(string url)
+    {
+        var response = await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     /// <summary>The message says what is actually wrong: a line break is a control character, a 45-letter word is too long.</summary>
     [Theory]
     [InlineData("/api/users/%0A/recommendations", "id", "Contains control characters.")]
     [InlineData("/api/users/%20%20/recommendations", "id", "Must not be blank.")]
     [InlineData("/api/search?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "q", "Every word is longer than 40 characters")]
     [InlineData("/api/search?q=night&user=%0A", "user", "Contains control characters.")]
+    [InlineData("/api/users/u1/recommendations?genre=Comedy", "genre", "Unknown parameter; did you mean 'genres'?")]
     public async Task BadParameters_MessageNamesTheRealProblem(string url, string field, string message)
     {
         var body = await (await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken)).ReadAsync();
