@@ -47,9 +47,7 @@ public static class RecommendationService
         model ??= snapshot.Champion;
         var user = data.User(request.UserId);
         var coldReason = ColdStartReason(user, model);
-        ulong genreMask = 0;
-        foreach (var g in request.Genres)
-            if (data.GenreIndex.TryGetValue(g, out var gi)) genreMask |= 1UL << gi;
+        var genreMask = GenreMask(data, request.Genres);
         var genreFilter = request.Genres.Count > 0;
 
         var buffer = ArrayPool<float>.Shared.Rent(data.Count);
@@ -75,12 +73,19 @@ public static class RecommendationService
         finally { ArrayPool<float>.Shared.Return(buffer); }
     }
 
-    public static RowsResponse Rows(ServingSnapshot snapshot, string userId, int rows, int perRow)
+    /// <summary>
+    /// The home page. With <paramref name="genres"/> (a new user's stated tastes, or a genre page) every row lists titles of
+    /// any of them and the genre rows are theirs: the user's strongest first, then the rest as stated.
+    /// </summary>
+    public static RowsResponse Rows(ServingSnapshot snapshot, string userId, int rows, int perRow, IReadOnlyList<string>? genres = null)
     {
         var data = snapshot.Data;
         var model = snapshot.Champion;
         var user = data.User(userId);
         var coldReason = ColdStartReason(user, model);
+        var stated = (genres ?? []).Select(g => data.GenreIndex[g]).Distinct().ToArray();
+        var genreFilter = stated.Length > 0;
+        var genreMask = GenreMask(data, genres ?? []);
         var used = new HashSet<int>();
         var result = new List<Row>(rows);
         {
@@ -90,22 +95,23 @@ public static class RecommendationService
             if (coldReason is null)
             {
                 model!.Score(user!.History, personal);
-                Mask(personal, data, user, true, false, 0, [], null);
+                Mask(personal, data, user, true, genreFilter, genreMask, [], null);
                 // Genre rows and top picks read the personal scores; "because you watched" rows score one title each.
                 var personalCopy = personal;
                 candidates.Add(("top-picks", "Top picks for you", () => Take(data, personalCopy, used, perRow, i => ReasonFor(data, user, i))));
-                var recent = user.History.Reverse().Where(model.Knows).Take(3).ToArray();
+                // With stated genres, only watched titles of those genres anchor a row: a Horror page "because you watched The Aristocats" is not a reason.
+                var recent = user.History.Reverse().Where(model.Knows).Where(a => !genreFilter || (data.GenreMask[a] & genreMask) != 0).Take(3).ToArray();
                 var because = new List<(string, string, Func<List<RecommendedItem>>)>();
                 foreach (var anchor in recent)
                 {
                     var scores = new float[data.Count];
                     model.Score([anchor], scores);
-                    Mask(scores, data, user, true, false, 0, [], null);
+                    Mask(scores, data, user, true, genreFilter, genreMask, [], null);
                     scores[anchor] = float.NegativeInfinity;
                     because.Add(($"because-{data.Items[anchor]}", $"Because you watched {data.Title(anchor)}",
                         () => Take(data, scores, used, perRow, _ => $"Because you watched {data.Title(anchor)}")));
                 }
-                var genreRows = user.GenreOrder.Take(4).Select(g => ($"genre-{data.Genres[g]}", $"{data.Genres[g]} for you",
+                var genreRows = RowGenres(user.GenreOrder, stated).Take(4).Select(g => ($"genre-{data.Genres[g]}", $"{data.Genres[g]} for you",
                     (Func<List<RecommendedItem>>)(() => Take(data, GenreScores(personalCopy, data, g), used, perRow, _ => $"Because you like {data.Genres[g]}")))).ToList();
                 // Personalized order: top picks, then alternate "because you watched" (most recent first) with genre rows
                 // (strongest affinity first); trending and new releases slot in after the first pair.
@@ -114,21 +120,22 @@ public static class RecommendationService
                 {
                     if (r < because.Count) queue.Add(because[r]);
                     if (r < genreRows.Count) queue.Add(genreRows[r]);
-                    if (r == 0) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, _ => "Trending now")));
-                    if (r == 1) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, _ => "New release")));
+                    if (r == 0) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, genreMask, _ => "Trending now")));
+                    if (r == 1) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, genreMask, _ => "New release")));
                 }
-                if (!queue.Any(q => q.Item1 == "trending")) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, _ => "Trending now")));
-                if (!queue.Any(q => q.Item1 == "new-releases")) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, _ => "New release")));
+                if (!queue.Any(q => q.Item1 == "trending")) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, genreMask, _ => "Trending now")));
+                if (!queue.Any(q => q.Item1 == "new-releases")) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, genreMask, _ => "New release")));
                 candidates.AddRange(queue);
             }
             else
             {
-                candidates.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, _ => "Trending now")));
-                candidates.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, _ => "New release")));
-                var genreOrder = user?.GenreOrder is { Length: > 0 } o ? o : Enumerable.Range(0, data.Genres.Length).ToArray();
-                foreach (var g in genreOrder)
+                candidates.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, genreMask, _ => "Trending now")));
+                candidates.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, genreMask, _ => "New release")));
+                // Stated genres as given when the user has no affinity yet; without any, every genre by catalogue size.
+                var preferred = user?.GenreOrder is { Length: > 0 } o ? o : genreFilter ? [] : Enumerable.Range(0, data.Genres.Length).ToArray();
+                foreach (var g in RowGenres(preferred, stated))
                     candidates.Add(($"genre-{data.Genres[g]}", $"Popular in {data.Genres[g]}",
-                        () => TakeOrdered(data, data.GenreTrendingOrder[g], user, used, perRow, _ => $"Popular in {data.Genres[g]} this week")));
+                        () => TakeOrdered(data, data.GenreTrendingOrder[g], user, used, perRow, 0, _ => $"Popular in {data.Genres[g]} this week")));
             }
 
             foreach (var (id, title, build) in candidates)
@@ -281,6 +288,18 @@ public static class RecommendationService
         }
     }
 
+    private static ulong GenreMask(ServingData data, IReadOnlyList<string> genres)
+    {
+        ulong mask = 0;
+        foreach (var g in genres)
+            if (data.GenreIndex.TryGetValue(g, out var gi)) mask |= 1UL << gi;
+        return mask;
+    }
+
+    /// <summary>The genre rows: <paramref name="preferred"/> (by affinity), or with stated genres those of them first, then the rest as stated.</summary>
+    private static IEnumerable<int> RowGenres(int[] preferred, int[] stated) =>
+        stated.Length == 0 ? preferred : preferred.Where(stated.Contains).Concat(stated).Distinct();
+
     private static float[] GenreScores(float[] personal, ServingData data, int genre)
     {
         var scores = (float[])personal.Clone();
@@ -300,13 +319,15 @@ public static class RecommendationService
         return items;
     }
 
-    private static List<RecommendedItem> TakeOrdered(ServingData data, int[] order, UserState? user, HashSet<int> used, int perRow, Func<int, string> reason)
+    /// <summary>Titles in <paramref name="order"/> not seen or on the page yet, of the genres in <paramref name="genreMask"/> (0: any).</summary>
+    private static List<RecommendedItem> TakeOrdered(ServingData data, int[] order, UserState? user, HashSet<int> used, int perRow, ulong genreMask, Func<int, string> reason)
     {
         var items = new List<RecommendedItem>(perRow);
         foreach (var i in order)
         {
             if (items.Count == perRow) break;
             if (user is not null && user.HasSeen(i)) continue;
+            if (genreMask != 0 && (data.GenreMask[i] & genreMask) == 0) continue;
             if (used.Add(i)) items.Add(Item(data, i, data.TrendingNormalized[i], reason(i)));
         }
         return items;

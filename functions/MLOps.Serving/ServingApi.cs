@@ -42,7 +42,8 @@ public static class ServingApi
         api.MapGet("/users/{id}/rows", Rows).WithName("Rows").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithQuery(o => [
                 QueryParameter.Integer("rows", "How many rows (empty rows are dropped).", 1, o.MaxRows, 8),
-                QueryParameter.Integer("perRow", "Titles per row.", 1, o.MaxK, 10)]);
+                QueryParameter.Integer("perRow", "Titles per row.", 1, o.MaxK, 10),
+                QueryParameter.Text("genres", "Comma list of genres (known genres only): every row lists titles of any of them, and the genre rows are theirs (a new user's stated tastes).", 20 * 129)]);
         api.MapGet("/items/{id}/similar", Similar).WithName("Similar").RequireRole(ApiRole.Read)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithQuery(o => [QueryParameter.Integer("k", "How many titles.", 1, o.MaxK, 10)]);
@@ -89,9 +90,7 @@ public static class ServingApi
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);
         if (snapshot is null) return WarmingUp();
-        var unknown = genres.FirstOrDefault(g => !snapshot.Data.GenreIndex.ContainsKey(g));
-        if (unknown is not null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["genres"] = [$"Unknown genre '{TextClip.Clip(unknown, 64)}'. Known: {string.Join(", ", snapshot.Data.Genres)}."] }, title: "Invalid request");
+        if (UnknownGenre(snapshot.Data, genres) is { } unknownGenre) return unknownGenre;
 
         var start = Environment.TickCount64;
         ServingModel? model = null;
@@ -132,12 +131,14 @@ public static class ServingApi
         CheckId(errors, "id", id, o);
         var rows = Int(errors, http.Request.Query, "rows", 8, 1, o.MaxRows);
         var perRow = Int(errors, http.Request.Query, "perRow", 10, 1, o.MaxK);
-        MisspeltParameters.Check(errors, http.Request.Query, "rows", "perRow");
+        var genres = List(errors, http.Request.Query, "genres", 20);
+        MisspeltParameters.Check(errors, http.Request.Query, "rows", "perRow", "genres");
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid request");
         var snapshot = await Snapshot(host, http).ConfigureAwait(false);
         if (snapshot is null) return WarmingUp();
+        if (UnknownGenre(snapshot.Data, genres) is { } unknownGenre) return unknownGenre;
         var start = Environment.TickCount64;
-        var result = RecommendationService.Rows(snapshot, id, rows, perRow);
+        var result = RecommendationService.Rows(snapshot, id, rows, perRow, genres);
         Record("rows", start, result.Rows.Sum(r => r.Items.Count));
         return TypedResults.Ok(result);
     }
@@ -251,6 +252,11 @@ public static class ServingApi
 
     private static ProblemHttpResult TooLarge(ServingOptions o) =>
         TypedResults.Problem(statusCode: 413, title: "Body too large", detail: $"At most {o.MaxBodyBytes} bytes.", extensions: new Dictionary<string, object?> { ["field"] = "body" });
+
+    private static ValidationProblem? UnknownGenre(ServingData data, IReadOnlyList<string> genres) =>
+        genres.FirstOrDefault(g => !data.GenreIndex.ContainsKey(g)) is { } unknown
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["genres"] = [$"Unknown genre '{TextClip.Clip(unknown, 64)}'. Known: {string.Join(", ", data.Genres)}."] }, title: "Invalid request")
+            : null;
 
     private static ProblemHttpResult WarmingUp() =>
         TypedResults.Problem(statusCode: 503, title: "Warming up", detail: "Serving data is still loading; retry shortly.");

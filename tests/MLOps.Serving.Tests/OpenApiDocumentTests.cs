@@ -22,7 +22,7 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
 
     [Theory]
     [InlineData("/api/users/{id}/recommendations", "k,genres,exclude,diversity,excludeSeen")]
-    [InlineData("/api/users/{id}/rows", "rows,perRow")]
+    [InlineData("/api/users/{id}/rows", "rows,perRow,genres")]
     [InlineData("/api/items/{id}/similar", "k")]
     [InlineData("/api/search", "q,user,k")]
     public async Task ServingRoutes_ListTheirQueryParameters(string path, string names)

@@ -82,6 +82,7 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
     [InlineData("/api/users/u1/recommendations?diversity=2", "diversity")]
     [InlineData("/api/users/u1/recommendations?genres=Westerns", "genres")]
     [InlineData("/api/users/u1/rows?perRow=-3", "perRow")]
+    [InlineData("/api/users/u1/rows?genres=Westerns", "genres")]
     [InlineData("/api/items/m1/similar?k=-1", "k")]
     [InlineData("/api/search?q=", "q")]
     [InlineData("/api/search?q=%21%21%21", "q")]
@@ -146,6 +147,32 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(1, (await response.ReadAsync()).GetProperty("accepted").GetInt32());
+    }
+
+    /// <summary>
+    /// A new user who picked genres at sign-up gets a home page of those genres: rows ignored genres= (and took no other
+    /// way to state tastes), so the page was trending titles and the catalogue's biggest genres.
+    /// </summary>
+    [Theory]
+    [InlineData("brand-new-user", "Horror,Comedy")]
+    [InlineData("u5", "Documentary")]
+    [InlineData("u5", "Horror")]
+    public async Task Rows_WithStatedGenres_ListOnlyThoseGenres(string user, string genres)
+    {
+        var body = await (await fixture.Client(fixture.ReadKey).GetAsync($"/api/users/{user}/rows?rows=8&perRow=5&genres={genres}", TestContext.Current.CancellationToken)).ReadAsync();
+        var rows = body.GetProperty("rows").EnumerateArray().ToList();
+        var stated = genres.Split(',');
+
+        Assert.NotEmpty(rows);
+        Assert.All(rows.SelectMany(r => r.GetProperty("items").EnumerateArray()),
+            i => Assert.Contains(i.GetProperty("genres").EnumerateArray().Select(g => g.GetString()), stated.Contains));
+        var genreRows = rows.Select(r => r.GetProperty("id").GetString()!).Where(id => id.StartsWith("genre-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(stated.Select(g => $"genre-{g}"), genreRows); // a new user's in the order stated
+        var ids = rows.SelectMany(r => Ids(r.GetProperty("items"))).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        // "Because you watched X" rows stand on a watched title of those genres, not a Documentary list "because of" a cartoon.
+        var anchors = rows.Select(r => r.GetProperty("id").GetString()!).Where(id => id.StartsWith("because-", StringComparison.Ordinal)).Select(id => id["because-".Length..]);
+        Assert.All(anchors, a => Assert.Contains(fixture.Catalog.Single(c => c.ContentId == a).Genres, stated.Contains));
     }
 
     [Fact]
