@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace MLOps.Serving;
 
@@ -17,12 +19,24 @@ public static class ServingResponseHeaders
     public const string CacheControl = "private, no-store";
     public const string TraceResponse = "traceresponse";
 
+    /// <summary>Sends the headers on every response of the routes, and declares them on each response in the OpenAPI document.</summary>
     public static TBuilder WithServingResponseHeaders<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             Set(context.HttpContext);
             return await next(context).ConfigureAwait(false);
+        }).AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            foreach (var response in (operation.Responses ?? []).Values.OfType<OpenApiResponse>())
+            {
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                response.Headers["Cache-Control"] = Header($"Always '{CacheControl}': per-user lists, keyed by x-api-key, which shared caches do not treat as credentials.");
+                response.Headers[TraceResponse] = Header("W3C Trace Context: 00-<trace id>-<server span>-<flags>, the caller's trace id when it sent traceparent; a problem's traceId.");
+            }
+            return Task.CompletedTask;
         });
+
+    private static OpenApiHeader Header(string description) => new() { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
 
     internal static void Set(HttpContext http)
     {

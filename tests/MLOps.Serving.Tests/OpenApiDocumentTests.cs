@@ -125,4 +125,22 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         var score = document.GetProperty("components").GetProperty("schemas").GetProperty("RecommendedItem").GetProperty("properties").GetProperty("score");
         Assert.Equal("number", score.GetProperty("type").GetString());
     }
+
+    /// <summary>The headers every serving response carries (ServingResponseHeadersTests) are in the document too.</summary>
+    [Theory]
+    [InlineData("/api/users/{id}/recommendations")]
+    [InlineData("/api/users/{id}/rows")]
+    [InlineData("/api/items/{id}/similar")]
+    [InlineData("/api/search")]
+    public async Task ServingResponses_DeclareTheirHeaders(string path)
+    {
+        var responses = Operation(await DocumentAsync(), path, "get").GetProperty("responses");
+
+        Assert.All(responses.EnumerateObject(), response =>
+        {
+            var headers = response.Value.GetProperty("headers");
+            Assert.True(headers.TryGetProperty("Cache-Control", out _), $"{response.Name}: {headers}");
+            Assert.True(headers.TryGetProperty("traceresponse", out _), $"{response.Name}: {headers}");
+        });
+    }
 }
