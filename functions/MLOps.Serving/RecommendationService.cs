@@ -181,6 +181,9 @@ public static class RecommendationService
     /// Why the list cannot be personal, or null when it can. A history of titles the model never saw (all newer than its
     /// training data) gives it nothing to score from: without this it would rank in index order and invent reasons.
     /// </summary>
+    /// <summary>Every value <see cref="ColdStartReason"/> returns (the OpenAPI document's enum).</summary>
+    public static readonly string[] ColdStartReasons = ["unknown-user", "no-history", "no-model", "history-unknown-to-model"];
+
     public static string? ColdStartReason(UserState? user, ServingModel? model)
     {
         if (user is null) return "unknown-user";

@@ -38,7 +38,7 @@ public static class ServingServices
         // in it was typed "number or string" with a digits pattern, though responses write numbers and the hand-read bodies
         // (promote, rollback) reject strings; generated clients got string | number unions.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
-        builder.Services.AddOpenApi(o => o.AddOperationTransformer(OpenApi.ServingOpenApi.DescribeApiKeyAsync));
+        builder.Services.AddOpenApi(o => o.AddOperationTransformer(OpenApi.ServingOpenApi.DescribeApiKeyAsync).AddSchemaTransformer(OpenApi.ServingOpenApi.DescribeEnumsAsync));
         return builder;
     }
 }

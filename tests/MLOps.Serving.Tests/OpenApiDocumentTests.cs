@@ -143,4 +143,24 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
             Assert.True(headers.TryGetProperty("traceresponse", out _), $"{response.Name}: {headers}");
         });
     }
+
+    /// <summary>The closed sets a client switches on are enums: coldStartReason (or null) and search's mode.</summary>
+    [Fact]
+    public async Task ClosedSets_AreEnums()
+    {
+        var schemas = (await DocumentAsync()).GetProperty("components").GetProperty("schemas");
+        string?[] Values(JsonElement schema) => schema.GetProperty("enum").EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Null ? null : v.GetString()).ToArray();
+        string?[] Reasons(string type)
+        {
+            var property = schemas.GetProperty(type).GetProperty("properties").GetProperty("coldStartReason");
+            var branches = property.GetProperty("oneOf").EnumerateArray().ToArray();
+            Assert.Contains(branches, b => b.GetProperty("type").GetString() == "null");
+            return Values(branches.Single(b => b.TryGetProperty("enum", out _)));
+        }
+
+        var expected = new string?[] { "unknown-user", "no-history", "no-model", "history-unknown-to-model" };
+        Assert.Equal(expected, Reasons("RecommendationsResponse"));
+        Assert.Equal(expected, Reasons("RowsResponse"));
+        Assert.Equal(new string?[] { "lexical", "hybrid" }, Values(schemas.GetProperty("SearchResponse").GetProperty("properties").GetProperty("mode")));
+    }
 }

@@ -113,6 +113,24 @@ public static class ServingOpenApi
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The closed sets a client switches on, as enums (the generator sees only strings): coldStartReason of recommendations and
+    /// rows, or null when the list is personal, and search's mode.
+    /// </summary>
+    public static Task DescribeEnumsAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if (context.JsonPropertyInfo is not null || schema.Properties is not { } properties) return Task.CompletedTask;
+        if ((type == typeof(RecommendationsResponse) || type == typeof(RowsResponse)) && properties.ContainsKey("coldStartReason"))
+            properties["coldStartReason"] = new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, Enum(RecommendationService.ColdStartReasons)] };
+        else if (type == typeof(Search.SearchResponse) && properties.ContainsKey("mode"))
+            properties["mode"] = Enum(Search.SearchService.Modes);
+        return Task.CompletedTask;
+    }
+
+    private static OpenApiSchema Enum(IEnumerable<string> values) =>
+        new() { Type = JsonSchemaType.String, Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList() };
+
     private static OpenApiResponse Problem(string description) => new()
     {
         Description = description,

@@ -19,6 +19,8 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
 {
     private static readonly Counter<long> Fallbacks = Telemetry.Meter.CreateCounter<long>(
         "mlops.serving.search.semantic_fallbacks", "{request}", "Searches served lexically because the embedding call failed.");
+    /// <summary>A response's mode: lexical only, or lexical fused with semantic hits.</summary>
+    public static readonly string[] Modes = ["lexical", "hybrid"];
     private const int Candidates = 50;
     private const int RrfK = 60;
 
