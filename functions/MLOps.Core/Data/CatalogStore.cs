@@ -17,6 +17,10 @@ public static class CatalogStore
     public static async Task<IReadOnlyList<CatalogItem>> ReadAsync(IBlobStore store, CancellationToken cancellationToken = default) =>
         (await ReadWithETagAsync(store, CurrentPath, cancellationToken).ConfigureAwait(false)).Items;
 
+    /// <summary>A catalogue copy at <paramref name="path"/> (a feature snapshot's frozen one), or null when it does not exist.</summary>
+    public static async Task<IReadOnlyList<CatalogItem>?> ReadAtAsync(IBlobStore store, string path, CancellationToken cancellationToken = default) =>
+        (await ReadWithETagAsync(store, path, cancellationToken).ConfigureAwait(false)) is { ETag: not null } found ? found.Items : null;
+
     /// <summary>Merges items into the current catalogue (same content id: the new item replaces the old), retrying on conflicts.</summary>
     public static async Task MergeAsync(IBlobStore store, IReadOnlyCollection<CatalogItem> items, CancellationToken cancellationToken = default)
     {

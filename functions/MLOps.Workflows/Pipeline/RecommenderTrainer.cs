@@ -102,10 +102,11 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         return Cache.GetOrAdd($"{store.Description}|{snapshot.SnapshotId}", _ => new Lazy<Task<Prepared>>(async () =>
         {
             // Streamed into the builder: holding every event object first cost ≈ 600 MB at 2M events (docs/orchestration.md).
+            // The snapshot's own batches and frozen catalogue (SnapshotTrainingInputs): what the registry records it trained on.
+            var inputs = await SnapshotTrainingInputs.ResolveAsync(store, snapshot.SnapshotId, cancellationToken).ConfigureAwait(false);
             var builder = new TrainingDataBuilder(before: snapshot.Cutoff);
-            await foreach (var e in EventLog.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false)) builder.Add(e);
-            var catalog = await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false);
-            var data = builder.Build(catalog.Count > 0 ? catalog : null);
+            await foreach (var e in EventLog.ReadAsync(store, inputs.Batches, cancellationToken).ConfigureAwait(false)) builder.Add(e);
+            var data = builder.Build(inputs.Catalog.Count > 0 ? inputs.Catalog : null);
             if (data.InteractionCount == 0) throw new InvalidDataException("The snapshot has no interactions to train on: import or generate events first.");
             var split = Splits.LeaveLastOut(data, HoldOut);
             // An empty window would "evaluate" every candidate at 0 against 0 and decide on that: refuse, saying why.

@@ -1,6 +1,7 @@
 using MLOps.Core.Data;
 using MLOps.Core.Ingest;
 using MLOps.Core.Synthetic;
+using MLOps.Features;
 using MLOps.Storage;
 using MLOps.Tests;
 using MLOps.Workflows.Pipeline;
@@ -112,6 +113,53 @@ public sealed class RecommenderTrainerTests
 
         Assert.Null(trial.Score);
         Assert.StartsWith("not scored: the 'validation-leave-last-10' split holds no test interaction", trial.Note, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A registered model names its feature snapshot as its training data, so training reads what that snapshot covers:
+    /// its watermark's batches and its frozen catalogue. Until 2026-12-07 it read every batch in the log with events before
+    /// the cutoff and the catalogue as it was when training ran, so a late batch (a user's plays from before the cutoff,
+    /// imported after the snapshot) and a catalogue edit changed the model and its figures while the record named the same
+    /// snapshot: training again from the record gave another model.
+    /// </summary>
+    [Fact]
+    public async Task Train_ReadsTheSnapshotsBatchesAndFrozenCatalogue_NotWhatArrivedAfterIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cutoff = new DateTimeOffset(2025, 2, 1, 0, 0, 0, TimeSpan.Zero);
+        var evaluations = new List<CandidateEvaluation>();
+        foreach (var late in new[] { false, true })
+        {
+            var store = await GeneratedStoreAsync(5, ct);
+            var manifest = await new FeatureStore(store).RefreshAsync(new FeatureRefreshRequest { Cutoff = cutoff }, cancellationToken: ct);
+            if (late)
+            {
+                // 15 plays of a new user on 5 January, before the cutoff, and every title's genres rewritten.
+                await IngestPlaysAsync(store, "late-user", 15, firstUnixSeconds: 1_736_035_200, ct);
+                var catalog = await CatalogStore.ReadAsync(store, ct);
+                await CatalogStore.MergeAsync(store, [.. catalog.Select(i => i with { Genres = ["Late"] })], ct);
+            }
+            var snapshot = new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed, 0, 0, false, 0);
+            var trainer = new RecommenderTrainer(store);
+            var model = await trainer.TrainAsync(snapshot, new CandidateConfig("popularity"), $"late-{late}:train-0", ct);
+            evaluations.Add(await trainer.EvaluateAsync(snapshot, model, champion: null, $"late-{late}:evaluate-0", ct));
+        }
+
+        Assert.Equal(evaluations[0].Window, evaluations[1].Window); // the late user's 10 latest plays are not in the window
+        Assert.Equal(Scores(evaluations[0].Metrics), Scores(evaluations[1].Metrics)); // diversity from the frozen genres
+        Assert.True(evaluations[0].Metrics["diversity"] > 0, "the generated titles' genres differ, so diversity is above 0");
+    }
+
+    /// <summary>Scores only: the latency guardrail is a timing of each model, not a score of the data.</summary>
+    private static Dictionary<string, double> Scores(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.Where(kv => kv.Key != GuardrailMetrics.LatencyP95).ToDictionary();
+
+    private static async Task IngestPlaysAsync(IBlobStore store, string user, int plays, long firstUnixSeconds, CancellationToken ct)
+    {
+        var file = Path.Combine(TestEnvironment.NewTempFolder("late-plays"), "events.csv");
+        var rows = Enumerable.Range(0, plays).Select(i => $"{user},late-title-{i},{firstUnixSeconds + i},play");
+        await File.WriteAllTextAsync(file, "userId,contentId,timestamp,eventType\n" + string.Join('\n', rows) + "\n", ct);
+        await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
     }
 
     /// <summary>A store of <paramref name="users"/> users each playing <paramref name="playsEach"/> distinct titles of <paramref name="titles"/>, one a second.</summary>
