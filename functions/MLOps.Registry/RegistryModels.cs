@@ -17,6 +17,8 @@ public sealed record ModelVersionDraft
     /// <summary>Offline metrics, e.g. "ndcg@10" with its bootstrap interval.</summary>
     public Dictionary<string, MetricValue> Metrics { get; init; } = [];
     public string? EvaluationWindow { get; init; }
+    /// <summary>The random seed training used, so the version can be trained again to the same artifact; null when not recorded.</summary>
+    public int? Seed { get; init; }
     /// <summary>Default: env MLOPS_CODE_VERSION, else the registry assembly's informational version.</summary>
     public string? CodeVersion { get; init; }
     /// <summary>The orchestration instance that produced it.</summary>
@@ -38,9 +40,13 @@ public sealed record ModelVersionManifest
     public DateTimeOffset? DataCutoff { get; init; }
     public Dictionary<string, MetricValue> Metrics { get; init; } = [];
     public string? EvaluationWindow { get; init; }
+    /// <summary>The random seed training used; null when the trainer did not record one (versions registered before 2026-12-07).</summary>
+    public int? Seed { get; init; }
     public required string CodeVersion { get; init; }
     /// <summary>Artifact file name → bytes.</summary>
     public Dictionary<string, long> Sizes { get; init; } = [];
+    /// <summary>Artifact file name → SHA-256 of its bytes (lowercase hex): a model trained again compares by digest. Empty before 2026-12-07.</summary>
+    public Dictionary<string, string> Sha256 { get; init; } = [];
     public long TotalBytes { get; init; }
     public string? SourceInstance { get; init; }
     public string? IdempotencyKey { get; init; }

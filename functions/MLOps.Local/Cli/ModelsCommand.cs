@@ -61,8 +61,10 @@ public static class ModelsCommand
                 Row("model", manifest.Model); Row("version", manifest.Version.ToString()); Row("type", manifest.Type);
                 Row("parameters", string.Join(", ", manifest.Parameters.Select(p => $"{p.Key}={p.Value}")));
                 Row("training snapshot", manifest.TrainingSnapshotId); Row("data cutoff", manifest.DataCutoff?.ToString("u"));
-                Row("evaluation window", manifest.EvaluationWindow); Row("code version", manifest.CodeVersion);
+                Row("evaluation window", manifest.EvaluationWindow); Row("seed", manifest.Seed?.ToString()); Row("code version", manifest.CodeVersion);
                 Row("size", $"{manifest.TotalBytes:N0} bytes in {manifest.Sizes.Count} files"); Row("instance", manifest.SourceInstance);
+                // One "sha256" line per file: the file name in the key would widen every line's key column.
+                foreach (var (file, digest) in manifest.Sha256.OrderBy(d => d.Key, StringComparer.Ordinal)) Row("sha256", $"{digest}  {file}");
                 Row("created", manifest.CreatedAt.ToString("u"));
                 // The pipeline's notes say which candidate this was and how tuning chose its parameters.
                 if (manifest.Notes is { Length: > 0 } notes) Row("notes", notes);

@@ -44,6 +44,8 @@ public sealed record TrainedCandidate(string Key, string Kind, Dictionary<string
 {
     /// <summary>How the tune step chose the parameters (<see cref="PipelineTuning.RegistryNote"/>); null when it did not tune them. Registered in the version's notes.</summary>
     public string? Tuning { get; init; }
+    /// <summary>The seed the model was trained with (registered with it); null in histories recorded before 2026-12-07.</summary>
+    public int? Seed { get; init; }
 }
 
 /// <summary>challenger − champion of one metric over the same users, with its paired-bootstrap interval.</summary>

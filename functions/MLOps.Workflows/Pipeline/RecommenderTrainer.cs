@@ -43,7 +43,10 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
         var seconds = clock.Elapsed.TotalSeconds;
         var path = CandidatePath(stepKey);
         await ModelArtifact.SaveAsync(store, path, model, WriteCondition.None, cancellationToken).ConfigureAwait(false);
-        return new TrainedCandidate(candidate.Key, model.Kind, new Dictionary<string, double>(model.Parameters, StringComparer.Ordinal), path, snapshot.SnapshotId, Math.Round(seconds, 3));
+        return new TrainedCandidate(candidate.Key, model.Kind, new Dictionary<string, double>(model.Parameters, StringComparer.Ordinal), path, snapshot.SnapshotId, Math.Round(seconds, 3))
+        {
+            Seed = Seed,
+        };
     }
 
     public async Task<CandidateEvaluation> EvaluateAsync(FeatureSnapshotRef snapshot, TrainedCandidate candidate, ChampionRef? champion, string stepKey, CancellationToken cancellationToken)

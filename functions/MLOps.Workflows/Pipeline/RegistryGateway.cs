@@ -47,6 +47,7 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             DataCutoff = snapshot.Cutoff,
             Metrics = metrics,
             EvaluationWindow = evaluation.Window,
+            Seed = candidate.Seed,
             SourceInstance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))],
             IdempotencyKey = stepKey,
             CreatedBy = "pipeline",

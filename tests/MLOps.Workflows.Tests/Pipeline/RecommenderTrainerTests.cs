@@ -150,6 +150,19 @@ public sealed class RecommenderTrainerTests
         Assert.True(evaluations[0].Metrics["diversity"] > 0, "the generated titles' genres differ, so diversity is above 0");
     }
 
+    /// <summary>The trained candidate carries the seed it was trained with, which the registry records with the version.</summary>
+    [Fact]
+    public async Task Train_CarriesItsSeed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = await GeneratedStoreAsync(4, ct);
+        var snapshot = new FeatureSnapshotRef("fs-seeded", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 1_500, 60, 80, false, 0);
+
+        var trained = await new RecommenderTrainer(store).TrainAsync(snapshot, new CandidateConfig("popularity"), "seeded:train-0", ct);
+
+        Assert.Equal(RecommenderTrainer.Seed, trained.Seed);
+    }
+
     /// <summary>Scores only: the latency guardrail is a timing of each model, not a score of the data.</summary>
     private static Dictionary<string, double> Scores(IReadOnlyDictionary<string, double> metrics) =>
         metrics.Where(kv => kv.Key != GuardrailMetrics.LatencyP95).ToDictionary();

@@ -29,6 +29,30 @@ public sealed class RegistryGatewayNotesTests
             manifest!.Notes);
     }
 
+    /// <summary>
+    /// A version records what training it again needs beyond its snapshot and parameters: the seed, and each file's SHA-256
+    /// so the artifact trained again can be compared byte for byte. Until 2026-12-07 neither was recorded (the seed was a
+    /// constant in the trainer's code, the files had only their sizes).
+    /// </summary>
+    [Fact]
+    public async Task RegisteredVersion_RecordsTheSeed_AndEachFilesSha256()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("gateway-seed");
+        await store.WriteTextAsync("pipeline/candidates/run_train-0.mlrc", "artifact", cancellationToken: ct);
+        var snapshot = new FeatureSnapshotRef("fs-seed", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 100, 10, 20, false, 0);
+        var candidate = new TrainedCandidate("ease", "ease", [], "pipeline/candidates/run_train-0.mlrc", snapshot.SnapshotId, 0.1) { Seed = 7 };
+        var evaluation = new CandidateEvaluation { Key = candidate.Key, Window = "last 10", Users = 10, Metrics = new() { [RecommenderTrainer.PrimaryMetric] = 0.14 } };
+        var registry = new ModelRegistry(store);
+
+        var version = await new RegistryGateway(registry, store, TimeProvider.System).RegisterAsync(ModelRegistry.DefaultModel, candidate, evaluation, snapshot, "run:register", ct);
+
+        var manifest = (await registry.GetVersionAsync(ModelRegistry.DefaultModel, version, ct))!;
+        Assert.Equal(7, manifest.Seed);
+        // sha256("artifact"), as `printf artifact | sha256sum` prints it.
+        Assert.Equal("c7c5c1d70c5dec4416ab6158afd0b223ef40c29b1dc1f97ed9428b94d4cadb1c", manifest.Sha256[RegistryGateway.ArtifactFile]);
+    }
+
     /// <summary>Figures derived from 6-decimal ones are stored as 6-decimal figures: 0.1361, not 0.13610000000000003.</summary>
     [Fact]
     public async Task RegisteredFigures_DerivedFromRoundedOnes_CarryNoBinaryNoise()
