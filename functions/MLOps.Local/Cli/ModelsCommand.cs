@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace MLOps.Local.Cli;
 
-/// <summary><c>mlops models list|show [VERSION]|history|promote VERSION|rollback</c> (docs/registry.md).</summary>
+/// <summary><c>mlops models list|show [VERSION]|history|promote VERSION|rollback|reproduce VERSION</c> (docs/registry.md).</summary>
 public static class ModelsCommand
 {
     public static Command Create()
@@ -162,6 +162,7 @@ public static class ModelsCommand
         command.Subcommands.Add(history);
         command.Subcommands.Add(promote);
         command.Subcommands.Add(rollback);
+        command.Subcommands.Add(ModelsReproduceCommand.Create(model));
         return command;
     }
 
