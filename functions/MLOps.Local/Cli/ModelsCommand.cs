@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace MLOps.Local.Cli;
 
-/// <summary><c>mlops models list|show [VERSION]|history|promote VERSION|rollback|reproduce VERSION</c> (docs/registry.md).</summary>
+/// <summary><c>mlops models list|show [VERSION]|history|promote VERSION|rollback|reproduce VERSION|compare A B</c> (docs/registry.md).</summary>
 public static class ModelsCommand
 {
     public static Command Create()
@@ -163,6 +163,7 @@ public static class ModelsCommand
         command.Subcommands.Add(promote);
         command.Subcommands.Add(rollback);
         command.Subcommands.Add(ModelsReproduceCommand.Create(model));
+        command.Subcommands.Add(ModelsCompareCommand.Create(model));
         return command;
     }
 
