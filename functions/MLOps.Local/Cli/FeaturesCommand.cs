@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace MLOps.Local.Cli;
 
-/// <summary><c>mlops features status|refresh</c> (docs/features.md).</summary>
+/// <summary><c>mlops features status|refresh|show SNAPSHOT</c> (docs/features.md).</summary>
 public static class FeaturesCommand
 {
     public static Command Create()
@@ -58,6 +58,7 @@ public static class FeaturesCommand
 
         command.Subcommands.Add(status);
         command.Subcommands.Add(refresh);
+        command.Subcommands.Add(FeaturesShowCommand.Create(Open));
         return command;
     }
 
