@@ -47,6 +47,9 @@ public static class FeaturesCommand
             {
                 Cutoff = context.Parse.GetValue(cutoff), Full = context.Parse.GetValue(full), RequestedBy = CliActor.Resolve(null, Environment.UserName),
             }, new SyncProgress(context), ct).ConfigureAwait(false);
+            // An empty snapshot is valid (a cutoff before the first event) but almost never what was meant; it said nothing.
+            if (manifest.EventsUsed == 0)
+                context.Log.WriteLine($"warning: snapshot {manifest.SnapshotId} is empty: no play or rating before its cutoff {manifest.Cutoff:u} (`mlops data stats` shows the log's first day).");
             var views = context.Parse.GetValue(materialize) ? await features.MaterializeAsync(manifest.SnapshotId, new SyncProgress(context), ct).ConfigureAwait(false) : null;
             context.Result(new
             {
