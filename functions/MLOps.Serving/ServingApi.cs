@@ -230,7 +230,7 @@ public static class ServingApi
 
         try
         {
-            var (result, accepted) = await ingest.IngestAsync(body, o.MaxEventsPerBatch, timeout.Token).ConfigureAwait(false);
+            var (result, accepted) = await ingest.IngestAsync(body, o.MaxEventsPerBatch, timeout.Token, host.ExpectPosted).ConfigureAwait(false);
             host.Append(accepted, result.AlreadyImported ? null : result.Batch);
             return TypedResults.Accepted((string?)null, result);
         }

@@ -27,4 +27,29 @@ public sealed class ConcurrentPostTests
         Assert.Equal(800, results.Sum(r => r.Accepted.Count)); // only the importer hands its events to serving's state
         Assert.Equal(800, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
     }
+
+    /// <summary>
+    /// The host learns a POST's batch id before its manifest exists (ModelHost.ExpectPosted), so its data check never sees
+    /// its own commit as another's: the id used to be known only from the result, after the commit, and a check that ran
+    /// in between reloaded all the data (DataReloadTests failed so on a loaded machine).
+    /// </summary>
+    [Fact]
+    public async Task TheBatchId_IsToldBeforeTheCommit_AndIsTheCommittedOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("posted-batch-id");
+        var body = Encoding.UTF8.GetBytes("""[{"eventId":"p-1","userId":"u1","contentId":"m1","timestamp":"2024-05-01T10:00:00Z","eventType":"play"}]""");
+        string? told = null;
+        var manifestExistedWhenTold = true;
+
+        var (result, _) = await new EventIngest(store, TimeProvider.System).IngestAsync(body, 1000, ct, batch =>
+        {
+            told = batch;
+            manifestExistedWhenTold = store.ReadAsync(MLOps.Core.StoreLayout.ImportManifest(batch), ct).GetAwaiter().GetResult() is not null;
+        });
+
+        Assert.Equal(result.Batch, told);
+        Assert.False(manifestExistedWhenTold);
+        Assert.NotNull(await store.ReadAsync(MLOps.Core.StoreLayout.ImportManifest(result.Batch), ct));
+    }
 }

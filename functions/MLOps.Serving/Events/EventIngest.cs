@@ -27,7 +27,12 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
 {
     private static readonly Dictionary<string, string> PropertyToField = BuildPropertyMap();
 
-    public async Task<(EventsAccepted Result, IReadOnlyList<ViewingEvent> Accepted)> IngestAsync(ReadOnlyMemory<byte> body, int maxEvents, CancellationToken cancellationToken)
+    /// <param name="committing">
+    /// Told the batch id before anything is written: a host that serves these events registers its own manifest first, so a
+    /// data check that reads the store between the commit and the host's <c>Append</c> does not take it for another's.
+    /// </param>
+    public async Task<(EventsAccepted Result, IReadOnlyList<ViewingEvent> Accepted)> IngestAsync(ReadOnlyMemory<byte> body, int maxEvents, CancellationToken cancellationToken,
+        Action<string>? committing = null)
     {
         JsonDocument document;
         try { document = JsonDocument.Parse(ByteOrderMark.Skip(body), new JsonDocumentOptions { MaxDepth = 16 }); }
@@ -57,7 +62,9 @@ public sealed class EventIngest(IBlobStore store, TimeProvider time)
             else errors.AddRange(problems.Select(p => new RowError(i, p.Field, p.Reason, p.Message)));
         }
 
-        var result = await new EventIngestor(store, time) { CheckEarlierBatches = false }.IngestAsync(EventSources.Rows("api", rows), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var source = EventSources.Rows("api", rows);
+        committing?.Invoke(source.BatchId);
+        var result = await new EventIngestor(store, time) { CheckEarlierBatches = false }.IngestAsync(source, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (new EventsAccepted(result.Accepted, result.Quarantined, result.Batch, result.AlreadyImported, errors.Take(100).ToList()),
             result.AlreadyImported ? [] : accepted);
     }
