@@ -22,7 +22,8 @@ public static class RegistryApi
 
     public static IEndpointRouteBuilder MapRegistryApi(this IEndpointRouteBuilder app)
     {
-        var read = app.MapGroup("/api/models").RequireRole(ApiRole.Read).WithTags("models");
+        // The headers first: a group's filters run in the order added, so the role check's 401 / 403 carries them too.
+        var read = app.MapGroup("/api/models").WithApiResponseHeaders().RequireRole(ApiRole.Read).WithTags("models");
         read.MapGet("/", ListAsync).WithName("ListModels");
         // What each handler answers (Guard's mapping below), declared for the OpenAPI document: its handler returns an
         // IResult, which names no status, and a declared problem alone would drop the 200 the generator otherwise assumes.
@@ -34,7 +35,7 @@ public static class RegistryApi
                 QueryParameter.Time("at", "Also answer which version was champion at this time (ISO 8601, e.g. 2026-12-01T12:00:00Z), as championAt."));
         // The role is required per endpoint, after AcceptsJson: a group's filters run before the endpoint's, and the Content-Type
         // is checked before the key on both hosts (the local host's routing answers 415 before any filter).
-        var admin = app.MapGroup("/api/models").WithTags("models");
+        var admin = app.MapGroup("/api/models").WithApiResponseHeaders().WithTags("models");
         // Bodies are read by hand (JsonRequestBody): a malformed one gets a problem naming the field on both hosts.
         admin.MapPost("/{name}/promote", PromoteAsync).WithName("PromoteModel").AcceptsJson<PromoteBody>().RequireRole(ApiRole.Admin)
             .Produces<AliasChangeResult>().ProducesProblems([.. OpenApiDeclarations.JsonBodyProblems, 404, 409, 422]);

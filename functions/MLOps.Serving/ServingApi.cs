@@ -31,7 +31,7 @@ public static class ServingApi
     {
         app.MapOpenApi().WithName("OpenApiDocument").AddEndpointFilter(OpenApiDocuments.UnknownIsProblemAsync);
         app.MapMethods("/ready", HealthApi.ProbeMethods, Ready).WithName("Ready").WithTags("Serving").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        var api = app.MapGroup("/api").WithTags("Serving").WithServingResponseHeaders();
+        var api = app.MapGroup("/api").WithTags("Serving").WithApiResponseHeaders();
         api.MapGet("/users/{id}/recommendations", Recommendations).WithName("Recommendations").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithQuery(o => [
                 QueryParameter.Integer("k", "How many titles.", 1, o.MaxK, 10),

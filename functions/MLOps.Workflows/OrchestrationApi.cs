@@ -29,7 +29,7 @@ public static class OrchestrationApi
 
     public static IEndpointRouteBuilder MapOrchestrationApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup(Prefix).WithTags("Orchestrations");
+        var group = endpoints.MapGroup(Prefix).WithTags("Orchestrations").WithApiResponseHeaders();
         // What each handler answers besides 200 / 202, and the query parameters it parses, for the OpenAPI document.
         // Inputs and event payloads are JSON (optional): another declared Content-Type is a 415 on both hosts, checked before
         // the key (AcceptsJson first, which declares the 415; the body's schema is the transformer's).

@@ -144,6 +144,24 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         });
     }
 
+    /// <summary>Every /api operation (serving, registry, drift alerts, orchestrations) declares the headers it sends (ApiResponseHeadersTests).</summary>
+    [Fact]
+    public async Task ApiResponses_DeclareTheirHeaders()
+    {
+        var paths = (await DocumentAsync()).GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+
+        Assert.Contains(paths, p => p.Name.StartsWith("/api/orchestrations", StringComparison.Ordinal));
+        foreach (var path in paths)
+        foreach (var operation in path.Value.EnumerateObject())
+        foreach (var response in operation.Value.GetProperty("responses").EnumerateObject())
+        {
+            var where = $"{operation.Name} {path.Name} {response.Name}";
+            Assert.True(response.Value.TryGetProperty("headers", out var headers), where);
+            Assert.True(headers.TryGetProperty("Cache-Control", out _), where);
+            Assert.True(headers.TryGetProperty("traceresponse", out _), where);
+        }
+    }
+
     /// <summary>The closed sets a client switches on are enums: coldStartReason (or null) and search's mode.</summary>
     [Fact]
     public async Task ClosedSets_AreEnums()

@@ -27,7 +27,7 @@ public static class DriftApi
 
     public static IEndpointRouteBuilder MapDriftApi(this IEndpointRouteBuilder routes)
     {
-        var api = routes.MapGroup("/api/drift").WithTags("Drift");
+        var api = routes.MapGroup("/api/drift").WithTags("Drift").WithApiResponseHeaders();
         api.MapGet("/alerts", ListAlerts).RequireRole(ApiRole.Read).WithName("ListDriftAlerts").ProducesProblems(400)
             .WithQuery(QueryParameter.OneOf("status", "Only alerts in this status; all of them without it.", AlertStatus.Open, AlertStatus.Acknowledged, AlertStatus.Resolved))
             .WithPaging();
@@ -43,8 +43,9 @@ public static class DriftApi
             Transition(id, AlertStatus.Resolved, http, alerts, time)).AcceptsJson<AlertActionRequest>(isOptional: true).RequireRole(ApiRole.Admin)
             .WithName("ResolveDriftAlert").ProducesProblems(transitionProblems);
 
-        routes.MapGet("/drift", Page).WithName("DriftPage").ExcludeFromDescription();
-        routes.MapGet("/drift/alerts/{id}", AlertPage).WithName("DriftAlertPage").ExcludeFromDescription();
+        // The pages show the alerts behind a key: never stored either (PageHeaders adds what a browser page needs).
+        routes.MapGet("/drift", Page).WithName("DriftPage").ExcludeFromDescription().WithApiResponseHeaders();
+        routes.MapGet("/drift/alerts/{id}", AlertPage).WithName("DriftAlertPage").ExcludeFromDescription().WithApiResponseHeaders();
         return routes;
     }
 
@@ -110,8 +111,9 @@ public static class DriftApi
 
     /// <summary>
     /// The pages show account findings and act with an admin key: never framed by another site (the acknowledge / resolve
-    /// buttons could be clicked through a decoy), never cached, never sniffed as another type, no referrer to other sites.
-    /// The page's own inline style and script stay allowed; everything else is same-origin only.
+    /// buttons could be clicked through a decoy), never sniffed as another type, no referrer to other sites.
+    /// The page's own inline style and script stay allowed; everything else is same-origin only. Never stored: the routes'
+    /// <see cref="ApiResponseHeaders"/> filter sends Cache-Control.
     /// </summary>
     internal static void PageHeaders(HttpResponse response)
     {
@@ -120,7 +122,6 @@ public static class DriftApi
         response.Headers.XFrameOptions = "DENY";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
-        response.Headers.CacheControl = "no-store";
     }
 
     /// <summary>Browsers cannot send a header on navigation: the page also accepts the key from a cookie, and asks for it when missing.</summary>

@@ -4,23 +4,25 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace MLOps.Serving;
+namespace MLOps.Core.Http;
 
 /// <summary>
-/// Headers on every serving API response, problems included. <c>Cache-Control: private, no-store</c>: the lists are
-/// per user and change with each play, and the key travels in <c>x-api-key</c>, which a shared cache (CDN, proxy) does not
-/// treat as credentials the way it treats <c>Authorization</c>, so without it such a cache could hand one caller's list to
-/// anyone asking the same URL. <c>traceresponse</c> (W3C Trace Context): the request's trace id — the caller's own when it
+/// Headers on every response of the keyed API routes (serving, registry, drift alerts and pages, orchestrations), problems
+/// included. <c>Cache-Control: private, no-store</c>: the answers are per user or the account's own state (lists that change
+/// with each play, models, alerts, instances), and the key travels in <c>x-api-key</c>, which a shared cache (CDN, proxy) does
+/// not treat as credentials the way it treats <c>Authorization</c>, so without it such a cache could hand one caller's answer
+/// to anyone asking the same URL. <c>traceresponse</c> (W3C Trace Context): the request's trace id — the caller's own when it
 /// sent <c>traceparent</c> — and the server span, the same value a problem body carries as <c>traceId</c>, so a 200 can be
-/// matched to the host's logs and telemetry as well.
+/// matched to the host's logs and telemetry as well. An endpoint filter, so the Functions host, which runs the same
+/// endpoints (<c>CoreEndpoints.Run</c>), sends them too; put it before <c>RequireRole</c> so that a 401 / 403 carries them.
 /// </summary>
-public static class ServingResponseHeaders
+public static class ApiResponseHeaders
 {
     public const string CacheControl = "private, no-store";
     public const string TraceResponse = "traceresponse";
 
     /// <summary>Sends the headers on every response of the routes, and declares them on each response in the OpenAPI document.</summary>
-    public static TBuilder WithServingResponseHeaders<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+    public static TBuilder WithApiResponseHeaders<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             Set(context.HttpContext);
@@ -30,7 +32,7 @@ public static class ServingResponseHeaders
             foreach (var response in (operation.Responses ?? []).Values.OfType<OpenApiResponse>())
             {
                 response.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                response.Headers["Cache-Control"] = Header($"Always '{CacheControl}': per-user lists, keyed by x-api-key, which shared caches do not treat as credentials.");
+                response.Headers["Cache-Control"] = Header($"Always '{CacheControl}': keyed answers (x-api-key, which shared caches do not treat as credentials), never stored.");
                 response.Headers[TraceResponse] = Header("W3C Trace Context: 00-<trace id>-<server span>-<flags>, the caller's trace id when it sent traceparent; a problem's traceId.");
             }
             return Task.CompletedTask;
