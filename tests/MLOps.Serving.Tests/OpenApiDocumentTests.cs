@@ -162,6 +162,39 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         }
     }
 
+    /// <summary>
+    /// The key check's 401 / 403 are described by the ProblemDetails schema every other problem uses (they were a bare object),
+    /// and what the routes send fits it: each standard member they send is declared, with the kind they send.
+    /// </summary>
+    [Fact]
+    public async Task KeyProblems_AreProblemDetails_AsSent()
+    {
+        var document = await DocumentAsync();
+        const string reference = "#/components/schemas/ProblemDetails";
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        foreach (var operation in path.Value.EnumerateObject())
+        foreach (var status in new[] { "401", "403" })
+            if (operation.Value.GetProperty("responses").TryGetProperty(status, out var response))
+                Assert.Equal(reference, response.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+        var declared = document.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails").GetProperty("properties");
+
+        var ct = TestContext.Current.CancellationToken;
+        var unauthorized = await fixture.Client().GetAsync("/api/models", ct);
+        using var forbidden = new HttpRequestMessage(HttpMethod.Post, "/api/orchestrations/instances/x/terminate");
+        var sent = new[] { (401, unauthorized), (403, await fixture.Client(fixture.ReadKey).SendAsync(forbidden, ct)) };
+        foreach (var (status, answer) in sent)
+        {
+            Assert.Equal(status, (int)answer.StatusCode);
+            var body = await answer.ReadAsync();
+            Assert.Equal(status, body.GetProperty("status").GetInt32());
+            foreach (var member in new[] { "type", "title", "status", "detail" })
+            {
+                var kind = body.GetProperty(member).ValueKind == System.Text.Json.JsonValueKind.Number ? "integer" : "string";
+                Assert.Contains(kind, declared.GetProperty(member).GetProperty("type").EnumerateArray().Select(t => t.GetString()));
+            }
+        }
+    }
+
     /// <summary>The closed sets a client switches on are enums: coldStartReason (or null) and search's mode.</summary>
     [Fact]
     public async Task ClosedSets_AreEnums()

@@ -108,8 +108,8 @@ public static class ServingOpenApi
         operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] }];
         operation.Description = string.IsNullOrEmpty(operation.Description) ? $"Needs a key with the '{role}' role." : $"{operation.Description} Needs a key with the '{role}' role.";
         operation.Responses ??= [];
-        operation.Responses.TryAdd("401", Problem("No key, or an unknown, revoked or expired one."));
-        operation.Responses.TryAdd("403", Problem($"The key's role is weaker than '{role}'."));
+        operation.Responses.TryAdd("401", Problem("No key, or an unknown, revoked or expired one.", document));
+        operation.Responses.TryAdd("403", Problem($"The key's role is weaker than '{role}'.", document));
         return Task.CompletedTask;
     }
 
@@ -131,9 +131,13 @@ public static class ServingOpenApi
     private static OpenApiSchema Enum(IEnumerable<string> values) =>
         new() { Type = JsonSchemaType.String, Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList() };
 
-    private static OpenApiResponse Problem(string description) => new()
+    /// <summary>
+    /// The key check's problem (<see cref="ApiKeyAuthorization.CheckAsync"/>: type, title, status, detail, traceId), described by
+    /// the same ProblemDetails schema as every declared problem; until 2026-12-07 a bare object, so a client got no fields.
+    /// </summary>
+    private static OpenApiResponse Problem(string description, OpenApiDocument document) => new()
     {
         Description = description,
-        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } } },
+        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(Microsoft.AspNetCore.Mvc.ProblemDetails), document) } },
     };
 }
