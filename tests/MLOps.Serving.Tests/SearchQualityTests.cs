@@ -36,6 +36,10 @@ public sealed class SearchQualityTests
         ("pulp fictoin", "Pulp Fiction", 1994, 1),
         ("back to the future", "Back to the Future", 1985, 1),
         ("interst", "Interstellar", 2014, 1),
+        ("ET", "E.T. the Extra-Terrestrial", 1982, 1), // dotted acronyms are one word (TextNormalizer)
+        ("e.t.", "E.T. the Extra-Terrestrial", 1982, 1),
+        ("la confidential", "L.A. Confidential", 1997, 1),
+        ("swat", "S.W.A.T.", 2003, 1),
     ];
 
     /// <summary>Single-word queries: how many of the top 10 hold the word itself in their title.</summary>

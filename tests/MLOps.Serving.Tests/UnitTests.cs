@@ -45,6 +45,28 @@ public sealed class UnitTests
     public void Tokens_FoldCaseAndAccents() =>
         Assert.Equal(["amelie", "2001", "l", "ete"], TextNormalizer.Tokens("Amélie (2001): L'Été"));
 
+    /// <summary>Single letters joined by single dots are one word, in titles and queries alike; other lone letters stay words.</summary>
+    [Theory]
+    [InlineData("E.T. the Extra-Terrestrial", "et the extra terrestrial")]
+    [InlineData("e.t.", "et")]
+    [InlineData("E.T", "et")]
+    [InlineData("L.A. Confidential", "la confidential")]
+    [InlineData("S.W.A.T. (2003)", "swat 2003")]
+    [InlineData("A.I. Artificial Intelligence", "ai artificial intelligence")]
+    [InlineData("Mr. T", "mr t")]
+    [InlineData("J. Edgar", "j edgar")]
+    [InlineData("E. T.", "e t")]
+    [InlineData("e..t", "e t")]
+    [InlineData("1.2.3", "1 2 3")]
+    [InlineData("Брат 2", "брат 2")]
+    [InlineData("千と千尋の神隠し", "千と千尋の神隠し")]
+    public void Tokens_JoinDottedAcronyms_KeepOtherScripts(string text, string expected) =>
+        Assert.Equal(expected.Split(' '), TextNormalizer.Tokens(text));
+
+    [Fact]
+    public void Tokens_StopAtMax_WithAnAcronymPending() =>
+        Assert.Equal(["a", "et"], TextNormalizer.Tokens("a E.T. b c", max: 2));
+
     [Theory]
     [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":\"2024-01-01T00:00:00Z\"}", null)]
     [InlineData("{\"userId\":\"a\",\"contentId\":\"b\",\"timestamp\":1700000000,\"eventType\":\"rate\",\"rating\":4}", null)]

@@ -3,7 +3,12 @@ using System.Text;
 
 namespace MLOps.Serving.Search;
 
-/// <summary>One tokenizer for indexing and querying: lower case, accents folded, split on anything not a letter or digit.</summary>
+/// <summary>
+/// One tokenizer for indexing and querying: lower case, accents folded, split on anything not a letter or digit, except
+/// that single letters joined by single dots are one word, a dotted acronym: "E.T." is "et", "L.A." "la", "S.W.A.T." "swat"
+/// (split, "E.T." was the words "e" and "t", so the query "ET" could not find it and "e.t." matched any title holding a
+/// lone "e" or "t"). Any other letter or digit (Cyrillic, Greek, CJK) is kept; a run of CJK without spaces is one word.
+/// </summary>
 public static class TextNormalizer
 {
     /// <summary>Longer runs of letters and digits are not words (hashes, ids, glued text): they are not indexed or searched.</summary>
@@ -14,22 +19,43 @@ public static class TextNormalizer
         var tokens = new List<string>();
         if (string.IsNullOrEmpty(text)) return tokens;
         var buffer = new StringBuilder();
+        var acronym = new StringBuilder(); // single letters so far, each after the previous and one dot
+        var separator = 0; // characters between the last word and this one
+        var dotOnly = false; // ... and they are exactly one '.'
         foreach (var raw in text)
         {
             if (CharUnicodeInfo.GetUnicodeCategory(raw) == UnicodeCategory.NonSpacingMark) continue;
             var ch = Fold(char.ToLowerInvariant(raw));
             if (char.IsLetterOrDigit(ch)) buffer.Append(ch);
-            else Flush();
-            if (tokens.Count >= max) return tokens;
+            else
+            {
+                Word();
+                separator++;
+                dotOnly = separator == 1 && ch == '.';
+            }
+            if (tokens.Count >= max) break;
         }
-        Flush();
-        return tokens;
+        Word();
+        EndAcronym();
+        return tokens.Count > max ? tokens[..max] : tokens;
 
-        void Flush()
+        void Word()
         {
             if (buffer.Length == 0) return;
-            if (buffer.Length <= MaxTokenLength) tokens.Add(buffer.ToString());
+            var letter = buffer.Length == 1 && char.IsLetter(buffer[0]);
+            if (!(letter && dotOnly && acronym.Length > 0)) EndAcronym();
+            if (letter) acronym.Append(buffer[0]);
+            else if (buffer.Length <= MaxTokenLength) tokens.Add(buffer.ToString());
             buffer.Clear();
+            separator = 0;
+            dotOnly = false;
+        }
+
+        void EndAcronym()
+        {
+            if (acronym.Length == 0) return;
+            if (acronym.Length <= MaxTokenLength) tokens.Add(acronym.ToString());
+            acronym.Clear();
         }
     }
 
