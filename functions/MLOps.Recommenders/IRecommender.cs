@@ -22,6 +22,13 @@ public interface IRecommender
     /// them gives a flat floor, which ranks the catalogue in index order.
     /// </summary>
     bool Covers(int item) => true;
+
+    /// <summary>
+    /// The position in <paramref name="history"/> of the title that adds most to <paramref name="item"/>'s score, or -1 when the
+    /// model cannot say exactly and cheaply (factor, blended and ranking models) or when no title adds a positive amount.
+    /// Serving's "Because you watched X" names it, so the reason is what drove the score.
+    /// </summary>
+    int TopContributor(ReadOnlySpan<int> history, int item) => -1;
 }
 
 /// <summary>Content ids ↔ dense indices 0..Count-1, in a fixed order saved with every artifact.</summary>

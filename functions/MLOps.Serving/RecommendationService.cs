@@ -66,7 +66,7 @@ public static class RecommendationService
             }
             var chosen = Ranking.Diversify(pool, scores, request.K, request.Diversity, data).ToList();
             var items = new List<RecommendedItem>(request.K);
-            foreach (var i in chosen) items.Add(Item(data, i, scores[i], personal ? ReasonFor(data, user!, i) : ColdReason(data, i, genreMask)));
+            foreach (var i in chosen) items.Add(Item(data, i, scores[i], personal ? ReasonFor(data, user!, i, model) : ColdReason(data, i, genreMask)));
             if (items.Count < request.K) FillFromTrending(data, items, request.K, user, request.ExcludeSeen, genreFilter, genreMask, request.Exclude, genreMask);
             return new RecommendationsResponse(request.UserId, !personal, coldReason, Info(model), experiment, items) { ModelChosen = personal ? chosen.Count : 0 };
         }
@@ -98,7 +98,7 @@ public static class RecommendationService
                 Mask(personal, data, user, true, genreFilter, genreMask, [], null);
                 // Genre rows and top picks read the personal scores; "because you watched" rows score one title each.
                 var personalCopy = personal;
-                candidates.Add(("top-picks", "Top picks for you", () => Take(data, personalCopy, used, perRow, i => ReasonFor(data, user, i))));
+                candidates.Add(("top-picks", "Top picks for you", () => Take(data, personalCopy, used, perRow, i => ReasonFor(data, user, i, model))));
                 // With stated genres, only watched titles of those genres anchor a row: a Horror page "because you watched The Aristocats" is not a reason.
                 var recent = user.History.Reverse().Where(model.Knows).Where(a => !genreFilter || (data.GenreMask[a] & genreMask) != 0).Take(3).ToArray();
                 var because = new List<(string, string, Func<List<RecommendedItem>>)>();
@@ -199,9 +199,14 @@ public static class RecommendationService
     public static RecommendedItem Item(ServingData data, int i, float score, string reason) =>
         new(data.Items[i], data.Title(i), float.IsFinite(score) ? Math.Round(score, 6) : 0, reason, data.GenresOf(i).ToArray(), data.Catalog[i]?.Year);
 
-    /// <summary>Why a personal pick fits: the recent title it is most like, else the genre the user favours, else freshness.</summary>
-    public static string ReasonFor(ServingData data, UserState user, int item)
+    /// <summary>
+    /// Why a personal pick fits: the watched title that adds most to its score when the model attributes its scores exactly
+    /// (item-item models: EASE, DLAE, SAR, content); otherwise the recent title it is most like by genre, else the genre the
+    /// user favours, else freshness.
+    /// </summary>
+    public static string ReasonFor(ServingData data, UserState user, int item, ServingModel? model = null)
     {
+        if (model is not null && model.TopContributor(user.History, item) is var driver and >= 0 && driver != item) return $"Because you watched {data.Title(driver)}";
         var bestSimilarity = 0f;
         var anchor = -1;
         var history = user.History;

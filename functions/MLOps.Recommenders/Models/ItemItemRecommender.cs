@@ -137,6 +137,39 @@ public sealed class ItemItemRecommender : RecommenderModel
         }
     }
 
+    /// <summary>
+    /// Exact attribution: the score is Σ_p w_p·W[h_p, item] (w_p the recency weight), so the top contributor is the argmax of
+    /// the terms; only a positive term counts, and the item itself is skipped (its weight is 0 in EASE, not a reason anywhere).
+    /// O(|history|) lookups in the dense form; in the sparse one a row is read only while its (descending) weights could still
+    /// beat the best term found. Allocates nothing.
+    /// </summary>
+    public override int TopContributor(ReadOnlySpan<int> history, int item)
+    {
+        var best = -1;
+        var bestTerm = 0f;
+        for (var p = 0; p < history.Length; p++)
+        {
+            if (history[p] == item) continue;
+            var term = Weight(p, history.Length) * Entry(history[p], item, bestTerm / Weight(p, history.Length));
+            if (term > bestTerm) { bestTerm = term; best = p; }
+        }
+        return best;
+    }
+
+    /// <summary>W[row, column], or 0 when it is outside the modelled subset or the row's neighbours above <paramref name="floor"/>.</summary>
+    private float Entry(int row, int column, float floor)
+    {
+        if (_dense is not null)
+        {
+            var s = _toSub![row];
+            var t = _toSub[column];
+            return s < 0 || t < 0 ? 0f : _dense[(long)s * _subset!.Length + t];
+        }
+        for (var n = _offsets![row]; n < _offsets[row + 1] && _weights![n] > floor; n++)
+            if (_neighbours![n] == column) return _weights[n];
+        return 0f;
+    }
+
     private float Weight(int position, int length) =>
         _recencyHalfLife > 0 ? MathF.Pow(2, -(length - 1 - position) / _recencyHalfLife) : 1f;
 

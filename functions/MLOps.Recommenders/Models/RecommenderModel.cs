@@ -23,6 +23,9 @@ public abstract class RecommenderModel : IRecommender
     /// <inheritdoc cref="IRecommender.Covers"/>
     public virtual bool Covers(int item) => true;
 
+    /// <inheritdoc cref="IRecommender.TopContributor"/>
+    public virtual int TopContributor(ReadOnlySpan<int> history, int item) => -1;
+
     /// <summary>The lowest artifact format version that holds this model (see <see cref="Artifacts.ModelArtifact.FormatVersion"/>).</summary>
     internal virtual int ArtifactVersion => 1;
 

@@ -78,6 +78,22 @@ public sealed class ServingModel
     /// </summary>
     public bool Knows(int servingItem) => _toModel[servingItem] is var m and >= 0 && _recommender.Covers(m);
 
+    /// <summary>
+    /// The watched title (serving index) that adds most to <paramref name="servingItem"/>'s score by this model, or -1 when the
+    /// model does not attribute its scores exactly (<see cref="IRecommender.TopContributor"/>) or the item is not in it.
+    /// </summary>
+    public int TopContributor(ReadOnlySpan<int> history, int servingItem)
+    {
+        var item = _toModel[servingItem];
+        if (item < 0) return -1;
+        if (_identity) return _recommender.TopContributor(history, item) is var p and >= 0 ? history[p] : -1;
+        var mapped = history.Length <= 512 ? stackalloc int[history.Length] : new int[history.Length];
+        var n = 0;
+        foreach (var h in history)
+            if (_toModel[h] is var m and >= 0) mapped[n++] = m;
+        return _recommender.TopContributor(mapped[..n], item) is var q and >= 0 ? _toServing[mapped[q]] : -1;
+    }
+
     /// <summary>Scores every serving item for a history of serving indices (most recent last).</summary>
     public void Score(ReadOnlySpan<int> history, Span<float> scores)
     {

@@ -1,0 +1,113 @@
+using MLOps.Core.Data;
+using MLOps.Recommenders;
+using MLOps.Recommenders.Models;
+using MLOps.Serving.Model;
+
+namespace MLOps.Serving.Tests;
+
+/// <summary>
+/// "Because you watched X" names the watched title that adds most to the item's score (Σ_j w_j·B[j, i] for item-item models),
+/// not the most genre-similar recent title. Planted weights: t2 (Drama) is driven by t1 (Comedy), though t0 (Drama) is its genre
+/// twin; t3 (Horror, no genre shared) is driven by t0.
+/// </summary>
+public sealed class ModelReasonTests
+{
+    private static readonly string[] Genres = ["Drama", "Comedy", "Drama", "Horror"];
+
+    private static ServingData Data()
+    {
+        var catalog = Genres.Select((g, i) => new CatalogItem { ContentId = $"t{i}", Title = $"T{i}", Genres = [g] }).ToList();
+        var at = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+        // u watched t0 then t1; v exists so the catalogue has viewers of every title (trending is irrelevant here).
+        var events = new[] { ("u", 0), ("u", 1), ("v", 2), ("v", 3) }
+            .Select((w, n) => new ViewingEvent { EventId = $"e{n}", UserId = w.Item1, ContentId = $"t{w.Item2}", Timestamp = at.AddHours(n) }).ToList();
+        return ServingData.Build(catalog, events, TimeSpan.FromDays(7));
+    }
+
+    /// <summary>B[row j][column i] by title number, stored in the model's own index order (reversed when <paramref name="reversed"/>).</summary>
+    private static IRecommender Model(float[,] b, bool sparse, bool reversed, double recencyHalfLife = 0)
+    {
+        var order = reversed ? new[] { 3, 2, 1, 0 } : [0, 1, 2, 3];
+        var items = new ItemIndex(order.Select(t => $"t{t}"));
+        var parameters = new Dictionary<string, double> { ["recency_half_life"] = recencyHalfLife };
+        if (!sparse)
+        {
+            var dense = new float[16];
+            for (var r = 0; r < 4; r++) for (var c = 0; c < 4; c++) dense[r * 4 + c] = b[order[r], order[c]];
+            return ItemItemRecommender.Dense("ease", items, parameters, [0, 1, 2, 3], dense);
+        }
+        var offsets = new List<int> { 0 };
+        var neighbours = new List<int>();
+        var weights = new List<float>();
+        for (var r = 0; r < 4; r++)
+        {
+            foreach (var c in Enumerable.Range(0, 4).Where(c => b[order[r], order[c]] != 0).OrderByDescending(c => b[order[r], order[c]]))
+            {
+                neighbours.Add(c);
+                weights.Add(b[order[r], order[c]]);
+            }
+            offsets.Add(neighbours.Count);
+        }
+        return ItemItemRecommender.Sparse("sar", items, parameters, [.. offsets], [.. neighbours], [.. weights]);
+    }
+
+    private static Dictionary<string, string> Reasons(IRecommender recommender)
+    {
+        var data = Data();
+        var model = new ServingModel(new ModelRef("recommender", "1"), recommender, data.Items);
+        var snapshot = new ServingSnapshot(data, model, new Dictionary<string, ServingModel>());
+        var result = RecommendationService.Recommend(snapshot, new RecommendationRequest("u", 2, [], []));
+        return result.Items.ToDictionary(i => i.ContentId, i => i.Reason);
+    }
+
+    private static readonly float[,] Planted =
+    {
+        // to:  t0  t1  t2    t3
+        { 0, 0, 1f, 0.5f }, // from t0
+        { 0, 0, 5f, 0f },   // from t1
+        { 0, 0, 0, 0 },
+        { 0, 0, 0, 0 },
+    };
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Reason_IsThePlantedTopContributor(bool sparse, bool reversed)
+    {
+        var reasons = Reasons(Model(Planted, sparse, reversed));
+
+        Assert.Equal("Because you watched T1", reasons["t2"]); // the genre rule said T0 (Drama, like t2)
+        Assert.Equal("Because you watched T0", reasons["t3"]); // the genre rule found no shared genre
+    }
+
+    /// <summary>Contributions are weighted as the score is: with a recency half-life of 1, t0 (one step back) counts half.</summary>
+    [Theory]
+    [InlineData(0, "Because you watched T0")]
+    [InlineData(1, "Because you watched T1")]
+    public void Reason_WeighsContributionsByRecency(double halfLife, string expected)
+    {
+        var b = new float[4, 4];
+        b[0, 2] = 3; // 3 without decay, 1.5 with half-life 1
+        b[1, 2] = 2;
+        b[0, 3] = 0.1f;
+
+        Assert.Equal(expected, Reasons(Model(b, sparse: false, reversed: false, halfLife))["t2"]);
+    }
+
+    /// <summary>No watched title adds to the score (every term ≤ 0): the genre rule stays.</summary>
+    [Fact]
+    public void Reason_WithoutAPositiveContribution_FallsBackToGenres()
+    {
+        var b = new float[4, 4];
+        b[0, 2] = -1;
+        b[1, 2] = -2;
+        b[0, 3] = -3;
+
+        var reasons = Reasons(Model(b, sparse: false, reversed: false));
+
+        Assert.Equal("Because you watched T0", reasons["t2"]); // genre twin (Jaccard 1)
+        Assert.Equal("Picked for you from what you watch", reasons["t3"]);
+    }
+}
