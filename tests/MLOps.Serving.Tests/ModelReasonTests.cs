@@ -110,4 +110,42 @@ public sealed class ModelReasonTests
         Assert.Equal("Because you watched T0", reasons["t2"]); // genre twin (Jaccard 1)
         Assert.Equal("Picked for you from what you watch", reasons["t3"]);
     }
+
+    /// <summary>
+    /// iALS: the fold-in x = A⁻¹·(1 + α)·Σ_j y_j splits score(i) into terms (1 + α)·y_jᵀA⁻¹y_i, recomputed here with MathNet from
+    /// the item factors (A = YᵀY + λI + α·Σ_j y_j y_jᵀ). The named title is their argmax, and the terms add up to the model's score.
+    /// </summary>
+    [Fact]
+    public void Ials_ReasonIsTheLargestTermOfTheFoldIn()
+    {
+        var (catalog, events) = SyntheticData.Create(items: 60, users: 40);
+        var training = TrainingData.FromEvents(events, catalog);
+        var parameters = new Dictionary<string, double> { ["factors"] = 8, ["iterations"] = 6, ["regularization"] = 3, ["alpha"] = 2 };
+        var model = IalsRecommender.Train(training, parameters);
+        var f = model.Factors;
+        var y = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(model.Items.Count, f, (r, c) => model.ItemFactors[r * f + c]);
+        var gram = y.TransposeThisAndMultiply(y) + 3 * MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseIdentity(f);
+        var checkedItems = 0;
+        for (var u = 0; u < 10; u++)
+        {
+            var watched = new List<int>();
+            foreach (var x in training.UserInteractions(u)) if (!watched.Contains(x.Item)) watched.Add(x.Item);
+            var history = watched.ToArray();
+            var a = gram.Clone();
+            foreach (var h in history) a += 2 * y.Row(h).OuterProduct(y.Row(h));
+            var inverse = a.Inverse();
+            var scores = new float[model.Items.Count];
+            model.Score(history, scores);
+            for (var i = 0; i < model.Items.Count; i++)
+            {
+                if (history.Contains(i)) continue;
+                var terms = history.Select(h => 3 * (y.Row(h) * inverse * y.Row(i))).ToArray();
+                Assert.Equal(scores[i], terms.Sum(), 0.001 + 1e-3 * Math.Abs(scores[i]));
+                var expected = terms.Max() > 0 ? Array.IndexOf(terms, terms.Max()) : -1;
+                Assert.Equal(expected, model.TopContributor(history, i));
+                checkedItems++;
+            }
+        }
+        Assert.True(checkedItems > 300);
+    }
 }
