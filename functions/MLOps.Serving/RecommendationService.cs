@@ -4,8 +4,13 @@ using MLOps.Serving.Model;
 
 namespace MLOps.Serving;
 
-/// <summary>One listed title. <c>Year</c> (release year, when the catalogue has it) tells apart titles of the same name.</summary>
-public sealed record RecommendedItem(string ContentId, string Title, double Score, string Reason, IReadOnlyList<string> Genres, int? Year = null);
+/// <summary>
+/// One listed title. <c>Year</c> (release year, when the catalogue has it) tells apart titles of the same name.
+/// <c>ReasonSource</c> says which rule wrote a personal pick's reason (<see cref="RecommendationService.ReasonSources"/>), null
+/// for reasons that are not chosen per item (trending fill, cold start, a row's own title, similar titles, search).
+/// </summary>
+public sealed record RecommendedItem(string ContentId, string Title, double Score, string Reason, IReadOnlyList<string> Genres, int? Year = null,
+    string? ReasonSource = null);
 
 public sealed record ModelInfo(string Name, string Version, string Kind);
 
@@ -66,7 +71,7 @@ public static class RecommendationService
             }
             var chosen = Ranking.Diversify(pool, scores, request.K, request.Diversity, data).ToList();
             var items = new List<RecommendedItem>(request.K);
-            foreach (var i in chosen) items.Add(Item(data, i, scores[i], personal ? ReasonFor(data, user!, i, model) : ColdReason(data, i, genreMask)));
+            foreach (var i in chosen) items.Add(personal ? Personal(data, user!, i, scores[i], model) : Item(data, i, scores[i], ColdReason(data, i, genreMask)));
             if (items.Count < request.K) FillFromTrending(data, items, request.K, user, request.ExcludeSeen, genreFilter, genreMask, request.Exclude, genreMask);
             return new RecommendationsResponse(request.UserId, !personal, coldReason, Info(model), experiment, items) { ModelChosen = personal ? chosen.Count : 0 };
         }
@@ -98,7 +103,7 @@ public static class RecommendationService
                 Mask(personal, data, user, true, genreFilter, genreMask, [], null);
                 // Genre rows and top picks read the personal scores; "because you watched" rows score one title each.
                 var personalCopy = personal;
-                candidates.Add(("top-picks", "Top picks for you", () => Take(data, personalCopy, used, perRow, i => ReasonFor(data, user, i, model))));
+                candidates.Add(("top-picks", "Top picks for you", () => Take(data, personalCopy, used, perRow, i => Explain(data, user, i, model))));
                 // With stated genres, only watched titles of those genres anchor a row: a Horror page "because you watched The Aristocats" is not a reason.
                 var recent = user.History.Reverse().Where(model.Knows).Where(a => !genreFilter || (data.GenreMask[a] & genreMask) != 0).Take(3).ToArray();
                 var because = new List<(string, string, Func<List<RecommendedItem>>)>();
@@ -196,17 +201,37 @@ public static class RecommendationService
 
     public static ModelInfo? Info(ServingModel? model) => model is null ? null : new ModelInfo(model.Ref.Name, model.Ref.Version, model.Kind);
 
-    public static RecommendedItem Item(ServingData data, int i, float score, string reason) =>
-        new(data.Items[i], data.Title(i), float.IsFinite(score) ? Math.Round(score, 6) : 0, reason, data.GenresOf(i).ToArray(), data.Catalog[i]?.Year);
+    public static RecommendedItem Item(ServingData data, int i, float score, string reason, string? reasonSource = null) =>
+        new(data.Items[i], data.Title(i), float.IsFinite(score) ? Math.Round(score, 6) : 0, reason, data.GenresOf(i).ToArray(), data.Catalog[i]?.Year, reasonSource);
+
+    private static RecommendedItem Personal(ServingData data, UserState user, int i, float score, ServingModel? model)
+    {
+        var (reason, source) = Explain(data, user, i, model);
+        return Item(data, i, score, reason, source);
+    }
+
+    /// <summary>Every value of <see cref="RecommendedItem.ReasonSource"/> besides null (the OpenAPI document's enum).</summary>
+    public static readonly string[] ReasonSources = [ModelSource, GenreSource];
+    private const string ModelSource = "model";
+    private const string GenreSource = "genre";
+
+    /// <inheritdoc cref="Explain"/>
+    public static string ReasonFor(ServingData data, UserState user, int item, ServingModel? model = null) => Explain(data, user, item, model).Reason;
 
     /// <summary>
     /// Why a personal pick fits: the watched title that adds most to its score when the model attributes its scores exactly
     /// (item-item models: EASE, DLAE, SAR, content); otherwise the recent title it is most like by genre, else the genre the
     /// user favours, else freshness.
     /// </summary>
-    public static string ReasonFor(ServingData data, UserState user, int item, ServingModel? model = null)
+    public static (string Reason, string Source) Explain(ServingData data, UserState user, int item, ServingModel? model = null)
     {
-        if (model is not null && model.TopContributor(user.History, item) is var driver and >= 0 && driver != item) return $"Because you watched {data.Title(driver)}";
+        if (model is not null && model.TopContributor(user.History, item) is var driver and >= 0 && driver != item)
+            return ($"Because you watched {data.Title(driver)}", ModelSource);
+        return (GenreReason(data, user, item), GenreSource);
+    }
+
+    private static string GenreReason(ServingData data, UserState user, int item)
+    {
         var bestSimilarity = 0f;
         var anchor = -1;
         var history = user.History;
@@ -317,13 +342,16 @@ public static class RecommendationService
         return scores;
     }
 
-    private static List<RecommendedItem> Take(ServingData data, float[] scores, HashSet<int> used, int perRow, Func<int, string> reason)
+    private static List<RecommendedItem> Take(ServingData data, float[] scores, HashSet<int> used, int perRow, Func<int, string> reason) =>
+        Take(data, scores, used, perRow, i => (reason(i), (string?)null));
+
+    private static List<RecommendedItem> Take(ServingData data, float[] scores, HashSet<int> used, int perRow, Func<int, (string Reason, string? Source)> reason)
     {
         foreach (var u in used) scores[u] = float.NegativeInfinity;
         var picked = Ranking.TopK(scores, perRow);
         var items = new List<RecommendedItem>(picked.Length);
         foreach (var i in picked)
-            if (used.Add(i)) items.Add(Item(data, i, scores[i], reason(i)));
+            if (used.Add(i) && reason(i) is var (text, source)) items.Add(Item(data, i, scores[i], text, source));
         return items;
     }
 

@@ -51,14 +51,18 @@ public sealed class ModelReasonTests
         return ItemItemRecommender.Sparse("sar", items, parameters, [.. offsets], [.. neighbours], [.. weights]);
     }
 
-    private static Dictionary<string, string> Reasons(IRecommender recommender)
+    private static Dictionary<string, string> Reasons(IRecommender recommender) =>
+        Recommend(recommender).Items.ToDictionary(i => i.ContentId, i => i.Reason);
+
+    private static ServingSnapshot Snapshot(IRecommender recommender)
     {
         var data = Data();
         var model = new ServingModel(new ModelRef("recommender", "1"), recommender, data.Items);
-        var snapshot = new ServingSnapshot(data, model, new Dictionary<string, ServingModel>());
-        var result = RecommendationService.Recommend(snapshot, new RecommendationRequest("u", 2, [], []));
-        return result.Items.ToDictionary(i => i.ContentId, i => i.Reason);
+        return new ServingSnapshot(data, model, new Dictionary<string, ServingModel>());
     }
+
+    private static RecommendationsResponse Recommend(IRecommender recommender) =>
+        RecommendationService.Recommend(Snapshot(recommender), new RecommendationRequest("u", 2, [], []));
 
     private static readonly float[,] Planted =
     {
@@ -109,6 +113,41 @@ public sealed class ModelReasonTests
 
         Assert.Equal("Because you watched T0", reasons["t2"]); // genre twin (Jaccard 1)
         Assert.Equal("Picked for you from what you watch", reasons["t3"]);
+    }
+
+    /// <summary>
+    /// reasonSource tells a client which rule wrote the reason: "model" when the planted weights name the title, "genre" when no
+    /// watched title adds to the score and the genre rule speaks (same "Because you watched T0" text on t2 either way here).
+    /// </summary>
+    [Theory]
+    [InlineData(true, "model")]
+    [InlineData(false, "genre")]
+    public void ReasonSource_NamesTheRuleThatWroteTheReason(bool attributed, string expected)
+    {
+        var b = new float[4, 4];
+        b[0, 2] = attributed ? 3 : -1;
+        b[0, 3] = attributed ? 1 : -1;
+        var recommender = Model(b, sparse: false, reversed: false);
+
+        var items = Recommend(recommender).Items;
+        var topPicks = RecommendationService.Rows(Snapshot(recommender), "u", rows: 1, perRow: 2).Rows.Single();
+
+        Assert.Equal("Because you watched T0", items.Single(i => i.ContentId == "t2").Reason);
+        Assert.Equal(new[] { "t2", "t3" }, items.Select(i => i.ContentId).Order());
+        Assert.All(items, i => Assert.Equal(expected, i.ReasonSource));
+        Assert.Equal("top-picks", topPicks.Id);
+        Assert.NotEmpty(topPicks.Items);
+        Assert.All(topPicks.Items, i => Assert.Equal(expected, i.ReasonSource));
+    }
+
+    /// <summary>Reasons not chosen per item (trending fill for an unknown user) have no source.</summary>
+    [Fact]
+    public void ReasonSource_IsNullForColdStartItems()
+    {
+        var items = RecommendationService.Recommend(Snapshot(Model(Planted, sparse: false, reversed: false)), new RecommendationRequest("nobody", 2, [], [])).Items;
+
+        Assert.NotEmpty(items);
+        Assert.All(items, i => Assert.Null(i.ReasonSource));
     }
 
     /// <summary>

@@ -195,7 +195,7 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         }
     }
 
-    /// <summary>The closed sets a client switches on are enums: coldStartReason (or null) and search's mode.</summary>
+    /// <summary>The closed sets a client switches on are enums: coldStartReason (or null), an item's reasonSource (or null) and search's mode.</summary>
     [Fact]
     public async Task ClosedSets_AreEnums()
     {
@@ -212,6 +212,9 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         var expected = new string?[] { "unknown-user", "no-history", "no-model", "history-unknown-to-model" };
         Assert.Equal(expected, Reasons("RecommendationsResponse"));
         Assert.Equal(expected, Reasons("RowsResponse"));
+        var source = schemas.GetProperty("RecommendedItem").GetProperty("properties").GetProperty("reasonSource").GetProperty("oneOf").EnumerateArray().ToArray();
+        Assert.Contains(source, b => b.GetProperty("type").GetString() == "null");
+        Assert.Equal(new string?[] { "model", "genre" }, Values(source.Single(b => b.TryGetProperty("enum", out _))));
         Assert.Equal(new string?[] { "lexical", "hybrid" }, Values(schemas.GetProperty("SearchResponse").GetProperty("properties").GetProperty("mode")));
     }
 }

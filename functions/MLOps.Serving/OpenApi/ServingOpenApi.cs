@@ -115,7 +115,7 @@ public static class ServingOpenApi
 
     /// <summary>
     /// The closed sets a client switches on, as enums (the generator sees only strings): coldStartReason of recommendations and
-    /// rows, or null when the list is personal, and search's mode.
+    /// rows, or null when the list is personal, a listed item's reasonSource (or null), and search's mode.
     /// </summary>
     public static Task DescribeEnumsAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
@@ -123,6 +123,8 @@ public static class ServingOpenApi
         if (context.JsonPropertyInfo is not null || schema.Properties is not { } properties) return Task.CompletedTask;
         if ((type == typeof(RecommendationsResponse) || type == typeof(RowsResponse)) && properties.ContainsKey("coldStartReason"))
             properties["coldStartReason"] = new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, Enum(RecommendationService.ColdStartReasons)] };
+        else if (type == typeof(RecommendedItem) && properties.ContainsKey("reasonSource"))
+            properties["reasonSource"] = new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, Enum(RecommendationService.ReasonSources)] };
         else if (type == typeof(Search.SearchResponse) && properties.ContainsKey("mode"))
             properties["mode"] = Enum(Search.SearchService.Modes);
         return Task.CompletedTask;
