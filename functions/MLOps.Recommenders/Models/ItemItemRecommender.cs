@@ -29,7 +29,7 @@ public sealed class ItemItemRecommender : RecommenderModel
         new(kind, items, parameters, subset, weights);
 
     /// <summary>
-    /// Sparse form: CSR rows (offsets has Items.Count + 1 entries), neighbours sorted by descending weight. With
+    /// Sparse form: CSR rows (offsets has Items.Count + 1 entries), neighbours best first (a row that is not is sorted, on a copy). With
     /// <paramref name="covered"/> (ascending item indices), only those items are modelled and the others score below all of them.
     /// </summary>
     public static ItemItemRecommender Sparse(string kind, ItemIndex items, IReadOnlyDictionary<string, double> parameters, int[] offsets, int[] neighbours, float[] weights,
@@ -49,10 +49,39 @@ public sealed class ItemItemRecommender : RecommenderModel
         if (offsets.Length != items.Count + 1 || neighbours.Length != weights.Length || offsets[^1] != neighbours.Length)
             throw new InvalidDataException("Sparse neighbour lists do not match the item index.");
         if (neighbours.Any(j => (uint)j >= (uint)items.Count)) throw new InvalidDataException("A neighbour lies outside the item index.");
+        if (offsets[0] != 0 || offsets.Zip(offsets.Skip(1)).Any(p => p.First > p.Second))
+            throw new InvalidDataException("Sparse neighbour offsets do not start at 0 and never decrease.");
         _offsets = offsets;
-        _neighbours = neighbours;
-        _weights = weights;
+        (_neighbours, _weights) = BestFirst(offsets, neighbours, weights);
         if (covered is not null && covered.Length < items.Count) (_subset, _toSub) = SubIndex(covered, items.Count);
+    }
+
+    /// <summary>
+    /// The rows ordered by descending weight, which <see cref="TopContributor"/> (it stops reading a row early) and
+    /// <see cref="Neighbours"/> (it takes a row's head) rely on. <see cref="Prune"/> writes them so, but nothing else guaranteed
+    /// it for an artifact: rows already in order keep the very arrays (old artifacts load and score bit-identically); an
+    /// unordered row is stably sorted on a copy. A row lists each neighbour once (as Prune writes it), so its order changes no score.
+    /// </summary>
+    private static (int[] Neighbours, float[] Weights) BestFirst(int[] offsets, int[] neighbours, float[] weights)
+    {
+        int[]? sortedNeighbours = null;
+        float[]? sortedWeights = null;
+        for (var row = 0; row + 1 < offsets.Length; row++)
+        {
+            var (start, end) = (offsets[row], offsets[row + 1]);
+            var ordered = true;
+            for (var n = start; n + 1 < end && ordered; n++) ordered = weights[n].CompareTo(weights[n + 1]) >= 0;
+            if (ordered) continue;
+            sortedNeighbours ??= (int[])neighbours.Clone();
+            sortedWeights ??= (float[])weights.Clone();
+            var order = Enumerable.Range(start, end - start).OrderByDescending(n => weights[n]).ToArray(); // stable: ties keep their order
+            for (var x = 0; x < order.Length; x++)
+            {
+                sortedNeighbours[start + x] = neighbours[order[x]];
+                sortedWeights[start + x] = weights[order[x]];
+            }
+        }
+        return (sortedNeighbours ?? neighbours, sortedWeights ?? weights);
     }
 
     private static (int[] Subset, int[] ToSub) SubIndex(int[] subset, int itemCount)
