@@ -121,39 +121,4 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
             return new Prepared(split, window);
         })).Value;
     }
-
-    /// <summary>A model trained on another item index, scored in this one (items it does not know score −∞).</summary>
-    private sealed class Reindexed : IRecommender
-    {
-        private readonly IRecommender _inner;
-        private readonly int[] _toInner;
-        private readonly int[] _fromInner;
-
-        private Reindexed(IRecommender inner, ItemIndex items)
-        {
-            _inner = inner;
-            Items = items;
-            _toInner = new int[items.Count];
-            for (var i = 0; i < items.Count; i++) _toInner[i] = inner.Items.TryGetIndex(items[i], out var j) ? j : -1;
-            _fromInner = new int[inner.Items.Count];
-            Array.Fill(_fromInner, -1);
-            for (var i = 0; i < items.Count; i++) if (_toInner[i] >= 0) _fromInner[_toInner[i]] = i;
-        }
-
-        public static IRecommender To(IRecommender model, ItemIndex items) =>
-            model.Items.Count == items.Count && model.Items.Ids.SequenceEqual(items.Ids) ? model : new Reindexed(model, items);
-
-        public string Kind => _inner.Kind;
-        public ItemIndex Items { get; }
-
-        public void Score(ReadOnlySpan<int> history, Span<float> scores)
-        {
-            var mapped = new List<int>(history.Length);
-            foreach (var h in history) if (_toInner[h] >= 0) mapped.Add(_toInner[h]);
-            var inner = new float[_inner.Items.Count];
-            _inner.Score(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(mapped), inner);
-            scores.Fill(float.NegativeInfinity);
-            for (var j = 0; j < inner.Length; j++) if (_fromInner[j] >= 0) scores[_fromInner[j]] = inner[j];
-        }
-    }
 }
