@@ -150,6 +150,25 @@ public sealed class RecommenderTrainerTests
         Assert.True(evaluations[0].Metrics["diversity"] > 0, "the generated titles' genres differ, so diversity is above 0");
     }
 
+    /// <summary>
+    /// <c>championMetrics</c> holds the baseline's figures under the candidate's names, the top-k latency guardrail
+    /// included (timed side by side with the candidate's), so the run output shows both sides of every gate.
+    /// </summary>
+    [Fact]
+    public async Task Evaluate_ChampionMetrics_HoldTheSameFigures_LatencyIncluded()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = await GeneratedStoreAsync(5, ct);
+        var snapshot = new FeatureSnapshotRef("fs-champion-latency", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 1_500, 60, 80, false, 0);
+        var trainer = new RecommenderTrainer(store);
+        var popularity = await trainer.TrainAsync(snapshot, new CandidateConfig("popularity"), "champion-latency:train-0", ct);
+
+        var evaluation = await trainer.EvaluateAsync(snapshot, popularity, champion: null, "champion-latency:evaluate-0", ct);
+
+        Assert.Equal(evaluation.Metrics.Keys.Order(), evaluation.ChampionMetrics!.Keys.Order());
+        Assert.Contains(GuardrailMetrics.LatencyP95, evaluation.ChampionMetrics.Keys);
+    }
+
     /// <summary>The trained candidate carries the seed it was trained with, which the registry records with the version.</summary>
     [Fact]
     public async Task Train_CarriesItsSeed()
