@@ -1,4 +1,6 @@
 using MLOps.Features;
+using MLOps.Storage;
+using EventLog = MLOps.Core.Data.EventLog;
 
 namespace MLOps.Workflows.Pipeline;
 
@@ -8,13 +10,18 @@ namespace MLOps.Workflows.Pipeline;
 /// When no event batch (and no catalogue change) arrived since the latest snapshot, that snapshot is reused as is: a new
 /// one would differ only by its cutoff and add an empty segment per run.
 /// </summary>
-public sealed class FeatureStoreRefresher(FeatureStore features, TimeProvider time) : IFeatureRefresher
+public sealed class FeatureStoreRefresher(FeatureStore features, IBlobStore store, TimeProvider time) : IFeatureRefresher
 {
+    private const string NoEvents = "The feature snapshot has no events: import or generate events first.";
+
     public async Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken)
     {
+        // Checked first: refreshing an empty store wrote a 0-event snapshot as the latest before failing on it.
+        if ((await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false)).Count == 0) throw new InvalidDataException(NoEvents);
         var before = (await features.GetLatestAsync(cancellationToken).ConfigureAwait(false))?.SnapshotId;
         var manifest = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = time.GetUtcNow(), ReuseWhenUpToDate = true, RequestedBy = stepKey }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (manifest.EventsUsed == 0) throw new InvalidDataException("The feature snapshot has no events: import or generate events first.");
+        // Events only after the cutoff still make a 0-event snapshot (written, as any refresh): nothing to train on.
+        if (manifest.EventsUsed == 0) throw new InvalidDataException(NoEvents);
         // The views and statistics are computed on first read; the pipeline is about to train on this snapshot, so now.
         var views = await features.MaterializeAsync(manifest.SnapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed,

@@ -37,7 +37,7 @@ public sealed class FeatureStoreRefresherTests
         await WriteBatchAsync(store, "d0", Day0.AddHours(1), 30);
         var clock = new FakeTimeProvider(Day0.AddDays(1));
         var features = new FeatureStore(store, clock);
-        var refresher = new FeatureStoreRefresher(features, clock);
+        var refresher = new FeatureStoreRefresher(features, store, clock);
 
         var first = await refresher.RefreshAsync("run-1", ct);
         Assert.False(first.Reused);
@@ -57,5 +57,20 @@ public sealed class FeatureStoreRefresherTests
         Assert.NotEqual(first.SnapshotId, next.SnapshotId);
         Assert.False(next.Reused);
         Assert.Equal(40, next.Events);
+    }
+
+    [Fact]
+    public async Task EmptyStore_FailsWithoutWritingASnapshot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("feature-refresher-empty");
+        var clock = new FakeTimeProvider(Day0);
+        var features = new FeatureStore(store, clock);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new FeatureStoreRefresher(features, store, clock).RefreshAsync("run-1", ct));
+
+        Assert.Equal("The feature snapshot has no events: import or generate events first.", error.Message);
+        Assert.Null(await features.GetLatestAsync(ct));
+        Assert.Empty(await store.ListAllAsync(StoreLayout.Features, ct));
     }
 }
