@@ -75,7 +75,7 @@ public sealed class ModelRegistry
             Seed = draft.Seed,
             CodeVersion = draft.CodeVersion ?? CodeVersion,
             Sizes = sizes,
-            Sha256 = files.ToDictionary(f => f.Key, f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Value.ToMemory().Span)), StringComparer.Ordinal),
+            Sha256 = files.ToDictionary(f => f.Key, f => Sha256Of(f.Value), StringComparer.Ordinal),
             TotalBytes = sizes.Values.Sum(),
             SourceInstance = draft.SourceInstance,
             IdempotencyKey = draft.IdempotencyKey,
@@ -86,6 +86,9 @@ public sealed class ModelRegistry
         await _store.WriteJsonAsync(ManifestPath(model, version), manifest, WriteCondition.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false);
         return manifest;
     }
+
+    /// <summary>A file's digest as <see cref="ModelVersionManifest.Sha256"/> records it (lowercase hex), so a file made again compares with it.</summary>
+    public static string Sha256Of(BinaryData file) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.ToMemory().Span));
 
     /// <summary>The code version recorded when the draft names none: env MLOPS_CODE_VERSION, else the assembly's informational version.</summary>
     public static string CodeVersion { get; } =

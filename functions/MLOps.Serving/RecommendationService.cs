@@ -182,13 +182,13 @@ public static class RecommendationService
         return new SimilarResponse(data.Items[item], title, cold, Info(model), items);
     }
 
+    /// <summary>Every value <see cref="ColdStartReason"/> returns (the OpenAPI document's enum).</summary>
+    public static readonly string[] ColdStartReasons = ["unknown-user", "no-history", "no-model", "history-unknown-to-model"];
+
     /// <summary>
     /// Why the list cannot be personal, or null when it can. A history of titles the model never saw (all newer than its
     /// training data) gives it nothing to score from: without this it would rank in index order and invent reasons.
     /// </summary>
-    /// <summary>Every value <see cref="ColdStartReason"/> returns (the OpenAPI document's enum).</summary>
-    public static readonly string[] ColdStartReasons = ["unknown-user", "no-history", "no-model", "history-unknown-to-model"];
-
     public static string? ColdStartReason(UserState? user, ServingModel? model)
     {
         if (user is null) return "unknown-user";
@@ -214,9 +214,6 @@ public static class RecommendationService
     public static readonly string[] ReasonSources = [ModelSource, GenreSource];
     private const string ModelSource = "model";
     private const string GenreSource = "genre";
-
-    /// <inheritdoc cref="Explain"/>
-    public static string ReasonFor(ServingData data, UserState user, int item, ServingModel? model = null) => Explain(data, user, item, model).Reason;
 
     /// <summary>
     /// Why a personal pick fits: the watched title that adds most to its score when the model attributes its scores exactly

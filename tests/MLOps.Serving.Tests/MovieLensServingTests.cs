@@ -102,7 +102,7 @@ public sealed class MovieLensServingTests
                     data.Items.TryGetIndex(item.ContentId, out var i);
                     items++;
                     reasons[(u, item.ContentId)] = item.Reason;
-                    var genreReason = RecommendationService.ReasonFor(data, user, i);
+                    var genreReason = RecommendationService.Explain(data, user, i).Reason;
                     if (genreReason != item.Reason)
                     {
                         changed++;
@@ -125,10 +125,10 @@ public sealed class MovieLensServingTests
             foreach (var (user, i) in listed) model.TopContributor(user.History, i);
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
             var clock = Stopwatch.StartNew();
-            for (var r = 0; r < 5; r++) foreach (var (user, i) in listed) RecommendationService.ReasonFor(data, user, i);
+            for (var r = 0; r < 5; r++) foreach (var (user, i) in listed) _ = RecommendationService.Explain(data, user, i);
             var genreMicros = clock.Elapsed.TotalMicroseconds / (5 * listed.Count);
             clock.Restart();
-            for (var r = 0; r < 5; r++) foreach (var (user, i) in listed) RecommendationService.ReasonFor(data, user, i, model);
+            for (var r = 0; r < 5; r++) foreach (var (user, i) in listed) _ = RecommendationService.Explain(data, user, i, model);
             var modelMicros = clock.Elapsed.TotalMicroseconds / (5 * listed.Count);
             var line = $"ML-100k {kind}: {items} items, {fromModel} with a model reason, {changed} reasons differ from the genre rule's " +
                 $"({otherTitle} named another title, the rest were a genre, 'New release' or 'Picked for you'); reason per item: genre rule {genreMicros:0.0} µs, model {modelMicros:0.0} µs";

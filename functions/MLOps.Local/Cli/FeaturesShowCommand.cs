@@ -36,8 +36,7 @@ public static class FeaturesShowCommand
                     ("segments", string.Join(", ", manifest.Segments.Select(s => s.Path))),
                     ("batches", $"{manifest.Watermark.Batches.Count} covered, {manifest.Watermark.PartialBatches.Count} partly (events before the cutoff only)"),
                 };
-                var width = rows.Max(r => r.Key.Length) + 2;
-                foreach (var (k, v) in rows) console.WriteLine(k.PadRight(width) + v);
+                KeyValueLines.Write(console, rows);
                 var batches = new Table().AddColumns("batch", "covered", "events");
                 foreach (var batch in manifest.Watermark.Batches) batches.AddRow(Markup.Escape(batch.Path), "fully", batch.Events.ToString("N0"));
                 foreach (var batch in manifest.Watermark.PartialBatches) batches.AddRow(Markup.Escape(batch.Path), "partly", batch.Events.ToString("N0"));

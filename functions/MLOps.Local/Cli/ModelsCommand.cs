@@ -55,7 +55,6 @@ public static class ModelsCommand
             var decisions = await registry.GetDecisionsAsync(name, version, ct).ConfigureAwait(false);
             context.Result(new { manifest, decisions }, console =>
             {
-                // Plain "key  value" lines: a Grid pads every row to its widest value (~360 characters for the evaluation window).
                 var rows = new List<(string Key, string Value)>();
                 void Row(string k, string? v) => rows.Add((k, v ?? "-"));
                 Row("model", manifest.Model); Row("version", manifest.Version.ToString()); Row("type", manifest.Type);
@@ -68,8 +67,7 @@ public static class ModelsCommand
                 Row("created", manifest.CreatedAt.ToString("u"));
                 // The pipeline's notes say which candidate this was and how tuning chose its parameters.
                 if (manifest.Notes is { Length: > 0 } notes) Row("notes", notes);
-                var width = rows.Max(r => r.Key.Length) + 2;
-                foreach (var (k, v) in rows) console.WriteLine(k.PadRight(width) + v);
+                KeyValueLines.Write(console, rows);
                 var metrics = new Table().AddColumns("metric", "value", "95% interval");
                 foreach (var (k, m) in manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
                     metrics.AddRow(Markup.Escape(k), m.Value.ToString("F4"), m.Lower is { } lo && m.Upper is { } hi ? Markup.Escape($"[{lo:F4}, {hi:F4}]") : "-");

@@ -22,7 +22,7 @@ internal static class PipelineControls
         command.SetVerbAction((context, cancellationToken) =>
         {
             var instance = context.Parse.GetValue(id)!;
-            var why = FreeText.OrNull(FreeText.Check(context.Parse.GetValue(reason), "--reason", OrchestrationApi.MaxReasonLength)) ?? "suspended from the CLI";
+            var why = Why(context.Parse.GetValue(reason), "suspended from the CLI");
             return ControlAsync(context, engine => engine.SuspendAsync(instance, why, cancellationToken), instance, runHere: false,
                 new { instanceId = instance, suspended = true, reason = why },
                 $"suspension requested for {instance}; it takes effect where the instance runs (serve, or its next `pipeline resume`)", cancellationToken);
@@ -32,7 +32,7 @@ internal static class PipelineControls
 
     public static Task<int> ResumeOneAsync(CliContext context, string instance, string? reason, bool wait, CancellationToken cancellationToken)
     {
-        var why = FreeText.OrNull(FreeText.Check(reason, "--reason", OrchestrationApi.MaxReasonLength)) ?? "resumed from the CLI";
+        var why = Why(reason, "resumed from the CLI");
         return ControlAsync(context, engine => engine.ResumeAsync(instance, why, cancellationToken), instance, runHere: wait,
             new { instanceId = instance, resumed = true, reason = why },
             $"resume requested for {instance}; it continues where it runs (serve, or `pipeline resume`)", cancellationToken);
@@ -47,7 +47,7 @@ internal static class PipelineControls
         command.SetVerbAction((context, cancellationToken) =>
         {
             var instance = context.Parse.GetValue(id)!;
-            var why = FreeText.OrNull(FreeText.Check(context.Parse.GetValue(reason), "--reason", OrchestrationApi.MaxReasonLength)) ?? "rewound from the CLI";
+            var why = Why(context.Parse.GetValue(reason), "rewound from the CLI");
             return ControlAsync(context, engine => engine.RewindAsync(instance, why, cancellationToken), instance, runHere: context.Parse.GetValue(wait),
                 new { instanceId = instance, rewound = true, reason = why, runtimeStatus = RuntimeStatus.Running },
                 $"rewound {instance}: Running again; `mlops serve` or `mlops pipeline resume` runs it (or use --wait)", cancellationToken);
@@ -97,4 +97,8 @@ internal static class PipelineControls
         context.Result(result, c => c.WriteLine(message));
         return ExitCodes.Done;
     }
+
+    /// <summary>A control's <c>--reason</c>: one printable line; given blank it is absent and <paramref name="fallback"/> is recorded.</summary>
+    private static string Why(string? reason, string fallback) =>
+        FreeText.OrNull(FreeText.Check(reason, "--reason", OrchestrationApi.MaxReasonLength)) ?? fallback;
 }

@@ -161,10 +161,13 @@ public sealed class IalsRecommender : RecommenderModel
         var x = work.Slice(4 * f, f);
         x.Clear();
         if (history.Length == 0) { scores.Clear(); return; }
-        var extra = RowRegularization((float)Get(Parameters, "regularization", 30), _alpha, (float)Get(Parameters, "frequency_scaling", 0), history.Length, Items.Count);
-        ConjugateGradient(_gram, _items, history, f, _alpha, extra, x, 2 * f, work[..(4 * f)]);
+        ConjugateGradient(_gram, _items, history, f, _alpha, FoldInExtra(history.Length), x, 2 * f, work[..(4 * f)]);
         for (var i = 0; i < scores.Length; i++) scores[i] = TensorPrimitives.Dot(_items.AsSpan(i * f, f), x);
     }
+
+    /// <summary>What the fold-in of a history of <paramref name="length"/> titles adds to the Gram matrix's diagonal (its regularization).</summary>
+    private float FoldInExtra(int length) =>
+        RowRegularization((float)Get(Parameters, "regularization", 30), _alpha, (float)Get(Parameters, "frequency_scaling", 0), length, Items.Count);
 
     /// <summary>Largest factor count explained: the user's f × f system is factored per request (f³/6 multiply-adds).</summary>
     public const int MaxExplainedFactors = 256;
@@ -216,8 +219,7 @@ public sealed class IalsRecommender : RecommenderModel
             var f = model._factors;
             if (_lower.Length < f * f) { _lower = new double[f * f]; _z = new double[f]; }
             var l = _lower.AsSpan(0, f * f);
-            var extra = RowRegularization((float)Get(model.Parameters, "regularization", 30), model._alpha,
-                (float)Get(model.Parameters, "frequency_scaling", 0), history.Length, model.Items.Count);
+            var extra = model.FoldInExtra(history.Length);
             for (var r = 0; r < f; r++)
                 for (var c = 0; c <= r; c++) l[r * f + c] = model._gram[r * f + c] + (r == c ? extra : 0);
             var y = _z.AsSpan(0, f); // scratch until Solve

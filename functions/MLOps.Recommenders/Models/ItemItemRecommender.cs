@@ -179,7 +179,8 @@ public sealed class ItemItemRecommender : RecommenderModel
         for (var p = 0; p < history.Length; p++)
         {
             if (history[p] == item) continue;
-            var term = Weight(p, history.Length) * Entry(history[p], item, bestTerm / Weight(p, history.Length));
+            var weight = Weight(p, history.Length);
+            var term = weight * Entry(history[p], item, bestTerm / weight);
             if (term > bestTerm) { bestTerm = term; best = p; }
         }
         return best;

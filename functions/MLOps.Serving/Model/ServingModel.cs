@@ -88,10 +88,17 @@ public sealed class ServingModel
         if (item < 0) return -1;
         if (_identity) return _recommender.TopContributor(history, item) is var p and >= 0 ? history[p] : -1;
         var mapped = history.Length <= 512 ? stackalloc int[history.Length] : new int[history.Length];
+        var n = ToModel(history, mapped);
+        return _recommender.TopContributor(mapped[..n], item) is var q and >= 0 ? _toServing[mapped[q]] : -1;
+    }
+
+    /// <summary>The history's titles the model knows, as model indices, into <paramref name="mapped"/>; returns how many.</summary>
+    private int ToModel(ReadOnlySpan<int> history, Span<int> mapped)
+    {
         var n = 0;
         foreach (var h in history)
             if (_toModel[h] is var m and >= 0) mapped[n++] = m;
-        return _recommender.TopContributor(mapped[..n], item) is var q and >= 0 ? _toServing[mapped[q]] : -1;
+        return n;
     }
 
     /// <summary>Scores every serving item for a history of serving indices (most recent last).</summary>
@@ -103,9 +110,7 @@ public sealed class ServingModel
             return;
         }
         var mapped = history.Length <= 512 ? stackalloc int[history.Length] : new int[history.Length];
-        var n = 0;
-        foreach (var h in history)
-            if (_toModel[h] is var m and >= 0) mapped[n++] = m;
+        var n = ToModel(history, mapped);
         var buffer = ArrayPool<float>.Shared.Rent(_toServing.Length);
         try
         {

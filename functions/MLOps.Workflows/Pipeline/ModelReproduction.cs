@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using MLOps.Registry;
 using MLOps.Storage;
@@ -71,7 +70,7 @@ public sealed class ModelReproduction(ModelRegistry registry, IBlobStore store)
             {
                 Model = model, Version = version, Type = manifest.Type, SnapshotId = snapshotId, Seed = seed,
                 RecordedCodeVersion = manifest.CodeVersion, CurrentCodeVersion = ModelRegistry.CodeVersion,
-                RecordedSha256 = recordedSha, ReproducedSha256 = Convert.ToHexStringLower(SHA256.HashData(bytes.ToMemory().Span)),
+                RecordedSha256 = recordedSha, ReproducedSha256 = ModelRegistry.Sha256Of(bytes),
                 Metrics = metrics,
             };
         }

@@ -13,7 +13,7 @@ namespace MLOps.Workflows.Pipeline;
 /// </summary>
 public static class SnapshotTrainingInputs
 {
-    public sealed record Inputs(IReadOnlyList<string> Batches, IReadOnlyList<CatalogItem> Catalog, bool FromFeatureStore);
+    public sealed record Inputs(IReadOnlyList<string> Batches, IReadOnlyList<CatalogItem> Catalog);
 
     public static async Task<Inputs> ResolveAsync(IBlobStore store, string snapshotId, CancellationToken cancellationToken)
     {
@@ -26,11 +26,11 @@ public static class SnapshotTrainingInputs
                 ? await CatalogStore.ReadAtAsync(store, path, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidDataException($"Feature snapshot {snapshotId}: its catalogue copy {path} is gone.")
                 : [];
-            return new Inputs(batches, catalog, FromFeatureStore: true);
+            return new Inputs(batches, catalog);
         }
         // Not a feature-store snapshot (EventSnapshotRefresher's, when no feature store is wired): it records no batch list,
         // only a hash of the committed log, so the committed log as it is now is the best reading of it.
         var committed = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
-        return new Inputs([.. committed.Select(b => b.Blob.Path)], await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false), FromFeatureStore: false);
+        return new Inputs([.. committed.Select(b => b.Blob.Path)], await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false));
     }
 }
