@@ -57,6 +57,9 @@ public sealed class ActivityFunctions(DurableWorkflows workflows)
     [Function(PipelineActivities.PromoteModel)]
     public Task<JsonElement?> PromoteModel([ActivityTrigger] JsonElement input, FunctionContext context) => Run(PipelineActivities.PromoteModel, input, context);
 
+    [Function(PipelineActivities.RecordRejection)]
+    public Task<JsonElement?> RecordRejection([ActivityTrigger] JsonElement input, FunctionContext context) => Run(PipelineActivities.RecordRejection, input, context);
+
     [Function(PipelineActivities.Notify)]
     public Task<JsonElement?> Notify([ActivityTrigger] JsonElement input, FunctionContext context) => Run(PipelineActivities.Notify, input, context);
 

@@ -82,6 +82,7 @@ public sealed class ModelRegistry
             CreatedAt = _time.GetUtcNow(),
             CreatedBy = draft.CreatedBy,
             Notes = draft.Notes,
+            RunCandidates = draft.RunCandidates,
         };
         await _store.WriteJsonAsync(ManifestPath(model, version), manifest, WriteCondition.CreateOnly, cancellationToken: cancellationToken).ConfigureAwait(false);
         return manifest;
@@ -438,6 +439,26 @@ public sealed class ModelRegistry
     {
         await RequireVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
         var decision = PromotionPolicy.Evaluate(comparison with { ChallengerVersion = version }, policy ?? _options.Policy, _time.GetUtcNow());
+        return await AppendDecisionAsync(model, version, decision, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores that a person turned down (or did not approve in time) a version whose gates passed: a decision "refuse" with
+    /// <paramref name="reason"/> and the gates' evidence, so the version stands refused and `promote` refuses it unless forced.
+    /// Idempotent: when the latest decision already is that refusal, it is returned and nothing is written.
+    /// </summary>
+    public async Task<PromotionDecision> RecordRejectionAsync(string model, int version, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var latest = (await GetDecisionsAsync(model, version, cancellationToken).ConfigureAwait(false)).LastOrDefault()
+            ?? throw new RegistryNotFoundException($"model '{model}' v{version} has no promotion decision to reject");
+        if (latest is { Outcome: "refuse" } && latest.Reasons is [var only] && only == reason) return latest;
+        var rejected = latest with { Outcome = "refuse", Passed = false, Reasons = [reason], DecidedAt = _time.GetUtcNow() };
+        return await AppendDecisionAsync(model, version, rejected, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<PromotionDecision> AppendDecisionAsync(string model, int version, PromotionDecision decision, CancellationToken cancellationToken)
+    {
         var existing = await ListDecisionPathsAsync(model, version, cancellationToken).ConfigureAwait(false);
         for (var n = existing.Count + 1; ; n++)
             if (await _store.TryCreateAsync($"{VersionPrefix(model, version)}decisions/{n:D4}.json",

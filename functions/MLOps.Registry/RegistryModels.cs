@@ -27,7 +27,15 @@ public sealed record ModelVersionDraft
     public string? IdempotencyKey { get; init; }
     public string? CreatedBy { get; init; }
     public string? Notes { get; init; }
+    /// <summary>Every candidate of the run that produced the version, this one included, with its figures on the same window.</summary>
+    public IReadOnlyList<RunCandidate>? RunCandidates { get; init; }
 }
+
+/// <summary>
+/// One candidate of the pipeline run that registered a version: its key (kind and parameters), training seconds and
+/// figures on the run's held-out window. Only the run's best is registered; the others are findable here.
+/// </summary>
+public sealed record RunCandidate(string Key, double TrainSeconds, Dictionary<string, double> Metrics);
 
 /// <summary><c>models/&lt;name&gt;/versions/&lt;n&gt;/manifest.json</c>, written once after the artifact files.</summary>
 public sealed record ModelVersionManifest
@@ -53,6 +61,8 @@ public sealed record ModelVersionManifest
     public required DateTimeOffset CreatedAt { get; init; }
     public string? CreatedBy { get; init; }
     public string? Notes { get; init; }
+    /// <summary>The run's candidates with their figures (<see cref="RunCandidate"/>); absent for versions registered outside a pipeline run or before 2026-12-08.</summary>
+    public IReadOnlyList<RunCandidate>? RunCandidates { get; init; }
 }
 
 /// <summary>The alias names the registry knows.</summary>
@@ -150,6 +160,8 @@ public sealed record ModelSummary
     public required string Model { get; init; }
     public Dictionary<string, AliasView> Aliases { get; init; } = [];
     public IReadOnlyList<ModelVersionManifest> Versions { get; init; } = [];
+    /// <summary>Each version's standing (<see cref="VersionStandings"/>), oldest first; null unless asked for (it reads every version's decisions).</summary>
+    public IReadOnlyList<VersionStanding>? Standings { get; init; }
 }
 
 /// <summary>Where an alias points and the change that put it there: since when, who, what, why and who approved it.</summary>

@@ -19,6 +19,9 @@ public static class ModelsCommand
         {
             var registry = Open(context);
             var summary = await SummaryOrEmptyAsync(registry, context.Parse.GetValue(model)!, ct).ConfigureAwait(false);
+            // What a run that kept the champion trained, and why it was refused, is in each version's standing.
+            summary = summary with { Standings = await VersionStandings.ReadAsync(registry, summary, ct).ConfigureAwait(false) };
+            var standingOf = summary.Standings.ToDictionary(s => s.Version);
             context.Result(summary, console =>
             {
                 if (summary.Versions.Count == 0)
@@ -26,11 +29,12 @@ public static class ModelsCommand
                     console.MarkupLine(Markup.Escape($"Model '{summary.Model}' has no versions yet: `mlops pipeline run --wait` (or `mlops demo`) trains and registers one."));
                     return;
                 }
-                var table = new Table().AddColumns("version", "aliases", "type", "ndcg@10", "snapshot", "created", "instance");
+                var table = new Table().AddColumns("version", "standing", "type", "ndcg@10", "snapshot", "created", "instance");
                 foreach (var v in summary.Versions)
                 {
-                    var aliases = string.Join(", ", summary.Aliases.Where(a => a.Value.Version == v.Version).Select(a => a.Key));
-                    table.AddRow(v.Version.ToString(), Markup.Escape(aliases), Markup.Escape(v.Type), Markup.Escape(Metric(v, "ndcg@10")),
+                    var standing = standingOf[v.Version];
+                    var text = standing.Standing == "refused" ? $"refused: {standing.Reason}" : standing.Standing;
+                    table.AddRow(v.Version.ToString(), Markup.Escape(text), Markup.Escape(v.Type), Markup.Escape(Metric(v, "ndcg@10")),
                         Markup.Escape(v.TrainingSnapshotId ?? "-"), v.CreatedAt.ToString("u"), Markup.Escape(v.SourceInstance ?? "-"));
                 }
                 console.Write(table);

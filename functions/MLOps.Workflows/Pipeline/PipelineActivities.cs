@@ -15,6 +15,7 @@ public static class PipelineActivities
     public const string DecidePromotion = nameof(DecidePromotion);
     public const string RegisterModel = nameof(RegisterModel);
     public const string PromoteModel = nameof(PromoteModel);
+    public const string RecordRejection = nameof(RecordRejection);
     public const string Notify = nameof(Notify);
     public const string StartRetrain = nameof(StartRetrain);
     public const string PurgeHistory = nameof(PurgeHistory);
@@ -34,7 +35,9 @@ public static class PipelineActivities
             .AddActivity<IModelRegistryGateway, DecideRequest, PromotionVerdict>(DecidePromotion, (models, r, _, ct) =>
                 models.DecideAsync(r.Model, r.Best, r.Champion, ct))
             .AddActivity<IModelRegistryGateway, RegisterRequest, int>(RegisterModel, (models, r, _, ct) =>
-                models.RegisterAsync(r.Model, r.Candidate, r.Evaluation, r.Snapshot, r.StepKey, ct))
+                models.RegisterAsync(r.Model, r.Candidate, r.Evaluation, r.Snapshot, r.StepKey, ct, r.Details))
+            .AddActivity<IModelRegistryGateway, RejectionRequest, bool>(RecordRejection, (models, r, _, ct) =>
+                models.RecordRejectionAsync(r.Model, r.Version, r.Reason, ct))
             .AddActivity<IModelRegistryGateway, PromoteModelRequest, PromotionOutcome>(PromoteModel, (models, r, _, ct) =>
                 models.PromoteAsync(r.Model, r.Version, r.Reason, r.ApprovedBy, r.StepKey, ct))
             .AddActivity<IPipelineNotifier, NotifyRequest, bool>(Notify, async (notifier, r, _, ct) =>

@@ -79,6 +79,17 @@ public interface ICandidateTrainer
     Task<CandidateEvaluation> EvaluateAsync(FeatureSnapshotRef snapshot, TrainedCandidate candidate, ChampionRef? champion, string stepKey, CancellationToken cancellationToken);
 }
 
+/// <summary>What a registration records besides the candidate and its evaluation.</summary>
+public sealed record RegistrationDetails
+{
+    /// <summary>The run waits for a person before promoting: the stored decision says "await-approval" whatever the policy says.</summary>
+    public bool RequireApproval { get; init; }
+    /// <summary>Every candidate of the run with its figures (the registered one included): the others are not registered.</summary>
+    public List<CandidateResult>? RunCandidates { get; init; }
+    /// <summary>Who registered it: "pipeline", or the CLI user for <c>mlops train</c>.</summary>
+    public string CreatedBy { get; init; } = "pipeline";
+}
+
 /// <summary>What the promote step did: <see cref="Changed"/> when this step moved the alias; <see cref="Refused"/> says why it could not.</summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(PromotionOutcomeJson))]
 public sealed record PromotionOutcome(bool Changed, string? Refused = null);
@@ -96,8 +107,18 @@ public interface IModelRegistryGateway
 
     Task<PromotionVerdict> DecideAsync(string model, CandidateEvaluation best, ChampionRef? champion, CancellationToken cancellationToken);
 
-    /// <summary>Registers the candidate as a new version once per key; a repeat returns the version made the first time.</summary>
-    Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken);
+    /// <summary>
+    /// Registers the candidate as a new version once per key, with its promotion decision stored beside it; a repeat
+    /// returns the version made the first time.
+    /// </summary>
+    Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey,
+        CancellationToken cancellationToken, RegistrationDetails? details = null);
+
+    /// <summary>
+    /// Records that a version whose gates passed was turned down by its reviewer (or not approved in time): its standing
+    /// becomes refused with <paramref name="reason"/>. Idempotent: a repeat with the same reason records nothing more.
+    /// </summary>
+    Task<bool> RecordRejectionAsync(string model, int version, string reason, CancellationToken cancellationToken);
 
     /// <summary>
     /// Points the champion alias at <paramref name="version"/> (compare-and-swap) once per step key: a repeat of a step

@@ -28,8 +28,10 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             [.. decision.Evidence.Select(GateLine)]));
     }
 
-    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken)
+    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey,
+        CancellationToken cancellationToken, RegistrationDetails? details = null)
     {
+        details ??= new RegistrationDetails();
         var bytes = (await store.ReadAsync(candidate.ArtifactPath, cancellationToken).ConfigureAwait(false))?.Data
             ?? throw new InvalidDataException($"Candidate artifact '{candidate.ArtifactPath}' is missing.");
         var metrics = evaluation.Metrics.ToDictionary(m => m.Key, m =>
@@ -50,12 +52,21 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             Seed = candidate.Seed,
             SourceInstance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))],
             IdempotencyKey = stepKey,
-            CreatedBy = "pipeline",
+            CreatedBy = details.CreatedBy,
             Notes = $"candidate {candidate.Key}, baseline {evaluation.Baseline}{(candidate.Tuning is { } tuning ? $"; {tuning}" : "")}",
+            RunCandidates = details.RunCandidates?.Select(c => new RunCandidate(c.Key, c.TrainSeconds, c.Metrics)).ToList(),
         }, await FilesAsync(bytes, evaluation, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        // The decision is stored as the run will act on it: a run that waits for a person stores "await-approval".
+        var policy = details.RequireApproval ? registry.Options.Policy with { RequireApproval = true } : null;
         if ((await registry.GetDecisionsAsync(model, manifest.Version, cancellationToken).ConfigureAwait(false)).Count == 0)
-            await registry.EvaluateAsync(model, manifest.Version, Comparison(evaluation), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await registry.EvaluateAsync(model, manifest.Version, Comparison(evaluation), policy, cancellationToken).ConfigureAwait(false);
         return manifest.Version;
+    }
+
+    public async Task<bool> RecordRejectionAsync(string model, int version, string reason, CancellationToken cancellationToken)
+    {
+        await registry.RecordRejectionAsync(model, version, reason, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>The artifact, and beside it the evaluation's prediction reference when the trainer wrote one (drift reads it from there).</summary>

@@ -39,6 +39,28 @@ public sealed record RetrainInput : IValidatableInput
     [System.Text.Json.Serialization.JsonIgnore]
     public bool TuneRecorded { get; private init; }
 
+    private readonly bool _registerEveryRun = true;
+
+    /// <summary>
+    /// Register the best candidate in every run that reaches a decision, promoted or refused, its decision stored with it
+    /// (before any approval wait); false: only a promoted one, after the approval. An input recorded before 2026-12-08 has
+    /// no "registerEveryRun" and reads false: its history registers after the approval, and registering before it would
+    /// fail the replay as non-deterministic (a pipeline waiting for approval across the upgrade).
+    /// </summary>
+    public bool RegisterEveryRun
+    {
+        get => _registerEveryRun;
+        init
+        {
+            _registerEveryRun = value;
+            RegisterEveryRunRecorded = true;
+        }
+    }
+
+    /// <summary>Whether the input as recorded says <see cref="RegisterEveryRun"/> (every start since 2026-12-08 writes it out).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool RegisterEveryRunRecorded { get; private init; }
+
     public InputProblem? Validate()
     {
         if (ModelNames.Problem(Model) is { } model) return new("model", model);
@@ -162,8 +184,9 @@ public sealed record RetrainSummary
 
 /// <summary>
 /// refresh features → train candidates (fan-out) → evaluate each against the champion on the same held-out window
-/// (fan-out) → drift check → promotion decision (registry gates; optional approval event that times out to "rejected")
-/// → register + publish (champion alias swap) → notify.
+/// (fan-out) → drift check → promotion decision (registry gates) and registration of the best candidate with it, promoted
+/// or not → optional approval event that times out to "rejected" (recorded on the version) → publish (champion alias swap,
+/// only when the gates and the approval pass) → notify.
 /// </summary>
 public static class RetrainPipeline
 {
@@ -254,13 +277,30 @@ public static class RetrainPipeline
         ApprovalDecision? approval = null;
         var outcome = verdict.Promote ? "promoted" : "kept";
         var reason = verdict.Reason;
-        Lap("decide");
-        if (verdict.Promote && (input.RequireApproval ?? verdict.RequiresApproval))
+        var awaitsApproval = verdict.Promote && (input.RequireApproval ?? verdict.RequiresApproval);
+        var results = trained.Select((t, i) => new CandidateResult(t.Key, t.Seconds, evaluations[i].Metrics, evaluations[i].VersusChampion)).ToList();
+        // The version's notes say which parameters tuning chose: the registry otherwise lists them all alike.
+        var registered = tuningOf.TryGetValue(best, out var tunedBest) ? trained[best] with { Tuning = PipelineTuning.RegistryNote(tunedBest) } : trained[best];
+        Task<int> RegisterAsync() => context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
+            new RegisterRequest(input.Model, registered, evaluations[best], snapshot, context.RunStepKey("register"))
+            {
+                Details = new RegistrationDetails { RequireApproval = awaitsApproval, RunCandidates = results },
+            }, Retry);
+        int? version = null;
+        if (input.RegisterEveryRun && input.RegisterEveryRunRecorded)
         {
-            // The reviewer decides on this: nothing is registered before the approval, so the custom status carries it.
+            // Registered whatever the gates say, its decision stored with it: `models list` then answers what a run that kept
+            // the champion trained and why it was refused. Only the champion alias waits for the gates (and the approval).
+            Status("decide", 5, $"registering {evaluations[best].Key} with its decision ({(verdict.Promote ? "gates pass" : "refused")})");
+            version = await RegisterAsync();
+        }
+        Lap("decide");
+        if (awaitsApproval)
+        {
+            // The reviewer decides on this: the custom status carries the evidence (and the version, once registered).
             var evidence = Describe(snapshot, champion, tuning, trained, evaluations, drift,
-                new RetrainDecision("awaiting approval", verdict.Reason, null, evaluations[best].Key, false));
-            // The runbook has the reviewer check the guardrails before approving; nothing is registered yet, so they are here.
+                new RetrainDecision("awaiting approval", verdict.Reason, version, evaluations[best].Key, false));
+            // The runbook has the reviewer check the guardrails before approving, so they are here with the rest.
             evidence.InsertRange(evidence.Count - 1, verdict.Gates ?? []);
             Status(AwaitingApprovalStep, 5, $"waiting up to {input.ApprovalTimeoutHours} h for '{ApprovalEvent}' on {context.InstanceId}", evidence);
             try
@@ -280,24 +320,25 @@ public static class RetrainPipeline
                 reason = $"no approval within {input.ApprovalTimeoutHours} h";
             }
             Lap("approval");
+            // The version stood awaiting approval: it now stands refused, with the reviewer's reason (or the timeout).
+            if (outcome == "rejected" && version is { } rejected)
+                await context.CallActivityAsync<bool>(PipelineActivities.RecordRejection, new RejectionRequest(input.Model, rejected, reason), Retry);
         }
 
-        int? version = null;
         var changed = false;
+        var swapRefused = false;
         if (outcome == "promoted")
         {
-            Status("publish", 6, $"registering {evaluations[best].Key} and swapping the champion alias");
-            // The version's notes say which parameters tuning chose: the registry otherwise lists them all alike.
-            var registered = tuningOf.TryGetValue(best, out var tunedBest) ? trained[best] with { Tuning = PipelineTuning.RegistryNote(tunedBest) } : trained[best];
-            version = await context.CallActivityAsync<int>(PipelineActivities.RegisterModel,
-                new RegisterRequest(input.Model, registered, evaluations[best], snapshot, context.RunStepKey("register")), Retry);
+            Status("publish", 6, $"{(version is null ? "registering " + evaluations[best].Key + " and swapping" : "swapping")} the champion alias");
+            version ??= await RegisterAsync();
             var promotion = await context.CallActivityAsync<PromotionOutcome>(PipelineActivities.PromoteModel,
                 new PromoteModelRequest(input.Model, version.Value, $"{reason} (pipeline {context.InstanceId})", approval?.Approved == true ? approval.By ?? "approver" : null, context.RunStepKey("promote")), Retry);
             changed = promotion.Changed;
             if (promotion.Refused is { } refused)
             {
                 outcome = "kept";
-                reason = $"registered as v{version} but not promoted: {refused}";
+                swapRefused = true;
+                reason = $"not promoted: {refused}";
             }
         }
         Lap("publish");
@@ -305,14 +346,14 @@ public static class RetrainPipeline
         var decision = new RetrainDecision(outcome, reason, version, evaluations[best].Key, changed);
         // One line per run with the decision: a promotion the registry refused, or a rejection, is a Warning an alert can
         // catch (traces | where severityLevel >= 2 and customDimensions.Outcome != ""), with the instance and version.
-        log.Log(outcome == "rejected" || (outcome == "kept" && version is not null) ? LogLevel.Warning : LogLevel.Information,
+        log.Log(outcome == "rejected" || swapRefused ? LogLevel.Warning : LogLevel.Information,
             "RetrainPipeline {InstanceId} decided {Outcome} for {Model}: best {Candidate}, version {Version}: {Reason}",
             context.InstanceId, outcome, input.Model, evaluations[best].Key, version, reason);
         var summary = new RetrainSummary
         {
             InstanceId = context.InstanceId, Model = input.Model, Trigger = input.Trigger, Snapshot = snapshot, ChampionBefore = champion?.Version,
             EvaluationWindow = evaluations[best].Window,
-            Candidates = [.. trained.Select((t, i) => new CandidateResult(t.Key, t.Seconds, evaluations[i].Metrics, evaluations[i].VersusChampion))],
+            Candidates = results,
             Best = evaluations[best].Key, Drift = drift, Decision = decision, Approval = approval, StepSeconds = steps,
             Tuning = tuning,
             Summary = Describe(snapshot, champion, tuning, trained, evaluations, drift, decision),
@@ -379,7 +420,10 @@ public static class RetrainPipeline
             lines.Add(string.Create(c, $"candidate {e.Key}: {primary.Key} {primary.Value:0.0000}{versus}; trained in {trained[i].Seconds:0.0} s"));
         }
         lines.Add(drift.Describe());
-        lines.Add($"decision: {decision.Outcome}{(decision.Version is { } version ? $" v{version}" : "")} — {decision.Reason}");
+        // A promoted version is named with the outcome; any other the run registered is named after the reason.
+        lines.Add(decision.Version is not { } version ? $"decision: {decision.Outcome} — {decision.Reason}"
+            : decision.Outcome == "promoted" ? $"decision: promoted v{version} — {decision.Reason}"
+            : $"decision: {decision.Outcome} — {decision.Reason} (registered as v{version}{(decision.Outcome == "awaiting approval" ? "" : ", not promoted")})");
         return lines;
     }
 }
@@ -388,6 +432,11 @@ public sealed record ChampionLookup(ChampionRef? Champion);
 public sealed record TrainRequest(FeatureSnapshotRef Snapshot, CandidateConfig Candidate, string StepKey);
 public sealed record EvaluateRequest(FeatureSnapshotRef Snapshot, TrainedCandidate Candidate, ChampionRef? Champion, string StepKey);
 public sealed record DecideRequest(string Model, CandidateEvaluation Best, ChampionRef? Champion);
-public sealed record RegisterRequest(string Model, TrainedCandidate Candidate, CandidateEvaluation Evaluation, FeatureSnapshotRef Snapshot, string StepKey);
+public sealed record RegisterRequest(string Model, TrainedCandidate Candidate, CandidateEvaluation Evaluation, FeatureSnapshotRef Snapshot, string StepKey)
+{
+    /// <summary>Null in histories recorded before 2026-12-08.</summary>
+    public RegistrationDetails? Details { get; init; }
+}
+public sealed record RejectionRequest(string Model, int Version, string Reason);
 public sealed record PromoteModelRequest(string Model, int Version, string Reason, string? ApprovedBy, string StepKey);
 public sealed record NotifyRequest(string StepKey, string Subject, string Body);

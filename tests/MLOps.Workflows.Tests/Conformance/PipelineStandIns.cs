@@ -88,13 +88,20 @@ internal sealed class StandInRegistry(IBlobStore store) : IModelRegistryGateway
             ? new PromotionVerdict(true, "no champion yet: the best candidate becomes the first", false)
             : new PromotionVerdict(best.VersusChampion.FirstOrDefault()?.Lower > 0, "better than the champion with 95% confidence", false));
 
-    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken)
+    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey,
+        CancellationToken cancellationToken, RegistrationDetails? details = null)
     {
         var key = $"standin/{model}/registrations/{stepKey.Replace(':', '_')}";
         if (await store.ReadJsonAsync<int>(key, cancellationToken: cancellationToken) is { } done) return done.Value;
         var version = (await store.ListAllAsync($"standin/{model}/registrations/", cancellationToken)).Count + 1;
         await store.WriteJsonAsync(key, version, cancellationToken: cancellationToken);
         return version;
+    }
+
+    public async Task<bool> RecordRejectionAsync(string model, int version, string reason, CancellationToken cancellationToken)
+    {
+        await store.WriteJsonAsync($"standin/{model}/rejections/{version}", reason, cancellationToken: cancellationToken);
+        return true;
     }
 
     public async Task<PromotionOutcome> PromoteAsync(string model, int version, string reason, string? approvedBy, string stepKey, CancellationToken cancellationToken)
@@ -174,7 +181,10 @@ public static class PipelineCases
                 var summary = r.Output<RetrainSummary>();
                 Assert.Equal("rejected", summary.Decision.Outcome);
                 Assert.False(summary.Decision.AliasChanged);
-                Assert.Equal(0, r.Counts.ActivityRuns(PipelineActivities.RegisterModel));
+                // Registered before the wait, its rejection recorded after it; the champion alias never moves.
+                Assert.Equal(1, summary.Decision.Version);
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.RegisterModel));
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.RecordRejection));
                 Assert.Equal(0, r.Counts.ActivityRuns(PipelineActivities.PromoteModel));
             })
         { Comparable = Comparable, Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },

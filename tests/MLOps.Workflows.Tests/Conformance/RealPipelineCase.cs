@@ -146,22 +146,22 @@ public static partial class RealPipelineCase
         var second = WorkflowJson.FromElement<RetrainSummary>(secondState.Output)!;
         Assert.Equal(1, second.ChampionBefore);
         Assert.Equal("kept", second.Decision.Outcome);
-        Assert.Null(second.Decision.Version);
+        Assert.Equal(2, second.Decision.Version); // registered, refused: the champion alias stays on v1
         Assert.False(second.Decision.AliasChanged);
         Assert.True(second.Drift.HasReference); // the champion's training snapshot is now the drift reference
 
-        // The registry: one version, the champion alias on it, one audited promotion by the first run.
+        // The registry: both runs' best, the champion alias on the first, one audited promotion by the first run.
         var registry = Registry(r);
-        Assert.Equal(1, registry.Versions);
+        Assert.Equal(2, registry.Versions);
         Assert.Equal(1, registry.Champion?.Version);
         var promotion = Assert.Single(registry.Audit);
         Assert.Equal(("promote", (int?)null, (int?)1, 1L), (promotion.Action, promotion.From, promotion.To, promotion.Sequence));
         Assert.StartsWith(FirstId + "@", promotion.Instance, StringComparison.Ordinal); // the run: instance id and start time
         Assert.Equal((promotion.Sequence, promotion.Action, promotion.To, promotion.At), (registry.Champion!.Change.Sequence, registry.Champion.Change.Action, registry.Champion.Change.To, registry.Champion.Change.At));
         Assert.Equal(promotion.Sequence, registry.Champion?.Sequence);
-        Assert.Equal(["v1 promote"], registry.DecisionOutcomes);
+        Assert.Equal(["v1 promote", "v2 refuse"], registry.DecisionOutcomes);
 
-        // Two runs: everything twice, four candidates each, one registration and one promotion in all.
+        // Two runs: everything twice, four candidates each, a registration each and one promotion in all.
         var candidates = RetrainPipeline.DefaultCandidates.Count;
         Assert.Equal(new SortedDictionary<string, int>(StringComparer.Ordinal)
         {
@@ -169,7 +169,7 @@ public static partial class RealPipelineCase
             [PipelineActivities.RunTuningTrial] = 2 * RetrainPipeline.DefaultCandidates.Sum(c => PipelineTuning.Plan(c).Count),
             [PipelineActivities.TrainCandidate] = 2 * candidates, [PipelineActivities.EvaluateCandidate] = 2 * candidates,
             [PipelineActivities.CheckDrift] = 2, [PipelineActivities.DecidePromotion] = 2,
-            [PipelineActivities.RegisterModel] = 1, [PipelineActivities.PromoteModel] = 1, [PipelineActivities.Notify] = 2,
+            [PipelineActivities.RegisterModel] = 2, [PipelineActivities.PromoteModel] = 1, [PipelineActivities.Notify] = 2,
         }, r.Counts.Activities);
     }
 

@@ -71,7 +71,12 @@ public sealed class FakeTuner : ICandidateTuner
     }
 }
 
-public sealed record FakeVersion(int Version, string Kind, string ArtifactPath, string Key, string? Tuning = null);
+public sealed record FakeVersion(int Version, string Kind, string ArtifactPath, string Key, string? Tuning = null)
+{
+    /// <summary>The stored decisions, oldest first: "promote", "await-approval" or "refuse: reason".</summary>
+    public List<string> Decisions { get; init; } = [];
+    public List<string>? RunCandidates { get; init; }
+}
 public sealed record FakeAudit(long Sequence, int? From, int To, string Reason);
 
 public sealed class FakeRegistry(IBlobStore store) : IModelRegistryGateway
@@ -90,15 +95,32 @@ public sealed class FakeRegistry(IBlobStore store) : IModelRegistryGateway
             : new PromotionVerdict(false, "not better than the champion with confidence", approval);
     }
 
-    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey, CancellationToken cancellationToken)
+    public async Task<int> RegisterAsync(string model, TrainedCandidate candidate, CandidateEvaluation evaluation, FeatureSnapshotRef snapshot, string stepKey,
+        CancellationToken cancellationToken, RegistrationDetails? details = null)
     {
         foreach (var existing in await Versions())
             if (existing.Key == stepKey) return existing.Version;
+        var verdict = await DecideAsync(model, evaluation, await GetChampionAsync(model, cancellationToken), cancellationToken);
+        // The decision as the real gateway stores it with the version: refused, awaiting approval, or passed.
+        var decision = !verdict.Promote ? $"refuse: {verdict.Reason}" : details?.RequireApproval == true ? "await-approval" : "promote";
         for (var n = 1; ; n++)
         {
-            if (await store.TryCreateAsync($"fake/models/versions/{n:D4}", BinaryData.FromObjectAsJson(new FakeVersion(n, candidate.Kind, candidate.ArtifactPath, stepKey, candidate.Tuning), StoreJson.Options), cancellationToken))
+            var version = new FakeVersion(n, candidate.Kind, candidate.ArtifactPath, stepKey, candidate.Tuning)
+            {
+                Decisions = [decision], RunCandidates = details?.RunCandidates?.Select(c => c.Key).ToList(),
+            };
+            if (await store.TryCreateAsync($"fake/models/versions/{n:D4}", BinaryData.FromObjectAsJson(version, StoreJson.Options), cancellationToken))
                 return n;
         }
+    }
+
+    public async Task<bool> RecordRejectionAsync(string model, int version, string reason, CancellationToken cancellationToken)
+    {
+        var path = $"fake/models/versions/{version:D4}";
+        var current = (await store.ReadJsonAsync<FakeVersion>(path, cancellationToken: cancellationToken))!.Value;
+        if (current.Value.Decisions[^1] == $"refuse: {reason}") return true;
+        await store.WriteJsonAsync(path, current.Value with { Decisions = [.. current.Value.Decisions, $"refuse: {reason}"] }, WriteCondition.Match(current.ETag), cancellationToken: cancellationToken);
+        return true;
     }
 
     public async Task<List<FakeVersion>> Versions() =>

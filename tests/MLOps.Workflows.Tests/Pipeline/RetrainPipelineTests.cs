@@ -29,14 +29,22 @@ public sealed class RetrainPipelineTests
         var second = Summary(await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input())).InstanceId, Timeout));
         Assert.Equal("kept", second.Decision.Outcome);
         Assert.Equal(1, second.ChampionBefore);
-        Assert.Single(await h.Registry.Versions());
+        // The run that kept the champion registered its best, refused, with the reason; the alias did not move.
+        Assert.Equal(2, second.Decision.Version);
+        Assert.False(second.Decision.AliasChanged);
+        Assert.Contains("decision: kept — not better than the champion with confidence (registered as v2, not promoted)", second.Summary);
+        var refused = Assert.Single(await h.Registry.Versions(), v => v.Version == 2);
+        Assert.Equal(["refuse: not better than the champion with confidence"], refused.Decisions);
+        // The other candidates are not registered; their figures are findable from the version.
+        Assert.Equal(["popularity", "sar", "ease", "ials"], refused.RunCandidates);
         Assert.Single(await h.Registry.Audit());
+        Assert.Equal(1, (await h.Registry.GetChampionAsync("recommender", default))!.Version);
 
         await h.Store.WriteTextAsync("fake/data-version", "2"); // new data: ials now wins with confidence
         var third = Summary(await engine.WaitForCompletionAsync((await engine.StartAsync(OrchestrationNames.RetrainPipeline, PipelineHarness.Input())).InstanceId, Timeout));
         Assert.Equal("promoted", third.Decision.Outcome);
         Assert.Equal("ials", third.Best);
-        Assert.Equal(2, (await h.Registry.GetChampionAsync("recommender", default))!.Version);
+        Assert.Equal(3, (await h.Registry.GetChampionAsync("recommender", default))!.Version);
     }
 
     [Fact]
@@ -48,10 +56,11 @@ public sealed class RetrainPipelineTests
         await engine.WaitUntilQuietAsync(Timeout);
         var waiting = await engine.GetStateAsync(start.InstanceId);
         Assert.Equal("awaiting-approval", waiting!.CustomStatus!.Value.GetProperty("step").GetString());
-        // Nothing is registered before the approval: the reviewer's evidence is in the custom status.
+        // Registered before the wait, standing awaiting approval; the reviewer's evidence is in the custom status too.
+        Assert.Equal(["await-approval"], Assert.Single(await h.Registry.Versions()).Decisions);
         var evidence = waiting.CustomStatus!.Value.GetProperty("evidence").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Contains(evidence, line => line.StartsWith("candidate ease: ndcg@10 ", StringComparison.Ordinal));
-        Assert.Contains(evidence, line => line.StartsWith("decision: awaiting approval — ", StringComparison.Ordinal));
+        Assert.Contains(evidence, line => line.StartsWith("decision: awaiting approval — ", StringComparison.Ordinal) && line.EndsWith("(registered as v1)", StringComparison.Ordinal));
         // The gates' evidence (guardrails included) before the decision line: the runbook has the reviewer check them.
         Assert.Equal("gate better ndcg@10: 0.2 vs 0 (challenger > popularity): pass", evidence[^2]);
 
@@ -60,7 +69,36 @@ public sealed class RetrainPipelineTests
 
         Assert.Equal("rejected", summary.Decision.Outcome);
         Assert.Contains("no approval within 24 h", summary.Decision.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, summary.Decision.Version);
+        // The version now stands refused with the reason; nothing was published.
+        Assert.Equal(["await-approval", "refuse: no approval within 24 h"], Assert.Single(await h.Registry.Versions()).Decisions);
+        Assert.Empty(await h.Registry.Audit());
+        Assert.False(await h.Store.ExistsAsync("fake/models/champion"));
+    }
+
+    /// <summary>
+    /// An instance recorded before every run registered (its input has no "registerEveryRun") replays as it was recorded:
+    /// registering before the approval wait its history holds would fail it as non-deterministic across the upgrade.
+    /// </summary>
+    [Fact]
+    public async Task AnInputRecordedBeforeRegisterEveryRun_RegistersOnlyWhenPromoted_AfterTheApproval()
+    {
+        await using var h = new PipelineHarness();
+        var engine = h.NewEngine();
+        var recorded = JsonDocument.Parse("""{"model":"recommender","trigger":"manual","candidates":[{"kind":"ease"}],"requireApproval":true,"approvalTimeoutHours":24,"tune":false}""").RootElement;
+
+        var start = await engine.StartAsync(OrchestrationNames.RetrainPipeline, recorded);
+        await engine.WaitUntilQuietAsync(Timeout);
+        Assert.Equal("awaiting-approval", (await engine.GetStateAsync(start.InstanceId))!.CustomStatus!.Value.GetProperty("step").GetString());
         Assert.Empty(await h.Registry.Versions());
+        h.Time.Advance(TimeSpan.FromHours(25));
+        var state = await engine.WaitForCompletionAsync(start.InstanceId, Timeout);
+
+        Assert.True(state.RuntimeStatus == RuntimeStatus.Completed, $"{state.RuntimeStatus}: {state.Failure}");
+        Assert.Equal("rejected", Summary(state).Decision.Outcome);
+        Assert.Empty(await h.Registry.Versions());
+        // A start in code writes the setting out, so it registers every run.
+        Assert.Contains("\"registerEveryRun\":true", JsonSerializer.Serialize(new RetrainInput(), WorkflowJson.Options), StringComparison.Ordinal);
     }
 
     [Fact]
