@@ -20,6 +20,7 @@ public static class MLOpsCli
         BenchmarkIngestCommand.Add(root);
         // One line per verb group below (each group lives in its own file).
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
         FeatureBenchmark.Add(root);
         root.Subcommands.Add(DriftCommand.Create());

@@ -190,7 +190,7 @@ public static class ModelsCommand
             }
         });
 
-    private static ModelRegistry Open(CliContext context)
+    internal static ModelRegistry Open(CliContext context)
     {
         // The same "Registry" settings as the hosts (Registry__Policy__RequireApproval=true …), from the environment,
         // so a promotion from the CLI meets the policy the deployed service enforces.

@@ -42,42 +42,31 @@ public sealed class ModelReproduction(ModelRegistry registry, IBlobStore store)
         var snapshotId = manifest.TrainingSnapshotId ?? throw new NotReproducibleException($"v{version} records no training snapshot: it cannot be trained again from its record.");
         var cutoff = manifest.DataCutoff ?? throw new NotReproducibleException($"v{version} records no data cutoff: it cannot be trained again from its record.");
         var seed = manifest.Seed ?? throw new NotReproducibleException($"v{version} records no seed (registered before seeds were recorded): it cannot be trained again from its record.");
-        if (seed != RecommenderTrainer.Seed)
-            throw new NotReproducibleException($"v{version} was trained with seed {seed}; this build's trainer trains with seed {RecommenderTrainer.Seed} only.");
         var recordedSha = manifest.Sha256.GetValueOrDefault(RegistryGateway.ArtifactFile)
             ?? throw new NotReproducibleException($"v{version} records no SHA-256 of {RegistryGateway.ArtifactFile} (registered before digests were recorded): there is nothing to compare with.");
         var parameters = manifest.Parameters.ToDictionary(p => p.Key, p => Number(p.Key, p.Value), StringComparer.Ordinal);
 
         var snapshot = new FeatureSnapshotRef(snapshotId, cutoff, 0, 0, 0, Reused: true, 0);
-        var trainer = new RecommenderTrainer(store);
-        var stepKey = $"reproduce-{model}-v{version}-{Guid.NewGuid():N}";
-        var scratch = new List<string>();
-        try
-        {
-            var trained = await trainer.TrainAsync(snapshot, new CandidateConfig(manifest.Type, parameters), $"{stepKey}:train", cancellationToken).ConfigureAwait(false);
-            scratch.Add(trained.ArtifactPath);
-            var bytes = (await store.ReadAsync(trained.ArtifactPath, cancellationToken).ConfigureAwait(false))?.Data
-                ?? throw new InvalidDataException($"the artifact trained again ({trained.ArtifactPath}) is missing.");
-            var evaluation = await trainer.EvaluateAsync(snapshot, trained, champion: null, $"{stepKey}:evaluate", cancellationToken).ConfigureAwait(false);
-            if (evaluation.PredictionReferencePath is { } reference) scratch.Add(reference);
-            var metrics = manifest.Metrics.Where(m => m.Key != GuardrailMetrics.LatencyP95).OrderBy(m => m.Key, StringComparer.Ordinal)
-                .Select(m =>
-                {
-                    double? again = evaluation.Metrics.TryGetValue(m.Key, out var v) ? v : null;
-                    return new ReproducedMetric(m.Key, m.Value.Value, again, again == m.Value.Value);
-                }).ToList();
-            return new ReproductionReport
+        // Trained with the recorded seed (the pipeline's 42, or what `mlops train --seed` was given).
+        return await OneOffTraining.RunAsync(store, snapshot, new CandidateConfig(manifest.Type, parameters), seed, champion: null,
+            $"reproduce-{model}-v{version}-{Guid.NewGuid():N}", async (trained, evaluation) =>
             {
-                Model = model, Version = version, Type = manifest.Type, SnapshotId = snapshotId, Seed = seed,
-                RecordedCodeVersion = manifest.CodeVersion, CurrentCodeVersion = ModelRegistry.CodeVersion,
-                RecordedSha256 = recordedSha, ReproducedSha256 = ModelRegistry.Sha256Of(bytes),
-                Metrics = metrics,
-            };
-        }
-        finally
-        {
-            foreach (var path in scratch) await store.DeleteAsync(path, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        }
+                var bytes = (await store.ReadAsync(trained.ArtifactPath, cancellationToken).ConfigureAwait(false))?.Data
+                    ?? throw new InvalidDataException($"the artifact trained again ({trained.ArtifactPath}) is missing.");
+                var metrics = manifest.Metrics.Where(m => m.Key != GuardrailMetrics.LatencyP95).OrderBy(m => m.Key, StringComparer.Ordinal)
+                    .Select(m =>
+                    {
+                        double? again = evaluation.Metrics.TryGetValue(m.Key, out var v) ? v : null;
+                        return new ReproducedMetric(m.Key, m.Value.Value, again, again == m.Value.Value);
+                    }).ToList();
+                return new ReproductionReport
+                {
+                    Model = model, Version = version, Type = manifest.Type, SnapshotId = snapshotId, Seed = seed,
+                    RecordedCodeVersion = manifest.CodeVersion, CurrentCodeVersion = ModelRegistry.CodeVersion,
+                    RecordedSha256 = recordedSha, ReproducedSha256 = ModelRegistry.Sha256Of(bytes),
+                    Metrics = metrics,
+                };
+            }, progress: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A recorded parameter as the trainer takes it (the manifest stores them as JSON numbers).</summary>

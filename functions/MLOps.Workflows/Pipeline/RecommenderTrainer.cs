@@ -35,17 +35,21 @@ public sealed class RecommenderTrainer(IBlobStore store) : ICandidateTrainer
 
     public static string CandidatePath(string stepKey) => PipelineScratch.PathOf(PipelineScratch.Candidates, stepKey, ".mlrc");
 
-    public async Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, CancellationToken cancellationToken)
+    public Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, CancellationToken cancellationToken) =>
+        TrainAsync(snapshot, candidate, stepKey, Seed, cancellationToken);
+
+    /// <summary>As the pipeline trains (<see cref="Seed"/>), with another seed: <c>mlops train --seed</c>, and training a version again from its record.</summary>
+    public async Task<TrainedCandidate> TrainAsync(FeatureSnapshotRef snapshot, CandidateConfig candidate, string stepKey, int seed, CancellationToken cancellationToken)
     {
         var prepared = await PrepareAsync(store, snapshot, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        var model = await Task.Run(() => ModelTrainer.Train(candidate.Kind, candidate.Parameters, prepared.Split.Train, Seed, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var model = await Task.Run(() => ModelTrainer.Train(candidate.Kind, candidate.Parameters, prepared.Split.Train, seed, cancellationToken), cancellationToken).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
         var path = CandidatePath(stepKey);
         await ModelArtifact.SaveAsync(store, path, model, WriteCondition.None, cancellationToken).ConfigureAwait(false);
         return new TrainedCandidate(candidate.Key, model.Kind, new Dictionary<string, double>(model.Parameters, StringComparer.Ordinal), path, snapshot.SnapshotId, Math.Round(seconds, 3))
         {
-            Seed = Seed,
+            Seed = seed,
         };
     }
 

@@ -57,7 +57,8 @@ public sealed class ModelReproductionTests
         Assert.Equal("model 'recommender' has no version 3", error.Message);
     }
 
-    private static async Task<(IBlobStore Store, ModelRegistry Registry, int Version)> RegisteredAsync(string kind, int? seed, CancellationToken ct)
+    /// <summary>A store with generated events and catalogue and one feature snapshot of them (cutoff <see cref="Cutoff"/>).</summary>
+    internal static async Task<(IBlobStore Store, FeatureSnapshotRef Snapshot)> SnapshotStoreAsync(CancellationToken ct)
     {
         var dir = TestEnvironment.NewTempFolder("reproduce-data");
         SyntheticGenerator.Generate(new GeneratorOptions { Users = 60, Items = 80, Events = 1_500, Days = 10, Seed = 6 }, dir, cancellationToken: ct);
@@ -65,7 +66,12 @@ public sealed class ModelReproductionTests
         await new CatalogImporter(store).ImportAsync(CatalogImporter.FromFile(Path.Combine(dir, SyntheticGenerator.CatalogFileName)), ct);
         await new EventIngestor(store).IngestAsync(EventSources.File(Path.Combine(dir, SyntheticGenerator.EventsFileName), "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
         var manifest = await new FeatureStore(store).RefreshAsync(new FeatureRefreshRequest { Cutoff = Cutoff }, cancellationToken: ct);
-        var snapshot = new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed, 0, 0, false, 0);
+        return (store, new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed, 0, 0, false, 0));
+    }
+
+    private static async Task<(IBlobStore Store, ModelRegistry Registry, int Version)> RegisteredAsync(string kind, int? seed, CancellationToken ct)
+    {
+        var (store, snapshot) = await SnapshotStoreAsync(ct);
         var trainer = new RecommenderTrainer(store);
         var trained = await trainer.TrainAsync(snapshot, new CandidateConfig(kind), "run:train-0", ct) with { Seed = seed };
         var evaluation = await trainer.EvaluateAsync(snapshot, trained, champion: null, "run:evaluate-0", ct);
@@ -83,7 +89,7 @@ public sealed class ModelReproductionTests
         await new EventIngestor(store).IngestAsync(EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default), cancellationToken: ct);
     }
 
-    private static async Task<List<string>> ListAsync(IBlobStore store, string prefix, CancellationToken ct)
+    internal static async Task<List<string>> ListAsync(IBlobStore store, string prefix, CancellationToken ct)
     {
         var paths = new List<string>();
         await foreach (var blob in store.ListAsync(prefix, ct)) paths.Add(blob.Path);
