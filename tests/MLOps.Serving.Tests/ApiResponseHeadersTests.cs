@@ -49,6 +49,49 @@ public sealed class ApiResponseHeadersTests(ServingFixture fixture) : IClassFixt
     }
 
     /// <summary>
+    /// Answers no endpoint (so no filter) runs for on the local host: routing's 404 (no route) and 405 (wrong method), the
+    /// Accepts matcher's 415, RequestTargetLimit's 414. They had neither header; each is a problem naming its trace.
+    /// </summary>
+    [Theory]
+    [InlineData("GET", "/api/nope", null, HttpStatusCode.NotFound)]
+    [InlineData("GET", "/api/users/u3/recommendations/extra", null, HttpStatusCode.NotFound)]
+    [InlineData("POST", "/api/users/u3/recommendations", null, HttpStatusCode.MethodNotAllowed)]
+    [InlineData("DELETE", "/api/models", null, HttpStatusCode.MethodNotAllowed)]
+    [InlineData("POST", "/api/models/no-such-model/promote", "text/plain", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("GET", "/api/search?q=", null, HttpStatusCode.RequestUriTooLong)]
+    [InlineData("GET", "/drift/no/such/page", null, HttpStatusCode.NotFound)]
+    public async Task RoutingAnswers_AreProblems_NeverStored_AndNameTheirTrace(string method, string url, string? contentType, HttpStatusCode status)
+    {
+        if (status == HttpStatusCode.RequestUriTooLong) url += new string('a', MLOps.Core.Http.RequestTargetLimit.MaxBytes);
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        request.Headers.Add("traceparent", $"00-{TraceId}-b7ad6b7169203331-01");
+        if (contentType is not null) request.Content = new StringContent("x", Encoding.UTF8, contentType);
+
+        var response = await fixture.Client(fixture.AdminKey).SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.CacheControl is { Private: true, NoStore: true }, $"Cache-Control: {response.Headers.CacheControl}");
+        var trace = Assert.Single(response.Headers.GetValues("traceresponse"));
+        Assert.Matches($"^00-{TraceId}-[0-9a-f]{{16}}-0[01]$", trace);
+        var problem = await response.ReadAsync();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Equal(trace, problem.GetProperty("traceId").GetString());
+    }
+
+    /// <summary>The probes and the document are not API answers: they stay as they were (no key, nothing per caller).</summary>
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/openapi/v1.json")]
+    public async Task Probes_AndTheDocument_CarryNoApiHeaders(string url)
+    {
+        var response = await fixture.Client().GetAsync(url, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("traceresponse"));
+    }
+
+    /// <summary>
     /// The Functions host runs the same endpoints (CoreEndpoints.Run), filters included. The worker's invocation activity
     /// stands in for the one the worker starts from the request's trace context.
     /// </summary>

@@ -38,12 +38,35 @@ public static class ApiResponseHeaders
             return Task.CompletedTask;
         });
 
+    /// <summary>
+    /// The same headers on the answers no endpoint (so no filter) runs for on the local host, under the given path prefixes:
+    /// routing's 404 (no route) / 405 (wrong method) / 415 (<c>Accepts</c>), <see cref="RequestTargetLimit"/>'s 414, the exception
+    /// handler's 500. Put it first in the pipeline: they are set when the response starts, and response-starting callbacks run
+    /// last-registered first, so this one runs after the exception handler's (which clears the headers and sets its own
+    /// <c>Cache-Control: no-cache,no-store</c>) and its value is the one sent. The trace is the request's activity, taken here.
+    /// </summary>
+    public static IApplicationBuilder UseApiResponseHeaders(this IApplicationBuilder app, params string[] pathPrefixes) =>
+        app.Use(async (context, next) =>
+        {
+            if (pathPrefixes.Any(prefix => context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)))
+            {
+                var activity = Activity.Current;
+                context.Response.OnStarting(() =>
+                {
+                    Set(context.Response.Headers, activity);
+                    return Task.CompletedTask;
+                });
+            }
+            await next(context).ConfigureAwait(false);
+        });
+
     private static OpenApiHeader Header(string description) => new() { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
 
-    internal static void Set(HttpContext http)
+    internal static void Set(HttpContext http) => Set(http.Response.Headers, Activity.Current);
+
+    private static void Set(IHeaderDictionary headers, Activity? activity)
     {
-        var headers = http.Response.Headers;
         headers.CacheControl = CacheControl;
-        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } id }) headers[TraceResponse] = id;
+        if (activity is { IdFormat: ActivityIdFormat.W3C, Id: { } id }) headers[TraceResponse] = id;
     }
 }

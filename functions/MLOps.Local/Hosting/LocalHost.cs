@@ -34,6 +34,8 @@ public static class LocalHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // First, so that answers no endpoint runs for (routing's 404 / 405 / 415, the 414, a 500) carry the routes' headers too.
+        app.UseApiResponseHeaders("/api", "/drift");
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestTargetLimit();
