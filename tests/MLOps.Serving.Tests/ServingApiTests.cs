@@ -105,6 +105,7 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
     [InlineData("/api/users/u1/recommendations?k=3&_=1733600000&utm_source=app&v=2")]
     [InlineData("/api/search?q=night&_=1&ref=home")]
     [InlineData("/api/users/u1/rows?rows=2&cb=7")]
+    [InlineData("/api/users/u1/recommendations?k=3&gender=f&locale=en-GB&region=eu&device=tv&session=s1")]
     public async Task UnrelatedUnknownParameters_AreIgnored(string url)
     {
         var response = await fixture.Client(fixture.ReadKey).GetAsync(url, TestContext.Current.CancellationToken);
