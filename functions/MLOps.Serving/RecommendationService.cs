@@ -61,7 +61,7 @@ public static class RecommendationService
             var scores = buffer.AsSpan(0, data.Count);
             var personal = coldReason is null;
             var poolSize = request.Diversity > 0 ? Math.Min(data.Count, request.K * 4) : request.K;
-            var pool = personal && request.ExcludeSeen ? FromCandidates(model!.CandidatesFor(request.UserId, user!), scores, data, genreFilter, genreMask, request.Exclude, poolSize) : null;
+            var pool = personal && request.ExcludeSeen ? FromCandidates(model!.CandidatesFor(request.UserId, user!), user!, scores, data, genreFilter, genreMask, request.Exclude, poolSize) : null;
             if (pool is null)
             {
                 if (personal) model!.Score(user!.History, scores);
@@ -176,6 +176,8 @@ public static class RecommendationService
             for (var i = 0; i < data.Count; i++)
                 scores[i] = data.GenreMask[item] == 0 ? data.TrendingNormalized[i] : data.GenreSimilarity(item, i) + 0.1f * data.TrendingNormalized[i];
         scores[item] = float.NegativeInfinity;
+        foreach (var twin in data.Twins.Of(item)) scores[twin] = float.NegativeInfinity; // the same title under another id
+        data.Twins.Mask(scores, null, false);
         var title = data.Title(item);
         var items = Ranking.TopK(scores, k).Select(i => Item(data, i, scores[i],
             !cold || watchedToo?[i] == true ? $"Viewers of {title} also watched this" : SharedGenreReason(data, item, i) ?? "Popular right now")).ToList();
@@ -272,7 +274,7 @@ public static class RecommendationService
     /// The pool from the user's precomputed candidates (scores written into <paramref name="scores"/>, -inf elsewhere),
     /// or null when filters leave too few of them and the list is not the whole catalogue (then the caller scores all).
     /// </summary>
-    private static int[]? FromCandidates(UserCandidates candidates, Span<float> scores, ServingData data, bool genreFilter, ulong genreMask,
+    private static int[]? FromCandidates(UserCandidates candidates, UserState user, Span<float> scores, ServingData data, bool genreFilter, ulong genreMask,
         IReadOnlyList<string> exclude, int poolSize)
     {
         scores.Fill(float.NegativeInfinity);
@@ -282,13 +284,18 @@ public static class RecommendationService
             var i = candidates.Items[c];
             if (genreFilter && (data.GenreMask[i] & genreMask) == 0) continue;
             if (exclude.Count > 0 && exclude.Contains(data.Items[i], StringComparer.Ordinal)) continue;
+            // Candidates are best first, so a title's first id here is its best-scored one.
+            if (data.Twins.SeenAsTwin(user, i) || data.Twins.TwinIn(i, pool)) continue;
             scores[i] = candidates.Scores[c];
             pool.Add(i);
         }
         return pool.Count == poolSize || candidates.Complete ? pool.ToArray() : null;
     }
 
-    /// <summary>Sets excluded items to -inf: seen, outside the genre filter, excluded by the caller, already on the page.</summary>
+    /// <summary>
+    /// Sets excluded items to -inf: seen, outside the genre filter, excluded by the caller, already on the page; then every id of
+    /// a title but its best-scored one, and all of them when the user watched the title under any id.
+    /// </summary>
     private static void Mask(Span<float> scores, ServingData data, UserState? user, bool excludeSeen, bool genreFilter, ulong genreMask,
         IReadOnlyList<string> exclude, HashSet<int>? used)
     {
@@ -300,20 +307,21 @@ public static class RecommendationService
             if (data.Items.TryGetIndex(id, out var x)) scores[x] = float.NegativeInfinity;
         if (used is not null)
             foreach (var u in used) scores[u] = float.NegativeInfinity;
+        data.Twins.Mask(scores, user, excludeSeen);
     }
 
     private static void FillFromTrending(ServingData data, List<RecommendedItem> items, int k, UserState? user, bool excludeSeen,
         bool genreFilter, ulong genreMask, IReadOnlyList<string> exclude, ulong reasonGenres)
     {
-        var have = items.Select(i => i.ContentId).ToHashSet(StringComparer.Ordinal);
+        var listed = new HashSet<int>();
+        foreach (var item in items) if (data.Items.TryGetIndex(item.ContentId, out var x)) listed.Add(x);
         var excluded = exclude.ToHashSet(StringComparer.Ordinal);
         foreach (var i in data.TrendingOrder)
         {
             if (items.Count >= k) break;
-            if (excludeSeen && user is not null && user.HasSeen(i)) continue;
+            if (excludeSeen && user is not null && (user.HasSeen(i) || data.Twins.SeenAsTwin(user, i))) continue;
             if (genreFilter && (data.GenreMask[i] & genreMask) == 0) continue;
-            var id = data.Items[i];
-            if (excluded.Contains(id) || !have.Add(id)) continue;
+            if (excluded.Contains(data.Items[i]) || data.Twins.TwinIn(i, listed) || !listed.Add(i)) continue;
             items.Add(Item(data, i, data.TrendingNormalized[i], ColdReason(data, i, reasonGenres)));
         }
     }
@@ -348,7 +356,11 @@ public static class RecommendationService
         var picked = Ranking.TopK(scores, perRow);
         var items = new List<RecommendedItem>(picked.Length);
         foreach (var i in picked)
-            if (used.Add(i) && reason(i) is var (text, source)) items.Add(Item(data, i, scores[i], text, source));
+            if (used.Add(i) && reason(i) is var (text, source))
+            {
+                data.Twins.AddTo(used, i);
+                items.Add(Item(data, i, scores[i], text, source));
+            }
         return items;
     }
 
@@ -359,9 +371,11 @@ public static class RecommendationService
         foreach (var i in order)
         {
             if (items.Count == perRow) break;
-            if (user is not null && user.HasSeen(i)) continue;
+            if (user is not null && (user.HasSeen(i) || data.Twins.SeenAsTwin(user, i))) continue;
             if (genreMask != 0 && (data.GenreMask[i] & genreMask) == 0) continue;
-            if (used.Add(i)) items.Add(Item(data, i, data.TrendingNormalized[i], reason(i)));
+            if (!used.Add(i)) continue;
+            data.Twins.AddTo(used, i);
+            items.Add(Item(data, i, data.TrendingNormalized[i], reason(i)));
         }
         return items;
     }

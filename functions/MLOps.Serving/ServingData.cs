@@ -28,6 +28,7 @@ public sealed class ServingData
         Trending = trending;
         Now = now;
         _users = users;
+        Twins = TitleTwins.Build(catalog);
         GenreIndex = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var g = 0; g < genres.Length; g++) GenreIndex.TryAdd(genres[g], g);
 
@@ -54,6 +55,8 @@ public sealed class ServingData
     public int Count => Items.Count;
     public CatalogItem?[] Catalog { get; }
     public string[] Genres { get; }
+    /// <summary>Titles the catalogue lists under more than one id: served lists show each once, and never one watched under another id.</summary>
+    public TitleTwins Twins { get; }
     public Dictionary<string, int> GenreIndex { get; }
     public ulong[] GenreMask { get; }
     public float[] Popularity { get; }
