@@ -20,11 +20,20 @@ public sealed class ImportInterruptedException(string kind, string source, strin
     public long Accepted { get; } = accepted;
     public long Quarantined { get; } = quarantined;
 
+    /// <summary>
+    /// The message's first part: what was read, and that the batch is not committed so nothing is half-written. A caller
+    /// that runs the import as one step of more (<c>mlops demo</c>) says this and its own way to resume.
+    /// </summary>
+    public string WhatItLeft => Left(Kind, SourceName, Batch, RowsRead, Accepted, Quarantined);
+
     private static string Describe(string kind, string source, string batch, long rows, long accepted, long quarantined) =>
+        Left(kind, source, batch, rows, accepted, quarantined) + " " + (kind == "events"
+            ? "Run the same command again to finish: it imports the file afresh, and events other imports already stored are skipped."
+            : "Run the same command again to import it.");
+
+    private static string Left(string kind, string source, string batch, long rows, long accepted, long quarantined) =>
         $"{source} stopped after {rows:N0} rows ({accepted:N0} accepted, {quarantined:N0} quarantined); batch {batch} was not committed, so nothing is half-written: "
-        + (kind == "events"
-            ? "its blobs stay hidden until a run commits them. Run the same command again to finish: it imports the file afresh, and events other imports already stored are skipped."
-            : "the catalogue is unchanged. Run the same command again to import it.");
+        + (kind == "events" ? "its blobs stay hidden until a run commits them." : "the catalogue is unchanged.");
 }
 
 /// <summary>The rows of an import under way whose verdict is in, for <see cref="ImportInterruptedException"/>.</summary>

@@ -28,16 +28,23 @@ public sealed class CliInterruption : IDisposable
     /// Runs an import verb's <paramref name="body"/> with a token the first signal cancels; interrupted, it prints
     /// <c>interrupted: …</c> on stderr (nothing on stdout) and returns the signal's exit code.
     /// </summary>
-    public static async Task<int> RunAsync(CancellationToken outer, Func<CancellationToken, Task<int>> body)
+    public static Task<int> RunAsync(CancellationToken outer, Func<CancellationToken, Task<int>> body) =>
+        RunAsync(outer, body, e => (e as ImportInterruptedException)?.Message);
+
+    /// <summary>
+    /// As above, with the line <paramref name="say"/> gives for what the stop left (null: not a stop it can describe,
+    /// which goes on to the verb's error handling as before).
+    /// </summary>
+    public static async Task<int> RunAsync(CancellationToken outer, Func<CancellationToken, Task<int>> body, Func<OperationCanceledException, string?> say)
     {
         using var interruption = new CliInterruption(outer);
         try
         {
             return await body(interruption._cancel.Token).ConfigureAwait(false);
         }
-        catch (ImportInterruptedException e)
+        catch (OperationCanceledException e) when (interruption._cancel.IsCancellationRequested && say(e) is { } line)
         {
-            Console.Error.WriteLine($"interrupted: {e.Message}");
+            Console.Error.WriteLine($"interrupted: {line}");
             return interruption.ExitCode;
         }
     }

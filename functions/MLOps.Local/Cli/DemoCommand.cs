@@ -7,7 +7,14 @@ using Spectre.Console;
 namespace MLOps.Local.Cli;
 
 /// <summary>One step of <c>mlops demo</c>; it may record a result for the JSON document under its name.</summary>
-public sealed record DemoStep(string Name, string Description, Func<DemoContext, CancellationToken, Task> RunAsync);
+public sealed record DemoStep(string Name, string Description, Func<DemoContext, CancellationToken, Task> RunAsync)
+{
+    /// <summary>
+    /// Ctrl+C or SIGTERM stops the step cleanly and the demo says what it left (<see cref="DemoInterruption"/>), exiting
+    /// 130 / 143 as <c>import</c> does; in the other steps a signal ends the process as before.
+    /// </summary>
+    public bool StopsCleanly { get; init; }
+}
 
 /// <summary>What the demo steps share: the CLI context, the options, and each step's result.</summary>
 public sealed class DemoContext(CliContext cli, string? dataDir, bool noServe)
@@ -29,7 +36,7 @@ public static class DemoCommand
     /// <summary>The demo's steps, in order. Add a step with one line here.</summary>
     public static List<DemoStep> Steps() =>
     [
-        new("data", "import the demo data (ml-100k from ../shared/data when present, else a generated dataset)", ImportDataAsync),
+        new("data", "import the demo data (ml-100k from ../shared/data when present, else a generated dataset)", ImportDataAsync) { StopsCleanly = true },
         new("stats", "summarise the data in the store", StatsAsync),
         new("pipeline", "run RetrainPipeline: features, train, evaluate vs champion, drift, promote", DemoPipelineSteps.PipelineAsync),
         new("serve", "serve the HTTP API and the schedules (skipped with --no-serve)", DemoPipelineSteps.ServeAsync),
@@ -50,11 +57,14 @@ public static class DemoCommand
             var demo = new DemoContext(context, context.Parse.GetValue(data), context.Parse.GetValue(noServe));
             if (demo.DataDir is { } d && !Directory.Exists(d)) throw new CliUsageException($"--data {d}: no such folder.");
             var timings = new List<object>();
-            foreach (var step in Steps())
+            var steps = Steps();
+            for (var i = 0; i < steps.Count; i++)
             {
+                var step = steps[i];
                 context.Log.WriteLine($"== {step.Name}: {step.Description}");
                 var clock = Stopwatch.StartNew();
-                await step.RunAsync(demo, cancellationToken).ConfigureAwait(false);
+                var exit = await RunStepAsync(step, demo, [.. steps.Skip(i + 1).Select(s => s.Name)], cancellationToken).ConfigureAwait(false);
+                if (exit != ExitCodes.Done) return exit;
                 timings.Add(new { name = step.Name, seconds = Math.Round(clock.Elapsed.TotalSeconds, 3) });
             }
             if (context.Json)
@@ -66,6 +76,24 @@ public static class DemoCommand
             return ExitCodes.Done;
         });
         return command;
+    }
+
+    /// <summary>Runs one step; one that stops cleanly, stopped by a signal, says what it left and returns 130 / 143.</summary>
+    internal static async Task<int> RunStepAsync(DemoStep step, DemoContext demo, IReadOnlyList<string> notRun, CancellationToken cancellationToken)
+    {
+        if (!step.StopsCleanly)
+        {
+            await step.RunAsync(demo, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Done;
+        }
+        return await CliInterruption.RunAsync(cancellationToken, async token =>
+        {
+            await step.RunAsync(demo, token).ConfigureAwait(false);
+            // A signal in the step's last writes (never cancelled half-way) let it finish: stop before the next step all
+            // the same, or the signal, taken by the step, would be lost and the demo go on.
+            if (token.IsCancellationRequested) throw new DemoInterruption.StepFinished(token);
+            return ExitCodes.Done;
+        }, e => DemoInterruption.Line(step.Name, e, notRun)).ConfigureAwait(false);
     }
 
     private static async Task ImportDataAsync(DemoContext demo, CancellationToken cancellationToken)
