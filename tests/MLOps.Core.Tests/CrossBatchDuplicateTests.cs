@@ -115,6 +115,29 @@ public class CrossBatchDuplicateTests
         Assert.Equal((0L, 1L), (sameDay.Accepted, sameDay.Quarantined));
         Assert.Equal(new Dictionary<string, long> { ["eventId:already_imported"] = 1 }, sameDay.Reasons);
     }
+
+    /// <summary>
+    /// An already-imported row names where its earlier copy is stored, blob and line, as a duplicate names the line it
+    /// repeats (before, the message named the batch and the day only; the earlier copy's line in its source file is not
+    /// stored, so the stored line is named).
+    /// </summary>
+    [Fact]
+    public async Task Ingest_AnAlreadyImportedRow_NamesTheStoredLineItRepeats()
+    {
+        var store = TestEnvironment.NewFolderStore();
+        var ct = TestContext.Current.CancellationToken;
+        RawEvent Row(string id, string timestamp) => new() { Raw = id, EventId = id, UserId = "u", ContentId = "c", Timestamp = timestamp, ViewSeconds = "5" };
+        var first = await new EventIngestor(store).IngestAsync(EventSources.Rows("one",
+            [Row("e1", "2024-05-01T10:00:00Z"), Row("e2", "2024-05-01T11:00:00Z"), Row("e3", "2024-05-01T12:00:00Z")]), cancellationToken: ct);
+
+        var again = await new EventIngestor(store).IngestAsync(EventSources.Rows("two", [Row("e3", "2024-05-01T12:00:00Z"), Row("e4", "2024-05-01T13:00:00Z")]), cancellationToken: ct);
+
+        var path = StoreLayout.EventBatch(new DateOnly(2024, 5, 1), first.Batch);
+        var message = Assert.Single(Assert.Single(await QuarantineOfAsync(store, again.Batch)).Reasons).Message;
+        Assert.Equal($"event id 'e3' was already imported by batch {first.Batch} (day 2024-05-01): line 3 of {path}.", message);
+        var storedLine = (await store.ReadAsync(path, ct))!.Data.ToString().Split('\n')[2];
+        Assert.Equal("e3", JsonDocument.Parse(storedLine).RootElement.GetProperty("eventId").GetString());
+    }
     /// <summary>
     /// Two overlapping imports at the same moment: each would find the other's events absent and store them too. The
     /// import lease runs them one after the other, so the store ends as if they had been run in turn.

@@ -17,7 +17,7 @@ internal sealed class EarlierEventIds
 {
     private readonly IBlobStore _store;
     private readonly Dictionary<DateOnly, List<string>> _otherBlobsByDay;
-    private readonly Dictionary<DateOnly, Dictionary<ulong, string>> _loaded = [];
+    private readonly Dictionary<DateOnly, Dictionary<ulong, StoredEvent>> _loaded = [];
 
     private EarlierEventIds(IBlobStore store, Dictionary<DateOnly, List<string>> otherBlobsByDay)
     {
@@ -45,25 +45,24 @@ internal sealed class EarlierEventIds
         return new EarlierEventIds(store, byDay);
     }
 
-    /// <summary>The batch that stored <paramref name="eventId"/> on <paramref name="day"/>, or null.</summary>
-    public async ValueTask<string?> FindAsync(DateOnly day, string eventId, CancellationToken cancellationToken)
+    /// <summary>Where another batch stored <paramref name="eventId"/> on <paramref name="day"/>, or null.</summary>
+    public async ValueTask<StoredEvent?> FindAsync(DateOnly day, string eventId, CancellationToken cancellationToken)
     {
         if (!_otherBlobsByDay.ContainsKey(day)) return null;
         if (!_loaded.TryGetValue(day, out var ids)) _loaded[day] = ids = await LoadDayAsync(day, cancellationToken).ConfigureAwait(false);
-        return ids.GetValueOrDefault(Hash(eventId));
+        return ids.TryGetValue(Hash(eventId), out var stored) ? stored : null;
     }
 
     /// <summary>An event id as both checks hold it (this one and the validator's within the batch).</summary>
     internal static ulong Hash(string eventId) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(eventId.AsSpan()));
 
-    private async Task<Dictionary<ulong, string>> LoadDayAsync(DateOnly day, CancellationToken cancellationToken)
+    private async Task<Dictionary<ulong, StoredEvent>> LoadDayAsync(DateOnly day, CancellationToken cancellationToken)
     {
-        var ids = new Dictionary<ulong, string>();
+        var ids = new Dictionary<ulong, StoredEvent>();
         foreach (var path in _otherBlobsByDay[day])
         {
             var blob = await _store.ReadAsync(path, cancellationToken).ConfigureAwait(false);
             if (blob is null) continue; // removed since the listing (retention): nothing left to duplicate
-            var batch = StoreLayout.BatchOfBlob(path);
             var bytes = blob.Data.ToMemory();
             var lineNumber = 0;
             while (!bytes.IsEmpty)
@@ -74,7 +73,7 @@ internal sealed class EarlierEventIds
                 bytes = end < 0 ? ReadOnlyMemory<byte>.Empty : bytes[(end + 1)..];
                 if (line.IsEmpty) continue;
                 var id = EventIdOf(line) ?? throw new InvalidDataException($"{path}:{lineNumber}: stored event has no eventId.");
-                ids.TryAdd(Hash(id), batch);
+                ids.TryAdd(Hash(id), new StoredEvent(path, lineNumber));
             }
         }
         return ids;
@@ -98,4 +97,15 @@ internal sealed class EarlierEventIds
         catch (JsonException) { }
         return null;
     }
+}
+
+/// <summary>
+/// Where an event is stored: the blob, hence the batch, and the blob's 1-based line that holds it (the line it had in the
+/// batch's source file is not stored), so an <c>already_imported</c> row can be compared with the one it repeats. A struct
+/// of two fields: a day's every stored id holds one.
+/// </summary>
+internal readonly record struct StoredEvent(string Path, int Line)
+{
+    /// <summary>The quarantine message's tail: <c>by batch B (day 2024-05-01): line 3 of events/dt=2024-05-01/B.ndjson</c>.</summary>
+    public string Describe(DateOnly day) => $"by batch {StoreLayout.BatchOfBlob(Path)} (day {day:yyyy-MM-dd}): line {Line} of {Path}";
 }

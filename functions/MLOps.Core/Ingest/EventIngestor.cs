@@ -96,7 +96,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
             var e = validator.Validate(raw, problems);
             if (e is not null && await earlier.FindAsync(DayOf(e), e.EventId, cancellationToken).ConfigureAwait(false) is { } storedBy)
             {
-                problems.Add(new RowProblem("eventId", Reasons.AlreadyImported, $"event id '{e.EventId}' was already imported by batch {storedBy} (day {DayOf(e):yyyy-MM-dd})."));
+                problems.Add(new RowProblem("eventId", Reasons.AlreadyImported, $"event id '{e.EventId}' was already imported {storedBy.Describe(DayOf(e))}."));
                 e = null;
             }
             if (e is null)
