@@ -406,6 +406,27 @@ public sealed class ServingApiTests(ServingFixture fixture) : IClassFixture<Serv
         Assert.Equal("body", (await huge.ReadAsync()).GetProperty("field").GetString());
     }
 
+    /// <summary>
+    /// Every error gives the row both ways: <c>index</c> 0-based (events[index]) and <c>line</c> 1-based, the number the
+    /// quarantine stores and messages name, so a duplicate's "duplicate of line N" is the row whose <c>line</c> is N
+    /// (before, only the 0-based index was given, one less than the line the message named).
+    /// </summary>
+    [Fact]
+    public async Task Events_Errors_GiveIndexAndLine_AndADuplicatesMessageNamesTheLine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var row = "{\"eventId\":\"idx-1\",\"userId\":\"idx-u\",\"contentId\":\"m1\",\"timestamp\":\"2024-05-21T00:00:00Z\"}";
+        var body = $"[{row},{row.Replace("idx-1", "idx-2").Replace("2024-05-21", "tomorrow")},{row},{row.Replace("idx-1", "idx-3")},{row.Replace("idx-1", "idx-4").Replace("\"timestamp\"", "\"rating\":11,\"timestamp\"")}]";
+
+        var response = await fixture.Client(fixture.WriteKey).PostAsync("/api/events", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var errors = (await response.ReadAsync()).GetProperty("errors").EnumerateArray()
+            .Select(e => (Index: e.GetProperty("index").GetInt32(), Line: e.GetProperty("line").GetInt32(), Reason: e.GetProperty("reason").GetString(), Message: e.GetProperty("message").GetString()!)).ToList();
+        Assert.Equal([(1, 2, "unparseable"), (2, 3, "duplicate"), (4, 5, "out_of_scale")], errors.Select(e => (e.Index, e.Line, e.Reason)));
+        Assert.EndsWith("already appeared in this batch: duplicate of line 1.", errors[1].Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Text that is not Unicode (raw bytes that are not UTF-8, an escaped lone surrogate) is a bad row, not a 500.</summary>
     [Fact]
     public async Task Events_TextThatIsNotUnicode_QuarantinesItsRowNamingTheField()

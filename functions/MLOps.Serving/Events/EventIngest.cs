@@ -7,7 +7,15 @@ using MLOps.Storage;
 namespace MLOps.Serving.Events;
 
 /// <summary>One rejected row: its position in the batch, the field at fault and why.</summary>
-public sealed record RowError(int Index, string Field, string Reason, string Message);
+/// <param name="Index">0-based: the row is <c>events[index]</c>.</param>
+public sealed record RowError(int Index, string Field, string Reason, string Message)
+{
+    /// <summary>
+    /// 1-based, <see cref="Index"/> + 1: the number the quarantine stores as the row's <c>line</c> and messages name
+    /// (<c>duplicate of line 1</c>), so a message's line is found among the errors by this field, not by <c>index</c>.
+    /// </summary>
+    public int Line => Index + 1;
+}
 
 public sealed record EventsAccepted(long Accepted, long Quarantined, string Batch, bool AlreadyImported, IReadOnlyList<RowError> Errors);
 
