@@ -51,5 +51,12 @@ public class ModelsCompareCliTests
         var unknown = await Mlops("models", "compare", "1", "7");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("error: model 'recommender' has no version 7", unknown.StdErr, StringComparison.Ordinal);
+        // The four verbs check VERSION in one place (VersionArgument): `show 0` said "has no version 0", the others this.
+        foreach (var args in new[] { new[] { "models", "show", "0" }, ["models", "compare", "0", "1"], ["models", "promote", "0"], ["models", "reproduce", "0"] })
+        {
+            var zero = await Mlops(args);
+            Assert.True(zero.ExitCode == 2, zero.ToString());
+            Assert.Contains("error: VERSION must be 1 or more, not 0", zero.StdErr, StringComparison.Ordinal);
+        }
     }
 }

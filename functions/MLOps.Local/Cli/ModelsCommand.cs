@@ -54,8 +54,7 @@ public static class ModelsCommand
                 ?? throw new CliUsageException((await registry.ListVersionsAsync(name, ct).ConfigureAwait(false)).Count == 0
                     ? $"model '{name}' has no versions yet: `mlops pipeline run --wait` (or `mlops demo`) trains and registers one"
                     : $"model '{name}' has no champion; name a VERSION (`mlops models list` shows them)");
-            var manifest = await registry.GetVersionAsync(name, version, ct).ConfigureAwait(false)
-                ?? throw new CliUsageException($"model '{name}' has no version {version}");
+            var manifest = await VersionArgument.ManifestAsync(registry, name, version, ct).ConfigureAwait(false);
             var decisions = await registry.GetDecisionsAsync(name, version, ct).ConfigureAwait(false);
             context.Result(new { manifest, decisions }, console =>
             {
@@ -117,8 +116,7 @@ public static class ModelsCommand
         {
             var registry = Open(context);
             var name = context.Parse.GetValue(model)!;
-            var version = context.Parse.GetValue(promoteVersion);
-            if (version < 1) throw new CliUsageException($"VERSION must be 1 or more, not {version}");
+            var version = VersionArgument.Valid(context.Parse.GetValue(promoteVersion));
             try
             {
                 var result = await registry.PromoteAsync(name, version, new PromoteRequest

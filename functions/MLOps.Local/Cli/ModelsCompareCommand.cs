@@ -21,11 +21,8 @@ public static class ModelsCompareCommand
         {
             var name = context.Parse.GetValue(model)!;
             var registry = new ModelRegistry(context.Store);
-            async Task<ModelVersionManifest> Version(int n) =>
-                n < 1 ? throw new CliUsageException($"VERSION must be 1 or more, not {n}")
-                : await registry.GetVersionAsync(name, n, ct).ConfigureAwait(false) ?? throw new CliUsageException($"model '{name}' has no version {n}");
-            var a = await Version(context.Parse.GetValue(first)).ConfigureAwait(false);
-            var b = await Version(context.Parse.GetValue(second)).ConfigureAwait(false);
+            var a = await VersionArgument.ManifestAsync(registry, name, context.Parse.GetValue(first), ct).ConfigureAwait(false);
+            var b = await VersionArgument.ManifestAsync(registry, name, context.Parse.GetValue(second), ct).ConfigureAwait(false);
             var metrics = a.Metrics.Keys.Union(b.Metrics.Keys).Order(StringComparer.Ordinal).Select(m =>
             {
                 var x = a.Metrics.GetValueOrDefault(m);

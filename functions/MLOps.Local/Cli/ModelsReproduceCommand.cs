@@ -16,8 +16,7 @@ public static class ModelsReproduceCommand
         reproduce.SetVerbAction(async (context, ct) =>
         {
             var name = context.Parse.GetValue(model)!;
-            var version = context.Parse.GetValue(versionArg);
-            if (version < 1) throw new CliUsageException($"VERSION must be 1 or more, not {version}");
+            var version = VersionArgument.Valid(context.Parse.GetValue(versionArg));
             ReproductionReport report;
             try
             {
