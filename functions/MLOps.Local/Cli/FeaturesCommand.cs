@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLOps.Core.Data;
 using MLOps.Features;
 using Spectre.Console;
 
@@ -41,7 +42,7 @@ public static class FeaturesCommand
         refresh.SetVerbAction(async (context, ct) =>
         {
             // A snapshot of no events is nothing to train or serve from (the pipeline's refresh step fails on one): write none.
-            await EventsRequired.CheckAsync(context, "to build features from", ct).ConfigureAwait(false);
+            await EventsRequired.CheckAsync(context.Store, "to build features from", ct).ConfigureAwait(false);
             var features = Open(context);
             var manifest = await features.RefreshAsync(new FeatureRefreshRequest
             {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MLOps.Core;
+using MLOps.Core.Data;
 using MLOps.Storage;
 using MLOps.Workflows;
 using MLOps.Workflows.Embedded;
@@ -84,7 +85,7 @@ public static class PipelineCommand
             if (typed is IValidatableInput validatable && validatable.Validate() is { } problem)
                 throw new CliUsageException($"invalid {orchestration} input, {problem.Field}: {problem.Message}");
             // A retrain of an empty store can only fail (three retries of its first step later): say so now.
-            if (orchestration == OrchestrationNames.RetrainPipeline) await EventsRequired.CheckAsync(context, "to train on", cancellationToken).ConfigureAwait(false);
+            if (orchestration == OrchestrationNames.RetrainPipeline) await EventsRequired.CheckAsync(context.Store, "to train on", cancellationToken).ConfigureAwait(false);
             engine.RunStartedInstances = context.Parse.GetValue(wait);
             var start = await engine.StartAsync(orchestration, payload, context.Parse.GetValue(id), cancellationToken).ConfigureAwait(false);
             var started = (await engine.GetStateAsync(start.InstanceId, cancellationToken).ConfigureAwait(false))!;

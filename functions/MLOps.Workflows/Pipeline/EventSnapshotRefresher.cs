@@ -17,8 +17,7 @@ public sealed class EventSnapshotRefresher(IBlobStore store) : IFeatureRefresher
     public async Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
-        if (batches.Count == 0) throw new InvalidDataException("There are no events in the store: import or generate events first.");
+        var batches = await EventsRequired.CheckAsync(store, "to train on", cancellationToken).ConfigureAwait(false);
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', batches.Select(b => $"{b.Blob.Path}|{b.Blob.ETag}"))));
         var id = "ev-" + Convert.ToHexStringLower(hash)[..16];
         var path = PipelineSnapshots.PathOf(id);

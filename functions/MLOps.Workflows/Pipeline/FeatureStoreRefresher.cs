@@ -1,6 +1,6 @@
+using MLOps.Core.Data;
 using MLOps.Features;
 using MLOps.Storage;
-using EventLog = MLOps.Core.Data.EventLog;
 
 namespace MLOps.Workflows.Pipeline;
 
@@ -12,16 +12,14 @@ namespace MLOps.Workflows.Pipeline;
 /// </summary>
 public sealed class FeatureStoreRefresher(FeatureStore features, IBlobStore store, TimeProvider time) : IFeatureRefresher
 {
-    private const string NoEvents = "The feature snapshot has no events: import or generate events first.";
-
     public async Task<FeatureSnapshotRef> RefreshAsync(string stepKey, CancellationToken cancellationToken)
     {
         // Checked first: refreshing an empty store wrote a 0-event snapshot as the latest before failing on it.
-        if ((await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false)).Count == 0) throw new InvalidDataException(NoEvents);
+        await EventsRequired.CheckAsync(store, "to train on", cancellationToken).ConfigureAwait(false);
         var before = (await features.GetLatestAsync(cancellationToken).ConfigureAwait(false))?.SnapshotId;
         var manifest = await features.RefreshAsync(new FeatureRefreshRequest { Cutoff = time.GetUtcNow(), ReuseWhenUpToDate = true, RequestedBy = stepKey }, cancellationToken: cancellationToken).ConfigureAwait(false);
         // Events only after the cutoff still make a 0-event snapshot (written, as any refresh): nothing to train on.
-        if (manifest.EventsUsed == 0) throw new InvalidDataException(NoEvents);
+        if (manifest.EventsUsed == 0) throw new InvalidDataException("The feature snapshot has no events: import or generate events first.");
         // The views and statistics are computed on first read; the pipeline is about to train on this snapshot, so now.
         var views = await features.MaterializeAsync(manifest.SnapshotId, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new FeatureSnapshotRef(manifest.SnapshotId, manifest.Cutoff, manifest.EventsUsed,

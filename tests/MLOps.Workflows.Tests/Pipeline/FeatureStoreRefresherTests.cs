@@ -69,7 +69,7 @@ public sealed class FeatureStoreRefresherTests
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => new FeatureStoreRefresher(features, store, clock).RefreshAsync("run-1", ct));
 
-        Assert.Equal("The feature snapshot has no events: import or generate events first.", error.Message);
+        Assert.Equal("the store holds no events to train on: import some first (mlops import movielens-100k DIR, mlops import events FILE, or mlops demo).", error.Message);
         Assert.Null(await features.GetLatestAsync(ct));
         Assert.Empty(await store.ListAllAsync(StoreLayout.Features, ct));
     }
