@@ -83,7 +83,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         var problems = new List<RowProblem>();
         var scratch = new ArrayBufferWriter<byte>(512);
         using var json = new Utf8JsonWriter(scratch, new JsonWriterOptions { SkipValidation = true });
-        long rows = 0, accepted = 0, buffered = 0;
+        long buffered = 0;
         DateTimeOffset? from = null, to = null;
         var blobs = 0;
         var daysWritten = new HashSet<DateOnly>();
@@ -92,23 +92,20 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
 
         await foreach (var raw in ReadAhead(source, report, cancellationToken).ConfigureAwait(false))
         {
-            rows++;
             var e = validator.Validate(raw, problems);
             if (e is not null && await earlier.FindAsync(DayOf(e), e.EventId, cancellationToken).ConfigureAwait(false) is { } storedBy)
             {
                 problems.Add(new RowProblem("eventId", Reasons.AlreadyImported, $"event id '{e.EventId}' was already imported {storedBy.Describe(DayOf(e))}."));
                 e = null;
             }
+            tally.Add(accepted: e is not null); // the verdict is in: counted before any await an interruption can stop
             if (e is null)
             {
                 quarantine.Add(raw.Line, raw.Raw, problems, rawBytes: raw.RawBytes);
-                tally.Rows = rows; // what an interruption reports: the rows whose verdict is in
                 if (quarantine.BufferedBytes > BufferBytes / 4) blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                accepted++;
-                (tally.Rows, tally.Accepted) = (rows, accepted);
                 if (from is null || e.Timestamp < from) from = e.Timestamp;
                 if (to is null || e.Timestamp > to) to = e.Timestamp;
                 var day = DayOf(e);
@@ -121,27 +118,27 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
                 buffered += scratch.WrittenCount + 1;
                 if (buffered > BufferBytes)
                 {
-                    report.Rows(rows, accepted);
+                    report.Rows(tally.Rows, tally.Accepted);
                     blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
                     buffered = 0;
                 }
             }
-            if ((rows & 0xFFF) == 0) report.Rows(rows, accepted);
+            if ((tally.Rows & 0xFFF) == 0) report.Rows(tally.Rows, tally.Accepted);
         }
-        report.Rows(rows, accepted);
+        report.Rows(tally.Rows, tally.Accepted);
         blobs += await FlushDaysAsync(batch, days, daysWritten, pathsWritten, report, cancellationToken).ConfigureAwait(false);
         blobs += await quarantine.FlushAsync(cancellationToken).ConfigureAwait(false);
         pathsWritten.UnionWith(quarantine.PathsWritten);
         await BatchBlobs.DeleteAsync(store, leftovers.Where(path => !pathsWritten.Contains(path)), cancellationToken).ConfigureAwait(false);
-        report.Done(rows, accepted);
+        report.Done(tally.Rows, tally.Accepted);
 
         var result = new IngestResult
         {
             Batch = batch,
             Kind = "events",
             Source = source.Name,
-            RowsRead = rows,
-            Accepted = accepted,
+            RowsRead = tally.Rows,
+            Accepted = tally.Accepted,
             Quarantined = quarantine.Count,
             Reasons = quarantine.Reasons,
             Days = daysWritten.Count,

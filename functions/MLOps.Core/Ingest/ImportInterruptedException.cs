@@ -36,11 +36,21 @@ public sealed class ImportInterruptedException(string kind, string source, strin
         + (kind == "events" ? "its blobs stay hidden until a run commits them." : "the catalogue is unchanged.");
 }
 
-/// <summary>The rows of an import under way whose verdict is in, for <see cref="ImportInterruptedException"/>.</summary>
+/// <summary>
+/// The rows of an import under way whose verdict is in: the import's own count, and what an interruption reports
+/// (<see cref="ImportInterruptedException"/>).
+/// </summary>
 internal sealed class ImportTally
 {
-    public long Rows;
-    public long Accepted;
+    public long Rows { get; private set; }
+    public long Accepted { get; private set; }
+
+    public void Add(bool accepted)
+    {
+        Rows++;
+        if (accepted) Accepted++;
+    }
+
     /// <summary>Every row with a verdict that is not accepted is quarantined.</summary>
     public long Quarantined => Rows - Accepted;
 }
