@@ -15,8 +15,10 @@ public class ModelsListStandingCliTests
         var ct = TestContext.Current.CancellationToken;
         var work = TestEnvironment.NewTempFolder("models-standing");
         var registry = new ModelRegistry(new MLOps.Storage.FolderBlobStore(Path.Combine(work, "store")));
+        RunCandidate[] run = [new("sar(similarity=1)", 2.4, new() { ["ndcg@10"] = 0.1319 }), new("ease", 2.5, new() { ["ndcg@10"] = 0.13 })];
         for (var i = 0; i < 3; i++)
-            await registry.RegisterAsync("recommender", new ModelVersionDraft { Type = "ease" }, new Dictionary<string, BinaryData> { ["model.mlrc"] = BinaryData.FromBytes([1]) }, ct);
+            await registry.RegisterAsync("recommender", new ModelVersionDraft { Type = "ease", RunCandidates = i == 1 ? run : null },
+                new Dictionary<string, BinaryData> { ["model.mlrc"] = BinaryData.FromBytes([1]) }, ct);
         await registry.PromoteAsync("recommender", 1, new PromoteRequest { By = "pipeline", Force = true }, ct);
         ModelComparison Against(double challenger, double lower) => new()
         {
@@ -36,5 +38,10 @@ public class ModelsListStandingCliTests
         Assert.Equal([(1, "champion", null), (2, "refused", "ndcg@10 0.1300 does not beat the champion's 0.1400"), (3, "awaiting-approval", null)], standings);
         // Extended, not changed: the aliases are where they were.
         Assert.Equal(1, json.Json().GetProperty("aliases").GetProperty("champion").GetProperty("version").GetInt32());
+
+        // The refused version's run: what else it trained, with figures (only its best was registered).
+        var show = await CliRunner.RunAsync(work, "models", "show", "2", "--store", "store");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains("sar(similarity=1): ndcg@10 0.1319, trained in 2.4 s", show.StdOut, StringComparison.Ordinal);
     }
 }

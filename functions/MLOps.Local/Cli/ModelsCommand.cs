@@ -70,6 +70,9 @@ public static class ModelsCommand
                 Row("created", manifest.CreatedAt.ToString("u"));
                 // The pipeline's notes say which candidate this was and how tuning chose its parameters.
                 if (manifest.Notes is { Length: > 0 } notes) Row("notes", notes);
+                // The run's other candidates are not registered: their figures are here ("what else did last night's run train").
+                foreach (var c in manifest.RunCandidates ?? [])
+                    Row("run candidate", $"{c.Key}: ndcg@10 {(c.Metrics.TryGetValue("ndcg@10", out var ndcg) ? ndcg.ToString("F4") : "-")}, trained in {c.TrainSeconds:0.0} s");
                 KeyValueLines.Write(console, rows);
                 var metrics = new Table().AddColumns("metric", "value", "95% interval");
                 foreach (var (k, m) in manifest.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
