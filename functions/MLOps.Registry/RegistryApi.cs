@@ -48,7 +48,12 @@ public static class RegistryApi
         TypedResults.Ok(await registry.ListModelsAsync(ct).ConfigureAwait(false));
 
     private static Task<IResult> GetAsync(string name, ModelRegistry registry, CancellationToken ct) =>
-        Guard(async () => TypedResults.Ok(await registry.GetModelAsync(name, ct).ConfigureAwait(false)));
+        Guard(async () =>
+        {
+            var summary = await registry.GetModelAsync(name, ct).ConfigureAwait(false);
+            // Each version's standing, as `mlops models list` shows it (a refused run's version, one awaiting approval …).
+            return TypedResults.Ok(summary with { Standings = await VersionStandings.ReadAsync(registry, summary, ct).ConfigureAwait(false) });
+        });
 
     // The version is bound as text: "abc" is a 400 naming it, not the route's plain 404.
     private static Task<IResult> GetVersionAsync(string name, string version, ModelRegistry registry, CancellationToken ct) =>

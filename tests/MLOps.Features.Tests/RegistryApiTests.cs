@@ -83,6 +83,10 @@ public sealed class RegistryApiTests : IAsyncLifetime
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(1, json.GetProperty("aliases").GetProperty("champion").GetProperty("version").GetInt32());
         Assert.Equal(3, json.GetProperty("versions").GetArrayLength());
+        // Each version's standing, as `mlops models list` shows it (docs/registry.md, "What a run registers").
+        var standings = json.GetProperty("standings").EnumerateArray().Select(s => (s.GetProperty("version").GetInt32(), s.GetProperty("standing").GetString())).ToList();
+        Assert.Equal(3, standings.Count);
+        Assert.Equal((1, "champion"), standings[0]);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/models/nothing", _read)).StatusCode);
     }
 
