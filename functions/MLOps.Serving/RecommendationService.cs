@@ -125,22 +125,22 @@ public static class RecommendationService
                 {
                     if (r < because.Count) queue.Add(because[r]);
                     if (r < genreRows.Count) queue.Add(genreRows[r]);
-                    if (r == 0) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, genreMask, _ => "Trending now")));
-                    if (r == 1) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, genreMask, _ => "New release")));
+                    if (r == 0) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, data.TrendingNormalized, user, used, perRow, genreMask, _ => "Trending now")));
+                    if (r == 1) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, data.Recency, user, used, perRow, genreMask, _ => "New release")));
                 }
-                if (!queue.Any(q => q.Item1 == "trending")) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, genreMask, _ => "Trending now")));
-                if (!queue.Any(q => q.Item1 == "new-releases")) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, genreMask, _ => "New release")));
+                if (!queue.Any(q => q.Item1 == "trending")) queue.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, data.TrendingNormalized, user, used, perRow, genreMask, _ => "Trending now")));
+                if (!queue.Any(q => q.Item1 == "new-releases")) queue.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, data.Recency, user, used, perRow, genreMask, _ => "New release")));
                 candidates.AddRange(queue);
             }
             else
             {
-                candidates.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, user, used, perRow, genreMask, _ => "Trending now")));
-                candidates.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, user, used, perRow, genreMask, _ => "New release")));
+                candidates.Add(("trending", "Trending now", () => TakeOrdered(data, data.TrendingOrder, data.TrendingNormalized, user, used, perRow, genreMask, _ => "Trending now")));
+                candidates.Add(("new-releases", "New releases", () => TakeOrdered(data, data.NewReleaseOrder, data.Recency, user, used, perRow, genreMask, _ => "New release")));
                 // Stated genres as given when the user has no affinity yet; without any, every genre by catalogue size.
                 var preferred = user?.GenreOrder is { Length: > 0 } o ? o : genreFilter ? [] : Enumerable.Range(0, data.Genres.Length).ToArray();
                 foreach (var g in RowGenres(preferred, stated))
                     candidates.Add(($"genre-{data.Genres[g]}", $"Popular in {data.Genres[g]}",
-                        () => TakeOrdered(data, data.GenreTrendingOrder[g], user, used, perRow, 0, _ => $"Popular in {data.Genres[g]} this week")));
+                        () => TakeOrdered(data, data.GenreTrendingOrder[g], data.TrendingNormalized, user, used, perRow, 0, _ => $"Popular in {data.Genres[g]} this week")));
             }
 
             foreach (var (id, title, build) in candidates)
@@ -364,8 +364,12 @@ public static class RecommendationService
         return items;
     }
 
-    /// <summary>Titles in <paramref name="order"/> not seen or on the page yet, of the genres in <paramref name="genreMask"/> (0: any).</summary>
-    private static List<RecommendedItem> TakeOrdered(ServingData data, int[] order, UserState? user, HashSet<int> used, int perRow, ulong genreMask, Func<int, string> reason)
+    /// <summary>
+    /// Titles in <paramref name="order"/> not seen or on the page yet, of the genres in <paramref name="genreMask"/> (0: any), each
+    /// scored by <paramref name="scores"/>, the value the order ranks by (trending, or a release's recency).
+    /// </summary>
+    private static List<RecommendedItem> TakeOrdered(ServingData data, int[] order, float[] scores, UserState? user, HashSet<int> used, int perRow,
+        ulong genreMask, Func<int, string> reason)
     {
         var items = new List<RecommendedItem>(perRow);
         foreach (var i in order)
@@ -375,7 +379,7 @@ public static class RecommendationService
             if (genreMask != 0 && (data.GenreMask[i] & genreMask) == 0) continue;
             if (!used.Add(i)) continue;
             data.Twins.AddTo(used, i);
-            items.Add(Item(data, i, data.TrendingNormalized[i], reason(i)));
+            items.Add(Item(data, i, scores[i], reason(i)));
         }
         return items;
     }

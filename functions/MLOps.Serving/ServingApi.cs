@@ -40,6 +40,9 @@ public static class ServingApi
                 QueryParameter.Number("diversity", "0 keeps the model's order; up to 1 trades relevance for genre variety.", 0, 1, 0),
                 QueryParameter.Boolean("excludeSeen", "Leave out titles the user played or rated.", true)]);
         api.MapGet("/users/{id}/rows", Rows).WithName("Rows").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithDescription("An item's score is what its row is ordered by: the model's score (top picks, 'Because you watched', '<genre> for you'), "
+                + "trending divided by the largest trending value ('Trending now', 'Popular in <genre>'), or the release's recency, "
+                + "0.5^(age in days before the catalogue's newest release / 180) ('New releases', ordered by release date).")
             .WithQuery(o => [
                 QueryParameter.Integer("rows", "How many rows (empty rows are dropped).", 1, o.MaxRows, 8),
                 QueryParameter.Integer("perRow", "Titles per row.", 1, o.MaxK, 10),

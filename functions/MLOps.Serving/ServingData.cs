@@ -42,10 +42,16 @@ public sealed class ServingData
         // A release date, else the release year's first day (ml-latest titles carry a year only).
         var dated = Enumerable.Range(0, items.Count).Where(i => catalog[i]?.ReleasedOn is not null).ToArray();
         NewestRelease = dated.Length == 0 ? null : dated.Max(i => catalog[i]!.ReleasedOn);
-        // "New" = released within 180 days of the newest title in the catalogue (the catalogue's own clock).
+        // "New" = released within NewDays of the newest title in the catalogue (the catalogue's own clock).
         IsNew = new bool[items.Count];
+        Recency = new float[items.Count];
         if (NewestRelease is { } newest)
-            foreach (var i in dated) IsNew[i] = catalog[i]!.ReleasedOn!.Value.DayNumber >= newest.DayNumber - 180;
+            foreach (var i in dated)
+            {
+                var age = newest.DayNumber - catalog[i]!.ReleasedOn!.Value.DayNumber;
+                IsNew[i] = age <= NewDays;
+                Recency[i] = MathF.Pow(0.5f, age / (float)NewDays);
+            }
         NewReleaseOrder = dated.OrderByDescending(i => catalog[i]!.ReleasedOn).ThenByDescending(i => trending[i]).ToArray();
         var maxTrend = trending.Length == 0 ? 0 : trending.Max();
         TrendingNormalized = trending.Select(t => maxTrend > 0 ? t / maxTrend : 0f).ToArray();
@@ -65,6 +71,16 @@ public sealed class ServingData
     public int[] TrendingOrder { get; }
     public int[][] GenreTrendingOrder { get; }
     public int[] NewReleaseOrder { get; }
+
+    /// <summary>A title counts as new within this many days of the catalogue's newest release.</summary>
+    public const int NewDays = 180;
+
+    /// <summary>
+    /// How recent a release is, the "New releases" row's score: 0.5^(age / <see cref="NewDays"/>), age in days before the
+    /// catalogue's newest release, so 1 for the newest title and 0.5 where "new" ends; 0 without a release date or year.
+    /// It falls as the row does (by release date), ties (same day) in trending order.
+    /// </summary>
+    public float[] Recency { get; }
     public bool[] IsNew { get; }
     public DateOnly? NewestRelease { get; }
     /// <summary>The data's clock: the newest event seen (trending decays relative to it).</summary>
