@@ -27,6 +27,12 @@ public static class ServingApi
     private static readonly Histogram<double> Latency = Telemetry.Meter.CreateHistogram<double>(
         "mlops.serving.request.duration", "ms", "Handler time of serving endpoints (tag: endpoint).");
 
+    /// <summary>
+    /// The declared length of <c>exclude</c>: the Functions host's 4 KB URL less 1 KB for the path (at most 155 bytes with a
+    /// 128-character id) and the other parameters. 500 ids of 128 characters (64,500) were declared, which no URL carries.
+    /// </summary>
+    public const int ExcludeMaxLength = RequestTargetLimit.FunctionsHostMaxBytes - 1024;
+
     public static IEndpointRouteBuilder MapServingApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi().WithName("OpenApiDocument").AddEndpointFilter(OpenApiDocuments.UnknownIsProblemAsync);
@@ -36,7 +42,7 @@ public static class ServingApi
             .WithQuery(o => [
                 QueryParameter.Integer("k", "How many titles.", 1, o.MaxK, 10),
                 QueryParameter.Text("genres", "Comma list of genres (known genres only); titles of any of them.", 20 * 129),
-                QueryParameter.Text("exclude", "Comma list of content ids never to list (at most 500).", 500 * 129),
+                QueryParameter.Text("exclude", FormattableString.Invariant($"Comma list of content ids never to list: at most 500 ids of up to 128 characters, within the URL's limit ({RequestTargetLimit.FunctionsHostMaxBytes:N0} bytes on Azure, {RequestTargetLimit.MaxBytes:N0} locally; a longer URL is refused), so at most {ExcludeMaxLength:N0} characters are declared: about 300 ids of 9 characters."), ExcludeMaxLength),
                 QueryParameter.Number("diversity", "0 keeps the model's order; up to 1 trades relevance for genre variety.", 0, 1, 0),
                 QueryParameter.Boolean("excludeSeen", "Leave out titles the user played or rated.", true)]);
         api.MapGet("/users/{id}/rows", Rows).WithName("Rows").RequireRole(ApiRole.Read).ProducesProblem(StatusCodes.Status503ServiceUnavailable)

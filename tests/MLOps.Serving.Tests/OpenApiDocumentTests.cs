@@ -49,6 +49,28 @@ public sealed class OpenApiDocumentTests(ServingFixture fixture) : IClassFixture
         Assert.False(recommendations["genres"].TryGetProperty("required", out var required) && required.GetBoolean());
     }
 
+    /// <summary>
+    /// A client generated from the document validates against the declared lengths, so each must fit in a URL the Functions host
+    /// takes (4 KB) with the route's path at the longest id (128 characters): exclude declared 500 × 129 = 64,500 characters.
+    /// </summary>
+    [Fact]
+    public async Task DeclaredQueryLengths_FitInAUrl()
+    {
+        var document = await DocumentAsync();
+        var checkedAny = false;
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object))
+                foreach (var (name, parameter) in QueryParameters(operation.Value))
+                {
+                    if (!parameter.GetProperty("schema").TryGetProperty("maxLength", out var maxLength)) continue;
+                    var longestPath = System.Text.RegularExpressions.Regex.Replace(path.Name, "{[^}]+}", new string('a', 128));
+                    var url = longestPath.Length + 1 + name.Length + 1 + maxLength.GetInt32();
+                    Assert.True(url <= MLOps.Core.Http.RequestTargetLimit.FunctionsHostMaxBytes, $"{path.Name} {name}: {url:N0} bytes at the declared maxLength");
+                    checkedAny = true;
+                }
+        Assert.True(checkedAny);
+    }
+
     [Fact]
     public async Task Events_DescribeTheirJsonBody()
     {

@@ -19,6 +19,12 @@ public static class RequestTargetLimit
 {
     public const int MaxBytes = 8 * 1024;
 
+    /// <summary>
+    /// The URL the Azure Functions host takes for an HTTP trigger (4 KB; it refuses a longer one before any function runs,
+    /// docs/deploy.md): what the OpenAPI document may declare a query parameter to hold.
+    /// </summary>
+    public const int FunctionsHostMaxBytes = 4 * 1024;
+
     /// <summary>Kestrel's <c>MaxRequestLineSize</c> on the local host: the whole line ("GET " + target + " HTTP/1.1\r\n").</summary>
     public const int HardCap = 64 * 1024;
 
