@@ -9,7 +9,8 @@ namespace MLOps.Workflows.Pipeline;
 /// The event-set snapshot records <see cref="EventSnapshotRefresher"/> writes (<c>pipeline/snapshots/&lt;id&gt;.json</c>, one
 /// per distinct set of event batches a retrain refreshed on), purged with the runs' histories: a record older than the
 /// cutoff goes unless a registered model version trained on it or a kept instance names it (a RetrainPipeline's custom
-/// status <c>snapshot</c>, or its output's). A record is the refresher's memo of its counts, read by no one else: a
+/// status <c>snapshot</c>, or its output's). A record holds the refresher's counts and the batches the snapshot covers,
+/// which training reads (<see cref="SnapshotTrainingInputs"/>): the versions and runs that train on it keep it, and a
 /// refresh on that event set again writes it again. Until 2026-12-07 nothing deleted them.
 /// </summary>
 public static class PipelineSnapshots

@@ -28,9 +28,11 @@ public static class SnapshotTrainingInputs
                 : [];
             return new Inputs(batches, catalog);
         }
-        // Not a feature-store snapshot (EventSnapshotRefresher's, when no feature store is wired): it records no batch list,
-        // only a hash of the committed log, so the committed log as it is now is the best reading of it.
-        var committed = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
-        return new Inputs([.. committed.Select(b => b.Blob.Path)], await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false));
+        // Not a feature-store snapshot: EventSnapshotRefresher's (no feature store wired), whose record lists its batches.
+        // It freezes no catalogue, so the current one is read. Without a record, or with one an older build wrote (a hash
+        // of the log only), the committed log as it is now is the best reading of it.
+        var covered = await EventSnapshotRefresher.ReadBatchesAsync(store, snapshotId, cancellationToken).ConfigureAwait(false)
+            ?? [.. (await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false)).Select(b => b.Blob.Path)];
+        return new Inputs(covered, await CatalogStore.ReadAsync(store, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -151,6 +151,35 @@ public sealed class RecommenderTrainerTests
     }
 
     /// <summary>
+    /// Without a feature store the pipeline's snapshot is <see cref="EventSnapshotRefresher"/>'s <c>ev-…</c>; training on it
+    /// reads the batches its record lists, so a late batch (plays from before its cutoff, imported after it) does not enter
+    /// a model that names it. Until 2026-12-08 it read every batch committed when training ran: the late user's plays
+    /// moved the held-out window and the figures under the same snapshot id.
+    /// </summary>
+    [Fact]
+    public async Task Train_OnAnEventSnapshot_ReadsItsBatches_NotALateOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var evaluations = new List<CandidateEvaluation>();
+        var snapshots = new List<FeatureSnapshotRef>();
+        foreach (var late in new[] { false, true })
+        {
+            var store = await GeneratedStoreAsync(5, ct);
+            var snapshot = await new EventSnapshotRefresher(store).RefreshAsync($"ev-late-{late}:refresh-features", ct);
+            // 15 plays of a new user on 5 January, before the snapshot's cutoff (one second after the newest event, in January 2025).
+            if (late) await IngestPlaysAsync(store, "late-user", 15, firstUnixSeconds: 1_736_035_200, ct);
+            var trainer = new RecommenderTrainer(store);
+            var model = await trainer.TrainAsync(snapshot, new CandidateConfig("popularity"), $"ev-late-{late}:train-0", ct);
+            evaluations.Add(await trainer.EvaluateAsync(snapshot, model, champion: null, $"ev-late-{late}:evaluate-0", ct));
+            snapshots.Add(snapshot);
+        }
+
+        Assert.True(snapshots[1].Cutoff > DateTimeOffset.FromUnixTimeSeconds(1_736_035_200 + 15), $"cutoff {snapshots[1].Cutoff:u}: the late plays lie before it");
+        Assert.Equal(evaluations[0].Window, evaluations[1].Window); // the late user's 10 latest plays are not in the window
+        Assert.Equal(Scores(evaluations[0].Metrics), Scores(evaluations[1].Metrics));
+    }
+
+    /// <summary>
     /// <c>championMetrics</c> holds the baseline's figures under the candidate's names, the top-k latency guardrail
     /// included (timed side by side with the candidate's), so the run output shows both sides of every gate.
     /// </summary>
