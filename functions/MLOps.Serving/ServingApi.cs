@@ -68,8 +68,10 @@ public static class ServingApi
         return app;
     }
 
-    public static async Task<Results<Ok<ReadyResponse>, ProblemHttpResult>> Ready(ModelHost host, SearchService search)
+    public static async Task<Results<Ok<ReadyResponse>, ProblemHttpResult>> Ready(ModelHost host, SearchService search, ShutdownDrain drain)
     {
+        if (drain.Draining)
+            return TypedResults.Problem(statusCode: 503, title: "Not ready", detail: "Draining: the host is stopping (requests are still served until it stops listening).");
         var snapshot = host.Current;
         if (host.DataError is { } dataError)
             return TypedResults.Problem(statusCode: 503, title: "Not ready", detail: dataError);

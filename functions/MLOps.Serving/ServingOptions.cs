@@ -24,6 +24,12 @@ public sealed class ServingOptions
     /// <summary>First wait before a model version that failed to load is tried again; it doubles per failure, up to 10 min.</summary>
     public TimeSpan LoadRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// On stop (SIGTERM), how long /ready answers 503 "draining" while every route still serves, before the server stops
+    /// listening: set it above the load balancer's probe interval × unhealthy threshold. Zero (default): stop at once.
+    /// </summary>
+    public TimeSpan ShutdownDrain { get; set; } = TimeSpan.Zero;
+
     /// <summary>Largest k / perRow / rows a client may ask for (larger is a 400 naming the field).</summary>
     public int MaxK { get; set; } = 100;
     public int MaxRows { get; set; } = 20;

@@ -34,6 +34,8 @@ public static class ServingServices
         builder.Services.TryAddSingleton<EventIngest>();
         builder.Services.TryAddSingleton<ExposureLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExposureLog>());
+        builder.Services.TryAddSingleton<ShutdownDrain>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
         // The document's schemas follow these options: with the web defaults (numbers also read from strings) every number
         // in it was typed "number or string" with a digits pattern, though responses write numbers and the hand-read bodies
         // (promote, rollback) reject strings; generated clients got string | number unions.
