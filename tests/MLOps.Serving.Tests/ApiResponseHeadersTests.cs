@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using MLOps.Core.Security;
 using MLOps.Tests;
 
@@ -77,6 +78,47 @@ public sealed class ApiResponseHeadersTests(ServingFixture fixture) : IClassFixt
         var problem = await response.ReadAsync();
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.Equal(trace, problem.GetProperty("traceId").GetString());
+    }
+
+    /// <summary>A store whose listing of the drift alerts fails: an exception no endpoint catches.</summary>
+    private sealed class FailingAlertsStore(MLOps.Storage.IBlobStore inner) : DelegatingBlobStore(inner)
+    {
+        public override IAsyncEnumerable<MLOps.Storage.BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
+            prefix.StartsWith(MLOps.Drift.Alerts.AlertStore.Folder, StringComparison.Ordinal)
+                ? throw new IOException("the store is unreachable") : Inner.ListAsync(prefix, cancellationToken);
+    }
+
+    /// <summary>
+    /// An unhandled exception: the exception handler's 500 problem clears the response's headers and sets its own
+    /// Cache-Control (no-cache,no-store); UseApiResponseHeaders, first in the pipeline, still sends ours and the trace.
+    /// </summary>
+    [Theory]
+    [InlineData("/api/drift/alerts")]
+    [InlineData("/drift")]
+    public async Task UnhandledException_IsAProblem_NeverStored_AndNamesItsTrace(string url)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var faulty = new ServingFixture();
+        faulty.ConfigureServices = services => services.AddSingleton<MLOps.Storage.IBlobStore>(new FailingAlertsStore(faulty.Store));
+        await faulty.InitializeAsync();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Add("traceparent", $"00-{TraceId}-b7ad6b7169203331-01");
+
+            var response = await faulty.Client(faulty.ReadKey).SendAsync(request, ct);
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.True(response.Headers.CacheControl is { Private: true, NoStore: true }, $"Cache-Control: {response.Headers.CacheControl}");
+            var trace = Assert.Single(response.Headers.GetValues("traceresponse"));
+            Assert.Matches($"^00-{TraceId}-[0-9a-f]{{16}}-0[01]$", trace);
+            var problem = await response.ReadAsync();
+            Assert.Equal(500, problem.GetProperty("status").GetInt32());
+            Assert.Equal(trace, problem.GetProperty("traceId").GetString());
+            Assert.DoesNotContain("unreachable", problem.GetRawText()); // the exception's message stays in the log
+        }
+        finally { await faulty.DisposeAsync(); }
     }
 
     /// <summary>The probes and the document are not API answers: they stay as they were (no key, nothing per caller).</summary>
