@@ -23,6 +23,7 @@ public sealed class TitleTwins
         Array.Fill(_ofItem, None);
         foreach (var group in groups)
             foreach (var i in group) _ofItem[i] = group;
+        RepeatedIds = groups.Sum(g => g.Length - 1);
     }
 
     public static TitleTwins Build(IReadOnlyList<CatalogItem?> catalog)
@@ -36,6 +37,9 @@ public sealed class TitleTwins
 
     /// <summary>How many titles have more than one id.</summary>
     public int GroupCount => _groups.Length;
+
+    /// <summary>Ids beyond a title's first (18 on ML-100k): what a ranked list loses at most to <see cref="Once{T}"/>.</summary>
+    public int RepeatedIds { get; }
 
     /// <summary>Every id of <paramref name="item"/>'s title, itself included; empty when it has only its own.</summary>
     public ReadOnlySpan<int> Of(int item) => _ofItem[item];
@@ -80,6 +84,26 @@ public sealed class TitleTwins
             }
             foreach (var i in group)
                 if (i != keep) scores[i] = float.NegativeInfinity;
+        }
+    }
+
+    /// <summary>
+    /// A ranked list, best first, with each title once: under its best-ranked id, its other ids dropped (search's list,
+    /// whose candidates are fused and personalized before this).
+    /// </summary>
+    public IEnumerable<T> Once<T>(IEnumerable<T> ranked, Func<T, int> itemOf)
+    {
+        HashSet<int>? listed = null;
+        foreach (var entry in ranked)
+        {
+            var item = itemOf(entry);
+            if (_ofItem[item].Length > 0)
+            {
+                listed ??= [];
+                if (listed.Contains(item)) continue;
+                AddTo(listed, item);
+            }
+            yield return entry;
         }
     }
 }

@@ -57,21 +57,26 @@ public sealed class SearchQualityTests
         var index = new LexicalIndex(data, resultCacheSize: 0);
 
         string Label(int item) => data.Catalog[item]?.Year is { } y ? $"{data.Title(item)} ({y})" : data.Title(item);
+        // Ranks are as search lists them: each title once (TitleTwins; ml-latest-small holds 5 titles under two ids, e.g. War
+        // of the Worlds (2005)); the lexical index's own rank, twins included, is reported beside them.
         var table = new StringBuilder("| query | intended title | rank | top 1 |\n|---|---|---|---|\n");
         var reciprocal = 0.0;
+        var reciprocalWithTwins = 0.0;
         var failures = new List<string>();
         foreach (var (query, title, year, mustReach) in Queries)
         {
-            var hits = index.Search(query, 100);
+            var hits = Listed(query, 100);
             var rank = 1 + hits.Select(h => h.Item).ToList().FindIndex(i => data.Title(i) == title && data.Catalog[i]?.Year == year);
             reciprocal += rank > 0 ? 1.0 / rank : 0;
+            reciprocalWithTwins += RankWithTwins(query, title, year) is > 0 and var r ? 1.0 / r : 0;
             table.Append($"| `{query}` | {title} ({year}) | {(rank > 0 ? rank.ToString(System.Globalization.CultureInfo.InvariantCulture) : ">100")} | {(hits.Count > 0 ? Label(hits[0].Item) : "—")} |\n");
             if (rank == 0 || rank > mustReach) failures.Add($"{query}: {title} ({year}) at rank {(rank > 0 ? rank : ">100")}, must be ≤ {mustReach}");
         }
-        table.Append($"\nMRR {reciprocal / Queries.Length:0.000}; top 1 {Queries.Count(q => Rank(q.Query, q.Title, q.Year) == 1)}/{Queries.Length}\n\n");
+        table.Append($"\nMRR {reciprocal / Queries.Length:0.000}; top 1 {Queries.Count(q => Rank(q.Query, q.Title, q.Year) == 1)}/{Queries.Length}" +
+            $" (lexical index, twins listed: MRR {reciprocalWithTwins / Queries.Length:0.000}; top 1 {Queries.Count(q => RankWithTwins(q.Query, q.Title, q.Year) == 1)}/{Queries.Length}; {data.Twins.GroupCount} titles under two ids or more)\n\n");
         foreach (var word in WordQueries)
         {
-            var top = index.Search(word, 10).Select(h => h.Item).ToList();
+            var top = Listed(word, 10).Select(h => h.Item).ToList();
             var exact = top.Count(i => TextNormalizer.Tokens(data.Title(i)).Contains(word));
             table.Append($"`{word}`: {exact}/10 of the top 10 hold the word \"{word}\" itself ({string.Join(", ", top.Take(5).Select(Label))}, …)\n");
             // An exact word match outranks every completion or near miss of it: the hits holding the word come first.
@@ -89,6 +94,10 @@ public sealed class SearchQualityTests
         Assert.True(failures.Count == 0, string.Join("\n", failures) + "\n\n" + table);
 
         int Rank(string query, string title, int year) =>
+            1 + Listed(query, 100).Select(h => h.Item).ToList().FindIndex(i => data.Title(i) == title && data.Catalog[i]?.Year == year);
+        int RankWithTwins(string query, string title, int year) =>
             1 + index.Search(query, 100).Select(h => h.Item).ToList().FindIndex(i => data.Title(i) == title && data.Catalog[i]?.Year == year);
+        List<LexicalHit> Listed(string query, int top) =>
+            data.Twins.Once(index.Search(query, top + data.Twins.RepeatedIds), h => h.Item).Take(top).ToList();
     }
 }

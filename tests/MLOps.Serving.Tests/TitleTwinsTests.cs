@@ -80,6 +80,42 @@ public sealed class TitleTwinsTests
         Assert.Single(ofClerks, id => id is "a1" or "a2");
     }
 
+    /// <summary>Search lists a title once, under its best-scored id (a2: the same words as a1, more played), for anyone.</summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("viewer")]
+    [InlineData("newcomer")]
+    public async Task Search_ListsATitleOnce_UnderItsBestScoredId(string? user)
+    {
+        var ids = await SearchAsync("chasing amy", user, 10);
+
+        Assert.Equal(["a2"], ids);
+    }
+
+    /// <summary>
+    /// k titles, none twice: the twins score 6 (two title words), the remakes 3, so the top 3 were a2, a1, r1; the dropped
+    /// id leaves its place to the next title, not a hole or a repeat.
+    /// </summary>
+    [Fact]
+    public async Task Search_KTitles_EachOnce()
+    {
+        var ids = await SearchAsync("chasing amy remake", null, 3);
+
+        Assert.Equal(3, ids.Count);
+        Assert.Single(ids, id => id is "a1" or "a2");
+        Assert.Contains("r1", ids);
+        Assert.Contains("r2", ids);
+    }
+
+    private static async Task<List<string>> SearchAsync(string query, string? user, int k)
+    {
+        // SearchAsync reads only the snapshot it is given; the host feeds the background semantic index, off here.
+        var search = new MLOps.Serving.Search.SearchService(null!, Microsoft.Extensions.Options.Options.Create(new ServingOptions()),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<MLOps.Serving.Search.SearchService>.Instance);
+        var response = await search.SearchAsync(Served, query, user, k, TestContext.Current.CancellationToken);
+        return response.Items.Select(i => i.ContentId).ToList();
+    }
+
     [Fact]
     public void Twins_AreTheSameTitleAndYear()
     {

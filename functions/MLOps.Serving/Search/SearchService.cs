@@ -118,8 +118,9 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
     public async Task<SearchResponse> SearchAsync(ServingSnapshot snapshot, string query, string? userId, int k, CancellationToken cancellationToken)
     {
         var data = snapshot.Data;
-        // At least k candidates from each index, so a k above the default pool still gets k results.
-        var candidates = Math.Max(k, Candidates);
+        // At least k candidates from each index, so a k above the default pool still gets k results; and as many more as
+        // listing each title once (TitleTwins) can drop.
+        var candidates = Math.Max(k, Candidates) + data.Twins.RepeatedIds;
         var lexical = LexicalFor(data).Search(query, candidates);
         var relevance = new Dictionary<int, double>();
         var mode = "lexical";
@@ -151,10 +152,11 @@ public sealed partial class SearchService(ModelHost host, IOptions<ServingOption
         var user = userId is null ? null : data.User(userId);
         var weight = user is null ? 0 : options.Value.SearchAffinityWeight;
         var maxRelevance = relevance.Count == 0 ? 1 : relevance.Values.Max();
-        var ranked = relevance
+        // A title the catalogue holds under several ids is listed once, under its best-scored id (the first on a tie).
+        var ranked = data.Twins.Once(relevance
             .Select(kv => (Item: kv.Key, Relevance: kv.Value / maxRelevance, Affinity: user is null ? 0 : Affinity(data, user, kv.Key)))
             .Select(x => (x.Item, x.Relevance, x.Affinity, Score: (1 - weight) * x.Relevance + weight * x.Affinity))
-            .OrderByDescending(x => x.Score).ThenBy(x => x.Item).Take(k)
+            .OrderByDescending(x => x.Score).ThenBy(x => x.Item), x => x.Item).Take(k)
             .Select(x => RecommendationService.Item(data, x.Item, (float)x.Score, Reason(data, user, x.Item, x.Affinity, weight)))
             .ToList();
         return new SearchResponse(query, userId, mode, fallback, ranked);
