@@ -27,6 +27,63 @@ public sealed class InterruptedImportTests
         }
     }
 
+    /// <summary>Cancels the import's token as it reads a batch manifest (looking for an earlier import of its batch), and fails that read.</summary>
+    private sealed class CancelAtManifestRead(IBlobStore inner, CancellationTokenSource cancel) : DelegatingBlobStore(inner)
+    {
+        public override Task<BlobContent?> ReadAsync(string path, CancellationToken cancellationToken = default)
+        {
+            if (path.StartsWith(StoreLayout.Imports, StringComparison.Ordinal))
+            {
+                cancel.Cancel();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            return Inner.ReadAsync(path, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Stopped while looking for an earlier import of a batch an earlier run committed, the import does not say the batch
+    /// "was not committed" (it said so before 2026-12-08): it says it stopped before reading rows and imported nothing,
+    /// true whether or not the batch was committed; and the committed batch is untouched.
+    /// </summary>
+    [Fact]
+    public async Task Events_CancelledWhileCheckingForAnEarlierImport_OfACommittedBatch_DoNotSayItIsUncommitted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        var file = Path.Combine(TestEnvironment.NewTempFolder("interrupted-early"), "live.csv");
+        await File.WriteAllLinesAsync(file, ["eventId,userId,contentId,timestamp", "e1,u1,m1,1700000000", "e2,u2,m1,1700000000"], ct);
+        var source = EventSources.File(file, "csv", ColumnMap.Default, RatingScale.Default);
+        await new EventIngestor(store).IngestAsync(source, cancellationToken: ct);
+        using var cancel = new CancellationTokenSource();
+
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new EventIngestor(new CancelAtManifestRead(store, cancel)).IngestAsync(source, cancellationToken: cancel.Token));
+
+        Assert.Equal($"csv:live.csv stopped before reading any rows, while checking whether batch {source.BatchId} was already imported: this run imported nothing. "
+            + "Run the same command again: it finds the batch already imported, or imports it.", e.Message);
+        Assert.NotNull(await EventIngestor.ReadManifestAsync(store, source.BatchId, ct));
+        Assert.Equal(2, await EventLog.ReadAsync(store, cancellationToken: ct).CountAsync(ct));
+    }
+
+    /// <summary>The catalogue's importer likewise (its earlier import committed the batch).</summary>
+    [Fact]
+    public async Task Catalog_CancelledWhileCheckingForAnEarlierImport_OfACommittedBatch_DoesNotSayItIsUncommitted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+        IEnumerable<RawCatalogRow> Rows(CancellationToken _) => [new RawCatalogRow { Line = 2, ContentId = "m1", Title = "Heat" }];
+        var source = new CatalogSource("csv:c.csv", "0123456789abcdef01234567", Rows);
+        await new CatalogImporter(store).ImportAsync(source, ct);
+        using var cancel = new CancellationTokenSource();
+
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new CatalogImporter(new CancelAtManifestRead(store, cancel)).ImportAsync(source, cancel.Token));
+
+        Assert.Equal("csv:c.csv stopped before reading any rows, while checking whether batch 0123456789abcdef01234567 was already imported: this run imported nothing. "
+            + "Run the same command again: it finds the batch already imported, or imports it.", e.Message);
+        Assert.NotNull(await EventIngestor.ReadManifestAsync(store, source.BatchId, ct));
+    }
+
     [Fact]
     public async Task Events_CancelledMidFile_SayWhatWasRead_CommitNothing_AndARerunImportsEveryRowOnce()
     {

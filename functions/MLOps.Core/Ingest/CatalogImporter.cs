@@ -66,16 +66,18 @@ public sealed partial class CatalogImporter(IBlobStore store, TimeProvider? time
         var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
         var problems = new List<RowProblem>();
         long rows = 0;
+        var checkedEarlier = false;
         try
         {
             // Also under the ids earlier builds gave the same files: re-importing an old file must not roll newer titles back.
             if (await EventIngestor.FindImportedAsync(store, source.BatchId, source.EarlierBatchIds, cancellationToken).ConfigureAwait(false) is { } existing)
                 return existing;
+            checkedEarlier = true;
             ReadRows();
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new ImportInterruptedException("catalog", source.Name, source.BatchId, rows, items.Count, quarantine.Count, cancellationToken, e);
+            throw new ImportInterruptedException("catalog", source.Name, source.BatchId, rows, items.Count, quarantine.Count, cancellationToken, e, stillChecking: !checkedEarlier);
         }
         return await WriteAsync(source, items, quarantine, rows, now, clock).ConfigureAwait(false);
 

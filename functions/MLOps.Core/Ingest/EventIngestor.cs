@@ -52,7 +52,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e is not ImportInterruptedException)
         {
-            throw new ImportInterruptedException("events", source.Name, batch, tally.Rows, tally.Accepted, tally.Quarantined, cancellationToken, e);
+            throw new ImportInterruptedException("events", source.Name, batch, tally.Rows, tally.Accepted, tally.Quarantined, cancellationToken, e, stillChecking: !tally.Checked);
         }
     }
 
@@ -65,6 +65,7 @@ public sealed class EventIngestor(IBlobStore store, TimeProvider? time = null)
             ? await ImportLease.AcquireAsync(store, batch, LeaseDuration, WaitingForLease, cancellationToken).ConfigureAwait(false) : null;
         if (await FindImportedAsync(store, batch, source.EarlierBatchIds, cancellationToken).ConfigureAwait(false) is { } existing)
             return existing;
+        tally.FoundNoEarlierImport();
 
         var clock = Stopwatch.StartNew();
         var now = _time.GetUtcNow();
