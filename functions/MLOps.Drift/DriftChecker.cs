@@ -38,8 +38,8 @@ public sealed class DriftChecker(IBlobStore store, DriftOptions? options = null,
 
     public async Task<DriftReport> CheckAsync(DriftReference? reference, DriftWindow? window = null, CancellationToken cancellationToken = default)
     {
-        window ??= await WindowReader.LatestAsync(store, _options.WindowDays, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException("There are no events in the store: import or generate events first.");
+        // No committed event batch, no window: refused with the message every verb that needs events gives (EventsRequired).
+        window ??= WindowReader.Latest(await EventsRequired.CheckAsync(store, "to check for drift", cancellationToken).ConfigureAwait(false), _options.WindowDays)!;
         var (report, candidates) = await EvaluateCoreAsync(reference, window, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var alerts = new List<DriftAlert>();

@@ -266,4 +266,20 @@ public sealed class DriftCheckerTests
         foreach (var r in new[] { reference, cached! })
             Assert.Equal(new OfflineMetric(0.31, 0.29, 0.33), Assert.Single(r.OfflineHitRates!).Value);
     }
+
+    /// <summary>
+    /// On a store without events the check refuses with the message every verb that needs events gives (EventsRequired;
+    /// until 2026-12-08 "There are no events in the store: …", its own words), and records no report.
+    /// </summary>
+    [Fact]
+    public async Task EmptyStore_IsRefusedWithTheSharedNoEventsMessage_AndNoReport()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore();
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => DriftChecker.CheckAsync(store, null, time: new ManualClock(Now), cancellationToken: ct));
+
+        Assert.Equal("the store holds no events to check for drift: import some first (mlops import movielens-100k DIR, mlops import events FILE, or mlops demo).", error.Message);
+        Assert.Empty(await store.ListAllAsync(DriftChecker.ReportsFolder, ct));
+    }
 }
