@@ -77,7 +77,9 @@ public static class ServingApi
             return TypedResults.Problem(statusCode: 503, title: "Not ready", detail: dataError);
         if (snapshot?.Champion is not { } champion)
             return TypedResults.Problem(statusCode: 503, title: "Not ready",
-                detail: snapshot is null ? "Serving data is still loading." : host.LastError ?? "No champion model is loaded yet (serving trending titles meanwhile). If none is promoted, "
+                detail: snapshot is null ? "Serving data is still loading."
+                    : host.WarmingUp is { } warming ? $"Warming up {warming}: computing users' recommendations before it serves (at most ServingOptions:WarmUpBudget)."
+                    : host.LastError ?? "No champion model is loaded yet (serving trending titles meanwhile). If none is promoted, "
                         + "run RetrainPipeline: `mlops pipeline run --wait`, or POST /api/orchestrations/RetrainPipeline.");
         await Task.CompletedTask.ConfigureAwait(false);
         return TypedResults.Ok(new ReadyResponse("ready", RecommendationService.Info(champion)!, snapshot.Data.Count, snapshot.Data.UserCount,

@@ -144,6 +144,9 @@ public sealed class ServingData
         return union == 0 ? 0 : BitOperations.PopCount(GenreMask[a] & GenreMask[b]) / (float)union;
     }
 
+    /// <summary>The loaded users' ids, those who watched most first (the warm-up's order: their lists cost most to compute).</summary>
+    public IEnumerable<string> UserIdsByActivity() => _users.OrderByDescending(u => u.Value.Seen.Count).Select(u => u.Key);
+
     public UserState? User(string userId) =>
         _fresh.TryGetValue(userId, out var fresh) ? fresh : _users.GetValueOrDefault(userId);
 

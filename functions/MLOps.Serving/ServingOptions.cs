@@ -25,6 +25,12 @@ public sealed class ServingOptions
     public TimeSpan LoadRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Longest a newly loaded model (at startup, and each promoted version before it is swapped in) spends being warmed up
+    /// through the request path (<see cref="Model.ServingWarmUp"/>): at startup /ready stays 503 meanwhile. Zero: no warm-up.
+    /// </summary>
+    public TimeSpan WarmUpBudget { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// On stop (SIGTERM), how long /ready answers 503 "draining" while every route still serves, before the server stops
     /// listening: set it above the load balancer's probe interval × unhealthy threshold. Zero (default): stop at once.
     /// </summary>

@@ -237,7 +237,7 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             var recommender = await source.LoadAsync(target, cancellationToken).ConfigureAwait(false);
             _failed.TryRemove(target, out _);
             _modelErrors.TryRemove(alias, out _);
-            return new ServingModel(target, recommender, data.Items);
+            return WarmUp(new ServingModel(target, recommender, data.Items), data, alias, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -249,6 +249,26 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             return current;
         }
     }
+
+    /// <summary>The version being warmed up before it serves ("recommender 3 (champion)"), null otherwise; /ready names it.</summary>
+    public string? WarmingUp { get; private set; }
+
+    /// <summary>Warms the model up (<see cref="ServingWarmUp"/>) before it is published: requests keep the previous snapshot meanwhile.</summary>
+    private ServingModel WarmUp(ServingModel model, ServingData data, string alias, CancellationToken cancellationToken)
+    {
+        WarmingUp = $"{model.Ref.Name} {model.Ref.Version} ({alias})";
+        try
+        {
+            var result = ServingWarmUp.Run(data, model, options.Value.WarmUpBudget, cancellationToken);
+            LogWarmedUp(model.Ref.Name, model.Ref.Version, alias, result.Users, result.UserCount, result.Rows, result.Similar,
+                result.Elapsed.TotalSeconds, result.BudgetSpent ? "the budget ran out" : "done");
+        }
+        finally { WarmingUp = null; }
+        return model;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Warmed up {Model} {Version} ({Alias}): recommendations for {Users} of {UserCount} users, {Rows} home pages, {Similar} similar lists in {Seconds:0.00} s ({Outcome}).")]
+    private partial void LogWarmedUp(string model, string version, string alias, int users, int userCount, int rows, int similar, double seconds, string outcome);
 
     [LoggerMessage(LogLevel.Information, "Serving data loaded: {Items} items, {Users} users.")]
     private partial void LogDataLoaded(int items, int users);

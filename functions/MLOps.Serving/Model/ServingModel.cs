@@ -36,7 +36,7 @@ public sealed class ServingModel
     }
 
     public const int CandidateCount = 200;
-    private const int CandidateCacheLimit = 200_000;
+    public const int CandidateCacheLimit = 200_000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, UserCandidates> _candidates = new(StringComparer.Ordinal);
 
     public ModelRef Ref { get; }

@@ -1,0 +1,86 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Recommenders;
+using MLOps.Serving.Model;
+
+namespace MLOps.Serving.Tests;
+
+/// <summary>A loaded model is run through the request path (every user's list computed) before it serves.</summary>
+public sealed class WarmUpTests
+{
+    /// <summary>Scores like its inner model once <see cref="Gate"/> opens, counting the calls.</summary>
+    private sealed class GatedRecommender(IRecommender inner) : IRecommender
+    {
+        private int _calls;
+        public ManualResetEventSlim Gate { get; } = new(false);
+        public int Calls => Volatile.Read(ref _calls);
+        public string Kind => inner.Kind;
+        public ItemIndex Items => inner.Items;
+
+        public void Score(ReadOnlySpan<int> history, Span<float> scores)
+        {
+            Interlocked.Increment(ref _calls);
+            Gate.Wait(TimeSpan.FromSeconds(30));
+            inner.Score(history, scores);
+        }
+    }
+
+    private static IRecommender Cooccurrence(ServingFixture fixture) =>
+        new CooccurrenceRecommender(fixture.Catalog.Select(c => c.ContentId).Where(id => id != "interstellar"), fixture.Events);
+
+    [Fact]
+    public async Task Startup_ReadyWaitsForTheWarmUp_AfterWhichNoUsersListIsComputedAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture { WaitForChampion = false };
+        GatedRecommender? gated = null;
+        fixture.ConfigureServices = _ => fixture.Models.Add("1", gated = new GatedRecommender(Cooccurrence(fixture)));
+        await fixture.InitializeAsync();
+        try
+        {
+            var client = fixture.Client(fixture.ReadKey);
+            await ServingFixture.WaitUntilAsync(() => gated!.Calls > 0); // before: nothing scored until a request came
+            var ready = await client.GetAsync("/ready", ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("Warming up recommender 1 (champion)", (await ready.ReadAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+            gated!.Gate.Set();
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            await ServingFixture.WaitUntilAsync(() => host.Current?.Champion is not null);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready", ct)).StatusCode);
+            var scored = gated.Calls;
+            foreach (var user in fixture.Events.Select(e => e.UserId).Distinct())
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/users/{user}/recommendations?k=5", ct)).StatusCode);
+            Assert.Equal(scored, gated.Calls);
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    [Fact]
+    public async Task PromotedVersion_IsWarmedUpBeforeItIsSwappedIn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        await fixture.InitializeAsync();
+        try
+        {
+            var client = fixture.Client(fixture.ReadKey);
+            var gated = new GatedRecommender(Cooccurrence(fixture));
+            fixture.Models.Add("3", gated);
+            fixture.Models.Point("champion", "3");
+            await ServingFixture.WaitUntilAsync(() => gated.Calls > 0);
+            var ready = await client.GetAsync("/ready", ct);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("1", (await ready.ReadAsync()).GetProperty("model").GetProperty("version").GetString()); // the old one serves meanwhile
+
+            gated.Gate.Set();
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            await ServingFixture.WaitUntilAsync(() => host.Current?.Champion?.Ref.Version == "3");
+            var scored = gated.Calls;
+            foreach (var user in fixture.Events.Select(e => e.UserId).Distinct())
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/users/{user}/recommendations?k=5", ct)).StatusCode);
+            Assert.Equal(scored, gated.Calls);
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+}
