@@ -244,8 +244,9 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             var attempts = failed.Attempts + 1;
             _failed[target] = (attempts, Environment.TickCount64 + (long)RetryDelay(attempts, options.Value.LoadRetryDelay).TotalMilliseconds);
             LoadFailures.Add(1, new KeyValuePair<string, object?>("model", name), new KeyValuePair<string, object?>("version", target.Version));
-            _modelErrors[alias] = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {current?.Ref.Version ?? "trending fallback"}";
-            LogLoadFailed(ex, name, target.Version, alias);
+            var serving = ServedInstead(current, alias);
+            _modelErrors[alias] = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {serving}";
+            LogLoadFailed(ex, name, target.Version, alias, serving);
             return current;
         }
     }
@@ -270,6 +271,14 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     [LoggerMessage(LogLevel.Information, "Warmed up {Model} {Version} ({Alias}): recommendations for {Users} of {UserCount} users, {Rows} home pages, {Similar} similar lists in {Seconds:0.00} s ({Outcome}).")]
     private partial void LogWarmedUp(string model, string version, string alias, int users, int userCount, int rows, int similar, double seconds, string outcome);
 
+    /// <summary>
+    /// What serves while <paramref name="alias"/>'s target failed to load: its loaded version, else (none loaded yet, as at
+    /// startup) trending titles for the champion and the champion's lists for an experiment variant.
+    /// </summary>
+    private static string ServedInstead(ServingModel? current, string alias) =>
+        current is not null ? $"{current.Ref.Name} {current.Ref.Version}"
+        : alias == "champion" ? "trending titles (no model is loaded)" : "the champion's lists to its users (no model is loaded for it)";
+
     [LoggerMessage(LogLevel.Information, "Serving data loaded: {Items} items, {Users} users.")]
     private partial void LogDataLoaded(int items, int users);
 
@@ -285,6 +294,6 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     [LoggerMessage(LogLevel.Information, "Swapped {Model} to version {Version} (was {Previous}).")]
     private partial void LogSwapped(string model, string version, string previous);
 
-    [LoggerMessage(LogLevel.Error, "ALERT: failed to load {Model} version {Version} ({Alias}); keeping the previous model.")]
-    private partial void LogLoadFailed(Exception ex, string model, string version, string alias);
+    [LoggerMessage(LogLevel.Error, "ALERT: failed to load {Model} version {Version} ({Alias}); still serving {Serving}.")]
+    private partial void LogLoadFailed(Exception ex, string model, string version, string alias, string serving);
 }
