@@ -83,7 +83,8 @@ public static class ServingApi
                         + "run RetrainPipeline: `mlops pipeline run --wait`, or POST /api/orchestrations/RetrainPipeline.");
         await Task.CompletedTask.ConfigureAwait(false);
         return TypedResults.Ok(new ReadyResponse("ready", RecommendationService.Info(champion)!, snapshot.Data.Count, snapshot.Data.UserCount,
-            search.SemanticConfigured ? search.SemanticReady ? "ready" : "building" : "off", host.LastError));
+            search.SemanticConfigured ? search.SemanticReady ? "ready" : "building" : "off", host.LastError,
+            host.StoreChecks.LastOkAgeSeconds, host.StoreChecks.Error));
     }
 
     public static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem, ProblemHttpResult>> Recommendations(
@@ -261,7 +262,12 @@ public static class ServingApi
         return TypedResults.Ok(await ExperimentService.ResultsAsync(store, experiment, http.RequestAborted).ConfigureAwait(false));
     }
 
-    public sealed record ReadyResponse(string Status, ModelInfo Model, int Items, int Users, string Semantic, string? LastError);
+    /// <summary>
+    /// <c>LastCheckAgeSeconds</c>: since the last background check of the store that worked (polled every PollInterval);
+    /// <c>StoreCheckError</c>: why the checks fail while they do. Neither turns /ready 503: the loaded model serves from memory.
+    /// </summary>
+    public sealed record ReadyResponse(string Status, ModelInfo Model, int Items, int Users, string Semantic, string? LastError,
+        double LastCheckAgeSeconds, string? StoreCheckError);
 
     private static ProblemHttpResult TooLarge(ServingOptions o) =>
         TypedResults.Problem(statusCode: 413, title: "Body too large", detail: $"At most {o.MaxBodyBytes} bytes.", extensions: new Dictionary<string, object?> { ["field"] = "body" });

@@ -25,6 +25,12 @@ public sealed class ServingOptions
     public TimeSpan LoadRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Longest the background check may wait for the store to resolve the champion alias before it counts as failed
+    /// (mlops.serving.store.check_failures, a warning once per outage). Zero: no limit.
+    /// </summary>
+    public TimeSpan StoreCheckTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Longest a newly loaded model (at startup, and each promoted version before it is swapped in) spends being warmed up
     /// through the request path (<see cref="Model.ServingWarmUp"/>): at startup /ready stays 503 meanwhile. Zero: no warm-up.
     /// </summary>

@@ -115,15 +115,18 @@ public sealed class TestModelSource : IModelSource
     private readonly Dictionary<string, string> _aliases = new();
     private readonly Lock _gate = new();
     public TimeSpan LoadDelay { get; set; }
+    /// <summary>While true, resolving an alias never answers (a frozen store) until the caller cancels.</summary>
+    public bool ResolveHangs { get; set; }
 
     public void Add(string version, IRecommender? recommender) { lock (_gate) _versions[version] = recommender!; }
     public void Point(string alias, string version) { lock (_gate) _aliases[alias] = version; }
 
-    public Task<ModelRef?> ResolveAsync(string name, string aliasOrVersion, CancellationToken cancellationToken)
+    public async Task<ModelRef?> ResolveAsync(string name, string aliasOrVersion, CancellationToken cancellationToken)
     {
+        if (ResolveHangs) await Task.Delay(Timeout.Infinite, cancellationToken);
         lock (_gate)
-            return Task.FromResult(_aliases.TryGetValue(aliasOrVersion, out var v) ? new ModelRef(name, v)
-                : _versions.ContainsKey(aliasOrVersion) ? new ModelRef(name, aliasOrVersion) : null);
+            return _aliases.TryGetValue(aliasOrVersion, out var v) ? new ModelRef(name, v)
+                : _versions.ContainsKey(aliasOrVersion) ? new ModelRef(name, aliasOrVersion) : null;
     }
 
     public async Task<IRecommender> LoadAsync(ModelRef model, CancellationToken cancellationToken)

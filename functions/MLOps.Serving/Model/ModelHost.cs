@@ -59,6 +59,9 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _modelErrors = new(StringComparer.Ordinal);
     public int SwapCount { get; private set; }
 
+    /// <summary>How the background checks of the store fare (shown by /ready).</summary>
+    public StoreChecks StoreChecks { get; } = new(logger);
+
     public async Task<ServingSnapshot> WaitForSnapshotAsync(CancellationToken cancellationToken)
     {
         await DataReady.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -81,9 +84,10 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
                 if (DataError is not null && !await TryLoadDataAsync(stoppingToken).ConfigureAwait(false)) continue;
                 await ReloadDataIfChangedAsync(stoppingToken).ConfigureAwait(false);
                 await RefreshAsync(stoppingToken).ConfigureAwait(false);
+                StoreChecks.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception ex) { LogRefreshFailed(ex); }
+            catch (Exception ex) { StoreChecks.Failed(ex); }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -224,7 +228,7 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
 
     private async Task<ServingModel?> ResolveAndLoadAsync(string name, string alias, ServingModel? current, ServingData data, CancellationToken cancellationToken)
     {
-        var target = await source.ResolveAsync(name, alias, cancellationToken).ConfigureAwait(false);
+        var target = await ResolveInTimeAsync(name, alias, cancellationToken).ConfigureAwait(false);
         if (target is null) return current;
         if (current is not null && current.Ref == target)
         {
@@ -248,6 +252,22 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             _modelErrors[alias] = $"loading {name} {target.Version} ({alias}) failed: {ex.Message}; still serving {serving}";
             LogLoadFailed(ex, name, target.Version, alias, serving);
             return current;
+        }
+    }
+
+    /// <summary>
+    /// Resolves the alias within ServingOptions:StoreCheckTimeout: a store that stops answering (frozen, unreachable) made
+    /// the check hang for minutes in the storage client's own retries, with nothing logged.
+    /// </summary>
+    private async Task<ModelRef?> ResolveInTimeAsync(string name, string alias, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.StoreCheckTimeout;
+        using var check = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout > TimeSpan.Zero) check.CancelAfter(timeout);
+        try { return await source.ResolveAsync(name, alias, check.Token).ConfigureAwait(false); }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the store did not answer within {timeout.TotalSeconds:0.#} s (resolving {name} {alias})");
         }
     }
 
@@ -287,9 +307,6 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
 
     [LoggerMessage(LogLevel.Warning, "Reloading the serving data failed; still serving the data loaded before, retrying at the next check.")]
     private partial void LogReloadFailed(Exception ex);
-
-    [LoggerMessage(LogLevel.Warning, "Champion refresh failed; will retry.")]
-    private partial void LogRefreshFailed(Exception ex);
 
     [LoggerMessage(LogLevel.Information, "Swapped {Model} to version {Version} (was {Previous}).")]
     private partial void LogSwapped(string model, string version, string previous);
