@@ -71,6 +71,10 @@ public sealed class ActivityFunctions(DurableWorkflows workflows)
     public Task<JsonElement?> PurgeHistory([ActivityTrigger] JsonElement input, [DurableClient] DurableTaskClient client, FunctionContext context) =>
         Run(PipelineActivities.PurgeHistory, input, context, client);
 
+    [Function(PipelineActivities.PurgeArtifacts)]
+    public Task<JsonElement?> PurgeArtifacts([ActivityTrigger] JsonElement input, [DurableClient] DurableTaskClient client, FunctionContext context) =>
+        Run(PipelineActivities.PurgeArtifacts, input, context, client);
+
     private Task<JsonElement?> Run(string name, JsonElement input, FunctionContext context, DurableTaskClient? client = null) =>
         workflows.RunActivityAsync(name, InstanceId(context), input, client is null ? null : new DurableTaskClientAdapter(client), context.CancellationToken);
 

@@ -12,7 +12,7 @@ namespace MLOps.Registry;
 /// entry n is written only by the caller whose swap produced sequence n — so the log has no gaps, no duplicates
 /// and each entry's "from" is the previous entry's "to", however many callers race.
 /// </summary>
-public sealed class ModelRegistry
+public sealed partial class ModelRegistry
 {
     public const string DefaultModel = "recommender";
 
@@ -199,6 +199,7 @@ public sealed class ModelRegistry
         ChangeAsync(model, ModelAliases.Challenger, null, async current =>
         {
             await RequireVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+            await RequireArtifactAsync(model, version, cancellationToken).ConfigureAwait(false);
             return new Planned("set", version, null, by, instance, reason, null, null, false);
         }, cancellationToken);
 
@@ -211,6 +212,7 @@ public sealed class ModelRegistry
     public async Task<AliasChangeResult> PromoteAsync(string model, int version, PromoteRequest request, CancellationToken cancellationToken = default)
     {
         await RequireVersionAsync(model, version, cancellationToken).ConfigureAwait(false);
+        await RequireArtifactAsync(model, version, cancellationToken).ConfigureAwait(false);
         var decision = request.Decision;
         if (decision is null && request.UseStoredDecision)
             decision = (await GetDecisionsAsync(model, version, cancellationToken).ConfigureAwait(false)).LastOrDefault();
@@ -368,6 +370,14 @@ public sealed class ModelRegistry
     {
         if (!await _store.ExistsAsync(ManifestPath(model, version), cancellationToken).ConfigureAwait(false))
             throw new RegistryNotFoundException($"model '{model}' has no version {version}");
+    }
+
+    /// <summary>An alias may only name a version whose artifact is still there: serving would find nothing to load.</summary>
+    private async Task RequireArtifactAsync(string model, int version, CancellationToken cancellationToken)
+    {
+        if (await GetArtifactPurgeAsync(model, version, cancellationToken).ConfigureAwait(false) is { } purged)
+            throw new ArtifactPurgedException($"version {version}'s artifact was purged on {purged.PurgedAt:u} ({purged.Reason}); "
+                + $"`mlops models reproduce {version}` trains it again from its record; register that to promote it");
     }
 
     // ---------------------------------------------------------------- audit and decisions

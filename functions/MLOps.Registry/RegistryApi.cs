@@ -161,6 +161,10 @@ public static class RegistryApi
         {
             return JsonRequestBody.Problem(409, "Conflict", e.Field ?? "If-Match", e.Message);
         }
+        catch (ArtifactPurgedException e)
+        {
+            return JsonRequestBody.Problem(409, "Artifact purged", "version", e.Message);
+        }
         catch (PromotionRefusedException e)
         {
             return TypedResults.Problem(statusCode: 422, title: "Promotion refused", detail: e.Message,

@@ -183,6 +183,12 @@ public sealed class RegistryConflictException(string message, Exception? inner =
     public string? Field { get; } = field;
 }
 
+/// <summary>
+/// The version's artifact files were purged (<see cref="ArtifactPurge"/>): no alias may name it, forced or not.
+/// HTTP 409 naming <c>version</c>, CLI exit 2; the message names <c>mlops models reproduce</c>.
+/// </summary>
+public sealed class ArtifactPurgedException(string message) : RegistryException(message);
+
 /// <summary>The promotion policy refused (or evidence is missing/stale): HTTP 422, CLI exit 1; carries the evidence.</summary>
 public sealed class PromotionRefusedException(string message, PromotionDecision? decision) : RegistryException(message)
 {

@@ -271,8 +271,8 @@ public static class OrchestrationApi
         if (olderThanDays is not null && (!int.TryParse(olderThanDays, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out days) || days is < 0 or > Pipeline.PurgeInput.MaxRetentionDays))
             return Problem(400, "Invalid retention", "olderThanDays", $"olderThanDays: must be a whole number of days from 0 to {Pipeline.PurgeInput.MaxRetentionDays}.");
         var olderThan = time.GetUtcNow().AddDays(-days);
-        var purged = await Pipeline.RunPurge.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new PurgeResponse(olderThan, purged));
+        var (purged, artifacts) = await Pipeline.RunPurge.PurgeAsync(store, client, olderThan, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new PurgeResponse(olderThan, purged, artifacts.Versions, artifacts.Bytes));
     }
 
     /// <summary>Longest reason a terminate, suspend, resume or rewind records.</summary>
@@ -290,4 +290,5 @@ public static class OrchestrationApi
     private static string FieldOf(string? path) => JsonRequestBody.FieldOf(path);
 }
 
-public sealed record PurgeResponse(DateTimeOffset OlderThan, int Purged);
+/// <param name="ArtifactsPurged">Model versions whose artifact files the purge deleted; <paramref name="ArtifactBytesFreed"/> their bytes.</param>
+public sealed record PurgeResponse(DateTimeOffset OlderThan, int Purged, int ArtifactsPurged = 0, long ArtifactBytesFreed = 0);

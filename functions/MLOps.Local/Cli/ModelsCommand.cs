@@ -56,7 +56,8 @@ public static class ModelsCommand
                     : $"model '{name}' has no champion; name a VERSION (`mlops models list` shows them)");
             var manifest = await VersionArgument.ManifestAsync(registry, name, version, ct).ConfigureAwait(false);
             var decisions = await registry.GetDecisionsAsync(name, version, ct).ConfigureAwait(false);
-            context.Result(new { manifest, decisions }, console =>
+            var artifactPurge = await registry.GetArtifactPurgeAsync(name, version, ct).ConfigureAwait(false);
+            context.Result(new { manifest, decisions, artifactPurge }, console =>
             {
                 var rows = new List<(string Key, string Value)>();
                 void Row(string k, string? v) => rows.Add((k, v ?? "-"));
@@ -65,6 +66,7 @@ public static class ModelsCommand
                 Row("training snapshot", manifest.TrainingSnapshotId); Row("data cutoff", manifest.DataCutoff?.ToString("u"));
                 Row("evaluation window", manifest.EvaluationWindow); Row("seed", manifest.Seed?.ToString()); Row("code version", manifest.CodeVersion);
                 Row("size", $"{manifest.TotalBytes:N0} bytes in {manifest.Sizes.Count} files"); Row("instance", manifest.SourceInstance);
+                if (artifactPurge is { } purged) Row("artifact", $"artifact purged on {purged.PurgedAt:u} (rebuild with models reproduce {version})");
                 // One "sha256" line per file: the file name in the key would widen every line's key column.
                 foreach (var (file, digest) in manifest.Sha256.OrderBy(d => d.Key, StringComparer.Ordinal)) Row("sha256", $"{digest}  {file}");
                 Row("created", manifest.CreatedAt.ToString("u"));
@@ -183,6 +185,10 @@ public static class ModelsCommand
             catch (RegistryNotFoundException e)
             {
                 throw new CliUsageException(e.Message);
+            }
+            catch (ArtifactPurgedException e)
+            {
+                throw new CliUsageException($"refused: {e.Message}");
             }
             catch (RegistryConflictException e)
             {

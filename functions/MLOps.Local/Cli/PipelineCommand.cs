@@ -417,8 +417,9 @@ public static class PipelineCommand
             await using var services = BuildServices(context);
             var olderThan = DateTimeOffset.UtcNow.AddDays(-n);
             var client = services.GetRequiredService<IOrchestrationClient>();
-            var purged = await RunPurge.PurgeAsync(context.Store, client, olderThan, cancellationToken).ConfigureAwait(false);
-            context.Result(new { olderThan, purged }, c => c.WriteLine($"purged {purged} instance(s) last updated before {olderThan:u}"));
+            var (purged, artifacts) = await RunPurge.PurgeAsync(context.Store, client, olderThan, cancellationToken).ConfigureAwait(false);
+            context.Result(new { olderThan, purged, artifactsPurged = artifacts.Versions, artifactBytesFreed = artifacts.Bytes }, c =>
+                c.WriteLine($"purged {purged} instance(s) last updated before {olderThan:u}; artifacts of {artifacts.Versions} model version(s) purged, {artifacts.Bytes:N0} bytes freed"));
             return ExitCodes.Done;
         });
         return command;

@@ -61,15 +61,22 @@ public sealed record PurgeInput(int RetentionDays = 30) : IValidatableInput
         ? new("retentionDays", $"retentionDays must be a whole number of days from 0 to {MaxRetentionDays}, not {RetentionDays}.") : null;
 }
 
-public sealed record PurgeResult(DateTime OlderThan, int Purged);
+/// <param name="Purged">Instances whose history was deleted.</param>
+/// <param name="ArtifactsPurged">Model versions whose artifact files were deleted (<see cref="ModelArtifactRetention"/>).</param>
+/// <param name="ArtifactBytesFreed">The bytes of those files.</param>
+public sealed record PurgeResult(DateTime OlderThan, int Purged, int ArtifactsPurged = 0, long ArtifactBytesFreed = 0);
 
-/// <summary>Deletes the history of finished instances older than the retention; running instances are never touched.</summary>
+/// <summary>
+/// Deletes the history of finished instances older than the retention (running instances are never touched), then the
+/// artifact files of old refused or unevaluated model versions (their records stay).
+/// </summary>
 public static class PurgeOrchestration
 {
     public static async Task<PurgeResult> RunAsync(IOrchestrationContext context, PurgeInput? input)
     {
         var olderThan = context.CurrentUtcDateTime.AddDays(-Math.Max(0, (input ?? new PurgeInput()).RetentionDays));
         var purged = await context.CallActivityAsync<int>(PipelineActivities.PurgeHistory, olderThan, RetrainPipeline.Retry);
-        return new PurgeResult(olderThan, purged);
+        var artifacts = await context.CallActivityAsync<ArtifactRetentionResult>(PipelineActivities.PurgeArtifacts, olderThan, RetrainPipeline.Retry);
+        return new PurgeResult(olderThan, purged, artifacts.Versions, artifacts.Bytes);
     }
 }

@@ -19,6 +19,7 @@ public static class PipelineActivities
     public const string Notify = nameof(Notify);
     public const string StartRetrain = nameof(StartRetrain);
     public const string PurgeHistory = nameof(PurgeHistory);
+    public const string PurgeArtifacts = nameof(PurgeArtifacts);
 
     public static void Register(WorkflowRegistry registry)
     {
@@ -50,7 +51,10 @@ public static class PipelineActivities
             .AddActivity<DateTime, int>(PurgeHistory, async (services, _, olderThan, ct) =>
             {
                 var cutoff = new DateTimeOffset(DateTime.SpecifyKind(olderThan, DateTimeKind.Utc));
-                return await RunPurge.PurgeAsync(services.GetRequiredService<MLOps.Storage.IBlobStore>(), services.GetRequiredService<IOrchestrationClient>(), cutoff, ct).ConfigureAwait(false);
-            });
+                return await RunPurge.PurgeHistoryAsync(services.GetRequiredService<MLOps.Storage.IBlobStore>(), services.GetRequiredService<IOrchestrationClient>(), cutoff, ct).ConfigureAwait(false);
+            })
+            .AddActivity<DateTime, ArtifactRetentionResult>(PurgeArtifacts, (services, _, olderThan, ct) =>
+                ModelArtifactRetention.PurgeAsync(services.GetRequiredService<MLOps.Storage.IBlobStore>(), services.GetRequiredService<IOrchestrationClient>(),
+                    new DateTimeOffset(DateTime.SpecifyKind(olderThan, DateTimeKind.Utc)), ct));
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using MLOps.Registry;
 using MLOps.Storage;
 using MLOps.Tests;
 using MLOps.Workflows.Orchestration;
@@ -125,6 +126,7 @@ internal sealed class StandInDrift(CaseProbe probe) : IDriftGateway
 /// <summary>Cases over the system's own orchestrations: RetrainPipeline, DriftMonitor, Purge.</summary>
 public static class PipelineCases
 {
+    private const string RefusedArtifact = "refused model bytes";
     private static readonly List<CandidateConfig> Candidates = [new("popularity"), new("ease"), new("sar")];
 
     private static object Comparable(CaseResult r)
@@ -244,7 +246,22 @@ public static class PipelineCases
                 Assert.Equal(RuntimeStatus.Completed, r.Final.RuntimeStatus);
                 Assert.Equal(2, r.Output<PurgeResult>().Purged);
                 Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.PurgeHistory));
+                // The refused version's artifact went (its record stayed); the champion's stayed.
+                Assert.Equal((1, (long)RefusedArtifact.Length), (r.Output<PurgeResult>().ArtifactsPurged, r.Output<PurgeResult>().ArtifactBytesFreed));
+                Assert.Equal(1, r.Counts.ActivityRuns(PipelineActivities.PurgeArtifacts));
             })
-        { Comparable = r => r.Output<PurgeResult>().Purged, Setup = probe => Task.FromResult(PipelineServices.Create(probe)) },
+        {
+            Comparable = r => $"{r.Output<PurgeResult>().Purged} {r.Output<PurgeResult>().ArtifactsPurged} {r.Output<PurgeResult>().ArtifactBytesFreed}",
+            Setup = async probe =>
+            {
+                var created = PipelineServices.Create(probe);
+                var registry = new ModelRegistry(created.Services.GetRequiredService<IBlobStore>());
+                await registry.RegisterAsync(ModelRegistry.DefaultModel, new ModelVersionDraft { Type = "ease" }, new Dictionary<string, BinaryData> { ["m.bin"] = BinaryData.FromString("champion") });
+                await registry.PromoteAsync(ModelRegistry.DefaultModel, 1, new PromoteRequest { By = "test", Force = true });
+                await registry.RegisterAsync(ModelRegistry.DefaultModel, new ModelVersionDraft { Type = "ease" }, new Dictionary<string, BinaryData> { ["m.bin"] = BinaryData.FromString(RefusedArtifact) });
+                await MLOps.Workflows.Tests.Pipeline.ModelArtifactRetentionTests.RefuseAsync(registry, 2, ModelRegistry.DefaultModel);
+                return created;
+            },
+        },
     ];
 }
