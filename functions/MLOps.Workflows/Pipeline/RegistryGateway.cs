@@ -53,7 +53,8 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
             SourceInstance = stepKey[..Math.Max(0, stepKey.LastIndexOf(':'))],
             IdempotencyKey = stepKey,
             CreatedBy = details.CreatedBy,
-            Notes = $"candidate {candidate.Key}, baseline {evaluation.Baseline}{(candidate.Tuning is { } tuning ? $"; {tuning}" : "")}",
+            Notes = $"candidate {candidate.Key}, baseline {evaluation.Baseline}{(candidate.Tuning is { } tuning ? $"; {tuning}" : "")}"
+                + await SameArtifactNoteAsync(model, evaluation.BaselineVersion, bytes, cancellationToken).ConfigureAwait(false),
             RunCandidates = details.RunCandidates?.Select(c => new RunCandidate(c.Key, c.TrainSeconds, c.Metrics)).ToList(),
         }, await FilesAsync(bytes, evaluation, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         // The decision is stored as the run will act on it: a run that waits for a person stores "await-approval".
@@ -61,6 +62,17 @@ public sealed class RegistryGateway(ModelRegistry registry, IBlobStore store, Ti
         if ((await registry.GetDecisionsAsync(model, manifest.Version, cancellationToken).ConfigureAwait(false)).Count == 0)
             await registry.EvaluateAsync(model, manifest.Version, Comparison(evaluation), policy, cancellationToken).ConfigureAwait(false);
         return manifest.Version;
+    }
+
+    /// <summary>
+    /// "; model.mlrc identical to champion vN's (SHA-256 …)" when the run trained the champion's artifact byte for byte (a
+    /// run on unchanged data does): said, not deduplicated, so every run's record stays; retention deletes the copy's files.
+    /// </summary>
+    private async Task<string> SameArtifactNoteAsync(string model, int? championVersion, BinaryData artifact, CancellationToken cancellationToken)
+    {
+        if (championVersion is not { } v || await registry.GetVersionAsync(model, v, cancellationToken).ConfigureAwait(false) is not { } champion) return "";
+        var sha = ModelRegistry.Sha256Of(artifact);
+        return champion.Sha256.GetValueOrDefault(ArtifactFile) == sha ? $"; {ArtifactFile} identical to champion v{v}'s (SHA-256 {sha[..12]}…)" : "";
     }
 
     public async Task<bool> RecordRejectionAsync(string model, int version, string reason, CancellationToken cancellationToken)

@@ -14,10 +14,10 @@ public sealed class VersionStandingTests
     private const string Model = ModelRegistry.DefaultModel;
     private static readonly FeatureSnapshotRef Snapshot = new("fs-standing", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 100, 10, 20, false, 0);
 
-    private static async Task<int> RegisterAsync(IBlobStore store, RegistryGateway gateway, string run, double ndcg, MetricInterval? versus, RegistrationDetails? details, CancellationToken ct)
+    private static async Task<int> RegisterAsync(IBlobStore store, RegistryGateway gateway, string run, double ndcg, MetricInterval? versus, RegistrationDetails? details, CancellationToken ct, string? artifact = null)
     {
         var path = $"pipeline/candidates/{run}_train-0.mlrc";
-        await store.WriteTextAsync(path, run, cancellationToken: ct);
+        await store.WriteTextAsync(path, artifact ?? run, cancellationToken: ct);
         var candidate = new TrainedCandidate("ease", "ease", [], path, Snapshot.SnapshotId, 0.1) { Seed = 42 };
         var evaluation = new CandidateEvaluation
         {
@@ -25,6 +25,27 @@ public sealed class VersionStandingTests
             Baseline = versus is null ? "popularity" : "champion v1", BaselineVersion = versus is null ? null : 1, VersusChampion = versus is null ? [] : [versus],
         };
         return await gateway.RegisterAsync(Model, candidate, evaluation, Snapshot, $"{run}:register", ct, details);
+    }
+
+    /// <summary>A run on unchanged data trains the champion's artifact again: its version says so (it is still registered).</summary>
+    [Fact]
+    public async Task ARunWhoseBestIsTheChampionsArtifactByteForByte_SaysSoInItsNotes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = TestEnvironment.NewFolderStore("same-artifact");
+        var registry = new ModelRegistry(store);
+        var gateway = new RegistryGateway(registry, store, TimeProvider.System);
+        var worse = new MetricInterval(RecommenderTrainer.PrimaryMetric, 0.0, 0.0, 0.0, 0.95);
+        var first = await RegisterAsync(store, gateway, "run1", 0.14, null, null, ct);
+        await registry.PromoteAsync(Model, first, new PromoteRequest { By = "pipeline", Force = true }, ct);
+
+        var same = await RegisterAsync(store, gateway, "run2", 0.14, worse, null, ct, artifact: "run1");
+        var other = await RegisterAsync(store, gateway, "run3", 0.14, worse, null, ct);
+
+        var sha = ModelRegistry.Sha256Of(BinaryData.FromString("run1"));
+        Assert.EndsWith($"; {RegistryGateway.ArtifactFile} identical to champion v1's (SHA-256 {sha[..12]}…)", (await registry.GetVersionAsync(Model, same, ct))!.Notes);
+        Assert.DoesNotContain("identical", (await registry.GetVersionAsync(Model, other, ct))!.Notes);
+        Assert.DoesNotContain("identical", (await registry.GetVersionAsync(Model, first, ct))!.Notes);
     }
 
     [Fact]
