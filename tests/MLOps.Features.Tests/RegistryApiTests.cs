@@ -90,6 +90,21 @@ public sealed class RegistryApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/models/nothing", _read)).StatusCode);
     }
 
+    /// <summary>Retention deleted v3's artifact files (its record stays): promoting it, even forced, is a 409 naming reproduce.</summary>
+    [Fact]
+    public async Task Promote_AVersionWhoseArtifactWasPurged_Is409NamingVersionAndReproduce()
+    {
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        Assert.Equal(1L, await registry.PurgeArtifactAsync("recommender", 3, "test"));
+
+        var refused = await SendAsync(HttpMethod.Post, "/api/models/recommender/promote", _admin, new { version = 3, force = true, reason = "try" });
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("version", problem.GetProperty("field").GetString());
+        Assert.Contains("mlops models reproduce 3", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await registry.GetChampionAsync())!.Version);
+    }
+
     [Fact]
     public async Task Promote_NeedsAdmin_RefusesWithoutEvidence_ConflictsOnStaleETag_AndRollbackWorks()
     {
