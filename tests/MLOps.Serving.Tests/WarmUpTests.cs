@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using MLOps.Core.Data;
 using MLOps.Recommenders;
 using MLOps.Serving.Model;
 
@@ -76,6 +77,49 @@ public sealed class WarmUpTests
             gated.Gate.Set();
             var host = fixture.App.Services.GetRequiredService<ModelHost>();
             await ServingFixture.WaitUntilAsync(() => host.Current?.Champion?.Ref.Version == "3");
+            var scored = gated.Calls;
+            foreach (var user in fixture.Events.Select(e => e.UserId).Distinct())
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/users/{user}/recommendations?k=5", ct)).StatusCode);
+            Assert.Equal(scored, gated.Calls);
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
+
+    /// <summary>
+    /// A data reload rebinds the models to the new data with empty candidate lists: it was swapped in cold, so every user's
+    /// first request after it computed their list again. It is now warmed up while the old data still serves.
+    /// </summary>
+    [Fact]
+    public async Task DataReload_IsWarmedUpBeforeItIsSwappedIn()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        fixture.Settings["ServingOptions:DataRefreshInterval"] = "00:00:00.100";
+        fixture.Settings["ServingOptions:WarmUpBudget"] = "00:05:00"; // the gate below must not run it out
+        GatedRecommender? gated = null;
+        fixture.ConfigureServices = _ =>
+        {
+            fixture.Models.Add("1", gated = new GatedRecommender(Cooccurrence(fixture)));
+            gated.Gate.Set();
+        };
+        await fixture.InitializeAsync();
+        try
+        {
+            var client = fixture.Client(fixture.ReadKey);
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            var loaded = host.Current!.Data;
+            gated!.Gate.Reset();
+            var before = gated.Calls;
+
+            await CatalogStore.MergeAsync(fixture.Store, [new CatalogItem { ContentId = "brand-new", Title = "Quokka Odyssey", Genres = ["Comedy"] }], ct);
+            await ServingFixture.WaitUntilAsync(() => gated.Calls > before); // before: nothing scored until a request came
+            Assert.Same(loaded, host.Current!.Data); // the old data serves meanwhile
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready", ct)).StatusCode);
+
+            gated.Gate.Set();
+            await ServingFixture.WaitUntilAsync(() => !ReferenceEquals(loaded, host.Current?.Data));
+            Assert.True(host.Current!.Data.Items.TryGetIndex("brand-new", out _));
+            Assert.Equal("1", host.Current.Champion?.Ref.Version);
             var scored = gated.Calls;
             foreach (var user in fixture.Events.Select(e => e.UserId).Distinct())
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/users/{user}/recommendations?k=5", ct)).StatusCode);

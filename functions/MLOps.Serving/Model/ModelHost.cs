@@ -153,7 +153,9 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
 
     /// <summary>
     /// Loads the serving data into a fresh snapshot; false on failure. Models already loaded are rebound to it (a reload
-    /// while serving keeps the champion); at startup there are none, and the next refresh loads them.
+    /// while serving keeps the champion) and warmed up before the swap, as a newly loaded version is: a rebound model's
+    /// candidate lists start empty, so the first requests after every reload were slow again while the old data, warm,
+    /// could still serve. At startup there are none, and the next refresh loads them.
     /// </summary>
     private async Task<bool> TryLoadDataAsync(CancellationToken stoppingToken, bool reload = false)
     {
@@ -168,12 +170,16 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             // Read before the data, so anything committed during the load makes the next check differ and load again.
             var version = await DataVersion.ReadAsync(store, stoppingToken).ConfigureAwait(false);
             var data = await ServingData.LoadAsync(store, options.Value.TrendingHalfLife, stoppingToken).ConfigureAwait(false);
+            // The models read here are still the current ones at the swap: this loop is also the one that swaps models
+            // (RefreshAsync runs after it). Events posted during the warm-up are collected and applied below.
+            var old = Current;
+            var champion = old?.Champion is { } loaded ? WarmUp(loaded.Rebind(data.Items), data, "champion", stoppingToken) : null;
+            var variants = old?.Variants.ToDictionary(v => v.Key, v => WarmUp(v.Value.Rebind(data.Items), data, v.Key, stoppingToken), StringComparer.Ordinal)
+                ?? new Dictionary<string, ServingModel>();
             lock (_appendGate)
             {
                 data.Append(_appendedDuringLoad!);
-                var old = Current;
-                Volatile.Write(ref _current, new ServingSnapshot(data, old?.Champion?.Rebind(data.Items),
-                    old?.Variants.ToDictionary(v => v.Key, v => v.Value.Rebind(data.Items), StringComparer.Ordinal) ?? new Dictionary<string, ServingModel>()));
+                Volatile.Write(ref _current, new ServingSnapshot(data, champion, variants));
                 _appendedDuringLoad = null;
             }
             _dataVersion = version;
