@@ -50,7 +50,7 @@ public static class FeaturesCommand
             }, new SyncProgress(context), ct).ConfigureAwait(false);
             // An empty snapshot is valid (a cutoff before the first event) but almost never what was meant; it said nothing.
             if (manifest.EventsUsed == 0)
-                context.Log.WriteLine($"warning: snapshot {manifest.SnapshotId} is empty: no play or rating before its cutoff {manifest.Cutoff:u} (`mlops data stats` shows the log's first day).");
+                context.Log.WriteLine(await EmptySnapshotWarning.TextAsync(context.Store, manifest, ct).ConfigureAwait(false));
             var views = context.Parse.GetValue(materialize) ? await features.MaterializeAsync(manifest.SnapshotId, new SyncProgress(context), ct).ConfigureAwait(false) : null;
             context.Result(new
             {
