@@ -29,19 +29,9 @@ public sealed class FeatureStoreRefresher(FeatureStore features, IBlobStore stor
             Reused: manifest.SnapshotId == before, Math.Round(manifest.Seconds, 3));
     }
 
-    /// <summary>
-    /// Why a snapshot over a store with events has none to train on: every event lies at or after its cutoff (it names
-    /// the first), or those before it are neither plays nor ratings. The first event is on the log's first day, whose
-    /// batches alone are read.
-    /// </summary>
     private async Task<string> NothingBeforeCutoffAsync(IReadOnlyList<(DateOnly Day, BlobInfo Blob)> batches, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var firstDay = batches.Min(b => b.Day);
-        var first = DateTimeOffset.MaxValue;
-        await foreach (var e in EventLog.ReadAsync(store, batches.Where(b => b.Day == firstDay).Select(b => b.Blob.Path), cancellationToken).ConfigureAwait(false))
-            if (e.Timestamp < first) first = e.Timestamp;
-        return first >= cutoff
-            ? $"the store holds no events before the snapshot's cutoff {cutoff:u} (the time the refresh ran): the first event is at {first:u}; nothing to train on until a later cutoff."
-            : $"the store holds no play or rating before the snapshot's cutoff {cutoff:u}: the events before it (the first at {first:u}) are of other types; nothing to train on.";
+        var (reason, allAfter) = await EmptySnapshotReason.DescribeAsync(store, batches, cutoff, " (the time the refresh ran)", cancellationToken).ConfigureAwait(false);
+        return reason + (allAfter ? "; nothing to train on until a later cutoff." : "; nothing to train on.");
     }
 }
