@@ -127,4 +127,47 @@ public sealed class WarmUpTests
         }
         finally { await fixture.DisposeAsync(); }
     }
+
+    [Fact]
+    public async Task APromotionRefreshedDuringADataReload_IsNotUndoneByIt()
+    {
+        // The reload rebinds and warms up the models it read; a refresh that swapped a new champion in meanwhile was put
+        // back by the reload's swap, then loaded and swapped again by the next poll: two swaps (and loads) for one promotion.
+        var ct = TestContext.Current.CancellationToken;
+        var fixture = new ServingFixture();
+        fixture.Settings["ServingOptions:DataRefreshInterval"] = "00:00:00.100";
+        fixture.Settings["ServingOptions:WarmUpBudget"] = "00:05:00";
+        GatedRecommender? gated = null;
+        fixture.ConfigureServices = _ =>
+        {
+            fixture.Models.Add("1", gated = new GatedRecommender(Cooccurrence(fixture)));
+            gated.Gate.Set();
+        };
+        await fixture.InitializeAsync();
+        try
+        {
+            var host = fixture.App.Services.GetRequiredService<ModelHost>();
+            var loaded = host.Current!.Data;
+            gated!.Gate.Reset();
+            var before = gated.Calls;
+            await CatalogStore.MergeAsync(fixture.Store, [new CatalogItem { ContentId = "brand-new", Title = "Quokka Odyssey", Genres = ["Comedy"] }], ct);
+            await ServingFixture.WaitUntilAsync(() => gated.Calls > before); // the reload is warming the champion up
+            var swaps = host.SwapCount;
+
+            fixture.Models.Add("3", Cooccurrence(fixture));
+            fixture.Models.Point("champion", "3");
+            var refresh = host.RefreshAsync(ct);
+            await Task.WhenAny(refresh, Task.Delay(1000, ct)); // unguarded, the refresh swapped v3 in during this time
+            gated.Gate.Set();
+            await refresh;
+            await ServingFixture.WaitUntilAsync(() => !ReferenceEquals(loaded, host.Current?.Data) && host.Current?.Champion?.Ref.Version == "3");
+            var checks = host.DataChecks;
+            await ServingFixture.WaitUntilAsync(() => host.DataChecks > checks + 1); // a poll (reload check, then refresh) since
+
+            Assert.True(host.Current!.Data.Items.TryGetIndex("brand-new", out _));
+            Assert.Equal("3", host.Current.Champion?.Ref.Version);
+            Assert.Equal(1, host.SwapCount - swaps);
+        }
+        finally { await fixture.DisposeAsync(); }
+    }
 }

@@ -159,6 +159,20 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     /// </summary>
     private async Task<bool> TryLoadDataAsync(CancellationToken stoppingToken, bool reload = false)
     {
+        await _swapGate.WaitAsync(stoppingToken).ConfigureAwait(false);
+        try { return await LoadDataAsync(stoppingToken, reload).ConfigureAwait(false); }
+        finally { _swapGate.Release(); }
+    }
+
+    /// <summary>
+    /// One swap at a time: a data reload rebinds and warms up the models it read, and a refresh swaps models into the data
+    /// it read, so either one interleaved with the other would put back what the other replaced. The poll loop runs them
+    /// one after the other; the gate holds that for any other caller of <see cref="RefreshAsync"/> too.
+    /// </summary>
+    private readonly SemaphoreSlim _swapGate = new(1, 1);
+
+    private async Task<bool> LoadDataAsync(CancellationToken stoppingToken, bool reload)
+    {
         lock (_appendGate)
         {
             _appendedDuringLoad = [];
@@ -170,8 +184,8 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
             // Read before the data, so anything committed during the load makes the next check differ and load again.
             var version = await DataVersion.ReadAsync(store, stoppingToken).ConfigureAwait(false);
             var data = await ServingData.LoadAsync(store, options.Value.TrendingHalfLife, stoppingToken).ConfigureAwait(false);
-            // The models read here are still the current ones at the swap: this loop is also the one that swaps models
-            // (RefreshAsync runs after it). Events posted during the warm-up are collected and applied below.
+            // The models read here are still the current ones at the swap (_swapGate). Events posted during the warm-up are
+            // collected and applied below.
             var old = Current;
             var champion = old?.Champion is { } loaded ? WarmUp(loaded.Rebind(data.Items), data, "champion", stoppingToken) : null;
             var variants = old?.Variants.ToDictionary(v => v.Key, v => WarmUp(v.Value.Rebind(data.Items), data, v.Key, stoppingToken), StringComparer.Ordinal)
@@ -206,8 +220,17 @@ public sealed partial class ModelHost(IBlobStore store, IModelSource source, IOp
     /// <summary>Resolves the champion (and experiment variants); loads and swaps in whatever changed.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        // After the first data load, which takes the gate itself.
+        if (Current is null) await WaitForSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        await _swapGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try { await RefreshModelsAsync(cancellationToken).ConfigureAwait(false); }
+        finally { _swapGate.Release(); }
+    }
+
+    private async Task RefreshModelsAsync(CancellationToken cancellationToken)
+    {
         var settings = options.Value;
-        var snapshot = Current ?? await WaitForSnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = Current!;
         var champion = await ResolveAndLoadAsync(settings.ModelName, "champion", snapshot.Champion, snapshot.Data, cancellationToken).ConfigureAwait(false);
         var variants = new Dictionary<string, ServingModel>(StringComparer.Ordinal);
         foreach (var alias in settings.Experiments.SelectMany(x => x.Variants).Select(v => v.Model).Where(m => m != "champion").Distinct())
