@@ -85,6 +85,31 @@ public sealed class WarmUpTests
         finally { await fixture.DisposeAsync(); }
     }
 
+    /// <summary>A host whose champion v1 scores only while its gate is open, started with the gate open.</summary>
+    private static async Task<(ServingFixture Fixture, ModelHost Host, GatedRecommender Gated)> StartGatedAsync()
+    {
+        var fixture = new ServingFixture();
+        fixture.Settings["ServingOptions:DataRefreshInterval"] = "00:00:00.100";
+        fixture.Settings["ServingOptions:WarmUpBudget"] = "00:05:00"; // the gate must not run it out
+        GatedRecommender? gated = null;
+        fixture.ConfigureServices = _ =>
+        {
+            fixture.Models.Add("1", gated = new GatedRecommender(Cooccurrence(fixture)));
+            gated.Gate.Set();
+        };
+        await fixture.InitializeAsync();
+        return (fixture, fixture.App.Services.GetRequiredService<ModelHost>(), gated!);
+    }
+
+    /// <summary>Closes the gate and imports a title: the data reload that follows waits in its warm-up of v1.</summary>
+    private static async Task HoldADataReloadAsync(ServingFixture fixture, GatedRecommender gated, CancellationToken ct)
+    {
+        gated.Gate.Reset();
+        var before = gated.Calls;
+        await CatalogStore.MergeAsync(fixture.Store, [new CatalogItem { ContentId = "brand-new", Title = "Quokka Odyssey", Genres = ["Comedy"] }], ct);
+        await ServingFixture.WaitUntilAsync(() => gated.Calls > before); // before the reload warm-up: nothing scored until a request came
+    }
+
     /// <summary>
     /// A data reload rebinds the models to the new data with empty candidate lists: it was swapped in cold, so every user's
     /// first request after it computed their list again. It is now warmed up while the old data still serves.
@@ -93,26 +118,12 @@ public sealed class WarmUpTests
     public async Task DataReload_IsWarmedUpBeforeItIsSwappedIn()
     {
         var ct = TestContext.Current.CancellationToken;
-        var fixture = new ServingFixture();
-        fixture.Settings["ServingOptions:DataRefreshInterval"] = "00:00:00.100";
-        fixture.Settings["ServingOptions:WarmUpBudget"] = "00:05:00"; // the gate below must not run it out
-        GatedRecommender? gated = null;
-        fixture.ConfigureServices = _ =>
-        {
-            fixture.Models.Add("1", gated = new GatedRecommender(Cooccurrence(fixture)));
-            gated.Gate.Set();
-        };
-        await fixture.InitializeAsync();
+        var (fixture, host, gated) = await StartGatedAsync();
         try
         {
             var client = fixture.Client(fixture.ReadKey);
-            var host = fixture.App.Services.GetRequiredService<ModelHost>();
             var loaded = host.Current!.Data;
-            gated!.Gate.Reset();
-            var before = gated.Calls;
-
-            await CatalogStore.MergeAsync(fixture.Store, [new CatalogItem { ContentId = "brand-new", Title = "Quokka Odyssey", Genres = ["Comedy"] }], ct);
-            await ServingFixture.WaitUntilAsync(() => gated.Calls > before); // before: nothing scored until a request came
+            await HoldADataReloadAsync(fixture, gated, ct);
             Assert.Same(loaded, host.Current!.Data); // the old data serves meanwhile
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready", ct)).StatusCode);
 
@@ -134,24 +145,11 @@ public sealed class WarmUpTests
         // The reload rebinds and warms up the models it read; a refresh that swapped a new champion in meanwhile was put
         // back by the reload's swap, then loaded and swapped again by the next poll: two swaps (and loads) for one promotion.
         var ct = TestContext.Current.CancellationToken;
-        var fixture = new ServingFixture();
-        fixture.Settings["ServingOptions:DataRefreshInterval"] = "00:00:00.100";
-        fixture.Settings["ServingOptions:WarmUpBudget"] = "00:05:00";
-        GatedRecommender? gated = null;
-        fixture.ConfigureServices = _ =>
-        {
-            fixture.Models.Add("1", gated = new GatedRecommender(Cooccurrence(fixture)));
-            gated.Gate.Set();
-        };
-        await fixture.InitializeAsync();
+        var (fixture, host, gated) = await StartGatedAsync();
         try
         {
-            var host = fixture.App.Services.GetRequiredService<ModelHost>();
             var loaded = host.Current!.Data;
-            gated!.Gate.Reset();
-            var before = gated.Calls;
-            await CatalogStore.MergeAsync(fixture.Store, [new CatalogItem { ContentId = "brand-new", Title = "Quokka Odyssey", Genres = ["Comedy"] }], ct);
-            await ServingFixture.WaitUntilAsync(() => gated.Calls > before); // the reload is warming the champion up
+            await HoldADataReloadAsync(fixture, gated, ct);
             var swaps = host.SwapCount;
 
             fixture.Models.Add("3", Cooccurrence(fixture));
