@@ -83,6 +83,12 @@ public static class OrchestrationContextExtensions
     /// </summary>
     public static string RunStepKey(this IOrchestrationContext context, string step) =>
         $"{context.InstanceId}@{context.RunStartedUtc.ToString("yyyyMMdd'T'HHmmss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)}:{step}";
+
+    /// <summary>
+    /// The instance id of a <see cref="RunStepKey"/> (or of a name that starts with one): what precedes the run start's
+    /// last '@'; null for a name without one, which no run step key made.
+    /// </summary>
+    public static string? InstanceOfRunKey(string runKey) => runKey.LastIndexOf('@') is > 0 and var at ? runKey[..at] : null;
 }
 
 /// <summary>

@@ -33,7 +33,7 @@ public static class ModelArtifactRetention
             var standings = (await VersionStandings.ReadAsync(registry, summary, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Version);
             foreach (var v in summary.Versions)
             {
-                if (v.CreatedAt >= olderThan || (v.SourceInstance is { } source && running.Contains(InstanceOf(source)))) continue;
+                if (v.CreatedAt >= olderThan || (v.SourceInstance is { } source && running.Contains(OrchestrationContextExtensions.InstanceOfRunKey(source) ?? source))) continue;
                 if (standings[v.Version].Standing is not ("refused" or "unevaluated")) continue;
                 var reason = $"{standings[v.Version].Standing}, no alias ever, registered before {olderThan:u}";
                 if (await registry.PurgeArtifactAsync(model, v.Version, reason, cancellationToken).ConfigureAwait(false) is > 0 and var freed)
@@ -45,7 +45,4 @@ public static class ModelArtifactRetention
         }
         return new ArtifactRetentionResult(versions, bytes);
     }
-
-    /// <summary>The instance id of a <c>sourceInstance</c>, which the pipeline writes as "&lt;instance&gt;@&lt;run start&gt;" (its run's step-key prefix).</summary>
-    private static string InstanceOf(string sourceInstance) => sourceInstance.LastIndexOf('@') is > 0 and var at ? sourceInstance[..at] : sourceInstance;
 }

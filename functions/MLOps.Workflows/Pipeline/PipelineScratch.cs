@@ -33,9 +33,8 @@ public static class PipelineScratch
             foreach (var blob in await store.ListAllAsync(prefix, cancellationToken).ConfigureAwait(false))
             {
                 var name = blob.Path[prefix.Length..];
-                // The run's start follows the last '@'; a name without one is not a step key's, and is kept.
-                if (blob.LastModified >= olderThan || name.LastIndexOf('@') is not (> 0 and var at)) continue;
-                var instance = name[..at];
+                // A name without a run step key's instance is kept.
+                if (blob.LastModified >= olderThan || OrchestrationContextExtensions.InstanceOfRunKey(name) is not { } instance) continue;
                 if (!over.TryGetValue(instance, out var isOver))
                 {
                     var state = await client.GetStateAsync(instance, cancellationToken).ConfigureAwait(false);
