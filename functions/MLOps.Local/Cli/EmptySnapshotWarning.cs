@@ -10,11 +10,10 @@ namespace MLOps.Local.Cli;
 /// </summary>
 public static class EmptySnapshotWarning
 {
-    public static async Task<string> TextAsync(IBlobStore store, FeatureSnapshotManifest manifest, CancellationToken cancellationToken)
+    /// <param name="batches">The committed event batches the refresh was checked against (<see cref="EventsRequired.CheckAsync"/>).</param>
+    public static async Task<string> TextAsync(IBlobStore store, IReadOnlyList<(DateOnly Day, BlobInfo Blob)> batches, FeatureSnapshotManifest manifest, CancellationToken cancellationToken)
     {
         var head = $"warning: snapshot {manifest.SnapshotId} is empty:";
-        var batches = await EventLog.ListBatchesAsync(store, cancellationToken).ConfigureAwait(false);
-        if (batches.Count == 0) return $"{head} the store holds no events."; // removed since the refresh began
         var (reason, allAfter) = await EmptySnapshotReason.DescribeAsync(store, batches, manifest.Cutoff, cancellationToken: cancellationToken).ConfigureAwait(false);
         return $"{head} {reason}{(allAfter ? "; a later --cutoff includes it." : ".")}";
     }

@@ -42,7 +42,7 @@ public static class FeaturesCommand
         refresh.SetVerbAction(async (context, ct) =>
         {
             // A snapshot of no events is nothing to train or serve from (the pipeline's refresh step fails on one): write none.
-            await EventsRequired.CheckAsync(context.Store, "to build features from", ct).ConfigureAwait(false);
+            var batches = await EventsRequired.CheckAsync(context.Store, "to build features from", ct).ConfigureAwait(false);
             var features = Open(context);
             var manifest = await features.RefreshAsync(new FeatureRefreshRequest
             {
@@ -50,7 +50,7 @@ public static class FeaturesCommand
             }, new SyncProgress(context), ct).ConfigureAwait(false);
             // An empty snapshot is valid (a cutoff before the first event) but almost never what was meant; it said nothing.
             if (manifest.EventsUsed == 0)
-                context.Log.WriteLine(await EmptySnapshotWarning.TextAsync(context.Store, manifest, ct).ConfigureAwait(false));
+                context.Log.WriteLine(await EmptySnapshotWarning.TextAsync(context.Store, batches, manifest, ct).ConfigureAwait(false));
             var views = context.Parse.GetValue(materialize) ? await features.MaterializeAsync(manifest.SnapshotId, new SyncProgress(context), ct).ConfigureAwait(false) : null;
             context.Result(new
             {
